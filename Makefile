@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: GPL-2.0
+# tenet build. `make help` lists the targets.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+V ?= 0
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib -Iagent \
+	-I$(BUILD)/skel $(PKG_CFLAGS) \
+	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
+ALL_LDLIBS := $(PKG_LIBS) -lelf -lz $(LDLIBS)
+
+# BPF: one object per hook entry file (bpf/*.bpf.c), a skeleton for each.
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iheaders -I/usr/include/$(MULTIARCH)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h headers/tenet/*.h)
+
+# User space: lib/ is shared by agent, CLI and tests; each program's main
+# lives in main.c so its other files can be linked into unit tests.
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c)))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
+LIBTENET := $(BUILD)/libtenet.a
+LIBAGENT := $(BUILD)/libtenetd.a
+LIBCLI := $(BUILD)/libtenetcli.a
+PROGS := $(if $(wildcard agent/main.c),$(BUILD)/tenetd) $(if $(wildcard cli/main.c),$(BUILD)/tenet)
+
+UNIT_TESTS := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/unit/%,$(wildcard selftests/unit/test_*.c))
+PKT_TEST := $(BUILD)/selftests/bpf/pkt_test
+PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
+
+.PHONY: all bpf deps check check-unit check-bpf check-net check-vm bench install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: bpf $(PROGS)
+
+bpf: $(BPF_OBJS) $(SKELS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$*) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBTENET): $(LIB_OBJS)
+$(LIBAGENT): $(AGENT_OBJS)
+$(LIBCLI): $(CLI_OBJS)
+$(LIBTENET) $(LIBAGENT) $(LIBCLI):
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tenetd: $(BUILD)/agent/main.o $(LIBAGENT) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
+$(BUILD)/tenet: $(BUILD)/cli/main.o $(LIBCLI) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
+$(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
+
+$(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
+deps:
+	$(Q)./scripts/deps.sh
+
+# Every suite runs even if an earlier one failed; the last line counts them.
+check: all $(UNIT_TESTS) $(PKT_TEST)
+	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
+
+check-unit: $(UNIT_TESTS)
+	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh unit
+check-bpf: bpf $(PKT_TEST)
+	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh bpf
+check-net: all
+	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh net
+check-vm: all
+	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh vm
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tenet
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/tenet/
+	$(if $(wildcard $(BUILD)/tenetd),install -m 0755 $(BUILD)/tenetd $(DESTDIR)$(PREFIX)/sbin/)
+	$(if $(wildcard $(BUILD)/tenet),install -m 0755 $(BUILD)/tenet $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(wildcard agent/tenetd.service),install -D -m 0644 agent/tenetd.service $(DESTDIR)/lib/systemd/system/tenetd.service)
+	$(if $(wildcard agent/tenetd.conf),test -e $(DESTDIR)/etc/tenet/tenetd.conf || install -D -m 0644 agent/tenetd.conf $(DESTDIR)/etc/tenet/tenetd.conf)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tenetd $(DESTDIR)$(PREFIX)/bin/tenet
+	rm -rf $(DESTDIR)$(PREFIX)/lib/tenet
+	rm -f $(DESTDIR)/lib/systemd/system/tenetd.service
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo 'tenet make targets:'
+	@echo '  all (default)  BPF objects, skeletons, tenetd and tenet in $(BUILD)/'
+	@echo '  bpf            only the BPF objects and their skeletons'
+	@echo '  deps           install build and test dependencies (Debian, needs root)'
+	@echo '  check          build and run every test suite (needs root)'
+	@echo '  check-unit     cmocka unit tests'
+	@echo '  check-bpf      BPF_PROG_TEST_RUN packet tests'
+	@echo '  check-net      network-namespace scenario tests'
+	@echo '  check-vm       tests that boot a stock Debian kernel under qemu'
+	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
+	@echo '  clean          remove $(BUILD)/'
+	@echo 'Variables: V=1 shows commands, BUILD=DIR build directory, CC, CLANG, BPFTOOL.'
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

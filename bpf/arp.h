@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ARP proxy: a port's ARP requests are answered here and never leave the
+ * host, so the underlay sees no broadcast. */
+#ifndef TENET_BPF_ARP_H
+#define TENET_BPF_ARP_H
+
+#include "common.h"
+#include "maps.h"
+#include "lookup.h"
+#include "counters.h"
+
+struct arp_eth_ipv4 {
+	__be16 htype;
+	__be16 ptype;
+	__u8 hlen;
+	__u8 plen;
+	__be16 op;
+	__u8 sha[ETH_ALEN];
+	__be32 spa;
+	__u8 tha[ETH_ALEN];
+	__be32 tpa;
+} __attribute__((packed));
+
+/* Decide what MAC answers an ARP request from a port, or why none does.
+ * Returns 0 and sets *answer, or a drop reason. */
+static __always_inline int arp_answer(const struct tenet_port_val *port,
+				      const struct tenet_vsid_val *vinfo,
+				      __be32 tpa, const __u8 **answer)
+{
+	struct tenet_ca_val *rec;
+	struct tenet_cfg *cfg;
+
+	if (tpa == vinfo->gateway) {
+		cfg = cfg_get();
+		if (!cfg)
+			return TENET_DROP_ARP_MISS;
+		*answer = cfg->router_mac;
+		return 0;
+	}
+	rec = ca_lookup(port->rdomain, tpa);
+	/* Only records of the asker's own virtual subnet are on-link for it. */
+	if (!rec || rec->vsid != port->vsid)
+		return TENET_DROP_ARP_MISS;
+	*answer = rec->mac;
+	return 0;
+}
+
+/* Handle an ARP frame from a port. Returns a TC verdict; *reason is set
+ * when the frame is dropped. */
+static __always_inline int arp_from_port(struct __sk_buff *skb,
+					 const struct tenet_port_val *port,
+					 int *reason)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct arp_eth_ipv4 *arp = data + sizeof(*eth);
+	struct tenet_vsid_val *vinfo;
+	const __u8 *answer = NULL;
+	__be32 spa, tpa;
+	__u32 vsid = port->vsid;
+	int r;
+
+	if ((void *)(arp + 1) > data_end) {
+		*reason = TENET_DROP_TRUNCATED;
+		return TC_ACT_SHOT;
+	}
+	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
+	    arp->hlen != ETH_ALEN || arp->plen != 4) {
+		*reason = TENET_DROP_ARP_UNSUPPORTED;
+		return TC_ACT_SHOT;
+	}
+	if (!mac_eq(arp->sha, port->mac)) {
+		*reason = TENET_DROP_SPOOFED_MAC;
+		return TC_ACT_SHOT;
+	}
+	if (arp->op == bpf_htons(ARPOP_REPLY)) {
+		*reason = TENET_DROP_ARP_REPLY;
+		return TC_ACT_SHOT;
+	}
+	if (arp->op != bpf_htons(ARPOP_REQUEST)) {
+		*reason = TENET_DROP_ARP_UNSUPPORTED;
+		return TC_ACT_SHOT;
+	}
+	spa = arp->spa;
+	tpa = arp->tpa;
+	/* A probe (sender 0.0.0.0) or announcement (sender == target) is a VM
+	 * checking or claiming its own address; answering it would make the
+	 * VM believe its address is taken. */
+	if (spa == 0 || spa == tpa) {
+		*reason = TENET_DROP_ARP_ANNOUNCE;
+		return TC_ACT_SHOT;
+	}
+	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
+	if (!vinfo) {
+		*reason = TENET_DROP_VSID_UNKNOWN;
+		return TC_ACT_SHOT;
+	}
+	r = arp_answer(port, vinfo, tpa, &answer);
+	if (r || !answer) {
+		emit_event(TENET_EV_ARP_MISS, TENET_DROP_ARP_MISS, skb->ifindex, vsid,
+			   tpa, 0, arp->sha);
+		*reason = TENET_DROP_ARP_MISS;
+		return TC_ACT_SHOT;
+	}
+
+	/* Turn the request into the reply, in place, and send it back. */
+	mac_copy(eth->h_dest, arp->sha);
+	mac_copy(eth->h_source, answer);
+	arp->op = bpf_htons(ARPOP_REPLY);
+	mac_copy(arp->tha, arp->sha);
+	arp->tpa = spa;
+	mac_copy(arp->sha, answer);
+	arp->spa = tpa;
+	note_redirect(skb->ifindex);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Policy lookups: the agent fills these maps from lookup records, customer
+ * routes, virtual subnets and ports. */
+#ifndef TENET_BPF_LOOKUP_H
+#define TENET_BPF_LOOKUP_H
+
+#include "common.h"
+#include "maps.h"
+
+static __always_inline struct tenet_cfg *cfg_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tenet_cfg, &zero);
+}
+
+/* The lookup record of a CA IP in a routing domain (a host record). */
+static __always_inline struct tenet_ca_val *ca_lookup(__u32 rdomain, __be32 ip)
+{
+	struct tenet_ca_key k = { .rdomain = rdomain, .ip = ip };
+
+	return bpf_map_lookup_elem(&tenet_ca, &k);
+}
+
+/* Where a MAC of a virtual subnet lives. */
+static __always_inline struct tenet_vmac_val *vmac_lookup(__u32 vsid, const __u8 *mac)
+{
+	struct tenet_vmac_key k = { .vsid = vsid };
+
+	mac_copy(k.mac, mac);
+	return bpf_map_lookup_elem(&tenet_mac, &k);
+}
+
+/* Longest-prefix customer route of a routing domain. */
+static __always_inline struct tenet_route_val *route_lookup(__u32 rdomain, __be32 ip)
+{
+	struct tenet_route_key k = {
+		.prefixlen = 64,
+		.rdomain = bpf_htonl(rdomain),
+		.ip = ip,
+	};
+
+	return bpf_map_lookup_elem(&tenet_route, &k);
+}
+
+#endif

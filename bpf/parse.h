@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Bounds-checked header parsing over [data, data_end), for XDP and TC. */
+#ifndef TENET_BPF_PARSE_H
+#define TENET_BPF_PARSE_H
+
+#include "common.h"
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/* Returns a pointer to the next len bytes and advances, or NULL. */
+#define cursor_take(c, type)                                                  \
+	({                                                                    \
+		type *__p = (c)->pos;                                         \
+		if ((void *)(__p + 1) > (c)->end)                             \
+			__p = NULL;                                           \
+		else                                                          \
+			(c)->pos = (void *)(__p + 1);                         \
+		__p;                                                          \
+	})
+
+/* Ethernet header plus at most one 802.1Q/802.1ad tag (a PA may sit on a
+ * VLAN). On success *proto is the payload ethertype (network order). */
+static __always_inline struct ethhdr *parse_eth(struct cursor *c, __be16 *proto)
+{
+	struct ethhdr *eth = cursor_take(c, struct ethhdr);
+	struct vlan_hdr *vh;
+
+	if (!eth)
+		return NULL;
+	*proto = eth->h_proto;
+	if (*proto == bpf_htons(ETH_P_8021Q) || *proto == bpf_htons(ETH_P_8021AD)) {
+		vh = cursor_take(c, struct vlan_hdr);
+		if (!vh)
+			return NULL;
+		*proto = vh->proto;
+	}
+	return eth;
+}
+
+/* IPv4 header including options; NULL if truncated or not a sane header. */
+static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > c->end)
+		return NULL;
+	if (iph->version != 4 || iph->ihl < 5)
+		return NULL;
+	hlen = iph->ihl * 4;
+	if (c->pos + hlen > c->end)
+		return NULL;
+	c->pos += hlen;
+	return iph;
+}
+
+#endif

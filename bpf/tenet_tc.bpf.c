@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TC ingress on a port (the host side of a VM's interface): anti-spoofing,
+ * ARP proxy, switching inside the VSID, distributed routing inside the
+ * routing domain, local delivery or NVGRE encapsulation. A frame that none
+ * of these accepts is dropped with a counted reason: a port's traffic never
+ * reaches the host stack. */
+#include "common.h"
+#include "maps.h"
+#include "counters.h"
+#include "lookup.h"
+#include "parse.h"
+#include "arp.h"
+#include "route.h"
+#include "encap.h"
+
+/* Send the frame to its destination record: a local port directly, a
+ * remote one inside NVGRE with the record's VSID in the key. */
+static __always_inline int deliver(struct __sk_buff *skb, const struct tenet_port_val *port,
+				   __u32 dst_vsid, __u32 ifindex, __be32 pa, __u8 rule,
+				   __be32 icmp_src, int *reason)
+{
+	struct encap_target t = {
+		.src_pa = port->pa,
+		.dst_pa = pa,
+		.vsid = dst_vsid,
+		.src_vsid = port->vsid,
+		.icmp_src = icmp_src,
+	};
+
+	if (ifindex) {
+		count_rx(dst_vsid, skb->len);
+		note_redirect(ifindex);
+		return bpf_redirect(ifindex, 0);
+	}
+	if (rule != TENET_RULE_ENCAP) {
+		*reason = TENET_DROP_RULE_NONE_REMOTE;
+		return TC_ACT_SHOT;
+	}
+	return nvgre_encap(skb, &t, reason);
+}
+
+static __always_inline int route_from_port(struct __sk_buff *skb,
+					   const struct tenet_port_val *port,
+					   const struct tenet_cfg *cfg, int *reason)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct cursor c = { .pos = data + sizeof(struct ethhdr), .end = data_end };
+	struct tenet_vsid_val *vinfo;
+	struct tenet_ca_val *rec;
+	struct ethhdr *eth = data;
+	struct iphdr *iph;
+	__u32 vsid = port->vsid;
+	__be32 gw;
+	int r;
+
+	iph = parse_ipv4(&c);
+	if (!iph) {
+		*reason = TENET_DROP_IP_HDR;
+		return TC_ACT_SHOT;
+	}
+	if (iph->ttl <= 1) {
+		*reason = TENET_DROP_TTL_EXCEEDED;
+		return TC_ACT_SHOT;
+	}
+	r = route_resolve(port->rdomain, iph->daddr, &rec);
+	if (r) {
+		*reason = r;
+		return TC_ACT_SHOT;
+	}
+	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
+	gw = vinfo ? vinfo->gateway : 0;
+
+	ipv4_decrease_ttl(iph);
+	mac_copy(eth->h_dest, rec->mac);
+	mac_copy(eth->h_source, cfg->router_mac);
+	return deliver(skb, port, rec->vsid, rec->ifindex, rec->pa, rec->rule, gw, reason);
+}
+
+static __always_inline int switch_from_port(struct __sk_buff *skb,
+					    const struct tenet_port_val *port,
+					    const __u8 *dmac, int *reason)
+{
+	struct tenet_vmac_val *dst = vmac_lookup(port->vsid, dmac);
+	struct tenet_vsid_val *vinfo;
+	__u32 vsid = port->vsid;
+
+	if (!dst) {
+		*reason = TENET_DROP_L2_MISS;
+		return TC_ACT_SHOT;
+	}
+	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
+	return deliver(skb, port, port->vsid, dst->ifindex, dst->pa, dst->rule,
+		       vinfo ? vinfo->gateway : 0, reason);
+}
+
+static __always_inline int port_ingress(struct __sk_buff *skb, const struct tenet_port_val *port,
+					int *reason)
+{
+	void *data, *data_end;
+	struct tenet_cfg *cfg;
+	struct ethhdr *eth;
+	__u8 dmac[ETH_ALEN];
+	__be16 proto;
+
+	/* Headers of a frame from a VM are normally linear already; make sure
+	 * before reading them directly. */
+	if (skb->data + sizeof(struct ethhdr) + 60 + 8 > skb->data_end)
+		bpf_skb_pull_data(skb, sizeof(struct ethhdr) + 60 + 8);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end) {
+		*reason = TENET_DROP_TRUNCATED;
+		return TC_ACT_SHOT;
+	}
+	if (!mac_eq(eth->h_source, port->mac)) {
+		*reason = TENET_DROP_SPOOFED_MAC;
+		return TC_ACT_SHOT;
+	}
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_ARP))
+		return arp_from_port(skb, port, reason);
+	if (mac_is_multicast(eth->h_dest)) {
+		*reason = TENET_DROP_BCAST;
+		return TC_ACT_SHOT;
+	}
+	/* Only IP can be encapsulated (bpf_skb_adjust_room) or routed. */
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)) {
+		*reason = TENET_DROP_ETHERTYPE;
+		return TC_ACT_SHOT;
+	}
+	cfg = cfg_get();
+	if (!cfg || !(cfg->flags & TENET_CFG_ENABLED)) {
+		*reason = TENET_DROP_DISABLED;
+		return TC_ACT_SHOT;
+	}
+	mac_copy(dmac, eth->h_dest);
+	if (mac_eq(dmac, cfg->router_mac)) {
+		if (proto != bpf_htons(ETH_P_IP)) {
+			*reason = TENET_DROP_ETHERTYPE;
+			return TC_ACT_SHOT;
+		}
+		return route_from_port(skb, port, cfg, reason);
+	}
+	return switch_from_port(skb, port, dmac, reason);
+}
+
+SEC("tc")
+int tenet_tc_port(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct tenet_port_val *port;
+	__u32 len = skb->len;
+	int reason = 0;
+	int verdict;
+
+	port = bpf_map_lookup_elem(&tenet_port, &ifindex);
+	if (!port) {
+		count_drop(TENET_DROP_PORT_UNKNOWN, 0, len);
+		return TC_ACT_SHOT;
+	}
+	count_tx(port->vsid, len);
+	verdict = port_ingress(skb, port, &reason);
+	if (reason)
+		count_drop(reason, port->vsid, len);
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/* XDP on the underlay NIC: NVGRE decapsulation and delivery to local ports.
+ * Everything that is not NVGRE for one of our PAs passes untouched. */
+#include "common.h"
+#include "maps.h"
+#include "counters.h"
+#include "decap.h"
+
+SEC("xdp")
+int tenet_xdp_underlay(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct decap_result res = {};
+	__u32 len = data_end - data;
+
+	switch (decap_classify(data, data_end, &res)) {
+	case DECAP_PASS:
+		return XDP_PASS;
+	case DECAP_DROP:
+		count_drop(res.reason, res.vsid, len);
+		return XDP_DROP;
+	case DECAP_DELIVER:
+		break;
+	}
+	if (bpf_xdp_adjust_head(ctx, (int)res.outer_len)) {
+		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		return XDP_DROP;
+	}
+	count_rx(res.vsid, len - res.outer_len);
+	note_redirect(res.ifindex);
+	return bpf_redirect(res.ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Limits and well-known constants shared by BPF, agent and CLI. */
+#ifndef TENET_LIMITS_H
+#define TENET_LIMITS_H
+
+/* VSIDs below 4096 are reserved (they overlap the VLAN ID space) and
+ * 0xffffff is reserved by RFC 7637. */
+#define TENET_VSID_MIN 4096u
+#define TENET_VSID_MAX 16777214u
+
+/* Bumped whenever a map key or value changes shape. Pinned maps live under
+ * a path that carries it, so an upgraded agent never reads an old layout. */
+#define TENET_LAYOUT_VERSION 1
+#define TENET_PIN_ROOT "/sys/fs/bpf/tenet"
+
+/* The distributed router's MAC: the same on every host so that a VM keeps a
+ * valid ARP entry for its .1 gateway after it migrates. Locally
+ * administered unicast (02:...). */
+#define TENET_ROUTER_MAC_INIT { 0x02, 0x54, 0x4e, 0x00, 0x00, 0x01 }
+
+/* Map sizes. Lookup records dominate; 1M is the scale target. */
+#define TENET_MAX_PAS 64
+#define TENET_MAX_VSIDS 65536
+#define TENET_MAX_PORTS 4096
+#define TENET_MAX_LOOKUPS (1u << 20)
+#define TENET_MAX_ROUTES 131072
+#define TENET_EVENTS_BYTES (256 * 1024)
+
+/* Outer Ethernet + IPv4 + GRE with key: what NVGRE adds to an inner frame
+ * (the inner Ethernet header is carried, so it is part of the payload). */
+#define TENET_ENCAP_OVERHEAD (14 + 20 + 8)
+
+#endif

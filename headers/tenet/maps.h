@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Keys and values of every tenet BPF map: the one definition BPF, tenetd and
+ * the tenet CLI share. Addresses are in network byte order (__be32), VSIDs
+ * and ids in host order. Padding is explicit and must be zero, because hash
+ * keys are compared byte for byte. Changing any layout means bumping
+ * TENET_LAYOUT_VERSION in limits.h. */
+#ifndef TENET_MAPS_H
+#define TENET_MAPS_H
+
+#include <linux/types.h>
+
+#define TENET_ETH_ALEN 6
+
+/* Pin names (under TENET_PIN_ROOT/<host>/v<layout>/). The BPF map names
+ * are the same strings, so bpftool map show reads naturally. */
+#define TENET_MAP_CFG "tenet_cfg"
+#define TENET_MAP_PA "tenet_pa"
+#define TENET_MAP_VSID "tenet_vsid"
+#define TENET_MAP_PORT "tenet_port"
+#define TENET_MAP_PORT_MAC "tenet_port_mac"
+#define TENET_MAP_MAC "tenet_mac"
+#define TENET_MAP_CA "tenet_ca"
+#define TENET_MAP_ROUTE "tenet_route"
+#define TENET_MAP_DROPS "tenet_drops"
+#define TENET_MAP_VSTATS "tenet_vstats"
+#define TENET_MAP_EVENTS "tenet_events"
+
+/* tenet_cfg: array, one entry (key 0). */
+struct tenet_cfg {
+	__u32 version;        /* TENET_LAYOUT_VERSION of whoever wrote it */
+	__u32 flags;          /* TENET_CFG_* */
+	__u8 router_mac[TENET_ETH_ALEN];
+	__u16 pad;
+};
+#define TENET_CFG_ENABLED (1u << 0)
+_Static_assert(sizeof(struct tenet_cfg) == 16, "tenet_cfg layout");
+
+/* tenet_pa: hash, key __be32 provider address -> where it lives. */
+struct tenet_pa_val {
+	__u32 ifindex;        /* underlay device holding the PA */
+	__u16 vlan;           /* 0: untagged */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_pa_val) == 8, "tenet_pa_val layout");
+
+/* tenet_vsid: hash, key __u32 VSID -> its virtual subnet. */
+struct tenet_vsid_val {
+	__u32 rdomain;        /* local numeric routing-domain id, never 0 */
+	__be32 gateway;       /* the subnet's .1: the distributed router */
+	__be32 prefix;        /* subnet network address */
+	__u8 plen;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct tenet_vsid_val) == 16, "tenet_vsid_val layout");
+
+/* tenet_port: hash, key __u32 ifindex of the host-side interface of a VM. */
+struct tenet_port_val {
+	__u32 vsid;
+	__u32 rdomain;        /* copy of the VSID's, saves a lookup per packet */
+	__u8 mac[TENET_ETH_ALEN]; /* the only source MAC the port may send */
+	__u16 pad;
+	__be32 pa;            /* provider address used as outer source */
+};
+_Static_assert(sizeof(struct tenet_port_val) == 20, "tenet_port_val layout");
+
+/* tenet_port_mac: hash, key MAC of a local port -> its ifindex. Used on
+ * decap: a host's ports have unique MACs, as on any L2 switch. */
+struct tenet_mac_key {
+	__u8 mac[TENET_ETH_ALEN];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_mac_key) == 8, "tenet_mac_key layout");
+
+/* Record types and rules: the same numbers the store's JSON names map to. */
+enum tenet_lookup_type {
+	TENET_LOOKUP_STATIC = 0,
+	TENET_LOOKUP_L2ONLY = 1,
+	TENET_LOOKUP_GATEWAY = 2,
+	TENET_LOOKUP_DYNAMIC = 3,
+};
+enum tenet_lookup_rule {
+	TENET_RULE_ENCAP = 0,
+	TENET_RULE_NONE = 1,
+};
+
+/* tenet_mac: hash, (VSID, MAC) -> where that MAC lives: L2 switching
+ * inside a virtual subnet. */
+struct tenet_vmac_key {
+	__u32 vsid;
+	__u8 mac[TENET_ETH_ALEN];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_vmac_key) == 12, "tenet_vmac_key layout");
+
+struct tenet_vmac_val {
+	__be32 pa;            /* remote PA (0 when local) */
+	__u32 ifindex;        /* local port, 0 when remote */
+	__u8 type;            /* enum tenet_lookup_type */
+	__u8 rule;            /* enum tenet_lookup_rule */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_vmac_val) == 12, "tenet_vmac_val layout");
+
+/* tenet_ca: hash, (routing domain, CA IP) -> lookup record. A CA IP is
+ * unique inside a routing domain, so one key serves both the ARP proxy
+ * (checked against the asking port's VSID) and distributed routing. */
+struct tenet_ca_key {
+	__u32 rdomain;
+	__be32 ip;
+};
+_Static_assert(sizeof(struct tenet_ca_key) == 8, "tenet_ca_key layout");
+
+struct tenet_ca_val {
+	__u32 vsid;
+	__be32 pa;            /* 0 when local */
+	__u32 ifindex;        /* local port, 0 when remote */
+	__u8 mac[TENET_ETH_ALEN];
+	__u8 type;            /* enum tenet_lookup_type */
+	__u8 rule;            /* enum tenet_lookup_rule */
+};
+_Static_assert(sizeof(struct tenet_ca_val) == 20, "tenet_ca_val layout");
+
+/* tenet_route: LPM trie of customer routes per routing domain. prefixlen
+ * counts the 32 rdomain bits plus the prefix bits; rdomain is stored big
+ * endian so that it forms the leading bits of the key. */
+struct tenet_route_key {
+	__u32 prefixlen;
+	__be32 rdomain;
+	__be32 ip;
+};
+_Static_assert(sizeof(struct tenet_route_key) == 12, "tenet_route_key layout");
+
+struct tenet_route_val {
+	__be32 nexthop;       /* 0.0.0.0: on-link, resolve the destination */
+	__u32 vsid;           /* VSID the route was configured on */
+	__u32 metric;
+};
+_Static_assert(sizeof(struct tenet_route_val) == 12, "tenet_route_val layout");
+
+/* tenet_drops: per-CPU array indexed by enum tenet_drop_reason. */
+struct tenet_drop_val {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* tenet_vstats: per-CPU hash, key __u32 VSID. */
+struct tenet_vstats_val {
+	__u64 rx_packets;     /* delivered to ports of this VSID */
+	__u64 rx_bytes;
+	__u64 tx_packets;     /* sent by ports of this VSID */
+	__u64 tx_bytes;
+	__u64 drops;
+};
+
+/* tenet_events: ring buffer of things the agent must know about. */
+enum tenet_event_type {
+	TENET_EV_ARP_MISS = 1,  /* a port asked for an IP nobody has */
+	TENET_EV_LEARN = 2,     /* a (VSID, IP, MAC, PA) binding was seen */
+	TENET_EV_FRAG_NEEDED = 3,
+};
+
+struct tenet_event {
+	__u16 type;           /* enum tenet_event_type */
+	__u16 reason;         /* enum tenet_drop_reason, if it was a drop */
+	__u32 ifindex;
+	__u32 vsid;
+	__be32 ip;
+	__be32 pa;
+	__u8 mac[TENET_ETH_ALEN];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_event) == 28, "tenet_event layout");
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <tenet/limits.h>
+#include "datapath.h"
+#include "tenet_xdp.skel.h"
+#include "tenet_tc.skel.h"
+
+int tenet_pin_dir(char *buf, unsigned long len, const char *host)
+{
+	int n = snprintf(buf, len, "%s/%s/v%d", TENET_PIN_ROOT, host, TENET_LAYOUT_VERSION);
+
+	return n < 0 || (unsigned long)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Without a pin directory, drop libbpf's pin-by-name default (it would pin
+ * under /sys/fs/bpf) and, for the second object, reuse the first's maps. */
+static int share_unpinned(struct bpf_object *obj, struct bpf_object *from)
+{
+	struct bpf_map *map, *src;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+		/* .bss and .rodata belong to each object */
+		if (!from || bpf_map__is_internal(map))
+			continue;
+		src = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		if (!src)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(src));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_opts *opts)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = opts->pin_dir);
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->xdp = tenet_xdp__open_opts(&oo);
+	if (!dp->xdp) {
+		err = -errno;
+		goto out;
+	}
+	dp->xdp->rodata->tenet_record_redirect = opts->record_redirect;
+	if (!opts->pin_dir && (err = share_unpinned(dp->xdp->obj, NULL)))
+		goto out;
+	err = tenet_xdp__load(dp->xdp);
+	if (err)
+		goto out;
+
+	dp->tc = tenet_tc__open_opts(&oo);
+	if (!dp->tc) {
+		err = -errno;
+		goto out;
+	}
+	dp->tc->rodata->tenet_record_redirect = opts->record_redirect;
+	if (!opts->pin_dir && (err = share_unpinned(dp->tc->obj, dp->xdp->obj)))
+		goto out;
+	err = tenet_tc__load(dp->tc);
+out:
+	if (err)
+		tenet_datapath_unload(dp);
+	return err;
+}
+
+void tenet_datapath_unload(struct tenet_datapath *dp)
+{
+	tenet_tc__destroy(dp->tc);
+	tenet_xdp__destroy(dp->xdp);
+	dp->tc = NULL;
+	dp->xdp = NULL;
+}

@@ -1,0 +1,1051 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Table-driven BPF_PROG_TEST_RUN tests of the tenet datapath: each case
+ * feeds one frame to the XDP (underlay) or TC (port) program with the maps
+ * seeded for a fixed topology, and checks the verdict, the redirect target,
+ * the exact output bytes, the drop counter of the expected reason and the
+ * event the agent would see. Runs inside the namespace selftests/bpf/run.sh
+ * builds (real devices for ports and the underlay, fixed neighbours). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <tenet/limits.h>
+#include <tenet/maps.h>
+#include <tenet/drop.h>
+#include <tenet/nvgre.h>
+#include "datapath.h"
+#include "tenet_xdp.skel.h"
+#include "tenet_tc.skel.h"
+#include "frame.h"
+
+/* ---- the topology of chapter 1, from this host's point of view ---- */
+
+#define PA_LOCAL "192.168.4.11"
+#define PA_REMOTE "192.168.4.22"    /* same segment, neighbour known */
+#define PA_ROUTED "192.168.9.44"    /* behind the underlay router */
+#define PA_NONEIGH "192.168.4.33"   /* same segment, neighbour unknown */
+
+static const mac_t MAC_UL0 = { 0x02, 0, 0, 0, 0x04, 0x0b };
+static const mac_t MAC_PA_REMOTE = { 0x02, 0, 0, 0, 0x04, 0x16 };
+static const mac_t MAC_UL_ROUTER = { 0x02, 0, 0, 0, 0x04, 0x01 };
+static const mac_t MAC_ZERO = { 0 };
+static const mac_t MAC_BCAST = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const mac_t MAC_ROUTER = TENET_ROUTER_MAC_INIT;
+
+/* Contoso (routing domain 1): 5001 10.0.0.0/24, 6001 10.0.1.0/24, and the
+ * forwarding gateway's subnet 5002 10.0.2.0/24. */
+#define RD_CONTOSO 1
+#define RD_WOODGROVE 2
+static const mac_t MAC_C1 = { 0x00, 0x15, 0x5d, 0, 0, 0x05 };   /* 10.0.0.5 p1 */
+static const mac_t MAC_C2 = { 0x00, 0x15, 0x5d, 0, 0, 0x07 };   /* 10.0.0.7 p2 */
+static const mac_t MAC_C3 = { 0x00, 0x15, 0x5d, 0, 0, 0x08 };   /* 10.0.0.8 remote */
+static const mac_t MAC_C6 = { 0x00, 0x15, 0x5d, 0, 0, 0x09 };   /* 10.0.0.9 routed PA */
+static const mac_t MAC_C7 = { 0x00, 0x15, 0x5d, 0, 0, 0x0a };   /* 10.0.0.10 no neigh */
+static const mac_t MAC_C4 = { 0x00, 0x15, 0x5d, 0, 1, 0x07 };   /* 10.0.1.7 p3 (6001) */
+static const mac_t MAC_C5 = { 0x00, 0x15, 0x5d, 0, 1, 0x08 };   /* 10.0.1.8 remote (6001) */
+static const mac_t MAC_GW = { 0x00, 0x15, 0x5d, 0, 2, 0x02 };   /* 10.0.2.2 remote (5002) */
+/* Woodgrove (routing domain 2): 7001 10.0.0.0/24 with the same CAs. */
+static const mac_t MAC_W1 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x05 }; /* 10.0.0.5 p4 */
+static const mac_t MAC_W2 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x07 }; /* 10.0.0.7 remote */
+
+enum { P1, P2, P3, P4, UL0, NDEV };
+static const char *const dev_names[NDEV] = { "p1", "p2", "p3", "p4", "ul0" };
+
+struct env {
+	struct tenet_datapath dp;
+	int ifindex[NDEV];
+	struct ring_buffer *rb;
+	int nevents;
+	struct tenet_event last_event;
+};
+
+static struct env E;
+
+static int map_fd(struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+#define MAPS (E.dp.xdp->maps)
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "pkt_test: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void put(struct bpf_map *m, const void *k, const void *v)
+{
+	if (bpf_map_update_elem(map_fd(m), k, v, BPF_ANY))
+		die(bpf_map__name(m), errno);
+}
+
+static __be32 be(const char *ip)
+{
+	return htonl(ip4(ip));
+}
+
+static void add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen)
+{
+	struct tenet_vsid_val v = { .rdomain = rd, .gateway = be(gw), .prefix = be(prefix),
+				    .plen = plen };
+
+	put(MAPS.tenet_vsid, &vsid, &v);
+}
+
+static void add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
+{
+	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = be(PA_LOCAL) };
+	struct tenet_mac_key mk = {};
+	__u32 ifindex = E.ifindex[dev];
+
+	memcpy(p.mac, mac, 6);
+	memcpy(mk.mac, mac, 6);
+	put(MAPS.tenet_port, &ifindex, &p);
+	put(MAPS.tenet_port_mac, &mk, &ifindex);
+}
+
+/* A lookup record: goes to the CA map (routing, ARP) and the MAC map. */
+static void add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
+		       const char *pa, int local_dev)
+{
+	struct tenet_ca_key ck = { .rdomain = rd, .ip = be(ca) };
+	struct tenet_ca_val cv = { .vsid = vsid };
+	struct tenet_vmac_key mk = { .vsid = vsid };
+	struct tenet_vmac_val mv = {};
+
+	if (local_dev >= 0) {
+		cv.ifindex = mv.ifindex = E.ifindex[local_dev];
+	} else {
+		cv.pa = mv.pa = be(pa);
+	}
+	memcpy(cv.mac, mac, 6);
+	memcpy(mk.mac, mac, 6);
+	put(MAPS.tenet_ca, &ck, &cv);
+	put(MAPS.tenet_mac, &mk, &mv);
+}
+
+static void add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid)
+{
+	struct tenet_route_key k = { .prefixlen = 32 + plen, .rdomain = htonl(rd),
+				     .ip = be(prefix) };
+	struct tenet_route_val v = { .nexthop = nh ? be(nh) : 0, .vsid = vsid, .metric = 1 };
+
+	put(MAPS.tenet_route, &k, &v);
+}
+
+static void seed(void)
+{
+	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = TENET_CFG_ENABLED };
+	struct tenet_pa_val pa = { .ifindex = E.ifindex[UL0] };
+	__be32 pa_ip = be(PA_LOCAL);
+	__u32 zero = 0;
+
+	memcpy(cfg.router_mac, MAC_ROUTER, 6);
+	put(MAPS.tenet_cfg, &zero, &cfg);
+	put(MAPS.tenet_pa, &pa_ip, &pa);
+
+	add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
+	add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);
+	add_vsid(5002, RD_CONTOSO, "10.0.2.0", "10.0.2.1", 24);
+	add_vsid(7001, RD_WOODGROVE, "10.0.0.0", "10.0.0.1", 24);
+
+	add_port(P1, 5001, RD_CONTOSO, MAC_C1);
+	add_port(P2, 5001, RD_CONTOSO, MAC_C2);
+	add_port(P3, 6001, RD_CONTOSO, MAC_C4);
+	add_port(P4, 7001, RD_WOODGROVE, MAC_W1);
+
+	add_record(5001, RD_CONTOSO, "10.0.0.5", MAC_C1, NULL, P1);
+	add_record(5001, RD_CONTOSO, "10.0.0.7", MAC_C2, NULL, P2);
+	add_record(5001, RD_CONTOSO, "10.0.0.8", MAC_C3, PA_REMOTE, -1);
+	add_record(5001, RD_CONTOSO, "10.0.0.9", MAC_C6, PA_ROUTED, -1);
+	add_record(5001, RD_CONTOSO, "10.0.0.10", MAC_C7, PA_NONEIGH, -1);
+	add_record(6001, RD_CONTOSO, "10.0.1.7", MAC_C4, NULL, P3);
+	add_record(6001, RD_CONTOSO, "10.0.1.8", MAC_C5, PA_REMOTE, -1);
+	add_record(5002, RD_CONTOSO, "10.0.2.2", MAC_GW, PA_REMOTE, -1);
+	add_record(7001, RD_WOODGROVE, "10.0.0.5", MAC_W1, NULL, P4);
+	add_record(7001, RD_WOODGROVE, "10.0.0.7", MAC_W2, PA_REMOTE, -1);
+
+	/* The book's forwarding gateway: 10.229.200.0/24 via 10.0.2.2, and
+	 * an on-link route for 5001 so an unknown CA there is a next-hop miss. */
+	add_route(RD_CONTOSO, "10.229.200.0", 24, "10.0.2.2", 5002);
+	add_route(RD_CONTOSO, "10.0.0.0", 24, NULL, 5001);
+}
+
+/* ---- expected-frame helpers, written from RFC 7637 ---- */
+
+/* FlowID: XOR of the bytes of the inner IPv4 source, destination,
+ * protocol and (TCP/UDP, unfragmented) ports. */
+static uint8_t expect_flowid(const struct frame *inner)
+{
+	const uint8_t *ip = inner->b + 14;
+	uint8_t h = ip[9];
+
+	for (int i = 12; i < 20; i++)
+		h ^= ip[i];
+	if ((ip[9] == 6 || ip[9] == 17) && !(((ip[6] << 8) | ip[7]) & 0x3fff))
+		for (int i = 20; i < 24; i++)
+			h ^= ip[i];
+	return h;
+}
+
+static void expect_nvgre(struct frame *out, const mac_t odst, const mac_t osrc,
+			 const char *src_pa, const char *dst_pa, uint32_t vsid,
+			 const struct frame *inner)
+{
+	f_eth(out, odst, osrc, 0x0800);
+	f_ipv4_full(out, 0, 0, src_pa, dst_pa, 47, 64, 0x4000, 8 + inner->len);
+	f_gre(out, 0x2000, 0x6558, vsid << 8 | expect_flowid(inner));
+	f_bytes(out, inner->b, inner->len);
+}
+
+static void wrap_nvgre(struct frame *out, const char *dst_pa, uint16_t flags, uint16_t proto,
+		       uint32_t key, const struct frame *inner)
+{
+	f_eth(out, MAC_UL0, MAC_PA_REMOTE, 0x0800);
+	f_ipv4_full(out, 0, 0, PA_REMOTE, dst_pa, 47, 64, 0x4000, 8 + inner->len);
+	f_gre(out, flags, proto, key);
+	f_bytes(out, inner->b, inner->len);
+}
+
+static void routed(struct frame *f, const mac_t dst, const mac_t src, const char *sip,
+		   const char *dip, uint8_t ttl)
+{
+	f_udp_frame(f, dst, src, sip, dip, ttl);
+}
+
+/* ---- cases: TC on ports ---- */
+
+enum { XDP, TC };
+enum { R_NONE = -1 };
+
+struct pkt_case {
+	const char *name;
+	int prog;
+	int port;             /* TC: ingress device index */
+	void (*build)(struct frame *in, struct frame *out);
+	int verdict;
+	int redirect;         /* device index or R_NONE */
+	int drop;             /* TENET_DROP_* expected to count one, or 0 */
+	int event;            /* TENET_EV_* expected, or 0 */
+	bool out_is_in;       /* output must equal the input */
+};
+
+static void arp_req(struct frame *f, const mac_t sha, const char *spa, const char *tpa)
+{
+	f_eth(f, MAC_BCAST, sha, ETH_P_ARP);
+	f_arp(f, 1, sha, spa, MAC_ZERO, tpa);
+}
+
+static void arp_rep(struct frame *f, const mac_t answer, const char *ip, const mac_t to,
+		    const char *to_ip)
+{
+	f_eth(f, to, answer, ETH_P_ARP);
+	f_arp(f, 2, answer, ip, to, to_ip);
+}
+
+static void c_arp_record(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.7");
+	arp_rep(out, MAC_C2, "10.0.0.7", MAC_C1, "10.0.0.5");
+}
+
+static void c_arp_remote_record(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.8");
+	arp_rep(out, MAC_C3, "10.0.0.8", MAC_C1, "10.0.0.5");
+}
+
+static void c_arp_gateway(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.1");
+	arp_rep(out, MAC_ROUTER, "10.0.0.1", MAC_C1, "10.0.0.5");
+}
+
+static void c_arp_gateway_6001(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C4, "10.0.1.7", "10.0.1.1");
+	arp_rep(out, MAC_ROUTER, "10.0.1.1", MAC_C4, "10.0.1.7");
+}
+
+static void c_arp_miss(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.99");
+}
+
+static void c_arp_other_vsid(struct frame *in, struct frame *out)
+{
+	/* 10.0.1.7 exists in the same routing domain, but not on 5001. */
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.1.7");
+}
+
+static void c_arp_woodgrove(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_W1, "10.0.0.5", "10.0.0.7");
+	arp_rep(out, MAC_W2, "10.0.0.7", MAC_W1, "10.0.0.5");
+}
+
+static void c_arp_probe(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "0.0.0.0", "10.0.0.5");
+}
+
+static void c_arp_spoofed_sha(struct frame *in, struct frame *out)
+{
+	f_eth(in, MAC_BCAST, MAC_C1, ETH_P_ARP);
+	f_arp(in, 1, MAC_C2, "10.0.0.7", MAC_ZERO, "10.0.0.8");
+}
+
+static void c_arp_reply_from_vm(struct frame *in, struct frame *out)
+{
+	arp_rep(in, MAC_C1, "10.0.0.5", MAC_C2, "10.0.0.7");
+}
+
+static void c_arp_truncated(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.7");
+	in->len = 14 + 27;
+}
+
+/* Flow 1: same VSID, same host: delivered untouched to the port. */
+static void c_l2_local(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C2, MAC_C1, "10.0.0.5", "10.0.0.7", 64);
+}
+
+/* Flow 3: same VSID, other host: NVGRE with the VSID in the key. */
+static void c_l2_remote(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C3, MAC_C1, "10.0.0.5", "10.0.0.8", 64);
+	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 5001, in);
+}
+
+static void c_l2_remote_routed_pa(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C6, MAC_C1, "10.0.0.5", "10.0.0.9", 64);
+	expect_nvgre(out, MAC_UL_ROUTER, MAC_UL0, PA_LOCAL, PA_ROUTED, 5001, in);
+}
+
+static void c_l2_remote_noneigh(struct frame *in, struct frame *out)
+{
+	/* The kernel fills the outer MACs when it resolves the neighbour. */
+	f_udp_frame(in, MAC_C7, MAC_C1, "10.0.0.5", "10.0.0.10", 64);
+	expect_nvgre(out, MAC_ZERO, MAC_ZERO, PA_LOCAL, PA_NONEIGH, 5001, in);
+}
+
+static void c_l2_unknown_mac(struct frame *in, struct frame *out)
+{
+	static const mac_t unknown = { 0x00, 0x15, 0x5d, 9, 9, 9 };
+
+	f_udp_frame(in, unknown, MAC_C1, "10.0.0.5", "10.0.0.77", 64);
+}
+
+static void c_spoofed_src(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C3, MAC_C2, "10.0.0.7", "10.0.0.8", 64);
+}
+
+/* Flow 2: other VSID, same host: routed, MACs rewritten, TTL - 1. */
+static void c_routed_local(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.7", 64);
+	routed(out, MAC_C4, MAC_ROUTER, "10.0.0.5", "10.0.1.7", 63);
+}
+
+/* Flow 4: other VSID, other host: the key carries the destination VSID. */
+static void c_routed_remote(struct frame *in, struct frame *out)
+{
+	struct frame inner = {};
+
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.8", 64);
+	routed(&inner, MAC_C5, MAC_ROUTER, "10.0.0.5", "10.0.1.8", 63);
+	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 6001, &inner);
+}
+
+/* Flow 5: VM to a physical host through the forwarding gateway: customer
+ * route 10.229.200.0/24 -> 10.0.2.2, encapsulated with the gateway's VSID. */
+static void c_forwarding_gateway(struct frame *in, struct frame *out)
+{
+	struct frame inner = {};
+
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.229.200.22", 64);
+	routed(&inner, MAC_GW, MAC_ROUTER, "10.0.0.5", "10.229.200.22", 63);
+	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 5002, &inner);
+}
+
+/* Routed to a CA of the sender's own subnet through the router MAC. */
+static void c_routed_same_vsid(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.0.7", 10);
+	routed(out, MAC_C2, MAC_ROUTER, "10.0.0.5", "10.0.0.7", 9);
+}
+
+static void c_ttl1(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.7", 1);
+}
+
+static void c_ttl0(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.8", 0);
+}
+
+static void c_no_route(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "172.16.0.1", 64);
+}
+
+static void c_onlink_miss(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.0.99", 64);
+}
+
+static void c_bad_ip(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.7", 64);
+	in->b[14] = 0x44; /* IHL 4 */
+}
+
+static void c_broadcast_ip(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_BCAST, MAC_C1, "0.0.0.0", "255.255.255.255", 64);
+}
+
+static void c_ethertype(struct frame *in, struct frame *out)
+{
+	f_eth(in, MAC_C2, MAC_C1, 0x88cc); /* LLDP */
+	f_payload(in, 46, 0);
+}
+
+/* Woodgrove uses the same CAs as Contoso: its frames stay in Woodgrove. */
+static void c_wg_same_ca_encap(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_W2, MAC_W1, "10.0.0.5", "10.0.0.7", 64);
+	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 7001, in);
+}
+
+static void c_wg_to_contoso_mac(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C2, MAC_W1, "10.0.0.5", "10.0.0.7", 64);
+}
+
+static void c_wg_route_to_contoso(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_W1, "10.0.0.5", "10.0.1.7", 64);
+}
+
+static void c_contoso_to_wg_mac(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_W2, MAC_C1, "10.0.0.5", "10.0.0.7", 64);
+}
+
+static void c_not_a_port(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C2, MAC_C1, "10.0.0.5", "10.0.0.7", 64);
+}
+
+/* 1500-byte DF packet toward a remote CA over a 1500-byte underlay: the
+ * VM gets ICMP fragmentation-needed with MTU 1458 from its gateway. */
+static void c_frag_needed(struct frame *in, struct frame *out)
+{
+	size_t ip_off;
+
+	f_eth(in, MAC_C3, MAC_C1, 0x0800);
+	ip_off = f_ipv4(in, "10.0.0.5", "10.0.0.8", 17, 64, 0x4000, 1480);
+	f_udp(in, 40000, 5001, 1472);
+	f_payload(in, 1472, 0);
+
+	f_eth(out, MAC_C1, MAC_ROUTER, 0x0800);
+	f_ipv4_full(out, 0xc0, 0, "10.0.0.1", "10.0.0.5", 1, 64, 0, 8 + 28);
+	size_t icmp = out->len;
+	f_u8(out, 3);
+	f_u8(out, 4);
+	f_be16(out, 0);
+	f_be16(out, 0);
+	f_be16(out, 1500 - 42);
+	f_bytes(out, in->b + ip_off, 28);
+	uint16_t c = csum16(out->b + icmp, 36);
+	out->b[icmp + 2] = c >> 8;
+	out->b[icmp + 3] = c & 0xff;
+}
+
+/* The largest frame that fits: 1458-byte IP packet, 1500 bytes outer. */
+static void c_mtu_exact(struct frame *in, struct frame *out)
+{
+	f_eth(in, MAC_C3, MAC_C1, 0x0800);
+	f_ipv4(in, "10.0.0.5", "10.0.0.8", 17, 64, 0x4000, 1438);
+	f_udp(in, 40000, 5001, 1430);
+	f_payload(in, 1430, 0);
+	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 5001, in);
+}
+
+/* ---- cases: XDP on the underlay ---- */
+
+static void x_decap(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8 | 0x5a, out);
+}
+
+/* Flow 4 seen from the receiver: key carries 6001, the port's VSID. */
+static void x_decap_routed(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C4, MAC_ROUTER, "10.0.0.8", "10.0.1.7", 63);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 6001 << 8, out);
+}
+
+/* Same routing domain, other VSID than the port: the VSID ACL allows it. */
+static void x_decap_same_rd(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C5, "10.0.1.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 6001 << 8 | 1, out);
+}
+
+static void x_decap_vlan(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C2, MAC_C3, "10.0.0.8", "10.0.0.7", 64);
+	f_bytes(in, MAC_UL0, 6);
+	f_bytes(in, MAC_PA_REMOTE, 6);
+	f_be16(in, 0x8100);
+	f_be16(in, 42);
+	f_be16(in, 0x0800);
+	f_ipv4_full(in, 0, 0, PA_REMOTE, PA_LOCAL, 47, 64, 0x4000, 8 + out->len);
+	f_gre(in, 0x2000, 0x6558, 5001 << 8);
+	f_bytes(in, out->b, out->len);
+}
+
+/* The exact bytes a Linux gretap (key 5001<<8, no csum/seq) sends. */
+static void x_decap_gretap_golden(struct frame *in, struct frame *out)
+{
+	static const uint8_t golden[] = {
+		/* outer Ethernet */
+		0x02, 0x00, 0x00, 0x00, 0x04, 0x0b, 0x02, 0x00, 0x00, 0x00, 0x04, 0x16,
+		0x08, 0x00,
+		/* outer IPv4: 20 + 8 + 42 = 70 bytes, DF, TTL 64, GRE */
+		0x45, 0x00, 0x00, 0x46, 0x00, 0x00, 0x40, 0x00, 0x40, 0x2f, 0x00, 0x00,
+		0xc0, 0xa8, 0x04, 0x16, 0xc0, 0xa8, 0x04, 0x0b,
+		/* GRE: K, TEB, key 0x00138900 (VSID 5001, FlowID 0) */
+		0x20, 0x00, 0x65, 0x58, 0x00, 0x13, 0x89, 0x00,
+		/* inner Ethernet to Contoso1 */
+		0x00, 0x15, 0x5d, 0x00, 0x00, 0x05, 0x00, 0x15, 0x5d, 0x00, 0x00, 0x08,
+		0x08, 0x00,
+		/* inner IPv4 10.0.0.8 -> 10.0.0.5, 28 bytes ICMP echo */
+		0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x01, 0x00, 0x00,
+		0x0a, 0x00, 0x00, 0x08, 0x0a, 0x00, 0x00, 0x05,
+		0x08, 0x00, 0xf7, 0xfe, 0x00, 0x01, 0x00, 0x00,
+	};
+
+	f_bytes(in, golden, sizeof(golden));
+	f_ipv4_csum(in, 14);
+	f_ipv4_csum(in, 42 + 14);
+	f_bytes(out, in->b + 42, in->len - 42);
+}
+
+static void x_wrong_pa(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, "192.168.4.99", 0x2000, 0x6558, 5001 << 8, out);
+}
+
+static void x_c_bit(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0xa000, 0x6558, 5001 << 8, out);
+}
+
+static void x_s_bit(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x3000, 0x6558, 5001 << 8, out);
+}
+
+static void x_no_key(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x0000, 0x6558, 5001 << 8, out);
+}
+
+static void x_version1(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2001, 0x6558, 5001 << 8, out);
+}
+
+static void x_wrong_proto(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x0800, 5001 << 8, out);
+}
+
+/* A frame with Woodgrove's VSID aimed at Contoso1's MAC. */
+static void x_other_rdomain(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_W2, "10.0.0.7", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 7001 << 8, out);
+}
+
+static void x_unknown_vsid(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 9999 << 8, out);
+}
+
+static void x_reserved_vsid(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 100 << 8, out);
+}
+
+static void x_vsid_ffffff(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 0xffffff00u, out);
+}
+
+static void x_unknown_mac(struct frame *in, struct frame *out)
+{
+	static const mac_t unknown = { 0x00, 0x15, 0x5d, 9, 9, 9 };
+
+	f_udp_frame(out, unknown, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+static void x_inner_bcast(struct frame *in, struct frame *out)
+{
+	f_eth(out, MAC_BCAST, MAC_C3, ETH_P_ARP);
+	f_arp(out, 1, MAC_C3, "10.0.0.8", MAC_ZERO, "10.0.0.5");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+static void x_inner_vlan(struct frame *in, struct frame *out)
+{
+	f_eth(out, MAC_C1, MAC_C3, 0x8100);
+	f_be16(out, 5);
+	f_be16(out, 0x0800);
+	f_payload(out, 40, 0);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+static void x_outer_fragment(struct frame *in, struct frame *out)
+{
+	f_udp_frame(out, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+	in->b[14 + 6] |= 0x20; /* MF */
+	f_ipv4_csum(in, 14);
+}
+
+static void x_not_gre(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_UL0, MAC_PA_REMOTE, PA_REMOTE, PA_LOCAL, 64);
+}
+
+static void x_arp(struct frame *in, struct frame *out)
+{
+	f_eth(in, MAC_BCAST, MAC_PA_REMOTE, ETH_P_ARP);
+	f_arp(in, 1, MAC_PA_REMOTE, PA_REMOTE, MAC_ZERO, PA_LOCAL);
+}
+
+/* Truncation at every header boundary. Before the GRE header the frame
+ * cannot be told from other traffic and passes; from GRE on it is ours. */
+static void x_trunc(struct frame *in, size_t len)
+{
+	struct frame inner = {};
+
+	f_udp_frame(&inner, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, &inner);
+	in->len = len;
+}
+/* XDP never sees less than an Ethernet header (test runs refuse it too). */
+static void x_trunc_eth(struct frame *in, struct frame *out) { x_trunc(in, 14); }
+static void x_trunc_vlan(struct frame *in, struct frame *out)
+{
+	f_bytes(in, MAC_UL0, 6);
+	f_bytes(in, MAC_PA_REMOTE, 6);
+	f_be16(in, 0x8100);
+	f_be16(in, 42);
+}
+static void x_trunc_ip(struct frame *in, struct frame *out) { x_trunc(in, 14 + 19); }
+static void x_trunc_gre(struct frame *in, struct frame *out) { x_trunc(in, 34 + 7); }
+static void x_trunc_inner_eth(struct frame *in, struct frame *out) { x_trunc(in, 42 + 13); }
+
+static const struct pkt_case cases[] = {
+	/* ARP proxy */
+	{ "arp proxy: local record", TC, P1, c_arp_record, TC_ACT_REDIRECT, P1 },
+	{ "arp proxy: remote record", TC, P1, c_arp_remote_record, TC_ACT_REDIRECT, P1 },
+	{ "arp proxy: .1 answers router MAC", TC, P1, c_arp_gateway, TC_ACT_REDIRECT, P1 },
+	{ "arp proxy: .1 of 6001", TC, P3, c_arp_gateway_6001, TC_ACT_REDIRECT, P3 },
+	{ "arp proxy: miss drops and emits event", TC, P1, c_arp_miss, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_ARP_MISS, TENET_EV_ARP_MISS },
+	{ "arp proxy: record of another VSID is not on-link", TC, P1, c_arp_other_vsid,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_ARP_MISS, TENET_EV_ARP_MISS },
+	{ "arp proxy: woodgrove gets woodgrove's MAC", TC, P4, c_arp_woodgrove,
+	  TC_ACT_REDIRECT, P4 },
+	{ "arp proxy: probe is not answered", TC, P1, c_arp_probe, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_ARP_ANNOUNCE },
+	{ "arp proxy: spoofed sender MAC", TC, P1, c_arp_spoofed_sha, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_SPOOFED_MAC },
+	{ "arp proxy: reply from VM is not flooded", TC, P1, c_arp_reply_from_vm, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_ARP_REPLY },
+	{ "arp proxy: truncated", TC, P1, c_arp_truncated, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_TRUNCATED },
+	/* the packet flows of chapter 1 */
+	{ "flow: same VSID, same host", TC, P1, c_l2_local, TC_ACT_REDIRECT, P2, 0, 0, true },
+	{ "flow: other VSID, same host (routed)", TC, P1, c_routed_local, TC_ACT_REDIRECT, P3 },
+	{ "flow: same VSID, other host (encap 5001)", TC, P1, c_l2_remote, TC_ACT_REDIRECT,
+	  UL0 },
+	{ "flow: other VSID, other host (key = dst VSID)", TC, P1, c_routed_remote,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "flow: VM to physical host via forwarding gateway", TC, P1, c_forwarding_gateway,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "routed: same VSID via router MAC", TC, P1, c_routed_same_vsid, TC_ACT_REDIRECT, P2 },
+	{ "encap: PA behind underlay router", TC, P1, c_l2_remote_routed_pa, TC_ACT_REDIRECT,
+	  UL0 },
+	{ "encap: unresolved underlay neighbour", TC, P1, c_l2_remote_noneigh,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "encap: largest frame that fits the MTU", TC, P1, c_mtu_exact, TC_ACT_REDIRECT, UL0 },
+	{ "encap: DF too big answers ICMP frag-needed", TC, P1, c_frag_needed, TC_ACT_REDIRECT,
+	  P1, TENET_DROP_FRAG_NEEDED, TENET_EV_FRAG_NEEDED },
+	{ "route: TTL 1 is not forwarded", TC, P1, c_ttl1, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_TTL_EXCEEDED },
+	{ "route: TTL 0 is not forwarded", TC, P1, c_ttl0, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_TTL_EXCEEDED },
+	{ "route: no route", TC, P1, c_no_route, TC_ACT_SHOT, R_NONE, TENET_DROP_NO_ROUTE },
+	{ "route: on-link without record", TC, P1, c_onlink_miss, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_NEXTHOP_MISS },
+	{ "route: bad IPv4 header", TC, P1, c_bad_ip, TC_ACT_SHOT, R_NONE, TENET_DROP_IP_HDR },
+	{ "l2: unknown MAC", TC, P1, c_l2_unknown_mac, TC_ACT_SHOT, R_NONE, TENET_DROP_L2_MISS },
+	{ "l2: broadcast IP is not flooded", TC, P1, c_broadcast_ip, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_BCAST },
+	{ "l2: unsupported ethertype", TC, P1, c_ethertype, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_ETHERTYPE },
+	{ "anti-spoof: source MAC must be the port's", TC, P1, c_spoofed_src, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_SPOOFED_MAC },
+	{ "port: unknown interface", TC, UL0, c_not_a_port, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_PORT_UNKNOWN },
+	/* two tenants with identical addresses */
+	{ "isolation: woodgrove same CA encaps with 7001", TC, P4, c_wg_same_ca_encap,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "isolation: woodgrove to contoso MAC", TC, P4, c_wg_to_contoso_mac, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_L2_MISS },
+	{ "isolation: woodgrove routed to contoso subnet", TC, P4, c_wg_route_to_contoso,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_NO_ROUTE },
+	{ "isolation: contoso to woodgrove MAC", TC, P1, c_contoso_to_wg_mac, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_L2_MISS },
+	/* decapsulation */
+	{ "decap: deliver to port", XDP, 0, x_decap, XDP_REDIRECT, P1 },
+	{ "decap: routed, key carries port's VSID", XDP, 0, x_decap_routed, XDP_REDIRECT, P3 },
+	{ "decap: other VSID of same routing domain", XDP, 0, x_decap_same_rd, XDP_REDIRECT,
+	  P1 },
+	{ "decap: outer 802.1Q tag", XDP, 0, x_decap_vlan, XDP_REDIRECT, P2 },
+	{ "decap: kernel gretap golden bytes", XDP, 0, x_decap_gretap_golden, XDP_REDIRECT, P1 },
+	{ "decap: wrong PA passes", XDP, 0, x_wrong_pa, XDP_PASS, R_NONE, 0, 0, true },
+	{ "decap: C bit", XDP, 0, x_c_bit, XDP_DROP, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "decap: S bit", XDP, 0, x_s_bit, XDP_DROP, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "decap: K bit clear", XDP, 0, x_no_key, XDP_DROP, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "decap: GRE version 1", XDP, 0, x_version1, XDP_DROP, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "decap: GRE protocol not TEB passes", XDP, 0, x_wrong_proto, XDP_PASS, R_NONE, 0, 0,
+	  true },
+	{ "decap: VSID of another routing domain", XDP, 0, x_other_rdomain, XDP_DROP, R_NONE,
+	  TENET_DROP_RDOMAIN_MISMATCH },
+	{ "decap: unknown VSID", XDP, 0, x_unknown_vsid, XDP_DROP, R_NONE,
+	  TENET_DROP_VSID_UNKNOWN },
+	{ "decap: reserved VSID 100", XDP, 0, x_reserved_vsid, XDP_DROP, R_NONE,
+	  TENET_DROP_VSID_INVALID },
+	{ "decap: reserved VSID 0xffffff", XDP, 0, x_vsid_ffffff, XDP_DROP, R_NONE,
+	  TENET_DROP_VSID_INVALID },
+	{ "decap: unknown inner MAC", XDP, 0, x_unknown_mac, XDP_DROP, R_NONE,
+	  TENET_DROP_NO_PORT },
+	{ "decap: inner broadcast", XDP, 0, x_inner_bcast, XDP_DROP, R_NONE, TENET_DROP_BCAST },
+	{ "decap: inner 802.1Q tag", XDP, 0, x_inner_vlan, XDP_DROP, R_NONE,
+	  TENET_DROP_INNER_VLAN },
+	{ "decap: outer fragment", XDP, 0, x_outer_fragment, XDP_DROP, R_NONE,
+	  TENET_DROP_OUTER_FRAG },
+	{ "decap: UDP to PA passes", XDP, 0, x_not_gre, XDP_PASS, R_NONE, 0, 0, true },
+	{ "decap: underlay ARP passes", XDP, 0, x_arp, XDP_PASS, R_NONE, 0, 0, true },
+	{ "decap: truncated after outer Ethernet passes", XDP, 0, x_trunc_eth, XDP_PASS, R_NONE,
+	  0, 0, true },
+	{ "decap: truncated in outer 802.1Q tag passes", XDP, 0, x_trunc_vlan, XDP_PASS, R_NONE,
+	  0, 0, true },
+	{ "decap: truncated in outer IPv4 passes", XDP, 0, x_trunc_ip, XDP_PASS, R_NONE, 0, 0,
+	  true },
+	{ "decap: truncated in GRE", XDP, 0, x_trunc_gre, XDP_DROP, R_NONE,
+	  TENET_DROP_TRUNCATED },
+	{ "decap: truncated in inner Ethernet", XDP, 0, x_trunc_inner_eth, XDP_DROP, R_NONE,
+	  TENET_DROP_TRUNCATED },
+};
+
+/* ---- running ---- */
+
+static __u64 drop_count(int reason)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tenet_drop_val vals[ncpu];
+	__u32 key = reason;
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(map_fd(MAPS.tenet_drops), &key, vals))
+		die("tenet_drops lookup", errno);
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i].packets;
+	return sum;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	if (len >= sizeof(E.last_event))
+		memcpy(&E.last_event, data, sizeof(E.last_event));
+	E.nevents++;
+	return 0;
+}
+
+static void hexdump_diff(const uint8_t *got, size_t glen, const uint8_t *want, size_t wlen)
+{
+	size_t n = glen > wlen ? glen : wlen;
+
+	fprintf(stderr, "       got %zu bytes, want %zu\n", glen, wlen);
+	for (size_t i = 0; i < n; i++) {
+		int g = i < glen ? got[i] : -1, w = i < wlen ? want[i] : -1;
+
+		if (g != w) {
+			fprintf(stderr, "       first difference at byte %zu: got %02x want %02x\n",
+				i, g & 0xff, w & 0xff);
+			break;
+		}
+	}
+}
+
+static __u32 *redirect_slot(int prog)
+{
+	return prog == XDP ? &E.dp.xdp->bss->tenet_redirect_ifindex
+			   : &E.dp.tc->bss->tenet_redirect_ifindex;
+}
+
+/* Runs one case; returns NULL on success or what went wrong. */
+static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
+{
+	static struct frame in, want;
+	static uint8_t out[FRAME_MAX + 256];
+	struct __sk_buff skb = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	__u64 before[TENET_DROP_MAX];
+	int prog_fd, err;
+
+	memset(&in, 0, sizeof(in));
+	memset(&want, 0, sizeof(want));
+	c->build(&in, &want);
+	if (c->out_is_in)
+		want = in;
+	for (int r = 0; r < TENET_DROP_MAX; r++)
+		before[r] = drop_count(r);
+	E.nevents = 0;
+	*redirect_slot(c->prog) = 0;
+
+	o.data_in = in.b;
+	o.data_size_in = in.len;
+	o.data_out = out;
+	o.data_size_out = sizeof(out);
+	o.repeat = 1;
+	if (c->prog == TC) {
+		skb.ifindex = E.ifindex[c->port];
+		o.ctx_in = &skb;
+		o.ctx_size_in = sizeof(skb);
+		prog_fd = bpf_program__fd(E.dp.tc->progs.tenet_tc_port);
+	} else {
+		prog_fd = bpf_program__fd(E.dp.xdp->progs.tenet_xdp_underlay);
+	}
+	err = bpf_prog_test_run_opts(prog_fd, &o);
+	if (err) {
+		snprintf(why, whylen, "test run failed: %s", strerror(errno));
+		return why;
+	}
+	ring_buffer__consume(E.rb);
+
+	if ((int)o.retval != c->verdict) {
+		int moved = 0;
+
+		for (int r = 1; r < TENET_DROP_MAX && !moved; r++)
+			if (drop_count(r) != before[r])
+				moved = r;
+		snprintf(why, whylen, "verdict %u, want %d%s%s", o.retval, c->verdict,
+			 moved ? "; dropped as " : "", moved ? tenet_drop_name(moved) : "");
+		return why;
+	}
+	if (c->redirect != R_NONE && *redirect_slot(c->prog) != (__u32)E.ifindex[c->redirect]) {
+		snprintf(why, whylen, "redirect to ifindex %u, want %s (%d)",
+			 *redirect_slot(c->prog), dev_names[c->redirect], E.ifindex[c->redirect]);
+		return why;
+	}
+	for (int r = 1; r < TENET_DROP_MAX; r++) {
+		__u64 d = drop_count(r) - before[r];
+		__u64 want_d = r == c->drop ? 1 : 0;
+
+		if (d != want_d) {
+			snprintf(why, whylen, "drop counter %s moved by %llu, want %llu",
+				 tenet_drop_name(r), (unsigned long long)d,
+				 (unsigned long long)want_d);
+			return why;
+		}
+	}
+	if (c->event && (E.nevents != 1 || E.last_event.type != c->event)) {
+		snprintf(why, whylen, "%d events (last type %u), want one of type %d", E.nevents,
+			 E.last_event.type, c->event);
+		return why;
+	}
+	if (!c->event && E.nevents) {
+		snprintf(why, whylen, "unexpected event type %u", E.last_event.type);
+		return why;
+	}
+	/* A dropped frame has no output to compare. */
+	if ((c->prog == TC && c->verdict == TC_ACT_SHOT) ||
+	    (c->prog == XDP && c->verdict == XDP_DROP))
+		return NULL;
+	if (o.data_size_out != want.len || memcmp(out, want.b, want.len)) {
+		hexdump_diff(out, o.data_size_out, want.b, want.len);
+		snprintf(why, whylen, "output bytes differ");
+		return why;
+	}
+	return NULL;
+}
+
+/* Extra checks that are not one frame in, one frame out. */
+
+static int check_event_fields(char *why, size_t whylen)
+{
+	struct frame in = {}, want = {};
+	static uint8_t out[FRAME_MAX];
+	struct __sk_buff skb = { .ifindex = E.ifindex[P1] };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
+
+	c_arp_miss(&in, &want);
+	o.data_in = in.b;
+	o.data_size_in = in.len;
+	E.nevents = 0;
+	if (bpf_prog_test_run_opts(bpf_program__fd(E.dp.tc->progs.tenet_tc_port), &o))
+		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	ring_buffer__consume(E.rb);
+	if (E.nevents != 1 || E.last_event.vsid != 5001 ||
+	    E.last_event.ip != htonl(ip4("10.0.0.99")) ||
+	    E.last_event.ifindex != (__u32)E.ifindex[P1] || memcmp(E.last_event.mac, MAC_C1, 6))
+		return snprintf(why, whylen, "miss event fields wrong (vsid %u ifindex %u)",
+				E.last_event.vsid, E.last_event.ifindex), -1;
+	return 0;
+}
+
+/* RFC 7637 section 3.2 and 4, field by field, on a real encap output. */
+static int check_rfc7637(char *why, size_t whylen)
+{
+	struct frame in = {}, want = {};
+	static uint8_t out[FRAME_MAX];
+	struct __sk_buff skb = { .ifindex = E.ifindex[P1] };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
+	const uint8_t *ip = out + 14, *gre = out + 34, *inner = out + 42;
+	uint32_t key;
+
+	c_l2_remote(&in, &want);
+	o.data_in = in.b;
+	o.data_size_in = in.len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(E.dp.tc->progs.tenet_tc_port), &o))
+		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+#define REQUIRE(cond, msg) \
+	do { if (!(cond)) return snprintf(why, whylen, "%s", msg), -1; } while (0)
+	REQUIRE(o.data_size_out == in.len + 42, "outer headers are not 42 bytes");
+	REQUIRE(out[12] == 0x08 && out[13] == 0x00, "outer ethertype is not IPv4");
+	REQUIRE(ip[0] == 0x45, "outer IPv4 version/IHL");
+	REQUIRE((__u32)((ip[2] << 8) | ip[3]) == o.data_size_out - 14, "outer total length");
+	REQUIRE(ip[9] == 47, "outer protocol is not GRE (47)");
+	REQUIRE(ip[6] & 0x40, "outer DF not set");
+	REQUIRE(ip[8] > 0, "outer TTL");
+	REQUIRE(csum16(ip, 20) == 0, "outer IPv4 checksum");
+	REQUIRE(!memcmp(ip + 12, (uint8_t[]){ 192, 168, 4, 11 }, 4), "outer source is not the PA");
+	REQUIRE(!memcmp(ip + 16, (uint8_t[]){ 192, 168, 4, 22 }, 4), "outer destination PA");
+	REQUIRE(!(gre[0] & 0x80), "GRE C bit must be 0");
+	REQUIRE(gre[0] & 0x20, "GRE K bit must be 1");
+	REQUIRE(!(gre[0] & 0x10), "GRE S bit must be 0");
+	REQUIRE((gre[1] & 0x07) == 0, "GRE version must be 0");
+	REQUIRE(gre[2] == 0x65 && gre[3] == 0x58, "GRE protocol must be 0x6558");
+	key = (gre[4] << 24) | (gre[5] << 16) | (gre[6] << 8) | gre[7];
+	REQUIRE(key >> 8 == 5001, "key VSID");
+	REQUIRE((key & 0xff) == expect_flowid(&in), "key FlowID");
+	REQUIRE(!memcmp(inner, in.b, in.len), "inner frame changed");
+	REQUIRE(!(inner[12] == 0x81 && inner[13] == 0x00), "inner 802.1Q tag");
+#undef REQUIRE
+	return 0;
+}
+
+static int setup(void)
+{
+	struct tenet_datapath_opts opts = { .pin_dir = NULL, .record_redirect = true };
+	int err;
+
+	for (int i = 0; i < NDEV; i++) {
+		E.ifindex[i] = if_nametoindex(dev_names[i]);
+		if (!E.ifindex[i]) {
+			fprintf(stderr, "pkt_test: device %s missing (run via run.sh)\n",
+				dev_names[i]);
+			return -ENODEV;
+		}
+	}
+	err = tenet_datapath_load(&E.dp, &opts);
+	if (err) {
+		fprintf(stderr, "pkt_test: loading BPF objects: %s\n", strerror(-err));
+		return err;
+	}
+	E.rb = ring_buffer__new(map_fd(MAPS.tenet_events), on_event, NULL, NULL);
+	if (!E.rb)
+		return -errno;
+	seed();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+	char why[256];
+
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	if (setup())
+		return 1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *err;
+
+		if (filter && !strstr(cases[i].name, filter))
+			continue;
+		err = run_case(&cases[i], why, sizeof(why));
+		if (err) {
+			printf("[FAIL] %s: %s\n", cases[i].name, err);
+			failed++;
+		} else {
+			printf("[ OK ] %s\n", cases[i].name);
+			passed++;
+		}
+	}
+	if (!filter) {
+		struct { const char *name; int (*fn)(char *, size_t); } extra[] = {
+			{ "arp proxy: miss event carries vsid, ip, port, mac", check_event_fields },
+			{ "encap: outer headers field by field (RFC 7637)", check_rfc7637 },
+		};
+		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+			if (extra[i].fn(why, sizeof(why))) {
+				printf("[FAIL] %s: %s\n", extra[i].name, why);
+				failed++;
+			} else {
+				printf("[ OK ] %s\n", extra[i].name);
+				passed++;
+			}
+		}
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	ring_buffer__free(E.rb);
+	tenet_datapath_unload(&E.dp);
+	return failed ? 1 : 0;
+}

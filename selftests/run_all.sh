@@ -1,0 +1,42 @@
+#!/bin/bash
+# Run the test suites (all, or those named) and count suites that passed.
+# Each suite is an executable; it prints its own per-case lines.
+set -u
+BUILD=${BUILD:-build}
+export BUILD
+cd "$(dirname "$0")/.."
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit bpf net vm)
+passed=0
+failed=0
+failed_names=()
+run() {
+	local name=$1; shift
+	echo "=== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name")
+	fi
+}
+for s in "${suites[@]}"; do
+	case $s in
+	unit)
+		for t in "$BUILD"/selftests/unit/test_*; do
+			[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+		done ;;
+	bpf)
+		run bpf/pkt_test selftests/bpf/run.sh ;;
+	net)
+		for t in selftests/net/test_*.sh; do
+			[ -x "$t" ] && run "net/$(basename "$t")" "$t"
+		done ;;
+	vm)
+		[ -x selftests/vm/check.sh ] && run vm/check selftests/vm/check.sh ;;
+	*) echo "run_all: unknown suite '$s'" >&2; exit 2 ;;
+	esac
+done
+[ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
