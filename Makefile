@@ -25,7 +25,7 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializ
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib -Iagent \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib -Iagent -Icli \
 	-I$(BUILD)/skel $(PKG_CFLAGS) \
 	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
 ALL_LDLIBS := $(PKG_LIBS) -lelf -lz $(LDLIBS)

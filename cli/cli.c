@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tenet: global options, dispatch to objects, argument and value parsing,
+ * and the one print path shared by text and -j output. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+
+static const struct cli_object *const objects[] = {
+	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
+	&cli_pa, &cli_proute, &cli_port, &cli_stats,
+};
+
+#define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
+
+static const char usage_head[] =
+	"usage: tenet [OPTIONS] OBJECT [VERB [ARGS]]\n"
+	"       tenet help [OBJECT]\n"
+	"options:\n"
+	"  -j, --json        print JSON (stable field names, see docs/cli.md)\n"
+	"  -p, --pretty      indent JSON output\n"
+	"  --store URL       control store: PATH, sqlite:///PATH (default "
+	TENET_STORE_DEFAULT ")\n"
+	"  --host NAME       host for per-host objects (default: this host's name)\n"
+	"  --pin-root DIR    bpffs directory holding tenet's pinned maps (stats)\n"
+	"objects:\n";
+
+static const char usage_tail[] =
+	"Each OBJECT takes 'help'; without a VERB it shows.\n"
+	"Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n";
+
+static int vreport(struct cli *c, int code, const char *fmt, va_list ap)
+{
+	fputs("tenet: ", c->err);
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+	return code;
+}
+
+int cli_usage(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vreport(c, TENET_EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int cli_fail(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vreport(c, TENET_EXIT_RUNTIME, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int cli_lib_fail(struct cli *c, const struct tenet_err *err)
+{
+	return cli_fail(c, "%s", err->msg[0] ? err->msg : "unknown error");
+}
+
+static int print_help(struct cli *c, FILE *f)
+{
+	size_t i;
+
+	fputs(usage_head, f);
+	for (i = 0; i < NOBJECTS; i++)
+		fprintf(f, "  %-10s %s\n", objects[i]->name, objects[i]->summary);
+	fputs(usage_tail, f);
+	return 0;
+}
+
+bool cli_is_help(const char *verb)
+{
+	return !strcmp(verb, "help") || !strcmp(verb, "-h") || !strcmp(verb, "--help");
+}
+
+int cli_object_help(struct cli *c, const struct cli_object *o)
+{
+	fputs(o->usage, c->out);
+	return TENET_EXIT_OK;
+}
+
+int cli_unknown_verb(struct cli *c, const struct cli_object *o, const char *verb)
+{
+	return cli_usage(c, "%s: unknown command '%s' (try 'tenet %s help')", o->name, verb,
+			 o->name);
+}
+
+/* ---- arguments ---- */
+
+static struct cli_arg *find_arg(struct cli_arg *args, const char *kw)
+{
+	for (; args->kw; args++)
+		if (!strcmp(args->kw, kw))
+			return args;
+	return NULL;
+}
+
+int cli_args(struct cli *c, int argc, char **argv, struct cli_arg *args)
+{
+	struct cli_arg *a;
+	int i;
+
+	for (a = args; a->kw; a++)
+		a->val = NULL;
+	for (i = 0; i < argc; i++) {
+		a = find_arg(args, argv[i]);
+		if (!a)
+			return cli_usage(c, "%s %s: unknown argument '%s'", c->object, c->verb,
+					 argv[i]);
+		if (a->val)
+			return cli_usage(c, "%s %s: '%s' given twice", c->object, c->verb, a->kw);
+		if (a->flags & ARG_FLAG) {
+			a->val = "";
+			continue;
+		}
+		if (i + 1 >= argc)
+			return cli_usage(c, "%s %s: '%s' needs a value (%s)", c->object, c->verb,
+					 a->kw, a->meta);
+		a->val = argv[++i];
+	}
+	for (a = args; a->kw; a++)
+		if ((a->flags & ARG_REQUIRED) && !a->val)
+			return cli_usage(c, "%s %s: missing '%s %s'", c->object, c->verb, a->kw,
+					 a->meta);
+	return 0;
+}
+
+int cli_positional(struct cli *c, int *argc, char ***argv, const char *meta, const char **val)
+{
+	if (*argc < 1)
+		return cli_usage(c, "%s %s: missing %s", c->object, c->verb, meta);
+	*val = (*argv)[0];
+	(*argc)--;
+	(*argv)++;
+	return 0;
+}
+
+/* ---- values ---- */
+
+static int bad_value(struct cli *c, const char *kw, const char *s, const struct tenet_err *e)
+{
+	return cli_usage(c, "%s '%s': %s", kw, s, e->msg);
+}
+
+int cli_vsid(struct cli *c, const char *kw, const char *s, uint32_t *v)
+{
+	struct tenet_err e;
+
+	return tenet_parse_vsid(s, v, &e) < 0 ? bad_value(c, kw, s, &e) : 0;
+}
+
+int cli_mac(struct cli *c, const char *kw, const char *s, uint8_t *mac)
+{
+	struct tenet_err e;
+
+	if (tenet_parse_mac(s, mac, &e) < 0)
+		return bad_value(c, kw, s, &e);
+	if (!tenet_mac_is_unicast(mac))
+		return cli_usage(c, "%s '%s': not a unicast MAC address", kw, s);
+	return 0;
+}
+
+int cli_ip(struct cli *c, const char *kw, const char *s, uint32_t *ip)
+{
+	struct tenet_err e;
+
+	return tenet_parse_ipv4(s, ip, &e) < 0 ? bad_value(c, kw, s, &e) : 0;
+}
+
+int cli_prefix(struct cli *c, const char *kw, const char *s, struct tenet_prefix *p)
+{
+	struct tenet_err e;
+
+	return tenet_parse_prefix(s, p, &e) < 0 ? bad_value(c, kw, s, &e) : 0;
+}
+
+int cli_addr_len(struct cli *c, const char *kw, const char *s, struct tenet_prefix *p)
+{
+	struct tenet_err e;
+
+	return tenet_parse_addr_len(s, p, &e) < 0 ? bad_value(c, kw, s, &e) : 0;
+}
+
+int cli_u32(struct cli *c, const char *kw, const char *s, uint32_t min, uint32_t max,
+	    uint32_t *v)
+{
+	struct tenet_err e;
+
+	return tenet_parse_u32(s, min, max, v, &e) < 0 ? bad_value(c, kw, s, &e) : 0;
+}
+
+int cli_name(struct cli *c, const char *kw, const char *s, char *dst)
+{
+	struct tenet_err e;
+
+	if (tenet_check_name(s, &e) < 0)
+		return bad_value(c, kw, s, &e);
+	strcpy(dst, s);
+	return 0;
+}
+
+int cli_ifname(struct cli *c, const char *kw, const char *s, char *dst)
+{
+	struct tenet_err e;
+
+	if (tenet_check_ifname(s, &e) < 0)
+		return bad_value(c, kw, s, &e);
+	strcpy(dst, s);
+	return 0;
+}
+
+int cli_host(struct cli *c, const char *arg, char *dst)
+{
+	char name[256];
+
+	if (arg)
+		return cli_name(c, "host", arg, dst);
+	if (c->host_opt)
+		return cli_name(c, "--host", c->host_opt, dst);
+	if (gethostname(name, sizeof(name)) < 0)
+		return cli_fail(c, "cannot read this host's name: %s (use --host)",
+				strerror(errno));
+	name[sizeof(name) - 1] = '\0';
+	return cli_name(c, "host name", name, dst) ? TENET_EXIT_USAGE : 0;
+}
+
+int cli_store(struct cli *c, struct tenet_store **s)
+{
+	struct tenet_err err = { 0 };
+
+	if (!c->store && tenet_store_open(c->store_url, &c->store, &err) < 0)
+		return cli_lib_fail(c, &err);
+	*s = c->store;
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static void print_value(FILE *f, const json_t *v)
+{
+	if (json_is_string(v))
+		fputs(json_string_value(v), f);
+	else if (json_is_integer(v))
+		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_true(v) || json_is_false(v))
+		fputs(json_is_true(v) ? "yes" : "no", f);
+}
+
+static void print_text(struct cli *c, const json_t *obj, const struct cli_field *fields)
+{
+	const struct cli_field *fl;
+	bool first = true;
+
+	for (fl = fields; fl->key; fl++) {
+		const json_t *v = json_object_get(obj, fl->key);
+
+		if (!v)
+			continue;
+		if (!first)
+			fputc(' ', c->out);
+		if (fl->label)
+			fprintf(c->out, "%s ", fl->label);
+		print_value(c->out, v);
+		first = false;
+	}
+	fputc('\n', c->out);
+}
+
+int cli_print(struct cli *c, json_t *array, const struct cli_field *fields)
+{
+	size_t i;
+	json_t *obj;
+
+	if (c->json) {
+		size_t flags = JSON_PRESERVE_ORDER | (c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+
+		if (json_dumpf(array, c->out, flags) < 0)
+			return cli_fail(c, "cannot write output");
+		fputc('\n', c->out);
+		return 0;
+	}
+	json_array_foreach(array, i, obj)
+		print_text(c, obj, fields);
+	return 0;
+}
+
+int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
+	     bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
+	     const struct cli_field *fields)
+{
+	struct tenet_record_list l = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	json_t *array = NULL;
+	size_t i;
+	int ret;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, kind, host, &l, &err) < 0)
+		return cli_lib_fail(c, &err);
+	array = json_array();
+	for (i = 0; array && i < l.n; i++) {
+		if (keep && !keep(&l.recs[i], arg))
+			continue;
+		if (json_array_append_new(array, tenet_record_to_json(&l.recs[i])) < 0) {
+			ret = cli_fail(c, "out of memory");
+			goto out;
+		}
+	}
+	if (!array) {
+		ret = cli_fail(c, "out of memory");
+		goto out;
+	}
+	/* Shown, not fatal: one bad record must not hide the good ones. */
+	if (l.bad)
+		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (%s)\n", l.bad,
+			l.bad == 1 ? "" : "s", l.bad_msg);
+	ret = cli_print(c, array, fields);
+out:
+	json_decref(array);
+	tenet_record_list_free(&l);
+	return ret;
+}
+
+int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	int ret;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	return tenet_policy_put(s, rec, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+}
+
+int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	int ret;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	return tenet_policy_del(s, id, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+}
+
+/* ---- main ---- */
+
+static const struct cli_object *find_object(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOBJECTS; i++)
+		if (!strcmp(objects[i]->name, name))
+			return objects[i];
+	return NULL;
+}
+
+/* An option's value, as "--opt VALUE" or "--opt=VALUE". */
+static int opt_value(struct cli *c, int argc, char **argv, int *i, const char *name,
+		     const char **val)
+{
+	size_t n = strlen(name);
+
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 0;
+	}
+	if (*i + 1 >= argc)
+		return cli_usage(c, "option '%s' needs a value", name);
+	*val = argv[++*i];
+	return 0;
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* Global options, before OBJECT. 0 and *next = index of OBJECT, or an
+ * exit code; *help when -h was given. */
+static int parse_options(struct cli *c, int argc, char **argv, int *next, bool *help)
+{
+	int i, ret = 0;
+
+	*help = false;
+	for (i = 1; i < argc && argv[i][0] == '-' && ret == 0; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json"))
+			c->json = true;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--pretty"))
+			c->pretty = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			*help = true;
+		else if (is_opt(a, "--store"))
+			ret = opt_value(c, argc, argv, &i, "--store", &c->store_url);
+		else if (is_opt(a, "--host"))
+			ret = opt_value(c, argc, argv, &i, "--host", &c->host_opt);
+		else if (is_opt(a, "--pin-root"))
+			ret = opt_value(c, argc, argv, &i, "--pin-root", &c->pin_root);
+		else
+			ret = cli_usage(c, "unknown option '%s' (try 'tenet help')", a);
+	}
+	*next = i;
+	return ret;
+}
+
+static int run_object(struct cli *c, const struct cli_object *o, int argc, char **argv)
+{
+	c->object = o->name;
+	c->verb = argc > 0 ? argv[0] : "show";
+	/* `tenet lookup help` and `tenet lookup add help` both explain. */
+	if ((argc > 0 && cli_is_help(argv[0])) || (argc == 2 && cli_is_help(argv[1])))
+		return cli_object_help(c, o);
+	return o->run(c, argc, argv);
+}
+
+int tenet_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct cli c = { .out = out, .err = err };
+	const struct cli_object *o;
+	bool help;
+	int i, ret;
+
+	ret = parse_options(&c, argc, argv, &i, &help);
+	if (ret)
+		return ret;
+	if (help)
+		return print_help(&c, out);
+	if (i >= argc) {
+		print_help(&c, err);
+		return TENET_EXIT_USAGE;
+	}
+	if (cli_is_help(argv[i])) {
+		if (i + 1 >= argc)
+			return print_help(&c, out);
+		o = find_object(argv[i + 1]);
+		if (!o)
+			return cli_usage(&c, "unknown object '%s' (try 'tenet help')", argv[i + 1]);
+		return cli_object_help(&c, o);
+	}
+	o = find_object(argv[i]);
+	if (!o)
+		return cli_usage(&c, "unknown object '%s' (try 'tenet help')", argv[i]);
+	ret = run_object(&c, o, argc - i - 1, argv + i + 1);
+	tenet_store_close(c.store);
+	fflush(out);
+	fflush(err);
+	return ret;
+}

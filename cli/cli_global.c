@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Global objects: routing domains, virtual subnets, lookup records,
+ * customer routes. Each handler parses its arguments completely (usage
+ * errors, exit 2) before lib/policy.c checks them against the store and
+ * writes them in one transaction (refusals, exit 1). */
+#include <string.h>
+
+#include "cli_int.h"
+
+/* ---- rdomain ---- */
+
+static const struct cli_field rdomain_fields[] = {
+	{ "name", NULL }, { "id", "id" }, { "guid", "guid" }, { NULL, NULL },
+};
+
+static int rdomain_add(struct cli *c, int argc, char **argv)
+{
+	static const uint8_t nil[TENET_GUID_LEN];
+	struct tenet_record rec = { .kind = TENET_KIND_RDOMAIN };
+	struct cli_arg args[] = { { "id", "GUID" }, { NULL } };
+	struct tenet_err e;
+	const char *name;
+	json_t *array;
+	int ret;
+
+	ret = cli_positional(c, &argc, &argv, "NAME", &name);
+	if (!ret)
+		ret = cli_name(c, "rdomain", name, rec.rdomain.name);
+	if (!ret)
+		ret = cli_args(c, argc, argv, args);
+	if (ret)
+		return ret;
+	if (args[0].val) {
+		if (tenet_parse_guid(args[0].val, rec.rdomain.guid, &e) < 0)
+			return cli_usage(c, "id '%s': %s", args[0].val, e.msg);
+		if (!memcmp(rec.rdomain.guid, nil, TENET_GUID_LEN))
+			return cli_usage(c, "id '%s': the nil GUID names nothing", args[0].val);
+	}
+	ret = cli_put(c, &rec, 0);
+	if (ret)
+		return ret;
+	/* The id and maybe the GUID were made here: show what was created. */
+	array = json_array();
+	json_array_append_new(array, tenet_record_to_json(&rec));
+	ret = cli_print(c, array, rdomain_fields);
+	json_decref(array);
+	return ret;
+}
+
+static int rdomain_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_RDOMAIN };
+	struct cli_arg args[] = { { "force", "", ARG_FLAG }, { NULL } };
+	const char *name;
+	int ret;
+
+	ret = cli_positional(c, &argc, &argv, "NAME", &name);
+	if (!ret)
+		ret = cli_name(c, "rdomain", name, id.rdomain.name);
+	if (!ret)
+		ret = cli_args(c, argc, argv, args);
+	if (ret)
+		return ret;
+	return cli_del(c, &id, args[0].val ? TENET_POLICY_FORCE : 0);
+}
+
+static bool keep_rdomain(const struct tenet_record *r, void *arg)
+{
+	return !arg || !strcmp(r->rdomain.name, arg);
+}
+
+static int rdomain_show(struct cli *c, int argc, char **argv)
+{
+	char name[TENET_NAME_MAX + 1];
+	const char *filter = NULL;
+	int ret;
+
+	if (argc > 1)
+		return cli_usage(c, "rdomain show: unknown argument '%s'", argv[1]);
+	if (argc == 1) {
+		ret = cli_name(c, "rdomain", argv[0], name);
+		if (ret)
+			return ret;
+		filter = name;
+	}
+	return cli_show(c, TENET_KIND_RDOMAIN, NULL, keep_rdomain, (void *)filter,
+			rdomain_fields);
+}
+
+static int rdomain_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "show";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	if (!strcmp(verb, "add"))
+		return rdomain_add(c, argc, argv);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return rdomain_del(c, argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return rdomain_show(c, argc, argv);
+	return cli_unknown_verb(c, &cli_rdomain, verb);
+}
+
+const struct cli_object cli_rdomain = {
+	.name = "rdomain",
+	.summary = "routing domains (one tenant's virtual network)",
+	.usage =
+		"usage: tenet rdomain add NAME [id GUID]\n"
+		"       tenet rdomain del NAME [force]\n"
+		"       tenet rdomain show [NAME]\n"
+		"NAME: letters, digits, '_', '.', '-'. Without 'id' a random GUID is made.\n"
+		"A numeric id (the datapath's key) is assigned at creation.\n"
+		"'del' refuses while the domain has virtual subnets; 'force' deletes them,\n"
+		"their lookup records and the domain's customer routes too.\n",
+	.run = rdomain_run,
+};
+
+/* ---- vsubnet ---- */
+
+static const struct cli_field vsubnet_fields[] = {
+	{ "vsid", NULL }, { "rdomain", "rdomain" }, { "prefix", "prefix" }, { NULL, NULL },
+};
+
+static int vsubnet_add(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_VSUBNET };
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED },
+		{ "prefix", "CIDR", ARG_REQUIRED },
+		{ NULL },
+	};
+	const char *vsid;
+	int ret;
+
+	ret = cli_positional(c, &argc, &argv, "VSID", &vsid);
+	if (!ret)
+		ret = cli_vsid(c, "vsid", vsid, &rec.vsubnet.vsid);
+	if (!ret)
+		ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, rec.vsubnet.rdomain);
+	if (!ret)
+		ret = cli_prefix(c, "prefix", args[1].val, &rec.vsubnet.prefix);
+	if (ret)
+		return ret;
+	return cli_put(c, &rec, 0);
+}
+
+static int vsubnet_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_VSUBNET };
+	struct cli_arg args[] = { { "force", "", ARG_FLAG }, { NULL } };
+	const char *vsid;
+	int ret;
+
+	ret = cli_positional(c, &argc, &argv, "VSID", &vsid);
+	if (!ret)
+		ret = cli_vsid(c, "vsid", vsid, &id.vsubnet.vsid);
+	if (!ret)
+		ret = cli_args(c, argc, argv, args);
+	if (ret)
+		return ret;
+	return cli_del(c, &id, args[0].val ? TENET_POLICY_FORCE : 0);
+}
+
+/* Filters of the show verbs: a field is checked only when given. */
+struct filter {
+	const char *rdomain;
+	uint32_t vsid;
+	bool has_type;
+	enum tenet_lookup_type type;
+};
+
+static int parse_filter(struct cli *c, int argc, char **argv, struct filter *f,
+			bool with_type)
+{
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME" }, { "vsid", "VSID" }, { with_type ? "type" : NULL, "TYPE" },
+		{ NULL },
+	};
+	struct tenet_err e;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = cli_args(c, argc, argv, args);
+	if (ret)
+		return ret;
+	f->rdomain = args[0].val;
+	if (f->rdomain && tenet_check_name(f->rdomain, &e) < 0)
+		return cli_usage(c, "rdomain '%s': %s", f->rdomain, e.msg);
+	if (args[1].val && (ret = cli_vsid(c, "vsid", args[1].val, &f->vsid)))
+		return ret;
+	if (with_type && args[2].val) {
+		if (tenet_lookup_type_parse(args[2].val, &f->type, &e) < 0)
+			return cli_usage(c, "type '%s': %s", args[2].val, e.msg);
+		f->has_type = true;
+	}
+	return 0;
+}
+
+static bool keep_vsubnet(const struct tenet_record *r, void *arg)
+{
+	const struct filter *f = arg;
+
+	return (!f->rdomain || !strcmp(r->vsubnet.rdomain, f->rdomain)) &&
+	       (!f->vsid || r->vsubnet.vsid == f->vsid);
+}
+
+static int vsubnet_show(struct cli *c, int argc, char **argv)
+{
+	struct filter f;
+	int ret;
+
+	ret = parse_filter(c, argc, argv, &f, false);
+	if (ret)
+		return ret;
+	return cli_show(c, TENET_KIND_VSUBNET, NULL, keep_vsubnet, &f, vsubnet_fields);
+}
+
+static int vsubnet_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "show";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	if (!strcmp(verb, "add"))
+		return vsubnet_add(c, argc, argv);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return vsubnet_del(c, argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return vsubnet_show(c, argc, argv);
+	return cli_unknown_verb(c, &cli_vsubnet, verb);
+}
+
+const struct cli_object cli_vsubnet = {
+	.name = "vsubnet",
+	.summary = "virtual subnets (VSID -> routing domain + prefix)",
+	.usage =
+		"usage: tenet vsubnet add VSID rdomain NAME prefix CIDR\n"
+		"       tenet vsubnet del VSID [force]\n"
+		"       tenet vsubnet show [rdomain NAME] [vsid VSID]\n"
+		"VSID: 4096..16777214, in one routing domain only. CIDR: a network (no host\n"
+		"bits), /30 or larger, not overlapping another subnet of the domain; its .1\n"
+		"is the distributed router. 'del' refuses while lookup records or customer\n"
+		"routes depend on the subnet; 'force' deletes them too.\n",
+	.run = vsubnet_run,
+};
+
+/* ---- lookup ---- */
+
+static const struct cli_field lookup_fields[] = {
+	{ "vsid", "vsid" }, { "ca", "ca" }, { "mac", "mac" }, { "pa", "pa" },
+	{ "type", "type" }, { "rule", "rule" }, { NULL, NULL },
+};
+
+static int lookup_type(struct cli *c, const char *s, enum tenet_lookup_type *t)
+{
+	struct tenet_err e;
+
+	if (!s) {
+		*t = TENET_LOOKUP_STATIC;
+		return 0;
+	}
+	if (tenet_lookup_type_parse(s, t, &e) < 0)
+		return cli_usage(c, "type '%s': %s", s, e.msg);
+	if (*t == TENET_LOOKUP_DYNAMIC)
+		return cli_usage(c, "type '%s': dynamic records are learned, not configured", s);
+	return 0;
+}
+
+static int lookup_rule(struct cli *c, const char *s, enum tenet_lookup_rule *r)
+{
+	struct tenet_err e;
+
+	if (!s) {
+		*r = TENET_RULE_ENCAP;
+		return 0;
+	}
+	if (tenet_lookup_rule_parse(s, r, &e) < 0)
+		return cli_usage(c, "rule '%s': %s", s, e.msg);
+	return 0;
+}
+
+static int lookup_put(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_LOOKUP };
+	struct tenet_lookup *l = &rec.lookup;
+	struct cli_arg args[] = {
+		{ "vsid", "VSID", ARG_REQUIRED }, { "ca", "IP" },
+		{ "mac", "MAC", ARG_REQUIRED },   { "pa", "IP", ARG_REQUIRED },
+		{ "type", "static|l2only|gateway" }, { "rule", "encap|none" },
+		{ NULL },
+	};
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_vsid(c, "vsid", args[0].val, &l->vsid);
+	if (!ret)
+		ret = lookup_type(c, args[4].val, &l->type);
+	if (!ret)
+		ret = lookup_rule(c, args[5].val, &l->rule);
+	if (ret)
+		return ret;
+	/* l2only records know a MAC only; the IP is learned later. */
+	if (l->type == TENET_LOOKUP_L2ONLY && args[1].val)
+		return cli_usage(c, "ca '%s': l2only records have no CA IP", args[1].val);
+	if (l->type != TENET_LOOKUP_L2ONLY && !args[1].val)
+		return cli_usage(c, "lookup %s: missing 'ca IP'", c->verb);
+	if (args[1].val) {
+		l->has_ca = true;
+		ret = cli_ip(c, "ca", args[1].val, &l->ca);
+	}
+	if (!ret)
+		ret = cli_mac(c, "mac", args[2].val, l->mac);
+	if (!ret)
+		ret = cli_ip(c, "pa", args[3].val, &l->pa);
+	if (ret)
+		return ret;
+	return cli_put(c, &rec, flags);
+}
+
+static int lookup_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_LOOKUP };
+	struct cli_arg args[] = {
+		{ "vsid", "VSID", ARG_REQUIRED }, { "ca", "IP" }, { "mac", "MAC" },
+		{ "force", "", ARG_FLAG }, { NULL },
+	};
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_vsid(c, "vsid", args[0].val, &id.lookup.vsid);
+	if (ret)
+		return ret;
+	if (!args[1].val == !args[2].val)
+		return cli_usage(c, "lookup del: give one of 'ca IP' or 'mac MAC'");
+	if (args[1].val) {
+		id.lookup.has_ca = true;
+		ret = cli_ip(c, "ca", args[1].val, &id.lookup.ca);
+	} else {
+		ret = cli_mac(c, "mac", args[2].val, id.lookup.mac);
+	}
+	if (ret)
+		return ret;
+	return cli_del(c, &id, args[3].val ? TENET_POLICY_FORCE : 0);
+}
+
+struct lookup_filter {
+	struct filter f;
+	struct tenet_record_list subnets;   /* for the rdomain filter */
+};
+
+static bool keep_lookup(const struct tenet_record *r, void *arg)
+{
+	const struct lookup_filter *lf = arg;
+	size_t i;
+
+	if (lf->f.vsid && r->lookup.vsid != lf->f.vsid)
+		return false;
+	if (lf->f.has_type && r->lookup.type != lf->f.type)
+		return false;
+	if (!lf->f.rdomain)
+		return true;
+	for (i = 0; i < lf->subnets.n; i++)
+		if (lf->subnets.recs[i].vsubnet.vsid == r->lookup.vsid)
+			return !strcmp(lf->subnets.recs[i].vsubnet.rdomain, lf->f.rdomain);
+	return false;
+}
+
+static int lookup_show(struct cli *c, int argc, char **argv)
+{
+	struct lookup_filter lf = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	int ret;
+
+	ret = parse_filter(c, argc, argv, &lf.f, true);
+	if (!ret && lf.f.rdomain) {
+		ret = cli_store(c, &s);
+		if (!ret && tenet_policy_list(s, TENET_KIND_VSUBNET, NULL, &lf.subnets, &err) < 0)
+			ret = cli_lib_fail(c, &err);
+	}
+	if (!ret)
+		ret = cli_show(c, TENET_KIND_LOOKUP, NULL, keep_lookup, &lf, lookup_fields);
+	tenet_record_list_free(&lf.subnets);
+	return ret;
+}
+
+static int lookup_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "show";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	if (!strcmp(verb, "add"))
+		return lookup_put(c, argc, argv, 0);
+	if (!strcmp(verb, "replace"))
+		return lookup_put(c, argc, argv, TENET_POLICY_REPLACE);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return lookup_del(c, argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return lookup_show(c, argc, argv);
+	return cli_unknown_verb(c, &cli_lookup, verb);
+}
+
+const struct cli_object cli_lookup = {
+	.name = "lookup",
+	.summary = "lookup records ((VSID, CA, MAC) -> PA)",
+	.usage =
+		"usage: tenet lookup add vsid VSID ca IP mac MAC pa IP [type static|gateway]\n"
+		"                        [rule encap|none]\n"
+		"       tenet lookup add vsid VSID mac MAC pa IP type l2only [rule encap|none]\n"
+		"       tenet lookup replace ...same as add...\n"
+		"       tenet lookup del vsid VSID { ca IP | mac MAC } [force]\n"
+		"       tenet lookup show [vsid VSID] [rdomain NAME] [type TYPE]\n"
+		"Defaults: type static, rule encap. The VSID needs a virtual subnet; the CA\n"
+		"must lie in its prefix (gateway records excepted) and be unique in the\n"
+		"routing domain; the MAC must be unique in the VSID. l2only records have\n"
+		"no CA. dynamic records are learned by tenetd, not added here. 'del'\n"
+		"refuses while a customer route uses the CA as next hop ('force' deletes\n"
+		"the route too).\n",
+	.run = lookup_run,
+};
+
+/* ---- croute ---- */
+
+static const struct cli_field croute_fields[] = {
+	{ "rdomain", "rdomain" }, { "vsid", "vsid" }, { "prefix", "prefix" },
+	{ "nexthop", "nexthop" }, { "metric", "metric" }, { NULL, NULL },
+};
+
+static int croute_put(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_CROUTE };
+	struct tenet_croute *r = &rec.croute;
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "vsid", "VSID", ARG_REQUIRED },
+		{ "prefix", "CIDR", ARG_REQUIRED },  { "nexthop", "IP", ARG_REQUIRED },
+		{ "metric", "N" },                   { NULL },
+	};
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, r->rdomain);
+	if (!ret)
+		ret = cli_vsid(c, "vsid", args[1].val, &r->vsid);
+	if (!ret)
+		ret = cli_prefix(c, "prefix", args[2].val, &r->prefix);
+	if (!ret)
+		ret = cli_ip(c, "nexthop", args[3].val, &r->nexthop);
+	if (!ret && args[4].val)
+		ret = cli_u32(c, "metric", args[4].val, 0, UINT32_MAX, &r->metric);
+	if (ret)
+		return ret;
+	return cli_put(c, &rec, flags);
+}
+
+static int croute_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_CROUTE };
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "prefix", "CIDR", ARG_REQUIRED }, { NULL },
+	};
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, id.croute.rdomain);
+	if (!ret)
+		ret = cli_prefix(c, "prefix", args[1].val, &id.croute.prefix);
+	if (ret)
+		return ret;
+	return cli_del(c, &id, 0);
+}
+
+static bool keep_croute(const struct tenet_record *r, void *arg)
+{
+	const struct filter *f = arg;
+
+	return (!f->rdomain || !strcmp(r->croute.rdomain, f->rdomain)) &&
+	       (!f->vsid || r->croute.vsid == f->vsid);
+}
+
+static int croute_show(struct cli *c, int argc, char **argv)
+{
+	struct filter f;
+	int ret;
+
+	ret = parse_filter(c, argc, argv, &f, false);
+	if (ret)
+		return ret;
+	return cli_show(c, TENET_KIND_CROUTE, NULL, keep_croute, &f, croute_fields);
+}
+
+static int croute_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "show";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	if (!strcmp(verb, "add"))
+		return croute_put(c, argc, argv, 0);
+	if (!strcmp(verb, "replace"))
+		return croute_put(c, argc, argv, TENET_POLICY_REPLACE);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return croute_del(c, argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return croute_show(c, argc, argv);
+	return cli_unknown_verb(c, &cli_croute, verb);
+}
+
+const struct cli_object cli_croute = {
+	.name = "croute",
+	.summary = "customer routes ((rdomain, prefix) -> next hop)",
+	.usage =
+		"usage: tenet croute add rdomain NAME vsid VSID prefix CIDR nexthop IP [metric N]\n"
+		"       tenet croute replace ...same as add...\n"
+		"       tenet croute del rdomain NAME prefix CIDR\n"
+		"       tenet croute show [rdomain NAME] [vsid VSID]\n"
+		"One route per prefix per routing domain. nexthop 0.0.0.0 is on-link; any\n"
+		"other next hop needs a lookup record for that CA in the routing domain.\n"
+		"0.0.0.0/0 to a gateway's CA is the wildcard route. metric defaults to 0.\n",
+	.run = croute_run,
+};

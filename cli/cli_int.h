@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the CLI's files: the run context, argument parsing, value
+ * parsers that report usage errors, and the one print path. */
+#ifndef TENET_CLI_INT_H
+#define TENET_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "parse.h"
+#include "policy.h"
+#include "record.h"
+#include "store.h"
+
+struct cli {
+	FILE *out, *err;
+	bool json, pretty;
+	const char *store_url;          /* NULL: TENET_STORE_DEFAULT */
+	const char *host_opt;           /* --host, NULL: gethostname() */
+	const char *pin_root;           /* --pin-root, NULL: TENET_PIN_ROOT */
+	const char *object, *verb;      /* for messages: "lookup", "add" */
+	struct tenet_store *store;      /* opened on first use */
+};
+
+/* One object of the grammar. */
+struct cli_object {
+	const char *name;
+	const char *summary;            /* one line for `tenet help` */
+	const char *usage;              /* `tenet OBJECT help` */
+	int (*run)(struct cli *c, int argc, char **argv);
+};
+
+extern const struct cli_object cli_rdomain, cli_vsubnet, cli_lookup, cli_croute;
+extern const struct cli_object cli_pa, cli_proute, cli_port, cli_stats;
+
+/* Errors: print "tenet: ..." and return the exit code, so a handler can
+ * `return cli_usage(c, ...)`. */
+int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A library error: its one line, exit code 1. */
+int cli_lib_fail(struct cli *c, const struct tenet_err *err);
+
+/* Keyword arguments: "kw value" pairs (or bare flags) in any order. */
+enum {
+	ARG_REQUIRED = 1u << 0,
+	ARG_FLAG = 1u << 1,             /* no value: present or not */
+};
+
+struct cli_arg {
+	const char *kw;
+	const char *meta;               /* what the value is, for messages: "VSID" */
+	unsigned int flags;
+	const char *val;                /* out: the value ("" for a present flag) */
+};
+
+/* Fills args[].val from argv; the array ends with a NULL kw. Returns 0 or
+ * TENET_EXIT_USAGE (after printing which argument is wrong). */
+int cli_args(struct cli *c, int argc, char **argv, struct cli_arg *args);
+/* Takes a leading positional argument (not a keyword of args). */
+int cli_positional(struct cli *c, int *argc, char ***argv, const char *meta, const char **val);
+
+/* Value parsers: 0 or TENET_EXIT_USAGE with "KW 'VALUE': why". */
+int cli_vsid(struct cli *c, const char *kw, const char *s, uint32_t *v);
+int cli_mac(struct cli *c, const char *kw, const char *s, uint8_t *mac);
+int cli_ip(struct cli *c, const char *kw, const char *s, uint32_t *ip);
+int cli_prefix(struct cli *c, const char *kw, const char *s, struct tenet_prefix *p);
+int cli_addr_len(struct cli *c, const char *kw, const char *s, struct tenet_prefix *p);
+int cli_u32(struct cli *c, const char *kw, const char *s, uint32_t min, uint32_t max,
+	    uint32_t *v);
+int cli_name(struct cli *c, const char *kw, const char *s, char *dst);
+int cli_ifname(struct cli *c, const char *kw, const char *s, char *dst);
+/* The host a per-host command is about: `host H`, else --host, else
+ * gethostname(). */
+int cli_host(struct cli *c, const char *arg, char *dst);
+
+int cli_store(struct cli *c, struct tenet_store **s);
+
+/* Is this verb a request for help? */
+bool cli_is_help(const char *verb);
+int cli_object_help(struct cli *c, const struct cli_object *o);
+int cli_unknown_verb(struct cli *c, const struct cli_object *o, const char *verb);
+
+/* The one print path. Records are JSON objects; -j prints the array as
+ * JSON, text mode prints each object on one line, its fields in the
+ * order given: a field with a NULL label prints its value alone. */
+struct cli_field {
+	const char *key;
+	const char *label;
+};
+int cli_print(struct cli *c, json_t *array, const struct cli_field *fields);
+/* Lists the records of kind that pass keep(), through cli_print. */
+int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
+	     bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
+	     const struct cli_field *fields);
+/* Writes and reports: 0 or the exit code of the failure. */
+int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags);
+int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags);
+
+#endif

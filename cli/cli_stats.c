@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tenet stats: the datapath's drop counters, per reason, summed over CPUs,
+ * read from the map tenetd pinned. Read-only; works while tenetd is down
+ * because the pinned map outlives it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <tenet/drop.h>
+#include <tenet/limits.h>
+#include <tenet/maps.h>
+
+#include "cli_int.h"
+#include "datapath.h"
+
+static const struct cli_field stats_fields[] = {
+	{ "reason", NULL }, { "packets", "packets" }, { "bytes", "bytes" }, { NULL, NULL },
+};
+
+/* Opens the pinned drop map and checks it has the layout we sum. */
+static int open_drops(struct cli *c, const char *path, int *fd, __u32 *entries)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			return cli_fail(c, "stats: no drop counters pinned at %s (is tenetd running?)",
+					path);
+		return cli_fail(c, "stats: %s: %s", path, strerror(errno));
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) < 0 ||
+	    info.type != BPF_MAP_TYPE_PERCPU_ARRAY ||
+	    info.key_size != sizeof(__u32) || info.value_size != sizeof(struct tenet_drop_val)) {
+		close(*fd);
+		*fd = -1;
+		return cli_fail(c, "stats: %s: not a tenet drop counter map of this version", path);
+	}
+	*entries = info.max_entries;
+	return 0;
+}
+
+/* One JSON object per drop reason (reason 0 is "none", not a drop). */
+static int collect(struct cli *c, int fd, __u32 entries, json_t *array)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tenet_drop_val *vals;
+	__u32 reason, n = entries < TENET_DROP_MAX ? entries : TENET_DROP_MAX;
+	int ret = 0, cpu;
+
+	if (ncpu <= 0)
+		return cli_fail(c, "stats: cannot count possible CPUs");
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return cli_fail(c, "out of memory");
+	for (reason = 1; reason < n; reason++) {
+		__u64 packets = 0, bytes = 0;
+
+		if (bpf_map_lookup_elem(fd, &reason, vals) < 0) {
+			ret = cli_fail(c, "stats: reading reason %s: %s", tenet_drop_name(reason),
+				       strerror(errno));
+			break;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			packets += vals[cpu].packets;
+			bytes += vals[cpu].bytes;
+		}
+		json_array_append_new(array, json_pack("{s:s, s:I, s:I, s:I}",
+						       "reason", tenet_drop_name(reason),
+						       "code", (json_int_t)reason,
+						       "packets", (json_int_t)packets,
+						       "bytes", (json_int_t)bytes));
+	}
+	free(vals);
+	return ret;
+}
+
+static int stats_show(struct cli *c, int argc, char **argv)
+{
+	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
+	char host[TENET_NAME_MAX + 1], dir[512], path[600];
+	json_t *array = NULL;
+	__u32 entries = 0;
+	int ret, fd = -1;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_host(c, args[0].val, host);
+	if (ret)
+		return ret;
+	if (tenet_pin_dir_at(dir, sizeof(dir), c->pin_root ? c->pin_root : TENET_PIN_ROOT,
+			     host) < 0)
+		return cli_usage(c, "--pin-root: path too long");
+	snprintf(path, sizeof(path), "%s/%s", dir, TENET_MAP_DROPS);
+	ret = open_drops(c, path, &fd, &entries);
+	if (ret)
+		return ret;
+	array = json_array();
+	ret = array ? collect(c, fd, entries, array) : cli_fail(c, "out of memory");
+	if (!ret)
+		ret = cli_print(c, array, stats_fields);
+	json_decref(array);
+	close(fd);
+	return ret;
+}
+
+static int stats_run(struct cli *c, int argc, char **argv)
+{
+	/* `tenet stats [show] [host H]`: the verb is optional. */
+	if (argc && !strcmp(argv[0], "show")) {
+		argc--;
+		argv++;
+	}
+	c->verb = "show";
+	return stats_show(c, argc, argv);
+}
+
+const struct cli_object cli_stats = {
+	.name = "stats",
+	.summary = "datapath drop counters, per reason",
+	.usage =
+		"usage: tenet stats [show] [host NAME]\n"
+		"Sums the per-CPU drop counters tenetd pinned at\n"
+		TENET_PIN_ROOT "/HOST/v<layout>/" TENET_MAP_DROPS " (--pin-root changes "
+		TENET_PIN_ROOT ").\n",
+	.run = stats_run,
+};

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lib/policy.c through its API, as the agent uses it: learned (dynamic)
+ * records, listing with corrupt records in the store, and the serial key
+ * that makes validated writes safe against each other. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+#include "testutil.h"
+
+struct fx {
+	char *dir;
+	struct tenet_store *s;
+};
+
+static void put_ok(struct tenet_store *s, struct tenet_record *r, unsigned int flags)
+{
+	struct tenet_err err = { 0 };
+
+	if (tenet_policy_put(s, r, flags, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static struct tenet_record lookup(uint32_t vsid, const char *ca, const char *mac, const char *pa,
+				  enum tenet_lookup_type type)
+{
+	struct tenet_record r = { .kind = TENET_KIND_LOOKUP };
+
+	r.lookup.vsid = vsid;
+	r.lookup.has_ca = ca != NULL;
+	if (ca)
+		assert_int_equal(tenet_parse_ipv4(ca, &r.lookup.ca, NULL), 0);
+	assert_int_equal(tenet_parse_mac(mac, r.lookup.mac, NULL), 0);
+	assert_int_equal(tenet_parse_ipv4(pa, &r.lookup.pa, NULL), 0);
+	r.lookup.type = type;
+	return r;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct tenet_record r = { .kind = TENET_KIND_RDOMAIN };
+	char *path;
+
+	f->dir = tu_mkdtemp();
+	assert_true(asprintf(&path, "%s/store.db", f->dir) > 0);
+	assert_int_equal(tenet_store_open(path, &f->s, NULL), 0);
+	free(path);
+	strcpy(r.rdomain.name, "Contoso");
+	put_ok(f->s, &r, 0);
+	assert_int_equal(r.rdomain.id, 1);
+	r = (struct tenet_record){ .kind = TENET_KIND_VSUBNET };
+	r.vsubnet.vsid = 5001;
+	strcpy(r.vsubnet.rdomain, "Contoso");
+	tenet_parse_prefix("10.0.0.0/24", &r.vsubnet.prefix, NULL);
+	put_ok(f->s, &r, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tenet_store_close(f->s);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_learned_records(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record st = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11",
+					TENET_LOOKUP_STATIC);
+	struct tenet_record l2 = lookup(5001, NULL, "00:11:22:33:44:66", "192.168.4.12",
+					TENET_LOOKUP_L2ONLY);
+	struct tenet_record dyn = lookup(5001, "10.0.0.6", "00:11:22:33:44:66", "192.168.4.12",
+					 TENET_LOOKUP_STATIC);
+	struct tenet_record_list l;
+	int64_t rev;
+
+	put_ok(f->s, &st, 0);
+	put_ok(f->s, &l2, 0);
+	/* Learned through the l2only record: same MAC, now with its IP. */
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, &rev, &err), 0);
+	/* Learning again (the VM moved) replaces the dynamic record. */
+	tenet_parse_ipv4("192.168.4.13", &dyn.lookup.pa, NULL);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), 0);
+	/* A learned binding never overrides a configured one. */
+	dyn = lookup(5001, "10.0.0.5", "00:11:22:33:44:77", "192.168.4.14", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "ca 10.0.0.5: already has a static record in vsid 5001");
+	/* Nor one outside the subnet. */
+	dyn = lookup(5001, "10.0.1.5", "00:11:22:33:44:78", "192.168.4.14", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), -EINVAL);
+	assert_string_equal(err.msg, "ca 10.0.1.5: outside 10.0.0.0/24 of vsid 5001");
+
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_LOOKUP, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.recs[1].lookup.type, TENET_LOOKUP_DYNAMIC);
+	assert_int_equal(l.recs[1].lookup.ca, htonl(0x0a000006));
+	assert_int_equal(l.recs[1].lookup.pa, htonl(0xc0a8040d));
+	assert_int_equal(l.recs[2].lookup.type, TENET_LOOKUP_L2ONLY);
+	assert_int_equal(l.rev, rev + 1);
+	tenet_record_list_free(&l);
+}
+
+/* Every validated write moves the serial key; a writer that read before
+ * someone else's write cannot commit on what it read. */
+static void test_serial_key(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_record r = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11",
+				       TENET_LOOKUP_STATIC);
+	struct tenet_kv kv;
+	int64_t mod, rev;
+
+	assert_int_equal(tenet_store_get(f->s, TENET_KEY_SERIAL, &kv, NULL), 0);
+	mod = kv.mod_rev;
+	tenet_kv_clear(&kv);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, &rev, NULL), 0);
+	assert_int_equal(tenet_store_get(f->s, TENET_KEY_SERIAL, &kv, NULL), 0);
+	assert_true(kv.mod_rev > mod);
+	assert_int_equal(kv.mod_rev, rev);
+	tenet_kv_clear(&kv);
+}
+
+static void raw_put(struct tenet_store *s, const char *key, const char *value)
+{
+	struct tenet_txn *t = tenet_txn_new();
+
+	assert_int_equal(tenet_txn_put(t, key, value), 0);
+	assert_int_equal(tenet_store_commit(s, t, NULL, NULL), 0);
+	tenet_txn_free(t);
+}
+
+/* A corrupt record is skipped and counted by listings, and can still be
+ * deleted (that is how it gets repaired). */
+static void test_corrupt_records(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record_list l;
+	struct tenet_record id = { .kind = TENET_KIND_VSUBNET };
+
+	raw_put(f->s, "/tenet/v1/global/vsubnet/00005002", "{\"vsid\":5002}");
+	raw_put(f->s, "/tenet/v1/global/vsubnet/junk", "{}");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_VSUBNET, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.recs[0].vsubnet.vsid, 5001);
+	assert_int_equal(l.bad, 2);
+	assert_string_equal(l.bad_msg, "/tenet/v1/global/vsubnet/00005002: rdomain: missing");
+	tenet_record_list_free(&l);
+
+	id.vsubnet.vsid = 5002;
+	assert_int_equal(tenet_policy_del(f->s, &id, 0, NULL, &err), -EBADMSG);
+	id.kind = TENET_KIND_LOOKUP;
+	id.lookup.vsid = 5002;
+	id.lookup.has_ca = true;
+	/* Checks that need the corrupt record say so and name it. */
+	assert_int_equal(tenet_policy_del(f->s, &id, 0, NULL, &err), -EBADMSG);
+	assert_string_equal(err.msg,
+			    "corrupt record /tenet/v1/global/vsubnet/00005002: rdomain: missing");
+
+	/* Per-host lists of one kind skip the other kinds silently. */
+	raw_put(f->s, "/tenet/v1/host/h1/port/veth1",
+		"{\"host\":\"h1\",\"dev\":\"veth1\",\"vsid\":5001,\"mac\":\"00:11:22:33:44:55\"}");
+	raw_put(f->s, "/tenet/v1/host/h1/pa/192.168.4.11",
+		"{\"host\":\"h1\",\"address\":\"192.168.4.11/24\",\"dev\":\"eth0\"}");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_PA, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.bad, 0);
+	assert_int_equal(l.recs[0].pa.vlan, 0);
+	tenet_record_list_free(&l);
+}
+
+static void test_corrupt_record_can_be_deleted(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record id = { .kind = TENET_KIND_PORT };
+	struct tenet_kv kv;
+
+	raw_put(f->s, "/tenet/v1/host/h1/port/veth1", "garbage");
+	strcpy(id.port.host, "h1");
+	strcpy(id.port.dev, "veth1");
+	assert_int_equal(tenet_policy_del(f->s, &id, 0, NULL, &err), 0);
+	assert_int_equal(tenet_store_get(f->s, "/tenet/v1/host/h1/port/veth1", &kv, NULL), -ENOENT);
+}
+
+static void test_rdomain_ids_and_guids(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record a = { .kind = TENET_KIND_RDOMAIN }, b;
+
+	strcpy(a.rdomain.name, "Fabrikam");
+	put_ok(f->s, &a, 0);
+	assert_int_equal(a.rdomain.id, 2);
+	b = a;
+	strcpy(b.rdomain.name, "Woodgrove");
+	assert_int_equal(tenet_policy_put(f->s, &b, 0, NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, ": already used by routing domain Fabrikam"));
+	assert_int_equal(tenet_policy_put(f->s, &a, TENET_POLICY_REPLACE, NULL, &err), -EOPNOTSUPP);
+	memset(b.rdomain.guid, 0, sizeof(b.rdomain.guid));
+	put_ok(f->s, &b, 0);
+	assert_int_equal(b.rdomain.id, 3);
+	assert_memory_not_equal(a.rdomain.guid, b.rdomain.guid, TENET_GUID_LEN);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learned_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serial_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_record_can_be_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdomain_ids_and_guids, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

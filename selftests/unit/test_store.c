@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control store: revisions, range reads, transactions, watch, compaction,
+ * concurrent writers in several processes on one SQLite file. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "testutil.h"
+
+struct fx {
+	char *dir;
+	char *path;
+	struct tenet_store *s;
+};
+
+static int setup(void **state)
+{
+	struct tenet_err err = { 0 };
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = tu_mkdtemp();
+	assert_non_null(f->dir);
+	/* A directory that does not exist yet: open must create it. */
+	assert_true(asprintf(&f->path, "%s/sub/dir/store.db", f->dir) > 0);
+	assert_int_equal(tenet_store_open(f->path, &f->s, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tenet_store_close(f->s);
+	tu_rmtree(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t put(struct tenet_store *s, const char *key, const char *value)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_txn *t = tenet_txn_new();
+	int64_t rev = -1;
+
+	assert_non_null(t);
+	assert_int_equal(tenet_txn_put(t, key, value), 0);
+	assert_int_equal(tenet_store_commit(s, t, &rev, &err), 0);
+	tenet_txn_free(t);
+	return rev;
+}
+
+static int64_t del(struct tenet_store *s, const char *key)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_txn *t = tenet_txn_new();
+	int64_t rev = -1;
+
+	assert_int_equal(tenet_txn_delete(t, key), 0);
+	assert_int_equal(tenet_store_commit(s, t, &rev, &err), 0);
+	tenet_txn_free(t);
+	return rev;
+}
+
+static int64_t revision(struct tenet_store *s)
+{
+	int64_t rev = -1;
+
+	assert_int_equal(tenet_store_revision(s, &rev, NULL), 0);
+	return rev;
+}
+
+/* Every key, value and revision, as one string, to compare whole stores. */
+static char *dump(struct tenet_store *s)
+{
+	struct tenet_kv_list l;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(tenet_store_range(s, "", &l, NULL), 0);
+	fprintf(f, "rev %lld\n", (long long)l.rev);
+	for (i = 0; i < l.n; i++)
+		fprintf(f, "%s=%s c%lld m%lld v%lld\n", l.kvs[i].key, l.kvs[i].value,
+			(long long)l.kvs[i].create_rev, (long long)l.kvs[i].mod_rev,
+			(long long)l.kvs[i].version);
+	fclose(f);
+	tenet_kv_list_free(&l);
+	return buf;
+}
+
+static void test_open_creates_wal_store(void **state)
+{
+	struct fx *f = *state;
+	char wal[PATH_MAX];
+	struct stat st;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(revision(f->s), 0);
+	put(f->s, "/k", "1");
+	/* WAL mode: commits go to the -wal file next to the database. */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_string_equal(tenet_store_location(f->s), f->path);
+}
+
+static void test_urls(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *s = NULL;
+	char *url;
+
+	assert_int_equal(tenet_store_open("etcd://127.0.0.1:2379", &s, &err), -EPROTONOSUPPORT);
+	assert_null(s);
+	assert_string_equal(err.msg,
+			    "store etcd://127.0.0.1:2379: the etcd backend is not supported yet");
+	assert_int_equal(tenet_store_open("redis://x", &s, &err), -EPROTONOSUPPORT);
+	assert_int_equal(tenet_store_open("sqlite://", &s, &err), -EINVAL);
+
+	/* sqlite:///abs/path is the same file as the plain path. */
+	put(f->s, "/shared", "true");
+	assert_true(asprintf(&url, "sqlite://%s", f->path) > 0);
+	assert_int_equal(tenet_store_open(url, &s, &err), 0);
+	assert_int_equal(revision(s), 1);
+	tenet_store_close(s);
+	free(url);
+}
+
+static void test_revisions_increase(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_kv kv;
+	struct tenet_err err = { 0 };
+
+	assert_int_equal(put(f->s, "/a", "1"), 1);
+	assert_int_equal(put(f->s, "/b", "2"), 2);
+	assert_int_equal(put(f->s, "/a", "3"), 3);
+	assert_int_equal(tenet_store_get(f->s, "/a", &kv, &err), 0);
+	assert_string_equal(kv.value, "3");
+	assert_int_equal(kv.create_rev, 1);
+	assert_int_equal(kv.mod_rev, 3);
+	assert_int_equal(kv.version, 2);
+	tenet_kv_clear(&kv);
+
+	/* Deleting nothing changes nothing, not even the revision. */
+	assert_int_equal(del(f->s, "/nope"), 3);
+	assert_int_equal(del(f->s, "/a"), 4);
+	assert_int_equal(tenet_store_get(f->s, "/a", &kv, &err), -ENOENT);
+	assert_string_equal(err.msg, "/a: no such key");
+
+	/* Re-created keys start a new life. */
+	assert_int_equal(put(f->s, "/a", "5"), 5);
+	assert_int_equal(tenet_store_get(f->s, "/a", &kv, &err), 0);
+	assert_int_equal(kv.create_rev, 5);
+	assert_int_equal(kv.version, 1);
+	tenet_kv_clear(&kv);
+	assert_int_equal(revision(f->s), 5);
+}
+
+static void test_range(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_kv_list l;
+	struct tenet_err err = { 0 };
+
+	put(f->s, "/x/2", "{\"n\":2}");
+	put(f->s, "/x/1", "{\"n\":1}");
+	put(f->s, "/xy", "0");
+	put(f->s, "/y/1", "0");
+
+	assert_int_equal(tenet_store_range(f->s, "/x/", &l, &err), 0);
+	assert_int_equal(l.rev, 4);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.kvs[0].key, "/x/1");
+	assert_string_equal(l.kvs[1].key, "/x/2");
+	assert_string_equal(l.kvs[1].value, "{\"n\":2}");
+	assert_int_equal(l.kvs[1].mod_rev, 1);
+	tenet_kv_list_free(&l);
+
+	assert_int_equal(tenet_store_range(f->s, "/x", &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	tenet_kv_list_free(&l);
+	assert_int_equal(tenet_store_range(f->s, "", &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	tenet_kv_list_free(&l);
+	assert_int_equal(tenet_store_range(f->s, "/z", &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.rev, 4);
+	tenet_kv_list_free(&l);
+}
+
+static void test_txn_atomic(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_txn *t;
+	struct tenet_kv_list l;
+	char *before, *after;
+	int64_t rev = -1;
+
+	put(f->s, "/a", "1");
+	put(f->s, "/b", "1");
+	before = dump(f->s);
+
+	/* A failing compare in the middle: nothing of the txn may land. */
+	t = tenet_txn_new();
+	assert_int_equal(tenet_txn_compare(t, "/a", TENET_CMP_MOD, TENET_CMP_EQ, 1), 0);
+	assert_int_equal(tenet_txn_compare(t, "/b", TENET_CMP_MOD, TENET_CMP_EQ, 1), 0);
+	assert_int_equal(tenet_txn_put(t, "/a", "2"), 0);
+	assert_int_equal(tenet_txn_put(t, "/c", "2"), 0);
+	assert_int_equal(tenet_txn_delete(t, "/b"), 0);
+	assert_int_equal(tenet_store_commit(f->s, t, &rev, &err), -ECANCELED);
+	assert_string_equal(err.msg, "/b: compare failed (mod == 1)");
+	tenet_txn_free(t);
+	after = dump(f->s);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* Create-if-absent: version of a missing key is 0. */
+	t = tenet_txn_new();
+	assert_int_equal(tenet_txn_compare(t, "/c", TENET_CMP_VERSION, TENET_CMP_EQ, 0), 0);
+	assert_int_equal(tenet_txn_compare(t, "/b", TENET_CMP_MOD, TENET_CMP_EQ, 2), 0);
+	assert_int_equal(tenet_txn_compare(t, "/a", TENET_CMP_CREATE, TENET_CMP_LT, 2), 0);
+	assert_int_equal(tenet_txn_compare(t, "/a", TENET_CMP_VERSION, TENET_CMP_GT, 0), 0);
+	assert_int_equal(tenet_txn_compare(t, "/a", TENET_CMP_MOD, TENET_CMP_NE, 7), 0);
+	assert_int_equal(tenet_txn_put(t, "/a", "2"), 0);
+	assert_int_equal(tenet_txn_put(t, "/c", "2"), 0);
+	assert_int_equal(tenet_txn_delete(t, "/b"), 0);
+	assert_int_equal(tenet_txn_size(t), 3);
+	assert_int_equal(tenet_store_commit(f->s, t, &rev, &err), 0);
+	tenet_txn_free(t);
+	/* One transaction, one revision for all of its changes. */
+	assert_int_equal(rev, 3);
+	assert_int_equal(tenet_store_range(f->s, "", &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.kvs[0].key, "/a");
+	assert_int_equal(l.kvs[0].mod_rev, 3);
+	assert_string_equal(l.kvs[1].key, "/c");
+	assert_int_equal(l.kvs[1].mod_rev, 3);
+	tenet_kv_list_free(&l);
+	free(before);
+}
+
+static void test_txn_delete_prefix_and_json(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_txn *t = tenet_txn_new();
+	struct tenet_kv_list l;
+	json_t *j = json_pack("{s:i, s:s}", "b", 1, "a", "x");
+	json_t *back;
+
+	put(f->s, "/p/1", "1");
+	put(f->s, "/p/2", "2");
+	put(f->s, "/q", "3");
+	assert_int_equal(tenet_txn_delete_prefix(t, "/p/"), 0);
+	assert_int_equal(tenet_txn_put_json(t, "/j", j), 0);
+	assert_int_equal(tenet_store_commit(f->s, t, NULL, &err), 0);
+	tenet_txn_free(t);
+	assert_int_equal(tenet_store_range(f->s, "", &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.kvs[0].key, "/j");
+	/* Compact, sorted keys: equal records are equal text. */
+	assert_string_equal(l.kvs[0].value, "{\"a\":\"x\",\"b\":1}");
+	back = tenet_kv_json(&l.kvs[0], &err);
+	assert_true(json_equal(back, j));
+	json_decref(back);
+	json_decref(j);
+	tenet_kv_list_free(&l);
+}
+
+static void test_corrupt_value_is_reported(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_kv kv;
+
+	put(f->s, "/bad", "{not json");
+	assert_int_equal(tenet_store_get(f->s, "/bad", &kv, &err), 0);
+	assert_null(tenet_kv_json(&kv, &err));
+	assert_int_equal(err.code, -EBADMSG);
+	assert_non_null(strstr(err.msg, "/bad: value is not JSON"));
+	tenet_kv_clear(&kv);
+}
+
+static void expect_event(const struct tenet_watch_event *ev, enum tenet_watch_type type,
+			 const char *key, const char *value, int64_t rev)
+{
+	assert_int_equal(ev->type, type);
+	assert_string_equal(ev->kv.key, key);
+	if (value)
+		assert_string_equal(ev->kv.value, value);
+	else
+		assert_null(ev->kv.value);
+	assert_int_equal(ev->kv.mod_rev, rev);
+}
+
+static void test_watch_from_revision(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	struct tenet_txn *t;
+
+	put(f->s, "/w/a", "1");         /* 1 */
+	put(f->s, "/w/b", "2");         /* 2 */
+	put(f->s, "/other", "x");       /* 3 */
+	put(f->s, "/w/a", "3");         /* 4 */
+	del(f->s, "/w/b");              /* 5 */
+
+	assert_int_equal(tenet_watch_open(f->s, "/w/", 2, &w, &err), 0);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 3);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/w/b", "2", 2);
+	expect_event(&b.events[1], TENET_WATCH_PUT, "/w/a", "3", 4);
+	assert_int_equal(b.events[1].kv.create_rev, 1);
+	assert_int_equal(b.events[1].kv.version, 2);
+	expect_event(&b.events[2], TENET_WATCH_DELETE, "/w/b", NULL, 5);
+	assert_int_equal(b.rev, 5);
+	tenet_watch_batch_free(&b);
+	assert_int_equal(tenet_watch_position(w), 6);
+
+	/* Nothing new: a zero timeout returns at once, a short one times out. */
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(tenet_watch_next(w, 50, &b, &err), 0);
+	assert_int_equal(b.n, 0);
+
+	/* A multi-op txn arrives whole and in order; other prefixes do not. */
+	put(f->s, "/other", "y");       /* 6 */
+	t = tenet_txn_new();
+	tenet_txn_put(t, "/w/z", "z");
+	tenet_txn_put(t, "/w/c", "c");
+	tenet_txn_delete(t, "/w/a");
+	assert_int_equal(tenet_store_commit(f->s, t, NULL, &err), 0); /* 7 */
+	tenet_txn_free(t);
+	assert_int_equal(tenet_watch_next(w, 1000, &b, &err), 0);
+	assert_int_equal(b.n, 3);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/w/z", "z", 7);
+	expect_event(&b.events[1], TENET_WATCH_PUT, "/w/c", "c", 7);
+	expect_event(&b.events[2], TENET_WATCH_DELETE, "/w/a", NULL, 7);
+	tenet_watch_batch_free(&b);
+	tenet_watch_close(w);
+}
+
+/* The agent's pattern: range at R, watch from R + 1, miss nothing. */
+static void test_resync_then_watch(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_kv_list l;
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+
+	put(f->s, "/r/1", "1");
+	put(f->s, "/r/2", "2");
+	assert_int_equal(tenet_store_range(f->s, "/r/", &l, &err), 0);
+	assert_int_equal(tenet_watch_open(f->s, "/r/", l.rev + 1, &w, &err), 0);
+	put(f->s, "/r/3", "3");
+	assert_int_equal(tenet_watch_next(w, 1000, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/r/3", "3", l.rev + 1);
+	tenet_watch_batch_free(&b);
+	tenet_watch_close(w);
+	tenet_kv_list_free(&l);
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A write by another process wakes a blocked watcher promptly. */
+static void test_watch_wakes_on_other_process(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	struct timespec t0;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(tenet_watch_open(f->s, "", 1, &w, &err), 0);
+	assert_true(tenet_watch_fd(w) >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tenet_store *s;
+		struct tenet_txn *t = tenet_txn_new();
+
+		usleep(100 * 1000);
+		if (tenet_store_open(f->path, &s, NULL) < 0 || tenet_txn_put(t, "/late", "1") < 0 ||
+		    tenet_store_commit(s, t, NULL, NULL) < 0)
+			_exit(1);
+		tenet_store_close(s);
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(tenet_watch_next(w, 10000, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/late", "1", 1);
+	/* Woken by the change, not by the 1 s safety poll. */
+	assert_true(ms_since(&t0) < 900);
+	tenet_watch_batch_free(&b);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tenet_watch_close(w);
+}
+
+/* The watch fd, for an event loop: quiet when nothing changed, readable
+ * after a commit through another handle (as from another process). */
+static void test_watch_fd_readable_after_commit(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *other;
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	struct pollfd pfd = { .events = POLLIN };
+
+	assert_int_equal(tenet_watch_open(f->s, "/fd/", 1, &w, &err), 0);
+	pfd.fd = tenet_watch_fd(w);
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);   /* drains */
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(tenet_store_open(f->path, &other, &err), 0);
+	put(other, "/fd/x", "1");
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/fd/x", "1", 1);
+	tenet_watch_batch_free(&b);
+	tenet_store_close(other);
+	tenet_watch_close(w);
+}
+
+static void test_compaction(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	struct tenet_kv_list l;
+
+	put(f->s, "/c", "1");
+	put(f->s, "/c", "2");
+	put(f->s, "/c", "3");
+	assert_int_equal(tenet_watch_open(f->s, "", 2, &w, &err), 0);
+	assert_int_equal(tenet_store_compact(f->s, 2, &err), 0);
+	/* Position 2 was compacted away: the watcher must resync. */
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), -ESTALE);
+	tenet_watch_close(w);
+	assert_int_equal(tenet_watch_open(f->s, "", 1, &w, &err), -ESTALE);
+	assert_int_equal(tenet_watch_open(f->s, "", 3, &w, &err), 0);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	expect_event(&b.events[0], TENET_WATCH_PUT, "/c", "3", 3);
+	tenet_watch_batch_free(&b);
+	tenet_watch_close(w);
+	/* Keys are untouched by compaction. */
+	assert_int_equal(tenet_store_range(f->s, "", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.kvs[0].value, "3");
+	tenet_kv_list_free(&l);
+	assert_int_equal(tenet_store_compact(f->s, 99, &err), -EINVAL);
+}
+
+/* Big backlogs come in batches that never split a revision. */
+static void test_watch_batches(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_txn *t = tenet_txn_new();
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	char key[32];
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < 1500; i++) {
+		snprintf(key, sizeof(key), "/big/%04d", i);
+		tenet_txn_put(t, key, "1");
+	}
+	assert_int_equal(tenet_store_commit(f->s, t, NULL, &err), 0);  /* rev 1: 1500 */
+	tenet_txn_free(t);
+	for (i = 0; i < 3; i++)
+		put(f->s, "/big/x", "2");                               /* revs 2..4 */
+	assert_int_equal(tenet_watch_open(f->s, "/big/", 1, &w, &err), 0);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 1500);
+	assert_int_equal(b.rev, 1);
+	total += b.n;
+	tenet_watch_batch_free(&b);
+	assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.rev, 4);
+	total += b.n;
+	tenet_watch_batch_free(&b);
+	assert_int_equal(total, 1503);
+	tenet_watch_close(w);
+}
+
+#define WRITES 150
+
+/* One writer process: distinct keys plus a shared counter bumped by
+ * compare-and-swap, retried on conflict. */
+static int writer(const char *path, int id)
+{
+	struct tenet_store *s;
+	char key[64], val[32];
+	int i;
+
+	if (tenet_store_open(path, &s, NULL) < 0)
+		return 1;
+	for (i = 0; i < WRITES; i++) {
+		struct tenet_txn *t = tenet_txn_new();
+
+		snprintf(key, sizeof(key), "/conc/%d/%03d", id, i);
+		if (tenet_txn_put(t, key, "1") < 0 || tenet_store_commit(s, t, NULL, NULL) < 0)
+			return 2;
+		tenet_txn_free(t);
+		for (;;) {
+			struct tenet_kv kv;
+			int64_t mod = 0;
+			long n = 0;
+			int ret;
+
+			if (tenet_store_get(s, "/counter", &kv, NULL) == 0) {
+				mod = kv.mod_rev;
+				n = atol(kv.value);
+				tenet_kv_clear(&kv);
+			}
+			t = tenet_txn_new();
+			snprintf(val, sizeof(val), "%ld", n + 1);
+			tenet_txn_compare(t, "/counter", TENET_CMP_MOD, TENET_CMP_EQ, mod);
+			tenet_txn_put(t, "/counter", val);
+			ret = tenet_store_commit(s, t, NULL, NULL);
+			tenet_txn_free(t);
+			if (ret == 0)
+				break;
+			if (ret != -ECANCELED)
+				return 3;
+		}
+	}
+	tenet_store_close(s);
+	return 0;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_kv_list l;
+	struct tenet_kv kv;
+	struct tenet_watch *w;
+	struct tenet_watch_batch b;
+	pid_t pids[2];
+	int i, status;
+	int64_t prev = 0;
+	size_t n;
+
+	for (i = 0; i < 2; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0)
+			_exit(writer(f->path, i));
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(tenet_store_range(f->s, "/conc/", &l, &err), 0);
+	assert_int_equal(l.n, 2 * WRITES);
+	tenet_kv_list_free(&l);
+	assert_int_equal(tenet_store_get(f->s, "/counter", &kv, &err), 0);
+	/* No lost update: every increment of both writers is there. */
+	assert_int_equal(atol(kv.value), 2 * WRITES);
+	tenet_kv_clear(&kv);
+
+	/* 4 * WRITES commits, one revision each, and the log has them all. */
+	assert_int_equal(revision(f->s), 4 * WRITES);
+	assert_int_equal(tenet_watch_open(f->s, "", 1, &w, &err), 0);
+	n = 0;
+	do {
+		assert_int_equal(tenet_watch_next(w, 0, &b, &err), 0);
+		assert_true(b.n > 0);
+		for (i = 0; i < (int)b.n; i++) {
+			assert_int_equal(b.events[i].kv.mod_rev, prev + 1);
+			prev = b.events[i].kv.mod_rev;
+		}
+		n += b.n;
+		tenet_watch_batch_free(&b);
+	} while (prev < 4 * WRITES);
+	assert_int_equal(n, 4 * WRITES);
+	tenet_watch_close(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_wal_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revisions_increase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_delete_prefix_and_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_value_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_from_revision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resync_then_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_wakes_on_other_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_fd_readable_after_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
