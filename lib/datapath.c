@@ -9,11 +9,16 @@
 #include "tenet_xdp.skel.h"
 #include "tenet_tc.skel.h"
 
-int tenet_pin_dir(char *buf, unsigned long len, const char *host)
+int tenet_pin_dir_at(char *buf, unsigned long len, const char *root, const char *host)
 {
-	int n = snprintf(buf, len, "%s/%s/v%d", TENET_PIN_ROOT, host, TENET_LAYOUT_VERSION);
+	int n = snprintf(buf, len, "%s/%s/v%d", root, host, TENET_LAYOUT_VERSION);
 
 	return n < 0 || (unsigned long)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int tenet_pin_dir(char *buf, unsigned long len, const char *host)
+{
+	return tenet_pin_dir_at(buf, len, TENET_PIN_ROOT, host);
 }
 
 /* Without a pin directory, drop libbpf's pin-by-name default (it would pin
@@ -46,6 +51,8 @@ int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_o
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
+	if (opts->skip_xdp)
+		goto tc;
 	dp->xdp = tenet_xdp__open_opts(&oo);
 	if (!dp->xdp) {
 		err = -errno;
@@ -58,19 +65,31 @@ int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_o
 	if (err)
 		goto out;
 
+tc:
 	dp->tc = tenet_tc__open_opts(&oo);
 	if (!dp->tc) {
 		err = -errno;
 		goto out;
 	}
 	dp->tc->rodata->tenet_record_redirect = opts->record_redirect;
-	if (!opts->pin_dir && (err = share_unpinned(dp->tc->obj, dp->xdp->obj)))
+	if (!opts->pin_dir &&
+	    (err = share_unpinned(dp->tc->obj, dp->xdp ? dp->xdp->obj : NULL)))
 		goto out;
 	err = tenet_tc__load(dp->tc);
 out:
 	if (err)
 		tenet_datapath_unload(dp);
 	return err;
+}
+
+struct tenet_xdp *tenet_datapath_open_xdp(const struct tenet_datapath_opts *opts)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = opts->pin_dir);
+	struct tenet_xdp *xdp = tenet_xdp__open_opts(&oo);
+
+	if (xdp)
+		xdp->rodata->tenet_record_redirect = opts->record_redirect;
+	return xdp;
 }
 
 void tenet_datapath_unload(struct tenet_datapath *dp)

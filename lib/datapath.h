@@ -19,13 +19,30 @@ struct tenet_datapath {
 struct tenet_datapath_opts {
 	const char *pin_dir;    /* NULL: do not pin */
 	bool record_redirect;   /* tests: remember each redirect target */
+	bool skip_xdp;          /* load only the TC object (dp->xdp stays NULL):
+				 * the agent hands the XDP object to libxdp,
+				 * which loads it itself (tenet_datapath_open_xdp) */
 };
+
+/* tenet's filter on a port's clsact ingress: a fixed handle and priority
+ * that tenet owns, so a restarted agent replaces its own filter atomically
+ * (and only its own). */
+#define TENET_TC_HANDLE 0x7e4e
+#define TENET_TC_PRIO 1
 
 /* Open and load both objects. Returns 0 or a negative errno. */
 int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_opts *opts);
 void tenet_datapath_unload(struct tenet_datapath *dp);
 
+/* Open the XDP object without loading it, with the same map pinning and
+ * options as tenet_datapath_load, for a loader that loads it itself
+ * (libxdp). NULL with errno set on failure; free with tenet_xdp__destroy. */
+struct tenet_xdp *tenet_datapath_open_xdp(const struct tenet_datapath_opts *opts);
+
 /* Pin directory for a host: TENET_PIN_ROOT/<host>/v<layout>. */
 int tenet_pin_dir(char *buf, unsigned long len, const char *host);
+/* The same under another pin root (a bpffs mounted elsewhere, for tests):
+ * <root>/<host>/v<layout>. */
+int tenet_pin_dir_at(char *buf, unsigned long len, const char *root, const char *host);
 
 #endif
