@@ -119,7 +119,7 @@ install: all
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/tenet/
 	$(if $(wildcard $(BUILD)/tenetd),install -m 0755 $(BUILD)/tenetd $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(wildcard $(BUILD)/tenet),install -m 0755 $(BUILD)/tenet $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(wildcard agent/tenetd.service),install -D -m 0644 agent/tenetd.service $(DESTDIR)/lib/systemd/system/tenetd.service)
+	$(if $(wildcard agent/tenetd.service),install -d $(DESTDIR)/lib/systemd/system && sed 's|@SBINDIR@|$(PREFIX)/sbin|' agent/tenetd.service > $(DESTDIR)/lib/systemd/system/tenetd.service)
 	$(if $(wildcard agent/tenetd.conf),test -e $(DESTDIR)/etc/tenet/tenetd.conf || install -D -m 0644 agent/tenetd.conf $(DESTDIR)/etc/tenet/tenetd.conf)
 
 uninstall:

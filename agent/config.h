@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
+ * The file is `key = value` lines; # starts a comment. Keys: host,
+ * underlay, store, bpffs, debug. */
+#ifndef TENETD_CONFIG_H
+#define TENETD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "errmsg.h"
+#include "parse.h"
+
+#define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
+#define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"
+
+struct config {
+	char host[TENET_NAME_MAX + 1];     /* default: the short host name */
+	char underlay[TENET_IFNAME_MAX + 1]; /* "" : no XDP (ports only) */
+	char store[PATH_MAX];              /* "" : TENET_STORE_DEFAULT */
+	char bpffs[PATH_MAX];              /* pins under <bpffs>/tenet/<host>/v<N> */
+	bool debug;
+};
+
+/* What the command line set; NULL/false = not given. Re-applied over
+ * the file on every reload, so flags always win. */
+struct config_flags {
+	const char *config;
+	const char *host;
+	const char *underlay;
+	const char *store;
+	const char *bpffs;
+	bool debug;
+};
+
+/* Defaults, then the file (a missing file is fine unless it was named on
+ * the command line), then the flags; validated. 0 or -errno with one line
+ * in err naming the file:line or flag and the problem. */
+int config_load(struct config *c, const struct config_flags *f, struct tenet_err *err);
+const char *config_path(const struct config_flags *f);
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htab.h"
+
+#define HTAB_MIN_BUCKETS 64
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+/* FNV-1a: keys are short and mostly distinct in their low bytes. */
+static uint32_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static size_t key_len(const struct htab *h, const void *key)
+{
+	return h->key_size ? h->key_size : strlen(key) + 1;
+}
+
+static uint32_t key_hash(const struct htab *h, const void *key)
+{
+	return hash_bytes(key, key_len(h, key));
+}
+
+static bool key_eq(const struct htab *h, const struct htab_entry *e, uint32_t hash,
+		   const void *key)
+{
+	if (e->hash != hash)
+		return false;
+	return h->key_size ? !memcmp(e->key, key, h->key_size) : !strcmp(e->key, key);
+}
+
+void htab_init(struct htab *h, size_t key_size, size_t val_size)
+{
+	memset(h, 0, sizeof(*h));
+	h->key_size = key_size;
+	h->val_size = val_size;
+}
+
+void htab_free(struct htab *h)
+{
+	for (size_t i = 0; i < h->nbuckets; i++) {
+		struct htab_entry *e = h->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(h->buckets);
+	h->buckets = NULL;
+	h->nbuckets = 0;
+	h->n = 0;
+}
+
+struct htab_entry *htab_find(const struct htab *h, const void *key)
+{
+	uint32_t hash;
+	struct htab_entry *e;
+
+	if (!h->nbuckets)
+		return NULL;
+	hash = key_hash(h, key);
+	for (e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
+		if (key_eq(h, e, hash, key))
+			return e;
+	return NULL;
+}
+
+/* Doubling keeps chains short; a failed grow leaves the table usable. */
+static void grow(struct htab *h)
+{
+	size_t n = h->nbuckets ? h->nbuckets * 2 : HTAB_MIN_BUCKETS;
+	struct htab_entry **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < h->nbuckets; i++) {
+		struct htab_entry *e = h->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(h->buckets);
+	h->buckets = b;
+	h->nbuckets = n;
+}
+
+struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created)
+{
+	struct htab_entry *e = htab_find(h, key);
+	size_t klen;
+
+	if (created)
+		*created = !e;
+	if (e) {
+		memcpy(e->val, val, h->val_size);
+		return e;
+	}
+	if (h->n >= h->nbuckets)
+		grow(h);
+	if (!h->nbuckets)
+		return NULL;
+	klen = key_len(h, key);
+	e = calloc(1, ALIGN8(sizeof(*e) + klen) + h->val_size);
+	if (!e)
+		return NULL;
+	e->key = (char *)e + sizeof(*e);
+	e->val = (char *)e + ALIGN8(sizeof(*e) + klen);
+	memcpy(e->key, key, klen);
+	memcpy(e->val, val, h->val_size);
+	e->hash = key_hash(h, key);
+	e->next = h->buckets[e->hash & (h->nbuckets - 1)];
+	h->buckets[e->hash & (h->nbuckets - 1)] = e;
+	h->n++;
+	return e;
+}
+
+int htab_del(struct htab *h, const void *key)
+{
+	struct htab_entry **pp, *e;
+	uint32_t hash;
+
+	if (!h->nbuckets)
+		return -ENOENT;
+	hash = key_hash(h, key);
+	for (pp = &h->buckets[hash & (h->nbuckets - 1)]; (e = *pp); pp = &e->next) {
+		if (key_eq(h, e, hash, key)) {
+			*pp = e->next;
+			free(e);
+			h->n--;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static struct htab_entry *scan(struct htab_iter *it)
+{
+	while (it->bucket < it->h->nbuckets) {
+		struct htab_entry *e = it->h->buckets[it->bucket++];
+
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+void htab_iter_init(struct htab_iter *it, const struct htab *h)
+{
+	it->h = h;
+	it->bucket = 0;
+	it->next = scan(it);
+}
+
+struct htab_entry *htab_iter_next(struct htab_iter *it)
+{
+	struct htab_entry *e = it->next;
+
+	if (e)
+		it->next = e->next ? e->next : scan(it);
+	return e;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A small chained hash table that owns copies of its keys and values.
+ * Keys have a fixed size (BPF map keys) or, with key_size 0, are
+ * NUL-terminated strings (store keys). The agent keeps its model of the
+ * store, the desired state and its shadow of the kernel in these. */
+#ifndef TENETD_HTAB_H
+#define TENETD_HTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct htab_entry {
+	struct htab_entry *next;
+	uint32_t hash;
+	const void *tag;        /* the caller's: e.g. the store key that owns it */
+	void *key;
+	void *val;
+	/* key bytes, then value bytes (aligned) follow */
+};
+
+struct htab {
+	size_t key_size;        /* 0: NUL-terminated string keys */
+	size_t val_size;
+	struct htab_entry **buckets;
+	size_t nbuckets;
+	size_t n;
+};
+
+struct htab_iter {
+	const struct htab *h;
+	size_t bucket;
+	struct htab_entry *next;
+};
+
+void htab_init(struct htab *h, size_t key_size, size_t val_size);
+void htab_free(struct htab *h);
+struct htab_entry *htab_find(const struct htab *h, const void *key);
+/* Insert or overwrite the value. NULL on allocation failure. *created (may
+ * be NULL) says whether the key is new. The tag of a new entry is NULL. */
+struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created);
+/* 0, or -ENOENT when the key is absent. */
+int htab_del(struct htab *h, const void *key);
+
+/* Iteration in no particular order; deleting the entry just returned is
+ * allowed. */
+void htab_iter_init(struct htab_iter *it, const struct htab *h);
+struct htab_entry *htab_iter_next(struct htab_iter *it);
+
+#endif

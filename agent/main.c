@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tenetd: the tenet host agent. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <tenet/limits.h>
+
+#include "agent.h"
+#include "store.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tenetd [OPTIONS]\n"
+		"The tenet host agent: programs this host's datapath from the control store.\n"
+		"Runs in the foreground and logs to stderr.\n"
+		"\n"
+		"  --config FILE     configuration file (default %s)\n"
+		"  --host NAME       this host's name in the store (default: short host name)\n"
+		"  --underlay DEV    device that receives NVGRE; tenet's XDP program goes there\n"
+		"  --store URL       control store (default %s)\n"
+		"  --bpffs DIR       bpffs mount point; maps are pinned under\n"
+		"                    DIR/tenet/HOST/v%d (default %s)\n"
+		"  --foreground      accepted for compatibility: tenetd always runs in the\n"
+		"                    foreground\n"
+		"  --debug           log more\n"
+		"  --cleanup         remove everything tenet put in the kernel for this host\n"
+		"                    (programs, PA addresses, provider routes, pins) and exit\n"
+		"  --help            this text\n"
+		"Signals: SIGHUP re-reads the configuration; SIGTERM exits and leaves the\n"
+		"datapath running, so a restart loses no packets.\n",
+		TENETD_CONF_DEFAULT, TENET_STORE_DEFAULT, TENET_LAYOUT_VERSION,
+		TENETD_BPFFS_DEFAULT);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_CONFIG = 256, O_HOST, O_UNDERLAY, O_STORE, O_BPFFS, O_FG, O_DEBUG, O_CLEANUP };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "underlay", required_argument, NULL, O_UNDERLAY },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "bpffs", required_argument, NULL, O_BPFFS },
+		{ "foreground", no_argument, NULL, O_FG },
+		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct config_flags f = { 0 };
+	bool cleanup = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: f.config = optarg; break;
+		case O_HOST: f.host = optarg; break;
+		case O_UNDERLAY: f.underlay = optarg; break;
+		case O_STORE: f.store = optarg; break;
+		case O_BPFFS: f.bpffs = optarg; break;
+		case O_FG: break;
+		case O_DEBUG: f.debug = true; break;
+		case O_CLEANUP: cleanup = true; break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tenetd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return cleanup ? agent_cleanup(&f) : agent_run(&f);
+}

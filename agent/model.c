@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "model.h"
+
+void model_init(struct model *m)
+{
+	htab_init(&m->recs, 0, sizeof(struct tenet_record));
+}
+
+void model_free(struct model *m)
+{
+	htab_free(&m->recs);
+}
+
+int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
+{
+	struct tenet_record rec, probe;
+	struct htab_entry *e;
+	int ret;
+
+	/* Keys outside the record layout (the serial, future kinds' meta
+	 * keys) are not ours to judge. */
+	if (tenet_record_from_key(key, &probe, NULL) == -ENOENT)
+		return 0;
+	memset(&rec, 0, sizeof(rec));
+	if (!value)
+		return tenet_err_set(err, -EINVAL, "%s: record has no value, skipped", key);
+	/* The codec's message starts with the key already. */
+	ret = tenet_record_decode(key, value, &rec, err);
+	if (ret < 0)
+		return ret;
+	e = htab_find(&m->recs, key);
+	if (e && !memcmp(e->val, &rec, sizeof(rec)))
+		return 0;
+	if (!htab_put(&m->recs, key, &rec, NULL))
+		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
+	return 1;
+}
+
+int model_delete(struct model *m, const char *key)
+{
+	return htab_del(&m->recs, key) == 0;
+}
+
+/* A record that is corrupt now but was good before (a resync after the
+ * watch fell behind) keeps its good version. */
+int model_load(struct model *m, const struct tenet_kv_list *l,
+	       void (*bad)(void *arg, const char *msg), void *arg)
+{
+	struct model fresh;
+	struct tenet_err err;
+	int nbad = 0;
+
+	model_init(&fresh);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct htab_entry *old;
+
+		tenet_err_clear(&err);
+		if (model_put(&fresh, l->kvs[i].key, l->kvs[i].value, &err) >= 0)
+			continue;
+		nbad++;
+		if (bad)
+			bad(arg, err.msg);
+		old = htab_find(&m->recs, l->kvs[i].key);
+		if (old)
+			htab_put(&fresh.recs, old->key, old->val, NULL);
+	}
+	model_free(m);
+	*m = fresh;
+	return nbad;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The agent's copy of the policy records in the store, keyed by store
+ * key, kept up to date from the range read at start and the watch after. */
+#ifndef TENETD_MODEL_H
+#define TENETD_MODEL_H
+
+#include "errmsg.h"
+#include "htab.h"
+#include "record.h"
+#include "store.h"
+
+struct model {
+	struct htab recs;       /* store key -> struct tenet_record */
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+/* Put a record from its stored key and JSON text. Returns 1 when the
+ * model changed, 0 when the key is not a policy record (e.g. the serial
+ * key) or the record is unchanged, and a negative errno with a message
+ * naming the key when the record is corrupt: then the model keeps what it
+ * had under that key (the last good version), so bad input never wipes
+ * good state. */
+int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err);
+/* 1 when a record was removed, 0 when there was none. */
+int model_delete(struct model *m, const char *key);
+/* Replace the whole model with a range read. Corrupt records are skipped
+ * (keeping the version the model had, if any); for each one, bad(arg,
+ * message) is called. Returns how many were bad. */
+int model_load(struct model *m, const struct tenet_kv_list *l,
+	       void (*bad)(void *arg, const char *msg), void *arg);
+
+static inline const struct tenet_record *model_rec(const struct htab_entry *e)
+{
+	return e->val;
+}
+
+#endif

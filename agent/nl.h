@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The few rtnetlink requests tenetd makes (libmnl), and a link monitor.
+ * IPv4 addresses are in network byte order. All return 0 or -errno. */
+#ifndef TENETD_NL_H
+#define TENETD_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+/* rtm_protocol of the provider routes tenet installs: how a restarted
+ * agent finds its own routes and leaves everyone else's alone. Unassigned
+ * in iproute2's rt_protos; "116 tenet" there makes `ip route` print it. */
+#define TENET_RTPROT 116
+
+struct mnl_socket;
+
+struct nl {
+	struct mnl_socket *sk;
+	unsigned int portid;
+	unsigned int seq;
+};
+
+struct nl_link {
+	uint32_t ifindex;
+	uint32_t mtu;
+	uint32_t flags;         /* IFF_* */
+	char name[IF_NAMESIZE];
+	bool deleted;           /* a monitor event: RTM_DELLINK */
+};
+
+int nl_open(struct nl *nl);
+void nl_close(struct nl *nl);
+
+int nl_link_get(struct nl *nl, uint32_t ifindex, struct nl_link *out);
+int nl_link_set_up(struct nl *nl, uint32_t ifindex);
+int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu);
+/* Create name as an 802.1Q subdevice of parent; -EEXIST if it exists. */
+int nl_vlan_add(struct nl *nl, uint32_t parent, uint16_t vlan, const char *name);
+
+/* Add (or refresh: NLM_F_REPLACE) / delete an IPv4 address. */
+int nl_addr_add(struct nl *nl, uint32_t ifindex, uint32_t addr, uint8_t plen);
+int nl_addr_del(struct nl *nl, uint32_t ifindex, uint32_t addr);
+
+/* Main-table unicast routes with protocol TENET_RTPROT. via 0: on-link. */
+int nl_route_add(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via);
+int nl_route_del(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex);
+typedef int (*nl_route_cb)(uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via,
+			   void *arg);
+int nl_route_dump(struct nl *nl, nl_route_cb cb, void *arg);
+
+/* A non-blocking socket subscribed to link events. nl_monitor_read
+ * drains it, calling cb per event; -ENOBUFS means events were lost (the
+ * caller should assume anything changed). */
+int nl_monitor_open(struct nl *nl);
+int nl_monitor_fd(const struct nl *nl);
+int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg);
+
+/* /proc/sys/net/ipv4/conf/<dev>/forwarding = 1. 1 if it changed. */
+int sysctl_ipv4_forwarding(const char *dev);
+
+#endif

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tenetd's reconciler against a fake kernel: record -> map translation
+ * (the contract with bpf/), the diff (only differences are applied, in
+ * dependency order), a restart over state an earlier agent left, failure
+ * and retry, corrupt records. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <tenet/limits.h>
+#include <tenet/maps.h>
+
+#include "desired.h"
+#include "fake_ops.h"
+#include "model.h"
+#include "reconcile.h"
+
+#define HOST "h1"
+#define PA_LOCAL "192.168.4.11"
+#define PA_REMOTE "192.168.4.22"
+#define MAC_P1 "00:15:5d:00:00:05"
+#define MAC_P2 "00:15:5d:00:01:07"
+#define MAC_REMOTE "00:15:5d:00:00:08"
+
+struct fx {
+	struct fake f;
+	struct knl_ops ops;
+	struct model m;
+	struct state shadow;
+	struct build_env env;
+	char notes[16][300];
+	int nnotes;
+	uint32_t ul0, p1, p2;
+};
+
+static void note_cb(void *arg, const char *key, const char *msg)
+{
+	struct fx *x = arg;
+
+	if (x->nnotes < 16)
+		snprintf(x->notes[x->nnotes++], sizeof(x->notes[0]), "%s: %s", key, msg);
+}
+
+static bool noted(const struct fx *x, const char *needle)
+{
+	for (int i = 0; i < x->nnotes; i++)
+		if (strstr(x->notes[i], needle))
+			return true;
+	return false;
+}
+
+static __be32 ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static void mac(const char *s, uint8_t out[6])
+{
+	assert_int_equal(tenet_parse_mac(s, out, NULL), 0);
+}
+
+/* Put a record into the model through its real key and JSON codec. */
+static void put_rec(struct model *m, const struct tenet_record *r)
+{
+	struct tenet_err err = { 0 };
+	char key[TENET_KEY_MAX];
+	json_t *j = tenet_record_to_json(r);
+	char *text;
+
+	assert_non_null(j);
+	assert_int_equal(tenet_record_key(r, key, sizeof(key)), 0);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_non_null(text);
+	if (model_put(m, key, text, &err) < 0)
+		fail_msg("model_put %s: %s", key, err.msg);
+	free(text);
+	json_decref(j);
+}
+
+static void del_rec(struct model *m, const struct tenet_record *r)
+{
+	char key[TENET_KEY_MAX];
+
+	assert_int_equal(tenet_record_key(r, key, sizeof(key)), 0);
+	assert_int_equal(model_delete(m, key), 1);
+}
+
+static struct tenet_record rdomain(const char *name, uint32_t id)
+{
+	struct tenet_record r = { .kind = TENET_KIND_RDOMAIN };
+
+	snprintf(r.rdomain.name, sizeof(r.rdomain.name), "%s", name);
+	r.rdomain.id = id;
+	r.rdomain.guid[0] = (uint8_t)id;
+	r.rdomain.guid[6] = 0x40;
+	r.rdomain.guid[8] = 0x80;
+	return r;
+}
+
+static struct tenet_record vsubnet(uint32_t vsid, const char *rd, const char *prefix)
+{
+	struct tenet_record r = { .kind = TENET_KIND_VSUBNET };
+
+	r.vsubnet.vsid = vsid;
+	snprintf(r.vsubnet.rdomain, sizeof(r.vsubnet.rdomain), "%s", rd);
+	assert_int_equal(tenet_parse_prefix(prefix, &r.vsubnet.prefix, NULL), 0);
+	return r;
+}
+
+static struct tenet_record lookup(uint32_t vsid, const char *ca, const char *m, const char *pa,
+				  enum tenet_lookup_type type)
+{
+	struct tenet_record r = { .kind = TENET_KIND_LOOKUP };
+
+	r.lookup.vsid = vsid;
+	r.lookup.has_ca = ca != NULL;
+	if (ca)
+		r.lookup.ca = ip(ca);
+	mac(m, r.lookup.mac);
+	r.lookup.pa = ip(pa);
+	r.lookup.type = type;
+	r.lookup.rule = TENET_RULE_ENCAP;
+	return r;
+}
+
+static struct tenet_record croute(const char *rd, uint32_t vsid, const char *prefix,
+				  const char *nh, uint32_t metric)
+{
+	struct tenet_record r = { .kind = TENET_KIND_CROUTE };
+
+	snprintf(r.croute.rdomain, sizeof(r.croute.rdomain), "%s", rd);
+	r.croute.vsid = vsid;
+	assert_int_equal(tenet_parse_prefix(prefix, &r.croute.prefix, NULL), 0);
+	r.croute.nexthop = ip(nh);
+	r.croute.metric = metric;
+	return r;
+}
+
+static struct tenet_record pa(const char *host, const char *addr, const char *dev, uint16_t vlan)
+{
+	struct tenet_record r = { .kind = TENET_KIND_PA };
+
+	snprintf(r.pa.host, sizeof(r.pa.host), "%s", host);
+	assert_int_equal(tenet_parse_addr_len(addr, &r.pa.addr, NULL), 0);
+	snprintf(r.pa.dev, sizeof(r.pa.dev), "%s", dev);
+	r.pa.vlan = vlan;
+	return r;
+}
+
+static struct tenet_record proute(const char *host, const char *prefix, const char *dev,
+				  const char *via)
+{
+	struct tenet_record r = { .kind = TENET_KIND_PROUTE };
+
+	snprintf(r.proute.host, sizeof(r.proute.host), "%s", host);
+	assert_int_equal(tenet_parse_prefix(prefix, &r.proute.prefix, NULL), 0);
+	snprintf(r.proute.dev, sizeof(r.proute.dev), "%s", dev);
+	r.proute.via = ip(via);
+	return r;
+}
+
+static struct tenet_record port(const char *host, const char *dev, uint32_t vsid, const char *m)
+{
+	struct tenet_record r = { .kind = TENET_KIND_PORT };
+
+	snprintf(r.port.host, sizeof(r.port.host), "%s", host);
+	snprintf(r.port.dev, sizeof(r.port.dev), "%s", dev);
+	r.port.vsid = vsid;
+	mac(m, r.port.mac);
+	return r;
+}
+
+/* Chapter 1's Contoso on host h1: two subnets, two local VMs, one remote
+ * CA, an l2only record, a customer route and a provider route. */
+static void topology(struct model *m)
+{
+	struct tenet_record r[] = {
+		rdomain("Contoso", 1),
+		vsubnet(5001, "Contoso", "10.0.0.0/24"),
+		vsubnet(6001, "Contoso", "10.0.1.0/24"),
+		pa(HOST, PA_LOCAL "/24", "ul0", 0),
+		pa("h2", PA_REMOTE "/24", "ul0", 0),
+		proute(HOST, "192.168.9.0/24", "ul0", "192.168.4.1"),
+		port(HOST, "p1", 5001, MAC_P1),
+		port(HOST, "p2", 6001, MAC_P2),
+		lookup(5001, "10.0.0.5", MAC_P1, PA_LOCAL, TENET_LOOKUP_STATIC),
+		lookup(6001, "10.0.1.7", MAC_P2, PA_LOCAL, TENET_LOOKUP_STATIC),
+		lookup(5001, "10.0.0.8", MAC_REMOTE, PA_REMOTE, TENET_LOOKUP_STATIC),
+		lookup(5001, NULL, "00:15:5d:00:00:09", PA_REMOTE, TENET_LOOKUP_L2ONLY),
+		croute("Contoso", 5001, "10.229.200.0/24", "10.0.0.8", 10),
+	};
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		put_rec(m, &r[i]);
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	fake_init(&x->f, &x->ops);
+	x->ul0 = fake_add_link(&x->f, "ul0", 1500);
+	x->p1 = fake_add_link(&x->f, "p1", 1500);
+	x->p2 = fake_add_link(&x->f, "p2", 1400);
+	model_init(&x->m);
+	state_init(&x->shadow);
+	x->env = (struct build_env){ .host = HOST, .ops = &x->ops, .note = note_cb, .note_arg = x };
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	model_free(&x->m);
+	state_free(&x->shadow);
+	fake_free(&x->f);
+	free(x);
+	return 0;
+}
+
+static void build(struct fx *x, struct state *d)
+{
+	state_init(d);
+	desired_prepare_links(&x->m, &x->env);
+	assert_int_equal(desired_build(&x->m, &x->env, d, NULL), 0);
+}
+
+/* Build and apply, as the agent's reconcile does. Returns failures. */
+static int sync_once(struct fx *x, struct recon_stats *st)
+{
+	struct state d;
+	int ret;
+
+	build(x, &d);
+	ret = recon_apply(&x->shadow, &d, &x->ops, NULL, st);
+	state_free(&d);
+	return ret;
+}
+
+static const void *get(const struct state *s, enum obj o, const void *key)
+{
+	const struct htab_entry *e = htab_find(&s->t[o], key);
+
+	return e ? e->val : NULL;
+}
+
+static unsigned int total(const struct recon_stats *st)
+{
+	unsigned int n = 0;
+
+	for (int o = 0; o < OBJ_MAX; o++)
+		n += st->add[o] + st->upd[o] + st->del[o];
+	return n;
+}
+
+/* ---- translation ---- */
+
+static void test_build_maps(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_cfg cfg_want = { .version = TENET_LAYOUT_VERSION, .flags = TENET_CFG_ENABLED,
+				      .router_mac = TENET_ROUTER_MAC_INIT };
+	struct tenet_vmac_key mk = { .vsid = 5001 };
+	struct tenet_ca_key ck = { .rdomain = 1 };
+	struct tenet_mac_key pmk = { 0 };
+	const struct tenet_vsid_val *vv;
+	const struct tenet_port_val *pv;
+	const struct tenet_pa_val *pav;
+	const struct tenet_vmac_val *mv;
+	const struct tenet_ca_val *cv;
+	__u32 zero = 0, vsid = 5001;
+	__be32 pa_ip = ip(PA_LOCAL);
+	struct state d;
+
+	topology(&x->m);
+	build(x, &d);
+
+	assert_memory_equal(get(&d, OBJ_CFG, &zero), &cfg_want, sizeof(cfg_want));
+
+	pav = get(&d, OBJ_PA, &pa_ip);
+	assert_non_null(pav);
+	assert_int_equal(pav->ifindex, x->ul0);
+	assert_int_equal(pav->vlan, 0);
+	/* h2's PA is not ours. */
+	pa_ip = ip(PA_REMOTE);
+	assert_null(get(&d, OBJ_PA, &pa_ip));
+	assert_int_equal(d.t[OBJ_PA].n, 1);
+
+	vv = get(&d, OBJ_VSID, &vsid);
+	assert_non_null(vv);
+	assert_int_equal(vv->rdomain, 1);
+	assert_int_equal(vv->gateway, ip("10.0.0.1"));
+	assert_int_equal(vv->prefix, ip("10.0.0.0"));
+	assert_int_equal(vv->plen, 24);
+	assert_int_equal(d.t[OBJ_VSID].n, 2);
+
+	pv = get(&d, OBJ_PORT, &x->p1);
+	assert_non_null(pv);
+	assert_int_equal(pv->vsid, 5001);
+	assert_int_equal(pv->rdomain, 1);
+	assert_int_equal(pv->pa, ip(PA_LOCAL));
+	mac(MAC_P1, pmk.mac);
+	assert_memory_equal(pv->mac, pmk.mac, 6);
+	assert_int_equal(*(const __u32 *)get(&d, OBJ_PORT_MAC, &pmk), x->p1);
+	assert_non_null(get(&d, OBJ_ATTACH, &x->p1));
+	assert_non_null(get(&d, OBJ_ATTACH, &x->p2));
+
+	/* Local record: the port's ifindex, no PA. */
+	mac(MAC_P1, mk.mac);
+	mv = get(&d, OBJ_MAC, &mk);
+	assert_non_null(mv);
+	assert_int_equal(mv->ifindex, x->p1);
+	assert_int_equal(mv->pa, 0);
+	ck.ip = ip("10.0.0.5");
+	cv = get(&d, OBJ_CA, &ck);
+	assert_non_null(cv);
+	assert_int_equal(cv->vsid, 5001);
+	assert_int_equal(cv->ifindex, x->p1);
+	assert_int_equal(cv->pa, 0);
+	assert_int_equal(cv->type, TENET_LOOKUP_STATIC);
+	assert_int_equal(cv->rule, TENET_RULE_ENCAP);
+
+	/* Remote record: the PA, no ifindex. */
+	mac(MAC_REMOTE, mk.mac);
+	mv = get(&d, OBJ_MAC, &mk);
+	assert_non_null(mv);
+	assert_int_equal(mv->ifindex, 0);
+	assert_int_equal(mv->pa, ip(PA_REMOTE));
+	ck.ip = ip("10.0.0.8");
+	cv = get(&d, OBJ_CA, &ck);
+	assert_non_null(cv);
+	assert_int_equal(cv->pa, ip(PA_REMOTE));
+	assert_int_equal(cv->ifindex, 0);
+
+	/* l2only: a MAC entry, no CA entry. */
+	mac("00:15:5d:00:00:09", mk.mac);
+	mv = get(&d, OBJ_MAC, &mk);
+	assert_non_null(mv);
+	assert_int_equal(mv->type, TENET_LOOKUP_L2ONLY);
+	assert_int_equal(d.t[OBJ_MAC].n, 4);
+	assert_int_equal(d.t[OBJ_CA].n, 3);
+	assert_int_equal(x->nnotes, 0);
+	state_free(&d);
+}
+
+static void test_build_routes_addrs(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_route_key rk = { .prefixlen = 32 + 24, .rdomain = htonl(1),
+				      .ip = ip("10.229.200.0") };
+	struct kroute_key kk = { .dst = ip("192.168.9.0"), .plen = 24 };
+	struct addr_key ak = { .ifindex = x->ul0, .addr = ip(PA_LOCAL) };
+	const struct tenet_route_val *rv;
+	const struct kroute_val *kv;
+	const struct addr_val *av;
+	struct state d;
+
+	topology(&x->m);
+	build(x, &d);
+	rv = get(&d, OBJ_ROUTE, &rk);
+	assert_non_null(rv);
+	assert_int_equal(rv->nexthop, ip("10.0.0.8"));
+	assert_int_equal(rv->vsid, 5001);
+	assert_int_equal(rv->metric, 10);
+	kv = get(&d, OBJ_KROUTE, &kk);
+	assert_non_null(kv);
+	assert_int_equal(kv->ifindex, x->ul0);
+	assert_int_equal(kv->via, ip("192.168.4.1"));
+	av = get(&d, OBJ_ADDR, &ak);
+	assert_non_null(av);
+	assert_int_equal(av->plen, 24);
+	/* The PA device was set up with forwarding. */
+	assert_true(fake_link_by_name(&x->f, "ul0")->forwarding);
+	state_free(&d);
+}
+
+/* Two routing domains that (corruptly) share an id put two routes on one
+ * LPM key: the lower metric wins, whatever order the model is walked in. */
+static void test_build_route_lowest_metric(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_route_key rk = { .prefixlen = 32 + 8, .rdomain = htonl(7),
+				      .ip = ip("10.0.0.0") };
+	struct tenet_record r[] = {
+		rdomain("A", 7), rdomain("B", 7),
+		croute("A", 5001, "10.0.0.0/8", "10.0.0.9", 20),
+		croute("B", 5001, "10.0.0.0/8", "10.0.0.8", 5),
+	};
+	struct state d;
+
+	for (size_t i = 0; i < 4; i++)
+		put_rec(&x->m, &r[i]);
+	build(x, &d);
+	assert_int_equal(((const struct tenet_route_val *)get(&d, OBJ_ROUTE, &rk))->metric, 5);
+	assert_true(noted(x, "croute/A/10.0.0.0_8: conflicts with"));
+	state_free(&d);
+}
+
+static void test_build_missing_and_unknown(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[] = {
+		rdomain("Contoso", 1),
+		vsubnet(5001, "Contoso", "10.0.0.0/24"),
+		vsubnet(7001, "Nobody", "10.7.0.0/24"),
+		pa(HOST, PA_LOCAL "/24", "ul0", 0),
+		port(HOST, "gone0", 5001, MAC_P1),
+		port(HOST, "p2", 9999, MAC_P2),
+		lookup(8001, "10.8.0.5", MAC_REMOTE, PA_REMOTE, TENET_LOOKUP_STATIC),
+	};
+	struct tenet_vmac_key mk = { .vsid = 8001 };
+	struct state d;
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		put_rec(&x->m, &r[i]);
+	build(x, &d);
+	assert_int_equal(d.t[OBJ_VSID].n, 1);
+	assert_int_equal(d.t[OBJ_PORT].n, 0);
+	assert_int_equal(d.t[OBJ_ATTACH].n, 0);
+	/* A record of an unknown VSID still switches by MAC; no CA entry. */
+	mac(MAC_REMOTE, mk.mac);
+	assert_non_null(get(&d, OBJ_MAC, &mk));
+	assert_int_equal(d.t[OBJ_CA].n, 0);
+	assert_true(noted(x, "vsubnet/00007001: routing domain Nobody unknown"));
+	assert_true(noted(x, "port/gone0: device gone0 not present"));
+	assert_true(noted(x, "port/p2: VSID 9999 has no virtual subnet"));
+	assert_true(noted(x, "lookup/00008001/ip/10.8.0.5: VSID 8001 has no virtual subnet"));
+	state_free(&d);
+}
+
+/* A record naming our PA is local only if a port of ours has its MAC in
+ * its VSID; otherwise it stays a remote record (PA, no ifindex). */
+static void test_build_local_needs_port(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_vmac_key mk = { .vsid = 5001 };
+	const struct tenet_vmac_val *mv;
+	struct state d;
+	struct tenet_record r[] = {
+		rdomain("Contoso", 1),
+		vsubnet(5001, "Contoso", "10.0.0.0/24"),
+		pa(HOST, PA_LOCAL "/24", "ul0", 0),
+		lookup(5001, "10.0.0.5", MAC_P1, PA_LOCAL, TENET_LOOKUP_STATIC),
+	};
+
+	for (size_t i = 0; i < 4; i++)
+		put_rec(&x->m, &r[i]);
+	build(x, &d);
+	mac(MAC_P1, mk.mac);
+	mv = get(&d, OBJ_MAC, &mk);
+	assert_non_null(mv);
+	assert_int_equal(mv->ifindex, 0);
+	assert_int_equal(mv->pa, ip(PA_LOCAL));
+	state_free(&d);
+}
+
+static void test_build_vlan_pa(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r = pa(HOST, PA_LOCAL "/24", "ul0", 100);
+	const struct tenet_pa_val *pav;
+	__be32 key = ip(PA_LOCAL);
+	struct fake_link *vl;
+	struct state d;
+
+	put_rec(&x->m, &r);
+	build(x, &d);
+	vl = fake_link_by_name(&x->f, "ul0.100");
+	assert_non_null(vl);
+	assert_int_equal(vl->vlan, 100);
+	assert_true(vl->forwarding);
+	pav = get(&d, OBJ_PA, &key);
+	assert_non_null(pav);
+	assert_int_equal(pav->ifindex, vl->ifindex);
+	assert_int_equal(pav->vlan, 100);
+	state_free(&d);
+}
+
+static void test_clamp_mtu(void **state)
+{
+	struct fx *x = *state;
+	struct state d;
+
+	topology(&x->m);
+	build(x, &d);
+	assert_int_equal(desired_clamp_mtu(&d, &x->env), 1);
+	assert_int_equal(fake_link_by_index(&x->f, x->p1)->mtu, 1500 - TENET_ENCAP_OVERHEAD);
+	/* Smaller already: left alone. */
+	assert_int_equal(fake_link_by_index(&x->f, x->p2)->mtu, 1400);
+	assert_int_equal(desired_clamp_mtu(&d, &x->env), 0);
+	state_free(&d);
+}
+
+/* ---- the diff ---- */
+
+static void test_apply_initial_then_idempotent(void **state)
+{
+	struct fx *x = *state;
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.add[OBJ_MAC], 4);
+	assert_int_equal(st.add[OBJ_CA], 3);
+	assert_int_equal(st.add[OBJ_ATTACH], 2);
+	assert_int_equal(st.del[OBJ_MAC], 0);
+	assert_int_equal(x->f.k.t[OBJ_PORT].n, 2);
+	assert_int_equal(x->f.k.t[OBJ_ATTACH].n, 2);
+	/* A port's program is attached only once its map entries exist. */
+	assert_true(fake_call_index(&x->f, "map_update port") <
+		    fake_call_index(&x->f, "tc_attach"));
+	assert_true(fake_call_index(&x->f, "map_update ca") < fake_call_index(&x->f, "tc_attach"));
+	assert_true(fake_call_index(&x->f, "addr_add") < fake_call_index(&x->f, "map_update pa"));
+
+	/* Nothing changed: nothing touches the kernel. */
+	fake_calls_reset(&x->f);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 0);
+	assert_int_equal(x->f.ncalls, 0);
+}
+
+static void test_apply_one_change(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record moved = lookup(5001, "10.0.0.8", MAC_REMOTE, "192.168.4.33",
+					   TENET_LOOKUP_STATIC);
+	struct tenet_vmac_key mk = { .vsid = 5001 };
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	fake_calls_reset(&x->f);
+	/* The VM moved to another host: one record changes its PA. */
+	put_rec(&x->m, &moved);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 2);
+	assert_int_equal(st.upd[OBJ_MAC], 1);
+	assert_int_equal(st.upd[OBJ_CA], 1);
+	assert_int_equal(x->f.ncalls, 2);
+	mac(MAC_REMOTE, mk.mac);
+	assert_int_equal(((const struct tenet_vmac_val *)get(&x->f.k, OBJ_MAC, &mk))->pa,
+			 ip("192.168.4.33"));
+}
+
+static void test_apply_port_removed_detaches_first(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record p1 = port(HOST, "p1", 5001, MAC_P1);
+	struct tenet_vmac_key mk = { .vsid = 5001 };
+	const struct tenet_vmac_val *mv;
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	fake_calls_reset(&x->f);
+	del_rec(&x->m, &p1);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.del[OBJ_ATTACH], 1);
+	assert_int_equal(st.del[OBJ_PORT], 1);
+	assert_int_equal(st.del[OBJ_PORT_MAC], 1);
+	/* Detach before the port's entries go: no frame runs without them. */
+	assert_true(fake_call_index(&x->f, "tc_detach") <
+		    fake_call_index(&x->f, "map_delete port"));
+	/* Its lookup record became remote (our own PA, no local port). */
+	mac(MAC_P1, mk.mac);
+	mv = get(&x->f.k, OBJ_MAC, &mk);
+	assert_non_null(mv);
+	assert_int_equal(mv->ifindex, 0);
+	assert_int_equal(mv->pa, ip(PA_LOCAL));
+}
+
+static void test_apply_device_comes_and_goes(void **state)
+{
+	struct fx *x = *state;
+	struct recon_stats st;
+	uint32_t p1;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	fake_del_link(&x->f, "p1");
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.del[OBJ_ATTACH], 1);
+	assert_int_equal(x->f.k.t[OBJ_PORT].n, 1);
+	/* Back with a new ifindex: attached there. */
+	p1 = fake_add_link(&x->f, "p1", 1500);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.add[OBJ_ATTACH], 1);
+	assert_non_null(get(&x->f.k, OBJ_PORT, &p1));
+	assert_non_null(get(&x->f.k, OBJ_ATTACH, &p1));
+}
+
+static void test_apply_failure_is_retried(void **state)
+{
+	struct fx *x = *state;
+	struct recon_stats st;
+	char call[48];
+
+	topology(&x->m);
+	snprintf(call, sizeof(call), "tc_attach %u", x->p2);
+	strcpy(x->f.fail_call, call);
+	x->f.fail_err = -EBUSY;
+	assert_int_equal(sync_once(x, &st), 1);
+	assert_int_equal(st.failed, 1);
+	assert_null(get(&x->shadow, OBJ_ATTACH, &x->p2));
+	/* The next pass retries only what failed. */
+	fake_calls_reset(&x->f);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 1);
+	assert_int_equal(st.add[OBJ_ATTACH], 1);
+	assert_non_null(get(&x->f.k, OBJ_ATTACH, &x->p2));
+}
+
+/* A restarted agent: the kernel holds what the previous one wrote, plus
+ * entries for records deleted while no agent ran. The new agent reads the
+ * shadow back, replaces its TC programs, deletes the stale entries and
+ * rewrites nothing else. */
+static void test_restart_reconciles_difference(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record gone = lookup(5001, "10.0.0.8", MAC_REMOTE, PA_REMOTE,
+					  TENET_LOOKUP_STATIC);
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	/* Agent stops; a record is deleted; a new agent starts. */
+	state_free(&x->shadow);
+	state_init(&x->shadow);
+	del_rec(&x->m, &gone);
+	fake_calls_reset(&x->f);
+	assert_int_equal(recon_shadow_load(&x->shadow, &x->ops), 0);
+	assert_int_equal(x->shadow.t[OBJ_ATTACH].n, 2);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.del[OBJ_MAC], 1);
+	assert_int_equal(st.del[OBJ_CA], 1);
+	assert_int_equal(st.upd[OBJ_ATTACH], 2);  /* programs replaced in place */
+	assert_int_equal(st.upd[OBJ_ADDR], 1);    /* re-added: prefix length was unknown */
+	assert_int_equal(st.add[OBJ_PORT] + st.upd[OBJ_PORT] + st.add[OBJ_MAC] +
+			 st.upd[OBJ_MAC] + st.upd[OBJ_CFG] + st.upd[OBJ_VSID], 0);
+	assert_int_equal(fake_calls_count(&x->f, "tc_detach"), 0);
+	assert_int_equal(fake_calls_count(&x->f, "map_delete"), 2);
+	assert_int_equal(fake_calls_count(&x->f, "map_update"), 0);
+	/* And then it is quiet. */
+	fake_calls_reset(&x->f);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(x->f.ncalls, 0);
+}
+
+static void test_stale_port_from_earlier_agent(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_port_val pv = { .vsid = 5001, .rdomain = 1 };
+	struct attach_val att = { 0 };
+	struct recon_stats st;
+	uint32_t old = fake_add_link(&x->f, "old0", 1500);
+
+	topology(&x->m);
+	htab_put(&x->f.k.t[OBJ_PORT], &old, &pv, NULL);
+	htab_put(&x->f.k.t[OBJ_ATTACH], &old, &att, NULL);
+	assert_int_equal(recon_shadow_load(&x->shadow, &x->ops), 0);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_null(get(&x->f.k, OBJ_PORT, &old));
+	assert_null(get(&x->f.k, OBJ_ATTACH, &old));
+}
+
+static void test_provider_route_change(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r = proute(HOST, "192.168.9.0/24", "ul0", "192.168.4.254");
+	struct kroute_key kk = { .dst = ip("192.168.9.0"), .plen = 24 };
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	fake_calls_reset(&x->f);
+	put_rec(&x->m, &r);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.upd[OBJ_KROUTE], 1);
+	assert_true(fake_call_index(&x->f, "route_del") < fake_call_index(&x->f, "route_add"));
+	assert_int_equal(((const struct kroute_val *)get(&x->f.k, OBJ_KROUTE, &kk))->via,
+			 ip("192.168.4.254"));
+}
+
+/* ---- the model: bad input never wipes good state ---- */
+
+static void test_model_corrupt_keeps_last_good(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record p1 = port(HOST, "p1", 5001, MAC_P1);
+	struct tenet_err err = { 0 };
+	const struct htab_entry *e;
+	char key[TENET_KEY_MAX];
+
+	put_rec(&x->m, &p1);
+	assert_int_equal(tenet_record_key(&p1, key, sizeof(key)), 0);
+	assert_true(model_put(&x->m, key, "{not json", &err) < 0);
+	assert_non_null(strstr(err.msg, key));
+	assert_true(model_put(&x->m, key, "{\"host\":\"h1\"}", &err) < 0);
+	assert_true(model_put(&x->m, key, NULL, &err) < 0);
+	e = htab_find(&x->m.recs, key);
+	assert_non_null(e);
+	assert_int_equal(model_rec(e)->port.vsid, 5001);
+	/* The same value again is no change. */
+	{
+		json_t *j = tenet_record_to_json(&p1);
+		char *text = json_dumps(j, JSON_COMPACT);
+
+		assert_int_equal(model_put(&x->m, key, text, &err), 0);
+		free(text);
+		json_decref(j);
+	}
+	/* Keys outside the record layout are not records. */
+	assert_int_equal(model_put(&x->m, TENET_KEY_SERIAL, "42", &err), 0);
+	assert_int_equal(x->m.recs.n, 1);
+}
+
+static void count_bad(void *arg, const char *msg)
+{
+	(*(int *)arg)++;
+}
+
+static void test_model_load_skips_bad(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_kv kvs[] = {
+		{ .key = "/tenet/v1/global/rdomain/Contoso",
+		  .value = "{\"name\":\"Contoso\",\"guid\":\"6c0aa2e2-b1a7-4c87-9a48-1d7f1ab36f01\","
+			   "\"id\":1}" },
+		{ .key = "/tenet/v1/global/rdomain/Bad", .value = "[1,2" },
+		{ .key = "/tenet/v1/global/vsubnet/00005001",
+		  .value = "{\"vsid\":5001,\"rdomain\":\"Contoso\",\"prefix\":\"10.0.0.0/24\"}" },
+		{ .key = "/tenet/v1/global/vsubnet/00006001",
+		  .value = "{\"vsid\":5001,\"rdomain\":\"Contoso\",\"prefix\":\"10.0.0.0/24\"}" },
+		{ .key = "/tenet/v1/meta/serial", .value = "7" },
+	};
+	struct tenet_kv_list l = { .kvs = kvs, .n = 5, .rev = 9 };
+	int bad = 0;
+
+	assert_int_equal(model_load(&x->m, &l, count_bad, &bad), 2);
+	assert_int_equal(bad, 2);
+	assert_int_equal(x->m.recs.n, 2);
+	assert_non_null(htab_find(&x->m.recs, "/tenet/v1/global/vsubnet/00005001"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_build_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_routes_addrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_route_lowest_metric, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_missing_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_local_needs_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_vlan_pa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clamp_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_initial_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_one_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_port_removed_detaches_first, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_apply_device_comes_and_goes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_failure_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_reconciles_difference, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_port_from_earlier_agent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provider_route_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_corrupt_keeps_last_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_load_skips_bad, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
+}
