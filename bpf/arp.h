@@ -8,18 +8,8 @@
 #include "maps.h"
 #include "lookup.h"
 #include "counters.h"
-
-struct arp_eth_ipv4 {
-	__be16 htype;
-	__be16 ptype;
-	__u8 hlen;
-	__u8 plen;
-	__be16 op;
-	__u8 sha[ETH_ALEN];
-	__be32 spa;
-	__u8 tha[ETH_ALEN];
-	__be32 tpa;
-} __attribute__((packed));
+#include "parse.h"
+#include "decap.h"
 
 /* Decide what MAC answers an ARP request from a port, or why none does.
  * Returns 0 and sets *answer, or a drop reason. */
@@ -114,6 +104,80 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 	arp->spa = tpa;
 	note_redirect(skb->ifindex);
 	return bpf_redirect(skb->ifindex, 0);
+}
+
+static __always_inline int xdp_arp_drop(struct decap_result *res, int reason)
+{
+	res->reason = reason;
+	return XDP_DROP;
+}
+
+/* Turn the ARP request in an NVGRE frame from a third-party endpoint (a
+ * kernel gretap, a switch VTEP) into its reply and send it back the way
+ * it came. Only the host that owns the target answers, as the VM itself
+ * would; tenet hosts never send ARP over the underlay (each answers its
+ * own ports), so this serves peers that do. Returns an XDP verdict and
+ * sets res->reason when the frame is dropped. */
+static __always_inline int arp_from_underlay(void *data, void *data_end,
+					     struct decap_result *res)
+{
+	struct ethhdr *outer = data, *inner;
+	struct arp_eth_ipv4 *arp;
+	struct tenet_ca_val *rec;
+	struct iphdr *iph;
+	__u8 tmp_mac[ETH_ALEN];
+	__be32 tmp_ip, spa, tpa;
+
+	/* Constant offsets keep the verifier's bounds: no tag or one tag. */
+	if (res->ip_off == sizeof(struct ethhdr))
+		iph = data + sizeof(struct ethhdr);
+	else if (res->ip_off == sizeof(struct ethhdr) + 4)
+		iph = data + sizeof(struct ethhdr) + 4;
+	else
+		return xdp_arp_drop(res, TENET_DROP_TRUNCATED);
+	if ((void *)(iph + 1) > data_end)
+		return xdp_arp_drop(res, TENET_DROP_TRUNCATED);
+	/* Bounded for the verifier: outer Ethernet, tag, IPv4 with options, GRE. */
+	if (res->outer_len > sizeof(struct ethhdr) + 4 + 60 + sizeof(struct nvgre_hdr))
+		return xdp_arp_drop(res, TENET_DROP_TRUNCATED);
+	inner = data + res->outer_len;
+	arp = (void *)(inner + 1);
+	if ((void *)(arp + 1) > data_end)
+		return xdp_arp_drop(res, TENET_DROP_TRUNCATED);
+	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
+	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST) ||
+	    iph->ihl != 5)
+		return xdp_arp_drop(res, TENET_DROP_ARP_UNSUPPORTED);
+	spa = arp->spa;
+	tpa = arp->tpa;
+	if (spa == 0 || spa == tpa)
+		return xdp_arp_drop(res, TENET_DROP_ARP_ANNOUNCE);
+	rec = ca_lookup(res->rdomain, tpa);
+	if (!rec || rec->vsid != res->vsid || !rec->ifindex)
+		return xdp_arp_drop(res, TENET_DROP_ARP_MISS);
+
+	/* Inner: the reply, from the record's MAC to the asker. */
+	mac_copy(inner->h_dest, arp->sha);
+	mac_copy(inner->h_source, rec->mac);
+	arp->op = bpf_htons(ARPOP_REPLY);
+	mac_copy(arp->tha, arp->sha);
+	arp->tpa = spa;
+	mac_copy(arp->sha, rec->mac);
+	arp->spa = tpa;
+
+	/* Outer: back to where it came from, from the PA it was sent to.
+	 * The GRE key (VSID, FlowID) stays. */
+	mac_copy(tmp_mac, outer->h_dest);
+	mac_copy(outer->h_dest, outer->h_source);
+	mac_copy(outer->h_source, tmp_mac);
+	tmp_ip = iph->saddr;
+	iph->saddr = iph->daddr;
+	iph->daddr = tmp_ip;
+	iph->ttl = 64;
+	iph->id = 0;
+	iph->check = 0;
+	iph->check = ipv4_csum(iph);
+	return XDP_TX;
 }
 
 #endif

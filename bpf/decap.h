@@ -18,12 +18,15 @@ enum decap_verdict {
 	DECAP_PASS,    /* not NVGRE for us: the stack gets it untouched */
 	DECAP_DROP,    /* NVGRE for us but unacceptable: res.reason says why */
 	DECAP_DELIVER, /* strip res.outer_len bytes and give it to res.ifindex */
+	DECAP_ARP,     /* an ARP request inside: answered by arp_from_underlay */
 };
 
 struct decap_result {
+	__u32 ip_off;   /* outer IPv4 header offset (after an optional tag) */
 	__u32 outer_len;
 	__u32 ifindex;
 	__u32 vsid;     /* VSID from the key */
+	__u32 rdomain;  /* that VSID's routing domain */
 	__u32 reason;   /* enum tenet_drop_reason when DECAP_DROP */
 };
 
@@ -51,6 +54,7 @@ decap_classify(void *data, void *data_end, struct decap_result *res)
 
 	if (!parse_eth(&c, &proto) || proto != bpf_htons(ETH_P_IP))
 		return DECAP_PASS;
+	res->ip_off = c.pos - data;
 	iph = parse_ipv4(&c);
 	if (!iph || iph->protocol != NVGRE_IPPROTO)
 		return DECAP_PASS;
@@ -76,6 +80,7 @@ decap_classify(void *data, void *data_end, struct decap_result *res)
 	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
 	if (!vinfo)
 		return decap_drop(res, TENET_DROP_VSID_UNKNOWN);
+	res->rdomain = vinfo->rdomain;
 
 	res->outer_len = c.pos - data;
 	inner = cursor_take(&c, struct ethhdr);
@@ -85,6 +90,8 @@ decap_classify(void *data, void *data_end, struct decap_result *res)
 	if (inner->h_proto == bpf_htons(ETH_P_8021Q) ||
 	    inner->h_proto == bpf_htons(ETH_P_8021AD))
 		return decap_drop(res, TENET_DROP_INNER_VLAN);
+	if (inner->h_proto == bpf_htons(ETH_P_ARP))
+		return DECAP_ARP;
 	if (mac_is_multicast(inner->h_dest))
 		return decap_drop(res, TENET_DROP_BCAST);
 

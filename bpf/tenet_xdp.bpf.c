@@ -5,6 +5,7 @@
 #include "maps.h"
 #include "counters.h"
 #include "decap.h"
+#include "arp.h"
 
 SEC("xdp")
 int tenet_xdp_underlay(struct xdp_md *ctx)
@@ -13,6 +14,7 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct decap_result res = {};
 	__u32 len = data_end - data;
+	int verdict;
 
 	switch (decap_classify(data, data_end, &res)) {
 	case DECAP_PASS:
@@ -20,6 +22,11 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	case DECAP_DROP:
 		count_drop(res.reason, res.vsid, len);
 		return XDP_DROP;
+	case DECAP_ARP:
+		verdict = arp_from_underlay(data, data_end, &res);
+		if (verdict == XDP_DROP)
+			count_drop(res.reason, res.vsid, len);
+		return verdict;
 	case DECAP_DELIVER:
 		break;
 	}

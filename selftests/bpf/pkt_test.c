@@ -619,9 +619,57 @@ static void x_unknown_mac(struct frame *in, struct frame *out)
 
 static void x_inner_bcast(struct frame *in, struct frame *out)
 {
-	f_eth(out, MAC_BCAST, MAC_C3, ETH_P_ARP);
-	f_arp(out, 1, MAC_C3, "10.0.0.8", MAC_ZERO, "10.0.0.5");
-	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+	struct frame inner = {};
+
+	f_udp_frame(&inner, MAC_BCAST, MAC_C3, "10.0.0.8", "10.0.0.255", 64);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, &inner);
+}
+
+/* ARP from a third-party NVGRE endpoint (a gretap host floods its
+ * bridge's broadcasts to every remote): the owner of the target answers
+ * inside NVGRE, back to the asking PA, with the same key. */
+static void arp_over_nvgre(struct frame *in, struct frame *out, const mac_t dst, uint32_t vsid,
+			   const char *tpa, const mac_t answer)
+{
+	struct frame req = {}, rep = {};
+	static const mac_t asker = { 0x52, 0x54, 0, 0xaa, 0, 0x01 };
+
+	f_eth(&req, dst, asker, ETH_P_ARP);
+	f_arp(&req, 1, asker, "10.0.0.200", MAC_ZERO, tpa);
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, vsid << 8 | 0x11, &req);
+	if (!answer)
+		return;
+	f_eth(&rep, asker, answer, ETH_P_ARP);
+	f_arp(&rep, 2, answer, tpa, asker, "10.0.0.200");
+	f_eth(out, MAC_PA_REMOTE, MAC_UL0, 0x0800);
+	f_ipv4_full(out, 0, 0, PA_LOCAL, PA_REMOTE, 47, 64, 0x4000, 8 + rep.len);
+	f_gre(out, 0x2000, 0x6558, vsid << 8 | 0x11);
+	f_bytes(out, rep.b, rep.len);
+}
+
+static void x_arp_local(struct frame *in, struct frame *out)
+{
+	arp_over_nvgre(in, out, MAC_BCAST, 5001, "10.0.0.5", MAC_C1);
+}
+
+static void x_arp_unicast(struct frame *in, struct frame *out)
+{
+	arp_over_nvgre(in, out, MAC_C2, 5001, "10.0.0.7", MAC_C2);
+}
+
+static void x_arp_woodgrove(struct frame *in, struct frame *out)
+{
+	arp_over_nvgre(in, out, MAC_BCAST, 7001, "10.0.0.5", MAC_W1);
+}
+
+static void x_arp_remote_ca(struct frame *in, struct frame *out)
+{
+	arp_over_nvgre(in, out, MAC_BCAST, 5001, "10.0.0.8", NULL);
+}
+
+static void x_arp_other_vsid(struct frame *in, struct frame *out)
+{
+	arp_over_nvgre(in, out, MAC_BCAST, 6001, "10.0.0.5", NULL);
 }
 
 static void x_inner_vlan(struct frame *in, struct frame *out)
@@ -763,6 +811,14 @@ static const struct pkt_case cases[] = {
 	{ "decap: unknown inner MAC", XDP, 0, x_unknown_mac, XDP_DROP, R_NONE,
 	  TENET_DROP_NO_PORT },
 	{ "decap: inner broadcast", XDP, 0, x_inner_bcast, XDP_DROP, R_NONE, TENET_DROP_BCAST },
+	{ "decap: ARP for a local CA answered in NVGRE", XDP, 0, x_arp_local, XDP_TX, R_NONE },
+	{ "decap: unicast ARP revalidation answered", XDP, 0, x_arp_unicast, XDP_TX, R_NONE },
+	{ "decap: ARP in woodgrove's VSID gets woodgrove's MAC", XDP, 0, x_arp_woodgrove,
+	  XDP_TX, R_NONE },
+	{ "decap: ARP for a remote CA is not answered", XDP, 0, x_arp_remote_ca, XDP_DROP,
+	  R_NONE, TENET_DROP_ARP_MISS },
+	{ "decap: ARP for a CA of another VSID is not answered", XDP, 0, x_arp_other_vsid,
+	  XDP_DROP, R_NONE, TENET_DROP_ARP_MISS },
 	{ "decap: inner 802.1Q tag", XDP, 0, x_inner_vlan, XDP_DROP, R_NONE,
 	  TENET_DROP_INNER_VLAN },
 	{ "decap: outer fragment", XDP, 0, x_outer_fragment, XDP_DROP, R_NONE,
