@@ -8,6 +8,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "mtu.h"
+#include "lookup.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -68,6 +69,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	struct bpf_fib_lookup fib = {};
 	struct bpf_redir_neigh nh = {};
 	struct tenet_pa_val *pa;
+	struct tenet_cfg *cfg;
 	struct nvgre_encap *hdr;
 	struct ethhdr *outer;
 	void *data, *data_end;
@@ -84,7 +86,8 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 		return TC_ACT_SHOT;
 	}
 	__builtin_memcpy(&inner, data, sizeof(inner));
-	flowid = inner_flowid(data, data_end);
+	cfg = cfg_get();
+	flowid = cfg && (cfg->flags & TENET_CFG_NO_FLOWID) ? 0 : inner_flowid(data, data_end);
 
 	pa = bpf_map_lookup_elem(&tenet_pa, &t->src_pa);
 	if (!pa) {

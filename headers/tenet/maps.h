@@ -33,6 +33,9 @@ struct tenet_cfg {
 	__u16 pad;
 };
 #define TENET_CFG_ENABLED (1u << 0)
+/* FlowID 0 in every key. Linux gretap matches the whole 32-bit key, so a
+ * fleet that talks to kernel gretap peers must not vary the low 8 bits. */
+#define TENET_CFG_NO_FLOWID (1u << 1)
 _Static_assert(sizeof(struct tenet_cfg) == 16, "tenet_cfg layout");
 
 /* tenet_pa: hash, key __be32 provider address -> where it lives. */

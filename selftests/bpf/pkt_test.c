@@ -141,15 +141,21 @@ static void add_route(uint32_t rd, const char *prefix, int plen, const char *nh,
 	put(MAPS.tenet_route, &k, &v);
 }
 
-static void seed(void)
+static void set_cfg_flags(__u32 flags)
 {
-	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = TENET_CFG_ENABLED };
-	struct tenet_pa_val pa = { .ifindex = E.ifindex[UL0] };
-	__be32 pa_ip = be(PA_LOCAL);
+	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = flags };
 	__u32 zero = 0;
 
 	memcpy(cfg.router_mac, MAC_ROUTER, 6);
 	put(MAPS.tenet_cfg, &zero, &cfg);
+}
+
+static void seed(void)
+{
+	struct tenet_pa_val pa = { .ifindex = E.ifindex[UL0] };
+	__be32 pa_ip = be(PA_LOCAL);
+
+	set_cfg_flags(TENET_CFG_ENABLED);
 	put(MAPS.tenet_pa, &pa_ip, &pa);
 
 	add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
@@ -236,6 +242,7 @@ struct pkt_case {
 	int drop;             /* TENET_DROP_* expected to count one, or 0 */
 	int event;            /* TENET_EV_* expected, or 0 */
 	bool out_is_in;       /* output must equal the input */
+	__u32 cfg_flags;      /* extra tenet_cfg flags for this case */
 };
 
 static void arp_req(struct frame *f, const mac_t sha, const char *spa, const char *tpa)
@@ -484,6 +491,16 @@ static void c_mtu_exact(struct frame *in, struct frame *out)
 	f_udp(in, 40000, 5001, 1430);
 	f_payload(in, 1430, 0);
 	expect_nvgre(out, MAC_PA_REMOTE, MAC_UL0, PA_LOCAL, PA_REMOTE, 5001, in);
+}
+
+/* With FlowID off (kernel gretap peers) the key is exactly VSID << 8. */
+static void c_l2_remote_no_flowid(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_C3, MAC_C1, "10.0.0.5", "10.0.0.8", 64);
+	f_eth(out, MAC_PA_REMOTE, MAC_UL0, 0x0800);
+	f_ipv4_full(out, 0, 0, PA_LOCAL, PA_REMOTE, 47, 64, 0x4000, 8 + in->len);
+	f_gre(out, 0x2000, 0x6558, 5001 << 8);
+	f_bytes(out, in->b, in->len);
 }
 
 /* ---- cases: XDP on the underlay ---- */
@@ -757,6 +774,8 @@ static const struct pkt_case cases[] = {
 	  UL0 },
 	{ "encap: unresolved underlay neighbour", TC, P1, c_l2_remote_noneigh,
 	  TC_ACT_REDIRECT, UL0 },
+	{ "encap: FlowID off gives key VSID << 8", TC, P1, c_l2_remote_no_flowid,
+	  TC_ACT_REDIRECT, UL0, .cfg_flags = TENET_CFG_NO_FLOWID },
 	{ "encap: largest frame that fits the MTU", TC, P1, c_mtu_exact, TC_ACT_REDIRECT, UL0 },
 	{ "encap: DF too big answers ICMP frag-needed", TC, P1, c_frag_needed, TC_ACT_REDIRECT,
 	  P1, TENET_DROP_FRAG_NEEDED, TENET_EV_FRAG_NEEDED },
@@ -900,6 +919,7 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 		want = in;
 	for (int r = 0; r < TENET_DROP_MAX; r++)
 		before[r] = drop_count(r);
+	set_cfg_flags(TENET_CFG_ENABLED | c->cfg_flags);
 	E.nevents = 0;
 	*redirect_slot(c->prog) = 0;
 
