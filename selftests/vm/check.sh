@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The vm suite of `make check` (selftests/run_all.sh runs it): boot Debian's
+# stock kernel under qemu and run guest-suite.sh inside it (the platform
+# smoke test, the BPF packet tests and the host scenarios on 6.1). The
+# runner prints how long the boot and the command took; exits non-zero if
+# the guest failed to boot, timed out or any check failed.
+# BUILD (the build directory) holds the kernel cache; TENET_VM_TIMEOUT
+# overrides the time limit (seconds).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+start=$SECONDS
+selftests/vm/run --timeout "${TENET_VM_TIMEOUT:-600}" -- selftests/vm/guest-suite.sh
+rc=$?
+echo "vm: suite took $((SECONDS - start))s (status $rc)"
+exit $rc
