@@ -24,43 +24,9 @@
 #include "tenet_xdp.skel.h"
 #include "tenet_tc.skel.h"
 #include "frame.h"
-
-/* ---- the topology of chapter 1, from this host's point of view ---- */
-
-#define PA_LOCAL "192.168.4.11"
-#define PA_REMOTE "192.168.4.22"    /* same segment, neighbour known */
-#define PA_ROUTED "192.168.9.44"    /* behind the underlay router */
-#define PA_NONEIGH "192.168.4.33"   /* same segment, neighbour unknown */
-
-static const mac_t MAC_UL0 = { 0x02, 0, 0, 0, 0x04, 0x0b };
-static const mac_t MAC_PA_REMOTE = { 0x02, 0, 0, 0, 0x04, 0x16 };
-static const mac_t MAC_UL_ROUTER = { 0x02, 0, 0, 0, 0x04, 0x01 };
-static const mac_t MAC_ZERO = { 0 };
-static const mac_t MAC_BCAST = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const mac_t MAC_ROUTER = TENET_ROUTER_MAC_INIT;
-
-/* Contoso (routing domain 1): 5001 10.0.0.0/24, 6001 10.0.1.0/24, and the
- * forwarding gateway's subnet 5002 10.0.2.0/24. */
-#define RD_CONTOSO 1
-#define RD_WOODGROVE 2
-static const mac_t MAC_C1 = { 0x00, 0x15, 0x5d, 0, 0, 0x05 };   /* 10.0.0.5 p1 */
-static const mac_t MAC_C2 = { 0x00, 0x15, 0x5d, 0, 0, 0x07 };   /* 10.0.0.7 p2 */
-static const mac_t MAC_C3 = { 0x00, 0x15, 0x5d, 0, 0, 0x08 };   /* 10.0.0.8 remote */
-static const mac_t MAC_C6 = { 0x00, 0x15, 0x5d, 0, 0, 0x09 };   /* 10.0.0.9 routed PA */
-static const mac_t MAC_C7 = { 0x00, 0x15, 0x5d, 0, 0, 0x0a };   /* 10.0.0.10 no neigh */
-static const mac_t MAC_C4 = { 0x00, 0x15, 0x5d, 0, 1, 0x07 };   /* 10.0.1.7 p3 (6001) */
-static const mac_t MAC_C5 = { 0x00, 0x15, 0x5d, 0, 1, 0x08 };   /* 10.0.1.8 remote (6001) */
-static const mac_t MAC_GW = { 0x00, 0x15, 0x5d, 0, 2, 0x02 };   /* 10.0.2.2 remote (5002) */
-/* Woodgrove (routing domain 2): 7001 10.0.0.0/24 with the same CAs. */
-static const mac_t MAC_W1 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x05 }; /* 10.0.0.5 p4 */
-static const mac_t MAC_W2 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x07 }; /* 10.0.0.7 remote */
-
-enum { P1, P2, P3, P4, UL0, NDEV };
-static const char *const dev_names[NDEV] = { "p1", "p2", "p3", "p4", "ul0" };
+#include "topo.h"
 
 struct env {
-	struct tenet_datapath dp;
-	int ifindex[NDEV];
 	struct ring_buffer *rb;
 	int nevents;
 	struct tenet_event last_event;
@@ -73,117 +39,12 @@ static int map_fd(struct bpf_map *m)
 	return bpf_map__fd(m);
 }
 
-#define MAPS (E.dp.xdp->maps)
-
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "pkt_test: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
-static void put(struct bpf_map *m, const void *k, const void *v)
-{
-	if (bpf_map_update_elem(map_fd(m), k, v, BPF_ANY))
-		die(bpf_map__name(m), errno);
-}
-
-static __be32 be(const char *ip)
-{
-	return htonl(ip4(ip));
-}
-
-static void add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen)
-{
-	struct tenet_vsid_val v = { .rdomain = rd, .gateway = be(gw), .prefix = be(prefix),
-				    .plen = plen };
-
-	put(MAPS.tenet_vsid, &vsid, &v);
-}
-
-static void add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
-{
-	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = be(PA_LOCAL) };
-	struct tenet_mac_key mk = {};
-	__u32 ifindex = E.ifindex[dev];
-
-	memcpy(p.mac, mac, 6);
-	memcpy(mk.mac, mac, 6);
-	put(MAPS.tenet_port, &ifindex, &p);
-	put(MAPS.tenet_port_mac, &mk, &ifindex);
-}
-
-/* A lookup record: goes to the CA map (routing, ARP) and the MAC map. */
-static void add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
-		       const char *pa, int local_dev)
-{
-	struct tenet_ca_key ck = { .rdomain = rd, .ip = be(ca) };
-	struct tenet_ca_val cv = { .vsid = vsid };
-	struct tenet_vmac_key mk = { .vsid = vsid };
-	struct tenet_vmac_val mv = {};
-
-	if (local_dev >= 0) {
-		cv.ifindex = mv.ifindex = E.ifindex[local_dev];
-	} else {
-		cv.pa = mv.pa = be(pa);
-	}
-	memcpy(cv.mac, mac, 6);
-	memcpy(mk.mac, mac, 6);
-	put(MAPS.tenet_ca, &ck, &cv);
-	put(MAPS.tenet_mac, &mk, &mv);
-}
-
-static void add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid)
-{
-	struct tenet_route_key k = { .prefixlen = 32 + plen, .rdomain = htonl(rd),
-				     .ip = be(prefix) };
-	struct tenet_route_val v = { .nexthop = nh ? be(nh) : 0, .vsid = vsid, .metric = 1 };
-
-	put(MAPS.tenet_route, &k, &v);
-}
-
-static void set_cfg_flags(__u32 flags)
-{
-	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = flags };
-	__u32 zero = 0;
-
-	memcpy(cfg.router_mac, MAC_ROUTER, 6);
-	put(MAPS.tenet_cfg, &zero, &cfg);
-}
-
-static void seed(void)
-{
-	struct tenet_pa_val pa = { .ifindex = E.ifindex[UL0] };
-	__be32 pa_ip = be(PA_LOCAL);
-
-	set_cfg_flags(TENET_CFG_ENABLED);
-	put(MAPS.tenet_pa, &pa_ip, &pa);
-
-	add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
-	add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);
-	add_vsid(5002, RD_CONTOSO, "10.0.2.0", "10.0.2.1", 24);
-	add_vsid(7001, RD_WOODGROVE, "10.0.0.0", "10.0.0.1", 24);
-
-	add_port(P1, 5001, RD_CONTOSO, MAC_C1);
-	add_port(P2, 5001, RD_CONTOSO, MAC_C2);
-	add_port(P3, 6001, RD_CONTOSO, MAC_C4);
-	add_port(P4, 7001, RD_WOODGROVE, MAC_W1);
-
-	add_record(5001, RD_CONTOSO, "10.0.0.5", MAC_C1, NULL, P1);
-	add_record(5001, RD_CONTOSO, "10.0.0.7", MAC_C2, NULL, P2);
-	add_record(5001, RD_CONTOSO, "10.0.0.8", MAC_C3, PA_REMOTE, -1);
-	add_record(5001, RD_CONTOSO, "10.0.0.9", MAC_C6, PA_ROUTED, -1);
-	add_record(5001, RD_CONTOSO, "10.0.0.10", MAC_C7, PA_NONEIGH, -1);
-	add_record(6001, RD_CONTOSO, "10.0.1.7", MAC_C4, NULL, P3);
-	add_record(6001, RD_CONTOSO, "10.0.1.8", MAC_C5, PA_REMOTE, -1);
-	add_record(5002, RD_CONTOSO, "10.0.2.2", MAC_GW, PA_REMOTE, -1);
-	add_record(7001, RD_WOODGROVE, "10.0.0.5", MAC_W1, NULL, P4);
-	add_record(7001, RD_WOODGROVE, "10.0.0.7", MAC_W2, PA_REMOTE, -1);
-
-	/* The book's forwarding gateway: 10.229.200.0/24 via 10.0.2.2, and
-	 * an on-link route for 5001 so an unknown CA there is a next-hop miss. */
-	add_route(RD_CONTOSO, "10.229.200.0", 24, "10.0.2.2", 5002);
-	add_route(RD_CONTOSO, "10.0.0.0", 24, NULL, 5001);
-}
 
 /* ---- expected-frame helpers, written from RFC 7637 ---- */
 
@@ -865,7 +726,7 @@ static __u64 drop_count(int reason)
 	__u32 key = reason;
 	__u64 sum = 0;
 
-	if (bpf_map_lookup_elem(map_fd(MAPS.tenet_drops), &key, vals))
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_drops), &key, vals))
 		die("tenet_drops lookup", errno);
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i].packets;
@@ -898,8 +759,8 @@ static void hexdump_diff(const uint8_t *got, size_t glen, const uint8_t *want, s
 
 static __u32 *redirect_slot(int prog)
 {
-	return prog == XDP ? &E.dp.xdp->bss->tenet_redirect_ifindex
-			   : &E.dp.tc->bss->tenet_redirect_ifindex;
+	return prog == XDP ? &topo.dp.xdp->bss->tenet_redirect_ifindex
+			   : &topo.dp.tc->bss->tenet_redirect_ifindex;
 }
 
 /* Runs one case; returns NULL on success or what went wrong. */
@@ -919,7 +780,7 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 		want = in;
 	for (int r = 0; r < TENET_DROP_MAX; r++)
 		before[r] = drop_count(r);
-	set_cfg_flags(TENET_CFG_ENABLED | c->cfg_flags);
+	topo_set_cfg_flags(TENET_CFG_ENABLED | c->cfg_flags);
 	E.nevents = 0;
 	*redirect_slot(c->prog) = 0;
 
@@ -929,12 +790,12 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 	o.data_size_out = sizeof(out);
 	o.repeat = 1;
 	if (c->prog == TC) {
-		skb.ifindex = E.ifindex[c->port];
+		skb.ifindex = topo.ifindex[c->port];
 		o.ctx_in = &skb;
 		o.ctx_size_in = sizeof(skb);
-		prog_fd = bpf_program__fd(E.dp.tc->progs.tenet_tc_port);
+		prog_fd = bpf_program__fd(topo.dp.tc->progs.tenet_tc_port);
 	} else {
-		prog_fd = bpf_program__fd(E.dp.xdp->progs.tenet_xdp_underlay);
+		prog_fd = bpf_program__fd(topo.dp.xdp->progs.tenet_xdp_underlay);
 	}
 	err = bpf_prog_test_run_opts(prog_fd, &o);
 	if (err) {
@@ -953,9 +814,9 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 			 moved ? "; dropped as " : "", moved ? tenet_drop_name(moved) : "");
 		return why;
 	}
-	if (c->redirect != R_NONE && *redirect_slot(c->prog) != (__u32)E.ifindex[c->redirect]) {
+	if (c->redirect != R_NONE && *redirect_slot(c->prog) != (__u32)topo.ifindex[c->redirect]) {
 		snprintf(why, whylen, "redirect to ifindex %u, want %s (%d)",
-			 *redirect_slot(c->prog), dev_names[c->redirect], E.ifindex[c->redirect]);
+			 *redirect_slot(c->prog), dev_names[c->redirect], topo.ifindex[c->redirect]);
 		return why;
 	}
 	for (int r = 1; r < TENET_DROP_MAX; r++) {
@@ -996,7 +857,7 @@ static int check_event_fields(char *why, size_t whylen)
 {
 	struct frame in = {}, want = {};
 	static uint8_t out[FRAME_MAX];
-	struct __sk_buff skb = { .ifindex = E.ifindex[P1] };
+	struct __sk_buff skb = { .ifindex = topo.ifindex[P1] };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
 		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
 
@@ -1004,12 +865,12 @@ static int check_event_fields(char *why, size_t whylen)
 	o.data_in = in.b;
 	o.data_size_in = in.len;
 	E.nevents = 0;
-	if (bpf_prog_test_run_opts(bpf_program__fd(E.dp.tc->progs.tenet_tc_port), &o))
+	if (bpf_prog_test_run_opts(bpf_program__fd(topo.dp.tc->progs.tenet_tc_port), &o))
 		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
 	ring_buffer__consume(E.rb);
 	if (E.nevents != 1 || E.last_event.vsid != 5001 ||
 	    E.last_event.ip != htonl(ip4("10.0.0.99")) ||
-	    E.last_event.ifindex != (__u32)E.ifindex[P1] || memcmp(E.last_event.mac, MAC_C1, 6))
+	    E.last_event.ifindex != (__u32)topo.ifindex[P1] || memcmp(E.last_event.mac, MAC_C1, 6))
 		return snprintf(why, whylen, "miss event fields wrong (vsid %u ifindex %u)",
 				E.last_event.vsid, E.last_event.ifindex), -1;
 	return 0;
@@ -1020,7 +881,7 @@ static int check_rfc7637(char *why, size_t whylen)
 {
 	struct frame in = {}, want = {};
 	static uint8_t out[FRAME_MAX];
-	struct __sk_buff skb = { .ifindex = E.ifindex[P1] };
+	struct __sk_buff skb = { .ifindex = topo.ifindex[P1] };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
 		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
 	const uint8_t *ip = out + 14, *gre = out + 34, *inner = out + 42;
@@ -1029,7 +890,7 @@ static int check_rfc7637(char *why, size_t whylen)
 	c_l2_remote(&in, &want);
 	o.data_in = in.b;
 	o.data_size_in = in.len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(E.dp.tc->progs.tenet_tc_port), &o))
+	if (bpf_prog_test_run_opts(bpf_program__fd(topo.dp.tc->progs.tenet_tc_port), &o))
 		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
 #define REQUIRE(cond, msg) \
 	do { if (!(cond)) return snprintf(why, whylen, "%s", msg), -1; } while (0)
@@ -1059,26 +920,14 @@ static int check_rfc7637(char *why, size_t whylen)
 
 static int setup(void)
 {
-	struct tenet_datapath_opts opts = { .pin_dir = NULL, .record_redirect = true };
-	int err;
+	int err = topo_setup(true);
 
-	for (int i = 0; i < NDEV; i++) {
-		E.ifindex[i] = if_nametoindex(dev_names[i]);
-		if (!E.ifindex[i]) {
-			fprintf(stderr, "pkt_test: device %s missing (run via run.sh)\n",
-				dev_names[i]);
-			return -ENODEV;
-		}
-	}
-	err = tenet_datapath_load(&E.dp, &opts);
-	if (err) {
-		fprintf(stderr, "pkt_test: loading BPF objects: %s\n", strerror(-err));
+	if (err)
 		return err;
-	}
-	E.rb = ring_buffer__new(map_fd(MAPS.tenet_events), on_event, NULL, NULL);
+	E.rb = ring_buffer__new(map_fd(TOPO_MAPS.tenet_events), on_event, NULL, NULL);
 	if (!E.rb)
 		return -errno;
-	seed();
+	topo_seed();
 	return 0;
 }
 
@@ -1122,6 +971,6 @@ int main(int argc, char **argv)
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	ring_buffer__free(E.rb);
-	tenet_datapath_unload(&E.dp);
+	topo_teardown();
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <tenet/limits.h>
+#include <tenet/maps.h>
+#include "topo.h"
+
+struct topo topo;
+
+const mac_t MAC_UL0 = { 0x02, 0, 0, 0, 0x04, 0x0b };
+const mac_t MAC_PA_REMOTE = { 0x02, 0, 0, 0, 0x04, 0x16 };
+const mac_t MAC_UL_ROUTER = { 0x02, 0, 0, 0, 0x04, 0x01 };
+const mac_t MAC_ZERO = { 0 };
+const mac_t MAC_BCAST = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+const mac_t MAC_ROUTER = TENET_ROUTER_MAC_INIT;
+
+/* Contoso (routing domain 1): 5001 10.0.0.0/24, 6001 10.0.1.0/24, and the
+ * forwarding gateway's subnet 5002 10.0.2.0/24. */
+const mac_t MAC_C1 = { 0x00, 0x15, 0x5d, 0, 0, 0x05 };   /* 10.0.0.5 p1 */
+const mac_t MAC_C2 = { 0x00, 0x15, 0x5d, 0, 0, 0x07 };   /* 10.0.0.7 p2 */
+const mac_t MAC_C3 = { 0x00, 0x15, 0x5d, 0, 0, 0x08 };   /* 10.0.0.8 remote */
+const mac_t MAC_C6 = { 0x00, 0x15, 0x5d, 0, 0, 0x09 };   /* 10.0.0.9 routed PA */
+const mac_t MAC_C7 = { 0x00, 0x15, 0x5d, 0, 0, 0x0a };   /* 10.0.0.10 no neigh */
+const mac_t MAC_C4 = { 0x00, 0x15, 0x5d, 0, 1, 0x07 };   /* 10.0.1.7 p3 (6001) */
+const mac_t MAC_C5 = { 0x00, 0x15, 0x5d, 0, 1, 0x08 };   /* 10.0.1.8 remote (6001) */
+const mac_t MAC_GW = { 0x00, 0x15, 0x5d, 0, 2, 0x02 };   /* 10.0.2.2 remote (5002) */
+/* Woodgrove (routing domain 2): 7001 10.0.0.0/24 with the same CAs. */
+const mac_t MAC_W1 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x05 }; /* 10.0.0.5 p4 */
+const mac_t MAC_W2 = { 0x00, 0x15, 0x5d, 0x10, 0, 0x07 }; /* 10.0.0.7 remote */
+
+const char *const dev_names[NDEV] = { "p1", "p2", "p3", "p4", "ul0" };
+
+void topo_put(struct bpf_map *m, const void *k, const void *v)
+{
+	if (bpf_map_update_elem(bpf_map__fd(m), k, v, BPF_ANY)) {
+		fprintf(stderr, "topo: %s: %s\n", bpf_map__name(m), strerror(errno));
+		exit(1);
+	}
+}
+
+__be32 topo_be(const char *ip)
+{
+	return htonl(ip4(ip));
+}
+
+void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen)
+{
+	struct tenet_vsid_val v = { .rdomain = rd, .gateway = topo_be(gw), .prefix = topo_be(prefix),
+				    .plen = plen };
+
+	topo_put(TOPO_MAPS.tenet_vsid, &vsid, &v);
+}
+
+void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
+{
+	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = topo_be(PA_LOCAL) };
+	struct tenet_mac_key mk = {};
+	__u32 ifindex = topo.ifindex[dev];
+
+	memcpy(p.mac, mac, 6);
+	memcpy(mk.mac, mac, 6);
+	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p);
+	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &ifindex);
+}
+
+/* A lookup record: goes to the CA map (routing, ARP) and the MAC map. */
+void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
+		       const char *pa, int local_dev)
+{
+	struct tenet_ca_key ck = { .rdomain = rd, .ip = topo_be(ca) };
+	struct tenet_ca_val cv = { .vsid = vsid };
+	struct tenet_vmac_key mk = { .vsid = vsid };
+	struct tenet_vmac_val mv = {};
+
+	if (local_dev >= 0) {
+		cv.ifindex = mv.ifindex = topo.ifindex[local_dev];
+	} else {
+		cv.pa = mv.pa = topo_be(pa);
+	}
+	memcpy(cv.mac, mac, 6);
+	memcpy(mk.mac, mac, 6);
+	topo_put(TOPO_MAPS.tenet_ca, &ck, &cv);
+	topo_put(TOPO_MAPS.tenet_mac, &mk, &mv);
+}
+
+void topo_add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid)
+{
+	struct tenet_route_key k = { .prefixlen = 32 + plen, .rdomain = htonl(rd),
+				     .ip = topo_be(prefix) };
+	struct tenet_route_val v = { .nexthop = nh ? topo_be(nh) : 0, .vsid = vsid, .metric = 1 };
+
+	topo_put(TOPO_MAPS.tenet_route, &k, &v);
+}
+
+void topo_set_cfg_flags(__u32 flags)
+{
+	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = flags };
+	__u32 zero = 0;
+
+	memcpy(cfg.router_mac, MAC_ROUTER, 6);
+	topo_put(TOPO_MAPS.tenet_cfg, &zero, &cfg);
+}
+
+void topo_seed(void)
+{
+	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0] };
+	__be32 pa_ip = topo_be(PA_LOCAL);
+
+	topo_set_cfg_flags(TENET_CFG_ENABLED);
+	topo_put(TOPO_MAPS.tenet_pa, &pa_ip, &pa);
+
+	topo_add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
+	topo_add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);
+	topo_add_vsid(5002, RD_CONTOSO, "10.0.2.0", "10.0.2.1", 24);
+	topo_add_vsid(7001, RD_WOODGROVE, "10.0.0.0", "10.0.0.1", 24);
+
+	topo_add_port(P1, 5001, RD_CONTOSO, MAC_C1);
+	topo_add_port(P2, 5001, RD_CONTOSO, MAC_C2);
+	topo_add_port(P3, 6001, RD_CONTOSO, MAC_C4);
+	topo_add_port(P4, 7001, RD_WOODGROVE, MAC_W1);
+
+	topo_add_record(5001, RD_CONTOSO, "10.0.0.5", MAC_C1, NULL, P1);
+	topo_add_record(5001, RD_CONTOSO, "10.0.0.7", MAC_C2, NULL, P2);
+	topo_add_record(5001, RD_CONTOSO, "10.0.0.8", MAC_C3, PA_REMOTE, -1);
+	topo_add_record(5001, RD_CONTOSO, "10.0.0.9", MAC_C6, PA_ROUTED, -1);
+	topo_add_record(5001, RD_CONTOSO, "10.0.0.10", MAC_C7, PA_NONEIGH, -1);
+	topo_add_record(6001, RD_CONTOSO, "10.0.1.7", MAC_C4, NULL, P3);
+	topo_add_record(6001, RD_CONTOSO, "10.0.1.8", MAC_C5, PA_REMOTE, -1);
+	topo_add_record(5002, RD_CONTOSO, "10.0.2.2", MAC_GW, PA_REMOTE, -1);
+	topo_add_record(7001, RD_WOODGROVE, "10.0.0.5", MAC_W1, NULL, P4);
+	topo_add_record(7001, RD_WOODGROVE, "10.0.0.7", MAC_W2, PA_REMOTE, -1);
+
+	/* The book's forwarding gateway: 10.229.200.0/24 via 10.0.2.2, and
+	 * an on-link route for 5001 so an unknown CA there is a next-hop miss. */
+	topo_add_route(RD_CONTOSO, "10.229.200.0", 24, "10.0.2.2", 5002);
+	topo_add_route(RD_CONTOSO, "10.0.0.0", 24, NULL, 5001);
+}
+
+int topo_setup(bool record_redirect)
+{
+	struct tenet_datapath_opts opts = { .pin_dir = NULL, .record_redirect = record_redirect };
+	int err;
+
+	for (int i = 0; i < NDEV; i++) {
+		topo.ifindex[i] = if_nametoindex(dev_names[i]);
+		if (!topo.ifindex[i]) {
+			fprintf(stderr, "topo: device %s missing (run via selftests/bpf/run.sh)\n",
+				dev_names[i]);
+			return -ENODEV;
+		}
+	}
+	err = tenet_datapath_load(&topo.dp, &opts);
+	if (err)
+		fprintf(stderr, "topo: loading BPF objects: %s\n", strerror(-err));
+	return err;
+}
+
+void topo_teardown(void)
+{
+	tenet_datapath_unload(&topo.dp);
+}
