@@ -51,6 +51,9 @@ PROGS := $(if $(wildcard agent/main.c),$(BUILD)/tenetd) $(if $(wildcard cli/main
 UNIT_TESTS := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/unit/%,$(wildcard selftests/unit/test_*.c))
 PKT_TEST := $(BUILD)/selftests/bpf/pkt_test
 PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
+TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
+PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
+BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
 .PHONY: all bpf deps check check-unit check-bpf check-net check-vm bench install uninstall clean help
 .DEFAULT_GOAL := all
@@ -94,6 +97,15 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
 
+$(BENCH_BPF): selftests/bench/baseline.bpf.c
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(PROG_BENCH): $(BUILD)/selftests/bench/prog_bench.o $(TOPO_OBJS) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
 $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
@@ -102,7 +114,7 @@ deps:
 	$(Q)./scripts/deps.sh
 
 # Every suite runs even if an earlier one failed; the last line counts them.
-check: all $(UNIT_TESTS) $(PKT_TEST)
+check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
 
 check-unit: $(UNIT_TESTS)
@@ -113,6 +125,11 @@ check-net: all
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh net
 check-vm: all
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh vm
+
+# Benchmarks print figures; they never fail on a number. `make check` runs
+# a seconds-long smoke of them (suite bench) so they keep working.
+bench: all $(PROG_BENCH) $(BENCH_BPF)
+	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tenet
@@ -140,6 +157,7 @@ help:
 	@echo '  check-bpf      BPF_PROG_TEST_RUN packet tests'
 	@echo '  check-net      network-namespace scenario tests'
 	@echo '  check-vm       tests that boot a stock Debian kernel under qemu'
+	@echo '  bench          benchmarks: per-packet cost against baselines, table scale'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  clean          remove $(BUILD)/'
 	@echo 'Variables: V=1 shows commands, BUILD=DIR build directory, CC, CLANG, BPFTOOL.'
