@@ -22,7 +22,7 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd
+PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib -Iagent -Icli \
@@ -55,7 +55,7 @@ TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
 BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
-.PHONY: all bpf deps check check-unit check-bpf check-net check-vm bench install uninstall clean help
+.PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm bench install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: bpf $(PROGS)
@@ -113,6 +113,18 @@ $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 deps:
 	$(Q)./scripts/deps.sh
 
+# demo: the reference's simple setup plus a second tenant, in namespaces on
+# this machine (scripts/demo.sh). Installs what is missing, builds (a
+# recursive make, so a fresh machine's new packages are seen), runs, and
+# tears down; demo-clean removes what an interrupted run left.
+demo:
+	$(Q)./scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) ./scripts/demo.sh
+
+demo-clean:
+	$(Q)./scripts/demo.sh --clean
+
 # Every suite runs even if an earlier one failed; the last line counts them.
 check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
@@ -152,6 +164,8 @@ help:
 	@echo '  all (default)  BPF objects, skeletons, tenetd and tenet in $(BUILD)/'
 	@echo '  bpf            only the BPF objects and their skeletons'
 	@echo '  deps           install build and test dependencies (Debian, needs root)'
+	@echo '  demo           install deps, build, run the simple-setup demo (needs root)'
+	@echo '  demo-clean     remove what an interrupted demo left behind'
 	@echo '  check          build and run every test suite (needs root)'
 	@echo '  check-unit     cmocka unit tests'
 	@echo '  check-bpf      BPF_PROG_TEST_RUN packet tests'

@@ -30,6 +30,7 @@
 #include "datapath.h"
 #include "desired.h"
 #include "events.h"
+#include "gw.h"
 #include "kernel.h"
 #include "log.h"
 #include "model.h"
@@ -57,6 +58,7 @@ struct agent {
 	struct tenet_datapath dp;
 	struct kernel kern;
 	struct knl_ops ops;
+	struct gw gw;                   /* gateway compartments (gw.c) */
 	struct tenet_store *store;
 	struct tenet_watch *watch;
 	int watch_fd;
@@ -167,19 +169,22 @@ static void log_summary(struct agent *a, const struct recon_stats *st)
 
 static void reconcile(struct agent *a)
 {
-	struct build_env env = { .host = a->cfg.host, .ops = &a->ops, .note = note,
-				 .note_arg = a };
+	struct build_env env = { .host = a->cfg.host, .ops = &a->ops,
+				 .no_flowid = !a->cfg.flowid, .note = note, .note_arg = a };
 	struct recon_hooks hooks = { .applied = applied, .arg = a };
+	struct gw_env genv = { .host = a->cfg.host, .note = note, .note_arg = a };
 	struct recon_stats st;
 	struct name_set names;
 	struct state desired;
-	int ret;
+	int ret, gw_failed;
 
 	a->dirty = false;
 	a->nbulk = a->nbulk_hidden = 0;
 	notes_rotate(a);
 	state_init(&desired);
 	name_set_init(&names);
+	/* Compartment devices first: their ports are in the build. */
+	gw_failed = gw_sync(&a->gw, &a->model, &genv);
 	desired_prepare_links(&a->model, &env);
 	ret = desired_build(&a->model, &env, &desired, &names);
 	if (ret < 0) {
@@ -194,7 +199,7 @@ static void reconcile(struct agent *a)
 		log_err("reconcile: %s", strerror(-ret));
 	else
 		log_summary(a, &st);
-	a->retry_at = ret ? now_ms() + RETRY_MS : 0;
+	a->retry_at = ret || gw_failed ? now_ms() + RETRY_MS : 0;
 	name_set_free(&a->names);
 	a->names = names;
 	name_set_init(&names);
@@ -442,8 +447,9 @@ static void reload(struct agent *a)
 	}
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s)", c.host,
-		 c.underlay[0] ? c.underlay : "(none)", c.store[0] ? c.store : TENET_STORE_DEFAULT);
+	log_info("configuration reloaded (host %s, underlay %s, store %s, flowid %s)", c.host,
+		 c.underlay[0] ? c.underlay : "(none)", c.store[0] ? c.store : TENET_STORE_DEFAULT,
+		 c.flowid ? "on" : "off");
 out:
 	sd_notify(0, "READY=1");
 }
@@ -583,6 +589,11 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	kernel_ops(&a->kern, &a->ops);
+	ret = gw_init(&a->gw);
+	if (ret < 0) {
+		log_err("rtnetlink (gateway): %s", strerror(-ret));
+		return ret;
+	}
 	ret = recon_shadow_load(&a->shadow, &a->ops);
 	if (ret < 0) {
 		log_err("cannot read the pinned maps: %s", strerror(-ret));
@@ -644,6 +655,7 @@ static void agent_fini(struct agent *a)
 	if (a->mon.sk)
 		nl_close(&a->mon);
 	store_close(a);
+	gw_fini(&a->gw);
 	kernel_close(&a->kern);
 	/* Closing fds detaches nothing: filters, the XDP dispatcher and the
 	 * pins live on for the next agent. */
@@ -758,8 +770,9 @@ int agent_run(const struct config_flags *flags)
 	ret = start(&a);
 	if (ret < 0)
 		goto out;
-	log_info("ready: host %s, underlay %s, %zu records", a.cfg.host,
-		 a.cfg.underlay[0] ? a.cfg.underlay : "(none)", a.model.recs.n);
+	log_info("ready: host %s, underlay %s, %zu records%s", a.cfg.host,
+		 a.cfg.underlay[0] ? a.cfg.underlay : "(none)", a.model.recs.n,
+		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)");
 	sd_notifyf(0, "READY=1\nSTATUS=host %s, %zu records", a.cfg.host, a.model.recs.n);
 	while (!a.stop)
 		turn(&a);
@@ -908,6 +921,9 @@ int agent_cleanup(const struct config_flags *flags)
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
 	if (ul && detach_xdp(ul) > 0)
 		log_info("xdp program detached from %s", a.cfg.underlay);
+	/* Compartments first: their ports are in the port map. */
+	if (gw_init(&a.gw) == 0)
+		gw_cleanup(&a.gw);
 	walk_pinned(a.pin_dir, TENET_MAP_PORT, sizeof(__u32), cleanup_port, NULL);
 	walk_pinned(a.pin_dir, TENET_MAP_PA, sizeof(__be32), cleanup_pa, &nl);
 	cleanup_routes(&nl);

@@ -21,14 +21,19 @@ static int set_str(char *dst, size_t len, const char *val, const char *what,
 	return 0;
 }
 
-static int set_bool(bool *dst, const char *val, const char *what, struct tenet_err *err)
+/* yes/no, true/false, 1/0 and on/off all work; the error names the
+ * spelling the key is documented with. */
+static int set_bool(bool *dst, const char *val, const char *what, const char *expect,
+		    struct tenet_err *err)
 {
-	if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+	if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1") ||
+	    !strcmp(val, "on"))
 		*dst = true;
-	else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+	else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0") ||
+		 !strcmp(val, "off"))
 		*dst = false;
 	else
-		return tenet_err_set(err, -EINVAL, "%s: not yes or no", what);
+		return tenet_err_set(err, -EINVAL, "%s: not %s", what, expect);
 	return 0;
 }
 
@@ -44,7 +49,9 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 	if (!strcmp(key, "bpffs"))
 		return set_str(c->bpffs, sizeof(c->bpffs), val, what, err);
 	if (!strcmp(key, "debug"))
-		return set_bool(&c->debug, val, what, err);
+		return set_bool(&c->debug, val, what, "yes or no", err);
+	if (!strcmp(key, "flowid"))
+		return set_bool(&c->flowid, val, what, "on or off", err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 
@@ -121,6 +128,8 @@ static int apply_flags(struct config *c, const struct config_flags *f, struct te
 		ret = set_str(c->store, sizeof(c->store), f->store, "--store", err);
 	if (!ret && f->bpffs)
 		ret = set_str(c->bpffs, sizeof(c->bpffs), f->bpffs, "--bpffs", err);
+	if (!ret && f->flowid)
+		ret = set_bool(&c->flowid, f->flowid, "--flowid", "on or off", err);
 	if (f->debug)
 		c->debug = true;
 	return ret;
@@ -132,6 +141,7 @@ static void defaults(struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bpffs, TENETD_BPFFS_DEFAULT);
+	c->flowid = true;
 	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
 		c->host[0] = '\0';
 	/* Store names are short names: "h1", not "h1.example.com". */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug. */
+ * underlay, store, bpffs, debug, flowid. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -20,6 +20,10 @@ struct config {
 	char store[PATH_MAX];              /* "" : TENET_STORE_DEFAULT */
 	char bpffs[PATH_MAX];              /* pins under <bpffs>/tenet/<host>/v<N> */
 	bool debug;
+	/* FlowID in the GRE key (the low 8 bits): on by default; off makes
+	 * every key exactly VSID << 8 (TENET_CFG_NO_FLOWID), which Linux
+	 * gretap peers need because they match the whole 32-bit key. */
+	bool flowid;
 };
 
 /* What the command line set; NULL/false = not given. Re-applied over
@@ -30,6 +34,7 @@ struct config_flags {
 	const char *underlay;
 	const char *store;
 	const char *bpffs;
+	const char *flowid;                /* "on" or "off" (also yes/no, ...) */
 	bool debug;
 };
 

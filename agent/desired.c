@@ -347,10 +347,25 @@ static void pass2(struct build *b, const char *key, const struct tenet_record *r
 		add_vsubnet(b, key, &r->vsubnet);
 }
 
+/* A gateway compartment's internal interface is a port too (agent/gw.c
+ * creates the device). */
+static void add_compartment_port(struct build *b, const char *key,
+				 const struct tenet_compartment *c)
+{
+	struct tenet_port p = { .vsid = c->vsid };
+
+	strcpy(p.host, c->host);
+	memcpy(p.mac, c->mac, TENET_MAC_LEN);
+	if (tenet_gw_devname(TENET_GW_PORT_PFX, c->id, p.dev, sizeof(p.dev)) == 0)
+		add_port(b, key, &p);
+}
+
 static void pass3(struct build *b, const char *key, const struct tenet_record *r)
 {
 	if (r->kind == TENET_KIND_PORT)
 		add_port(b, key, &r->port);
+	else if (r->kind == TENET_KIND_COMPARTMENT)
+		add_compartment_port(b, key, &r->compartment);
 }
 
 static void pass4(struct build *b, const char *key, const struct tenet_record *r)
@@ -377,6 +392,8 @@ static void add_cfg(struct build *b)
 				 .router_mac = TENET_ROUTER_MAC_INIT };
 	__u32 zero = 0;
 
+	if (b->env->no_flowid)
+		cfg.flags |= TENET_CFG_NO_FLOWID;
 	if (!htab_put(&b->out->t[OBJ_CFG], &zero, &cfg, NULL))
 		b->err = -ENOMEM;
 }

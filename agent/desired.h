@@ -12,6 +12,7 @@
 struct build_env {
 	const char *host;               /* this host's name in the store */
 	const struct knl_ops *ops;      /* link_index, link_mtu, vlan/link setup */
+	bool no_flowid;                 /* tenet_cfg: TENET_CFG_NO_FLOWID */
 	/* A record that cannot be (fully) programmed, and why. Called on
 	 * every build: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);

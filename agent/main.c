@@ -24,6 +24,9 @@ static void usage(FILE *f)
 		"                    DIR/tenet/HOST/v%d (default %s)\n"
 		"  --foreground      accepted for compatibility: tenetd always runs in the\n"
 		"                    foreground\n"
+		"  --flowid on|off   FlowID (low 8 bits of the GRE key) from the inner flow\n"
+		"                    (default on); off sends key = VSID << 8, for kernel\n"
+		"                    gretap peers, which match the whole key\n"
 		"  --debug           log more\n"
 		"  --cleanup         remove everything tenet put in the kernel for this host\n"
 		"                    (programs, PA addresses, provider routes, pins) and exit\n"
@@ -36,7 +39,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_CONFIG = 256, O_HOST, O_UNDERLAY, O_STORE, O_BPFFS, O_FG, O_DEBUG, O_CLEANUP };
+	enum { O_CONFIG = 256, O_HOST, O_UNDERLAY, O_STORE, O_BPFFS, O_FG, O_DEBUG, O_CLEANUP,
+	       O_FLOWID };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "host", required_argument, NULL, O_HOST },
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
 		{ "bpffs", required_argument, NULL, O_BPFFS },
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "flowid", required_argument, NULL, O_FLOWID },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -62,6 +67,7 @@ int main(int argc, char **argv)
 		case O_BPFFS: f.bpffs = optarg; break;
 		case O_FG: break;
 		case O_DEBUG: f.debug = true; break;
+		case O_FLOWID: f.flowid = optarg; break;
 		case O_CLEANUP: cleanup = true; break;
 		case 'h':
 			usage(stdout);

@@ -37,7 +37,7 @@ void nl_close(struct nl *nl)
 	nl->sk = NULL;
 }
 
-static struct nlmsghdr *msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags)
+struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 
@@ -49,7 +49,7 @@ static struct nlmsghdr *msg_start(struct nl *nl, char *buf, uint16_t type, uint1
 
 /* Send a request and run the replies through cb (NULL: expect an ACK).
  * Returns 0 or the kernel's -errno. */
-static int transact(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
+int nl_transact(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned int seq = nlh->nlmsg_seq;
@@ -106,18 +106,18 @@ int nl_link_get(struct nl *nl, uint32_t ifindex, struct nl_link *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	/* The ACK ends the exchange after the one RTM_NEWLINK answer. */
-	struct nlmsghdr *nlh = msg_start(nl, buf, RTM_GETLINK, NLM_F_ACK);
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = (int)ifindex;
-	return transact(nl, nlh, link_cb, out);
+	return nl_transact(nl, nlh, link_cb, out);
 }
 
 static struct nlmsghdr *link_msg(struct nl *nl, char *buf, uint32_t ifindex, uint16_t flags,
 				 struct ifinfomsg **ifi)
 {
-	struct nlmsghdr *nlh = msg_start(nl, buf, RTM_NEWLINK, NLM_F_ACK | flags);
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_ACK | flags);
 
 	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
 	(*ifi)->ifi_family = AF_UNSPEC;
@@ -133,7 +133,7 @@ int nl_link_set_up(struct nl *nl, uint32_t ifindex)
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu)
@@ -143,7 +143,7 @@ int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu)
 	struct nlmsghdr *nlh = link_msg(nl, buf, ifindex, 0, &ifi);
 
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 int nl_vlan_add(struct nl *nl, uint32_t parent, uint16_t vlan, const char *name)
@@ -161,7 +161,7 @@ int nl_vlan_add(struct nl *nl, uint32_t parent, uint16_t vlan, const char *name)
 	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vlan);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 /* ---- addresses ---- */
@@ -169,7 +169,7 @@ int nl_vlan_add(struct nl *nl, uint32_t parent, uint16_t vlan, const char *name)
 static struct nlmsghdr *addr_msg(struct nl *nl, char *buf, uint16_t type, uint16_t flags,
 				 uint32_t ifindex, uint8_t plen)
 {
-	struct nlmsghdr *nlh = msg_start(nl, buf, type, NLM_F_ACK | flags);
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, type, NLM_F_ACK | flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
 	ifa->ifa_family = AF_INET;
@@ -187,7 +187,7 @@ int nl_addr_add(struct nl *nl, uint32_t ifindex, uint32_t addr, uint8_t plen)
 
 	mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
 	mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 /* With IFA_LOCAL only, the kernel matches the address whatever its
@@ -198,7 +198,7 @@ int nl_addr_del(struct nl *nl, uint32_t ifindex, uint32_t addr)
 	struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_DELADDR, 0, ifindex, 0);
 
 	mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 /* ---- routes ---- */
@@ -206,7 +206,7 @@ int nl_addr_del(struct nl *nl, uint32_t ifindex, uint32_t addr)
 static struct nlmsghdr *route_msg(struct nl *nl, char *buf, uint16_t type, uint16_t flags,
 				  uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via)
 {
-	struct nlmsghdr *nlh = msg_start(nl, buf, type, NLM_F_ACK | flags);
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, type, NLM_F_ACK | flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
@@ -232,7 +232,7 @@ int nl_route_add(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex, ui
 	struct nlmsghdr *nlh = route_msg(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
 					 dst, plen, ifindex, via);
 
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 int nl_route_del(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex)
@@ -242,7 +242,7 @@ int nl_route_del(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex)
 
 	/* Any scope: the kernel matches the scope given unless it is NOWHERE. */
 	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope = RT_SCOPE_NOWHERE;
-	return transact(nl, nlh, NULL, NULL);
+	return nl_transact(nl, nlh, NULL, NULL);
 }
 
 static int route_attr(const struct nlattr *a, void *data)
@@ -291,13 +291,13 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 int nl_route_dump(struct nl *nl, nl_route_cb cb, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	struct dump_ctx c = { .cb = cb, .arg = arg };
 	int ret;
 
 	rtm->rtm_family = AF_INET;
-	ret = transact(nl, nlh, route_cb, &c);
+	ret = nl_transact(nl, nlh, route_cb, &c);
 	return ret < 0 ? ret : c.err;
 }
 

@@ -56,6 +56,14 @@ int nl_monitor_open(struct nl *nl);
 int nl_monitor_fd(const struct nl *nl);
 int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg);
 
+/* For the other rtnetlink users (gw_nl.c): start a request in buf
+ * (MNL_SOCKET_BUFFER_SIZE bytes), send it and run the replies through cb
+ * (NULL: expect an ACK); 0 or the kernel's -errno. */
+struct nlmsghdr;
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags);
+int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
+
 /* /proc/sys/net/ipv4/conf/<dev>/forwarding = 1. 1 if it changed. */
 int sysctl_ipv4_forwarding(const char *dev);
 

@@ -7,11 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_gw.h"
 #include "cli_int.h"
+
+static const struct cli_object cli_batch;
 
 static const struct cli_object *const objects[] = {
 	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
 	&cli_pa, &cli_proute, &cli_port, &cli_stats,
+	&cli_compartment, &cli_nat, &cli_exec, &cli_batch,
 };
 
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
@@ -431,6 +435,76 @@ static int run_object(struct cli *c, const struct cli_object *o, int argc, char 
 		return cli_object_help(c, o);
 	return o->run(c, argc, argv);
 }
+
+/* ---- batch: many commands, one process, one store handle ---- */
+
+#define BATCH_WORDS 64
+
+/* One command line of a batch; its error (if any) is reported as
+ * "batch line N: ..." on one line. */
+static int batch_line(struct cli *c, char *line, int n)
+{
+	char *words[BATCH_WORDS], *tok, *save = NULL, *msg = NULL;
+	const struct cli_object *o;
+	FILE *err = c->err;
+	size_t len = 0;
+	int nw = 0, ret;
+
+	for (tok = strtok_r(line, " \t\r\n", &save); tok && nw < BATCH_WORDS;
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		words[nw++] = tok;
+	if (!nw || words[0][0] == '#')
+		return 0;
+	if (tok)
+		return cli_usage(c, "batch line %d: more than %d words", n, BATCH_WORDS);
+	o = find_object(words[0]);
+	if (!o || o == &cli_batch)
+		return cli_usage(c, "batch line %d: unknown object '%s'", n, words[0]);
+	c->err = open_memstream(&msg, &len);
+	if (!c->err) {
+		c->err = err;
+		return cli_fail(c, "out of memory");
+	}
+	ret = run_object(c, o, nw - 1, words + 1);
+	fclose(c->err);
+	c->err = err;
+	if (ret && msg)
+		fprintf(err, "tenet: batch line %d: %s", n,
+			strncmp(msg, "tenet: ", 7) ? msg : msg + 7);
+	free(msg);
+	return ret;
+}
+
+static int batch_run(struct cli *c, int argc, char **argv)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0, ret = 0;
+	FILE *f;
+
+	if (argc != 1)
+		return cli_usage(c, "batch: expected one FILE (or - for standard input)");
+	f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+	if (!f)
+		return cli_fail(c, "batch: %s: %s", argv[0], strerror(errno));
+	while (ret == 0 && getline(&line, &cap, f) > 0)
+		ret = batch_line(c, line, ++n);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+static const struct cli_object cli_batch = {
+	.name = "batch",
+	.summary = "run commands from a file (or -), one per line, in one process",
+	.usage =
+		"usage: tenet [OPTIONS] batch FILE|-\n"
+		"Each line is OBJECT VERB ARGS (words split on blanks, no quoting); empty\n"
+		"lines and lines starting with '#' are skipped. The options apply to every\n"
+		"line. Stops at the first failing line: its error names the line.\n",
+	.run = batch_run,
+};
 
 int tenet_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {

@@ -15,17 +15,10 @@
 #include <tenet/limits.h>
 
 #include "policy.h"
+#include "policy_int.h"
 
 #define MAX_ATTEMPTS 64
 
-struct pctx {
-	struct tenet_store *s;
-	struct tenet_txn *txn;
-	struct tenet_err *err;
-	unsigned int flags;
-};
-
-typedef int (*build_fn)(struct pctx *c, void *arg);
 
 /* ---- reading ---- */
 
@@ -979,7 +972,7 @@ int tenet_policy_put(struct tenet_store *s, struct tenet_record *rec, unsigned i
 	case TENET_KIND_PORT:
 		return run(s, port_put, &rec->port, flags, rev, err);
 	default:
-		return tenet_err_set(err, -EINVAL, "unknown record kind %d", (int)rec->kind);
+		return tenet_gw_policy_put(s, rec, flags, rev, err);
 	}
 }
 
@@ -1004,7 +997,7 @@ int tenet_policy_del(struct tenet_store *s, const struct tenet_record *id, unsig
 	case TENET_KIND_PORT:
 		return run(s, port_del, &copy, flags, rev, err);
 	default:
-		return tenet_err_set(err, -EINVAL, "unknown record kind %d", (int)id->kind);
+		return tenet_gw_policy_del(s, id, flags, rev, err);
 	}
 }
 
@@ -1061,7 +1054,7 @@ static int record_cmp(const void *pa, const void *pb)
 		r = strcmp(a->port.host, b->port.host);
 		return r ? r : strcmp(a->port.dev, b->port.dev);
 	default:
-		return 0;
+		return tenet_gw_record_cmp(a, b);
 	}
 }
 
@@ -1076,4 +1069,63 @@ int tenet_policy_list(struct tenet_store *s, enum tenet_kind kind, const char *h
 	if (tenet_kind_prefix(kind, host, prefix, sizeof(prefix)) < 0)
 		return tenet_err_set(err, -ENAMETOOLONG, "host %s: name too long", host);
 	return load_prefix(s, prefix, kind, out, err);
+}
+
+/* ---- shared with policy_gw.c (policy_int.h) ---- */
+
+int pol_run(struct tenet_store *s, build_fn fn, void *arg, unsigned int flags, int64_t *rev,
+	    struct tenet_err *err)
+{
+	return run(s, fn, arg, flags, rev, err);
+}
+
+int pol_load(struct pctx *c, const struct tenet_record *id, struct tenet_record *out)
+{
+	return load(c, id, out);
+}
+
+int pol_load_kind(struct pctx *c, enum tenet_kind kind, const char *host,
+		  struct tenet_record_list *l)
+{
+	return load_kind(c, kind, host, l);
+}
+
+int pol_txn_put(struct pctx *c, const struct tenet_record *rec)
+{
+	return txn_put(c, rec);
+}
+
+int pol_txn_del(struct pctx *c, const struct tenet_record *rec)
+{
+	return txn_del(c, rec);
+}
+
+int pol_need_rdomain(struct pctx *c, const char *name, struct tenet_rdomain *out)
+{
+	return need_rdomain(c, name, out);
+}
+
+int pol_need_vsubnet(struct pctx *c, uint32_t vsid, struct tenet_vsubnet *out)
+{
+	return need_vsubnet(c, vsid, out);
+}
+
+int pol_find_ca(struct pctx *c, const char *rdomain, uint32_t ip, struct tenet_lookup *found)
+{
+	return find_ca(c, rdomain, ip, found);
+}
+
+int pol_lookup_put(struct pctx *c, struct tenet_lookup *l)
+{
+	return lookup_put(c, l);
+}
+
+int pol_drop_routes_via(struct pctx *c, const char *rdomain, uint32_t ca)
+{
+	return drop_routes_via(c, rdomain, ca);
+}
+
+int pol_check_mac(struct pctx *c, const uint8_t *mac)
+{
+	return check_mac(c, mac);
 }

@@ -9,12 +9,15 @@
 #include <tenet/limits.h>
 
 #include "record.h"
+#include "record_int.h"
 
 static const char *const kind_names[TENET_KIND_MAX] = {
 	[TENET_KIND_RDOMAIN] = "rdomain", [TENET_KIND_VSUBNET] = "vsubnet",
 	[TENET_KIND_LOOKUP] = "lookup",   [TENET_KIND_CROUTE] = "croute",
 	[TENET_KIND_PA] = "pa",           [TENET_KIND_PROUTE] = "proute",
 	[TENET_KIND_PORT] = "port",
+	[TENET_KIND_COMPARTMENT] = "compartment", [TENET_KIND_NAT] = "nat",
+	[TENET_KIND_NATMAP] = "natmap",
 };
 
 static const char *const type_names[] = {
@@ -122,7 +125,7 @@ int tenet_record_key(const struct tenet_record *rec, char *buf, size_t len)
 		return key_printf(buf, len, TENET_KEY_HOST "%s/port/%s", rec->port.host,
 				  rec->port.dev);
 	default:
-		return -EINVAL;
+		return tenet_gw_record_key(rec, buf, len);
 	}
 }
 
@@ -137,6 +140,9 @@ int tenet_kind_prefix(enum tenet_kind kind, const char *host, char *buf, size_t 
 	case TENET_KIND_PA:
 	case TENET_KIND_PROUTE:
 	case TENET_KIND_PORT:
+	case TENET_KIND_COMPARTMENT:
+	case TENET_KIND_NAT:
+	case TENET_KIND_NATMAP:
 		if (!host)
 			return key_printf(buf, len, TENET_KEY_HOST);
 		return key_printf(buf, len, TENET_KEY_HOST "%s/%s/", host, kind_names[kind]);
@@ -259,7 +265,7 @@ static int host_from_key(char **p, int n, struct tenet_record *rec)
 		strcpy(rec->port.dev, p[2]);
 		return 0;
 	}
-	return -1;
+	return tenet_gw_host_from_key(p, n, rec);
 }
 
 int tenet_record_from_key(const char *key, struct tenet_record *rec, struct tenet_err *err)
@@ -456,7 +462,7 @@ json_t *tenet_record_to_json(const struct tenet_record *rec)
 	case TENET_KIND_PORT:
 		return tenet_port_to_json(&rec->port);
 	default:
-		return NULL;
+		return tenet_gw_record_to_json(rec);
 	}
 }
 
@@ -709,7 +715,8 @@ int tenet_record_from_json(enum tenet_kind kind, const json_t *j, struct tenet_r
 		ret = tenet_port_from_json(j, &rec->port, err);
 		break;
 	default:
-		return tenet_err_set(err, -EINVAL, "unknown record kind %d", (int)kind);
+		ret = tenet_gw_record_from_json(kind, j, rec, err);
+		break;
 	}
 	if (ret == 0)
 		rec->kind = kind;

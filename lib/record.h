@@ -16,6 +16,7 @@
 
 #include "errmsg.h"
 #include "parse.h"
+#include "record_gw.h"
 
 #define TENET_KEY_ROOT "/tenet/v1/"
 #define TENET_KEY_GLOBAL TENET_KEY_ROOT "global/"
@@ -35,6 +36,10 @@ enum tenet_kind {
 	TENET_KIND_PA,
 	TENET_KIND_PROUTE,
 	TENET_KIND_PORT,
+	/* gateway (per host), lib/record_gw.h */
+	TENET_KIND_COMPARTMENT,
+	TENET_KIND_NAT,
+	TENET_KIND_NATMAP,
 	TENET_KIND_MAX,
 };
 
@@ -108,6 +113,9 @@ struct tenet_record {
 		struct tenet_pa pa;
 		struct tenet_proute proute;
 		struct tenet_port port;
+		struct tenet_compartment compartment;
+		struct tenet_nat nat;
+		struct tenet_natmap natmap;
 	};
 };
 

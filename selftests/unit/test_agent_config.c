@@ -118,6 +118,44 @@ static void test_errors_name_the_line(void **state)
 	assert_string_equal(err.msg, "bpffs 'relative/dir': not an absolute path");
 }
 
+/* flowid: on by default, off from the file, the flag wins over the file,
+ * and a bad value names where it came from. */
+static void test_flowid(void **state)
+{
+	struct fx *x = *state;
+	struct config_flags fl = { .config = x->path };
+	struct tenet_err err = { 0 };
+	struct config c;
+	char want[600];
+
+	write_file(x->path, "host = h1\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_true(c.flowid);
+
+	write_file(x->path, "host = h1\nflowid = off\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_false(c.flowid);
+
+	fl.flowid = "on";
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_true(c.flowid);
+
+	write_file(x->path, "host = h1\nflowid = on\n");
+	fl.flowid = "off";
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_false(c.flowid);
+
+	fl.flowid = "maybe";
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	assert_string_equal(err.msg, "--flowid: not on or off");
+
+	fl.flowid = NULL;
+	write_file(x->path, "host = h1\nflowid = zero\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: not on or off", x->path);
+	assert_string_equal(err.msg, want);
+}
+
 static void test_missing_file(void **state)
 {
 	struct fx *x = *state;
@@ -201,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_file_then_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_ratelimit),

@@ -354,6 +354,36 @@ static void test_build_maps(void **state)
 	state_free(&d);
 }
 
+/* flowid = off in tenetd.conf: the datapath's config entry carries
+ * TENET_CFG_NO_FLOWID, and turning it back on is one update of that entry
+ * and nothing else. */
+static void test_build_no_flowid(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_cfg want = { .version = TENET_LAYOUT_VERSION,
+				  .flags = TENET_CFG_ENABLED | TENET_CFG_NO_FLOWID,
+				  .router_mac = TENET_ROUTER_MAC_INIT };
+	struct recon_stats st;
+	struct state d;
+	__u32 zero = 0;
+
+	topology(&x->m);
+	x->env.no_flowid = true;
+	build(x, &d);
+	assert_memory_equal(get(&d, OBJ_CFG, &zero), &want, sizeof(want));
+	state_free(&d);
+
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 0);
+	x->env.no_flowid = false;
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 1);
+	assert_int_equal(st.upd[OBJ_CFG], 1);
+	want.flags = TENET_CFG_ENABLED;
+	assert_memory_equal(get(&x->shadow, OBJ_CFG, &zero), &want, sizeof(want));
+}
+
 static void test_build_routes_addrs(void **state)
 {
 	struct fx *x = *state;
@@ -757,6 +787,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_build_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_no_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_routes_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_route_lowest_metric, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_missing_and_unknown, setup, teardown),

@@ -12,5 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 start=$SECONDS
 selftests/vm/run --timeout "${TENET_VM_TIMEOUT:-600}" -- selftests/vm/guest-suite.sh
 rc=$?
+# Gateway scenarios (issue 6, selftests/gw/): a boot and time limit of their own.
+selftests/vm/run --timeout "${TENET_VM_GW_TIMEOUT:-600}" -- selftests/gw/run.sh || rc=1
 echo "vm: suite took $((SECONDS - start))s (status $rc)"
 exit $rc

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the gateway commands (cli_gw.c, cli_nat.c) and their helpers:
+ * running a command in a VRF and reading conntrack. */
+#ifndef TENET_CLI_GW_H
+#define TENET_CLI_GW_H
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "cli_int.h"
+
+extern const struct cli_object cli_compartment, cli_nat, cli_exec;
+
+/* A device named on the command line must exist here: 0 or exit code 1. */
+int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev);
+
+/* Run cmd with its sockets bound to VRF `vrf` (ip vrf exec semantics: a
+ * cgroup whose BPF sock-create program sets the bound device). Returns
+ * only on failure: -ENOENT when the VRF is missing, else -errno; err
+ * says why. */
+int tenet_vrf_exec(const char *vrf, char **cmd, struct tenet_err *err);
+
+/* One conntrack entry, addresses and ports in network order. */
+struct tenet_ct {
+	uint8_t proto;
+	uint32_t osrc, odst, rsrc, rdst;    /* original and reply tuples */
+	uint16_t osport, odport, rsport, rdport;
+	uint32_t mark;
+	uint16_t zone;
+	uint32_t status;                    /* IPS_* */
+};
+
+/* Every IPv4 conntrack entry of this network namespace, through ctnetlink. */
+int tenet_ct_dump(int (*cb)(const struct tenet_ct *e, void *arg), void *arg,
+		  struct tenet_err *err);
+
+#endif

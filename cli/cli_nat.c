@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `tenet nat`: multi-tenant NAT of gateway compartments (per-tenant or
+ * shared external addresses, static inbound mappings) and the active
+ * translations read back from conntrack. See docs/gateway.md. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <string.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "cli_gw.h"
+
+static bool is_local_addr(uint32_t addr)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return true;            /* cannot tell: let the agent say */
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+
+		found = sin && sin->sin_family == AF_INET && sin->sin_addr.s_addr == addr;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static int nat_put(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_NAT };
+	struct tenet_nat *n = &rec.nat;
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "external", "IP", ARG_REQUIRED },
+		{ "via", "IP" }, { "ports", "A-B" }, { "host", "NAME" },
+		{ "nocheck", "", ARG_FLAG }, { NULL },
+	};
+	struct tenet_err e;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, n->rdomain);
+	if (!ret)
+		ret = cli_ip(c, "external", args[1].val, &n->external);
+	if (!ret && args[2].val)
+		ret = cli_ip(c, "via", args[2].val, &n->via);
+	if (!ret && args[3].val && tenet_parse_port_range(args[3].val, &n->port_min,
+							   &n->port_max, &e) < 0)
+		ret = cli_usage(c, "ports '%s': %s", args[3].val, e.msg);
+	if (!ret)
+		ret = cli_host(c, args[4].val, n->host);
+	if (ret)
+		return ret;
+	if (!args[5].val && !is_local_addr(n->external))
+		return cli_fail(c, "external %s: not an address of this host (configure it on the "
+				"uplink first)", args[1].val);
+	return cli_put(c, &rec, flags);
+}
+
+static int nat_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_NAT };
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "host", "NAME" }, { "force", "", ARG_FLAG },
+		{ NULL },
+	};
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, id.nat.rdomain);
+	if (!ret)
+		ret = cli_host(c, args[1].val, id.nat.host);
+	if (ret)
+		return ret;
+	return cli_del(c, &id, args[2].val ? TENET_POLICY_FORCE : 0);
+}
+
+static int parse_ext(struct cli *c, const char *s, struct tenet_natmap *m)
+{
+	struct tenet_err e;
+
+	if (tenet_parse_ip_port(s, &m->external, &m->ext_port, &e) < 0)
+		return cli_usage(c, "external '%s': %s", s, e.msg);
+	return 0;
+}
+
+static int map_add(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_NATMAP };
+	struct tenet_natmap *m = &rec.natmap;
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "proto", "tcp|udp", ARG_REQUIRED },
+		{ "external", "IP:PORT", ARG_REQUIRED }, { "ca", "IP:PORT", ARG_REQUIRED },
+		{ "host", "NAME" }, { NULL },
+	};
+	struct tenet_err e;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, m->rdomain);
+	if (!ret && tenet_proto_parse(args[1].val, &m->proto, &e) < 0)
+		ret = cli_usage(c, "proto '%s': %s", args[1].val, e.msg);
+	if (!ret)
+		ret = parse_ext(c, args[2].val, m);
+	if (!ret && tenet_parse_ip_port(args[3].val, &m->ca, &m->ca_port, &e) < 0)
+		ret = cli_usage(c, "ca '%s': %s", args[3].val, e.msg);
+	if (!ret)
+		ret = cli_host(c, args[4].val, m->host);
+	return ret ? ret : cli_put(c, &rec, flags);
+}
+
+static int map_del(struct cli *c, int argc, char **argv)
+{
+	struct tenet_record id = { .kind = TENET_KIND_NATMAP };
+	struct cli_arg args[] = {
+		{ "proto", "tcp|udp", ARG_REQUIRED }, { "external", "IP:PORT", ARG_REQUIRED },
+		{ "host", "NAME" }, { NULL },
+	};
+	struct tenet_err e;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret && tenet_proto_parse(args[0].val, &id.natmap.proto, &e) < 0)
+		ret = cli_usage(c, "proto '%s': %s", args[0].val, e.msg);
+	if (!ret)
+		ret = parse_ext(c, args[1].val, &id.natmap);
+	if (!ret)
+		ret = cli_host(c, args[2].val, id.natmap.host);
+	return ret ? ret : cli_del(c, &id, 0);
+}
+
+static int map_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	c->verb = "map";
+	if (!strcmp(verb, "add"))
+		return map_add(c, argc, argv, 0);
+	if (!strcmp(verb, "replace"))
+		return map_add(c, argc, argv, TENET_POLICY_REPLACE);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return map_del(c, argc, argv);
+	return cli_usage(c, "nat map: unknown command '%s' (add, replace, del)", verb);
+}
+
+/* ---- configuration ---- */
+
+static const struct cli_field nat_fields[] = {
+	{ "rdomain", NULL }, { "external", "external" }, { "via", "via" },
+	{ "port_min", "ports" }, { "port_max", "-" }, { "host", "host" }, { NULL, NULL },
+};
+
+static const struct cli_field map_fields[] = {
+	{ "rdomain", NULL }, { "proto", "map" }, { "external", "external" },
+	{ "external_port", "port" }, { "ca", "to" }, { "ca_port", "port" }, { "host", "host" },
+	{ NULL, NULL },
+};
+
+static bool keep_rd(const struct tenet_record *r, const char *rd)
+{
+	const char *have = r->kind == TENET_KIND_NAT ? r->nat.rdomain : r->natmap.rdomain;
+
+	return !rd || !strcmp(rd, have);
+}
+
+static int nat_config(struct cli *c, int argc, char **argv)
+{
+	struct cli_arg args[] = {
+		{ "rdomain", "NAME" }, { "host", "NAME" }, { "all", "", ARG_FLAG }, { NULL },
+	};
+	struct tenet_record_list nats = { 0 }, maps = { 0 };
+	char host[TENET_NAME_MAX + 1];
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	json_t *a = NULL, *b = NULL, *o;
+	size_t i;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret && !args[2].val)
+		ret = cli_host(c, args[1].val, host);
+	if (!ret)
+		ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_NAT, args[2].val ? NULL : host, &nats, &err) < 0 ||
+	    tenet_policy_list(s, TENET_KIND_NATMAP, args[2].val ? NULL : host, &maps, &err) < 0) {
+		ret = cli_lib_fail(c, &err);
+		goto out;
+	}
+	a = json_array();
+	b = json_array();
+	for (i = 0; i < nats.n; i++)
+		if (keep_rd(&nats.recs[i], args[0].val))
+			json_array_append_new(a, tenet_record_to_json(&nats.recs[i]));
+	for (i = 0; i < maps.n; i++)
+		if (keep_rd(&maps.recs[i], args[0].val))
+			json_array_append_new(b, tenet_record_to_json(&maps.recs[i]));
+	if (c->json) {
+		o = json_pack("{s:O,s:O}", "nat", a, "maps", b);
+		ret = o ? cli_print(c, o, NULL) : cli_fail(c, "out of memory");
+		json_decref(o);
+	} else {
+		ret = cli_print(c, a, nat_fields);
+		if (!ret)
+			ret = cli_print(c, b, map_fields);
+	}
+out:
+	json_decref(a);
+	json_decref(b);
+	tenet_record_list_free(&nats);
+	tenet_record_list_free(&maps);
+	return ret;
+}
+
+/* ---- active translations (conntrack) ---- */
+
+struct xlat_ctx {
+	struct cli *c;
+	const struct tenet_record_list *cmps;
+	const char *rdomain;
+	json_t *array;
+};
+
+static json_t *jaddr(uint32_t ip, uint16_t port, uint8_t proto)
+{
+	char a[TENET_IPV4_STRLEN], buf[32];
+
+	if (proto == 6 || proto == 17)
+		snprintf(buf, sizeof(buf), "%s:%u", tenet_fmt_ipv4(ip, a), ntohs(port));
+	else
+		snprintf(buf, sizeof(buf), "%s", tenet_fmt_ipv4(ip, a));
+	return json_string(buf);
+}
+
+static const char *proto_word(uint8_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "other";
+}
+
+static int xlat_one(const struct tenet_ct *e, void *arg)
+{
+	struct xlat_ctx *x = arg;
+	const struct tenet_compartment *cm = NULL;
+	bool inbound = e->status & IPS_DST_NAT;
+	json_t *o;
+
+	if ((e->mark & TENET_GW_MARK_MASK) != TENET_GW_MARK_BASE ||
+	    !(e->status & (IPS_SRC_NAT | IPS_DST_NAT)))
+		return 0;
+	for (size_t i = 0; i < x->cmps->n; i++)
+		if (tenet_gw_mark(x->cmps->recs[i].compartment.id) == e->mark)
+			cm = &x->cmps->recs[i].compartment;
+	if (!cm || (x->rdomain && strcmp(x->rdomain, cm->rdomain)))
+		return 0;
+	o = json_object();
+	json_object_set_new(o, "rdomain", json_string(cm->rdomain));
+	json_object_set_new(o, "compartment", json_string(cm->name));
+	json_object_set_new(o, "direction", json_string(inbound ? "inbound" : "outbound"));
+	json_object_set_new(o, "proto", json_string(proto_word(e->proto)));
+	json_object_set_new(o, "source", jaddr(e->osrc, e->osport, e->proto));
+	json_object_set_new(o, "destination", jaddr(e->odst, e->odport, e->proto));
+	/* Outbound: the source the Internet sees is the reply's destination;
+	 * inbound: the CA it reaches is the reply's source. */
+	if (inbound)
+		json_object_set_new(o, "translated", jaddr(e->rsrc, e->rsport, e->proto));
+	else
+		json_object_set_new(o, "translated", jaddr(e->rdst, e->rdport, e->proto));
+	json_object_set_new(o, "zone", json_integer(e->zone));
+	return json_array_append_new(x->array, o) < 0 ? -ENOMEM : 0;
+}
+
+static const struct cli_field xlat_fields[] = {
+	{ "rdomain", NULL }, { "direction", NULL }, { "proto", NULL }, { "source", NULL },
+	{ "destination", "->" }, { "translated", "as" }, { NULL, NULL },
+};
+
+static int nat_show(struct cli *c, int argc, char **argv)
+{
+	struct cli_arg args[] = { { "rdomain", "NAME" }, { "host", "NAME" }, { NULL } };
+	struct tenet_record_list cmps = { 0 };
+	struct xlat_ctx x = { .c = c };
+	char host[TENET_NAME_MAX + 1];
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_host(c, args[1].val, host);
+	if (!ret)
+		ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_COMPARTMENT, host, &cmps, &err) < 0)
+		return cli_lib_fail(c, &err);
+	x.cmps = &cmps;
+	x.rdomain = args[0].val;
+	x.array = json_array();
+	if (tenet_ct_dump(xlat_one, &x, &err) < 0)
+		ret = cli_lib_fail(c, &err);
+	else
+		ret = cli_print(c, x.array, xlat_fields);
+	json_decref(x.array);
+	tenet_record_list_free(&cmps);
+	return ret;
+}
+
+static int nat_run(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "show";
+
+	argc -= argc ? 1 : 0;
+	argv++;
+	if (!strcmp(verb, "add"))
+		return nat_put(c, argc, argv, 0);
+	if (!strcmp(verb, "replace"))
+		return nat_put(c, argc, argv, TENET_POLICY_REPLACE);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return nat_del(c, argc, argv);
+	if (!strcmp(verb, "map"))
+		return map_run(c, argc, argv);
+	if (!strcmp(verb, "config"))
+		return nat_config(c, argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return nat_show(c, argc, argv);
+	return cli_unknown_verb(c, &cli_nat, verb);
+}
+
+const struct cli_object cli_nat = {
+	.name = "nat",
+	.summary = "multi-tenant NAT of compartments, inbound mappings, translations",
+	.usage =
+		"usage: tenet nat add rdomain NAME external IP [via IP] [ports A-B] [host NAME]\n"
+		"                     [nocheck]\n"
+		"       tenet nat replace ...same as add...\n"
+		"       tenet nat del rdomain NAME [force] [host NAME]\n"
+		"       tenet nat map add rdomain NAME proto tcp|udp external IP:PORT ca IP:PORT\n"
+		"                         [host NAME]\n"
+		"       tenet nat map del proto tcp|udp external IP:PORT [host NAME]\n"
+		"       tenet nat config [rdomain NAME] [host NAME | all]\n"
+		"       tenet nat show [rdomain NAME] [host NAME]\n"
+		"'add': what has no route in the routing domain's compartment leaves through\n"
+		"the uplink holding IP (an address of this host: several tenants may share\n"
+		"it), translated to IP; 'via' is the uplink's next hop (default: on-link).\n"
+		"'map': a static inbound mapping to a CA. 'config' lists the configuration,\n"
+		"'show' the active translations per tenant (conntrack of this host).\n",
+	.run = nat_run,
+};

@@ -1,0 +1,411 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the namespace scenario tests (selftests/net/test_*.sh) and the
+# demo. Source it, then call lib_init. Kernel-selftest style: one
+# "[ OK ] name" or "[FAIL] name" line per check, "# ..." lines for
+# information, and a closing "N passed, N failed" line; finish returns
+# non-zero when anything failed. A missing prerequisite is a failure, never
+# a skip.
+#
+# The topology it builds, all in network namespaces:
+#
+#   fabric   one namespace with bridges: br0 is the physical underlay (L2
+#            segment of the PAs); more bridges can stand for other physical
+#            networks (fabric_bridge).
+#   host     a namespace with an underlay veth (ul0) into the fabric, a PA
+#            written to the store with `tenet pa add`, and a tenetd of its
+#            own (own config file, log, bpffs mount and pin path). Every
+#            host shares one SQLite store file, $STORE.
+#   vm       a namespace whose eth0 is a veth into its host (the host end is
+#            the tenet port), with a MAC, an address, a default route via
+#            the subnet's .1 and GRO on (XDP_REDIRECT into a veth needs it).
+#
+# Names: every namespace is "tenet-<tag>-<name>-<pid>" (or, for the demo,
+# "tenet-<tag>-<name>"), so parallel runs never collide; the EXIT trap stops
+# the agents and background jobs, deletes the namespaces and unmounts the
+# bpffs mounts. KEEP_TMP=1 (or TENET_KEEP_TMP=1, which reaches the guest)
+# keeps the temporary directory (logs, captures).
+
+set -u
+LIB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LIB_SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+cd "$LIB_ROOT" || exit 1
+BUILD=${BUILD:-build}
+TENETD=${TENETD:-$BUILD/tenetd}
+TENET=${TENET:-$BUILD/tenet}
+ROUTER_MAC=02:54:4e:00:00:01
+# A 1500-byte underlay leaves 1458 bytes for the VM after NVGRE's 42. tenetd
+# lowers the host end of a port to that; the VM end must match (a cloud
+# hands it out by DHCP), or the veth drops the VM's full-size frames.
+VM_MTU=${VM_MTU:-1458}
+
+passed=0
+failed=0
+LIB_TAG=
+LIB_PREFIX=
+LIB_SUFFIX=
+TMP=
+STORE=
+LIB_NS=()             # namespaces created, in order
+LIB_MOUNTS=()         # bpffs mounts
+LIB_BG=()             # background jobs to stop at exit
+LIB_HOSTS=()          # tenet hosts, in order
+LIB_NFAB=0
+LIB_VERBOSE=${LIB_VERBOSE:-0}   # 1: print every tenet command (the demo)
+declare -A NS=()           # logical name -> namespace
+declare -A AGENT_PID=()    # host -> tenetd pid
+declare -A FABPORT=()      # "<ns>/<dev>" -> fabric-side veth name
+
+# ---- reporting ----
+
+# TENET_TIMING=1 prefixes each result with the seconds since the start.
+lib_t() { [ -n "${TENET_TIMING:-}" ] && printf '%3ds ' "$SECONDS"; }
+ok() { lib_t; echo "[ OK ] $1"; passed=$((passed + 1)); }
+fail() { lib_t; echo "[FAIL] $1"; failed=$((failed + 1)); }
+info() { echo "# $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+# The opposite: the command must fail.
+check_not() { local name=$1; shift; if "$@"; then fail "$name"; else ok "$name"; fi; }
+fail_all() { fail "$1"; finish; exit 1; }
+finish() {
+	if [ "$failed" -gt 0 ] || [ "${V:-0}" = 1 ]; then
+		lib_dump_logs
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+lib_dump_logs() {
+	local h
+	for h in "${LIB_HOSTS[@]}"; do
+		[ -f "$TMP/$h.log" ] || continue
+		echo "--- tenetd $h log (last ${LOG_LINES:-40} lines)"
+		tail -n "${LOG_LINES:-40}" "$TMP/$h.log"
+	done
+}
+
+# ---- setup and teardown ----
+
+# lib_init TAG [fixed]: namespace prefix tenet-TAG-*-$$ (fixed: no pid, for
+# the demo, whose leftovers must be findable by name).
+lib_init() {
+	LIB_TAG=$1
+	LIB_PREFIX=tenet-$1
+	if [ "${2:-}" = fixed ]; then
+		LIB_SUFFIX=
+		TMP=/tmp/tenet-$1
+		rm -rf "$TMP"
+		mkdir -p "$TMP"
+	else
+		LIB_SUFFIX=-$$
+		TMP=$(mktemp -d "/tmp/tenet-$1.XXXXXX")
+	fi
+	STORE=$TMP/store.db
+	trap lib_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+lib_cleanup() {
+	local p h i ns
+	for p in "${LIB_BG[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	for h in "${LIB_HOSTS[@]}"; do
+		p=${AGENT_PID[$h]:-}
+		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	# Anything else still running inside our namespaces (a test that
+	# failed half-way may leave a ping or a server behind).
+	for ns in "${LIB_NS[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	for ((i = ${#LIB_NS[@]} - 1; i >= 0; i--)); do
+		ip netns del "${LIB_NS[$i]}" 2>/dev/null
+	done
+	for p in "${LIB_MOUNTS[@]}"; do
+		umount "$p" 2>/dev/null
+	done
+	if [ "${KEEP_TMP:-${TENET_KEEP_TMP:-0}}" = 1 ]; then
+		if [ -n "${TENET_VM_OUT:-}" ]; then
+			# In the guest /tmp dies with it: keep a copy outside.
+			cp -r "$TMP" "$TENET_VM_OUT/" && echo "# kept $TENET_VM_OUT/$(basename "$TMP")"
+		else
+			echo "# kept $TMP"
+		fi
+	else
+		rm -rf "$TMP"
+	fi
+}
+
+# Background job stopped at exit: bg CMD... ; its pid is in $BG_PID.
+bg() {
+	"$@" &
+	BG_PID=$!
+	LIB_BG+=("$BG_PID")
+}
+
+require_root() { [ "$(id -u)" -eq 0 ] || fail_all "needs root"; }
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || fail_all "missing prerequisite: $c"
+	done
+}
+require_build() {
+	[ -x "$TENETD" ] || fail_all "no $TENETD (run make first)"
+	[ -x "$TENET" ] || fail_all "no $TENET (run make first)"
+}
+# A python3 that has scapy (Debian's python3-scapy is for /usr/bin/python3,
+# which a pyenv or venv python3 earlier in PATH does not see).
+require_scapy() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		if command -v "$p" >/dev/null && "$p" -c 'import scapy.all' 2>/dev/null; then
+			SCAPY_PY=$p
+			return 0
+		fi
+	done
+	fail_all "missing prerequisite: python3-scapy"
+}
+
+# require_gretap ARGS: the kernel's gretap (ip_gre). Call it before lib_init,
+# with the script's arguments. A kernel without it (the development
+# kernel has no GRE at all) is not a reason to skip: the whole test re-runs
+# itself in the stock-kernel guest (selftests/vm/run, docs/testing.md), and
+# the guest's verdict is the test's. In the guest a missing gretap fails.
+gretap_works() {
+	local ns=tenet-gretap-probe-$$ rc
+	ip netns add "$ns" 2>/dev/null || return 1
+	ip -n "$ns" link add g0 type gretap local 192.0.2.1 remote 192.0.2.2 key 1 2>/dev/null
+	rc=$?
+	ip netns del "$ns"
+	return $rc
+}
+require_gretap() {
+	gretap_works && return 0
+	if [ -n "${TENET_VM:-}" ]; then
+		echo "[FAIL] kernel $(uname -r) in the guest has no gretap"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "# kernel $(uname -r) has no gretap (ip_gre): running $(basename "$LIB_SELF") in the stock-kernel guest"
+	exec "$LIB_ROOT/selftests/vm/run" --timeout "${TENET_VM_TIMEOUT:-300}" -- "$LIB_SELF" "$@"
+}
+
+# wait_for SECONDS CMD...: retry every 0.1 s.
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
+}
+
+# ---- namespaces ----
+
+ns_add() {
+	local ns=$LIB_PREFIX-$1$LIB_SUFFIX
+	ip netns add "$ns" || fail_all "cannot create namespace $ns"
+	LIB_NS+=("$ns")
+	NS[$1]=$ns
+	ip -n "$ns" link set lo up
+	# IPv4 only: no IPv6 autoconfiguration chatter on the fabric or in
+	# the VMs, so captures and counters show only what a test sends.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+# nx NAME CMD...: run in a namespace by its logical name.
+nx() { local n=${NS[$1]}; shift; ip netns exec "$n" "$@"; }
+
+# fabric_add: the physical network namespace "fabric" with bridge br0.
+fabric_add() {
+	ns_add fabric
+	fabric_bridge br0
+}
+fabric_bridge() {
+	ip -n "${NS[fabric]}" link add "$1" type bridge
+	ip -n "${NS[fabric]}" link set "$1" up
+}
+# fabric_link NAME DEV [BRIDGE]: a veth DEV in namespace NAME plugged into
+# a fabric bridge (br0 by default). The fabric side is fpN, in $FABPORT.
+fabric_link() {
+	local n=$1 dev=$2 br=${3:-br0} fp
+	LIB_NFAB=$((LIB_NFAB + 1))
+	fp=fp$LIB_NFAB
+	ip -n "${NS[$n]}" link add "$dev" type veth peer name "$fp" netns "${NS[fabric]}"
+	ip -n "${NS[fabric]}" link set "$fp" master "$br" up
+	# Like a physical wire, the fabric carries finished frames: the
+	# namespace's end computes checksums and segments GSO packets (GRE
+	# ones too) before they leave. A veth would otherwise hand the peer
+	# namespace skbs with a partial TCP checksum, which an XDP redirect on
+	# the receiving host turns into checksum errors (docs/scenarios.md).
+	# The same for every host, tenet or not.
+	ip netns exec "${NS[$n]}" ethtool -K "$dev" tx off tso off gso off \
+		tx-gre-segmentation off tx-gre-csum-segmentation off >/dev/null 2>&1
+	ip -n "${NS[$n]}" link set "$dev" up
+	FABPORT[$n/$dev]=$fp
+}
+# require_xdp_pass: build selftests/net/xdp_pass.bpf.c into $BUILD once
+# (before require_gretap, so the guest finds it too). fabric_xdp_pass
+# PORT...: attach it to fabric ports (fabric-side names, fabric_ports).
+XDP_PASS_OBJ=$BUILD/selftests/net/xdp_pass.bpf.o
+require_xdp_pass() {
+	local src=selftests/net/xdp_pass.bpf.c
+	[ -s "$XDP_PASS_OBJ" ] && [ "$XDP_PASS_OBJ" -nt "$src" ] && return 0
+	mkdir -p "$(dirname "$XDP_PASS_OBJ")" &&
+	${CLANG:-clang} -O2 -g -target bpf -I"/usr/include/$(${CC:-cc} -dumpmachine)" \
+		-c "$src" -o "$XDP_PASS_OBJ" || fail_all "cannot build $XDP_PASS_OBJ (clang)"
+}
+fabric_xdp_pass() {
+	local p
+	for p in "$@"; do
+		ip -n "${NS[fabric]}" link set dev "$p" xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
+	done
+}
+
+# Fabric-side veths of every port of bridge br0 (for captures).
+fabric_ports() {
+	local br=${1:-br0}
+	ip -n "${NS[fabric]}" -o link show master "$br" | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+
+# plain_add NAME IP/LEN [DEV]: a namespace on the fabric that is not a
+# tenet host (a gretap host, a physical server, an attacker).
+plain_add() {
+	local dev=${3:-eth0}
+	ns_add "$1"
+	fabric_link "$1" "$dev" "${4:-br0}"
+	ip -n "${NS[$1]}" addr add "$2" dev "$dev"
+}
+
+# ---- tenet ----
+
+# t ARGS: the tenet CLI on the shared store (printed first in verbose mode).
+t() {
+	[ "$LIB_VERBOSE" = 1 ] && echo "  \$ tenet $*"
+	"$TENET" --store "$STORE" "$@"
+}
+# tq ARGS: the same, output to $TMP/tenet.out (configuration steps).
+tq() { t "$@" >>"$TMP/tenet.out" 2>&1 || { cat "$TMP/tenet.out" >&2; return 1; }; }
+
+# host_add NAME PA/LEN: a tenet host. Its underlay ul0 goes into the fabric,
+# its PA is recorded in the store (`tenet pa add ... host NAME`: the agent
+# puts the address on ul0), its bpffs is mounted outside /sys (`ip netns
+# exec` remounts /sys, and the pins must outlive one exec), and its config
+# file is written. host_conf adds lines; host_start starts the agent.
+host_add() {
+	local h=$1 bpffs=$TMP/bpf-$1
+	ns_add "$h"
+	fabric_link "$h" ul0
+	mkdir -p "$bpffs"
+	mount -t bpf bpf "$bpffs" || fail_all "cannot mount bpffs at $bpffs"
+	LIB_MOUNTS+=("$bpffs")
+	LIB_HOSTS+=("$h")
+	cat >"$TMP/$h.conf" <<EOF
+host = $h
+underlay = ul0
+store = $STORE
+bpffs = $bpffs
+EOF
+	tq pa add "$2" dev ul0 host "$h" || fail_all "tenet pa add $2 for $h"
+}
+host_conf() { echo "$2" >>"$TMP/$1.conf"; }
+host_bpffs() { echo "$TMP/bpf-$1"; }
+# host_start NAME: tenetd itself is the background job (ip netns exec execs
+# it), so signals sent to AGENT_PID reach it.
+host_start() {
+	ip netns exec "${NS[$1]}" "$TENETD" --config "$TMP/$1.conf" >>"$TMP/$1.log" 2>&1 &
+	AGENT_PID[$1]=$!
+}
+host_log_has() { grep -q -- "$2" "$TMP/$1.log" 2>/dev/null; }
+host_ready_count() { grep -c "ready: host $1" "$TMP/$1.log" 2>/dev/null; }
+host_ready() { [ "$(host_ready_count "$1")" -ge "${2:-1}" ]; }
+# host_wait_ready NAME [TIMEOUT [COUNT]]: the COUNTth "ready" line.
+host_wait_ready() { wait_for "${2:-30}" host_ready "$1" "${3:-1}"; }
+host_stop() {
+	local p=${AGENT_PID[$1]:-}
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	AGENT_PID[$1]=
+}
+# host_start_all: start every host's agent and check each gets ready.
+host_start_all() {
+	local h
+	for h in "${LIB_HOSTS[@]}"; do host_start "$h"; done
+	for h in "${LIB_HOSTS[@]}"; do check "tenetd on $h ready" host_wait_ready "$h"; done
+}
+# host_ports_attached NAME DEV...: the agent attached its TC program.
+host_ports_attached() {
+	local h=$1 d; shift
+	for d in "$@"; do
+		nx "$h" tc filter show dev "$d" ingress 2>/dev/null | grep -q tenet_tc_port || return 1
+	done
+}
+
+# stats_count HOST REASON: packets counted for one drop reason.
+# (Text output and awk: python's start-up costs seconds under TCG.)
+stats_count() {
+	"$TENET" --store "$STORE" --pin-root "$TMP/bpf-$1/tenet" stats host "$1" |
+		awk -v r="$2" '$1 == r && $2 == "packets" { n = $3 } END { print n + 0 }'
+}
+
+# ---- VMs ----
+
+# vm_add NAME HOST PORT MAC IP/LEN [GATEWAY|none]: a VM behind port PORT
+# of HOST. The default route goes via GATEWAY, by default the subnet's .1
+# (assumes a /24-or-longer prefix whose network ends in .0).
+vm_add() {
+	local v=$1 h=$2 port=$3 mac=$4 addr=$5 gw=${6:-}
+	[ -n "$gw" ] || gw=${addr%.*/*}.1
+	ns_add "$v"
+	ip -n "${NS[$h]}" link add "$port" type veth peer name eth0 netns "${NS[$v]}"
+	vm_nic_setup "$v" eth0 "$mac" "$addr"
+	[ "$gw" = none ] || ip -n "${NS[$v]}" route add default via "$gw"
+	ip -n "${NS[$h]}" link set "$port" up
+}
+# vm_nic NAME IF PEER-NS PEER-DEV MAC IP/LEN: one more NIC of a VM, a veth
+# whose other end PEER-DEV lands in namespace PEER-NS (logical name).
+vm_nic() {
+	ip -n "${NS[$3]}" link add "$4" type veth peer name "$2" netns "${NS[$1]}"
+	vm_nic_setup "$1" "$2" "$5" "$6"
+	ip -n "${NS[$3]}" link set "$4" up
+}
+vm_nic_setup() {
+	local ns=${NS[$1]}
+	ip -n "$ns" link set "$2" address "$3" mtu "$VM_MTU"
+	ip -n "$ns" addr add "$4" dev "$2"
+	ip -n "$ns" link set "$2" up
+	# XDP_REDIRECT into a veth needs GRO (or XDP) on the receiving end.
+	ip netns exec "$ns" ethtool -K "$2" gro on >/dev/null
+}
+
+# ping_ok VM DST / ping_fails VM DST: two echoes 0.2 s apart, 1 s to answer.
+ping_ok() { nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+ping_fails() { ! nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+# ping_ttl VM DST: the TTL of the first reply ("" if none).
+ping_ttl() { nx "$1" ping -c 1 -W 1 "$2" 2>/dev/null | sed -n 's/.*ttl=\([0-9]*\).*/\1/p' | head -n 1; }
+# neigh_mac VM IP: the MAC the VM's ARP table holds for IP.
+neigh_mac() { nx "$1" ip neigh show "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+rx_packets() { nx "$1" cat "/sys/class/net/${2:-eth0}/statistics/rx_packets"; }
+
+# ---- captures ----
+
+# cap_start NAME NS IFACE...: dumpcap on interfaces of namespace NS into
+# $TMP/NAME.pcapng, returns once it is capturing. cap_stop NAME ends it.
+declare -A CAP_PID=()
+cap_start() {
+	local name=$1 ns=$2 args=() i; shift 2
+	for i in "$@"; do args+=(-i "$i"); done
+	: >"$TMP/$name.cap.log"
+	ip netns exec "${NS[$ns]}" dumpcap -q "${args[@]}" -w "$TMP/$name.pcapng" \
+		>"$TMP/$name.cap.log" 2>&1 &
+	CAP_PID[$name]=$!
+	LIB_BG+=("$!")
+	wait_for 10 grep -q "^File:" "$TMP/$name.cap.log" || return 1
+	sleep 0.3
+}
+cap_stop() {
+	sleep 0.3
+	kill -INT "${CAP_PID[$1]}" 2>/dev/null
+	wait "${CAP_PID[$1]}" 2>/dev/null
+	[ -s "$TMP/$1.pcapng" ]
+}
+# cap_read NAME TSHARK-ARGS...: tshark over a finished capture.
+cap_read() { local n=$1; shift; tshark -r "$TMP/$n.pcapng" "$@" 2>/dev/null; }
