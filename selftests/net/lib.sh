@@ -136,8 +136,8 @@ lib_cleanup() {
 	fi
 }
 
-# Background job stopped at exit: bg CMD... ; its pid is in $BG_PID.
-bg() {
+# spawn CMD...: a background job stopped at exit; its pid is in $BG_PID.
+spawn() {
 	"$@" &
 	BG_PID=$!
 	LIB_BG+=("$BG_PID")
@@ -238,6 +238,8 @@ fabric_link() {
 	# The same for every host, tenet or not.
 	ip netns exec "${NS[$n]}" ethtool -K "$dev" tx off tso off gso off \
 		tx-gre-segmentation off tx-gre-csum-segmentation off >/dev/null 2>&1
+	ip netns exec "${NS[$n]}" ethtool -k "$dev" | grep -q '^tx-checksumming: off' ||
+		fail_all "cannot turn off checksum offload on $dev in $n"
 	ip -n "${NS[$n]}" link set "$dev" up
 	FABPORT[$n/$dev]=$fp
 }
@@ -265,8 +267,8 @@ fabric_ports() {
 	ip -n "${NS[fabric]}" -o link show master "$br" | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
 }
 
-# plain_add NAME IP/LEN [DEV]: a namespace on the fabric that is not a
-# tenet host (a gretap host, a physical server, an attacker).
+# plain_add NAME IP/LEN [DEV [BRIDGE]]: a namespace on the fabric that is
+# not a tenet host (a gretap host, a physical server, an attacker).
 plain_add() {
 	local dev=${3:-eth0}
 	ns_add "$1"
@@ -281,8 +283,15 @@ t() {
 	[ "$LIB_VERBOSE" = 1 ] && echo "  \$ tenet $*"
 	"$TENET" --store "$STORE" "$@"
 }
-# tq ARGS: the same, output to $TMP/tenet.out (configuration steps).
-tq() { t "$@" >>"$TMP/tenet.out" 2>&1 || { cat "$TMP/tenet.out" >&2; return 1; }; }
+# tq ARGS: the same, quiet (configuration steps); on failure the command
+# and its error go to stderr. Everything is also kept in $TMP/tenet.out.
+tq() {
+	local out
+	out=$(t "$@" 2>&1)
+	local rc=$?
+	printf '$ tenet %s\n%s\n' "$*" "$out" >>"$TMP/tenet.out"
+	[ $rc = 0 ] || { echo "tenet $*: $out" >&2; return $rc; }
+}
 
 # host_add NAME PA/LEN: a tenet host. Its underlay ul0 goes into the fabric,
 # its PA is recorded in the store (`tenet pa add ... host NAME`: the agent

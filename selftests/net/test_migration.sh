@@ -51,7 +51,7 @@ check "Contoso1 -> Contoso3 before the move (across hosts)" wait_for 3 ping_ok c
 check "Contoso4 -> Contoso3 before the move (same host)" ping_ok contoso4 10.0.1.12
 
 # ---- traffic ----
-bg nx contoso3 iperf3 -s -1 -p 5201 >"$TMP/iperf-server.txt" 2>&1
+spawn nx contoso3 iperf3 -s -1 -p 5201 >"$TMP/iperf-server.txt" 2>&1
 srv=$BG_PID
 listening() { nx contoso3 ss -ltn | grep -q ':5201 '; }
 check "iperf3 server in Contoso3" wait_for 5 listening

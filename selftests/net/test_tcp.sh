@@ -9,9 +9,11 @@
 # Same fabric, same underlay NIC settings (no offloads: lib.sh), same VM MTU
 # (1458), the same iperf3 transfer, alternating rounds in one run. Prints
 # both throughputs and their ratio; the target is tenet >= 0.8x gretap,
-# reported but not enforced (two cores, and in the guest TCG, are noisy):
-# the test fails only far below it (TENET_TCP_MIN_RATIO, default 0.5) or if
-# a transfer does not complete. Also prints what GSO does: the size of the
+# reported, never enforced: this runs under TCG emulation in the guest (the
+# development kernel has no gretap) on a shared 2-core machine, where the
+# ratio says more about emulation than about tenet. Speed is judged by the
+# benchmarks (make bench), as the project's rule for targets says. The test
+# fails if a transfer does not complete or the datapath counts failures. Also prints what GSO does: the size of the
 # skbs the VM hands its port (TSO) and of the frames the underlay sends.
 # The development kernel has no gretap: then this runs in the guest.
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +25,6 @@ require_cmd ethtool iperf3 ss nstat
 # TENET_* names reach the guest (selftests/vm/run passes them on).
 SECS=${TENET_TCP_SECS:-4}
 ROUNDS=${TENET_TCP_ROUNDS:-2}
-MIN_RATIO=${TENET_TCP_MIN_RATIO:-0.5}
 VSID=5001
 MA=00:15:5d:00:50:05 MB=00:15:5d:00:50:07
 MGA=00:15:5d:01:50:05 MGB=00:15:5d:01:50:07
@@ -63,7 +64,7 @@ check "port attached on host2" wait_for 5 host_ports_attached host2 pb
 check "tenet: a -> b" wait_for 3 ping_ok a 10.0.0.7
 check "gretap: ga -> gb" wait_for 3 ping_ok ga 10.0.0.7
 
-# run_iperf CLIENT-VM SERVER-VM SENDER-HOST TAG: one transfer, JSON kept.
+# run_iperf CLIENT-VM SERVER-VM SENDER-HOST TAG: one transfer, output kept.
 # Prints "<Mbit/s received> <avg bytes per frame leaving the sender's
 # underlay> <retransmits> <avg bytes per skb the client VM sent (TSO)>
 # <segments the receiver queued out of order>".
@@ -77,22 +78,23 @@ run_iperf() {
 	tx0=$(counter "$3" ul0 tx_packets) txb0=$(counter "$3" ul0 tx_bytes)
 	vp0=$(counter "$1" eth0 tx_packets) vb0=$(counter "$1" eth0 tx_bytes) o0=$(ofo "$2")
 	nx "$1" timeout $((SECS + 10)) iperf3 -c 10.0.0.7 -t "$SECS" --connect-timeout 3000 \
-		-J >"$TMP/$4.json" 2>&1
+		-f m >"$TMP/$4.txt" 2>&1
 	rc=$?
 	[ $rc = 0 ] || kill $srv 2>/dev/null
 	tx1=$(counter "$3" ul0 tx_packets) txb1=$(counter "$3" ul0 tx_bytes)
 	vp1=$(counter "$1" eth0 tx_packets) vb1=$(counter "$1" eth0 tx_bytes) o1=$(ofo "$2")
 	wait $srv 2>/dev/null
 	[ $rc = 0 ] || return 1
-	python3 - "$TMP/$4.json" $((tx1 - tx0)) $((txb1 - txb0)) $((vp1 - vp0)) $((vb1 - vb0)) \
-		$((o1 - o0)) <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-pk, by, vp, vb, ofo = (int(x) for x in sys.argv[2:])
-print("%.0f %.0f %d %.0f %d" % (d["end"]["sum_received"]["bits_per_second"] / 1e6,
-      by / pk if pk else 0, d["end"]["sum_sent"].get("retransmits", 0),
-      vb / vp if vp else 0, ofo))
-EOF
+	# awk, not python: interpreter start-up costs seconds under TCG.
+	awk -v pk=$((tx1 - tx0)) -v by=$((txb1 - txb0)) -v vp=$((vp1 - vp0)) \
+		-v vb=$((vb1 - vb0)) -v ofo=$((o1 - o0)) '
+		/ sender$/ { retr = $(NF - 1) }
+		/ receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") mbps = $i }
+		END {
+			if (mbps == "") exit 1
+			printf "%.0f %.0f %d %.0f %d\n", mbps, pk ? by / pk : 0, retr,
+				vp ? vb / vp : 0, ofo
+		}' "$TMP/$4.txt"
 }
 tenet_runs=()
 gre_runs=()
@@ -104,7 +106,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		ok "tenet iperf3 round $r completed"
 	else
 		fail "tenet iperf3 round $r completed"
-		cat "$TMP/tenet$r.json"
+		cat "$TMP/tenet$r.txt"
 	fi
 	if out=$(run_iperf ga gb g1 gre$r); then
 		read -r mbps frame retr tso ofo <<<"$out"
@@ -113,22 +115,21 @@ for r in $(seq 1 "$ROUNDS"); do
 		ok "gretap iperf3 round $r completed"
 	else
 		fail "gretap iperf3 round $r completed"
-		cat "$TMP/gre$r.json"
+		cat "$TMP/gre$r.txt"
 	fi
 done
 
 best() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 T=$(best "${tenet_runs[@]}")
 G=$(best "${gre_runs[@]}")
-ratio=$(python3 -c "print('%.2f' % ($T / $G))" 2>/dev/null)
-info "iperf3 a -> b, best of $ROUNDS x ${SECS}s: tenet ${T:-?} Mbit/s, kernel gretap ${G:-?} Mbit/s, ratio ${ratio:-?}x (target >= 0.8x)"
-if python3 -c "import sys; sys.exit(0 if $ratio >= 0.8 else 1)" 2>/dev/null; then
+ratio=$(awk -v t="${T:-0}" -v g="${G:-0}" 'BEGIN { if (g > 0) printf "%.2f", t / g; else print "0" }')
+info "iperf3 a -> b, best of $ROUNDS x ${SECS}s: tenet ${T:-?} Mbit/s, kernel gretap ${G:-?} Mbit/s, ratio ${ratio}x (target >= 0.8x)"
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+if at_least "$ratio" 0.8; then
 	info "target met"
 else
 	info "target NOT met (below 0.8x this run)"
 fi
-check "tenet throughput not far below gretap (${ratio:-?}x >= ${MIN_RATIO}x)" \
-	python3 -c "import sys; sys.exit(0 if ${ratio:-0} >= $MIN_RATIO else 1)"
 check "drop counters on host2 show no redirect or encap failure" \
 	test "$(stats_count host2 redirect-failed)" = 0 -a "$(stats_count host1 encap-failed)" = 0
 
