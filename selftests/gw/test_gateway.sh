@@ -111,7 +111,7 @@ check "exec: sockets bound to the VRF" eval '[ "$(bound_dev)" = tvrf2 ]'
 check "VMs reach their compartment" eval 'ping_ok c1 10.0.254.2 && ping_ok w1 10.0.254.2'
 
 # ---- shared external address: identical flows from both tenants ----
-bg nx inet python3 "$ECHO" server 7000 inet
+spawn nx inet python3 "$ECHO" server 7000 inet
 wait_for 10 nx inet bash -c 'ss -ltn | grep -q :7000'
 cap_start c1cap c1 eth0
 cap_start w1cap w1 eth0
@@ -190,7 +190,7 @@ own_addr() {
 check "per-tenant address used, the shared one still for Contoso" wait_for 10 own_addr
 
 # ---- static inbound mapping ----
-bg nx c1 python3 "$ECHO" server 80 contoso-vm
+spawn nx c1 python3 "$ECHO" server 80 contoso-vm
 wait_for 10 nx c1 bash -c 'ss -ltn | grep -q :80'
 check "inbound mapping 203.0.113.1:8080 -> Contoso 10.0.0.5:80" \
 	gq nat map add rdomain Contoso proto tcp external 203.0.113.1:8080 ca 10.0.0.5:80
@@ -205,7 +205,7 @@ check "customer route to the physical network" \
 check "eth1 joined the Contoso VRF" wait_for 10 eval "ip -n ${NS[gw]} link show eth1 | grep -q 'master tvrf1'"
 check "VM -> physical server (routed, not translated)" wait_for 10 ping_ok c1 10.229.200.10
 check "physical server -> VM" ping_ok phys 10.0.0.5
-bg nx phys python3 "$ECHO" server 7001 phys
+spawn nx phys python3 "$ECHO" server 7001 phys
 wait_for 10 nx phys bash -c 'ss -ltn | grep -q :7001'
 check "the physical server sees the CA" \
 	eval 'nx c1 python3 "$ECHO" client tcp 10.229.200.10 7001 40020 x | grep -q "saw 10.0.0.5:40020"'

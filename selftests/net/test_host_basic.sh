@@ -68,6 +68,11 @@ mkdir -p "$BPFFS"
 # pins must outlive one exec'd shell.
 mount -t bpf bpf "$BPFFS" || fail_all "cannot mount bpffs"
 ip netns add "$HOST" || exit 1
+# IPv4 only: the ports' IPv6 autoconfiguration (router solicitations, MLD)
+# would otherwise reach the VMs and move the counters the isolation check
+# compares.
+no_ipv6() { ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; }
+no_ipv6 "$HOST"
 hx ip link set lo up
 hx ip link add ul0 type veth peer name ul0p
 hx ip link set ul0p up
@@ -76,6 +81,7 @@ hx ip link set ul0p up
 add_vm() {
 	local ns=${VMS[$1]}
 	ip netns add "$ns"
+	no_ipv6 "$ns"
 	hx ip link add "$2" type veth peer name eth0 netns "$ns"
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set eth0 address "$3"
