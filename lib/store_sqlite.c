@@ -185,15 +185,25 @@ out:
 
 /* WAL mode is persistent in the file; switching needs a moment of
  * exclusive access, which a concurrent opener may briefly hold. */
+/* Switching a new database file to WAL needs an exclusive lock, and SQLite
+ * answers SQLITE_BUSY at once there instead of calling the busy handler:
+ * two processes opening a fresh store together (agents and the CLI in the
+ * tests) would see "database is locked". Retry for as long as any other
+ * lock would wait. Once the file is in WAL mode the pragma is a no-op. */
 static int set_wal(struct tenet_store *s, struct tenet_err *err)
 {
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	int ret, rc, waited_ms = 0;
 
 	ret = sq_prepare(s, "PRAGMA journal_mode=WAL", &st, err);
 	if (ret < 0)
 		goto out;
-	rc = sqlite3_step(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_BUSY && waited_ms < BUSY_TIMEOUT_MS) {
+		sqlite3_reset(st);
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
 	if (rc != SQLITE_ROW) {
 		ret = sq_fail(s, rc, "enable WAL", err);
 		goto out;

@@ -766,9 +766,16 @@ static void test_concurrent_cli_writers(void **state)
 			int n, bad = 0;
 
 			for (n = 0; n < 15; n++) {
-				bad |= run(f, "rdomain add T%d-%d", p, n);
-				bad |= run(f, "vsubnet add %d rdomain T%d-%d prefix 10.%d.%d.0/24",
-					   10000 + p * 100 + n, p, n, p, n);
+				/* A failure names itself: the parent only sees the status. */
+				if (run(f, "rdomain add T%d-%d", p, n)) {
+					fprintf(stderr, "writer %d: rdomain add: %s", p, f->err);
+					bad = 1;
+				}
+				if (run(f, "vsubnet add %d rdomain T%d-%d prefix 10.%d.%d.0/24",
+					10000 + p * 100 + n, p, n, p, n)) {
+					fprintf(stderr, "writer %d: vsubnet add: %s", p, f->err);
+					bad = 1;
+				}
 			}
 			_exit(bad);
 		}
