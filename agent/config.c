@@ -9,7 +9,9 @@
 
 const char *config_path(const struct config_flags *f)
 {
-	return f && f->config ? f->config : TENETD_CONF_DEFAULT;
+	if (f && f->config)
+		return f->config;
+	return f && f->default_config ? f->default_config : TENETD_CONF_DEFAULT;
 }
 
 static int set_str(char *dst, size_t len, const char *val, const char *what,

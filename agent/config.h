@@ -30,6 +30,9 @@ struct config {
  * the file on every reload, so flags always win. */
 struct config_flags {
 	const char *config;
+	/* Where the unnamed default lives (NULL: TENETD_CONF_DEFAULT); tests
+	 * point it into a temp dir so an installed /etc file does not matter. */
+	const char *default_config;
 	const char *host;
 	const char *underlay;
 	const char *store;

@@ -56,8 +56,7 @@ struct encap_target {
 	__be32 src_pa;
 	__be32 dst_pa;
 	__u32 vsid;       /* goes into the key: the destination's VSID */
-	__u32 src_vsid;   /* the sending port's, for accounting */
-	__be32 icmp_src;  /* the sender's gateway: source of ICMP errors */
+	__u32 src_vsid;   /* the sending port's: accounting, ICMP source */
 };
 
 /* Encapsulate the frame at skb->data (already rewritten for its final
@@ -107,7 +106,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	if (bpf_check_mtu(skb, fib.ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0)) {
 		emit_event(TENET_EV_FRAG_NEEDED, TENET_DROP_FRAG_NEEDED, skb->ifindex,
 			   t->src_vsid, t->dst_pa, mtu, inner.h_source);
-		return mtu_too_big(skb, mtu - TENET_ENCAP_OVERHEAD, t->icmp_src, reason);
+		return mtu_too_big(skb, mtu - TENET_ENCAP_OVERHEAD, t->src_vsid, reason);
 	}
 
 	if (bpf_skb_adjust_room(skb, sizeof(*hdr), BPF_ADJ_ROOM_MAC, ENCAP_ADJ_FLAGS)) {

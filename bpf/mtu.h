@@ -19,13 +19,14 @@ struct icmp_frag_needed {
 /* The original frame is always counted as a FRAG_NEEDED drop; the verdict
  * is the redirect of the ICMP answer when one could be built. */
 static __always_inline int mtu_too_big(struct __sk_buff *skb, __u32 inner_mtu,
-				       __be32 icmp_src, int *reason)
+				       __u32 vsid, int *reason)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + sizeof(*eth);
 	struct icmp_frag_needed *hdr;
+	struct tenet_vsid_val *vinfo;
 	struct tenet_cfg *cfg;
 	__u8 vm_mac[ETH_ALEN];
 	__be32 vm_ip;
@@ -35,7 +36,12 @@ static __always_inline int mtu_too_big(struct __sk_buff *skb, __u32 inner_mtu,
 	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return TC_ACT_SHOT;
 	/* Only a DF sender expects the answer; quoting needs a plain header. */
-	if (!(iph->frag_off & bpf_htons(IP_DF)) || iph->ihl != 5 || !icmp_src)
+	if (!(iph->frag_off & bpf_htons(IP_DF)) || iph->ihl != 5)
+		return TC_ACT_SHOT;
+	/* The answer comes from the sender's gateway (.1); looked up only here,
+	 * off the per-packet path. */
+	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
+	if (!vinfo)
 		return TC_ACT_SHOT;
 	cfg = cfg_get();
 	if (!cfg)
@@ -69,7 +75,7 @@ static __always_inline int mtu_too_big(struct __sk_buff *skb, __u32 inner_mtu,
 	hdr->ip.ttl = 64;
 	hdr->ip.protocol = IPPROTO_ICMP;
 	hdr->ip.check = 0;
-	hdr->ip.saddr = icmp_src;
+	hdr->ip.saddr = vinfo->gateway;
 	hdr->ip.daddr = vm_ip;
 	hdr->ip.check = ipv4_csum((struct iphdr *)(void *)hdr); /* ip is first */
 

@@ -17,14 +17,13 @@
  * remote one inside NVGRE with the record's VSID in the key. */
 static __always_inline int deliver(struct __sk_buff *skb, const struct tenet_port_val *port,
 				   __u32 dst_vsid, __u32 ifindex, __be32 pa, __u8 rule,
-				   __be32 icmp_src, int *reason)
+				   int *reason)
 {
 	struct encap_target t = {
 		.src_pa = port->pa,
 		.dst_pa = pa,
 		.vsid = dst_vsid,
 		.src_vsid = port->vsid,
-		.icmp_src = icmp_src,
 	};
 
 	if (ifindex) {
@@ -46,12 +45,9 @@ static __always_inline int route_from_port(struct __sk_buff *skb,
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct cursor c = { .pos = data + sizeof(struct ethhdr), .end = data_end };
-	struct tenet_vsid_val *vinfo;
 	struct tenet_ca_val *rec;
 	struct ethhdr *eth = data;
 	struct iphdr *iph;
-	__u32 vsid = port->vsid;
-	__be32 gw;
 	int r;
 
 	iph = parse_ipv4(&c);
@@ -68,13 +64,10 @@ static __always_inline int route_from_port(struct __sk_buff *skb,
 		*reason = r;
 		return TC_ACT_SHOT;
 	}
-	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
-	gw = vinfo ? vinfo->gateway : 0;
-
 	ipv4_decrease_ttl(iph);
 	mac_copy(eth->h_dest, rec->mac);
 	mac_copy(eth->h_source, cfg->router_mac);
-	return deliver(skb, port, rec->vsid, rec->ifindex, rec->pa, rec->rule, gw, reason);
+	return deliver(skb, port, rec->vsid, rec->ifindex, rec->pa, rec->rule, reason);
 }
 
 static __always_inline int switch_from_port(struct __sk_buff *skb,
@@ -82,16 +75,12 @@ static __always_inline int switch_from_port(struct __sk_buff *skb,
 					    const __u8 *dmac, int *reason)
 {
 	struct tenet_vmac_val *dst = vmac_lookup(port->vsid, dmac);
-	struct tenet_vsid_val *vinfo;
-	__u32 vsid = port->vsid;
 
 	if (!dst) {
 		*reason = TENET_DROP_L2_MISS;
 		return TC_ACT_SHOT;
 	}
-	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
-	return deliver(skb, port, port->vsid, dst->ifindex, dst->pa, dst->rule,
-		       vinfo ? vinfo->gateway : 0, reason);
+	return deliver(skb, port, port->vsid, dst->ifindex, dst->pa, dst->rule, reason);
 }
 
 static __always_inline int port_ingress(struct __sk_buff *skb, const struct tenet_port_val *port,

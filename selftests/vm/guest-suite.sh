@@ -11,7 +11,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-parts=(
+# usage: guest-suite.sh [PART...] (default: the parts below)
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(
 	selftests/vm/smoke.sh
 	selftests/bpf/run.sh
 	selftests/net/test_host_basic.sh
