@@ -131,13 +131,17 @@ done
 # Outer fields only (-E occurrence=f; empty fields vanish in the split, so
 # an ARP line reads "dst type spa tpa"): every frame must be NVGRE between
 # two PAs or the hosts' own (unicast, re-validating) ARP for each other's PAs.
+# The hosts' own IGMP membership reports (to 224.0.0.22, from a PA or from
+# 0.0.0.0 while an underlay has no address yet) are provider-network control
+# traffic of the host stacks, counted apart; a customer's frame could not
+# carry those sources (ports drop multicast, and a CA is never a PA).
 cap_read fabric -T fields -E occurrence=f -E separator=' ' \
 	-e eth.dst -e eth.type -e ip.src -e ip.dst -e gre.proto -e gre.key \
 	-e arp.src.proto_ipv4 -e arp.dst.proto_ipv4 >"$TMP/fabric.txt"
 python3 - "$TMP/fabric.txt" $PAS >"$TMP/fabric.sum" <<'EOF'
 import sys
 pas = set(sys.argv[2:])
-nvgre = arp = other = 0
+nvgre = arp = igmp = other = 0
 vsids = set()
 for line in open(sys.argv[1]):
     f = line.split()
@@ -149,16 +153,19 @@ for line in open(sys.argv[1]):
           and f[4] == "0x6558"):
         nvgre += 1
         vsids.add(int(f[5], 16) >> 8)
+    elif (f[1] == "0x0800" and len(f) >= 4 and f[3] == "224.0.0.22"
+          and (f[2] == "0.0.0.0" or f[2] in pas)):
+        igmp += 1
     else:
         other += 1
         print("other:", line.strip(), file=sys.stderr)
-print(nvgre, arp, other, ",".join(str(v) for v in sorted(vsids)) or "-")
+print(nvgre, arp, igmp, other, ",".join(str(v) for v in sorted(vsids)) or "-")
 EOF
-read -r NVGRE UARP OTHER VSIDS <"$TMP/fabric.sum"
-info "fabric: ${NVGRE:-?} NVGRE frames between PAs (VSIDs ${VSIDS:-?}), ${UARP:-?} unicast ARP between PAs, ${OTHER:-?} other"
+read -r NVGRE UARP IGMP OTHER VSIDS <"$TMP/fabric.sum"
+info "fabric: ${NVGRE:-?} NVGRE frames between PAs (VSIDs ${VSIDS:-?}), ${UARP:-?} unicast ARP between PAs, ${IGMP:-?} host IGMP reports, ${OTHER:-?} other"
 check "NVGRE on the fabric" test "${NVGRE:-0}" -gt 0
 check "NVGRE carries both VSIDs (6000 and 6001)" test "${VSIDS:-}" = "6000,6001"
-check "nothing but NVGRE and PA ARP on the fabric" test "${OTHER:-1}" = 0
+check "nothing but NVGRE, PA ARP and host IGMP on the fabric" test "${OTHER:-1}" = 0
 inner_arp=$(cap_read fabric -Y 'gre && arp' | wc -l)
 check "no customer ARP on the fabric (inside NVGRE: $inner_arp)" test "$inner_arp" = 0
 bcast=$(cap_read fabric -Y 'gre && eth.dst == ff:ff:ff:ff:ff:ff' | wc -l)
