@@ -3,7 +3,11 @@
  * ARP proxy, switching inside the VSID, distributed routing inside the
  * routing domain, local delivery or NVGRE encapsulation. A frame that none
  * of these accepts is dropped with a counted reason: a port's traffic never
- * reaches the host stack. */
+ * reaches the host stack.
+ *
+ * Also TC ingress on the underlay (tenet_tc_underlay): NVGRE decapsulation
+ * for underlays where XDP costs more than it saves (veth, generic XDP);
+ * the same decisions as tenet_xdp_underlay, see docs/datapath.md. */
 #include "common.h"
 #include "maps.h"
 #include "counters.h"
@@ -12,6 +16,7 @@
 #include "arp.h"
 #include "route.h"
 #include "encap.h"
+#include "decap_tc.h"
 
 /* Send the frame to its destination record: a local port directly, a
  * remote one inside NVGRE with the record's VSID in the key. */
@@ -154,6 +159,45 @@ int tenet_tc_port(struct __sk_buff *skb)
 	if (reason)
 		count_drop(reason, port->vsid, len);
 	return verdict;
+}
+
+SEC("tc")
+int tenet_tc_underlay(struct __sk_buff *skb)
+{
+	struct decap_result res = {};
+	__u32 len = skb->len;
+	void *data, *data_end;
+	int verdict;
+
+	decap_tc_pull(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	switch (decap_classify(data, data_end, &res)) {
+	case DECAP_PASS:
+		return TC_ACT_OK;
+	case DECAP_DROP:
+		count_drop(res.reason, res.vsid, len);
+		return TC_ACT_SHOT;
+	case DECAP_ARP:
+		/* The reply goes back out of the device it came in on (XDP_TX
+		 * in the XDP program). */
+		verdict = arp_from_underlay(data, data_end, &res);
+		if (verdict != XDP_TX) {
+			count_drop(res.reason, res.vsid, len);
+			return TC_ACT_SHOT;
+		}
+		note_redirect(skb->ifindex);
+		return bpf_redirect(skb->ifindex, 0);
+	case DECAP_DELIVER:
+		break;
+	}
+	if (decap_tc_strip(skb, &res)) {
+		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		return TC_ACT_SHOT;
+	}
+	count_rx(res.vsid, skb->len);
+	note_redirect(res.ifindex);
+	return bpf_redirect(res.ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

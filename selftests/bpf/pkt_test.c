@@ -90,7 +90,9 @@ static void routed(struct frame *f, const mac_t dst, const mac_t src, const char
 
 /* ---- cases: TC on ports ---- */
 
-enum { XDP, TC };
+/* XDP: tenet_xdp_underlay; TC: tenet_tc_port; TCU: tenet_tc_underlay (the
+ * TC decap, ingress on the underlay). */
+enum { XDP, TC, TCU };
 enum { R_NONE = -1 };
 
 struct pkt_case {
@@ -715,6 +717,62 @@ static const struct pkt_case cases[] = {
 	  TENET_DROP_TRUNCATED },
 	{ "decap: truncated in inner Ethernet", XDP, 0, x_trunc_inner_eth, XDP_DROP, R_NONE,
 	  TENET_DROP_TRUNCATED },
+	/* decapsulation at TC (decap = tc): the same frames, TC verdicts, the
+	 * same output bytes; ARP is answered by redirect to the underlay */
+	{ "tc decap: deliver to port", TCU, UL0, x_decap, TC_ACT_REDIRECT, P1 },
+	{ "tc decap: routed, key carries port's VSID", TCU, UL0, x_decap_routed,
+	  TC_ACT_REDIRECT, P3 },
+	{ "tc decap: other VSID of same routing domain", TCU, UL0, x_decap_same_rd,
+	  TC_ACT_REDIRECT, P1 },
+	{ "tc decap: outer 802.1Q tag", TCU, UL0, x_decap_vlan, TC_ACT_REDIRECT, P2 },
+	{ "tc decap: kernel gretap golden bytes", TCU, UL0, x_decap_gretap_golden,
+	  TC_ACT_REDIRECT, P1 },
+	{ "tc decap: wrong PA passes", TCU, UL0, x_wrong_pa, TC_ACT_OK, R_NONE, 0, 0, true },
+	{ "tc decap: C bit", TCU, UL0, x_c_bit, TC_ACT_SHOT, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "tc decap: S bit", TCU, UL0, x_s_bit, TC_ACT_SHOT, R_NONE, TENET_DROP_GRE_FLAGS },
+	{ "tc decap: K bit clear", TCU, UL0, x_no_key, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_GRE_FLAGS },
+	{ "tc decap: GRE version 1", TCU, UL0, x_version1, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_GRE_FLAGS },
+	{ "tc decap: GRE protocol not TEB passes", TCU, UL0, x_wrong_proto, TC_ACT_OK, R_NONE,
+	  0, 0, true },
+	{ "tc decap: VSID of another routing domain", TCU, UL0, x_other_rdomain, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_RDOMAIN_MISMATCH },
+	{ "tc decap: unknown VSID", TCU, UL0, x_unknown_vsid, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_VSID_UNKNOWN },
+	{ "tc decap: reserved VSID 100", TCU, UL0, x_reserved_vsid, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_VSID_INVALID },
+	{ "tc decap: reserved VSID 0xffffff", TCU, UL0, x_vsid_ffffff, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_VSID_INVALID },
+	{ "tc decap: unknown inner MAC", TCU, UL0, x_unknown_mac, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_NO_PORT },
+	{ "tc decap: inner broadcast", TCU, UL0, x_inner_bcast, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_BCAST },
+	{ "tc decap: ARP for a local CA answered in NVGRE", TCU, UL0, x_arp_local,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "tc decap: unicast ARP revalidation answered", TCU, UL0, x_arp_unicast,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "tc decap: ARP in woodgrove's VSID gets woodgrove's MAC", TCU, UL0, x_arp_woodgrove,
+	  TC_ACT_REDIRECT, UL0 },
+	{ "tc decap: ARP for a remote CA is not answered", TCU, UL0, x_arp_remote_ca,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_ARP_MISS },
+	{ "tc decap: ARP for a CA of another VSID is not answered", TCU, UL0,
+	  x_arp_other_vsid, TC_ACT_SHOT, R_NONE, TENET_DROP_ARP_MISS },
+	{ "tc decap: inner 802.1Q tag", TCU, UL0, x_inner_vlan, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_INNER_VLAN },
+	{ "tc decap: outer fragment", TCU, UL0, x_outer_fragment, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_OUTER_FRAG },
+	{ "tc decap: UDP to PA passes", TCU, UL0, x_not_gre, TC_ACT_OK, R_NONE, 0, 0, true },
+	{ "tc decap: underlay ARP passes", TCU, UL0, x_arp, TC_ACT_OK, R_NONE, 0, 0, true },
+	/* An skb test run refuses an IPv4 frame with less than an IPv4
+	 * header, so the two XDP cases cut inside or before it have no TC
+	 * twin; decap_classify is the same code for both hooks. */
+	{ "tc decap: truncated in outer 802.1Q tag passes", TCU, UL0, x_trunc_vlan, TC_ACT_OK,
+	  R_NONE, 0, 0, true },
+	{ "tc decap: truncated in GRE", TCU, UL0, x_trunc_gre, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_TRUNCATED },
+	{ "tc decap: truncated in inner Ethernet", TCU, UL0, x_trunc_inner_eth, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_TRUNCATED },
 };
 
 /* ---- running ---- */
@@ -759,6 +817,7 @@ static void hexdump_diff(const uint8_t *got, size_t glen, const uint8_t *want, s
 
 static __u32 *redirect_slot(int prog)
 {
+	/* TC and TCU are two programs of one object: one slot */
 	return prog == XDP ? &topo.dp.xdp->bss->tenet_redirect_ifindex
 			   : &topo.dp.tc->bss->tenet_redirect_ifindex;
 }
@@ -789,11 +848,12 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 	o.data_out = out;
 	o.data_size_out = sizeof(out);
 	o.repeat = 1;
-	if (c->prog == TC) {
+	if (c->prog == TC || c->prog == TCU) {
 		skb.ifindex = topo.ifindex[c->port];
 		o.ctx_in = &skb;
 		o.ctx_size_in = sizeof(skb);
-		prog_fd = bpf_program__fd(topo.dp.tc->progs.tenet_tc_port);
+		prog_fd = bpf_program__fd(c->prog == TC ? topo.dp.tc->progs.tenet_tc_port
+							: topo.dp.tc->progs.tenet_tc_underlay);
 	} else {
 		prog_fd = bpf_program__fd(topo.dp.xdp->progs.tenet_xdp_underlay);
 	}
@@ -840,7 +900,7 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 		return why;
 	}
 	/* A dropped frame has no output to compare. */
-	if ((c->prog == TC && c->verdict == TC_ACT_SHOT) ||
+	if ((c->prog != XDP && c->verdict == TC_ACT_SHOT) ||
 	    (c->prog == XDP && c->verdict == XDP_DROP))
 		return NULL;
 	if (o.data_size_out != want.len || memcmp(out, want.b, want.len)) {

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* NVGRE receive at TC (clsact ingress of the underlay): the same
+ * classification and VSID ACL as XDP (decap.h), applied to an skb, which
+ * keeps what XDP loses: a GSO/GRO super-packet stays one skb, and its
+ * checksum state (CHECKSUM_PARTIAL from a veth, CHECKSUM_UNNECESSARY or
+ * COMPLETE from a NIC) survives the decapsulation and the redirect. */
+#ifndef TENET_BPF_DECAP_TC_H
+#define TENET_BPF_DECAP_TC_H
+
+#include "common.h"
+#include "decap.h"
+
+/* Headers decap_classify and arp_from_underlay read: outer Ethernet, a tag,
+ * IPv4 with options, GRE, inner Ethernet and an ARP body. */
+#define DECAP_TC_HDRS (ETH_HLEN + 4 + 60 + 8 + ETH_HLEN + 28)
+
+/* Make the headers directly readable (a frame from a NIC may have them in
+ * paged data). Pulls at most the frame. */
+static __always_inline void decap_tc_pull(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < DECAP_TC_HDRS ? skb->len : DECAP_TC_HDRS;
+
+	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
+}
+
+/* An outer 802.1Q tag: the stack has moved it into skb metadata before TC
+ * (vlan_present); a frame that still carries it in its bytes (a test run)
+ * has it removed there. Either way the inner frame goes out untagged. */
+static __always_inline int decap_tc_untag(struct __sk_buff *skb, struct decap_result *res)
+{
+	if (res->ip_off != ETH_HLEN) {
+		if (bpf_skb_vlan_pop(skb))
+			return -1;
+		res->outer_len -= 4;
+		res->ip_off = ETH_HLEN;
+	}
+	if (skb->vlan_present && bpf_skb_vlan_pop(skb))
+		return -1;
+	return 0;
+}
+
+/* Strip the outer headers of a DECAP_DELIVER frame: the inner Ethernet
+ * header is saved, everything between the outer Ethernet header and the
+ * inner payload removed (outer IPv4, GRE, inner Ethernet: outer_len bytes
+ * after the first ETH_HLEN), and the saved header written where the outer
+ * one was. FIXED_GSO keeps gso_size, which is the inner MSS already;
+ * NO_CSUM_RESET keeps a NIC's CHECKSUM_UNNECESSARY, which for GRE without
+ * a checksum vouches for the inner L4 checksum. 0 or -1. */
+static __always_inline int decap_tc_strip(struct __sk_buff *skb, struct decap_result *res)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr inner, *eth;
+	__u32 off = res->outer_len;
+
+	/* Bounded for the verifier: outer Ethernet, tag, IPv4 with options, GRE. */
+	if (off > ETH_HLEN + 4 + 60 + sizeof(struct nvgre_hdr))
+		return -1;
+	if (data + off + sizeof(inner) > data_end)
+		return -1;
+	__builtin_memcpy(&inner, data + off, sizeof(inner));
+	if (decap_tc_untag(skb, res))
+		return -1;
+	if (bpf_skb_adjust_room(skb, -(__s32)res->outer_len, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_NO_CSUM_RESET))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth, &inner, sizeof(inner));
+	return 0;
+}
+
+#endif
