@@ -72,7 +72,9 @@ struct agent {
 	struct ev_handler ev;
 	int epfd;
 	int sigfd;
-	uint32_t xdp_ifindex;
+	uint32_t xdp_ifindex;           /* underlay with tenet's decap attached */
+	enum decap_mode ul_mode;        /* the hook there: DECAP_XDP or DECAP_TC */
+	enum decap_mode ul_cfg;         /* the decap setting it was chosen under */
 	bool dirty;                     /* reconcile at the next turn */
 	bool resync;                    /* re-read the whole store */
 	bool xdp_check;                 /* look at the underlay attachment */
@@ -332,12 +334,65 @@ static void follow_store(struct agent *a)
 		a->dirty = true;
 }
 
-/* ---- the underlay's XDP program ---- */
+/* ---- the underlay's decap program (XDP or TC) ---- */
 
-static void xdp_update(struct agent *a)
+/* Take tenet's decap off an underlay, whichever hook it is on. */
+static void underlay_detach(struct agent *a, unsigned int ifindex, const char *name)
+{
+	if (detach_xdp(ifindex) > 0)
+		log_info("xdp program detached from %s", name);
+	log_quiet_libs(true);
+	if (detach_tc(ifindex) == 0)
+		log_info("tc program detached from %s", name);
+	log_quiet_libs(false);
+}
+
+/* TC ingress: attach (replacing our own filter in one step), then remove
+ * an XDP program an earlier agent or setting left, which would otherwise
+ * see the frames first. */
+static int underlay_tc(struct agent *a, unsigned int ifindex, const char *why)
+{
+	int ret = attach_tc(bpf_program__fd(a->dp.tc->progs.tenet_tc_underlay), ifindex);
+
+	if (ret < 0)
+		return ret;
+	if (detach_xdp(ifindex) > 0)
+		log_info("xdp program detached from %s (decap moved to tc)", a->cfg.underlay);
+	log_info("tc program attached to underlay %s (decap tc: %s)", a->cfg.underlay, why);
+	return 0;
+}
+
+static int underlay_xdp(struct agent *a, unsigned int ifindex, bool fall_back)
 {
 	struct xdp_attach_info info;
-	char msg[128];
+	int ret = attach_xdp(&a->dpo, ifindex, &info);
+
+	if (ret < 0)
+		return ret;
+	/* Generic (skb) XDP copies and linearises every frame and loses GSO:
+	 * worse than TC on every count. auto takes TC instead. */
+	if (fall_back && !strcmp(info.mode, "skb")) {
+		a->ul_mode = DECAP_TC;
+		return underlay_tc(a, ifindex, "auto: the driver has no native XDP");
+	}
+	a->ul_mode = DECAP_XDP;
+	log_quiet_libs(true);
+	if (detach_tc(ifindex) == 0)
+		log_info("tc program detached from %s (decap moved to xdp)", a->cfg.underlay);
+	log_quiet_libs(false);
+	log_info("xdp program attached to underlay %s (%s mode, %s, prog id %u%s)",
+		 a->cfg.underlay, info.mode,
+		 info.dispatcher ? "libxdp dispatcher" : "alone: no dispatcher", info.prog_id,
+		 info.replaced ? ", replacing the previous agent's" : "");
+	return 0;
+}
+
+/* decap = auto: TC on a veth (XDP there takes GSO from its peer and
+ * cannot carry a partial checksum through a redirect: docs/datapath.md),
+ * XDP elsewhere unless it would only run generic (underlay_xdp). */
+static void underlay_update(struct agent *a)
+{
+	char msg[160], drv[64] = "";
 	unsigned int ifindex;
 	int ret;
 
@@ -347,24 +402,30 @@ static void xdp_update(struct agent *a)
 	ifindex = if_nametoindex(a->cfg.underlay);
 	if (!ifindex) {
 		a->xdp_ifindex = 0;
-		note(a, "underlay", "device not present; XDP attaches when it appears");
+		note(a, "underlay", "device not present; decap attaches when it appears");
 		return;
 	}
-	if (ifindex == a->xdp_ifindex)
+	if (ifindex == a->xdp_ifindex && a->cfg.decap == a->ul_cfg)
 		return;
-	ret = attach_xdp(&a->dpo, ifindex, &info);
+	if (a->cfg.decap == DECAP_TC) {
+		a->ul_mode = DECAP_TC;
+		ret = underlay_tc(a, ifindex, "configured");
+	} else if (a->cfg.decap == DECAP_AUTO && !link_driver(a->cfg.underlay, drv, sizeof(drv)) &&
+		   !strcmp(drv, "veth")) {
+		a->ul_mode = DECAP_TC;
+		ret = underlay_tc(a, ifindex, "auto: veth");
+	} else {
+		ret = underlay_xdp(a, ifindex, a->cfg.decap == DECAP_AUTO);
+	}
 	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "cannot attach XDP to %s: %s", a->cfg.underlay,
-			 strerror(-ret));
+		snprintf(msg, sizeof(msg), "cannot attach the %s decap program to %s: %s",
+			 a->ul_mode == DECAP_TC ? "tc" : "xdp", a->cfg.underlay, strerror(-ret));
 		note(a, "underlay", msg);
 		a->retry_at = now_ms() + RETRY_MS;
 		return;
 	}
 	a->xdp_ifindex = ifindex;
-	log_info("xdp program attached to underlay %s (%s mode, %s, prog id %u%s)",
-		 a->cfg.underlay, info.mode,
-		 info.dispatcher ? "libxdp dispatcher" : "alone: no dispatcher", info.prog_id,
-		 info.replaced ? ", replacing the previous agent's" : "");
+	a->ul_cfg = a->cfg.decap;
 }
 
 /* ---- links and datapath events ---- */
@@ -433,8 +494,7 @@ static void reload(struct agent *a)
 		strcpy(c.bpffs, a->cfg.bpffs);
 	}
 	if (strcmp(c.underlay, a->cfg.underlay) && a->xdp_ifindex) {
-		detach_xdp(a->xdp_ifindex);
-		log_info("xdp program detached from %s", a->cfg.underlay);
+		underlay_detach(a, a->xdp_ifindex, a->cfg.underlay);
 		a->xdp_ifindex = 0;
 	}
 	store_changed = strcmp(c.store, a->cfg.store) != 0;
@@ -447,9 +507,10 @@ static void reload(struct agent *a)
 	}
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s, flowid %s)", c.host,
-		 c.underlay[0] ? c.underlay : "(none)", c.store[0] ? c.store : TENET_STORE_DEFAULT,
-		 c.flowid ? "on" : "off");
+	log_info("configuration reloaded (host %s, underlay %s, store %s, flowid %s, decap %s)",
+		 c.host, c.underlay[0] ? c.underlay : "(none)",
+		 c.store[0] ? c.store : TENET_STORE_DEFAULT, c.flowid ? "on" : "off",
+		 decap_mode_name(c.decap));
 out:
 	sd_notify(0, "READY=1");
 }
@@ -719,7 +780,7 @@ static void turn(struct agent *a)
 	if (a->dirty)
 		reconcile(a);
 	if (a->xdp_check)
-		xdp_update(a);
+		underlay_update(a);
 }
 
 static int start(struct agent *a)
@@ -757,7 +818,7 @@ static int start(struct agent *a)
 	if (ret < 0)
 		return ret;
 	reconcile(a);
-	xdp_update(a);
+	underlay_update(a);
 	return 0;
 }
 
@@ -919,8 +980,8 @@ int agent_cleanup(const struct config_flags *flags)
 	if (ret < 0)
 		goto out;
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
-	if (ul && detach_xdp(ul) > 0)
-		log_info("xdp program detached from %s", a.cfg.underlay);
+	if (ul)
+		underlay_detach(&a, ul, a.cfg.underlay);
 	/* Compartments first: their ports are in the port map. */
 	if (gw_init(&a.gw) == 0)
 		gw_cleanup(&a.gw);

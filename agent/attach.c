@@ -2,6 +2,11 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -35,6 +40,27 @@ int detach_tc(uint32_t ifindex)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TENET_TC_HANDLE, .priority = TENET_TC_PRIO);
 
 	return bpf_tc_detach(&hook, &opts);
+}
+
+int link_driver(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	strcpy(ifr.ifr_name, ifname);
+	ifr.ifr_data = (void *)&info;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	if (!ret)
+		snprintf(buf, len, "%.*s", (int)sizeof(info.driver), info.driver);
+	return ret;
 }
 
 static bool is_tenet(const struct xdp_program *p)

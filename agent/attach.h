@@ -18,6 +18,10 @@ int attach_tc(int prog_fd, uint32_t ifindex);
 /* Remove tenet's filter (only tenet's: the clsact qdisc stays). */
 int detach_tc(uint32_t ifindex);
 
+/* The driver of a network device (ethtool's driver name: "veth", "ixgbe",
+ * "virtio_net", ...) into buf. 0 or -errno. */
+int link_driver(const char *ifname, char *buf, size_t len);
+
 struct xdp_attach_info {
 	uint32_t prog_id;
 	const char *mode;       /* "native", "skb", ... */

@@ -39,6 +39,25 @@ static int set_bool(bool *dst, const char *val, const char *what, const char *ex
 	return 0;
 }
 
+const char *decap_mode_name(enum decap_mode m)
+{
+	return m == DECAP_XDP ? "xdp" : m == DECAP_TC ? "tc" : "auto";
+}
+
+static int set_decap(enum decap_mode *dst, const char *val, const char *what,
+		     struct tenet_err *err)
+{
+	if (!strcmp(val, "auto"))
+		*dst = DECAP_AUTO;
+	else if (!strcmp(val, "xdp"))
+		*dst = DECAP_XDP;
+	else if (!strcmp(val, "tc"))
+		*dst = DECAP_TC;
+	else
+		return tenet_err_set(err, -EINVAL, "%s: not auto, xdp or tc", what);
+	return 0;
+}
+
 static int set_key(struct config *c, const char *key, const char *val, const char *what,
 		   struct tenet_err *err)
 {
@@ -54,6 +73,8 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_bool(&c->debug, val, what, "yes or no", err);
 	if (!strcmp(key, "flowid"))
 		return set_bool(&c->flowid, val, what, "on or off", err);
+	if (!strcmp(key, "decap"))
+		return set_decap(&c->decap, val, what, err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 
@@ -132,6 +153,8 @@ static int apply_flags(struct config *c, const struct config_flags *f, struct te
 		ret = set_str(c->bpffs, sizeof(c->bpffs), f->bpffs, "--bpffs", err);
 	if (!ret && f->flowid)
 		ret = set_bool(&c->flowid, f->flowid, "--flowid", "on or off", err);
+	if (!ret && f->decap)
+		ret = set_decap(&c->decap, f->decap, "--decap", err);
 	if (f->debug)
 		c->debug = true;
 	return ret;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid. */
+ * underlay, store, bpffs, debug, flowid, decap. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -14,6 +14,15 @@
 #define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
 #define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"
 
+/* Where NVGRE is decapsulated on the underlay (docs/agent.md). */
+enum decap_mode {
+	DECAP_AUTO,     /* TC on veth and where XDP would be generic, else XDP */
+	DECAP_XDP,      /* XDP (native if the driver has it, else generic) */
+	DECAP_TC,       /* TC ingress (clsact) */
+};
+
+const char *decap_mode_name(enum decap_mode m);
+
 struct config {
 	char host[TENET_NAME_MAX + 1];     /* default: the short host name */
 	char underlay[TENET_IFNAME_MAX + 1]; /* "" : no XDP (ports only) */
@@ -24,6 +33,7 @@ struct config {
 	 * every key exactly VSID << 8 (TENET_CFG_NO_FLOWID), which Linux
 	 * gretap peers need because they match the whole 32-bit key. */
 	bool flowid;
+	enum decap_mode decap;
 };
 
 /* What the command line set; NULL/false = not given. Re-applied over
@@ -38,6 +48,7 @@ struct config_flags {
 	const char *store;
 	const char *bpffs;
 	const char *flowid;                /* "on" or "off" (also yes/no, ...) */
+	const char *decap;                 /* "auto", "xdp" or "tc" */
 	bool debug;
 };
 

@@ -18,7 +18,10 @@ static void usage(FILE *f)
 		"\n"
 		"  --config FILE     configuration file (default %s)\n"
 		"  --host NAME       this host's name in the store (default: short host name)\n"
-		"  --underlay DEV    device that receives NVGRE; tenet's XDP program goes there\n"
+		"  --underlay DEV    device that receives NVGRE; tenet's decap program goes there\n"
+		"  --decap MODE      auto (default), xdp or tc: the hook that decapsulates\n"
+		"                    NVGRE on the underlay; auto takes TC on veth and where\n"
+		"                    XDP would only run generic, XDP otherwise\n"
 		"  --store URL       control store (default %s)\n"
 		"  --bpffs DIR       bpffs mount point; maps are pinned under\n"
 		"                    DIR/tenet/HOST/v%d (default %s)\n"
@@ -40,7 +43,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_HOST, O_UNDERLAY, O_STORE, O_BPFFS, O_FG, O_DEBUG, O_CLEANUP,
-	       O_FLOWID };
+	       O_FLOWID, O_DECAP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "host", required_argument, NULL, O_HOST },
@@ -50,6 +53,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "flowid", required_argument, NULL, O_FLOWID },
+		{ "decap", required_argument, NULL, O_DECAP },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -68,6 +72,7 @@ int main(int argc, char **argv)
 		case O_FG: break;
 		case O_DEBUG: f.debug = true; break;
 		case O_FLOWID: f.flowid = optarg; break;
+		case O_DECAP: f.decap = optarg; break;
 		case O_CLEANUP: cleanup = true; break;
 		case 'h':
 			usage(stdout);

@@ -132,12 +132,26 @@ ip netns exec "$HOST" "$TENETD" --config "$TMP/tenetd.conf" >"$TMP/tenetd.log" 2
 AGENT_PID=$!
 check "tenetd ready" wait_for 10 log_has "ready: host h1"
 check "tenetd attached the ports" wait_for 5 log_has "tc program on port p4"
-check "xdp on the underlay" wait_for 5 log_has "xdp program attached to underlay ul0"
+# decap = auto on a veth underlay: TC (docs/agent.md).
+check "decap at tc on the veth underlay (auto)" \
+	wait_for 5 log_has "tc program attached to underlay ul0 (decap tc: auto: veth)"
+check "tc decap filter on ul0" \
+	bash -c "ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet_tc_underlay"
 check "PA address configured" \
 	bash -c "ip -n $HOST -4 addr show dev ul0 | grep -q 'inet 192.168.4.11/24'"
 check "forwarding on the underlay" \
 	test "$(hx cat /proc/sys/net/ipv4/conf/ul0/forwarding)" = 1
 check "port MTU lowered for NVGRE" test "$(hx cat /sys/class/net/p1/mtu)" = 1458
+
+# decap = xdp, on SIGHUP: the XDP program replaces the TC filter.
+decap_xdp() {
+	echo "decap = xdp" >>"$TMP/tenetd.conf" && kill -HUP "$AGENT_PID" &&
+	wait_for 5 log_has "xdp program attached to underlay ul0"
+}
+check "decap = xdp on reload attaches XDP" decap_xdp
+check "tc decap filter removed from ul0" \
+	bash -c "! ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet"
+check "xdp program on ul0" bash -c "ip netns exec $HOST ip link show ul0 | grep -q xdp"
 
 # ---- datapath ----
 check "ping within VSID 5001" ping_ok 0 10.0.0.7
@@ -238,6 +252,8 @@ check "tenetd --cleanup" tenetd_cleanup
 check "no tc program left" \
 	bash -c "! ip netns exec $HOST tc filter show dev p1 ingress | grep -q tenet"
 check "no xdp program left" bash -c "! ip netns exec $HOST ip link show ul0 | grep -q xdp"
+check "no tc program left on the underlay" \
+	bash -c "! ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet"
 check "pins removed" test ! -e "$BPFFS/tenet/h1"
 
 if [ "$failed" -gt 0 ] || [ "${V:-0}" = 1 ]; then
