@@ -352,13 +352,15 @@ static void underlay_detach(struct agent *a, unsigned int ifindex, const char *n
  * see the frames first. */
 static int underlay_tc(struct agent *a, unsigned int ifindex, const char *why)
 {
+	bool replacing = tc_attached(ifindex);
 	int ret = attach_tc(bpf_program__fd(a->dp.tc->progs.tenet_tc_underlay), ifindex);
 
 	if (ret < 0)
 		return ret;
 	if (detach_xdp(ifindex) > 0)
 		log_info("xdp program detached from %s (decap moved to tc)", a->cfg.underlay);
-	log_info("tc program attached to underlay %s (decap tc: %s)", a->cfg.underlay, why);
+	log_info("tc program attached to underlay %s (decap tc: %s%s)", a->cfg.underlay, why,
+		 replacing ? ", replacing the previous agent's" : "");
 	return 0;
 }
 
@@ -507,10 +509,10 @@ static void reload(struct agent *a)
 	}
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s, flowid %s, decap %s)",
+	log_info("configuration reloaded (host %s, underlay %s, store %s, decap %s, flowid %s)",
 		 c.host, c.underlay[0] ? c.underlay : "(none)",
-		 c.store[0] ? c.store : TENET_STORE_DEFAULT, c.flowid ? "on" : "off",
-		 decap_mode_name(c.decap));
+		 c.store[0] ? c.store : TENET_STORE_DEFAULT, decap_mode_name(c.decap),
+		 c.flowid ? "on" : "off");
 out:
 	sd_notify(0, "READY=1");
 }

@@ -34,6 +34,19 @@ int attach_tc(int prog_fd, uint32_t ifindex)
 	return bpf_tc_attach(&hook, &opts);
 }
 
+bool tc_attached(uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TENET_TC_HANDLE, .priority = TENET_TC_PRIO);
+	bool found;
+
+	/* No clsact or no filter: libbpf complains, the answer is "no". */
+	log_quiet_libs(true);
+	found = bpf_tc_query(&hook, &opts) == 0;
+	log_quiet_libs(false);
+	return found;
+}
+
 int detach_tc(uint32_t ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);

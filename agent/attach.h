@@ -15,6 +15,8 @@
 /* Attach prog_fd as tenet's filter, replacing tenet's previous filter on
  * that port in one step (BPF_TC_F_REPLACE). */
 int attach_tc(int prog_fd, uint32_t ifindex);
+/* Whether tenet's filter is on ifindex's clsact ingress. */
+bool tc_attached(uint32_t ifindex);
 /* Remove tenet's filter (only tenet's: the clsact qdisc stays). */
 int detach_tc(uint32_t ifindex);
 

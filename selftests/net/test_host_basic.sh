@@ -135,8 +135,9 @@ check "tenetd attached the ports" wait_for 5 log_has "tc program on port p4"
 # decap = auto on a veth underlay: TC (docs/agent.md).
 check "decap at tc on the veth underlay (auto)" \
 	wait_for 5 log_has "tc program attached to underlay ul0 (decap tc: auto: veth)"
+# (the kernel keeps 15 characters of a program name)
 check "tc decap filter on ul0" \
-	bash -c "ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet_tc_underlay"
+	bash -c "ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet_tc_underl"
 check "PA address configured" \
 	bash -c "ip -n $HOST -4 addr show dev ul0 | grep -q 'inet 192.168.4.11/24'"
 check "forwarding on the underlay" \

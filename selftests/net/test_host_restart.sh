@@ -91,6 +91,8 @@ check "restarted agent found the pinned state" \
 check "record added while down is applied after restart" wait_for 5 ping_ok v1 10.0.0.9
 check "only one tc filter per port" \
 	test "$(nx h1 tc filter show dev p1 ingress | grep -c tenet_tc_port)" = 1
+check "only one tc decap filter on the underlay" \
+	test "$(nx h1 tc filter show dev ul0 ingress | grep -c tenet_tc_underl)" = 1
 
 if [ "$failed" -gt 0 ] || [ "${V:-0}" = 1 ]; then
 	cat "$TMP/ping-l2" "$TMP/ping-l3"

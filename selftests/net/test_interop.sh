@@ -11,8 +11,9 @@
 # address as PA). Linux gretap matches the whole 32-bit key, so tenet must
 # send FlowID 0: with the default (flowid on) the pings fail, after
 # `flowid = off` and a SIGHUP they work in both directions. gv's ARP
-# broadcasts reach host1 inside NVGRE and tenet answers them in XDP. tshark
-# on the fabric decodes the frames as GRE with a key and Transparent
+# broadcasts reach host1 inside NVGRE and tenet answers them, first at TC
+# (decap = auto on a veth underlay), at the end again with decap = xdp.
+# tshark on the fabric decodes the frames as GRE with a key and Transparent
 # Ethernet Bridging, and the key carries the VSID.
 . "$(dirname "$0")/lib.sh"
 require_xdp_pass
@@ -39,11 +40,6 @@ nx g ip link set br0 up
 vm_add gv g p0 $MG 10.0.0.9/24 none
 nx g ip link set p0 master br0
 info "g: $(nx g ip -d link show gt0 | grep -o 'gretap remote.*okey [0-9.]*')"
-# tenet answers gv's ARP with XDP_TX on host1's underlay veth. On 6.1 a veth
-# flushes XDP_TX frames only to a peer with an XDP program (GRO is not
-# enough), so the fabric's end of host1's underlay gets an XDP_PASS, as a
-# physical switch port would simply take the frame.
-check "XDP_PASS on the fabric's end of host1's underlay" fabric_xdp_pass "${FABPORT[host1/ul0]}"
 
 configure() {
 	tq rdomain add Contoso &&
@@ -129,5 +125,22 @@ check "gretap's ARP request arrived inside NVGRE (${g_arp:-0})" test "${g_arp:-0
 check "tenet answered it inside NVGRE (${t_arp:-0})" test "${t_arp:-0}" -gt 0
 check "tenet stats on host1: no GRE header drops" \
 	test "$(stats_count host1 gre-bad-flags)" = 0
+
+# ---- decap = xdp: the same exchange through the XDP program ----
+# tenet answers gv's ARP with XDP_TX on host1's underlay veth. On 6.1 a veth
+# flushes XDP_TX frames only to a peer with an XDP program (GRO is not
+# enough), so the fabric's end of host1's underlay gets an XDP_PASS, as a
+# physical switch port would simply take the frame. (At TC the answer is an
+# ordinary transmit and needs nothing.)
+check "XDP_PASS on the fabric's end of host1's underlay" fabric_xdp_pass "${FABPORT[host1/ul0]}"
+host_conf host1 "decap = xdp"
+kill -HUP "${AGENT_PID[host1]}"
+check "SIGHUP: decap moved to XDP" \
+	wait_for 5 host_log_has host1 "xdp program attached to underlay ul0"
+nx gv ip neigh flush dev eth0
+check "decap = xdp: gretap -> tenet: gv -> a" ping_ok gv 10.0.0.5
+check "decap = xdp: gv learned a's MAC from the XDP_TX answer" \
+	test "$(neigh_mac gv 10.0.0.5)" = $MA
+check "decap = xdp: tenet -> gretap: a -> gv" ping_ok a 10.0.0.9
 
 finish

@@ -156,6 +156,41 @@ static void test_flowid(void **state)
 	assert_string_equal(err.msg, want);
 }
 
+/* decap: auto by default, xdp/tc from the file, the flag wins, a bad value
+ * names where it came from. */
+static void test_decap(void **state)
+{
+	struct fx *x = *state;
+	struct config_flags fl = { .config = x->path };
+	struct tenet_err err = { 0 };
+	struct config c;
+	char want[600];
+
+	write_file(x->path, "host = h1\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.decap, DECAP_AUTO);
+	assert_string_equal(decap_mode_name(c.decap), "auto");
+
+	write_file(x->path, "host = h1\ndecap = tc\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.decap, DECAP_TC);
+
+	fl.decap = "xdp";
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.decap, DECAP_XDP);
+	assert_string_equal(decap_mode_name(c.decap), "xdp");
+
+	fl.decap = "ebpf";
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	assert_string_equal(err.msg, "--decap: not auto, xdp or tc");
+
+	fl.decap = NULL;
+	write_file(x->path, "host = h1\ndecap = XDP\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: not auto, xdp or tc", x->path);
+	assert_string_equal(err.msg, want);
+}
+
 static void test_missing_file(void **state)
 {
 	struct fx *x = *state;
@@ -239,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_then_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flowid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_ratelimit),
