@@ -417,6 +417,7 @@ static void underlay_update(struct agent *a)
 		a->ul_mode = DECAP_TC;
 		ret = underlay_tc(a, ifindex, "auto: veth");
 	} else {
+		a->ul_mode = DECAP_XDP; /* TC if auto falls back (underlay_xdp) */
 		ret = underlay_xdp(a, ifindex, a->cfg.decap == DECAP_AUTO);
 	}
 	if (ret < 0) {
