@@ -10,18 +10,44 @@
 #include "common.h"
 #include "decap.h"
 
-/* Headers decap_classify and arp_from_underlay read: outer Ethernet, a tag,
- * IPv4 with options, GRE, inner Ethernet and an ARP body. */
-#define DECAP_TC_HDRS (ETH_HLEN + 4 + 60 + 8 + ETH_HLEN + 28)
+/* What decap_classify reads at most (outer Ethernet, a tag, IPv4 with
+ * options, GRE, inner Ethernet), and that plus the ARP body that
+ * arp_from_underlay reads. */
+#define DECAP_TC_CLASSIFY (ETH_HLEN + 4 + 60 + 8 + ETH_HLEN)
+#define DECAP_TC_ARP (DECAP_TC_CLASSIFY + 28)
 
-/* Make the headers directly readable (a frame from a NIC may have them in
- * paged data). Pulls at most the frame. */
-static __always_inline void decap_tc_pull(struct __sk_buff *skb)
+/* Make the first need bytes (at most the frame) directly readable, if
+ * they are not already: a frame from a NIC may have its headers in paged
+ * data. A TSO/GRO super-packet normally has exactly its headers linear
+ * (108 bytes with inner TCP) and the payload in pages; pulling more would
+ * copy payload into the head, a reallocation per super-packet. Returns
+ * whether it pulled. */
+static __always_inline int decap_tc_pull(struct __sk_buff *skb, __u32 need)
 {
-	__u32 want = skb->len < DECAP_TC_HDRS ? skb->len : DECAP_TC_HDRS;
+	__u32 want = skb->len < need ? skb->len : need;
 
-	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
+	if ((void *)(long)skb->data + want <= (void *)(long)skb->data_end)
+		return 0;
+	bpf_skb_pull_data(skb, want);
+	return 1;
+}
+
+/* decap_classify on an skb: with the classification headers linear, and,
+ * for an ARP request or a frame found truncated, once more after pulling
+ * the ARP body too. */
+static __always_inline enum decap_verdict decap_tc_classify(struct __sk_buff *skb,
+							    struct decap_result *res)
+{
+	enum decap_verdict v;
+
+	decap_tc_pull(skb, DECAP_TC_CLASSIFY);
+	v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, res);
+	if (v != DECAP_ARP && !(v == DECAP_DROP && res->reason == TENET_DROP_TRUNCATED))
+		return v;
+	if (!decap_tc_pull(skb, DECAP_TC_ARP))
+		return v;
+	__builtin_memset(res, 0, sizeof(*res));
+	return decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, res);
 }
 
 /* An outer 802.1Q tag: the stack has moved it into skb metadata before TC

@@ -169,10 +169,7 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	void *data, *data_end;
 	int verdict;
 
-	decap_tc_pull(skb);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	switch (decap_classify(data, data_end, &res)) {
+	switch (decap_tc_classify(skb, &res)) {
 	case DECAP_PASS:
 		return TC_ACT_OK;
 	case DECAP_DROP:
@@ -181,6 +178,8 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	case DECAP_ARP:
 		/* The reply goes back out of the device it came in on (XDP_TX
 		 * in the XDP program). */
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
 		if (verdict != XDP_TX) {
 			count_drop(res.reason, res.vsid, len);
