@@ -87,6 +87,10 @@ static int on_learn(struct ev_handler *h, const struct tenet_event *e, uint64_t 
 	if (!h->learn)
 		return 0;
 	ret = h->learn(h->learn_arg, &l, &err);
+	if (ret >= 0 && h->seen)
+		learn_table_seen(h->seen, &l, now);
+	if (ret == -EPERM)
+		h->n_learn_refused++;
 	if (ret < 0) {
 		if (!ratelimit_ok(&h->learn_rl, now, &missed))
 			return 0;

@@ -11,6 +11,7 @@
 #include <tenet/maps.h>
 
 #include "errmsg.h"
+#include "learn.h"
 #include "log.h"
 #include "record.h"
 #include "store.h"
@@ -26,9 +27,11 @@ struct ev_handler {
 	struct ratelimit learn_rl;   /* for learn failures only */
 	ev_learn_fn learn;
 	void *learn_arg;
+	struct learn_table *seen;    /* reported bindings, for aging (or NULL) */
 	unsigned long n_arp_miss;
 	unsigned long n_frag;
 	unsigned long n_learned;
+	unsigned long n_learn_refused; /* not stored: no l2only record at that PA */
 	unsigned long n_bad;
 };
 
