@@ -285,6 +285,36 @@ static __u32 local_ifindex(const struct build *b, const struct tenet_lookup *l)
 	return e ? *(const __u32 *)e->val : 0;
 }
 
+static bool learned_type(__u8 t)
+{
+	return t == TENET_LOOKUP_L2ONLY || t == TENET_LOOKUP_DYNAMIC;
+}
+
+/* An l2only record and the dynamic records learned through it share one
+ * (VSID, MAC) entry: no conflict. The l2only record (the configured place
+ * of the MAC) wins; between dynamic records, the smaller store key. */
+static void put_mac(struct build *b, const char *key, const struct tenet_vmac_key *mk,
+		    const struct tenet_vmac_val *mv)
+{
+	struct htab_entry *e = htab_find(&b->out->t[OBJ_MAC], mk);
+	struct tenet_vmac_val *old;
+
+	if (!e || !learned_type(mv->type) || !learned_type(((struct tenet_vmac_val *)e->val)->type)) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	old = e->val;
+	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	if (old->type == TENET_LOOKUP_L2ONLY ||
+	    (mv->type == TENET_LOOKUP_DYNAMIC && strcmp(key, e->tag) > 0))
+		return;
+	memcpy(e->val, mv, sizeof(*mv));
+	e->tag = key;
+}
+
 /* Collected here, numbered by add_l2only_slots() once all are known. */
 static void add_l2only(struct build *b, const char *key, const struct tenet_lookup *l,
 		       __u32 ifindex)
@@ -358,7 +388,7 @@ static void add_lookup(struct build *b, const char *key, const struct tenet_look
 	mv.pa = cv.pa = ifindex ? 0 : l->pa;
 	memcpy(mk.mac, l->mac, TENET_ETH_ALEN);
 	memcpy(cv.mac, l->mac, TENET_ETH_ALEN);
-	put_owned(b, OBJ_MAC, &mk, &mv, key, NULL);
+	put_mac(b, key, &mk, &mv);
 	if (l->type == TENET_LOOKUP_L2ONLY)
 		add_l2only(b, key, l, ifindex);
 

@@ -164,6 +164,9 @@ int ev_learn_store(void *arg, const struct tenet_lookup *l, struct tenet_err *er
 
 	if (!s)
 		return tenet_err_set(err, -ENOTCONN, "no store open");
+	/* Without an IP the key would be the l2only record's. */
+	if (!l->has_ca)
+		return tenet_err_set(err, -EINVAL, "ca: missing (a learned binding has an IP)");
 	rec.lookup.type = TENET_LOOKUP_DYNAMIC;
 	ret = tenet_record_key(&rec, key, sizeof(key));
 	if (ret < 0)
