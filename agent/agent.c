@@ -684,6 +684,7 @@ static int setup_loop(struct agent *a)
 		return ret;
 	ev_handler_init(&a->ev, ev_learn_store, NULL);
 	a->ev.seen = &a->learned;
+	a->ev.resolve = ev_resolve_udp;
 	a->rb = ring_buffer__new(bpf_map__fd(a->dp.tc->maps.tenet_events), on_ring_event, a,
 				 NULL);
 	if (!a->rb)

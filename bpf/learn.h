@@ -211,7 +211,6 @@ __attribute__((noinline)) int tenet_arp_nvgre_send(struct __sk_buff *skb, __u32 
 						   const struct tenet_mac_key *dmac, __u32 clone)
 {
 	struct bpf_fib_lookup fib = {};
-	struct bpf_redir_neigh nh = {};
 	struct arp_nvgre *h;
 	void *data_end;
 	int rc;
@@ -235,15 +234,18 @@ __attribute__((noinline)) int tenet_arp_nvgre_send(struct __sk_buff *skb, __u32 
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return clone ? LEARN_RET(TC_ACT_OK, 0) : LEARN_RET(TC_ACT_SHOT, TENET_DROP_FIB);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* Only the frame itself can wait for the kernel to resolve the
-		 * neighbour; a clone is skipped (the VM asks again). */
-		if (clone)
+		/* bpf_redirect_neigh() only resolves for IP frames (it checks
+		 * skb->protocol, and ours stays ARP). The agent is told to
+		 * resolve the neighbour; the VM asks again a second later. */
+		__u8 zero[ETH_ALEN] = {};
+
+		emit_event(TENET_EV_NEIGH_MISS, TENET_DROP_LEARN_NO_NEIGH, skb->ifindex, 0, dst_pa,
+			   fib.ipv4_src, zero);
+		if (clone) {
+			count_drop(TENET_DROP_LEARN_NO_NEIGH, 0, skb->len);
 			return LEARN_RET(TC_ACT_OK, 0);
-		lstat_inc(TENET_LSTAT_COPIES);
-		note_redirect(fib.ifindex);
-		nh.nh_family = AF_INET;
-		nh.ipv4_nh = fib.ipv4_dst;
-		return LEARN_RET(bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0), 0);
+		}
+		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_LEARN_NO_NEIGH);
 	}
 	h = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

@@ -35,7 +35,8 @@
 	X(ENCAP, "encap-failed")                                           \
 	X(REDIRECT, "redirect-failed")                                     \
 	X(DISABLED, "datapath-disabled")                                   \
-	X(LEARN_DENIED, "learn-not-l2only")
+	X(LEARN_DENIED, "learn-not-l2only")                                \
+	X(LEARN_NO_NEIGH, "arp-copy-no-neigh")
 
 #define TENET_DROP_ENUM(id, name) TENET_DROP_##id,
 enum tenet_drop_reason { TENET_DROP_REASONS(TENET_DROP_ENUM) TENET_DROP_MAX };

@@ -224,6 +224,10 @@ enum tenet_event_type {
 	TENET_EV_LEARN = 2,     /* a (VSID, IP, MAC, PA) binding was seen;
 				 * ifindex: the port it concerns */
 	TENET_EV_FRAG_NEEDED = 3,
+	/* An ARP copy could not be sent: the underlay neighbour of PA ip is
+	 * not resolved (the kernel only resolves for IP frames); pa is the
+	 * source PA. The agent makes the kernel resolve it. */
+	TENET_EV_NEIGH_MISS = 4,
 };
 
 struct tenet_event {

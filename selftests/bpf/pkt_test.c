@@ -660,6 +660,12 @@ static void prep_p2_holder(void)
 	l2only_slot(5001, 1, MAC_L2A, PA_REMOTE, -1);
 }
 
+/* The holder's PA is on the underlay segment but its neighbour is unknown. */
+static void prep_noneigh(void)
+{
+	l2only_slot(5001, 0, MAC_L2A, PA_NONEIGH, -1);
+}
+
 /* The MAC's l2only record puts it on another host than the one sending. */
 static void prep_l2a_elsewhere(void)
 {
@@ -806,6 +812,9 @@ static const struct pkt_case cases[] = {
 	{ "learn: holder asking is not asked itself (and teaches its IP)", TC, P2,
 	  l_flood_from_holder, TC_ACT_REDIRECT, UL0, 0, TENET_EV_LEARN, .prep = prep_p2_holder,
 	  .ev_ip = "10.0.0.7", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: holder's underlay neighbour unknown: agent asked to resolve", TC, P1,
+	  c_arp_miss, TC_ACT_SHOT, R_NONE, TENET_DROP_LEARN_NO_NEIGH, TENET_EV_NEIGH_MISS,
+	  .prep = prep_noneigh },
 	{ "learn: miss without l2only records still drops", TC, P1, c_arp_miss, TC_ACT_SHOT,
 	  R_NONE, TENET_DROP_ARP_MISS, TENET_EV_ARP_MISS },
 	{ "learn: holder's reply to a remote asker is encapsulated and learned", TC, P2,
