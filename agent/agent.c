@@ -500,9 +500,9 @@ static void reload(struct agent *a)
 	}
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s, flowid %s, "
-		 "learn_age %us)", c.host, c.underlay[0] ? c.underlay : "(none)",
-		 c.store[0] ? c.store : TENET_STORE_DEFAULT, c.flowid ? "on" : "off", c.learn_age);
+	log_info("configuration reloaded (host %s, underlay %s, store %s, learn_age %us, "
+		 "flowid %s)", c.host, c.underlay[0] ? c.underlay : "(none)",
+		 c.store[0] ? c.store : TENET_STORE_DEFAULT, c.learn_age, c.flowid ? "on" : "off");
 out:
 	sd_notify(0, "READY=1");
 }
