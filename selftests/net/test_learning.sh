@@ -42,6 +42,8 @@ configure() {
 	tq port set dev p3 vsid 5001 mac $C3 host host3
 }
 check "configure Contoso: Contoso2 has an l2only record only" configure
+# host2 holds every binding here; it ages them after a minute unseen.
+host_conf host2 "learn_age = 60"
 host_start_all
 check "ports attached" wait_for 5 host_ports_attached host1 p1
 check "ports attached on host2" wait_for 5 host_ports_attached host2 p2
@@ -189,6 +191,28 @@ check "the store holds no more records than events ($nd <= $((ev1 - ev0 + 1)))" 
 check "after the storm Contoso1 still reaches Contoso2" ping_ok contoso1 10.0.0.7
 check "after the storm Contoso3 still reaches Contoso2" ping_ok contoso3 10.0.0.7
 check "10.0.0.7 still learned at 192.168.4.22" eval 'dyn_show | grep -q "ca 10.0.0.7 mac $C2 pa 192.168.4.22 type dynamic"'
+
+# ---- aging ----
+# The storm's bindings are not seen again; 10.0.0.7 is kept alive by
+# Contoso2 talking (its ARP for Contoso1 every 10 s teaches it again). With
+# learn_age = 60 on host2, the storm's records go and 10.0.0.7 stays.
+spawn sh -c "while :; do ip netns exec ${NS[contoso2]} ip neigh flush dev eth0;
+	ip netns exec ${NS[contoso2]} ping -c 1 -W 1 10.0.0.5; sleep 10; done" >/dev/null 2>&1
+keepalive=$BG_PID
+t0=$SECONDS
+check "the storm's dynamic records age out on host2 (learn_age 60)" \
+	wait_for 100 eval '[ "$(dyn_count)" = 1 ]'
+info "aged out after $((SECONDS - t0)) s; left: $(dyn_show | awk '{ print $4 }' | tr '\n' ' ')"
+kill "$keepalive" 2>/dev/null
+check "host2 logged the age-out" host_log_has host2 "aged out: vsid 5001 10.0.0.1"
+check "10.0.0.7, still in use, was not aged" \
+	eval 'dyn_show | grep -q "ca 10.0.0.7 mac $C2 pa 192.168.4.22 type dynamic"'
+check "host1's CA map lost an aged binding (10.0.0.100)" \
+	wait_for 5 eval '! map_has host1 tenet_ca 01 00 00 00 0a 00 00 64'
+# Aged bindings are forgotten by the datapath too: seen again, they are
+# reported at once (not suppressed as duplicates) and come back.
+check "Contoso2 announces 10.0.0.100 again" arp_from contoso2 1 $C2 10.0.0.100 1
+check "10.0.0.100 is learned again at once" wait_for 5 dyn_has 10.0.0.100
 
 # ---- the JSON view ----
 check "tenet -j lookup show type dynamic is JSON with type dynamic" \
