@@ -317,6 +317,12 @@ __attribute__((noinline)) int tenet_learn_flood(struct __sk_buff *skb, __u32 vsi
 
 	if (!skb)
 		return -1;
+	/* Only VSIDs with l2only records make copies; those count. */
+	k.slot = 0;
+	if (!bpf_map_lookup_elem(&tenet_l2only, &k))
+		return -1;
+	if (!learn_token(skb->ifindex | TENET_LRATE_FLOOD, bpf_ktime_get_ns()))
+		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_LEARN_FLOOD_LIMIT);
 	r = tenet_flood_local(skb, vsid);
 	last = r & 0xff;
 	if (!last)

@@ -36,7 +36,10 @@
  * agent can tell a live binding from one to age out. */
 #define TENET_LEARN_REFRESH_S 30
 /* Learn events per port: a token bucket of this many, refilled at this
- * rate per second. Over it, events are counted and not sent. */
+ * rate per second. Over it, events are counted and not sent. A port's ARP
+ * misses that are sent to l2only holders have a bucket of the same size
+ * (over it, the miss is dropped), so a VM cannot make the host send
+ * 16 copies of every frame it can think of. */
 #define TENET_LEARN_BURST 16
 #define TENET_LEARN_RATE 8
 

@@ -198,7 +198,9 @@ struct tenet_lseen_val {
 };
 _Static_assert(sizeof(struct tenet_lseen_val) == 24, "tenet_lseen_val layout");
 
-/* tenet_lrate: LRU hash, ifindex of a port -> its learn-event bucket. */
+/* tenet_lrate: LRU hash, ifindex of a port -> its learn-event bucket;
+ * ifindex | TENET_LRATE_FLOOD -> its bucket for ARP copies. */
+#define TENET_LRATE_FLOOD 0x80000000u
 struct tenet_lrate_val {
 	__u64 ts;             /* last refill, ns */
 	__u32 tokens;

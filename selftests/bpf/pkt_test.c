@@ -1351,6 +1351,42 @@ static int check_dedupe_and_storm(char *why, size_t whylen)
 	return 0;
 }
 
+/* A VM ARPing for address after address: its copies are held to the
+ * port's budget, the rest dropped as arp-copy-ratelimited. */
+static int check_flood_limit(char *why, size_t whylen)
+{
+	static uint8_t out[FRAME_MAX];
+	__u64 copies = lstat(TENET_LSTAT_COPIES), lim = drop_count(TENET_DROP_LEARN_FLOOD_LIMIT);
+	__u64 slack, sent, limited;
+	struct frame in = {};
+	__u32 outlen, verdict;
+	uint64_t t0;
+	int n = 60;
+
+	learn_reset();
+	prep_one_remote();
+	t0 = mono_ms();
+	for (int i = 0; i < n; i++) {
+		char ipbuf[16];
+
+		snprintf(ipbuf, sizeof(ipbuf), "10.0.0.%d", 150 + i);
+		memset(&in, 0, sizeof(in));
+		arp_req(&in, MAC_C1, "10.0.0.5", ipbuf);
+		if (tc_run(P1, &in, out, &outlen, &verdict))
+			return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	}
+	slack = (mono_ms() - t0) * TENET_LEARN_RATE / 1000 + 1;
+	sent = lstat(TENET_LSTAT_COPIES) - copies;
+	limited = drop_count(TENET_DROP_LEARN_FLOOD_LIMIT) - lim;
+	printf("       %d ARP misses from one port: %llu copies sent, %llu rate-limited\n", n,
+	       (unsigned long long)sent, (unsigned long long)limited);
+	learn_reset();
+	if (sent < TENET_LEARN_BURST || sent > TENET_LEARN_BURST + slack || sent + limited != (__u64)n)
+		return snprintf(why, whylen, "%llu copies, %llu limited of %d", (unsigned long long)sent,
+				(unsigned long long)limited, n), -1;
+	return 0;
+}
+
 static int setup(void)
 {
 	int err = topo_setup(true);
@@ -1395,6 +1431,7 @@ int main(int argc, char **argv)
 			  check_flood_copies },
 			{ "learn: duplicates suppressed, a storm rate-limited per port",
 			  check_dedupe_and_storm },
+			{ "learn: ARP copies rate-limited per port", check_flood_limit },
 		};
 		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 			if (extra[i].fn(why, sizeof(why))) {

@@ -188,6 +188,26 @@ nd=$(dyn_count)
 info "dynamic records in the store after the storm: $nd"
 check "the store holds no more records than events ($nd <= $((ev1 - ev0 + 1)))" \
 	test "$nd" -le $((ev1 - ev0 + 1))
+# Contoso1 ARPs for 200 addresses nobody has: each would be copied to the
+# l2only holder; the port's copy budget holds them to 16 + 8/s.
+miss_storm() {
+	nx contoso1 "$SCAPY_PY" - <<'EOF'
+from scapy.all import Ether, ARP, sendp, conf
+conf.verb = 0
+mac = "00:15:5d:00:50:05"
+sendp([Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
+       ARP(op=1, hwsrc=mac, psrc="10.0.0.5", pdst="10.0.0.%d" % (20 + i % 60))
+       for i in range(200)], iface="eth0")
+EOF
+}
+cp0=$(learn_stat host1 arp-copies) lim0=$(stats_count host1 arp-copy-ratelimited)
+t0=$SECONDS
+check "storm: Contoso1 sends 200 ARP requests for unknown addresses" miss_storm
+secs=$((SECONDS - t0 + 1))
+cp1=$(learn_stat host1 arp-copies) lim1=$(stats_count host1 arp-copy-ratelimited)
+info "ARP miss storm: 200 requests -> $((cp1 - cp0)) copies to host2, $((lim1 - lim0)) dropped as arp-copy-ratelimited (over ~${secs}s)"
+check "host1 sent at most 16 + 8/s copies ($((cp1 - cp0)))" test $((cp1 - cp0)) -le $((16 + 8 * secs))
+check "the rest counted as arp-copy-ratelimited" test $((cp1 - cp0 + lim1 - lim0)) -ge 200
 check "after the storm Contoso1 still reaches Contoso2" ping_ok contoso1 10.0.0.7
 check "after the storm Contoso3 still reaches Contoso2" ping_ok contoso3 10.0.0.7
 check "10.0.0.7 still learned at 192.168.4.22" eval 'dyn_show | grep -q "ca 10.0.0.7 mac $C2 pa 192.168.4.22 type dynamic"'
