@@ -15,7 +15,8 @@
  * with an l2only record here) or from NVGRE whose outer source is the PA
  * of the MAC's l2only record; anything else is counted as denied. Reports
  * are deduplicated (tenet_lseen) and rate-limited per port (tenet_lrate),
- * so a chatty or hostile VM cannot flood the agent.
+ * so a chatty or hostile VM cannot flood the agent; the copies a port's
+ * ARP misses cause have a budget of their own there too.
  *
  * Kept apart from arp.h and decap.h so that the receive side can move
  * between hooks (XDP today) with a few calls. */
