@@ -32,6 +32,7 @@
 #include "events.h"
 #include "gw.h"
 #include "kernel.h"
+#include "learn.h"
 #include "log.h"
 #include "model.h"
 #include "reconcile.h"
@@ -43,6 +44,8 @@
 #define RETRY_MS 5000
 /* Store changes are also polled this often: inotify is only a hint. */
 #define POLL_MS 1000
+/* Dynamic records are checked for aging this often (at most). */
+#define AGE_CHECK_MS 5000
 /* Per-entry log lines for bulk maps (lookups, routes) in one reconcile;
  * beyond this a summary line counts them. */
 #define BULK_LOG_MAX 32
@@ -70,6 +73,8 @@ struct agent {
 	struct nl mon;
 	struct ring_buffer *rb;
 	struct ev_handler ev;
+	struct learn_table learned;     /* when this host's bindings were last seen */
+	uint64_t age_at;                /* next aging pass */
 	int epfd;
 	int sigfd;
 	uint32_t xdp_ifindex;           /* underlay with tenet's decap attached */
@@ -112,7 +117,8 @@ static void notes_rotate(struct agent *a)
 
 static bool bulk_obj(enum obj o)
 {
-	return o == OBJ_MAC || o == OBJ_CA || o == OBJ_ROUTE || o == OBJ_PORT_MAC;
+	return o == OBJ_MAC || o == OBJ_CA || o == OBJ_ROUTE || o == OBJ_PORT_MAC ||
+	       o == OBJ_L2ONLY;
 }
 
 static const char *op_word(enum obj o, enum recon_op op)
@@ -285,13 +291,31 @@ out:
 	return ret;
 }
 
+/* A lookup record with a CA went away: the datapath forgets that it
+ * reported the binding, so seeing it again is reported again (and the
+ * record comes back) instead of being suppressed as a duplicate. */
+static void forget_binding(struct agent *a, const char *key)
+{
+	struct tenet_record id;
+	struct tenet_lseen_key k = { 0 };
+
+	if (tenet_record_from_key(key, &id, NULL) < 0 || id.kind != TENET_KIND_LOOKUP ||
+	    !id.lookup.has_ca || !a->dp.tc)
+		return;
+	k.vsid = id.lookup.vsid;
+	k.ip = id.lookup.ca;
+	bpf_map_delete_elem(bpf_map__fd(a->dp.tc->maps.tenet_lseen), &k);
+}
+
 static int apply_event(struct agent *a, const struct tenet_watch_event *ev)
 {
 	struct tenet_err err = { 0 };
 	int ret;
 
-	if (ev->type == TENET_WATCH_DELETE)
+	if (ev->type == TENET_WATCH_DELETE) {
+		forget_binding(a, ev->kv.key);
 		return model_delete(&a->model, ev->kv.key);
+	}
 	ret = model_put(&a->model, ev->kv.key, ev->kv.value, &err);
 	if (ret < 0) {
 		log_warn("store record skipped (keeping its last good version): %s", err.msg);
@@ -332,6 +356,35 @@ static void follow_store(struct agent *a)
 			 nev == 1 ? "" : "s", (long long)rev, changed, changed == 1 ? "" : "s");
 	if (changed)
 		a->dirty = true;
+}
+
+/* ---- aging of learned records ---- */
+
+static void aged_report(void *arg, const struct tenet_lookup *l, int ret, const char *msg)
+{
+	struct agent *a = arg;
+	char ip[TENET_IPV4_STRLEN], mac[TENET_MAC_STRLEN], pa[TENET_IPV4_STRLEN];
+
+	if (ret < 0) {
+		note(a, "learn", msg);
+		return;
+	}
+	log_info("aged out: vsid %u %s mac %s at pa %s not seen for %us; dynamic record removed",
+		 l->vsid, tenet_fmt_ipv4(l->ca, ip), tenet_fmt_mac(l->mac, mac),
+		 tenet_fmt_ipv4(l->pa, pa), a->cfg.learn_age);
+}
+
+static void age_learned(struct agent *a)
+{
+	uint64_t now = now_ms();
+
+	if (now < a->age_at)
+		return;
+	a->age_at = now + AGE_CHECK_MS;
+	a->learned.age_ms = (uint64_t)a->cfg.learn_age * 1000;
+	if (a->store)
+		learn_table_age(&a->learned, &a->model, a->cfg.host, now, learn_unlearn_store,
+				a->store, aged_report, a);
 }
 
 /* ---- the underlay's decap program (XDP or TC) ---- */
@@ -510,9 +563,9 @@ static void reload(struct agent *a)
 	}
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s, decap %s, flowid %s)",
-		 c.host, c.underlay[0] ? c.underlay : "(none)",
-		 c.store[0] ? c.store : TENET_STORE_DEFAULT, decap_mode_name(c.decap),
+	log_info("configuration reloaded (host %s, underlay %s, store %s, decap %s, "
+		 "learn_age %us, flowid %s)", c.host, c.underlay[0] ? c.underlay : "(none)",
+		 c.store[0] ? c.store : TENET_STORE_DEFAULT, decap_mode_name(c.decap), c.learn_age,
 		 c.flowid ? "on" : "off");
 out:
 	sd_notify(0, "READY=1");
@@ -694,6 +747,8 @@ static int setup_loop(struct agent *a)
 	if (ret < 0)
 		return ret;
 	ev_handler_init(&a->ev, ev_learn_store, NULL);
+	a->ev.seen = &a->learned;
+	a->ev.resolve = ev_resolve_udp;
 	a->rb = ring_buffer__new(bpf_map__fd(a->dp.tc->maps.tenet_events), on_ring_event, a,
 				 NULL);
 	if (!a->rb)
@@ -711,6 +766,7 @@ static void agent_init(struct agent *a, const struct config_flags *flags)
 	name_set_init(&a->names);
 	htab_init(&a->notes[0], 0, 1);
 	htab_init(&a->notes[1], 0, 1);
+	learn_table_init(&a->learned, (uint64_t)LEARN_AGE_DEFAULT_S * 1000);
 }
 
 static void agent_fini(struct agent *a)
@@ -733,6 +789,7 @@ static void agent_fini(struct agent *a)
 	name_set_free(&a->names);
 	htab_free(&a->notes[0]);
 	htab_free(&a->notes[1]);
+	learn_table_free(&a->learned);
 }
 
 /* ---- the loop ---- */
@@ -784,6 +841,7 @@ static void turn(struct agent *a)
 		reconcile(a);
 	if (a->xdp_check)
 		underlay_update(a);
+	age_learned(a);
 }
 
 static int start(struct agent *a)

@@ -2,10 +2,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "learn.h"
 
 const char *config_path(const struct config_flags *f)
 {
@@ -58,6 +60,21 @@ static int set_decap(enum decap_mode *dst, const char *val, const char *what,
 	return 0;
 }
 
+static int set_seconds(unsigned int *dst, const char *val, const char *what,
+		       struct tenet_err *err)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno || end == val || *end || val[0] == '-' || v < LEARN_AGE_MIN_S || v > 86400 * 7)
+		return tenet_err_set(err, -EINVAL, "%s: not a number of seconds in %u..%u", what,
+				     LEARN_AGE_MIN_S, 86400 * 7);
+	*dst = (unsigned int)v;
+	return 0;
+}
+
 static int set_key(struct config *c, const char *key, const char *val, const char *what,
 		   struct tenet_err *err)
 {
@@ -75,6 +92,8 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_bool(&c->flowid, val, what, "on or off", err);
 	if (!strcmp(key, "decap"))
 		return set_decap(&c->decap, val, what, err);
+	if (!strcmp(key, "learn_age"))
+		return set_seconds(&c->learn_age, val, what, err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 
@@ -167,6 +186,7 @@ static void defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bpffs, TENETD_BPFFS_DEFAULT);
 	c->flowid = true;
+	c->learn_age = LEARN_AGE_DEFAULT_S;
 	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
 		c->host[0] = '\0';
 	/* Store names are short names: "h1", not "h1.example.com". */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap. */
+ * underlay, store, bpffs, debug, flowid, decap, learn_age. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -34,6 +34,9 @@ struct config {
 	 * gretap peers need because they match the whole 32-bit key. */
 	bool flowid;
 	enum decap_mode decap;
+	/* Seconds after which a dynamic record this host holds is removed
+	 * from the store when the datapath has not seen it again. */
+	unsigned int learn_age;
 };
 
 /* What the command line set; NULL/false = not given. Re-applied over

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -24,9 +25,17 @@ struct build {
 	struct htab vs;         /* VSID -> struct vs_info */
 	struct htab local_pa;   /* this host's PA IPs (every PA record) */
 	struct htab local_port; /* struct tenet_vmac_key -> ifindex */
+	struct l2only_ent *l2; /* l2only records, numbered per VSID at the end */
+	size_t nl2, capl2;
 	__be32 src_pa;          /* first usable PA: outer source of encap */
 	const char *src_pa_key;
 	int err;
+};
+
+struct l2only_ent {
+	const char *key;        /* store key: the order of the slots */
+	struct tenet_l2only_key k;
+	struct tenet_l2only_val v;
 };
 
 struct rd_info {
@@ -276,6 +285,96 @@ static __u32 local_ifindex(const struct build *b, const struct tenet_lookup *l)
 	return e ? *(const __u32 *)e->val : 0;
 }
 
+static bool learned_type(__u8 t)
+{
+	return t == TENET_LOOKUP_L2ONLY || t == TENET_LOOKUP_DYNAMIC;
+}
+
+/* An l2only record and the dynamic records learned through it share one
+ * (VSID, MAC) entry: no conflict. The l2only record (the configured place
+ * of the MAC) wins; between dynamic records, the smaller store key. */
+static void put_mac(struct build *b, const char *key, const struct tenet_vmac_key *mk,
+		    const struct tenet_vmac_val *mv)
+{
+	struct htab_entry *e = htab_find(&b->out->t[OBJ_MAC], mk);
+	struct tenet_vmac_val *old;
+
+	if (!e || !learned_type(mv->type) || !learned_type(((struct tenet_vmac_val *)e->val)->type)) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	old = e->val;
+	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	if (old->type == TENET_LOOKUP_L2ONLY ||
+	    (mv->type == TENET_LOOKUP_DYNAMIC && strcmp(key, e->tag) > 0))
+		return;
+	memcpy(e->val, mv, sizeof(*mv));
+	e->tag = key;
+}
+
+/* Collected here, numbered by add_l2only_slots() once all are known. */
+static void add_l2only(struct build *b, const char *key, const struct tenet_lookup *l,
+		       __u32 ifindex)
+{
+	struct l2only_ent *e;
+
+	if (!htab_find(&b->vs, &l->vsid))
+		return;         /* noted with the CA entries */
+	if (b->nl2 == b->capl2) {
+		size_t cap = b->capl2 ? 2 * b->capl2 : 64;
+		void *p = realloc(b->l2, cap * sizeof(*b->l2));
+
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->l2 = p;
+		b->capl2 = cap;
+	}
+	e = &b->l2[b->nl2++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->k.vsid = l->vsid;
+	e->v.pa = l->pa;
+	e->v.ifindex = ifindex;
+	memcpy(e->v.mac, l->mac, TENET_ETH_ALEN);
+}
+
+static int l2only_cmp(const void *pa, const void *pb)
+{
+	const struct l2only_ent *a = pa, *b = pb;
+
+	if (a->k.vsid != b->k.vsid)
+		return a->k.vsid < b->k.vsid ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* Slots 0..n-1 per VSID in store-key order, so the result does not depend
+ * on the order the model is walked in; the datapath asks at most
+ * TENET_L2ONLY_PER_VSID holders of a VSID. */
+static void add_l2only_slots(struct build *b)
+{
+	__u32 slot = 0;
+
+	qsort(b->l2, b->nl2, sizeof(*b->l2), l2only_cmp);
+	for (size_t i = 0; i < b->nl2; i++) {
+		struct l2only_ent *e = &b->l2[i];
+
+		if (i && e->k.vsid != b->l2[i - 1].k.vsid)
+			slot = 0;
+		if (slot >= TENET_L2ONLY_PER_VSID) {
+			note(b, e->key, "more than %u l2only records in vsid %u; this one is not "
+			     "asked by dynamic learning", TENET_L2ONLY_PER_VSID, e->k.vsid);
+			continue;
+		}
+		e->k.slot = slot++;
+		put_owned(b, OBJ_L2ONLY, &e->k, &e->v, e->key, NULL);
+	}
+}
+
 static void add_lookup(struct build *b, const char *key, const struct tenet_lookup *l)
 {
 	struct tenet_vmac_key mk = { .vsid = l->vsid };
@@ -289,7 +388,9 @@ static void add_lookup(struct build *b, const char *key, const struct tenet_look
 	mv.pa = cv.pa = ifindex ? 0 : l->pa;
 	memcpy(mk.mac, l->mac, TENET_ETH_ALEN);
 	memcpy(cv.mac, l->mac, TENET_ETH_ALEN);
-	put_owned(b, OBJ_MAC, &mk, &mv, key, NULL);
+	put_mac(b, key, &mk, &mv);
+	if (l->type == TENET_LOOKUP_L2ONLY)
+		add_l2only(b, key, l, ifindex);
 
 	/* l2only records have no IP binding to route or answer ARP with. */
 	if (!l->has_ca || l->type == TENET_LOOKUP_L2ONLY)
@@ -412,6 +513,8 @@ int desired_build(const struct model *m, const struct build_env *env, struct sta
 	run_pass(&b, pass2);
 	run_pass(&b, pass3);
 	run_pass(&b, pass4);
+	add_l2only_slots(&b);
+	free(b.l2);
 	htab_free(&b.rd);
 	htab_free(&b.vs);
 	htab_free(&b.local_pa);

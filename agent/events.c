@@ -2,6 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "events.h"
 #include "policy.h"
@@ -16,6 +20,7 @@ void ev_handler_init(struct ev_handler *h, ev_learn_fn learn, void *learn_arg)
 	h->arp_rl = (struct ratelimit){ .interval_ms = EV_INTERVAL_MS, .burst = EV_BURST };
 	h->frag_rl = h->arp_rl;
 	h->learn_rl = h->arp_rl;
+	h->neigh_rl = h->arp_rl;
 	h->learn = learn;
 	h->learn_arg = learn_arg;
 }
@@ -87,6 +92,10 @@ static int on_learn(struct ev_handler *h, const struct tenet_event *e, uint64_t 
 	if (!h->learn)
 		return 0;
 	ret = h->learn(h->learn_arg, &l, &err);
+	if (ret >= 0 && h->seen)
+		learn_table_seen(h->seen, &l, now);
+	if (ret == -EPERM)
+		h->n_learn_refused++;
 	if (ret < 0) {
 		if (!ratelimit_ok(&h->learn_rl, now, &missed))
 			return 0;
@@ -100,6 +109,48 @@ static int on_learn(struct ev_handler *h, const struct tenet_event *e, uint64_t 
 		 l.vsid, l.has_ca ? tenet_fmt_ipv4(l.ca, ip) : "(no ip)",
 		 tenet_fmt_mac(l.mac, mac), tenet_fmt_ipv4(l.pa, pa));
 	return 1;
+}
+
+static int on_neigh_miss(struct ev_handler *h, const struct tenet_event *e, uint64_t now,
+			 char *line, size_t len)
+{
+	char dst[TENET_IPV4_STRLEN], src[TENET_IPV4_STRLEN];
+	unsigned int missed;
+	int ret = 0;
+
+	h->n_neigh_miss++;
+	if (h->resolve)
+		ret = h->resolve(h->resolve_arg, e->pa, e->ip);
+	if (!ratelimit_ok(&h->neigh_rl, now, &missed))
+		return 0;
+	if (ret < 0)
+		snprintf(line, len, "arp copy to pa %s not sent: underlay neighbour unknown, and "
+			 "resolving it failed: %s", tenet_fmt_ipv4(e->ip, dst), strerror(-ret));
+	else
+		snprintf(line, len, "arp copy to pa %s not sent: underlay neighbour unknown; "
+			 "resolving it from %s (the VM's next ARP goes through)",
+			 tenet_fmt_ipv4(e->ip, dst), tenet_fmt_ipv4(e->pa, src));
+	return suppressed(line, len, missed);
+}
+
+int ev_resolve_udp(void *arg, __be32 src, __be32 dst)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_addr.s_addr = src };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9),
+				  .sin_addr.s_addr = dst };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+	char zero = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (src && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0)
+		ret = -errno;
+	/* EAGAIN/ENOBUFS while the neighbour resolves is the point. */
+	if (!ret && sendto(fd, &zero, 1, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	    errno != EAGAIN && errno != ENOBUFS)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 int ev_handle(struct ev_handler *h, const void *data, size_t len, uint64_t now, char *line,
@@ -119,6 +170,8 @@ int ev_handle(struct ev_handler *h, const void *data, size_t len, uint64_t now, 
 		return on_frag_needed(h, &e, now, line, linelen);
 	case TENET_EV_LEARN:
 		return on_learn(h, &e, now, line, linelen);
+	case TENET_EV_NEIGH_MISS:
+		return on_neigh_miss(h, &e, now, line, linelen);
 	default:
 		h->n_bad++;
 		return 0;
@@ -160,6 +213,9 @@ int ev_learn_store(void *arg, const struct tenet_lookup *l, struct tenet_err *er
 
 	if (!s)
 		return tenet_err_set(err, -ENOTCONN, "no store open");
+	/* Without an IP the key would be the l2only record's. */
+	if (!l->has_ca)
+		return tenet_err_set(err, -EINVAL, "ca: missing (a learned binding has an IP)");
 	rec.lookup.type = TENET_LOOKUP_DYNAMIC;
 	ret = tenet_record_key(&rec, key, sizeof(key));
 	if (ret < 0)

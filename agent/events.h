@@ -11,6 +11,7 @@
 #include <tenet/maps.h>
 
 #include "errmsg.h"
+#include "learn.h"
 #include "log.h"
 #include "record.h"
 #include "store.h"
@@ -20,15 +21,25 @@
  * wins. */
 typedef int (*ev_learn_fn)(void *arg, const struct tenet_lookup *l, struct tenet_err *err);
 
+/* Make the kernel resolve the underlay neighbour of dst (from src, both
+ * PAs in network order); 0 or -errno. */
+typedef int (*ev_resolve_fn)(void *arg, __be32 src, __be32 dst);
+
 struct ev_handler {
 	struct ratelimit arp_rl;
+	struct ratelimit neigh_rl;
+	ev_resolve_fn resolve;
+	void *resolve_arg;
+	unsigned long n_neigh_miss;
 	struct ratelimit frag_rl;
 	struct ratelimit learn_rl;   /* for learn failures only */
 	ev_learn_fn learn;
 	void *learn_arg;
+	struct learn_table *seen;    /* reported bindings, for aging (or NULL) */
 	unsigned long n_arp_miss;
 	unsigned long n_frag;
 	unsigned long n_learned;
+	unsigned long n_learn_refused; /* not stored: no l2only record at that PA */
 	unsigned long n_bad;
 };
 
@@ -39,6 +50,9 @@ int ev_handle(struct ev_handler *h, const void *data, size_t len, uint64_t now_m
 	      size_t linelen);
 /* The learned record an event describes. */
 void ev_to_lookup(const struct tenet_event *e, struct tenet_lookup *l);
+/* ev_resolve_fn through the host's stack: one UDP datagram from src to
+ * dst's discard port, which makes the kernel resolve dst's neighbour. */
+int ev_resolve_udp(void *arg, __be32 src, __be32 dst);
 /* ev_learn_fn writing to a store (arg: struct tenet_store *) through the
  * policy layer (tenet_policy_learned): validated like any write, never
  * over a configured record, not rewritten when unchanged. */

@@ -6,11 +6,11 @@
 
 static const enum obj put_order[] = {
 	OBJ_ADDR, OBJ_KROUTE, OBJ_CFG, OBJ_PA, OBJ_VSID, OBJ_PORT, OBJ_PORT_MAC,
-	OBJ_MAC, OBJ_CA, OBJ_ROUTE, OBJ_ATTACH,
+	OBJ_MAC, OBJ_CA, OBJ_ROUTE, OBJ_L2ONLY, OBJ_ATTACH,
 };
 
 static const enum obj del_order[] = {
-	OBJ_ATTACH, OBJ_ROUTE, OBJ_CA, OBJ_MAC, OBJ_PORT_MAC, OBJ_PORT, OBJ_VSID,
+	OBJ_ATTACH, OBJ_L2ONLY, OBJ_ROUTE, OBJ_CA, OBJ_MAC, OBJ_PORT_MAC, OBJ_PORT, OBJ_VSID,
 	OBJ_PA, OBJ_KROUTE, OBJ_ADDR, /* never OBJ_CFG: an array entry always exists */
 };
 

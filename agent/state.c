@@ -18,6 +18,8 @@ static const struct {
 	[OBJ_MAC] = { "mac", sizeof(struct tenet_vmac_key), sizeof(struct tenet_vmac_val) },
 	[OBJ_CA] = { "ca", sizeof(struct tenet_ca_key), sizeof(struct tenet_ca_val) },
 	[OBJ_ROUTE] = { "route", sizeof(struct tenet_route_key), sizeof(struct tenet_route_val) },
+	[OBJ_L2ONLY] = { "l2only", sizeof(struct tenet_l2only_key),
+			 sizeof(struct tenet_l2only_val) },
 	[OBJ_ADDR] = { "address", sizeof(struct addr_key), sizeof(struct addr_val) },
 	[OBJ_KROUTE] = { "provider-route", sizeof(struct kroute_key), sizeof(struct kroute_val) },
 	[OBJ_ATTACH] = { "tc-attach", sizeof(__u32), sizeof(struct attach_val) },
@@ -100,6 +102,10 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		snprintf(buf, len, "route rdomain %u %s/%u", ntohl(rk->rdomain),
 			 tenet_fmt_ipv4(rk->ip, b), rk->prefixlen - 32);
 		break;
+	case OBJ_L2ONLY:
+		snprintf(buf, len, "l2only %u slot %u", ((const struct tenet_l2only_key *)key)->vsid,
+			 ((const struct tenet_l2only_key *)key)->slot);
+		break;
 	case OBJ_ADDR:
 		snprintf(buf, len, "address %s", tenet_fmt_ipv4(ak->addr, b));
 		break;
@@ -149,6 +155,14 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 	case OBJ_ROUTE:
 		snprintf(buf, len, " -> nexthop %s vsid %u metric %u",
 			 tenet_fmt_ipv4(rv->nexthop, b), rv->vsid, rv->metric);
+		break;
+	case OBJ_L2ONLY:
+		fmt_where(w, sizeof(w), ((const struct tenet_l2only_val *)val)->ifindex, 0);
+		snprintf(buf, len, " -> mac %s pa %s%s%s",
+			 tenet_fmt_mac(((const struct tenet_l2only_val *)val)->mac, a),
+			 tenet_fmt_ipv4(((const struct tenet_l2only_val *)val)->pa, b),
+			 ((const struct tenet_l2only_val *)val)->ifindex ? " " : "",
+			 ((const struct tenet_l2only_val *)val)->ifindex ? w : "");
 		break;
 	case OBJ_ADDR:
 		snprintf(buf, len, "/%u", ((const struct addr_val *)val)->plen);

@@ -10,6 +10,7 @@
 #include "counters.h"
 #include "parse.h"
 #include "decap.h"
+#include "learn.h"
 
 /* Decide what MAC answers an ARP request from a port, or why none does.
  * Returns 0 and sets *answer, or a drop reason. */
@@ -48,6 +49,7 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 	struct tenet_vsid_val *vinfo;
 	const __u8 *answer = NULL;
 	__be32 spa, tpa;
+	int l2;
 	__u32 vsid = port->vsid;
 	int r;
 
@@ -64,10 +66,11 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 		*reason = TENET_DROP_SPOOFED_MAC;
 		return TC_ACT_SHOT;
 	}
-	if (arp->op == bpf_htons(ARPOP_REPLY)) {
-		*reason = TENET_DROP_ARP_REPLY;
-		return TC_ACT_SHOT;
-	}
+	/* A port holding an l2only MAC teaches its IP with any ARP it sends
+	 * (requests, replies, announcements). */
+	l2 = learn_from_port(port, skb->ifindex, arp->spa);
+	if (arp->op == bpf_htons(ARPOP_REPLY))
+		return learn_reply_from_port(skb, port, l2, reason);
 	if (arp->op != bpf_htons(ARPOP_REQUEST)) {
 		*reason = TENET_DROP_ARP_UNSUPPORTED;
 		return TC_ACT_SHOT;
@@ -88,6 +91,20 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 	}
 	r = arp_answer(port, vinfo, tpa, &answer);
 	if (r || !answer) {
+		/* Nobody known has it: ask the holders of l2only MACs. */
+		r = tenet_learn_flood(skb, vsid, port->pa);
+		if (r >= 0) {
+			*reason = LEARN_REASON(r);
+			return LEARN_VERDICT(r);
+		}
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		eth = data;
+		arp = data + sizeof(*eth);
+		if ((void *)(arp + 1) > data_end) {
+			*reason = TENET_DROP_TRUNCATED;
+			return TC_ACT_SHOT;
+		}
 		emit_event(TENET_EV_ARP_MISS, TENET_DROP_ARP_MISS, skb->ifindex, vsid,
 			   tpa, 0, arp->sha);
 		*reason = TENET_DROP_ARP_MISS;
@@ -106,6 +123,9 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 	return bpf_redirect(skb->ifindex, 0);
 }
 
+/* arp_from_underlay(): deliver the inner frame to res->ifindex. */
+#define ARP_UL_DELIVER 0x100
+
 static __always_inline int xdp_arp_drop(struct decap_result *res, int reason)
 {
 	res->reason = reason;
@@ -117,7 +137,7 @@ static __always_inline int xdp_arp_drop(struct decap_result *res, int reason)
  * it came. Only the host that owns the target answers, as the VM itself
  * would; tenet hosts never send ARP over the underlay (each answers its
  * own ports), so this serves peers that do. Returns an XDP verdict and
- * sets res->reason when the frame is dropped. */
+ * sets res->reason when the frame is dropped, or ARP_UL_DELIVER. */
 static __always_inline int arp_from_underlay(void *data, void *data_end,
 					     struct decap_result *res)
 {
@@ -127,6 +147,7 @@ static __always_inline int arp_from_underlay(void *data, void *data_end,
 	struct iphdr *iph;
 	__u8 tmp_mac[ETH_ALEN];
 	__be32 tmp_ip, spa, tpa;
+	int r;
 
 	/* Constant offsets keep the verifier's bounds: no tag or one tag. */
 	if (res->ip_off == sizeof(struct ethhdr))
@@ -145,8 +166,11 @@ static __always_inline int arp_from_underlay(void *data, void *data_end,
 	if ((void *)(arp + 1) > data_end)
 		return xdp_arp_drop(res, TENET_DROP_TRUNCATED);
 	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
-	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST) ||
-	    iph->ihl != 5)
+	    arp->hlen != ETH_ALEN || arp->plen != 4 || iph->ihl != 5)
+		return xdp_arp_drop(res, TENET_DROP_ARP_UNSUPPORTED);
+	if (arp->op == bpf_htons(ARPOP_REPLY))
+		goto deliver;
+	if (arp->op != bpf_htons(ARPOP_REQUEST))
 		return xdp_arp_drop(res, TENET_DROP_ARP_UNSUPPORTED);
 	spa = arp->spa;
 	tpa = arp->tpa;
@@ -154,7 +178,7 @@ static __always_inline int arp_from_underlay(void *data, void *data_end,
 		return xdp_arp_drop(res, TENET_DROP_ARP_ANNOUNCE);
 	rec = ca_lookup(res->rdomain, tpa);
 	if (!rec || rec->vsid != res->vsid || !rec->ifindex)
-		return xdp_arp_drop(res, TENET_DROP_ARP_MISS);
+		goto deliver;
 
 	/* Inner: the reply, from the record's MAC to the asker. */
 	mac_copy(inner->h_dest, arp->sha);
@@ -178,6 +202,14 @@ static __always_inline int arp_from_underlay(void *data, void *data_end,
 	iph->check = 0;
 	iph->check = ipv4_csum(iph);
 	return XDP_TX;
+
+deliver:
+	/* Not ours to answer: a unicast ARP for a local port (dynamic
+	 * learning's copies and replies) is delivered, and learned from. */
+	r = learn_from_underlay(inner, arp, iph->saddr, res);
+	if (r)
+		return xdp_arp_drop(res, r);
+	return ARP_UL_DELIVER;
 }
 
 #endif

@@ -100,4 +100,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tenet_events SEC(".maps");
 
+/* Dynamic IP address learning (bpf/learn.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TENET_MAX_VSIDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tenet_l2only_key);
+	__type(value, struct tenet_l2only_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_l2only SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TENET_LEARN_SEEN_MAX);
+	__type(key, struct tenet_lseen_key);
+	__type(value, struct tenet_lseen_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_lseen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TENET_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct tenet_lrate_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_lrate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TENET_LSTAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_lstats SEC(".maps");
+
 #endif

@@ -176,11 +176,14 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 		count_drop(res.reason, res.vsid, len);
 		return TC_ACT_SHOT;
 	case DECAP_ARP:
-		/* The reply goes back out of the device it came in on (XDP_TX
-		 * in the XDP program). */
+		/* An answer goes back out of the device it came in on (XDP_TX
+		 * in the XDP program); learning's unicast ARP is delivered
+		 * like any frame for a local port. */
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
+		if (verdict == ARP_UL_DELIVER)
+			break;
 		if (verdict != XDP_TX) {
 			count_drop(res.reason, res.vsid, len);
 			return TC_ACT_SHOT;

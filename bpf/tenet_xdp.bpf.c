@@ -26,7 +26,9 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 		verdict = arp_from_underlay(data, data_end, &res);
 		if (verdict == XDP_DROP)
 			count_drop(res.reason, res.vsid, len);
-		return verdict;
+		if (verdict != ARP_UL_DELIVER)
+			return verdict;
+		break;
 	case DECAP_DELIVER:
 		break;
 	}

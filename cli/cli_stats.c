@@ -108,9 +108,83 @@ static int stats_show(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* ---- tenet stats learn: dynamic learning's counters ---- */
+
+static const struct cli_field learn_fields[] = {
+	{ "counter", NULL }, { "value", "value" }, { NULL, NULL },
+};
+
+static const char *const learn_names[] = {
+#define TENET_LSTAT_NAME(id, name) name,
+	TENET_LEARN_STATS(TENET_LSTAT_NAME)
+#undef TENET_LSTAT_NAME
+};
+
+static int learn_show(struct cli *c, int argc, char **argv)
+{
+	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
+	char host[TENET_NAME_MAX + 1], dir[512], path[600];
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), i;
+	int ncpu = libbpf_num_possible_cpus();
+	json_t *array = NULL;
+	__u64 *vals = NULL;
+	int ret, fd;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_host(c, args[0].val, host);
+	if (ret)
+		return ret;
+	if (tenet_pin_dir_at(dir, sizeof(dir), c->pin_root ? c->pin_root : TENET_PIN_ROOT,
+			     host) < 0)
+		return cli_usage(c, "--pin-root: path too long");
+	snprintf(path, sizeof(path), "%s/%s", dir, TENET_MAP_LEARN_STATS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? cli_fail(c, "stats: no learning counters pinned at %s "
+						  "(is tenetd running?)", path)
+				       : cli_fail(c, "stats: %s: %s", path, strerror(errno));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
+	    info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(__u64) || info.max_entries != TENET_LSTAT_MAX) {
+		ret = cli_fail(c, "stats: %s: not a tenet learning counter map of this version",
+			       path);
+		goto out;
+	}
+	vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*vals)) : NULL;
+	array = json_array();
+	if (!vals || !array) {
+		ret = cli_fail(c, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < TENET_LSTAT_MAX; i++) {
+		__u64 sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &i, vals) < 0) {
+			ret = cli_fail(c, "stats: reading %s: %s", learn_names[i], strerror(errno));
+			goto out;
+		}
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			sum += vals[cpu];
+		json_array_append_new(array, json_pack("{s:s, s:I}", "counter", learn_names[i],
+						       "value", (json_int_t)sum));
+	}
+	ret = cli_print(c, array, learn_fields);
+out:
+	json_decref(array);
+	free(vals);
+	close(fd);
+	return ret;
+}
+
 static int stats_run(struct cli *c, int argc, char **argv)
 {
 	/* `tenet stats [show] [host H]`: the verb is optional. */
+	if (argc && !strcmp(argv[0], "learn")) {
+		c->verb = "learn";
+		return learn_show(c, argc - 1, argv + 1);
+	}
 	if (argc && !strcmp(argv[0], "show")) {
 		argc--;
 		argv++;
@@ -124,8 +198,12 @@ const struct cli_object cli_stats = {
 	.summary = "datapath drop counters, per reason",
 	.usage =
 		"usage: tenet stats [show] [host NAME]\n"
+		"       tenet stats learn [host NAME]\n"
 		"Sums the per-CPU drop counters tenetd pinned at\n"
 		TENET_PIN_ROOT "/HOST/v<layout>/" TENET_MAP_DROPS " (--pin-root changes "
-		TENET_PIN_ROOT ").\n",
+		TENET_PIN_ROOT ").\n"
+		"'learn' sums dynamic IP address learning's counters (" TENET_MAP_LEARN_STATS "):\n"
+		"events sent to tenetd, duplicates suppressed, events over a port's rate\n"
+		"limit, bindings denied (MAC not l2only at that PA), ARP copies sent.\n",
 	.run = stats_run,
 };

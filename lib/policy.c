@@ -552,17 +552,44 @@ static int check_lookup_fields(struct pctx *c, const struct tenet_lookup *l)
 	return 0;
 }
 
-/* Another record of the VSID with the same MAC is a conflict, except the
- * pair HNV learning makes: an l2only record and a dynamic record learned
- * through it. */
+/* Another record of the VSID with the same MAC is a conflict, except
+ * what HNV learning makes: an l2only record and the dynamic records
+ * learned through it (one per IP the MAC was seen with). */
 static bool mac_conflict(const struct tenet_lookup *a, const struct tenet_lookup *b)
 {
 	if (memcmp(a->mac, b->mac, TENET_MAC_LEN))
 		return false;
 	if ((a->type == TENET_LOOKUP_L2ONLY && b->type == TENET_LOOKUP_DYNAMIC) ||
-	    (b->type == TENET_LOOKUP_L2ONLY && a->type == TENET_LOOKUP_DYNAMIC))
+	    (b->type == TENET_LOOKUP_L2ONLY && a->type == TENET_LOOKUP_DYNAMIC) ||
+	    (a->type == TENET_LOOKUP_DYNAMIC && b->type == TENET_LOOKUP_DYNAMIC))
 		return false;
 	return true;
+}
+
+/* A dynamic record is only learned through an l2only record of the same
+ * VSID and MAC at the same PA: a host teaches bindings only for MACs it
+ * holds. */
+static int check_learned_l2only(struct pctx *c, const struct tenet_lookup *l)
+{
+	struct tenet_record id = { .kind = TENET_KIND_LOOKUP }, l2;
+	char m[TENET_MAC_STRLEN], a[TENET_IPV4_STRLEN], b[TENET_IPV4_STRLEN];
+	int ret;
+
+	id.lookup.vsid = l->vsid;
+	id.lookup.type = TENET_LOOKUP_L2ONLY;
+	memcpy(id.lookup.mac, l->mac, TENET_MAC_LEN);
+	ret = load(c, &id, &l2);
+	if (ret == -ENOENT)
+		return tenet_err_set(c->err, -EPERM, "mac %s: no l2only record in vsid %u; "
+				     "not learned", tenet_fmt_mac(l->mac, m), l->vsid);
+	if (ret < 0)
+		return ret;
+	if (l2.lookup.pa != l->pa)
+		return tenet_err_set(c->err, -EPERM, "mac %s: its l2only record in vsid %u is at "
+				     "pa %s, not %s; not learned", tenet_fmt_mac(l->mac, m),
+				     l->vsid, tenet_fmt_ipv4(l2.lookup.pa, a),
+				     tenet_fmt_ipv4(l->pa, b));
+	return 0;
 }
 
 static int check_mac_unique(struct pctx *c, const struct tenet_record *rec)
@@ -635,6 +662,8 @@ static int lookup_put(struct pctx *c, void *arg)
 		ret = check_ca(c, l, &vs);
 	if (ret == 0 && l->has_ca)
 		ret = check_ca_unique(c, l, vs.rdomain);
+	if (ret == 0 && l->type == TENET_LOOKUP_DYNAMIC)
+		ret = check_learned_l2only(c, l);
 	if (ret < 0)
 		return ret;
 	if (!l->has_ca) {
@@ -1008,6 +1037,39 @@ int tenet_policy_learned(struct tenet_store *s, const struct tenet_lookup *l, in
 
 	rec.lookup.type = TENET_LOOKUP_DYNAMIC;
 	return tenet_policy_put(s, &rec, TENET_POLICY_REPLACE, rev, err);
+}
+
+/* Deletes the dynamic record at the binding's key if it still says what
+ * the caller aged (same MAC and PA); anything else there is left. */
+static int lookup_unlearn(struct pctx *c, void *arg)
+{
+	const struct tenet_lookup *l = arg;
+	struct tenet_record id = { .kind = TENET_KIND_LOOKUP, .lookup = *l }, cur;
+	char a[TENET_IPV4_STRLEN];
+	int ret;
+
+	id.lookup.type = TENET_LOOKUP_DYNAMIC;
+	ret = load(c, &id, &cur);
+	if (ret == -ENOENT)
+		return tenet_err_set(c->err, -ENOENT, "ca %s: no record in vsid %u",
+				     tenet_fmt_ipv4(l->ca, a), l->vsid);
+	if (ret < 0)
+		return ret;
+	if (cur.lookup.type != TENET_LOOKUP_DYNAMIC || cur.lookup.pa != l->pa ||
+	    memcmp(cur.lookup.mac, l->mac, TENET_MAC_LEN))
+		return tenet_err_set(c->err, -ESTALE, "ca %s: the record in vsid %u changed; "
+				     "left as it is", tenet_fmt_ipv4(l->ca, a), l->vsid);
+	return txn_del(c, &cur);
+}
+
+int tenet_policy_unlearn(struct tenet_store *s, const struct tenet_lookup *l, int64_t *rev,
+			 struct tenet_err *err)
+{
+	struct tenet_lookup copy = *l;
+
+	if (!l->has_ca)
+		return tenet_err_set(err, -EINVAL, "ca: missing (a learned binding has one)");
+	return run(s, lookup_unlearn, &copy, 0, rev, err);
 }
 
 /* ---- listing ---- */

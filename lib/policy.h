@@ -46,9 +46,17 @@ int tenet_policy_del(struct tenet_store *s, const struct tenet_record *id, unsig
 		     int64_t *rev, struct tenet_err *err);
 
 /* A learned binding, as the agent reports it: stored as a dynamic lookup
- * record, replacing an older dynamic one; never replaces a configured
- * (static, gateway) record. */
+ * record, replacing an older dynamic one (a MAC that moved to another PA);
+ * never replaces a configured (static, gateway) record (-EEXIST). The
+ * VSID must hold an l2only record of the MAC at the binding's PA
+ * (-EPERM otherwise): a host only teaches bindings for MACs it holds. */
 int tenet_policy_learned(struct tenet_store *s, const struct tenet_lookup *l, int64_t *rev,
+			 struct tenet_err *err);
+
+/* An aged binding: deletes the dynamic record of (VSID, CA) if it still
+ * has l's MAC and PA. -ENOENT if there is none, -ESTALE if the record
+ * there is no longer that binding (relearned elsewhere, or configured). */
+int tenet_policy_unlearn(struct tenet_store *s, const struct tenet_lookup *l, int64_t *rev,
 			 struct tenet_err *err);
 
 struct tenet_record_list {

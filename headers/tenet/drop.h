@@ -34,7 +34,10 @@
 	X(FRAG_NEEDED, "frag-needed")                                      \
 	X(ENCAP, "encap-failed")                                           \
 	X(REDIRECT, "redirect-failed")                                     \
-	X(DISABLED, "datapath-disabled")
+	X(DISABLED, "datapath-disabled")                                   \
+	X(LEARN_DENIED, "learn-not-l2only")                                \
+	X(LEARN_NO_NEIGH, "arp-copy-no-neigh")                             \
+	X(LEARN_FLOOD_LIMIT, "arp-copy-ratelimited")
 
 #define TENET_DROP_ENUM(id, name) TENET_DROP_##id,
 enum tenet_drop_reason { TENET_DROP_REASONS(TENET_DROP_ENUM) TENET_DROP_MAX };

@@ -10,7 +10,7 @@
 
 /* Bumped whenever a map key or value changes shape. Pinned maps live under
  * a path that carries it, so an upgraded agent never reads an old layout. */
-#define TENET_LAYOUT_VERSION 1
+#define TENET_LAYOUT_VERSION 2
 #define TENET_PIN_ROOT "/sys/fs/bpf/tenet"
 
 /* The distributed router's MAC: the same on every host so that a VM keeps a
@@ -25,6 +25,23 @@
 #define TENET_MAX_LOOKUPS (1u << 20)
 #define TENET_MAX_ROUTES 131072
 #define TENET_EVENTS_BYTES (256 * 1024)
+
+/* Dynamic IP address learning (docs/learning.md). At most this many l2only
+ * records per VSID are asked when a port ARPs for an unknown IP (one
+ * unicast copy each); the agent programs the first ones by store key. */
+#define TENET_L2ONLY_PER_VSID 16
+/* Bindings the datapath remembers to suppress duplicate learn events. */
+#define TENET_LEARN_SEEN_MAX 65536
+/* A binding already reported is reported again after this long, so the
+ * agent can tell a live binding from one to age out. */
+#define TENET_LEARN_REFRESH_S 30
+/* Learn events per port: a token bucket of this many, refilled at this
+ * rate per second. Over it, events are counted and not sent. A port's ARP
+ * misses that are sent to l2only holders have a bucket of the same size
+ * (over it, the miss is dropped), so a VM cannot make the host send
+ * 16 copies of every frame it can think of. */
+#define TENET_LEARN_BURST 16
+#define TENET_LEARN_RATE 8
 
 /* Outer Ethernet + IPv4 + GRE with key: what NVGRE adds to an inner frame
  * (the inner Ethernet header is carried, so it is part of the payload). */

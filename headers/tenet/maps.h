@@ -24,6 +24,10 @@
 #define TENET_MAP_DROPS "tenet_drops"
 #define TENET_MAP_VSTATS "tenet_vstats"
 #define TENET_MAP_EVENTS "tenet_events"
+#define TENET_MAP_L2ONLY "tenet_l2only"
+#define TENET_MAP_LEARN_SEEN "tenet_lseen"
+#define TENET_MAP_LEARN_RATE "tenet_lrate"
+#define TENET_MAP_LEARN_STATS "tenet_lstats"
 
 /* tenet_cfg: array, one entry (key 0). */
 struct tenet_cfg {
@@ -155,11 +159,77 @@ struct tenet_vstats_val {
 	__u64 drops;
 };
 
+/* tenet_l2only: hash, (VSID, slot) -> one l2only record of that VSID.
+ * Slots 0..n-1 are filled without holes (the agent numbers a VSID's l2only
+ * records in store-key order), so the datapath walks them until the first
+ * missing slot. Used to ask every holder of an l2only MAC when a port ARPs
+ * for an unknown IP, and to check that a learned binding comes from the
+ * PA that holds the MAC. */
+struct tenet_l2only_key {
+	__u32 vsid;
+	__u32 slot;           /* < TENET_L2ONLY_PER_VSID */
+};
+_Static_assert(sizeof(struct tenet_l2only_key) == 8, "tenet_l2only_key layout");
+
+struct tenet_l2only_val {
+	__be32 pa;            /* the record's PA (also when it is local) */
+	__u32 ifindex;        /* local port with that MAC, 0 when remote */
+	__u8 mac[TENET_ETH_ALEN];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct tenet_l2only_val) == 16, "tenet_l2only_val layout");
+
+/* tenet_lseen: LRU hash, (VSID, CA IP) -> the binding last reported. A
+ * learn event is sent only when the binding is new, changed, or older
+ * than TENET_LEARN_REFRESH_S. The agent deletes the entry when the
+ * dynamic record goes away, so a binding seen again is reported again. */
+struct tenet_lseen_key {
+	__u32 vsid;
+	__be32 ip;
+};
+_Static_assert(sizeof(struct tenet_lseen_key) == 8, "tenet_lseen_key layout");
+
+struct tenet_lseen_val {
+	__u64 ts;             /* bpf_ktime_get_ns() of the last report */
+	__be32 pa;
+	__u8 mac[TENET_ETH_ALEN];
+	__u16 pad;
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct tenet_lseen_val) == 24, "tenet_lseen_val layout");
+
+/* tenet_lrate: LRU hash, ifindex of a port -> its learn-event bucket;
+ * ifindex | TENET_LRATE_FLOOD -> its bucket for ARP copies. */
+#define TENET_LRATE_FLOOD 0x80000000u
+struct tenet_lrate_val {
+	__u64 ts;             /* last refill, ns */
+	__u32 tokens;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct tenet_lrate_val) == 16, "tenet_lrate_val layout");
+
+/* tenet_lstats: per-CPU array of __u64 counters, indexed by these. */
+#define TENET_LEARN_STATS(X)                                               \
+	X(EVENTS, "events")             /* learn events sent to the agent */ \
+	X(DEDUPED, "deduped")           /* same binding seen again, not sent */ \
+	X(RATELIMITED, "ratelimited")   /* over the port's budget, not sent */ \
+	X(DENIED, "denied")             /* MAC not l2only at that PA */  \
+	X(COPIES, "arp-copies")         /* unicast ARP copies to l2only holders */
+
+#define TENET_LSTAT_ENUM(id, name) TENET_LSTAT_##id,
+enum tenet_learn_stat { TENET_LEARN_STATS(TENET_LSTAT_ENUM) TENET_LSTAT_MAX };
+#undef TENET_LSTAT_ENUM
+
 /* tenet_events: ring buffer of things the agent must know about. */
 enum tenet_event_type {
 	TENET_EV_ARP_MISS = 1,  /* a port asked for an IP nobody has */
-	TENET_EV_LEARN = 2,     /* a (VSID, IP, MAC, PA) binding was seen */
+	TENET_EV_LEARN = 2,     /* a (VSID, IP, MAC, PA) binding was seen;
+				 * ifindex: the port it concerns */
 	TENET_EV_FRAG_NEEDED = 3,
+	/* An ARP copy could not be sent: the underlay neighbour of PA ip is
+	 * not resolved (the kernel only resolves for IP frames); pa is the
+	 * source PA. The agent makes the kernel resolve it. */
+	TENET_EV_NEIGH_MISS = 4,
 };
 
 struct tenet_event {

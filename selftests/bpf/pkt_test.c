@@ -7,6 +7,11 @@
  * builds (real devices for ports and the underlay, fixed neighbours). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -106,6 +111,11 @@ struct pkt_case {
 	int event;            /* TENET_EV_* expected, or 0 */
 	bool out_is_in;       /* output must equal the input */
 	__u32 cfg_flags;      /* extra tenet_cfg flags for this case */
+	void (*prep)(void);   /* extra map entries (dynamic learning) */
+	const char *ev_ip;    /* TENET_EV_LEARN: the binding expected */
+	const char *ev_pa;
+	const uint8_t *ev_mac;
+	int ev_port;          /* device the event names */
 };
 
 static void arp_req(struct frame *f, const mac_t sha, const char *spa, const char *tpa)
@@ -603,6 +613,181 @@ static void x_trunc_ip(struct frame *in, struct frame *out) { x_trunc(in, 14 + 1
 static void x_trunc_gre(struct frame *in, struct frame *out) { x_trunc(in, 34 + 7); }
 static void x_trunc_inner_eth(struct frame *in, struct frame *out) { x_trunc(in, 42 + 13); }
 
+
+/* ---- dynamic IP address learning (bpf/learn.h) ---- */
+
+/* Holders of l2only MACs in 5001: two remote VMs whose IPs nobody knows. */
+static const mac_t MAC_L2A = { 0x00, 0x15, 0x5d, 0, 0, 0x21 };  /* at PA_REMOTE */
+static const mac_t MAC_L2B = { 0x00, 0x15, 0x5d, 0, 0, 0x22 };  /* at PA_REMOTE */
+
+static void l2only_slot(uint32_t vsid, uint32_t slot, const mac_t mac, const char *pa, int dev)
+{
+	struct tenet_l2only_key k = { .vsid = vsid, .slot = slot };
+	struct tenet_l2only_val v = { .pa = topo_be(pa), .ifindex = dev >= 0 ? topo.ifindex[dev] : 0 };
+
+	memcpy(v.mac, mac, 6);
+	topo_put(TOPO_MAPS.tenet_l2only, &k, &v);
+}
+
+static void clear_map(struct bpf_map *m)
+{
+	uint8_t key[64], next[64];
+	int fd = bpf_map__fd(m);
+
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, sizeof(key));
+		if (bpf_map_delete_elem(fd, key))
+			die("clearing a map", errno);
+	}
+}
+
+/* Every case starts without l2only records and with nothing learned. */
+static void learn_reset(void)
+{
+	clear_map(TOPO_MAPS.tenet_l2only);
+	clear_map(TOPO_MAPS.tenet_lseen);
+	clear_map(TOPO_MAPS.tenet_lrate);
+}
+
+static void prep_one_remote(void)
+{
+	l2only_slot(5001, 0, MAC_L2A, PA_REMOTE, -1);
+}
+
+/* p2's VM holds an l2only MAC here; 10.0.0.7's static record aside, it
+ * is what the book's Contoso2 is. */
+static void prep_p2_holder(void)
+{
+	l2only_slot(5001, 0, MAC_C2, PA_LOCAL, P2);
+	l2only_slot(5001, 1, MAC_L2A, PA_REMOTE, -1);
+}
+
+/* The holder's PA is on the underlay segment but its neighbour is unknown. */
+static void prep_noneigh(void)
+{
+	l2only_slot(5001, 0, MAC_L2A, PA_NONEIGH, -1);
+}
+
+/* The MAC's l2only record puts it on another host than the one sending. */
+static void prep_l2a_elsewhere(void)
+{
+	l2only_slot(5001, 0, MAC_L2A, PA_ROUTED, -1);
+	l2only_slot(5001, 1, MAC_C2, PA_REMOTE, -1);
+}
+
+/* What a remote holder of an l2only MAC receives: the port's request with
+ * the inner destination rewritten to the holder's MAC, in NVGRE with
+ * FlowID 0 (ARP is not an IP flow). */
+static void arp_copy_nvgre(struct frame *out, const mac_t holder, const char *dst_pa,
+			   const mac_t sha, const char *spa, const char *tpa)
+{
+	struct frame inner = {};
+
+	f_eth(&inner, holder, sha, ETH_P_ARP);
+	f_arp(&inner, 1, sha, spa, MAC_ZERO, tpa);
+	f_eth(out, MAC_PA_REMOTE, MAC_UL0, 0x0800);
+	f_ipv4_full(out, 0, 0, PA_LOCAL, dst_pa, 47, 64, 0x4000, 8 + inner.len);
+	f_gre(out, 0x2000, 0x6558, 5001 << 8);
+	f_bytes(out, inner.b, inner.len);
+}
+
+/* Contoso1 asks for 10.0.0.99, which has no record: a unicast copy goes
+ * to the PA holding the l2only MAC, never a broadcast. */
+static void l_flood_remote(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C1, "10.0.0.5", "10.0.0.99");
+	arp_copy_nvgre(out, MAC_L2A, PA_REMOTE, MAC_C1, "10.0.0.5", "10.0.0.99");
+}
+
+/* The asker is itself the local holder: only the remote one is asked. */
+static void l_flood_from_holder(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C2, "10.0.0.7", "10.0.0.99");
+	arp_copy_nvgre(out, MAC_L2A, PA_REMOTE, MAC_C2, "10.0.0.7", "10.0.0.99");
+}
+
+/* The l2only holder (p2) answers; the asker (10.0.0.8) is remote: the
+ * reply goes back inside NVGRE to the asker's PA, FlowID 0. */
+static void l_reply_remote(struct frame *in, struct frame *out)
+{
+	struct frame rep = {};
+
+	arp_rep(&rep, MAC_C2, "10.0.0.77", MAC_C3, "10.0.0.8");
+	*in = rep;
+	f_eth(out, MAC_PA_REMOTE, MAC_UL0, 0x0800);
+	f_ipv4_full(out, 0, 0, PA_LOCAL, PA_REMOTE, 47, 64, 0x4000, 8 + rep.len);
+	f_gre(out, 0x2000, 0x6558, 5001 << 8);
+	f_bytes(out, rep.b, rep.len);
+}
+
+/* ...and to a local asker, straight to its port. */
+static void l_reply_local(struct frame *in, struct frame *out)
+{
+	arp_rep(in, MAC_C2, "10.0.0.77", MAC_C1, "10.0.0.5");
+}
+
+/* A gratuitous announcement from the holder teaches too (dropped as
+ * before: nobody needs it). */
+static void l_announce(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C2, "10.0.0.77", "10.0.0.77");
+}
+
+/* The holder's request for a known CA is answered by the proxy, and its
+ * own address learned on the way. */
+static void l_holder_asks(struct frame *in, struct frame *out)
+{
+	arp_req(in, MAC_C2, "10.0.0.77", "10.0.0.5");
+	arp_rep(out, MAC_C1, "10.0.0.5", MAC_C2, "10.0.0.77");
+}
+
+/* From the underlay: the copy an asking host sent (sender Contoso1-like,
+ * static, at PA_REMOTE) reaches the holder's port by its MAC. */
+static void x_learn_copy_delivered(struct frame *in, struct frame *out)
+{
+	f_eth(out, MAC_C2, MAC_C3, ETH_P_ARP);
+	f_arp(out, 1, MAC_C3, "10.0.0.8", MAC_ZERO, "10.0.0.99");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+/* The holder's reply comes back from its PA: learned and delivered. */
+static void x_learn_reply(struct frame *in, struct frame *out)
+{
+	arp_rep(out, MAC_L2A, "10.0.0.77", MAC_C1, "10.0.0.5");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+/* The same reply from a PA that does not hold the MAC: forged. */
+static void x_learn_forged(struct frame *in, struct frame *out)
+{
+	arp_rep(out, MAC_L2A, "10.0.0.77", MAC_C1, "10.0.0.5");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+/* A reply from a MAC without an l2only record: never asked for. */
+static void x_learn_unasked(struct frame *in, struct frame *out)
+{
+	arp_rep(out, MAC_C3, "10.0.0.8", MAC_C1, "10.0.0.5");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+/* Inner source MAC and ARP sender disagree. */
+static void x_learn_sha_mismatch(struct frame *in, struct frame *out)
+{
+	f_eth(out, MAC_C1, MAC_C3, ETH_P_ARP);
+	f_arp(out, 2, MAC_L2A, "10.0.0.77", MAC_C1, "10.0.0.5");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
+/* A copy for a port of another VSID of the routing domain: ARP does not
+ * cross subnets. */
+static void x_learn_other_vsid_port(struct frame *in, struct frame *out)
+{
+	f_eth(out, MAC_C4, MAC_C3, ETH_P_ARP);
+	f_arp(out, 1, MAC_C3, "10.0.0.8", MAC_ZERO, "10.0.0.99");
+	wrap_nvgre(in, PA_LOCAL, 0x2000, 0x6558, 5001 << 8, out);
+}
+
 static const struct pkt_case cases[] = {
 	/* ARP proxy */
 	{ "arp proxy: local record", TC, P1, c_arp_record, TC_ACT_REDIRECT, P1 },
@@ -623,6 +808,44 @@ static const struct pkt_case cases[] = {
 	  R_NONE, TENET_DROP_ARP_REPLY },
 	{ "arp proxy: truncated", TC, P1, c_arp_truncated, TC_ACT_SHOT, R_NONE,
 	  TENET_DROP_TRUNCATED },
+	/* dynamic IP address learning */
+	{ "learn: miss with l2only records asks the holder in NVGRE", TC, P1, l_flood_remote,
+	  TC_ACT_REDIRECT, UL0, .prep = prep_one_remote },
+	{ "learn: holder asking is not asked itself (and teaches its IP)", TC, P2,
+	  l_flood_from_holder, TC_ACT_REDIRECT, UL0, 0, TENET_EV_LEARN, .prep = prep_p2_holder,
+	  .ev_ip = "10.0.0.7", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: holder's underlay neighbour unknown: agent asked to resolve", TC, P1,
+	  c_arp_miss, TC_ACT_SHOT, R_NONE, TENET_DROP_LEARN_NO_NEIGH, TENET_EV_NEIGH_MISS,
+	  .prep = prep_noneigh },
+	{ "learn: miss without l2only records still drops", TC, P1, c_arp_miss, TC_ACT_SHOT,
+	  R_NONE, TENET_DROP_ARP_MISS, TENET_EV_ARP_MISS },
+	{ "learn: holder's reply to a remote asker is encapsulated and learned", TC, P2,
+	  l_reply_remote, TC_ACT_REDIRECT, UL0, 0, TENET_EV_LEARN, .prep = prep_p2_holder,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: holder's reply to a local asker is delivered and learned", TC, P2,
+	  l_reply_local, TC_ACT_REDIRECT, P1, 0, TENET_EV_LEARN, true, .prep = prep_p2_holder,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: holder's announcement is learned", TC, P2, l_announce, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_ARP_ANNOUNCE, TENET_EV_LEARN, .prep = prep_p2_holder,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: holder's request is proxied and learned", TC, P2, l_holder_asks,
+	  TC_ACT_REDIRECT, P2, 0, TENET_EV_LEARN, .prep = prep_p2_holder,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_LOCAL, .ev_mac = MAC_C2, .ev_port = P2 },
+	{ "learn: reply from a port whose MAC is l2only elsewhere", TC, P2, l_reply_local,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_ARP_REPLY, .prep = prep_l2a_elsewhere },
+	{ "learn: copy from the underlay reaches the holder's port", XDP, 0,
+	  x_learn_copy_delivered, XDP_REDIRECT, P2, .prep = prep_p2_holder },
+	{ "learn: reply from the holder's PA is learned and delivered", XDP, 0, x_learn_reply,
+	  XDP_REDIRECT, P1, 0, TENET_EV_LEARN, .prep = prep_one_remote,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_REMOTE, .ev_mac = MAC_L2A, .ev_port = P1 },
+	{ "learn: forged reply from a PA without the MAC", XDP, 0, x_learn_forged, XDP_DROP,
+	  R_NONE, TENET_DROP_LEARN_DENIED, .prep = prep_l2a_elsewhere },
+	{ "learn: reply from a MAC without l2only record", XDP, 0, x_learn_unasked, XDP_DROP,
+	  R_NONE, TENET_DROP_LEARN_DENIED, .prep = prep_one_remote },
+	{ "learn: inner source MAC is not the ARP sender", XDP, 0, x_learn_sha_mismatch,
+	  XDP_DROP, R_NONE, TENET_DROP_LEARN_DENIED, .prep = prep_one_remote },
+	{ "learn: copy for a port of another VSID", XDP, 0, x_learn_other_vsid_port, XDP_DROP,
+	  R_NONE, TENET_DROP_NO_PORT, .prep = prep_one_remote },
 	/* the packet flows of chapter 1 */
 	{ "flow: same VSID, same host", TC, P1, c_l2_local, TC_ACT_REDIRECT, P2, 0, 0, true },
 	{ "flow: other VSID, same host (routed)", TC, P1, c_routed_local, TC_ACT_REDIRECT, P3 },
@@ -773,6 +996,21 @@ static const struct pkt_case cases[] = {
 	  TENET_DROP_TRUNCATED },
 	{ "tc decap: truncated in inner Ethernet", TCU, UL0, x_trunc_inner_eth, TC_ACT_SHOT,
 	  R_NONE, TENET_DROP_TRUNCATED },
+	/* dynamic learning's unicast ARP arriving at TC decap */
+	{ "tc decap: learn copy reaches the holder's port", TCU, UL0, x_learn_copy_delivered,
+	  TC_ACT_REDIRECT, P2, .prep = prep_p2_holder },
+	{ "tc decap: learn reply from the holder's PA is learned and delivered", TCU, UL0,
+	  x_learn_reply, TC_ACT_REDIRECT, P1, 0, TENET_EV_LEARN, .prep = prep_one_remote,
+	  .ev_ip = "10.0.0.77", .ev_pa = PA_REMOTE, .ev_mac = MAC_L2A, .ev_port = P1 },
+	{ "tc decap: learn forged reply from a PA without the MAC", TCU, UL0, x_learn_forged,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_LEARN_DENIED, .prep = prep_l2a_elsewhere },
+	{ "tc decap: learn reply from a MAC without l2only record", TCU, UL0, x_learn_unasked,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_LEARN_DENIED, .prep = prep_one_remote },
+	{ "tc decap: learn inner source MAC is not the ARP sender", TCU, UL0,
+	  x_learn_sha_mismatch, TC_ACT_SHOT, R_NONE, TENET_DROP_LEARN_DENIED,
+	  .prep = prep_one_remote },
+	{ "tc decap: learn copy for a port of another VSID", TCU, UL0, x_learn_other_vsid_port,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_NO_PORT, .prep = prep_one_remote },
 };
 
 /* ---- running ---- */
@@ -840,6 +1078,9 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 	for (int r = 0; r < TENET_DROP_MAX; r++)
 		before[r] = drop_count(r);
 	topo_set_cfg_flags(TENET_CFG_ENABLED | c->cfg_flags);
+	learn_reset();
+	if (c->prep)
+		c->prep();
 	E.nevents = 0;
 	*redirect_slot(c->prog) = 0;
 
@@ -895,6 +1136,14 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 			 E.last_event.type, c->event);
 		return why;
 	}
+	if (c->ev_ip && (E.last_event.vsid != 5001 || E.last_event.ip != topo_be(c->ev_ip) ||
+			 E.last_event.pa != topo_be(c->ev_pa) ||
+			 memcmp(E.last_event.mac, c->ev_mac, 6) ||
+			 E.last_event.ifindex != (__u32)topo.ifindex[c->ev_port])) {
+		snprintf(why, whylen, "learn event fields wrong (vsid %u ifindex %u)",
+			 E.last_event.vsid, E.last_event.ifindex);
+		return why;
+	}
 	if (!c->event && E.nevents) {
 		snprintf(why, whylen, "unexpected event type %u", E.last_event.type);
 		return why;
@@ -924,6 +1173,7 @@ static int check_event_fields(char *why, size_t whylen)
 	c_arp_miss(&in, &want);
 	o.data_in = in.b;
 	o.data_size_in = in.len;
+	learn_reset(); /* an l2only record in 5001 would turn the miss into copies */
 	E.nevents = 0;
 	if (bpf_prog_test_run_opts(bpf_program__fd(topo.dp.tc->progs.tenet_tc_port), &o))
 		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
@@ -931,8 +1181,10 @@ static int check_event_fields(char *why, size_t whylen)
 	if (E.nevents != 1 || E.last_event.vsid != 5001 ||
 	    E.last_event.ip != htonl(ip4("10.0.0.99")) ||
 	    E.last_event.ifindex != (__u32)topo.ifindex[P1] || memcmp(E.last_event.mac, MAC_C1, 6))
-		return snprintf(why, whylen, "miss event fields wrong (vsid %u ifindex %u)",
-				E.last_event.vsid, E.last_event.ifindex), -1;
+		return snprintf(why, whylen,
+				"miss event wrong (%d events, last: type %u vsid %u ifindex %u)",
+				E.nevents, E.last_event.type, E.last_event.vsid,
+				E.last_event.ifindex), -1;
 	return 0;
 }
 
@@ -978,6 +1230,241 @@ static int check_rfc7637(char *why, size_t whylen)
 	return 0;
 }
 
+
+/* ---- dynamic learning: copies made with bpf_clone_redirect() leave
+ * through real devices; they are read on the far end of the veths. ---- */
+
+static int cap_open(const char *dev)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		die("packet socket", errno);
+	sll.sll_ifindex = (int)if_nametoindex(dev);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		die(dev, errno ? errno : ENODEV);
+	return fd;
+}
+
+static void cap_drain(int fd)
+{
+	uint8_t buf[2048];
+
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+}
+
+/* The next frame of the given ethertype (others, e.g. IPv6 ND, skipped). */
+static ssize_t cap_next(int fd, uint16_t ethertype, uint8_t *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (poll(&p, 1, 500) > 0) {
+		ssize_t n = recv(fd, buf, len, 0);
+
+		if (n >= 14 && ((buf[12] << 8) | buf[13]) == ethertype)
+			return n;
+	}
+	return -1;
+}
+
+static __u64 lstat(int which)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu], sum = 0;
+	__u32 key = which;
+
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_lstats), &key, vals))
+		die("tenet_lstats lookup", errno);
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int tc_run(int dev, const struct frame *in, uint8_t *out, __u32 *outlen, __u32 *ret)
+{
+	struct __sk_buff skb = { .ifindex = topo.ifindex[dev] };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
+		    .data_out = out, .data_size_out = FRAME_MAX, .ctx_in = &skb,
+		    .ctx_size_in = sizeof(skb), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(topo.dp.tc->progs.tenet_tc_port), &o))
+		return -errno;
+	*outlen = o.data_size_out;
+	*ret = o.retval;
+	return 0;
+}
+
+/* One local holder (p2) and two remote ones (one behind the underlay
+ * router): the local copy goes to p2 as a plain unicast ARP, the first
+ * remote one is a clone on the underlay, the last the frame itself. */
+static int check_flood_copies(char *why, size_t whylen)
+{
+	static uint8_t out[FRAME_MAX], got[2048];
+	struct frame in = {}, want_local = {}, want_a = {}, want_b = {}, inner = {};
+	int cap_p2 = cap_open("p2vm"), cap_ul = cap_open("ul0p"), ret = -1;
+	__u64 copies = lstat(TENET_LSTAT_COPIES);
+	__u32 outlen, verdict;
+	ssize_t n;
+
+	learn_reset();
+	l2only_slot(5001, 0, MAC_C2, PA_LOCAL, P2);
+	l2only_slot(5001, 1, MAC_L2A, PA_REMOTE, -1);
+	l2only_slot(5001, 2, MAC_L2B, PA_ROUTED, -1);
+	arp_req(&in, MAC_C1, "10.0.0.5", "10.0.0.99");
+	f_eth(&want_local, MAC_C2, MAC_C1, ETH_P_ARP);
+	f_arp(&want_local, 1, MAC_C1, "10.0.0.5", MAC_ZERO, "10.0.0.99");
+	arp_copy_nvgre(&want_a, MAC_L2A, PA_REMOTE, MAC_C1, "10.0.0.5", "10.0.0.99");
+	f_eth(&inner, MAC_L2B, MAC_C1, ETH_P_ARP);
+	f_arp(&inner, 1, MAC_C1, "10.0.0.5", MAC_ZERO, "10.0.0.99");
+	f_eth(&want_b, MAC_UL_ROUTER, MAC_UL0, 0x0800);
+	f_ipv4_full(&want_b, 0, 0, PA_LOCAL, PA_ROUTED, 47, 64, 0x4000, 8 + inner.len);
+	f_gre(&want_b, 0x2000, 0x6558, 5001 << 8);
+	f_bytes(&want_b, inner.b, inner.len);
+	cap_drain(cap_p2);
+	cap_drain(cap_ul);
+	E.nevents = 0;
+
+	if (tc_run(P1, &in, out, &outlen, &verdict)) {
+		snprintf(why, whylen, "test run: %s", strerror(errno));
+		goto out;
+	}
+	ring_buffer__consume(E.rb);
+	if (verdict != TC_ACT_REDIRECT || outlen != want_b.len || memcmp(out, want_b.b, outlen)) {
+		hexdump_diff(out, outlen, want_b.b, want_b.len);
+		snprintf(why, whylen, "last copy: verdict %u or bytes differ", verdict);
+		goto out;
+	}
+	n = cap_next(cap_p2, ETH_P_ARP, got, sizeof(got));
+	if (n != (ssize_t)want_local.len || memcmp(got, want_local.b, want_local.len)) {
+		if (n > 0)
+			hexdump_diff(got, (size_t)n, want_local.b, want_local.len);
+		snprintf(why, whylen, "copy to the local holder on p2: %s", n < 0 ? "none" : "differs");
+		goto out;
+	}
+	n = cap_next(cap_ul, 0x0800, got, sizeof(got));
+	if (n != (ssize_t)want_a.len || memcmp(got, want_a.b, want_a.len)) {
+		if (n > 0)
+			hexdump_diff(got, (size_t)n, want_a.b, want_a.len);
+		snprintf(why, whylen, "clone to the first remote holder: %s", n < 0 ? "none" : "differs");
+		goto out;
+	}
+	if (lstat(TENET_LSTAT_COPIES) - copies != 3) {
+		snprintf(why, whylen, "arp-copies moved by %llu, want 3",
+			 (unsigned long long)(lstat(TENET_LSTAT_COPIES) - copies));
+		goto out;
+	}
+	if (E.nevents) {
+		snprintf(why, whylen, "unexpected event type %u", E.last_event.type);
+		goto out;
+	}
+	ret = 0;
+out:
+	close(cap_p2);
+	close(cap_ul);
+	learn_reset();
+	return ret;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A chatty holder repeating one binding yields one event; a storm of
+ * different bindings from one port is held to its budget
+ * (TENET_LEARN_BURST, refilled at TENET_LEARN_RATE per second). */
+static int check_dedupe_and_storm(char *why, size_t whylen)
+{
+	static uint8_t out[FRAME_MAX];
+	__u64 ded = lstat(TENET_LSTAT_DEDUPED), rl = lstat(TENET_LSTAT_RATELIMITED);
+	__u64 evs = lstat(TENET_LSTAT_EVENTS), slack;
+	struct frame in = {};
+	__u32 outlen, verdict;
+	uint64_t t0;
+	int storm = 150;
+
+	learn_reset();
+	prep_p2_holder();
+	E.nevents = 0;
+	arp_req(&in, MAC_C2, "10.0.0.77", "10.0.0.77");
+	for (int i = 0; i < 50; i++)
+		if (tc_run(P2, &in, out, &outlen, &verdict))
+			return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	ring_buffer__consume(E.rb);
+	if (E.nevents != 1 || lstat(TENET_LSTAT_DEDUPED) - ded != 49 ||
+	    lstat(TENET_LSTAT_EVENTS) - evs != 1)
+		return snprintf(why, whylen, "50 same announcements: %d events, %llu deduped",
+				E.nevents, (unsigned long long)(lstat(TENET_LSTAT_DEDUPED) - ded)), -1;
+
+	learn_reset();
+	prep_p2_holder();
+	E.nevents = 0;
+	evs = lstat(TENET_LSTAT_EVENTS);
+	t0 = mono_ms();
+	for (int i = 0; i < storm; i++) {
+		char ipbuf[16];
+
+		snprintf(ipbuf, sizeof(ipbuf), "10.0.0.%d", 100 + i);
+		memset(&in, 0, sizeof(in));
+		arp_req(&in, MAC_C2, ipbuf, ipbuf);
+		if (tc_run(P2, &in, out, &outlen, &verdict))
+			return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	}
+	/* Tokens refilled while the storm ran. */
+	slack = (mono_ms() - t0) * TENET_LEARN_RATE / 1000 + 1;
+	ring_buffer__consume(E.rb);
+	printf("       storm: %d announcements from one port, %d learn events, %llu rate-limited\n",
+	       storm, E.nevents, (unsigned long long)(lstat(TENET_LSTAT_RATELIMITED) - rl));
+	if ((__u64)E.nevents != lstat(TENET_LSTAT_EVENTS) - evs ||
+	    E.nevents < TENET_LEARN_BURST || (__u64)E.nevents > TENET_LEARN_BURST + slack ||
+	    E.nevents + (lstat(TENET_LSTAT_RATELIMITED) - rl) != (__u64)storm)
+		return snprintf(why, whylen, "storm: %d events, %llu rate-limited of %d", E.nevents,
+				(unsigned long long)(lstat(TENET_LSTAT_RATELIMITED) - rl), storm), -1;
+	learn_reset();
+	return 0;
+}
+
+/* A VM ARPing for address after address: its copies are held to the
+ * port's budget, the rest dropped as arp-copy-ratelimited. */
+static int check_flood_limit(char *why, size_t whylen)
+{
+	static uint8_t out[FRAME_MAX];
+	__u64 copies = lstat(TENET_LSTAT_COPIES), lim = drop_count(TENET_DROP_LEARN_FLOOD_LIMIT);
+	__u64 slack, sent, limited;
+	struct frame in = {};
+	__u32 outlen, verdict;
+	uint64_t t0;
+	int n = 60;
+
+	learn_reset();
+	prep_one_remote();
+	t0 = mono_ms();
+	for (int i = 0; i < n; i++) {
+		char ipbuf[16];
+
+		snprintf(ipbuf, sizeof(ipbuf), "10.0.0.%d", 150 + i);
+		memset(&in, 0, sizeof(in));
+		arp_req(&in, MAC_C1, "10.0.0.5", ipbuf);
+		if (tc_run(P1, &in, out, &outlen, &verdict))
+			return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	}
+	slack = (mono_ms() - t0) * TENET_LEARN_RATE / 1000 + 1;
+	sent = lstat(TENET_LSTAT_COPIES) - copies;
+	limited = drop_count(TENET_DROP_LEARN_FLOOD_LIMIT) - lim;
+	printf("       %d ARP misses from one port: %llu copies sent, %llu rate-limited\n", n,
+	       (unsigned long long)sent, (unsigned long long)limited);
+	learn_reset();
+	if (sent < TENET_LEARN_BURST || sent > TENET_LEARN_BURST + slack || sent + limited != (__u64)n)
+		return snprintf(why, whylen, "%llu copies, %llu limited of %d", (unsigned long long)sent,
+				(unsigned long long)limited, n), -1;
+	return 0;
+}
+
 static int setup(void)
 {
 	int err = topo_setup(true);
@@ -1018,6 +1505,11 @@ int main(int argc, char **argv)
 		struct { const char *name; int (*fn)(char *, size_t); } extra[] = {
 			{ "arp proxy: miss event carries vsid, ip, port, mac", check_event_fields },
 			{ "encap: outer headers field by field (RFC 7637)", check_rfc7637 },
+			{ "learn: one local and two remote holders, each copy's bytes",
+			  check_flood_copies },
+			{ "learn: duplicates suppressed, a storm rate-limited per port",
+			  check_dedupe_and_storm },
+			{ "learn: ARP copies rate-limited per port", check_flood_limit },
 		};
 		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 			if (extra[i].fn(why, sizeof(why))) {

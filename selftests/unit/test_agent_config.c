@@ -191,6 +191,30 @@ static void test_decap(void **state)
 	assert_string_equal(err.msg, want);
 }
 
+/* learn_age: 300 s by default, seconds from the file, at least two of the
+ * datapath's refresh periods. */
+static void test_learn_age(void **state)
+{
+	struct fx *x = *state;
+	struct config_flags fl = { .config = x->path };
+	struct tenet_err err = { 0 };
+	struct config c;
+	char want[600];
+
+	write_file(x->path, "host = h1\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.learn_age, 300);
+	write_file(x->path, "host = h1\nlearn_age = 120\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.learn_age, 120);
+	write_file(x->path, "host = h1\nlearn_age = 10\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: not a number of seconds in 60..604800", x->path);
+	assert_string_equal(err.msg, want);
+	write_file(x->path, "host = h1\nlearn_age = 5m\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+}
+
 static void test_missing_file(void **state)
 {
 	struct fx *x = *state;
@@ -275,6 +299,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_ratelimit),

@@ -748,6 +748,59 @@ static void test_stats_reads_pinned_map(void **state)
 	umount(f->dir);
 }
 
+/* tenet stats learn: the learning counters, summed over CPUs, by name. */
+static void test_stats_learn(void **state)
+{
+	struct fx *f = *state;
+	__u64 *vals;
+	char path[512], line[512];
+	int fd, ncpu = libbpf_num_possible_cpus(), i;
+	__u32 key = TENET_LSTAT_DEDUPED;
+	json_t *j;
+
+	snprintf(line, sizeof(line), "tenet: stats: no learning counters pinned at %s/h1/v%d/"
+		 TENET_MAP_LEARN_STATS " (is tenetd running?)\n", f->dir, TENET_LAYOUT_VERSION);
+	assert_int_equal(run(f, "--pin-root %s stats learn host h1", f->dir), 1);
+	assert_string_equal(f->err, line);
+	REJECT(f, 2, "tenet: stats learn: unknown argument 'bogus'", "stats learn bogus");
+
+	if (mount("bpf", f->dir, "bpf", 0, NULL) < 0)
+		fail_msg("cannot mount bpffs on %s: %s", f->dir, strerror(errno));
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, TENET_MAP_LEARN_STATS, sizeof(__u32),
+			    sizeof(__u64), TENET_LSTAT_MAX, NULL);
+	if (fd < 0) {
+		umount(f->dir);
+		fail_msg("cannot create a BPF map: %s", strerror(errno));
+	}
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	for (i = 0; i < ncpu; i++)
+		vals[i] = 3;
+	assert_int_equal(bpf_map_update_elem(fd, &key, vals, BPF_ANY), 0);
+	snprintf(path, sizeof(path), "%s/h1", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/h1/v%d", f->dir, TENET_LAYOUT_VERSION);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/h1/v%d/%s", f->dir, TENET_LAYOUT_VERSION,
+		 TENET_MAP_LEARN_STATS);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	OK(f, "--pin-root %s stats learn host h1", f->dir);
+	snprintf(line, sizeof(line), "events value 0\ndeduped value %d\nratelimited value 0\n"
+		 "denied value 0\narp-copies value 0\n", 3 * ncpu);
+	assert_string_equal(f->out, line);
+	OK(f, "--pin-root %s -j stats learn host h1", f->dir);
+	j = json_loads(f->out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(j), TENET_LSTAT_MAX);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "counter")),
+			    "deduped");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 1), "value")),
+			 3 * ncpu);
+	json_decref(j);
+	close(fd);
+	free(vals);
+	umount(f->dir);
+}
+
 /* Several CLI processes at once: validated writes serialise, nothing is
  * lost and routing-domain ids stay unique. */
 static void test_concurrent_cli_writers(void **state)
@@ -827,6 +880,7 @@ int main(void)
 		T(test_default_host_is_hostname),
 		cmocka_unit_test_setup_teardown(test_stats_not_pinned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_reads_pinned_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_learn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_cli_writers, setup, teardown),
 	};
 #undef T

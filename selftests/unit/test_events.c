@@ -15,6 +15,8 @@
 #include <tenet/maps.h>
 
 #include "events.h"
+#include "learn.h"
+#include "model.h"
 #include "policy.h"
 #include "record.h"
 #include "store.h"
@@ -42,6 +44,20 @@ static void subnet(struct tenet_store *s)
 	assert_int_equal(tenet_policy_put(s, &vs, 0, NULL, &err), 0);
 }
 
+/* The l2only record the learned MAC (00:15:5d:00:00:05) is taught through. */
+static void l2only(struct tenet_store *s, const char *pa)
+{
+	struct tenet_record r = { .kind = TENET_KIND_LOOKUP };
+	struct tenet_err err = { 0 };
+
+	r.lookup.vsid = 5001;
+	r.lookup.type = TENET_LOOKUP_L2ONLY;
+	assert_int_equal(tenet_parse_mac("00:15:5d:00:00:05", r.lookup.mac, NULL), 0);
+	assert_int_equal(tenet_parse_ipv4(pa, &r.lookup.pa, NULL), 0);
+	if (tenet_policy_put(s, &r, TENET_POLICY_REPLACE, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
 static int setup(void **state)
 {
 	struct tenet_err err = { 0 };
@@ -55,6 +71,7 @@ static int setup(void **state)
 	assert_int_equal(tenet_store_open(path, &x->s, &err), 0);
 	free(path);
 	subnet(x->s);
+	l2only(x->s, "192.168.4.22");
 	ev_handler_init(&x->h, ev_learn_store, x->s);
 	*state = x;
 	return 0;
@@ -174,8 +191,19 @@ static void test_learn_writes_dynamic_record(void **state)
 	assert_int_equal(rev1, rev2);
 	assert_int_equal(x->h.n_learned, 1);
 
-	/* The VM moved: the dynamic record follows it. */
+	/* A host that does not hold the MAC cannot teach it. */
 	e.pa = ip("192.168.4.33");
+	assert_int_equal(handle(x, &e, 3), 1);
+	assert_string_equal(x->line, "learned record not stored: mac 00:15:5d:00:00:05: its "
+				     "l2only record in vsid 5001 is at pa 192.168.4.22, not "
+				     "192.168.4.33; not learned");
+	assert_int_equal(x->h.n_learn_refused, 1);
+	assert_int_equal(stored(x, &rec), 0);
+	assert_int_equal(rec.lookup.pa, ip("192.168.4.22"));
+
+	/* The VM moved (its l2only record with it): the dynamic record
+	 * follows. */
+	l2only(x->s, "192.168.4.33");
 	assert_int_equal(handle(x, &e, 3), 1);
 	assert_int_equal(stored(x, &rec), 0);
 	assert_int_equal(rec.lookup.pa, ip("192.168.4.33"));
@@ -214,12 +242,17 @@ static void test_learn_without_ip_refused(void **state)
 {
 	struct fx *x = *state;
 	struct tenet_event e = event(TENET_EV_LEARN, NULL, "192.168.4.22");
+	struct tenet_record rec;
 	struct tenet_kv kv = { 0 };
 
 	assert_int_equal(handle(x, &e, 1), 1);
 	assert_non_null(strstr(x->line, "learned record not stored: ca: missing"));
+	/* The l2only record under the MAC's key is untouched. */
 	assert_int_equal(tenet_store_get(x->s, "/tenet/v1/global/lookup/00005001/mac/"
-					       "00:15:5d:00:00:05", &kv, NULL), -ENOENT);
+					       "00:15:5d:00:00:05", &kv, NULL), 0);
+	assert_int_equal(tenet_record_decode(kv.key, kv.value, &rec, NULL), 0);
+	assert_int_equal(rec.lookup.type, TENET_LOOKUP_L2ONLY);
+	assert_int_equal(kv.version, 1);
 	tenet_kv_clear(&kv);
 }
 
@@ -254,6 +287,170 @@ static void test_learn_failure_logged_rate_limited(void **state)
 	assert_int_equal(stored(x, &(struct tenet_record){ 0 }), -ENOENT);
 }
 
+
+/* ---- aging (agent/learn.c) ---- */
+
+static void put_l2only_mac(struct tenet_store *s, const char *mac, const char *pa)
+{
+	struct tenet_record r = { .kind = TENET_KIND_LOOKUP };
+	struct tenet_err err = { 0 };
+
+	r.lookup.vsid = 5001;
+	r.lookup.type = TENET_LOOKUP_L2ONLY;
+	assert_int_equal(tenet_parse_mac(mac, r.lookup.mac, NULL), 0);
+	assert_int_equal(tenet_parse_ipv4(pa, &r.lookup.pa, NULL), 0);
+	if (tenet_policy_put(s, &r, 0, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static struct tenet_event learn_ev(const char *ca, uint8_t last, const char *pa)
+{
+	struct tenet_event e = event(TENET_EV_LEARN, ca, pa);
+
+	e.mac[5] = last;
+	return e;
+}
+
+static void reload(struct fx *x, struct model *m)
+{
+	struct tenet_kv_list l = { 0 };
+
+	assert_int_equal(tenet_store_range(x->s, TENET_KEY_ROOT, &l, NULL), 0);
+	model_load(m, &l, NULL, NULL);
+	tenet_kv_list_free(&l);
+}
+
+struct aged_log {
+	int n;
+	char last[64];
+};
+
+static void aged_cb(void *arg, const struct tenet_lookup *l, int ret, const char *msg)
+{
+	struct aged_log *a = arg;
+
+	assert_int_equal(ret, 0);
+	tenet_fmt_ipv4(l->ca, a->last);
+	a->n++;
+}
+
+static int present(struct fx *x, const char *ca)
+{
+	char key[128];
+	struct tenet_kv kv = { 0 };
+	int ret;
+
+	snprintf(key, sizeof(key), "/tenet/v1/global/lookup/00005001/ip/%s", ca);
+	ret = tenet_store_get(x->s, key, &kv, NULL);
+	tenet_kv_clear(&kv);
+	return ret == 0;
+}
+
+/* The host holding a binding's PA ages it when the datapath stops
+ * reporting it; bindings of other hosts' PAs are theirs to age. */
+static void test_aging(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record pa = { .kind = TENET_KIND_PA };
+	struct tenet_event e5 = learn_ev("10.0.0.5", 0x05, "192.168.4.22");
+	struct tenet_event e6 = learn_ev("10.0.0.6", 0x06, "192.168.4.22");
+	struct tenet_event e7 = learn_ev("10.0.0.7", 0x07, "192.168.4.11");
+	struct tenet_err err = { 0 };
+	struct learn_table lt;
+	struct aged_log log = { 0 };
+	struct model m;
+
+	strcpy(pa.pa.host, "h2");
+	strcpy(pa.pa.dev, "ul0");
+	assert_int_equal(tenet_parse_ipv4("192.168.4.22", &pa.pa.addr.addr, NULL), 0);
+	pa.pa.addr.len = 24;
+	if (tenet_policy_put(x->s, &pa, 0, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	put_l2only_mac(x->s, "00:15:5d:00:00:06", "192.168.4.22");
+	put_l2only_mac(x->s, "00:15:5d:00:00:07", "192.168.4.11");
+	learn_table_init(&lt, 60000);
+	x->h.seen = &lt;
+	assert_int_equal(handle(x, &e5, 1000), 1);
+	assert_int_equal(handle(x, &e6, 1000), 1);
+	assert_int_equal(handle(x, &e7, 1000), 1);
+	model_init(&m);
+	reload(x, &m);
+
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 2000, learn_unlearn_store, x->s, aged_cb,
+					 &log), 0);
+	/* 10.0.0.5 is reported again (a refresh: the store is not written). */
+	assert_int_equal(handle(x, &e5, 30000), 0);
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 60999, learn_unlearn_store, x->s, aged_cb,
+					 &log), 0);
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 61000, learn_unlearn_store, x->s, aged_cb,
+					 &log), 1);
+	assert_string_equal(log.last, "10.0.0.6");
+	assert_false(present(x, "10.0.0.6"));
+	assert_true(present(x, "10.0.0.5"));
+	reload(x, &m);
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 90000, learn_unlearn_store, x->s, aged_cb,
+					 &log), 1);
+	assert_string_equal(log.last, "10.0.0.5");
+	assert_false(present(x, "10.0.0.5"));
+	/* Host h2 never ages 10.0.0.7: its PA is another host's. */
+	reload(x, &m);
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 1000000, learn_unlearn_store, x->s,
+					 aged_cb, &log), 0);
+	assert_true(present(x, "10.0.0.7"));
+	assert_int_equal(lt.n_aged, 2);
+
+	/* A restarted agent gives the records it finds a full age first. */
+	learn_table_free(&lt);
+	learn_table_init(&lt, 60000);
+	assert_int_equal(learn_table_age(&lt, &m, "h1", 5000000, learn_unlearn_store, x->s,
+					 aged_cb, &log), 0);
+	assert_int_equal(learn_table_age(&lt, &m, "h1", 5059999, learn_unlearn_store, x->s,
+					 aged_cb, &log), 0);
+	/* h1 holds no PA at all here: nothing is its to age. */
+	assert_true(present(x, "10.0.0.7"));
+	model_free(&m);
+	learn_table_free(&lt);
+	x->h.seen = NULL;
+}
+
+/* Aging only removes the binding it aged: relearned or configured in the
+ * meantime, the record stays. */
+static void test_aging_races(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record pa = { .kind = TENET_KIND_PA };
+	struct tenet_event e5 = learn_ev("10.0.0.5", 0x05, "192.168.4.22");
+	struct tenet_err err = { 0 };
+	struct learn_table lt;
+	struct aged_log log = { 0 };
+	struct model m;
+	struct tenet_record rec;
+
+	strcpy(pa.pa.host, "h2");
+	strcpy(pa.pa.dev, "ul0");
+	assert_int_equal(tenet_parse_ipv4("192.168.4.22", &pa.pa.addr.addr, NULL), 0);
+	pa.pa.addr.len = 24;
+	if (tenet_policy_put(x->s, &pa, 0, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	learn_table_init(&lt, 60000);
+	x->h.seen = &lt;
+	assert_int_equal(handle(x, &e5, 1000), 1);
+	model_init(&m);
+	reload(x, &m);      /* the model the aging pass will look at */
+	/* Meanwhile the VM moved and was relearned at another PA. */
+	l2only(x->s, "192.168.4.33");
+	e5.pa = ip("192.168.4.33");
+	assert_int_equal(handle(x, &e5, 2000), 1);
+	assert_int_equal(learn_table_age(&lt, &m, "h2", 100000, learn_unlearn_store, x->s,
+					 aged_cb, &log), 0);
+	assert_int_equal(log.n, 0);
+	assert_int_equal(stored(x, &rec), 0);
+	assert_int_equal(rec.lookup.pa, ip("192.168.4.33"));
+	model_free(&m);
+	learn_table_free(&lt);
+	x->h.seen = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +458,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frag_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_short_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_writes_dynamic_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aging_races, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_never_overwrites_configured, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_without_ip_refused, setup, teardown),

@@ -91,10 +91,13 @@ static void test_learned_records(void **state)
 	put_ok(f->s, &st, 0);
 	put_ok(f->s, &l2, 0);
 	/* Learned through the l2only record: same MAC, now with its IP. */
-	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, &rev, &err), 0);
-	/* Learning again (the VM moved) replaces the dynamic record. */
-	tenet_parse_ipv4("192.168.4.13", &dyn.lookup.pa, NULL);
 	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), 0);
+	/* The VM moved: its l2only record follows it (VMM's job), and
+	 * learning again at the new PA updates the dynamic record. */
+	tenet_parse_ipv4("192.168.4.13", &l2.lookup.pa, NULL);
+	put_ok(f->s, &l2, TENET_POLICY_REPLACE);
+	tenet_parse_ipv4("192.168.4.13", &dyn.lookup.pa, NULL);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, &rev, &err), 0);
 	/* A learned binding never overrides a configured one. */
 	dyn = lookup(5001, "10.0.0.5", "00:11:22:33:44:77", "192.168.4.14", TENET_LOOKUP_STATIC);
 	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), -EEXIST);
@@ -110,7 +113,81 @@ static void test_learned_records(void **state)
 	assert_int_equal(l.recs[1].lookup.ca, htonl(0x0a000006));
 	assert_int_equal(l.recs[1].lookup.pa, htonl(0xc0a8040d));
 	assert_int_equal(l.recs[2].lookup.type, TENET_LOOKUP_L2ONLY);
-	assert_int_equal(l.rev, rev + 1);
+	assert_int_equal(l.rev, rev);
+	tenet_record_list_free(&l);
+}
+
+/* A host teaches bindings only for MACs it holds: the l2only record of
+ * the MAC must name the PA the binding comes from. */
+static void test_learned_needs_l2only_at_pa(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record l2 = lookup(5001, NULL, "00:11:22:33:44:66", "192.168.4.12",
+					TENET_LOOKUP_L2ONLY);
+	struct tenet_record dyn = lookup(5001, "10.0.0.6", "00:11:22:33:44:66", "192.168.4.99",
+					 TENET_LOOKUP_DYNAMIC);
+	struct tenet_record_list l;
+	int64_t r1, r2;
+
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), -EPERM);
+	assert_string_equal(err.msg, "mac 00:11:22:33:44:66: no l2only record in vsid 5001; "
+				     "not learned");
+	put_ok(f->s, &l2, 0);
+	assert_int_equal(tenet_store_revision(f->s, &r1, NULL), 0);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), -EPERM);
+	assert_string_equal(err.msg, "mac 00:11:22:33:44:66: its l2only record in vsid 5001 is "
+				     "at pa 192.168.4.12, not 192.168.4.99; not learned");
+	assert_int_equal(tenet_store_revision(f->s, &r2, NULL), 0);
+	assert_int_equal(r1, r2);       /* refused: nothing written */
+	/* The MAC may carry several IPs: one dynamic record each. */
+	tenet_parse_ipv4("192.168.4.12", &dyn.lookup.pa, NULL);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), 0);
+	tenet_parse_ipv4("10.0.0.16", &dyn.lookup.ca, NULL);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), 0);
+	/* A static record elsewhere with that MAC still conflicts. */
+	dyn = lookup(5001, "10.0.0.26", "00:11:22:33:44:66", "192.168.4.12", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &dyn, 0, NULL, &err), -EEXIST);
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_LOOKUP, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	tenet_record_list_free(&l);
+}
+
+/* Aging deletes a dynamic record only while it is the binding aged. */
+static void test_unlearn(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record l2 = lookup(5001, NULL, "00:11:22:33:44:66", "192.168.4.12",
+					TENET_LOOKUP_L2ONLY);
+	struct tenet_record dyn = lookup(5001, "10.0.0.6", "00:11:22:33:44:66", "192.168.4.12",
+					 TENET_LOOKUP_DYNAMIC);
+	struct tenet_record st = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11",
+					TENET_LOOKUP_STATIC);
+	struct tenet_lookup aged;
+	struct tenet_record_list l;
+	struct tenet_kv kv;
+
+	put_ok(f->s, &l2, 0);
+	put_ok(f->s, &st, 0);
+	assert_int_equal(tenet_policy_learned(f->s, &dyn.lookup, NULL, &err), 0);
+	/* Relearned at another PA since: left alone. */
+	aged = dyn.lookup;
+	tenet_parse_ipv4("192.168.4.13", &aged.pa, NULL);
+	assert_int_equal(tenet_policy_unlearn(f->s, &aged, NULL, &err), -ESTALE);
+	/* A static record is never aged. */
+	aged = st.lookup;
+	assert_int_equal(tenet_policy_unlearn(f->s, &aged, NULL, &err), -ESTALE);
+	assert_int_equal(tenet_store_get(f->s, "/tenet/v1/global/lookup/00005001/ip/10.0.0.5",
+					 &kv, NULL), 0);
+	tenet_kv_clear(&kv);
+	/* The binding as learned: deleted; the l2only record stays. */
+	assert_int_equal(tenet_policy_unlearn(f->s, &dyn.lookup, NULL, &err), 0);
+	assert_int_equal(tenet_policy_unlearn(f->s, &dyn.lookup, NULL, &err), -ENOENT);
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_LOOKUP, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.recs[0].lookup.type, TENET_LOOKUP_STATIC);
+	assert_int_equal(l.recs[1].lookup.type, TENET_LOOKUP_L2ONLY);
 	tenet_record_list_free(&l);
 }
 
@@ -221,6 +298,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_learned_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learned_needs_l2only_at_pa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlearn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record_can_be_deleted, setup, teardown),

@@ -354,6 +354,89 @@ static void test_build_maps(void **state)
 	state_free(&d);
 }
 
+/* Dynamic learning: l2only records become slots 0..n-1 per VSID in
+ * store-key order, local ones with their port; a learned dynamic record
+ * of the same MAC gets the CA entry. */
+static void test_build_l2only_slots(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_l2only_key k = { .vsid = 5001 };
+	struct tenet_ca_key ck = { .rdomain = 1 };
+	const struct tenet_l2only_val *v;
+	const struct tenet_ca_val *cv;
+	struct tenet_record r[] = {
+		lookup(5001, NULL, "00:15:5d:00:00:0a", PA_REMOTE, TENET_LOOKUP_L2ONLY),
+		lookup(5001, NULL, MAC_P1, PA_LOCAL, TENET_LOOKUP_L2ONLY),
+		lookup(6001, NULL, "00:15:5d:00:01:0a", PA_REMOTE, TENET_LOOKUP_L2ONLY),
+		lookup(5001, "10.0.0.9", "00:15:5d:00:00:09", PA_REMOTE, TENET_LOOKUP_DYNAMIC),
+	};
+	__u8 m[6];
+	struct state d;
+
+	topology(&x->m);
+	/* p1's static record makes way for an l2only one (what learning is for). */
+	model_delete(&x->m, "/tenet/v1/global/lookup/00005001/ip/10.0.0.5");
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		put_rec(&x->m, &r[i]);
+	build(x, &d);
+	assert_int_equal(d.t[OBJ_L2ONLY].n, 4);
+	/* 5001: ...:09 (topology), ...:0a, then p1's MAC (00:15:5d:00:00:05 sorts
+	 * first: keys are compared as strings). */
+	k.slot = 0;
+	v = get(&d, OBJ_L2ONLY, &k);
+	assert_non_null(v);
+	mac(MAC_P1, m);
+	assert_memory_equal(v->mac, m, 6);
+	assert_int_equal(v->ifindex, x->p1);
+	assert_int_equal(v->pa, ip(PA_LOCAL));
+	k.slot = 1;
+	v = get(&d, OBJ_L2ONLY, &k);
+	assert_non_null(v);
+	mac("00:15:5d:00:00:09", m);
+	assert_memory_equal(v->mac, m, 6);
+	assert_int_equal(v->ifindex, 0);
+	assert_int_equal(v->pa, ip(PA_REMOTE));
+	k.slot = 2;
+	v = get(&d, OBJ_L2ONLY, &k);
+	assert_non_null(v);
+	assert_int_equal(v->mac[5], 0x0a);
+	k.slot = 3;
+	assert_null(get(&d, OBJ_L2ONLY, &k));
+	k.vsid = 6001;
+	k.slot = 0;
+	assert_non_null(get(&d, OBJ_L2ONLY, &k));
+	/* The learned binding routes and answers ARP like a static record. */
+	ck.ip = ip("10.0.0.9");
+	cv = get(&d, OBJ_CA, &ck);
+	assert_non_null(cv);
+	assert_int_equal(cv->type, TENET_LOOKUP_DYNAMIC);
+	assert_int_equal(cv->pa, ip(PA_REMOTE));
+	assert_int_equal(x->nnotes, 0);
+	state_free(&d);
+}
+
+/* More l2only records in a VSID than the datapath asks: the first ones by
+ * store key are programmed, the rest noted. */
+static void test_build_l2only_cap(void **state)
+{
+	struct fx *x = *state;
+	struct state d;
+	char m[32];
+
+	topology(&x->m);
+	for (int i = 0; i < TENET_L2ONLY_PER_VSID + 2; i++) {
+		struct tenet_record r;
+
+		snprintf(m, sizeof(m), "00:15:5d:00:02:%02x", i);
+		r = lookup(5001, NULL, m, PA_REMOTE, TENET_LOOKUP_L2ONLY);
+		put_rec(&x->m, &r);
+	}
+	build(x, &d);
+	assert_int_equal(d.t[OBJ_L2ONLY].n, TENET_L2ONLY_PER_VSID);
+	assert_int_equal(x->nnotes, 3);
+	state_free(&d);
+}
+
 /* flowid = off in tenetd.conf: the datapath's config entry carries
  * TENET_CFG_NO_FLOWID, and turning it back on is one update of that entry
  * and nothing else. */
@@ -787,6 +870,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_build_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_l2only_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_l2only_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_no_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_routes_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_route_lowest_metric, setup, teardown),
