@@ -316,7 +316,7 @@ static uint32_t ensure_vrf(struct sync *s, const struct gw_tenant *t, const char
 		set_alias(s, ifindex, t);
 	if (link_up(s, l, ifindex) < 0)
 		s->failed++;
-	gw_sysctl(vrf, "forwarding", 1);
+	sysctl_dev_set("ipv4", vrf, "forwarding", 1);
 	return ifindex;
 }
 
@@ -355,9 +355,9 @@ static uint32_t ensure_veth(struct sync *s, const struct gw_tenant *t, uint32_t 
 	 * reverse-path filtering: a tenant's sources may come from any of
 	 * its subnets. */
 	gw_gro_on(in);
-	gw_sysctl(in, "forwarding", 1);
-	gw_sysctl(in, "rp_filter", 2);
-	gw_sysctl(port, "rp_filter", 0);
+	sysctl_dev_set("ipv4", in, "forwarding", 1);
+	sysctl_dev_set("ipv4", in, "rp_filter", 2);
+	sysctl_dev_set("ipv4", port, "rp_filter", 0);
 	ret = nl_addr_add(&s->g->nl, ifi, t->cm->addr.addr, t->cm->addr.len);
 	if (ret < 0)
 		failed(s, t->key, ret, "cannot set the compartment address");
@@ -403,8 +403,8 @@ static uint32_t ensure_external(struct sync *s, const struct gw_tenant *t, uint3
 	}
 	if (link_up(s, l, l->ifindex) < 0)
 		s->failed++;
-	gw_sysctl(l->name, "forwarding", 1);
-	gw_sysctl(l->name, "rp_filter", 2);
+	sysctl_dev_set("ipv4", l->name, "forwarding", 1);
+	sysctl_dev_set("ipv4", l->name, "rp_filter", 2);
 	ret = nl_addr_add(&s->g->nl, l->ifindex, t->cm->ext_addr.addr, t->cm->ext_addr.len);
 	if (ret < 0)
 		failed(s, t->key, ret, "cannot set the external address");
@@ -429,7 +429,7 @@ static void ensure_links(struct sync *s)
 		ext = ensure_external(s, t, v);
 		release_slaves(s, v, ifi, ext, t->key);
 		if (t->uplink_ifindex)
-			gw_sysctl(t->uplink, "forwarding", 1);
+			sysctl_dev_set("ipv4", t->uplink, "forwarding", 1);
 	}
 }
 

@@ -354,26 +354,6 @@ int gwnl_rule_dump(struct nl *nl, struct gw_rule **out, size_t *n)
 
 /* ---- sysctl, ethtool ---- */
 
-int gw_sysctl(const char *dev, const char *key, int val)
-{
-	char path[160], cur[16] = "", want[16];
-	int fd, n, ret = 0;
-
-	if (snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev, key) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(want, sizeof(want), "%d\n", val);
-	if (read(fd, cur, sizeof(cur) - 1) > 0 && !strcmp(cur, want))
-		goto out;
-	ret = pwrite(fd, want, (size_t)n, 0) == n ? 1 : -errno;
-out:
-	close(fd);
-	return ret;
-}
-
 int gw_gro_on(const char *dev)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };

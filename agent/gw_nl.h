@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The rtnetlink requests of the gateway (libmnl, on agent/nl.c's socket):
  * VRF and veth links, masters, aliases, routes in any table, fwmark
- * rules; plus the sysctls and the ethtool GRO switch it needs. IPv4
+ * rules; plus the ethtool GRO switch it needs (sysctls: nl.h). IPv4
  * addresses in network byte order; 0 or -errno. */
 #ifndef TENETD_GW_NL_H
 #define TENETD_GW_NL_H
@@ -61,7 +61,6 @@ int gwnl_rule_dump(struct nl *nl, struct gw_rule **out, size_t *n);
 
 /* /proc/sys/net/ipv4/conf/<dev>/<key> = val, written only if different:
  * 1 if it changed, 0 if not, -errno. */
-int gw_sysctl(const char *dev, const char *key, int val);
 /* Generic receive offload on (XDP_REDIRECT into a veth needs it on the
  * peer). */
 int gw_gro_on(const char *dev);

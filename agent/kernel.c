@@ -119,11 +119,33 @@ static int k_route_iterate(void *ctx, ops_entry_cb cb, void *arg)
 	return nl_route_dump(&k->nl, route_entry, &it);
 }
 
+/* A port is the VM's cable, not an interface of the host: the host's own
+ * IPv6 (link-local address, DAD, router solicitations, MLD) would
+ * otherwise leave through it into the tenant's network, which the TC
+ * program on the port's ingress never sees. */
+static void port_quiet(uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+	int ret;
+
+	if (!if_indextoname(ifindex, name))
+		return;
+	ret = sysctl_dev_set("ipv6", name, "disable_ipv6", 1);
+	if (ret < 0 && ret != -ENOENT) /* ENOENT: no IPv6 in this kernel */
+		log_warn("port %s: cannot disable the host's IPv6 on it: %s", name,
+			 strerror(-ret));
+	else if (ret > 0)
+		log_info("port %s: host IPv6 disabled (no host traffic into the tenant)", name);
+}
+
 static int k_tc_attach(void *ctx, uint32_t ifindex)
 {
 	struct kernel *k = ctx;
+	int ret = attach_tc(k->tc_prog_fd, ifindex);
 
-	return attach_tc(k->tc_prog_fd, ifindex);
+	if (ret == 0)
+		port_quiet(ifindex);
+	return ret;
 }
 
 static int k_tc_detach(void *ctx, uint32_t ifindex)
@@ -200,7 +222,7 @@ static int k_pa_link_prepare(void *ctx, const char *name)
 		log_info("underlay device %s set up", name);
 		changed = 1;
 	}
-	ret = sysctl_ipv4_forwarding(name);
+	ret = sysctl_dev_set("ipv4", name, "forwarding", 1);
 	if (ret < 0)
 		return ret;
 	if (ret > 0)

@@ -360,26 +360,21 @@ int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg
 
 /* ---- sysctl ---- */
 
-int sysctl_ipv4_forwarding(const char *dev)
+int sysctl_dev_set(const char *family, const char *dev, const char *key, int val)
 {
-	char path[128], cur[8] = "";
-	ssize_t n;
-	int fd, ret = 0;
+	char path[160], cur[16] = "", want[16];
+	int fd, n, ret = 0;
 
-	if (snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", dev) >=
+	if (snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, dev, key) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, cur, sizeof(cur) - 1);
-	if (n > 0 && cur[0] == '1')
+	n = snprintf(want, sizeof(want), "%d\n", val);
+	if (read(fd, cur, sizeof(cur) - 1) > 0 && !strcmp(cur, want))
 		goto out;
-	if (pwrite(fd, "1\n", 2, 0) != 2) {
-		ret = -errno;
-		goto out;
-	}
-	ret = 1;
+	ret = pwrite(fd, want, (size_t)n, 0) == n ? 1 : -errno;
 out:
 	close(fd);
 	return ret;

@@ -64,7 +64,8 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
 struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags);
 int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
 
-/* /proc/sys/net/ipv4/conf/<dev>/forwarding = 1. 1 if it changed. */
-int sysctl_ipv4_forwarding(const char *dev);
+/* /proc/sys/net/<family>/conf/<dev>/<key> = val (family "ipv4" or "ipv6"):
+ * 1 if it changed, 0 if it already was, or -errno. */
+int sysctl_dev_set(const char *family, const char *dev, const char *key, int val);
 
 #endif
