@@ -97,7 +97,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
 
-$(BENCH_BPF): selftests/bench/baseline.bpf.c
+$(BENCH_BPF): selftests/bench/baseline.bpf.c $(BPF_HDRS)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

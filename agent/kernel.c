@@ -24,6 +24,7 @@ int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 	k->map_fd[OBJ_MAC] = bpf_map__fd(tc->maps.tenet_mac);
 	k->map_fd[OBJ_CA] = bpf_map__fd(tc->maps.tenet_ca);
 	k->map_fd[OBJ_ROUTE] = bpf_map__fd(tc->maps.tenet_route);
+	k->map_fd[OBJ_ROUTE_LENS] = bpf_map__fd(tc->maps.tenet_route_lens);
 	k->tc_prog_fd = bpf_program__fd(tc->progs.tenet_tc_port);
 	return nl_open(&k->nl);
 }

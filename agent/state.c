@@ -18,6 +18,7 @@ static const struct {
 	[OBJ_MAC] = { "mac", sizeof(struct tenet_vmac_key), sizeof(struct tenet_vmac_val) },
 	[OBJ_CA] = { "ca", sizeof(struct tenet_ca_key), sizeof(struct tenet_ca_val) },
 	[OBJ_ROUTE] = { "route", sizeof(struct tenet_route_key), sizeof(struct tenet_route_val) },
+	[OBJ_ROUTE_LENS] = { "route-lens", sizeof(__u32), sizeof(struct tenet_route_lens) },
 	[OBJ_ADDR] = { "address", sizeof(struct addr_key), sizeof(struct addr_val) },
 	[OBJ_KROUTE] = { "provider-route", sizeof(struct kroute_key), sizeof(struct kroute_val) },
 	[OBJ_ATTACH] = { "tc-attach", sizeof(__u32), sizeof(struct attach_val) },
@@ -79,6 +80,7 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		break;
 	case OBJ_VSID:
 	case OBJ_CFG:
+	case OBJ_ROUTE_LENS:
 		memcpy(&u32, key, sizeof(u32));
 		snprintf(buf, len, "%s %u", obj_name(o), u32);
 		break;
@@ -97,8 +99,8 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		snprintf(buf, len, "ca rdomain %u %s", ck->rdomain, tenet_fmt_ipv4(ck->ip, b));
 		break;
 	case OBJ_ROUTE:
-		snprintf(buf, len, "route rdomain %u %s/%u", ntohl(rk->rdomain),
-			 tenet_fmt_ipv4(rk->ip, b), rk->prefixlen - 32);
+		snprintf(buf, len, "route rdomain %u %s/%u", rk->rdomain,
+			 tenet_fmt_ipv4(rk->ip, b), rk->plen);
 		break;
 	case OBJ_ADDR:
 		snprintf(buf, len, "address %s", tenet_fmt_ipv4(ak->addr, b));
@@ -149,6 +151,10 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 	case OBJ_ROUTE:
 		snprintf(buf, len, " -> nexthop %s vsid %u metric %u",
 			 tenet_fmt_ipv4(rv->nexthop, b), rv->vsid, rv->metric);
+		break;
+	case OBJ_ROUTE_LENS:
+		snprintf(buf, len, " -> lengths 0x%llx",
+			 (unsigned long long)((const struct tenet_route_lens *)val)->bits);
 		break;
 	case OBJ_ADDR:
 		snprintf(buf, len, "/%u", ((const struct addr_val *)val)->plen);

@@ -22,12 +22,13 @@ enum obj {
 	OBJ_MAC,
 	OBJ_CA,
 	OBJ_ROUTE,
+	OBJ_ROUTE_LENS, /* per routing domain: the prefix lengths of its routes */
 	OBJ_ADDR,       /* a PA configured on its device */
 	OBJ_KROUTE,     /* a provider route in the main table */
 	OBJ_ATTACH,     /* tenet's TC filter on a port */
 	OBJ_MAX,
 };
-#define OBJ_NMAPS (OBJ_ROUTE + 1)
+#define OBJ_NMAPS (OBJ_ROUTE_LENS + 1)
 
 static inline int obj_is_map(enum obj o)
 {

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Baselines for the per-packet benchmarks: the cheapest possible program,
  * and one that parses Ethernet + IPv4 and swaps the MACs (the usual
- * "reflector"), for each hook tenet uses. */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+ * "reflector"), for each hook tenet uses.
+ *
+ * And the customer-route lookup alone, on the destination of an IPv4
+ * frame, two ways: tenet's route table (bpf/route.h, on the datapath's own
+ * maps, which prog_bench shares with this object) and the kernel LPM trie
+ * tenet used before (layout 1: one trie keyed by rdomain + prefix), filled
+ * with the same routes. Neither changes the frame, so they can run with a
+ * large repeat count. */
+#include "../../bpf/route.h"
 
 static __always_inline int swap_macs(void *data, void *data_end)
 {
@@ -52,6 +54,46 @@ int base_tc_swap(struct __sk_buff *skb)
 	if (swap_macs(data, data_end))
 		return TC_ACT_SHOT;
 	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* Layout 1's route table, for the side-by-side figure. */
+struct trie_key {
+	__u32 prefixlen;      /* 32 rdomain bits + prefix bits */
+	__be32 rdomain;
+	__be32 ip;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TENET_MAX_ROUTES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct trie_key);
+	__type(value, struct tenet_route_val);
+} bench_trie SEC(".maps");
+
+static __always_inline __be32 frame_daddr(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *iph = data + sizeof(struct ethhdr);
+
+	if ((void *)(iph + 1) > data_end)
+		return 0;
+	return iph->daddr;
+}
+
+/* Both answer XDP_PASS when a route matched, XDP_DROP when none did. */
+SEC("xdp")
+int route_trie(struct xdp_md *ctx)
+{
+	struct trie_key k = { .prefixlen = 64, .rdomain = bpf_htonl(1), .ip = frame_daddr(ctx) };
+
+	return bpf_map_lookup_elem(&bench_trie, &k) ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int route_tenet(struct xdp_md *ctx)
+{
+	return route_lookup(1, frame_daddr(ctx)) ? XDP_PASS : XDP_DROP;
 }
 
 char LICENSE[] SEC("license") = "GPL";
