@@ -53,6 +53,7 @@ PKT_TEST := $(BUILD)/selftests/bpf/pkt_test
 PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
 TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
+CP_BENCH := $(BUILD)/selftests/bench/cp_bench
 BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm bench install uninstall clean help
@@ -106,6 +107,10 @@ $(PROG_BENCH): $(BUILD)/selftests/bench/prog_bench.o $(TOPO_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
 
+$(CP_BENCH): $(BUILD)/selftests/bench/cp_bench.o $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
 $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
@@ -126,7 +131,7 @@ demo-clean:
 	$(Q)./scripts/demo.sh --clean
 
 # Every suite runs even if an earlier one failed; the last line counts them.
-check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(BENCH_BPF)
+check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
 
 check-unit: $(UNIT_TESTS)
@@ -140,7 +145,7 @@ check-vm: all
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
-bench: all $(PROG_BENCH) $(BENCH_BPF)
+bench: all $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all
