@@ -511,10 +511,12 @@ int main(int argc, char **argv)
 	}
 	/* Machine-readable lines for run.sh's summary table. */
 	for (size_t i = 0; i < ncase; i++)
-		printf("@prog %d %.1f %.1f %.3f %.3f\n", (int)i,
+		printf("@prog %d %.1f %.1f %.3f %.3f %.3f\n", (int)i,
 		       rows[0].ns[i] - (cases[i].hook == H_XDP ? base_ns[0] : base_ns[2]),
 		       (double)cases[i].target_ns, rel(&rows[1], i) / rel(&rows[0], i),
-		       rel(&rows[2], i) / rel(&rows[1], i));
+		       rel(&rows[2], i) / rel(&rows[1], i), rel(&rows[0], i));
+	printf("@sizes %u %u %u %u\n", rows[0].records, rows[1].records, rows[1].routes,
+	       rows[2].routes);
 	printf("@route trie %.1f %.1f\n", rows[1].lk[1] - rows[1].lk[0], rows[2].lk[1] - rows[2].lk[0]);
 	printf("@route tenet %.1f %.1f\n", rows[1].lk[2] - rows[1].lk[0], rows[2].lk[2] - rows[2].lk[0]);
 	err = 0;
