@@ -96,4 +96,82 @@ int route_tenet(struct xdp_md *ctx)
 	return route_lookup(1, frame_daddr(ctx)) ? XDP_PASS : XDP_DROP;
 }
 
+/* Ablation: the pieces of the encap path alone, on the encap frame at a
+ * port's TC ingress, to see where its time goes. PA 192.168.4.11 is the
+ * packet-test topology's local PA (its tenet_pa entry names ul0). */
+#define ABL_SRC_PA bpf_htonl(0xc0a8040b)  /* 192.168.4.11 */
+#define ABL_DST_PA bpf_htonl(0xc0a80416)  /* 192.168.4.22 */
+
+/* The map lookups of the encap path: port, destination MAC, config,
+ * source PA, the VSID's per-CPU counters. */
+SEC("tc")
+int abl_lookups(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct tenet_port_val *port;
+	struct tenet_vstats_val *vs;
+	__u32 ifindex = skb->ifindex, zero = 0;
+	__be32 src = ABL_SRC_PA;
+
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_SHOT;
+	port = bpf_map_lookup_elem(&tenet_port, &ifindex);
+	if (!port || !vmac_lookup(port->vsid, eth->h_dest) ||
+	    !bpf_map_lookup_elem(&tenet_cfg, &zero) || !bpf_map_lookup_elem(&tenet_pa, &src))
+		return TC_ACT_SHOT;
+	vs = bpf_map_lookup_elem(&tenet_vstats, &port->vsid);
+	if (vs) {
+		vs->tx_packets++;
+		vs->tx_bytes += skb->len;
+	}
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int abl_fib(struct __sk_buff *skb)
+{
+	struct bpf_fib_lookup fib = { .family = AF_INET, .ipv4_src = ABL_SRC_PA,
+				      .ipv4_dst = ABL_DST_PA };
+	__be32 src = ABL_SRC_PA;
+	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+
+	if (!pa)
+		return TC_ACT_SHOT;
+	fib.ifindex = pa->ifindex;
+	return bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT) ==
+	       BPF_FIB_LKUP_RET_SUCCESS ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+SEC("tc")
+int abl_mtu(struct __sk_buff *skb)
+{
+	__be32 src = ABL_SRC_PA;
+	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+	__u32 mtu = 0;
+
+	if (!pa)
+		return TC_ACT_SHOT;
+	return bpf_check_mtu(skb, pa->ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0) ?
+	       TC_ACT_SHOT : TC_ACT_OK;
+}
+
+SEC("tc")
+int abl_adjust(struct __sk_buff *skb)
+{
+	return bpf_skb_adjust_room(skb, TENET_ENCAP_OVERHEAD, BPF_ADJ_ROOM_MAC,
+				   BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_GRE |
+				   BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
+				   BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+SEC("tc")
+int abl_redirect(struct __sk_buff *skb)
+{
+	__be32 src = ABL_SRC_PA;
+	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+
+	return pa ? bpf_redirect(pa->ifindex, 0) : TC_ACT_SHOT;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <tenet/limits.h>
@@ -102,6 +103,19 @@ static struct bench_case lookups[] = {
 	{ "tenet route table", H_XDP, 0, b_croute, 0, -1, 1000, XDP_PASS },
 };
 #define NLOOKUP (sizeof(lookups) / sizeof(lookups[0]))
+
+/* Ablation of the encap case: its pieces alone (baseline.bpf.c, abl_*),
+ * on the same frame and hook, next to the whole. */
+static struct bench_case ablation[] = {
+	{ "TC_ACT_OK", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "map lookups (port, MAC, cfg, PA, vstats)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "bpf_fib_lookup (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "bpf_check_mtu (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "bpf_skb_adjust_room (encap flags)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "bpf_redirect (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_REDIRECT },
+	{ "whole encap (tenet_tc_port)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_REDIRECT },
+};
+#define NABL (sizeof(ablation) / sizeof(ablation[0]))
 
 static struct bench_case baselines[] = {
 	{ "baseline XDP_PASS", H_XDP, 0, b_plain },
@@ -389,6 +403,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "prog_bench: cannot load %s\n", path);
 		goto out;
 	}
+	{
+		static const char *const abl[] = { "base_tc_pass", "abl_lookups", "abl_fib",
+						   "abl_mtu", "abl_adjust", "abl_redirect" };
+
+		for (size_t i = 0; i < NABL - 1; i++)
+			ablation[i].prog_fd = bpf_program__fd(
+				bpf_object__find_program_by_name(base, abl[i]));
+		ablation[NABL - 1].prog_fd = bpf_program__fd(topo.dp.tc->progs.tenet_tc_port);
+	}
 	trie_fd = bpf_map__fd(bpf_object__find_map_by_name(base, "bench_trie"));
 	lookups[0].prog_fd = bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass"));
 	lookups[1].prog_fd = bpf_program__fd(bpf_object__find_program_by_name(base, "route_trie"));
@@ -509,6 +532,27 @@ int main(int argc, char **argv)
 
 		printf("%-34s %8.1f %8.1f %9.2f\n", lookups[i].name, b, c, b > 0 ? c / b : 0);
 	}
+	/* Where the encap time goes, at the largest tables. */
+	{
+		struct bench_case *list[NABL];
+		double res[NABL], sum = 0;
+
+		for (size_t i = 0; i < NABL; i++)
+			list[i] = &ablation[i];
+		if (measure(list, NABL, smoke ? samples : samples / 2, res))
+			goto out;
+		printf("\nencap ablation (ns/pkt net of TC_ACT_OK %.0f; %s)\n", res[0],
+		       rows[nrows - 1].label);
+		for (size_t i = 1; i < NABL; i++) {
+			printf("%-44s %7.0f\n", ablation[i].name, res[i] - res[0]);
+			if (i < NABL - 1)
+				sum += res[i] - res[0];
+		}
+		printf("%-44s %7.0f\n", "(sum of the pieces)", sum);
+		printf("@abl %.1f %.1f %.1f %.1f %.1f %.1f\n", res[1] - res[0], res[2] - res[0],
+		       res[3] - res[0], res[4] - res[0], res[5] - res[0], res[6] - res[0]);
+	}
+
 	/* Machine-readable lines for run.sh's summary table. */
 	for (size_t i = 0; i < ncase; i++)
 		printf("@prog %d %.1f %.1f %.3f %.3f %.3f\n", (int)i,

@@ -70,6 +70,7 @@ $1 == "@prog" { net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $
 $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
+$1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 END {
 	split("decap + deliver (XDP)|encap, same VSID, remote (TC)|routed, other VSID, remote (TC)|routed via customer route (TC)|ARP proxy (TC)|non-NVGRE pass-through (XDP)", name, "|")
@@ -87,6 +88,8 @@ END {
 		row(name[i + 1] " ns/pkt (net)", sprintf("%.0f ns", net[i]), sprintf("<= %d ns", tgt[i]),
 		    sprintf("%.2fx pass", xp[i]), v(net[i] <= tgt[i]))
 	}
+	if (abl)
+		row("  encap: fib / maps / adjust / mtu / redir", sprintf("%.0f/%.0f/%.0f/%.0f/%.0f ns", af, al, aa, am, ar), "-", sprintf("of %.0f ns", aw), "-")
 	if (np) {
 		ma = 0; mc = 0
 		for (i = 0; i < np; i++) { if (ga[i] > ma) ma = ga[i]; if (gc[i] > mc) mc = gc[i] }
