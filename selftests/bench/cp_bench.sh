@@ -25,6 +25,9 @@ while getopts sh o; do
 	esac
 done
 CP=$BUILD/selftests/bench/cp_bench
+# tenetd pins under <bpffs>/tenet/<host>/v<layout>
+LAYOUT=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+pin_dir() { echo "$(host_bpffs "$1")/tenet/$1/v$LAYOUT"; }
 lib_init cpb
 require_root
 require_build
@@ -54,7 +57,7 @@ t0=$(date +%s.%N)
 host_start host1
 check "tenetd with $RECORDS records ready" host_wait_ready host1 120
 t1=$(date +%s.%N)
-dir=$(host_bpffs host1)/tenet/host1/v2
+dir=$(pin_dir host1)
 n=$("$CP" count "$dir")
 check "tenet_ca holds $RECORDS entries (has $n)" test "$n" = "$RECORDS"
 pid=${AGENT_PID[host1]}
@@ -75,7 +78,7 @@ rd=$("$TENET" --store "$STORE" rdomain show | awk '$1 == "Contoso" { print $3 }'
 dirs=()
 for h in h1 h2 h3; do
 	host_add $h 192.168.5.$((${h#h} + 10))/24
-	dirs+=("$(host_bpffs $h)/tenet/$h/v2")
+	dirs+=("$(pin_dir $h)")
 	host_start $h
 done
 for h in h1 h2 h3; do check "tenetd on $h ready" host_wait_ready $h; done
