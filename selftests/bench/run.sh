@@ -46,8 +46,10 @@ part() {
 	local name=$1 t0=$SECONDS; shift
 	echo
 	echo "=== $name"
-	if "$@" 2>&1 | tee "$OUT/$name.log" | grep -v '^@\|^tenetd: \|^--- tenetd'; then :; fi
-	if [ "${PIPESTATUS[0]}" != 0 ]; then
+	local st
+	"$@" 2>&1 | tee "$OUT/$name.log" | grep -v '^@\|^tenetd: \|^--- tenetd'
+	st=${PIPESTATUS[0]}
+	if [ "$st" != 0 ]; then
 		echo "=== $name FAILED"
 		rc=1
 	fi
