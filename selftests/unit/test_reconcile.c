@@ -610,6 +610,64 @@ static void test_apply_initial_then_idempotent(void **state)
 	assert_int_equal(x->f.ncalls, 0);
 }
 
+/* Batched map writes (what the kernel ops do): the same result as one
+ * write per entry, and a batch the kernel refuses falls back to writing
+ * the entries one by one, each with its own verdict. */
+static int batch_calls, batch_fail;
+
+static int fake_batch(void *ctx, enum obj m, const void *keys, const void *vals, unsigned int n)
+{
+	size_t ksz = obj_key_size(m), vsz = obj_val_size(m);
+
+	batch_calls++;
+	if (batch_fail)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = fake_map_update(ctx, m, (const char *)keys + i * ksz,
+					  (const char *)vals + i * vsz);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void apply_batched(struct fx *x, int fail)
+{
+	struct recon_stats st;
+
+	x->ops.map_update_batch = fake_batch;
+	batch_fail = fail;
+	batch_calls = 0;
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_true(batch_calls > 0);
+	assert_int_equal(st.add[OBJ_MAC], 4);
+	assert_int_equal(st.add[OBJ_CA], 3);
+	assert_int_equal(x->f.k.t[OBJ_MAC].n, 4);
+	assert_int_equal(x->f.k.t[OBJ_CA].n, 3);
+	assert_int_equal(x->f.k.t[OBJ_PORT].n, 2);
+	assert_int_equal(x->f.k.t[OBJ_ATTACH].n, 2);
+	assert_true(fake_call_index(&x->f, "map_update ca") < fake_call_index(&x->f, "tc_attach"));
+	/* Nothing changed: nothing touches the kernel. */
+	batch_calls = 0;
+	fake_calls_reset(&x->f);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 0);
+	assert_int_equal(batch_calls, 0);
+	batch_fail = 0;
+}
+
+static void test_apply_batched(void **state)
+{
+	apply_batched(*state, 0);
+}
+
+static void test_apply_batch_fallback(void **state)
+{
+	apply_batched(*state, 1);
+}
+
 static void test_apply_one_change(void **state)
 {
 	struct fx *x = *state;
@@ -846,6 +904,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_build_vlan_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clamp_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_initial_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_batched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_batch_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_one_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_port_removed_detaches_first, setup,
 						teardown),
