@@ -465,19 +465,37 @@ int main(int argc, char **argv)
 		/* Cases and baselines side by side at every table size. */
 		{
 			struct bench_case *list[16];
-			double res[16];
+			double res[16], best = -1;
 			int n = 0;
 
 			for (size_t i = 0; i < ncase; i++)
 				list[n++] = &cases[i];
 			for (int b = 0; b < 4; b++)
 				list[n++] = &baselines[b];
-			if (measure(list, n, samples, res))
-				goto out;
-			for (size_t i = 0; i < ncase; i++)
-				rows[r].ns[i] = res[i];
-			for (int b = 0; b < 4; b++)
-				rows[r].base[b] = res[ncase + b];
+			/* A load spike of the shared machine can cover a whole
+			 * row. When this row's XDP_PASS is more than 15% off the
+			 * first row's, measure it again (3 tries at most) and
+			 * keep the try closest to the first row's. */
+			for (int try = 0; try < 3; try++) {
+				double drift;
+
+				if (measure(list, n, samples, res))
+					goto out;
+				drift = r ? res[ncase] / rows[0].base[0] - 1 : 0;
+				if (drift < 0)
+					drift = -drift;
+				if (best < 0 || drift < best) {
+					best = drift;
+					for (size_t i = 0; i < ncase; i++)
+						rows[r].ns[i] = res[i];
+					for (int b = 0; b < 4; b++)
+						rows[r].base[b] = res[ncase + b];
+				}
+				if (drift <= 0.15)
+					break;
+				printf("  (row %c: XDP_PASS %.0f ns, %.0f%% off row A's: measured again)\n",
+				       'A' + r, res[ncase], drift * 100);
+			}
 			for (size_t i = 0; i < NLOOKUP; i++)
 				list[i] = &lookups[i];
 			if (measure(list, NLOOKUP, smoke ? 20 : 200, rows[r].lk))
