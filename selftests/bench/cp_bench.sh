@@ -61,11 +61,16 @@ dir=$(pin_dir host1)
 n=$("$CP" count "$dir")
 check "tenet_ca holds $RECORDS entries (has $n)" test "$n" = "$RECORDS"
 pid=${AGENT_PID[host1]}
+# CPU time the agent used to get there (user + system): what the load
+# costs, whatever else the shared machine was doing meanwhile.
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+	"/proc/$pid/stat")
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-info "load: $RECORDS records, tenetd start to ready ${secs} s; VmRSS $((rss / 1024)) MiB, VmHWM $((hwm / 1024)) MiB"
+info "load: $RECORDS records, tenetd start to ready ${secs} s (${cpu} s of CPU); VmRSS $((rss / 1024)) MiB, VmHWM $((hwm / 1024)) MiB"
 echo "@cp load_s $secs"
+echo "@cp load_cpu_s $cpu"
 echo "@cp rss_mib $((rss / 1024))"
 echo "@cp hwm_mib $((hwm / 1024))"
 host_stop host1

@@ -129,6 +129,7 @@ END {
 	} else if (!smoke) row("TCP (guest)", "failed", ">= 1.0x", "", "-")
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 5 s", "", v(cp["load_s"] < 5))
+		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
 		row("  agent VmRSS / VmHWM", cp["rss_mib"] " / " cp["hwm_mib"] " MiB", "-", "", "-")
 	} else row("record load (cp_bench)", "failed", "< 5 s", "", "-")
 	if ("p99_ms" in cp) {
