@@ -53,6 +53,7 @@ PKT_TEST := $(BUILD)/selftests/bpf/pkt_test
 PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
 TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
+CP_BENCH := $(BUILD)/selftests/bench/cp_bench
 BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm bench install uninstall clean help
@@ -97,12 +98,16 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
 
-$(BENCH_BPF): selftests/bench/baseline.bpf.c
+$(BENCH_BPF): selftests/bench/baseline.bpf.c $(BPF_HDRS)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(PROG_BENCH): $(BUILD)/selftests/bench/prog_bench.o $(TOPO_OBJS) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
+$(CP_BENCH): $(BUILD)/selftests/bench/cp_bench.o $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
 
@@ -126,7 +131,7 @@ demo-clean:
 	$(Q)./scripts/demo.sh --clean
 
 # Every suite runs even if an earlier one failed; the last line counts them.
-check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(BENCH_BPF)
+check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
 
 check-unit: $(UNIT_TESTS)
@@ -140,7 +145,7 @@ check-vm: all
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
-bench: all $(PROG_BENCH) $(BENCH_BPF)
+bench: all $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all
@@ -171,7 +176,8 @@ help:
 	@echo '  check-bpf      BPF_PROG_TEST_RUN packet tests'
 	@echo '  check-net      network-namespace scenario tests'
 	@echo '  check-vm       tests that boot a stock Debian kernel under qemu'
-	@echo '  bench          benchmarks: per-packet cost against baselines, table scale'
+	@echo '  bench          benchmarks, one summary table: per-packet cost, table scale,'
+	@echo '                 control plane, pps and TCP against kernel gretap (guest)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  clean          remove $(BUILD)/'
 	@echo 'Variables: V=1 shows commands, BUILD=DIR build directory, CC, CLANG, BPFTOOL.'

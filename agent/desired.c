@@ -404,28 +404,85 @@ static void add_lookup(struct build *b, const char *key, const struct tenet_look
 	put_owned(b, OBJ_CA, &ck, &cv, key, NULL);
 }
 
+/* Where stride expansions of two routes meet on one entry, the longer
+ * original prefix wins (longest prefix match); for the same prefix, the
+ * lower metric. */
 static int route_better(const void *new_val, const void *old_val)
 {
 	const struct tenet_route_val *n = new_val, *o = old_val;
 
+	if (n->plen != o->plen)
+		return n->plen > o->plen ? 1 : -1;
 	if (n->metric == o->metric)
 		return 0;
 	return n->metric < o->metric ? 1 : -1;
+}
+
+/* Put one entry of an expanded route. A shorter route's expansion losing
+ * to a longer route is how LPM works, not a conflict worth a note. */
+static void put_route(struct build *b, const char *owner, const struct tenet_route_key *k,
+		      const struct tenet_route_val *v)
+{
+	struct htab_entry *e = htab_find(&b->out->t[OBJ_ROUTE], k);
+	const struct tenet_route_val *o = e ? e->val : NULL;
+
+	if (o && o->plen != v->plen) {
+		if (o->plen > v->plen)
+			return;
+		e = htab_put(&b->out->t[OBJ_ROUTE], k, v, NULL);
+		if (!e) {
+			b->err = -ENOMEM;
+			return;
+		}
+		e->tag = owner;
+		return;
+	}
+	put_owned(b, OBJ_ROUTE, k, v, owner, route_better);
 }
 
 static void add_croute(struct build *b, const char *key, const struct tenet_croute *c)
 {
 	const struct htab_entry *rd = htab_find(&b->rd, c->rdomain);
 	struct tenet_route_val v = { .nexthop = c->nexthop, .vsid = c->vsid,
-				     .metric = c->metric };
-	struct tenet_route_key k = { .prefixlen = 32u + c->prefix.len, .ip = c->prefix.addr };
+				     .metric = c->metric, .plen = c->prefix.len };
+	__u32 elen = tenet_route_expanded_len(c->prefix.len);
+	__u32 base = ntohl(c->prefix.addr & tenet_prefix_mask(c->prefix.len));
+	/* The datapath probes masked keys (the CLI refuses host bits, but a
+	 * record written some other way must not become unreachable), at
+	 * multiples of the stride: one entry per expanded prefix. */
+	struct tenet_route_key k = { .plen = elen };
 
 	if (!rd) {
 		note(b, key, "routing domain %s unknown; route not programmed", c->rdomain);
 		return;
 	}
-	k.rdomain = htonl(((const struct rd_info *)rd->val)->id);
-	put_owned(b, OBJ_ROUTE, &k, &v, key, route_better);
+	k.rdomain = ((const struct rd_info *)rd->val)->id;
+	for (__u32 i = 0; i < 1u << (elen - c->prefix.len); i++) {
+		k.ip = htonl(base | (elen ? i << (32 - elen) : 0));
+		put_route(b, key, &k, &v);
+	}
+}
+
+/* The prefix lengths each routing domain has routes of: the datapath
+ * probes only those (bpf/route.h). Derived from the route entries, so it
+ * follows them through every add and delete. */
+static void add_route_lens(struct build *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->out->t[OBJ_ROUTE]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_route_key *k = e->key;
+		struct tenet_route_lens lens = { 0 };
+		struct htab_entry *l = htab_find(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain);
+
+		if (l)
+			lens = *(struct tenet_route_lens *)l->val;
+		lens.bits |= 1ULL << k->plen;
+		if (!htab_put(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain, &lens, NULL))
+			b->err = -ENOMEM;
+	}
 }
 
 /* ---- the passes ---- */
@@ -515,6 +572,7 @@ int desired_build(const struct model *m, const struct build_env *env, struct sta
 	run_pass(&b, pass4);
 	add_l2only_slots(&b);
 	free(b.l2);
+	add_route_lens(&b);
 	htab_free(&b.rd);
 	htab_free(&b.vs);
 	htab_free(&b.local_pa);

@@ -25,6 +25,7 @@ int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 	k->map_fd[OBJ_CA] = bpf_map__fd(tc->maps.tenet_ca);
 	k->map_fd[OBJ_ROUTE] = bpf_map__fd(tc->maps.tenet_route);
 	k->map_fd[OBJ_L2ONLY] = bpf_map__fd(tc->maps.tenet_l2only);
+	k->map_fd[OBJ_ROUTE_LENS] = bpf_map__fd(tc->maps.tenet_route_lens);
 	k->tc_prog_fd = bpf_program__fd(tc->progs.tenet_tc_port);
 	return nl_open(&k->nl);
 }
@@ -39,6 +40,18 @@ static int k_map_update(void *ctx, enum obj m, const void *key, const void *val)
 	struct kernel *k = ctx;
 
 	return bpf_map_update_elem(k->map_fd[m], key, val, BPF_ANY) ? -errno : 0;
+}
+
+static int k_map_update_batch(void *ctx, enum obj m, const void *keys, const void *vals,
+			      unsigned int n)
+{
+	struct kernel *k = ctx;
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	__u32 count = n;
+
+	if (bpf_map_update_batch(k->map_fd[m], keys, vals, &count, &o))
+		return -errno;
+	return count == n ? 0 : -EIO;
 }
 
 static int k_map_delete(void *ctx, enum obj m, const void *key)
@@ -236,6 +249,7 @@ void kernel_ops(struct kernel *k, struct knl_ops *ops)
 	*ops = (struct knl_ops){
 		.ctx = k,
 		.map_update = k_map_update,
+		.map_update_batch = k_map_update_batch,
 		.map_delete = k_map_delete,
 		.map_iterate = k_map_iterate,
 		.addr_add = k_addr_add,

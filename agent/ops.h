@@ -18,6 +18,11 @@ struct knl_ops {
 	/* BPF maps, by object kind (obj_is_map()). */
 	int (*map_update)(void *ctx, enum obj m, const void *key, const void *val);
 	int (*map_delete)(void *ctx, enum obj m, const void *key);   /* -ENOENT ok */
+	/* Optional (NULL: one map_update per entry): write n entries, keys
+	 * and values packed back to back. 0, or an error after which the
+	 * caller writes the entries one by one. */
+	int (*map_update_batch)(void *ctx, enum obj m, const void *keys, const void *vals,
+				unsigned int n);
 	int (*map_iterate)(void *ctx, enum obj m, ops_entry_cb cb, void *arg);
 	/* PA addresses and provider routes (rtnetlink). */
 	int (*addr_add)(void *ctx, const struct addr_key *k, const struct addr_val *v);

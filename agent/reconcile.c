@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reconcile.h"
 
 static const enum obj put_order[] = {
 	OBJ_ADDR, OBJ_KROUTE, OBJ_CFG, OBJ_PA, OBJ_VSID, OBJ_PORT, OBJ_PORT_MAC,
-	OBJ_MAC, OBJ_CA, OBJ_ROUTE, OBJ_L2ONLY, OBJ_ATTACH,
+	OBJ_MAC, OBJ_CA, OBJ_ROUTE, OBJ_ROUTE_LENS, OBJ_L2ONLY, OBJ_ATTACH,
 };
 
 static const enum obj del_order[] = {
-	OBJ_ATTACH, OBJ_L2ONLY, OBJ_ROUTE, OBJ_CA, OBJ_MAC, OBJ_PORT_MAC, OBJ_PORT, OBJ_VSID,
-	OBJ_PA, OBJ_KROUTE, OBJ_ADDR, /* never OBJ_CFG: an array entry always exists */
+	OBJ_ATTACH, OBJ_L2ONLY, OBJ_ROUTE_LENS, OBJ_ROUTE, OBJ_CA, OBJ_MAC, OBJ_PORT_MAC,
+	OBJ_PORT, OBJ_VSID, OBJ_PA, OBJ_KROUTE, OBJ_ADDR, /* never OBJ_CFG: an array entry always exists */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -152,6 +153,94 @@ static void report(const struct recon_hooks *h, enum obj o, enum recon_op op, co
 		h->applied(h->arg, o, op, key, val, err);
 }
 
+/* Map writes are batched (one syscall per RECON_BATCH entries: a first
+ * sync of 1M lookup records is 2M entries). The entries of a batch are
+ * reported and enter the shadow once the batch is written; if the batch
+ * call fails, they are written one by one, so each gets its own verdict. */
+#define RECON_BATCH 4096
+
+struct batch {
+	enum obj o;
+	unsigned int n;
+	unsigned char *keys, *vals;
+	struct htab_entry *e[RECON_BATCH];
+	bool add[RECON_BATCH];
+};
+
+static int batch_flush(struct batch *b, struct state *shadow, const struct knl_ops *ops,
+		       const struct recon_hooks *h, struct recon_stats *st)
+{
+	size_t ksz = obj_key_size(b->o), vsz = obj_val_size(b->o);
+	bool whole = !ops->map_update_batch(ops->ctx, b->o, b->keys, b->vals, b->n);
+	int failed = 0;
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		struct htab_entry *e = b->e[i];
+		int ret = whole ? 0 : ops->map_update(ops->ctx, b->o, b->keys + i * ksz,
+						      b->vals + i * vsz);
+
+		report(h, b->o, b->add[i] ? RECON_ADD : RECON_UPDATE, e->key, e->val, ret);
+		if (ret < 0) {
+			failed++;
+			continue;
+		}
+		if (!htab_put(&shadow->t[b->o], e->key, e->val, NULL))
+			return -ENOMEM;
+		if (b->add[i])
+			st->add[b->o]++;
+		else
+			st->upd[b->o]++;
+	}
+	b->n = 0;
+	return failed;
+}
+
+static int put_pass_batched(struct state *shadow, const struct state *desired, enum obj o,
+			    const struct knl_ops *ops, const struct recon_hooks *h,
+			    struct recon_stats *st)
+{
+	size_t ksz = obj_key_size(o), vsz = obj_val_size(o);
+	struct batch *b = calloc(1, sizeof(*b));
+	struct htab_iter it;
+	struct htab_entry *e;
+	int failed = 0, ret = -ENOMEM;
+
+	if (!b)
+		goto out;
+	b->o = o;
+	b->keys = malloc(RECON_BATCH * ksz);
+	b->vals = malloc(RECON_BATCH * vsz);
+	if (!b->keys || !b->vals)
+		goto out;
+	htab_iter_init(&it, &desired->t[o]);
+	while ((e = htab_iter_next(&it))) {
+		struct htab_entry *cur = htab_find(&shadow->t[o], e->key);
+
+		if (cur && !memcmp(cur->val, e->val, vsz))
+			continue;
+		memcpy(b->keys + b->n * ksz, e->key, ksz);
+		memcpy(b->vals + b->n * vsz, e->val, vsz);
+		b->e[b->n] = e;
+		b->add[b->n] = !cur;
+		if (++b->n == RECON_BATCH) {
+			ret = batch_flush(b, shadow, ops, h, st);
+			if (ret < 0)
+				goto out;
+			failed += ret;
+		}
+	}
+	ret = b->n ? batch_flush(b, shadow, ops, h, st) : 0;
+	if (ret >= 0)
+		ret += failed;
+out:
+	if (b) {
+		free(b->keys);
+		free(b->vals);
+	}
+	free(b);
+	return ret;
+}
+
 static int put_pass(struct state *shadow, const struct state *desired, enum obj o,
 		    const struct knl_ops *ops, const struct recon_hooks *h,
 		    struct recon_stats *st)
@@ -161,6 +250,8 @@ static int put_pass(struct state *shadow, const struct state *desired, enum obj 
 	struct htab_entry *e;
 	int failed = 0;
 
+	if (obj_is_map(o) && ops->map_update_batch)
+		return put_pass_batched(shadow, desired, o, ops, h, st);
 	htab_iter_init(&it, &desired->t[o]);
 	while ((e = htab_iter_next(&it))) {
 		struct htab_entry *cur = htab_find(&shadow->t[o], e->key);

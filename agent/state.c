@@ -20,6 +20,7 @@ static const struct {
 	[OBJ_ROUTE] = { "route", sizeof(struct tenet_route_key), sizeof(struct tenet_route_val) },
 	[OBJ_L2ONLY] = { "l2only", sizeof(struct tenet_l2only_key),
 			 sizeof(struct tenet_l2only_val) },
+	[OBJ_ROUTE_LENS] = { "route-lens", sizeof(__u32), sizeof(struct tenet_route_lens) },
 	[OBJ_ADDR] = { "address", sizeof(struct addr_key), sizeof(struct addr_val) },
 	[OBJ_KROUTE] = { "provider-route", sizeof(struct kroute_key), sizeof(struct kroute_val) },
 	[OBJ_ATTACH] = { "tc-attach", sizeof(__u32), sizeof(struct attach_val) },
@@ -81,6 +82,7 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		break;
 	case OBJ_VSID:
 	case OBJ_CFG:
+	case OBJ_ROUTE_LENS:
 		memcpy(&u32, key, sizeof(u32));
 		snprintf(buf, len, "%s %u", obj_name(o), u32);
 		break;
@@ -99,8 +101,8 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		snprintf(buf, len, "ca rdomain %u %s", ck->rdomain, tenet_fmt_ipv4(ck->ip, b));
 		break;
 	case OBJ_ROUTE:
-		snprintf(buf, len, "route rdomain %u %s/%u", ntohl(rk->rdomain),
-			 tenet_fmt_ipv4(rk->ip, b), rk->prefixlen - 32);
+		snprintf(buf, len, "route rdomain %u %s/%u", rk->rdomain,
+			 tenet_fmt_ipv4(rk->ip, b), rk->plen);
 		break;
 	case OBJ_L2ONLY:
 		snprintf(buf, len, "l2only %u slot %u", ((const struct tenet_l2only_key *)key)->vsid,
@@ -163,6 +165,10 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 			 tenet_fmt_ipv4(((const struct tenet_l2only_val *)val)->pa, b),
 			 ((const struct tenet_l2only_val *)val)->ifindex ? " " : "",
 			 ((const struct tenet_l2only_val *)val)->ifindex ? w : "");
+		break;
+	case OBJ_ROUTE_LENS:
+		snprintf(buf, len, " -> lengths 0x%llx",
+			 (unsigned long long)((const struct tenet_route_lens *)val)->bits);
 		break;
 	case OBJ_ADDR:
 		snprintf(buf, len, "/%u", ((const struct addr_val *)val)->plen);

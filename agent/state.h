@@ -23,12 +23,13 @@ enum obj {
 	OBJ_CA,
 	OBJ_ROUTE,
 	OBJ_L2ONLY,     /* l2only records per VSID, numbered (dynamic learning) */
+	OBJ_ROUTE_LENS, /* per routing domain: the prefix lengths of its routes */
 	OBJ_ADDR,       /* a PA configured on its device */
 	OBJ_KROUTE,     /* a provider route in the main table */
 	OBJ_ATTACH,     /* tenet's TC filter on a port */
 	OBJ_MAX,
 };
-#define OBJ_NMAPS (OBJ_L2ONLY + 1)
+#define OBJ_NMAPS (OBJ_ROUTE_LENS + 1)
 
 static inline int obj_is_map(enum obj o)
 {

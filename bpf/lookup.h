@@ -31,16 +31,4 @@ static __always_inline struct tenet_vmac_val *vmac_lookup(__u32 vsid, const __u8
 	return bpf_map_lookup_elem(&tenet_mac, &k);
 }
 
-/* Longest-prefix customer route of a routing domain. */
-static __always_inline struct tenet_route_val *route_lookup(__u32 rdomain, __be32 ip)
-{
-	struct tenet_route_key k = {
-		.prefixlen = 64,
-		.rdomain = bpf_htonl(rdomain),
-		.ip = ip,
-	};
-
-	return bpf_map_lookup_elem(&tenet_route, &k);
-}
-
 #endif

@@ -70,13 +70,22 @@ struct {
 } tenet_ca SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TENET_MAX_ROUTES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct tenet_route_key);
 	__type(value, struct tenet_route_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tenet_route SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TENET_MAX_RDOMAINS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct tenet_route_lens);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_route_lens SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

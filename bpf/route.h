@@ -7,6 +7,34 @@
 #include "common.h"
 #include "lookup.h"
 
+/* Longest-prefix customer route of a routing domain (headers/tenet/maps.h):
+ * probe the lengths the routing domain has routes of, longest first. */
+static __always_inline struct tenet_route_val *route_lookup(__u32 rdomain, __be32 ip)
+{
+	struct tenet_route_key k = { .rdomain = rdomain };
+	struct tenet_route_lens *lens;
+	struct tenet_route_val *rt;
+	__u32 hip = bpf_ntohl(ip);
+	__u64 bits;
+
+	lens = bpf_map_lookup_elem(&tenet_route_lens, &rdomain);
+	if (!lens)
+		return NULL;
+	bits = lens->bits;
+	for (int i = 0; i <= 32; i++) {
+		__u32 plen = 32 - i;
+
+		if (!(bits & (1ULL << plen)))
+			continue;
+		k.plen = plen;
+		k.ip = bpf_htonl(plen ? hip & (~0u << (32 - plen)) : 0);
+		rt = bpf_map_lookup_elem(&tenet_route, &k);
+		if (rt)
+			return rt;
+	}
+	return NULL;
+}
+
 /* Resolve the lookup record an IPv4 destination is delivered to: the
  * destination's own host record if there is one, else the longest customer
  * route and its next hop's record. Returns 0 or a drop reason. */

@@ -69,7 +69,7 @@ struct tenet_lookup {
 };
 
 /* Customer route: (routing domain, prefix) -> next hop, configured on a
- * VSID. One route per prefix per routing domain: the datapath's LPM trie
+ * VSID. One route per prefix per routing domain: the datapath's route table
  * is keyed that way. nexthop 0 = on-link. */
 struct tenet_croute {
 	char rdomain[TENET_NAME_MAX + 1];

@@ -21,9 +21,12 @@
 /* Map sizes. Lookup records dominate; 1M is the scale target. */
 #define TENET_MAX_PAS 64
 #define TENET_MAX_VSIDS 65536
+#define TENET_MAX_RDOMAINS 65536 /* at most one per VSID */
 #define TENET_MAX_PORTS 4096
 #define TENET_MAX_LOOKUPS (1u << 20)
-#define TENET_MAX_ROUTES 131072
+/* Map entries for customer routes, after stride expansion (maps.h): up to
+ * 8 entries per route, about 3.75 for lengths spread evenly over /16../32. */
+#define TENET_MAX_ROUTES (1u << 20)
 #define TENET_EVENTS_BYTES (256 * 1024)
 
 /* Dynamic IP address learning (docs/learning.md). At most this many l2only

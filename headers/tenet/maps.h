@@ -21,6 +21,7 @@
 #define TENET_MAP_MAC "tenet_mac"
 #define TENET_MAP_CA "tenet_ca"
 #define TENET_MAP_ROUTE "tenet_route"
+#define TENET_MAP_ROUTE_LENS "tenet_route_lens"
 #define TENET_MAP_DROPS "tenet_drops"
 #define TENET_MAP_VSTATS "tenet_vstats"
 #define TENET_MAP_EVENTS "tenet_events"
@@ -127,22 +128,47 @@ struct tenet_ca_val {
 };
 _Static_assert(sizeof(struct tenet_ca_val) == 20, "tenet_ca_val layout");
 
-/* tenet_route: LPM trie of customer routes per routing domain. prefixlen
- * counts the 32 rdomain bits plus the prefix bits; rdomain is stored big
- * endian so that it forms the leading bits of the key. */
+/* Customer routes: a hash per (routing domain, prefix length, prefix) plus,
+ * per routing domain, the set of prefix lengths it has entries of. The
+ * lookup probes the present lengths longest first, so its cost depends on
+ * how many lengths are in use, not on how many routes there are; the
+ * kernel's LPM trie gets deeper as the table grows (docs/performance.md
+ * has the figures). To bound the probes, the agent expands every route to
+ * the next multiple of TENET_ROUTE_STRIDE bits (a /22 becomes four /24
+ * entries), so at most 9 lengths (0, 4, ..., 32) exist; where expansions
+ * meet, the entry of the longer original prefix wins (then the lower
+ * metric), which keeps longest-prefix-match semantics.
+ *
+ * tenet_route: hash, key (rdomain, expanded plen, ip with host bits clear). */
+#define TENET_ROUTE_STRIDE 4
+static inline __u32 tenet_route_expanded_len(__u32 plen)
+{
+	return (plen + TENET_ROUTE_STRIDE - 1) / TENET_ROUTE_STRIDE * TENET_ROUTE_STRIDE;
+}
+
 struct tenet_route_key {
-	__u32 prefixlen;
-	__be32 rdomain;
-	__be32 ip;
+	__u32 rdomain;
+	__u32 plen;           /* 0..32 */
+	__be32 ip;            /* prefix, host bits zero */
 };
 _Static_assert(sizeof(struct tenet_route_key) == 12, "tenet_route_key layout");
+
+/* tenet_route_lens: hash, key __u32 rdomain -> bit p of `bits` set when
+ * the routing domain has a route of length p. Written by the agent from the
+ * routes it programs; an rdomain without routes has no entry. */
+struct tenet_route_lens {
+	__u64 bits;
+};
+_Static_assert(sizeof(struct tenet_route_lens) == 8, "tenet_route_lens layout");
 
 struct tenet_route_val {
 	__be32 nexthop;       /* 0.0.0.0: on-link, resolve the destination */
 	__u32 vsid;           /* VSID the route was configured on */
 	__u32 metric;
+	__u8 plen;            /* the route's own prefix length (before expansion) */
+	__u8 pad[3];
 };
-_Static_assert(sizeof(struct tenet_route_val) == 12, "tenet_route_val layout");
+_Static_assert(sizeof(struct tenet_route_val) == 16, "tenet_route_val layout");
 
 /* tenet_drops: per-CPU array indexed by enum tenet_drop_reason. */
 struct tenet_drop_val {

@@ -1,7 +1,142 @@
 #!/bin/bash
-# Benchmarks: per-packet cost and table scale (prog_bench), in the packet
-# test namespace. Arguments go to prog_bench (-s: smoke, -n SAMPLES).
+# SPDX-License-Identifier: GPL-2.0
+# tenet benchmarks (`make bench`): figures, not pass/fail. Every figure
+# that matters is a ratio measured side by side in the same run.
+#
+#   1. per-packet cost and table scale, BPF_PROG_TEST_RUN (prog_bench, in
+#      the packet-test namespace), with the route lookup alone against the
+#      kernel LPM trie
+#   2. control plane on the running kernel (cp_bench.sh): 1M-record load,
+#      agent RSS, change latency over 3 agents
+#   3. pps and TCP through veth, tenet against kernel gretap, in the
+#      Debian 6.1 guest (net_bench.sh; the running kernel has no GRE)
+#
+# Each part prints its details; the end is one table: figure, measured,
+# target, ratio, met/missed. A part that fails shows as "failed" there and
+# makes the exit status 1.
+#
+# usage: run.sh [-s] [-n SAMPLES] [-h]
+#   -s  smoke (`make check`): small tables and few samples, 20k records and
+#       20 changes, no guest part (it takes minutes under TCG)
+#   -n  samples per prog_bench case (default 20000)
+set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)"
-exec selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "$@"
+export BUILD
+usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; }
+smoke=
+pargs=()
+while getopts sn:h o; do
+	case $o in
+	s) smoke=1; pargs+=(-s) ;;
+	n) pargs+=(-n "$OPTARG") ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+OUT=$(mktemp -d /tmp/tenet-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+rc=0
+start=$SECONDS
+
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%F %H:%M UTC')"
+
+# part NAME CMD...: run a part, its output shown and kept for the table.
+part() {
+	local name=$1 t0=$SECONDS; shift
+	echo
+	echo "=== $name"
+	local st
+	"$@" 2>&1 | tee "$OUT/$name.log" | grep -v '^@\|^tenetd: \|^--- tenetd'
+	st=${PIPESTATUS[0]}
+	if [ "$st" != 0 ]; then
+		echo "=== $name FAILED"
+		rc=1
+	fi
+	echo "=== $name: $((SECONDS - t0)) s"
+}
+part prog selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "${pargs[@]}"
+part cp selftests/bench/cp_bench.sh ${smoke:+-s}
+if [ -z "$smoke" ]; then
+	part net selftests/bench/net_bench.sh
+fi
+
+# ---- the table ----
+cat "$OUT"/*.log | grep '^@' | awk -v smoke="$smoke" '
+function row(fig, meas, tgt, ratio, verdict) {
+	printf "| %-44s | %-26s | %-12s | %-11s | %-6s |\n", fig, meas, tgt, ratio, verdict
+}
+function v(ok) { return ok ? "met" : "MISSED" }
+function sz(n) { return n >= 1000000 ? n / 1000000 "M" : n >= 1000 ? n / 1000 "k" : n }
+$1 == "@prog" { net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $7; np++ }
+$1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
+$1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
+$1 == "@cp" { cp[$2] = $3 }
+$1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
+$1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
+END {
+	split("decap + deliver (XDP)|encap, same VSID, remote (TC)|routed, other VSID, remote (TC)|routed via customer route (TC)|ARP proxy (TC)|non-NVGRE pass-through (XDP)", name, "|")
+	print ""
+	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
+	print ""
+	row("figure", "measured", "target", "ratio", "")
+	print "|----------------------------------------------|----------------------------|--------------|-------------|--------|"
+	if (np == 0) row("per-packet cost (prog_bench)", "failed", "", "", "-")
+	for (i = 0; i < np; i++) {
+		if (tgt[i] == 0) {
+			row(name[i + 1] " ns/pkt (net)", sprintf("%.0f ns", net[i]), "-", sprintf("%.2fx pass", xp[i]), "-")
+			continue
+		}
+		row(name[i + 1] " ns/pkt (net)", sprintf("%.0f ns", net[i]), sprintf("<= %d ns", tgt[i]),
+		    sprintf("%.2fx pass", xp[i]), v(net[i] <= tgt[i]))
+	}
+	if (abl)
+		row("  encap: fib / maps / adjust / mtu / redir", sprintf("%.0f/%.0f/%.0f/%.0f/%.0f ns", af, al, aa, am, ar), "-", sprintf("of %.0f ns", aw), "-")
+	if (np) {
+		ma = 0; mc = 0
+		for (i = 0; i < np; i++) { if (ga[i] > ma) ma = ga[i]; if (gc[i] > mc) mc = gc[i] }
+		row(rec0 " -> " rec1 " lookup records, worst growth", "", "<= 1.3x", sprintf("%.2fx", ma), v(ma <= 1.3))
+		row(rt1 " -> " rt2 " customer routes, worst growth", "", "<= 1.3x", sprintf("%.2fx", mc), v(mc <= 1.3))
+	}
+	if ("tenet" in rb) {
+		g = rb["tenet"] > 0 ? rc["tenet"] / rb["tenet"] : 0
+		row("route lookup alone, " rt1 " -> " rt2 " routes", sprintf("%.0f -> %.0f ns", rb["tenet"], rc["tenet"]), "<= 1.3x", sprintf("%.2fx", g), v(g <= 1.3))
+		g = rb["trie"] > 0 ? rc["trie"] / rb["trie"] : 0
+		row("  before: kernel LPM trie (layout 1)", sprintf("%.0f -> %.0f ns", rb["trie"], rc["trie"]), "<= 1.3x", sprintf("%.2fx", g), v(g <= 1.3))
+		row("  tenet / LPM trie at " rt2 " routes", "", "-", sprintf("%.2fx", rc["trie"] > 0 ? rc["tenet"] / rc["trie"] : 0), "-")
+	}
+	if ("pps64" in n1) {
+		for (s = 0; s < 2; s++) {
+			k = s ? "pps1400" : "pps64"; fsz = s ? "1400" : "64"
+			r = n2[k] > 0 ? n1[k] / n2[k] : 0
+			row("pps " fsz " B, tenet vs gretap (guest, TCG)", sprintf("%d / %d pps", n1[k], n2[k]), ">= 2.0x", sprintf("%.2fx", r), v(r >= 2.0))
+			r = n4[k] > 0 ? n3[k] / n4[k] : 0
+			row("  per busy core", sprintf("%d / %d pps", n3[k], n4[k]), ">= 2.0x", sprintf("%.2fx", r), v(r >= 2.0))
+		}
+	} else if (!smoke) row("pps through veth (guest)", "failed", ">= 2.0x", "", "-")
+	else row("pps through veth (guest)", "not in the smoke", ">= 2.0x", "", "-")
+	if ("tcp1" in n1) {
+		for (s = 0; s < 2; s++) {
+			k = s ? "tcp4" : "tcp1"; st = s ? "4 streams" : "1 stream"
+			r = n2[k] > 0 ? n1[k] / n2[k] : 0
+			row("TCP " st ", tenet vs gretap (guest)", sprintf("%d / %d Mbit/s", n1[k], n2[k]), ">= 1.0x", sprintf("%.2fx", r), v(r >= 1.0))
+		}
+		# GSO at the sending VM and GRO at the receiving one, tenet
+		# (gretap in brackets): average bytes per skb above the MTU.
+		k = "gso1"
+		row("GSO: sending VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n1[k], n4[k]), "> 1458 B", "", v(n1[k] > 1458))
+		row("GRO: receiving VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n3[k], n6[k]), "> 1458 B", "", v(n3[k] > 1458))
+	} else if (!smoke) row("TCP (guest)", "failed", ">= 1.0x", "", "-")
+	if ("load_s" in cp) {
+		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 5 s", "", v(cp["load_s"] < 5))
+		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
+		row("  agent VmRSS / VmHWM", cp["rss_mib"] " / " cp["hwm_mib"] " MiB", "-", "", "-")
+	} else row("record load (cp_bench)", "failed", "< 5 s", "", "-")
+	if ("p99_ms" in cp) {
+		row("change -> 3 agents maps, p50 / p99", cp["p50_ms"] " / " cp["p99_ms"] " ms", "p99 < 100 ms", "", v(cp["p99_ms"] < 100))
+		row("  from the CLI start, p50 / p99", cp["e2e_p50_ms"] " / " cp["e2e_p99_ms"] " ms", "-", "", "-")
+	} else row("change latency (cp_bench)", "failed", "p99 < 100 ms", "", "-")
+}'
+echo
+echo "bench: $((SECONDS - start)) s"
+exit $rc

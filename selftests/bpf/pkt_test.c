@@ -277,6 +277,61 @@ static void c_ttl0(struct frame *in, struct frame *out)
 	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.1.8", 0);
 }
 
+/* Longest prefix match over overlapping routes of mixed lengths (seeded in
+ * setup()): 10.230.0.0/15 -> 10.0.1.8, 10.230.4.0/22 -> 10.0.0.8,
+ * 10.230.5.128/25 -> 10.0.0.9, 10.230.5.132/30 -> 10.0.2.2. The agent
+ * expands them to multiples of 4 bits, so these also check that a shorter
+ * route's expansion never hides a longer route. */
+static void lpm(struct frame *in, struct frame *out, const char *dst, const mac_t nh_mac,
+		const mac_t outer_dst, const char *pa, __u32 vsid)
+{
+	struct frame inner = {};
+
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", dst, 64);
+	routed(&inner, nh_mac, MAC_ROUTER, "10.0.0.5", dst, 63);
+	expect_nvgre(out, outer_dst, MAC_UL0, PA_LOCAL, pa, vsid, &inner);
+}
+
+static void c_lpm_15(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.9.1", MAC_C5, MAC_PA_REMOTE, PA_REMOTE, 6001);
+}
+
+static void c_lpm_15_last(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.231.255.255", MAC_C5, MAC_PA_REMOTE, PA_REMOTE, 6001);
+}
+
+static void c_lpm_22(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.4.77", MAC_C3, MAC_PA_REMOTE, PA_REMOTE, 5001);
+}
+
+static void c_lpm_25(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.5.200", MAC_C6, MAC_UL_ROUTER, PA_ROUTED, 5001);
+}
+
+static void c_lpm_25_beside_30(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.5.131", MAC_C6, MAC_UL_ROUTER, PA_ROUTED, 5001);
+}
+
+static void c_lpm_30(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.5.133", MAC_GW, MAC_PA_REMOTE, PA_REMOTE, 5002);
+}
+
+static void c_lpm_22_below_25(struct frame *in, struct frame *out)
+{
+	lpm(in, out, "10.230.5.127", MAC_C3, MAC_PA_REMOTE, PA_REMOTE, 5001);
+}
+
+static void c_lpm_none(struct frame *in, struct frame *out)
+{
+	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.232.0.1", 64);
+}
+
 static void c_no_route(struct frame *in, struct frame *out)
 {
 	routed(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "172.16.0.1", 64);
@@ -870,6 +925,15 @@ static const struct pkt_case cases[] = {
 	{ "route: TTL 0 is not forwarded", TC, P1, c_ttl0, TC_ACT_SHOT, R_NONE,
 	  TENET_DROP_TTL_EXCEEDED },
 	{ "route: no route", TC, P1, c_no_route, TC_ACT_SHOT, R_NONE, TENET_DROP_NO_ROUTE },
+	{ "route lpm: only the /15 matches", TC, P1, c_lpm_15, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: last address of the /15", TC, P1, c_lpm_15_last, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: /22 inside the /15", TC, P1, c_lpm_22, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: /22 just below its /25", TC, P1, c_lpm_22_below_25, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: /25 inside the /22", TC, P1, c_lpm_25, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: /25 beside its /30", TC, P1, c_lpm_25_beside_30, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: /30 inside the /25", TC, P1, c_lpm_30, TC_ACT_REDIRECT, UL0 },
+	{ "route lpm: just past the /15", TC, P1, c_lpm_none, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_NO_ROUTE },
 	{ "route: on-link without record", TC, P1, c_onlink_miss, TC_ACT_SHOT, R_NONE,
 	  TENET_DROP_NEXTHOP_MISS },
 	{ "route: bad IPv4 header", TC, P1, c_bad_ip, TC_ACT_SHOT, R_NONE, TENET_DROP_IP_HDR },
@@ -1475,6 +1539,12 @@ static int setup(void)
 	if (!E.rb)
 		return -errno;
 	topo_seed();
+	/* Overlapping routes for the longest-prefix-match cases, the longer
+	 * ones first and last, so expansion order does not matter. */
+	topo_add_route(RD_CONTOSO, "10.230.5.128", 25, "10.0.0.9", 5001);
+	topo_add_route(RD_CONTOSO, "10.230.0.0", 15, "10.0.1.8", 6001);
+	topo_add_route(RD_CONTOSO, "10.230.5.132", 30, "10.0.2.2", 5002);
+	topo_add_route(RD_CONTOSO, "10.230.4.0", 22, "10.0.0.8", 5001);
 	return 0;
 }
 

@@ -90,11 +90,25 @@ void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac
 
 void topo_add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid)
 {
-	struct tenet_route_key k = { .prefixlen = 32 + plen, .rdomain = htonl(rd),
-				     .ip = topo_be(prefix) };
-	struct tenet_route_val v = { .nexthop = nh ? topo_be(nh) : 0, .vsid = vsid, .metric = 1 };
+	__u32 elen = tenet_route_expanded_len(plen), base = ntohl(topo_be(prefix));
+	struct tenet_route_key k = { .rdomain = rd, .plen = elen };
+	struct tenet_route_val v = { .nexthop = nh ? topo_be(nh) : 0, .vsid = vsid, .metric = 1,
+				     .plen = plen }, old;
+	struct tenet_route_lens lens = { 0 };
+	int fd = bpf_map__fd(TOPO_MAPS.tenet_route);
 
-	topo_put(TOPO_MAPS.tenet_route, &k, &v);
+	/* As the agent does (agent/desired.c): the route expanded to the
+	 * stride, a longer original prefix keeping its entries, then the
+	 * expanded length into the rdomain's set. */
+	for (__u32 i = 0; i < 1u << (elen - plen); i++) {
+		k.ip = htonl(base | (elen ? i << (32 - elen) : 0));
+		if (!bpf_map_lookup_elem(fd, &k, &old) && old.plen > plen)
+			continue;
+		topo_put(TOPO_MAPS.tenet_route, &k, &v);
+	}
+	bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_route_lens), &rd, &lens);
+	lens.bits |= 1ULL << elen;
+	topo_put(TOPO_MAPS.tenet_route_lens, &rd, &lens);
 }
 
 void topo_set_cfg_flags(__u32 flags)

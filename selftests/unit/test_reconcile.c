@@ -470,8 +470,9 @@ static void test_build_no_flowid(void **state)
 static void test_build_routes_addrs(void **state)
 {
 	struct fx *x = *state;
-	struct tenet_route_key rk = { .prefixlen = 32 + 24, .rdomain = htonl(1),
-				      .ip = ip("10.229.200.0") };
+	struct tenet_route_key rk = { .rdomain = 1, .plen = 24, .ip = ip("10.229.200.0") };
+	const struct tenet_route_lens *lens;
+	__u32 rd = 1;
 	struct kroute_key kk = { .dst = ip("192.168.9.0"), .plen = 24 };
 	struct addr_key ak = { .ifindex = x->ul0, .addr = ip(PA_LOCAL) };
 	const struct tenet_route_val *rv;
@@ -486,6 +487,10 @@ static void test_build_routes_addrs(void **state)
 	assert_int_equal(rv->nexthop, ip("10.0.0.8"));
 	assert_int_equal(rv->vsid, 5001);
 	assert_int_equal(rv->metric, 10);
+	/* The routing domain's set of route lengths holds /24. */
+	lens = get(&d, OBJ_ROUTE_LENS, &rd);
+	assert_non_null(lens);
+	assert_true(lens->bits & (1ULL << 24));
 	kv = get(&d, OBJ_KROUTE, &kk);
 	assert_non_null(kv);
 	assert_int_equal(kv->ifindex, x->ul0);
@@ -499,12 +504,11 @@ static void test_build_routes_addrs(void **state)
 }
 
 /* Two routing domains that (corruptly) share an id put two routes on one
- * LPM key: the lower metric wins, whatever order the model is walked in. */
+ * route key: the lower metric wins, whatever order the model is walked in. */
 static void test_build_route_lowest_metric(void **state)
 {
 	struct fx *x = *state;
-	struct tenet_route_key rk = { .prefixlen = 32 + 8, .rdomain = htonl(7),
-				      .ip = ip("10.0.0.0") };
+	struct tenet_route_key rk = { .rdomain = 7, .plen = 8, .ip = ip("10.0.0.0") };
 	struct tenet_record r[] = {
 		rdomain("A", 7), rdomain("B", 7),
 		croute("A", 5001, "10.0.0.0/8", "10.0.0.9", 20),
@@ -517,6 +521,52 @@ static void test_build_route_lowest_metric(void **state)
 	build(x, &d);
 	assert_int_equal(((const struct tenet_route_val *)get(&d, OBJ_ROUTE, &rk))->metric, 5);
 	assert_true(noted(x, "croute/A/10.0.0.0_8: conflicts with"));
+	state_free(&d);
+}
+
+/* Routes are expanded to multiples of 4 bits: a /22 becomes four /24
+ * entries, except where a longer route (a /24 inside it) owns the entry;
+ * the routing domain's length set holds the expanded lengths only. The
+ * longer route wins whichever is walked first, and silently (that is LPM,
+ * not a conflict). */
+static void test_build_route_expansion(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[] = {
+		rdomain("A", 7),
+		croute("A", 5001, "10.1.4.0/22", "10.0.0.9", 20),
+		croute("A", 5001, "10.1.6.0/24", "10.0.0.8", 30),
+		croute("A", 5001, "10.2.0.0/31", "10.0.0.8", 1),
+	};
+	const char *want[] = { "10.1.4.0", "10.1.5.0", "10.1.6.0", "10.1.7.0" };
+	const struct tenet_route_lens *lens;
+	const struct tenet_route_val *v;
+	struct state d;
+	__u32 rd = 7;
+
+	for (size_t i = 0; i < 4; i++)
+		put_rec(&x->m, &r[i]);
+	build(x, &d);
+	for (size_t i = 0; i < 4; i++) {
+		struct tenet_route_key k = { .rdomain = 7, .plen = 24, .ip = ip(want[i]) };
+
+		v = get(&d, OBJ_ROUTE, &k);
+		assert_non_null(v);
+		assert_int_equal(v->plen, i == 2 ? 24 : 22);
+		assert_int_equal(v->nexthop, ip(i == 2 ? "10.0.0.8" : "10.0.0.9"));
+	}
+	/* /31 -> two /32 entries */
+	for (int i = 0; i < 2; i++) {
+		struct tenet_route_key k = { .rdomain = 7, .plen = 32,
+					     .ip = htonl(ntohl(ip("10.2.0.0")) + i) };
+
+		assert_non_null(get(&d, OBJ_ROUTE, &k));
+	}
+	assert_int_equal(d.t[OBJ_ROUTE].n, 6);
+	lens = get(&d, OBJ_ROUTE_LENS, &rd);
+	assert_non_null(lens);
+	assert_int_equal(lens->bits, (1ULL << 24) | (1ULL << 32));
+	assert_false(noted(x, "conflicts with"));
 	state_free(&d);
 }
 
@@ -641,6 +691,64 @@ static void test_apply_initial_then_idempotent(void **state)
 	assert_int_equal(sync_once(x, &st), 0);
 	assert_int_equal(total(&st), 0);
 	assert_int_equal(x->f.ncalls, 0);
+}
+
+/* Batched map writes (what the kernel ops do): the same result as one
+ * write per entry, and a batch the kernel refuses falls back to writing
+ * the entries one by one, each with its own verdict. */
+static int batch_calls, batch_fail;
+
+static int fake_batch(void *ctx, enum obj m, const void *keys, const void *vals, unsigned int n)
+{
+	size_t ksz = obj_key_size(m), vsz = obj_val_size(m);
+
+	batch_calls++;
+	if (batch_fail)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = fake_map_update(ctx, m, (const char *)keys + i * ksz,
+					  (const char *)vals + i * vsz);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void apply_batched(struct fx *x, int fail)
+{
+	struct recon_stats st;
+
+	x->ops.map_update_batch = fake_batch;
+	batch_fail = fail;
+	batch_calls = 0;
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_true(batch_calls > 0);
+	assert_int_equal(st.add[OBJ_MAC], 4);
+	assert_int_equal(st.add[OBJ_CA], 3);
+	assert_int_equal(x->f.k.t[OBJ_MAC].n, 4);
+	assert_int_equal(x->f.k.t[OBJ_CA].n, 3);
+	assert_int_equal(x->f.k.t[OBJ_PORT].n, 2);
+	assert_int_equal(x->f.k.t[OBJ_ATTACH].n, 2);
+	assert_true(fake_call_index(&x->f, "map_update ca") < fake_call_index(&x->f, "tc_attach"));
+	/* Nothing changed: nothing touches the kernel. */
+	batch_calls = 0;
+	fake_calls_reset(&x->f);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(total(&st), 0);
+	assert_int_equal(batch_calls, 0);
+	batch_fail = 0;
+}
+
+static void test_apply_batched(void **state)
+{
+	apply_batched(*state, 0);
+}
+
+static void test_apply_batch_fallback(void **state)
+{
+	apply_batched(*state, 1);
 }
 
 static void test_apply_one_change(void **state)
@@ -875,11 +983,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_build_no_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_routes_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_route_lowest_metric, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_route_expansion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_missing_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_local_needs_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_vlan_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clamp_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_initial_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_batched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_batch_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_one_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_port_removed_detaches_first, setup,
 						teardown),
