@@ -30,7 +30,8 @@
 #include <tenet/maps.h>
 #include "../bpf/topo.h"
 
-enum hook { H_XDP, H_TC };
+/* H_TCU: TC ingress of the underlay (tenet_tc_underlay, decap = tc). */
+enum hook { H_XDP, H_TC, H_TCU };
 
 struct bench_case {
 	const char *name;
@@ -88,6 +89,7 @@ static void b_plain(struct frame *f)
 
 static struct bench_case cases[] = {
 	{ "decap + deliver (XDP)", H_XDP, 0, b_decap, 40 },
+	{ "decap + deliver (TC)", H_TCU, UL0, b_decap, 40 },
 	{ "encap, same VSID, remote (TC)", H_TC, P1, b_encap, 60 },
 	{ "routed, other VSID, remote (TC)", H_TC, P1, b_routed, 80 },
 	{ "routed via customer route (TC)", H_TC, P1, b_croute, 80 },
@@ -159,7 +161,7 @@ static int measure(struct bench_case *const *list, int n, int samples, double *o
 					    .data_size_out = sizeof(buf),
 					    .repeat = bc->repeat ? bc->repeat : 1);
 
-				if (bc->hook == H_TC) {
+				if (bc->hook != H_XDP) {
 					o.ctx_in = &skb;
 					o.ctx_size_in = sizeof(skb);
 				}
@@ -438,9 +440,10 @@ int main(int argc, char **argv)
 	baselines[2].prog_fd = bpf_program__fd(bpf_object__find_program_by_name(base, "base_tc_pass"));
 	baselines[3].prog_fd = bpf_program__fd(bpf_object__find_program_by_name(base, "base_tc_swap"));
 	for (size_t i = 0; i < ncase; i++)
-		cases[i].prog_fd = cases[i].hook == H_XDP ?
-			bpf_program__fd(topo.dp.xdp->progs.tenet_xdp_underlay) :
-			bpf_program__fd(topo.dp.tc->progs.tenet_tc_port);
+		cases[i].prog_fd = bpf_program__fd(
+			cases[i].hook == H_XDP ? topo.dp.xdp->progs.tenet_xdp_underlay :
+			cases[i].hook == H_TCU ? topo.dp.tc->progs.tenet_tc_underlay :
+						 topo.dp.tc->progs.tenet_tc_port);
 
 	struct utsname u;
 
@@ -578,10 +581,10 @@ int main(int argc, char **argv)
 
 	/* Machine-readable lines for run.sh's summary table. */
 	for (size_t i = 0; i < ncase; i++)
-		printf("@prog %d %.1f %.1f %.3f %.3f %.3f\n", (int)i,
+		printf("@prog %d %.1f %.1f %.3f %.3f %.3f %s\n", (int)i,
 		       rows[0].ns[i] - (cases[i].hook == H_XDP ? base_ns[0] : base_ns[2]),
 		       (double)cases[i].target_ns, rel(&rows[1], i) / rel(&rows[0], i),
-		       rel(&rows[2], i) / rel(&rows[1], i), rel(&rows[0], i));
+		       rel(&rows[2], i) / rel(&rows[1], i), rel(&rows[0], i), cases[i].name);
 	printf("@sizes %u %u %u %u\n", rows[0].records, rows[1].records, rows[1].routes,
 	       rows[2].routes);
 	printf("@route trie %.1f %.1f\n", rows[1].lk[1] - rows[1].lk[0], rows[2].lk[1] - rows[2].lk[0]);

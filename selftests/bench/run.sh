@@ -68,14 +68,16 @@ function row(fig, meas, tgt, ratio, verdict) {
 }
 function v(ok) { return ok ? "met" : "MISSED" }
 function sz(n) { return n >= 1000000 ? n / 1000000 "M" : n >= 1000 ? n / 1000 "k" : n }
-$1 == "@prog" { net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $7; np++ }
+$1 == "@prog" {
+	net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $7; np++
+	name[$2 + 1] = $8; for (k = 9; k <= NF; k++) name[$2 + 1] = name[$2 + 1] " " $k
+}
 $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
 $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 END {
-	split("decap + deliver (XDP)|encap, same VSID, remote (TC)|routed, other VSID, remote (TC)|routed via customer route (TC)|ARP proxy (TC)|non-NVGRE pass-through (XDP)", name, "|")
 	print ""
 	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
 	print ""
