@@ -79,13 +79,14 @@ static int collect(struct cli *c, int fd, __u32 entries, json_t *array)
 	return ret;
 }
 
-static int stats_show(struct cli *c, int argc, char **argv)
+/* The pin path of one of HOST's maps: parses the host argument (args[0])
+ * and builds <pin root>/<host>/v<layout>/<map> into path. 0 or the exit
+ * code of the error already printed. */
+static int stats_map_path(struct cli *c, int argc, char **argv, struct cli_arg *args,
+			  const char *map, char *path, size_t len)
 {
-	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
-	char host[TENET_NAME_MAX + 1], dir[512], path[600];
-	json_t *array = NULL;
-	__u32 entries = 0;
-	int ret, fd = -1;
+	char host[TENET_NAME_MAX + 1], dir[512];
+	int ret;
 
 	ret = cli_args(c, argc, argv, args);
 	if (!ret)
@@ -93,9 +94,23 @@ static int stats_show(struct cli *c, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (tenet_pin_dir_at(dir, sizeof(dir), c->pin_root ? c->pin_root : TENET_PIN_ROOT,
-			     host) < 0)
+			     host) < 0 ||
+	    snprintf(path, len, "%s/%s", dir, map) >= (int)len)
 		return cli_usage(c, "--pin-root: path too long");
-	snprintf(path, sizeof(path), "%s/%s", dir, TENET_MAP_DROPS);
+	return 0;
+}
+
+static int stats_show(struct cli *c, int argc, char **argv)
+{
+	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
+	char path[600];
+	json_t *array = NULL;
+	__u32 entries = 0;
+	int ret, fd = -1;
+
+	ret = stats_map_path(c, argc, argv, args, TENET_MAP_DROPS, path, sizeof(path));
+	if (ret)
+		return ret;
 	ret = open_drops(c, path, &fd, &entries);
 	if (ret)
 		return ret;
@@ -123,7 +138,7 @@ static const char *const learn_names[] = {
 static int learn_show(struct cli *c, int argc, char **argv)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
-	char host[TENET_NAME_MAX + 1], dir[512], path[600];
+	char path[600];
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), i;
 	int ncpu = libbpf_num_possible_cpus();
@@ -131,15 +146,9 @@ static int learn_show(struct cli *c, int argc, char **argv)
 	__u64 *vals = NULL;
 	int ret, fd;
 
-	ret = cli_args(c, argc, argv, args);
-	if (!ret)
-		ret = cli_host(c, args[0].val, host);
+	ret = stats_map_path(c, argc, argv, args, TENET_MAP_LEARN_STATS, path, sizeof(path));
 	if (ret)
 		return ret;
-	if (tenet_pin_dir_at(dir, sizeof(dir), c->pin_root ? c->pin_root : TENET_PIN_ROOT,
-			     host) < 0)
-		return cli_usage(c, "--pin-root: path too long");
-	snprintf(path, sizeof(path), "%s/%s", dir, TENET_MAP_LEARN_STATS);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? cli_fail(c, "stats: no learning counters pinned at %s "

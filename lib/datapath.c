@@ -21,9 +21,7 @@ int tenet_pin_dir(char *buf, unsigned long len, const char *host)
 	return tenet_pin_dir_at(buf, len, TENET_PIN_ROOT, host);
 }
 
-/* Without a pin directory, drop libbpf's pin-by-name default (it would pin
- * under /sys/fs/bpf) and, for the second object, reuse the first's maps. */
-static int share_unpinned(struct bpf_object *obj, struct bpf_object *from)
+int tenet_share_maps(struct bpf_object *obj, struct bpf_object *from, bool strict)
 {
 	struct bpf_map *map, *src;
 	int err;
@@ -36,8 +34,11 @@ static int share_unpinned(struct bpf_object *obj, struct bpf_object *from)
 		if (!from || bpf_map__is_internal(map))
 			continue;
 		src = bpf_object__find_map_by_name(from, bpf_map__name(map));
-		if (!src)
-			return -ENOENT;
+		if (!src) {
+			if (strict)
+				return -ENOENT;
+			continue;
+		}
 		err = bpf_map__reuse_fd(map, bpf_map__fd(src));
 		if (err)
 			return err;
@@ -59,7 +60,7 @@ int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_o
 		goto out;
 	}
 	dp->xdp->rodata->tenet_record_redirect = opts->record_redirect;
-	if (!opts->pin_dir && (err = share_unpinned(dp->xdp->obj, NULL)))
+	if (!opts->pin_dir && (err = tenet_share_maps(dp->xdp->obj, NULL, true)))
 		goto out;
 	err = tenet_xdp__load(dp->xdp);
 	if (err)
@@ -73,7 +74,7 @@ tc:
 	}
 	dp->tc->rodata->tenet_record_redirect = opts->record_redirect;
 	if (!opts->pin_dir &&
-	    (err = share_unpinned(dp->tc->obj, dp->xdp ? dp->xdp->obj : NULL)))
+	    (err = tenet_share_maps(dp->tc->obj, dp->xdp ? dp->xdp->obj : NULL, true)))
 		goto out;
 	err = tenet_tc__load(dp->tc);
 out:

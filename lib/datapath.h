@@ -31,6 +31,13 @@ struct tenet_datapath_opts {
 #define TENET_TC_PRIO 1
 
 /* Open and load both objects. Returns 0 or a negative errno. */
+/* Unpin obj's maps (libbpf would pin them by name under /sys/fs/bpf) and
+ * make them the same maps as from's of the same name (from may be NULL).
+ * strict: every map must exist in from; else maps from lacks stay obj's
+ * own. 0 or -errno. */
+struct bpf_object;
+int tenet_share_maps(struct bpf_object *obj, struct bpf_object *from, bool strict);
+
 int tenet_datapath_load(struct tenet_datapath *dp, const struct tenet_datapath_opts *opts);
 void tenet_datapath_unload(struct tenet_datapath *dp);
 

@@ -50,17 +50,8 @@ host_add host1 192.168.4.11/24
 host_add host2 192.168.4.22/24
 vm_add a host1 pa $MA 10.0.0.5/24
 vm_add b host2 pb $MB 10.0.0.7/24
-gre_host() { # name ip peer-ip vm vm-mac vm-ip
-	plain_add "$1" "$2/24" ul0
-	nx "$1" ip link add gt0 type gretap local "$2" remote "$3" key $((VSID << 8))
-	nx "$1" ip link add br0 type bridge
-	nx "$1" ip link set gt0 master br0 up
-	nx "$1" ip link set br0 up
-	vm_add "$4" "$1" p0 "$5" "$6" none
-	nx "$1" ip link set p0 master br0
-}
-gre_host g1 192.168.4.101 192.168.4.102 ga $MGA 10.0.0.5/24
-gre_host g2 192.168.4.102 192.168.4.101 gb $MGB 10.0.0.7/24
+gretap_host g1 192.168.4.101 192.168.4.102 $((VSID << 8)) ga $MGA 10.0.0.5/24
+gretap_host g2 192.168.4.102 192.168.4.101 $((VSID << 8)) gb $MGB 10.0.0.7/24
 configure() {
 	tq rdomain add Contoso &&
 	tq vsubnet add $VSID rdomain Contoso prefix 10.0.0.0/24 &&

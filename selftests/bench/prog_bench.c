@@ -302,26 +302,6 @@ out:
 	return err;
 }
 
-/* The baseline object includes the datapath's map definitions (for the
- * route lookup): no pinning, and the datapath's own maps, shared. */
-static int share_route_maps(struct bpf_object *obj)
-{
-	struct bpf_map *map, *src;
-	int err;
-
-	bpf_object__for_each_map(map, obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			return err;
-		if (bpf_map__is_internal(map))
-			continue;
-		src = bpf_object__find_map_by_name(topo.dp.tc->obj, bpf_map__name(map));
-		if (src && (err = bpf_map__reuse_fd(map, bpf_map__fd(src))))
-			return err;
-	}
-	return 0;
-}
-
 static int count_entries(int fd, size_t ksz)
 {
 	__u8 key[64], next[64];
@@ -401,7 +381,9 @@ int main(int argc, char **argv)
 
 	snprintf(path, sizeof(path), "%s/bench/baseline.bpf.o", getenv("BUILD") ?: "build");
 	base = bpf_object__open_file(path, NULL);
-	if (!base || share_route_maps(base) || bpf_object__load(base)) {
+	/* It includes the datapath's map definitions (for the route lookup):
+	 * the datapath's own maps, shared; its trie stays its own. */
+	if (!base || tenet_share_maps(base, topo.dp.tc->obj, false) || bpf_object__load(base)) {
 		fprintf(stderr, "prog_bench: cannot load %s\n", path);
 		goto out;
 	}

@@ -388,6 +388,19 @@ vm_nic_setup() {
 	ip netns exec "$ns" ethtool -K "$2" gro on >/dev/null
 }
 
+# gretap_host NAME IP PEER-IP KEY VM VM-MAC VM-IP/LEN: the kernel doing
+# tenet's job, as a third-party NVGRE peer would: a plain host (no tenet)
+# whose gretap to PEER-IP with KEY shares a bridge with a VM's port.
+gretap_host() {
+	plain_add "$1" "$2/24" ul0
+	nx "$1" ip link add gt0 type gretap local "$2" remote "$3" key "$4"
+	nx "$1" ip link add br0 type bridge
+	nx "$1" ip link set gt0 master br0 up
+	nx "$1" ip link set br0 up
+	vm_add "$5" "$1" p0 "$6" "$7" none
+	nx "$1" ip link set p0 master br0
+}
+
 # ping_ok VM DST / ping_fails VM DST: two echoes 0.2 s apart, 1 s to answer.
 ping_ok() { nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 ping_fails() { ! nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }

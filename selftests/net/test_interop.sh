@@ -32,13 +32,7 @@ host_add host1 192.168.4.11/24
 vm_add a host1 pa $MA 10.0.0.5/24
 
 # ---- the gretap host: no tenet, only the kernel ----
-plain_add g 192.168.4.44/24 ul0
-nx g ip link add gt0 type gretap local 192.168.4.44 remote 192.168.4.11 key $KEY
-nx g ip link add br0 type bridge
-nx g ip link set gt0 master br0 up
-nx g ip link set br0 up
-vm_add gv g p0 $MG 10.0.0.9/24 none
-nx g ip link set p0 master br0
+gretap_host g 192.168.4.44 192.168.4.11 $KEY gv $MG 10.0.0.9/24
 info "g: $(nx g ip -d link show gt0 | grep -o 'gretap remote.*okey [0-9.]*')"
 
 configure() {
