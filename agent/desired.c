@@ -617,17 +617,46 @@ fail:
 
 int desired_prepare_links(const struct model *m, const struct build_env *env)
 {
+	const struct knl_ops *ops = env->ops;
+	char (*vlans)[32] = NULL, (*grown)[32];
+	const char **keep = NULL;
+	size_t nvlans = 0, cap = 0, i;
 	struct htab_iter it;
 	struct htab_entry *e;
-	int changed = 0;
+	int changed = 0, ret;
 
 	htab_iter_init(&it, &m->recs);
 	while ((e = htab_iter_next(&it))) {
 		const struct tenet_record *r = model_rec(e);
 
-		if (r->kind == TENET_KIND_PA)
-			changed += prepare_pa(env, e->key, &r->pa);
+		if (r->kind != TENET_KIND_PA)
+			continue;
+		changed += prepare_pa(env, e->key, &r->pa);
+		if (!r->pa.vlan || strcmp(r->pa.host, env->host))
+			continue;
+		if (nvlans == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = realloc(vlans, cap * sizeof(*vlans));
+			if (!grown)
+				goto out; /* no pruning rather than a wrong one */
+			vlans = grown;
+		}
+		if (pa_devname(&r->pa, vlans[nvlans], sizeof(vlans[0])) >= 0)
+			nvlans++;
 	}
+	if (!ops->vlan_prune)
+		goto out;
+	keep = calloc(nvlans ? nvlans : 1, sizeof(*keep));
+	if (!keep)
+		goto out;
+	for (i = 0; i < nvlans; i++)
+		keep[i] = vlans[i];
+	ret = ops->vlan_prune(ops->ctx, keep, nvlans);
+	if (ret > 0)
+		changed += ret;
+out:
+	free(keep);
+	free(vlans);
 	return changed;
 }
 

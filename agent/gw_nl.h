@@ -59,8 +59,6 @@ int gwnl_rule_del(struct nl *nl, const struct gw_rule *r);
 /* IPv4 rules with protocol TENET_RTPROT, collected. */
 int gwnl_rule_dump(struct nl *nl, struct gw_rule **out, size_t *n);
 
-/* /proc/sys/net/ipv4/conf/<dev>/<key> = val, written only if different:
- * 1 if it changed, 0 if not, -errno. */
 /* Generic receive offload on (XDP_REDIRECT into a veth needs it on the
  * peer). */
 int gw_gro_on(const char *dev);

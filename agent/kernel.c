@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "gw_nl.h"
 #include "datapath.h"
 #include "kernel.h"
 #include "log.h"
@@ -197,10 +199,14 @@ static int k_link_set_mtu(void *ctx, uint32_t ifindex, uint32_t mtu)
 	return ret;
 }
 
+/* The alias of the VLAN devices tenetd makes for PAs: only those are ever
+ * removed, never a VLAN device the operator made and put a PA on. */
+#define PA_VLAN_ALIAS "tenet: pa vlan"
+
 static int k_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const char *name)
 {
 	struct kernel *k = ctx;
-	unsigned int pidx = if_nametoindex(parent);
+	unsigned int pidx = if_nametoindex(parent), ifindex;
 	int ret;
 
 	if (if_nametoindex(name))
@@ -212,8 +218,42 @@ static int k_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const cha
 		return 0;
 	if (ret < 0)
 		return ret;
+	ifindex = if_nametoindex(name);
+	if (!ifindex || gwnl_link_alias(&k->nl, ifindex, PA_VLAN_ALIAS) < 0)
+		log_warn("VLAN device %s: cannot mark it as tenet's; it will not be removed "
+			 "with its PA", name);
 	log_info("created VLAN device %s (VLAN %u on %s)", name, vlan, parent);
 	return 1;
+}
+
+static int k_vlan_prune(void *ctx, const char *const *keep, size_t n)
+{
+	struct kernel *k = ctx;
+	struct gw_link *links = NULL;
+	size_t nlinks = 0, i, j;
+	int removed = 0, ret;
+
+	ret = gwnl_link_dump(&k->nl, &links, &nlinks);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nlinks; i++) {
+		if (strcmp(links[i].kind, "vlan") || strcmp(links[i].alias, PA_VLAN_ALIAS))
+			continue;
+		for (j = 0; j < n && strcmp(keep[j], links[i].name); j++)
+			;
+		if (j < n)
+			continue;
+		ret = gwnl_link_del(&k->nl, links[i].ifindex);
+		if (ret < 0 && ret != -ENODEV) {
+			log_warn("VLAN device %s: cannot remove it: %s", links[i].name,
+				 strerror(-ret));
+			continue;
+		}
+		log_info("removed VLAN device %s (no PA of this host uses it)", links[i].name);
+		removed++;
+	}
+	free(links);
+	return removed;
 }
 
 static int k_pa_link_prepare(void *ctx, const char *name)
@@ -263,6 +303,7 @@ void kernel_ops(struct kernel *k, struct knl_ops *ops)
 		.link_mtu = k_link_mtu,
 		.link_set_mtu = k_link_set_mtu,
 		.vlan_ensure = k_vlan_ensure,
+		.vlan_prune = k_vlan_prune,
 		.pa_link_prepare = k_pa_link_prepare,
 	};
 }

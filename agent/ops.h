@@ -38,8 +38,12 @@ struct knl_ops {
 	int (*link_index)(void *ctx, const char *name);
 	int (*link_mtu)(void *ctx, uint32_t ifindex);
 	int (*link_set_mtu)(void *ctx, uint32_t ifindex, uint32_t mtu);
-	/* Create NAME as VLAN vlan over parent unless it exists; 1 if created. */
+	/* Create NAME as VLAN vlan over parent unless it exists, marked as
+	 * tenet's; 1 if created. */
 	int (*vlan_ensure)(void *ctx, const char *parent, uint16_t vlan, const char *name);
+	/* Remove the VLAN devices vlan_ensure made whose names are not in
+	 * keep[0..n); the number removed or -errno. */
+	int (*vlan_prune)(void *ctx, const char *const *keep, size_t n);
 	/* A PA device: set it up and turn on IPv4 forwarding (bpf_fib_lookup
 	 * needs it); 1 if anything changed. */
 	int (*pa_link_prepare)(void *ctx, const char *name);

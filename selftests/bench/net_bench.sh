@@ -35,7 +35,7 @@ for a in "$@"; do
 done
 SECS=${TENET_BENCH_SECS:-4}
 [ "${1:-}" = -s ] && SECS=1
-require_gretap "$@"
+require_kernel gretap "$@"
 lib_init nbench
 require_root
 require_build

@@ -167,27 +167,34 @@ require_scapy() {
 	fail_all "missing prerequisite: python3-scapy"
 }
 
-# require_gretap ARGS: the kernel's gretap (ip_gre). Call it before lib_init,
-# with the script's arguments. A kernel without it (the development
-# kernel has no GRE at all) is not a reason to skip: the whole test re-runs
-# itself in the stock-kernel guest (selftests/vm/run, docs/testing.md), and
-# the guest's verdict is the test's. In the guest a missing gretap fails.
-gretap_works() {
-	local ns=tenet-gretap-probe-$$ rc
+# require_kernel WHAT ARGS: a link kind the test needs (gretap: ip_gre;
+# vlan: 8021q). Call it before lib_init, with the script's arguments. A
+# kernel without it (the development kernel has neither) is not a reason
+# to skip: the whole test re-runs itself in the stock-kernel guest
+# (selftests/vm/run, docs/testing.md), and the guest's verdict is the
+# test's. In the guest a missing link kind fails.
+kernel_has() {
+	local ns=tenet-probe-$$ rc
 	ip netns add "$ns" 2>/dev/null || return 1
-	ip -n "$ns" link add g0 type gretap local 192.0.2.1 remote 192.0.2.2 key 1 2>/dev/null
+	case $1 in
+	gretap) ip -n "$ns" link add g0 type gretap local 192.0.2.1 remote 192.0.2.2 key 1 ;;
+	vlan) ip -n "$ns" link add v0 type veth peer name v1 &&
+		ip -n "$ns" link add link v0 name v0.7 type vlan id 7 ;;
+	*) false ;;
+	esac 2>/dev/null
 	rc=$?
 	ip netns del "$ns"
 	return $rc
 }
-require_gretap() {
-	gretap_works && return 0
+require_kernel() {
+	local what=$1; shift
+	kernel_has "$what" && return 0
 	if [ -n "${TENET_VM:-}" ]; then
-		echo "[FAIL] kernel $(uname -r) in the guest has no gretap"
+		echo "[FAIL] kernel $(uname -r) in the guest cannot make a $what link"
 		echo "0 passed, 1 failed"
 		exit 1
 	fi
-	echo "# kernel $(uname -r) has no gretap (ip_gre): running $(basename "$LIB_SELF") in the stock-kernel guest"
+	echo "# kernel $(uname -r) cannot make a $what link: running $(basename "$LIB_SELF") in the stock-kernel guest"
 	exec "$LIB_ROOT/selftests/vm/run" --timeout "${TENET_VM_TIMEOUT:-300}" -- "$LIB_SELF" "$@"
 }
 
@@ -247,7 +254,7 @@ fabric_offloads_on() {
 	grep -q '^generic-segmentation-offload: on' <<<"$k"
 }
 # require_xdp_pass: build selftests/net/xdp_pass.bpf.c into $BUILD once
-# (before require_gretap, so the guest finds it too). fabric_xdp_pass
+# (before require_kernel, so the guest finds it too). fabric_xdp_pass
 # PORT...: attach it to fabric ports (fabric-side names, fabric_ports).
 XDP_PASS_OBJ=$BUILD/selftests/net/xdp_pass.bpf.o
 require_xdp_pass() {

@@ -17,7 +17,7 @@
 # Ethernet Bridging, and the key carries the VSID.
 . "$(dirname "$0")/lib.sh"
 require_xdp_pass
-require_gretap "$@"
+require_kernel gretap "$@"
 lib_init iop
 require_root
 require_build

@@ -20,7 +20,7 @@
 # skbs the VM hands its port (TSO) and of the frames the underlay sends.
 # The development kernel has no gretap: then this runs in the guest.
 . "$(dirname "$0")/lib.sh"
-require_gretap "$@"
+require_kernel gretap "$@"
 lib_init tcp
 require_root
 require_build

@@ -269,6 +269,30 @@ static int fake_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const 
 	return 1;
 }
 
+/* Removes the links vlan_ensure made that keep does not name (the fake's
+ * stand-in for the kernel's alias mark). */
+static int fake_vlan_prune(void *ctx, const char *const *keep, size_t n)
+{
+	struct fake *f = ctx;
+	int removed = 0;
+
+	for (int i = 0; i < f->nlinks; i++) {
+		size_t j;
+
+		if (!f->links[i].vlan)
+			continue;
+		for (j = 0; j < n && strcmp(keep[j], f->links[i].name); j++)
+			;
+		if (j < n)
+			continue;
+		if (fake_record(f, "vlan_del %s", f->links[i].name))
+			continue;
+		f->links[i--] = f->links[--f->nlinks];
+		removed++;
+	}
+	return removed;
+}
+
 static int fake_pa_link_prepare(void *ctx, const char *name)
 {
 	struct fake *f = ctx;
@@ -305,6 +329,7 @@ static inline void fake_init(struct fake *f, struct knl_ops *ops)
 		.link_mtu = fake_link_mtu,
 		.link_set_mtu = fake_link_set_mtu,
 		.vlan_ensure = fake_vlan_ensure,
+		.vlan_prune = fake_vlan_prune,
 		.pa_link_prepare = fake_pa_link_prepare,
 	};
 }

@@ -650,6 +650,29 @@ static void test_build_vlan_pa(void **state)
 	state_free(&d);
 }
 
+/* A VLAN device tenet made goes with the last PA on it; a link tenet did
+ * not make (the underlay) stays. */
+static void test_vlan_pa_removed(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r = pa(HOST, PA_LOCAL "/24", "ul0", 100);
+	struct state d;
+
+	put_rec(&x->m, &r);
+	build(x, &d);
+	state_free(&d);
+	assert_non_null(fake_link_by_name(&x->f, "ul0.100"));
+	/* Still wanted: nothing removed on the next pass. */
+	assert_int_equal(desired_prepare_links(&x->m, &x->env), 0);
+	assert_non_null(fake_link_by_name(&x->f, "ul0.100"));
+
+	model_free(&x->m);
+	model_init(&x->m);
+	assert_int_equal(desired_prepare_links(&x->m, &x->env), 1);
+	assert_null(fake_link_by_name(&x->f, "ul0.100"));
+	assert_non_null(fake_link_by_name(&x->f, "ul0"));
+}
+
 static void test_clamp_mtu(void **state)
 {
 	struct fx *x = *state;
@@ -987,6 +1010,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_build_missing_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_local_needs_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_vlan_pa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_pa_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clamp_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_initial_then_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_batched, setup, teardown),
