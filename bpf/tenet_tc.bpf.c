@@ -16,6 +16,7 @@
 #include "arp.h"
 #include "route.h"
 #include "encap.h"
+#include "echo.h"
 #include "decap_tc.h"
 
 /* Send the frame to its destination record: a local port directly, a
@@ -60,6 +61,10 @@ static __always_inline int route_from_port(struct __sk_buff *skb,
 		*reason = TENET_DROP_IP_HDR;
 		return TC_ACT_SHOT;
 	}
+	/* For the router itself, so before the TTL check. */
+	r = gateway_echo(skb, port, cfg, eth, iph, c.pos, data_end);
+	if (r != ECHO_NOT_MINE)
+		return r;
 	if (iph->ttl <= 1) {
 		*reason = TENET_DROP_TTL_EXCEEDED;
 		return TC_ACT_SHOT;

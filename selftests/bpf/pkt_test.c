@@ -411,6 +411,57 @@ static void c_frag_needed(struct frame *in, struct frame *out)
 	out->b[icmp + 3] = c & 0xff;
 }
 
+/* An ICMP echo (type 8 request, 0 reply) with id 0x1234, sequence seq
+ * and 56 bytes of payload, its checksum computed from scratch. */
+static void f_echo(struct frame *f, uint8_t type, uint16_t seq)
+{
+	size_t icmp = f->len;
+	uint16_t c;
+
+	f_u8(f, type);
+	f_u8(f, 0);
+	f_be16(f, 0);
+	f_be16(f, 0x1234);
+	f_be16(f, seq);
+	f_payload(f, 56, 7);
+	c = csum16(f->b + icmp, 64);
+	f->b[icmp + 2] = c >> 8;
+	f->b[icmp + 3] = c & 0xff;
+}
+
+/* Ping the subnet's .1: the reply comes from the router MAC and the .1,
+ * TTL 64, checksums built from scratch on the expected side (the program
+ * updates them incrementally). */
+static void echo_case(struct frame *in, struct frame *out, uint8_t ttl)
+{
+	f_eth(in, MAC_ROUTER, MAC_C1, 0x0800);
+	f_ipv4_full(in, 0, 0x4242, "10.0.0.5", "10.0.0.1", 1, ttl, 0x4000, 64);
+	f_echo(in, 8, 3);
+	f_eth(out, MAC_C1, MAC_ROUTER, 0x0800);
+	f_ipv4_full(out, 0, 0x4242, "10.0.0.1", "10.0.0.5", 1, 64, 0x4000, 64);
+	f_echo(out, 0, 3);
+}
+
+static void c_echo_gateway(struct frame *in, struct frame *out) { echo_case(in, out, 64); }
+static void c_echo_gateway_ttl1(struct frame *in, struct frame *out) { echo_case(in, out, 1); }
+
+/* Another subnet's .1 is not this port's gateway: routed like any address
+ * (and there is no record for it). */
+static void c_echo_other_gateway(struct frame *in, struct frame *out)
+{
+	f_eth(in, MAC_ROUTER, MAC_C1, 0x0800);
+	f_ipv4(in, "10.0.0.5", "10.0.1.1", 1, 64, 0x4000, 64);
+	f_echo(in, 8, 4);
+	*out = *in;
+}
+
+/* Only echo requests are answered: UDP to the .1 is routed, and dropped. */
+static void c_udp_gateway(struct frame *in, struct frame *out)
+{
+	f_udp_frame(in, MAC_ROUTER, MAC_C1, "10.0.0.5", "10.0.0.1", 64);
+	*out = *in;
+}
+
 /* The largest frame that fits: 1458-byte IP packet, 1500 bytes outer. */
 static void c_mtu_exact(struct frame *in, struct frame *out)
 {
@@ -925,6 +976,14 @@ static const struct pkt_case cases[] = {
 	{ "route: TTL 0 is not forwarded", TC, P1, c_ttl0, TC_ACT_SHOT, R_NONE,
 	  TENET_DROP_TTL_EXCEEDED },
 	{ "route: no route", TC, P1, c_no_route, TC_ACT_SHOT, R_NONE, TENET_DROP_NO_ROUTE },
+	{ "gateway: ping to the subnet's .1 answered", TC, P1, c_echo_gateway, TC_ACT_REDIRECT,
+	  P1 },
+	{ "gateway: ping to the .1 with TTL 1 answered", TC, P1, c_echo_gateway_ttl1,
+	  TC_ACT_REDIRECT, P1 },
+	{ "gateway: ping to another subnet's .1 is routed", TC, P1, c_echo_other_gateway,
+	  TC_ACT_SHOT, R_NONE, TENET_DROP_NO_ROUTE },
+	{ "gateway: UDP to the .1 is not answered", TC, P1, c_udp_gateway, TC_ACT_SHOT, R_NONE,
+	  TENET_DROP_NEXTHOP_MISS },
 	{ "route lpm: only the /15 matches", TC, P1, c_lpm_15, TC_ACT_REDIRECT, UL0 },
 	{ "route lpm: last address of the /15", TC, P1, c_lpm_15_last, TC_ACT_REDIRECT, UL0 },
 	{ "route lpm: /22 inside the /15", TC, P1, c_lpm_22, TC_ACT_REDIRECT, UL0 },

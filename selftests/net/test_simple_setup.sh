@@ -16,7 +16,8 @@
 # subnet's .1 with the distributed router MAC (the CLI refuses a record for
 # a .1, see docs/store.md).
 #
-# Checks: every pair of the five machines pings; the VMs' ARP tables hold the
+# Checks: every pair of the five machines pings, and every VM its .1 (the
+# distributed router answers echo requests); the VMs' ARP tables hold the
 # record MACs and the router MAC; while they talk, the underlay carries only
 # NVGRE between PAs (plus the hosts' unicast ARP re-validating each other's
 # PAs): no broadcast, no customer ARP.
@@ -107,6 +108,14 @@ for a in "${MACHINES[@]}"; do
 		check "ping $a -> $b (${ADDR[$b]})" ping_pair "$a" "${ADDR[$b]}"
 	done
 done
+# The book's procedure has every VM ping its default gateway first: the
+# .1 answers on every host, from the router MAC, and not over the fabric.
+for v in contoso1 contoso2 contoso3 mtgw; do
+	gw=${ADDR[$v]%.*}.1
+	check "ping $v -> its default gateway $gw" ping_ok "$v" "$gw"
+done
+gw_ttl() { test "$(ping_ttl contoso3 10.0.1.1)" = 64; }
+check "the .1's reply has TTL 64 (answered on contoso3's own host)" gw_ttl
 check "capture on the fabric stopped" cap_stop fabric
 
 # ---- ARP tables: the record MACs and the router MAC ----
