@@ -16,19 +16,23 @@ void model_free(struct model *m)
 
 int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
 {
-	struct tenet_record rec, probe;
+	struct tenet_record rec, id;
 	struct htab_entry *e;
 	int ret;
 
 	/* Keys outside the record layout (the serial, future kinds' meta
 	 * keys) are not ours to judge. */
-	if (tenet_record_from_key(key, &probe, NULL) == -ENOENT)
+	ret = tenet_record_from_key(key, &id, NULL);
+	if (ret == -ENOENT)
 		return 0;
 	memset(&rec, 0, sizeof(rec));
 	if (!value)
 		return tenet_err_set(err, -EINVAL, "%s: record has no value, skipped", key);
 	/* The codec's message starts with the key already. */
-	ret = tenet_record_decode(key, value, &rec, err);
+	if (ret < 0)
+		ret = tenet_record_decode(key, value, &rec, err); /* its message */
+	else
+		ret = tenet_record_decode_id(key, &id, value, &rec, err);
 	if (ret < 0)
 		return ret;
 	e = htab_find(&m->recs, key);
