@@ -565,6 +565,10 @@ int desired_build(const struct model *m, const struct build_env *env, struct sta
 	htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
 	htab_init(&b.local_pa, sizeof(__be32), 1);
 	htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	/* Mostly lookup records, each a MAC entry and most a CA entry: sized
+	 * once rather than rehashed twenty times on the way to a million. */
+	htab_reserve(&out->t[OBJ_MAC], m->recs.n);
+	htab_reserve(&out->t[OBJ_CA], m->recs.n);
 	add_cfg(&b);
 	run_pass(&b, pass1);
 	run_pass(&b, pass2);

@@ -60,24 +60,27 @@ void htab_free(struct htab *h)
 	h->n = 0;
 }
 
-struct htab_entry *htab_find(const struct htab *h, const void *key)
+static struct htab_entry *find_hashed(const struct htab *h, const void *key, uint32_t hash)
 {
-	uint32_t hash;
 	struct htab_entry *e;
 
-	if (!h->nbuckets)
-		return NULL;
-	hash = key_hash(h, key);
 	for (e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
 		if (key_eq(h, e, hash, key))
 			return e;
 	return NULL;
 }
 
-/* Doubling keeps chains short; a failed grow leaves the table usable. */
-static void grow(struct htab *h)
+struct htab_entry *htab_find(const struct htab *h, const void *key)
 {
-	size_t n = h->nbuckets ? h->nbuckets * 2 : HTAB_MIN_BUCKETS;
+	if (!h->nbuckets)
+		return NULL;
+	return find_hashed(h, key, key_hash(h, key));
+}
+
+/* Rehash into n buckets (a power of two, more than now); a failed
+ * allocation leaves the table as it was, still usable. */
+static void resize(struct htab *h, size_t n)
+{
 	struct htab_entry **b = calloc(n, sizeof(*b));
 
 	if (!b)
@@ -96,9 +99,26 @@ static void grow(struct htab *h)
 	h->nbuckets = n;
 }
 
+/* Doubling keeps chains short. */
+static void grow(struct htab *h)
+{
+	resize(h, h->nbuckets ? h->nbuckets * 2 : HTAB_MIN_BUCKETS);
+}
+
+void htab_reserve(struct htab *h, size_t n)
+{
+	size_t want = HTAB_MIN_BUCKETS;
+
+	while (want < n)
+		want *= 2;
+	if (want > h->nbuckets)
+		resize(h, want);
+}
+
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created)
 {
-	struct htab_entry *e = htab_find(h, key);
+	uint32_t hash = key_hash(h, key);
+	struct htab_entry *e = h->nbuckets ? find_hashed(h, key, hash) : NULL;
 	size_t klen;
 
 	if (created)
@@ -119,7 +139,7 @@ struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bo
 	e->val = (char *)e + ALIGN8(sizeof(*e) + klen);
 	memcpy(e->key, key, klen);
 	memcpy(e->val, val, h->val_size);
-	e->hash = key_hash(h, key);
+	e->hash = hash;
 	e->next = h->buckets[e->hash & (h->nbuckets - 1)];
 	h->buckets[e->hash & (h->nbuckets - 1)] = e;
 	h->n++;

@@ -39,6 +39,10 @@ struct htab_entry *htab_find(const struct htab *h, const void *key);
 /* Insert or overwrite the value. NULL on allocation failure. *created (may
  * be NULL) says whether the key is new. The tag of a new entry is NULL. */
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created);
+/* Size the bucket array for n entries up front (a bulk load), sparing
+ * the rehashes of growing one doubling at a time. Never shrinks; an
+ * allocation failure is left to the growth of later puts. */
+void htab_reserve(struct htab *h, size_t n);
 /* 0, or -ENOENT when the key is absent. */
 int htab_del(struct htab *h, const void *key);
 

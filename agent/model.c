@@ -50,28 +50,55 @@ int model_delete(struct model *m, const char *key)
 
 /* A record that is corrupt now but was good before (a resync after the
  * watch fell behind) keeps its good version. */
+void model_load_begin(struct model_load *ld, struct model *m,
+		      void (*bad)(void *arg, const char *msg), void *arg)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->m = m;
+	ld->bad = bad;
+	ld->arg = arg;
+	model_init(&ld->fresh);
+	/* A resync reads about what the model holds now. */
+	htab_reserve(&ld->fresh.recs, m->recs.n);
+}
+
+int model_load_one(struct model_load *ld, const char *key, const char *value)
+{
+	const struct htab_entry *old;
+	struct tenet_err err;
+
+	tenet_err_clear(&err);
+	if (model_put(&ld->fresh, key, value, &err) >= 0)
+		return 0;
+	ld->nbad++;
+	if (ld->bad)
+		ld->bad(ld->arg, err.msg);
+	old = htab_find(&ld->m->recs, key);
+	if (old && !htab_put(&ld->fresh.recs, old->key, old->val, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+int model_load_end(struct model_load *ld)
+{
+	model_free(ld->m);
+	*ld->m = ld->fresh;
+	return ld->nbad;
+}
+
+void model_load_abort(struct model_load *ld)
+{
+	model_free(&ld->fresh);
+}
+
 int model_load(struct model *m, const struct tenet_kv_list *l,
 	       void (*bad)(void *arg, const char *msg), void *arg)
 {
-	struct model fresh;
-	struct tenet_err err;
-	int nbad = 0;
+	struct model_load ld;
 
-	model_init(&fresh);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct htab_entry *old;
-
-		tenet_err_clear(&err);
-		if (model_put(&fresh, l->kvs[i].key, l->kvs[i].value, &err) >= 0)
-			continue;
-		nbad++;
-		if (bad)
-			bad(arg, err.msg);
-		old = htab_find(&m->recs, l->kvs[i].key);
-		if (old)
-			htab_put(&fresh.recs, old->key, old->val, NULL);
-	}
-	model_free(m);
-	*m = fresh;
-	return nbad;
+	model_load_begin(&ld, m, bad, arg);
+	htab_reserve(&ld.fresh.recs, l->n);
+	for (size_t i = 0; i < l->n; i++)
+		model_load_one(&ld, l->kvs[i].key, l->kvs[i].value);
+	return model_load_end(&ld);
 }

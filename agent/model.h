@@ -30,6 +30,22 @@ int model_delete(struct model *m, const char *key);
 int model_load(struct model *m, const struct tenet_kv_list *l,
 	       void (*bad)(void *arg, const char *msg), void *arg);
 
+/* The same, streamed (tenet_store_range_each): begin, one call per pair
+ * (-ENOMEM is the only failure), then end, which replaces the model and
+ * returns how many were bad, or abort, which leaves the model as it was. */
+struct model_load {
+	struct model *m;
+	struct model fresh;
+	void (*bad)(void *arg, const char *msg);
+	void *arg;
+	int nbad;
+};
+void model_load_begin(struct model_load *ld, struct model *m,
+		      void (*bad)(void *arg, const char *msg), void *arg);
+int model_load_one(struct model_load *ld, const char *key, const char *value);
+int model_load_end(struct model_load *ld);
+void model_load_abort(struct model_load *ld);
+
 static inline const struct tenet_record *model_rec(const struct htab_entry *e)
 {
 	return e->val;

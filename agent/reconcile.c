@@ -212,6 +212,8 @@ static int put_pass_batched(struct state *shadow, const struct state *desired, e
 	b->vals = malloc(RECON_BATCH * vsz);
 	if (!b->keys || !b->vals)
 		goto out;
+	/* The shadow ends up holding what is desired. */
+	htab_reserve(&shadow->t[o], desired->t[o].n);
 	htab_iter_init(&it, &desired->t[o]);
 	while ((e = htab_iter_next(&it))) {
 		struct htab_entry *cur = htab_find(&shadow->t[o], e->key);
