@@ -117,14 +117,29 @@ void htab_reserve(struct htab *h, size_t n)
 
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created)
 {
+	return htab_put_len(h, key, val, h->val_size, created);
+}
+
+struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val, size_t vlen,
+				bool *created)
+{
 	uint32_t hash = key_hash(h, key);
 	struct htab_entry *e = h->nbuckets ? find_hashed(h, key, hash) : NULL;
 	size_t klen;
 
+	if (vlen > h->val_size)
+		return NULL;
+	if (e && e->vlen != vlen) {
+		htab_del(h, key);
+		e = NULL;
+		if (created)
+			*created = false;
+		created = NULL;
+	}
 	if (created)
 		*created = !e;
 	if (e) {
-		memcpy(e->val, val, h->val_size);
+		memcpy(e->val, val, vlen);
 		return e;
 	}
 	if (h->n >= h->nbuckets)
@@ -132,13 +147,15 @@ struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bo
 	if (!h->nbuckets)
 		return NULL;
 	klen = key_len(h, key);
-	e = calloc(1, ALIGN8(sizeof(*e) + klen) + h->val_size);
+	e = malloc(ALIGN8(sizeof(*e) + klen) + vlen);
 	if (!e)
 		return NULL;
+	e->tag = NULL;
+	e->vlen = (uint32_t)vlen;
 	e->key = (char *)e + sizeof(*e);
 	e->val = (char *)e + ALIGN8(sizeof(*e) + klen);
 	memcpy(e->key, key, klen);
-	memcpy(e->val, val, h->val_size);
+	memcpy(e->val, val, vlen);
 	e->hash = hash;
 	e->next = h->buckets[e->hash & (h->nbuckets - 1)];
 	h->buckets[e->hash & (h->nbuckets - 1)] = e;

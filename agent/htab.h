@@ -13,6 +13,7 @@
 struct htab_entry {
 	struct htab_entry *next;
 	uint32_t hash;
+	uint32_t vlen;          /* bytes of value: val_size, or less (htab_put_len) */
 	const void *tag;        /* the caller's: e.g. the store key that owns it */
 	void *key;
 	void *val;
@@ -39,6 +40,11 @@ struct htab_entry *htab_find(const struct htab *h, const void *key);
 /* Insert or overwrite the value. NULL on allocation failure. *created (may
  * be NULL) says whether the key is new. The tag of a new entry is NULL. */
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created);
+/* The same with a value of vlen <= val_size bytes: for tables whose
+ * values are variable-length records (the model keeps a lookup record in
+ * its union's first bytes only). An entry of another length is replaced. */
+struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val, size_t vlen,
+				bool *created);
 /* Size the bucket array for n entries up front (a bulk load), sparing
  * the rehashes of growing one doubling at a time. Never shrinks; an
  * allocation failure is left to the growth of later puts. */

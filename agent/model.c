@@ -18,6 +18,7 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 {
 	struct tenet_record rec, id;
 	struct htab_entry *e;
+	size_t size;
 	int ret;
 
 	/* Keys outside the record layout (the serial, future kinds' meta
@@ -35,10 +36,11 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 		ret = tenet_record_decode_id(key, &id, value, &rec, err);
 	if (ret < 0)
 		return ret;
+	size = model_rec_size(&rec);
 	e = htab_find(&m->recs, key);
-	if (e && !memcmp(e->val, &rec, sizeof(rec)))
+	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
 		return 0;
-	if (!htab_put(&m->recs, key, &rec, NULL))
+	if (!htab_put_len(&m->recs, key, &rec, size, NULL))
 		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
 	return 1;
 }
@@ -74,7 +76,7 @@ int model_load_one(struct model_load *ld, const char *key, const char *value)
 	if (ld->bad)
 		ld->bad(ld->arg, err.msg);
 	old = htab_find(&ld->m->recs, key);
-	if (old && !htab_put(&ld->fresh.recs, old->key, old->val, NULL))
+	if (old && !htab_put_len(&ld->fresh.recs, old->key, old->val, old->vlen, NULL))
 		return -ENOMEM;
 	return 0;
 }

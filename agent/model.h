@@ -4,14 +4,27 @@
 #ifndef TENETD_MODEL_H
 #define TENETD_MODEL_H
 
+#include <stddef.h>
+
 #include "errmsg.h"
 #include "htab.h"
 #include "record.h"
 #include "store.h"
 
 struct model {
-	struct htab recs;       /* store key -> struct tenet_record */
+	/* store key -> struct tenet_record, of model_rec_size() bytes: a
+	 * lookup record (most of a large store) keeps its kind and union
+	 * member only, 40 bytes instead of the union's 248. Read the member
+	 * that the kind names, never copy a whole struct out of the model. */
+	struct htab recs;
 };
+
+static inline size_t model_rec_size(const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_LOOKUP)
+		return offsetof(struct tenet_record, lookup) + sizeof(r->lookup);
+	return sizeof(*r);
+}
 
 void model_init(struct model *m);
 void model_free(struct model *m);
