@@ -44,8 +44,57 @@ void htab_init(struct htab *h, size_t key_size, size_t val_size)
 	h->val_size = val_size;
 }
 
+void htab_init_arena(struct htab *h, size_t key_size, size_t val_size)
+{
+	htab_init(h, key_size, val_size);
+	h->arena = true;
+}
+
+#define ARENA_CHUNK (1u << 20)
+
+static void *entry_alloc(struct htab *h, size_t size)
+{
+	void **chunk;
+	size_t csize;
+
+	if (!h->arena)
+		return malloc(size);
+	size = ALIGN8(size);
+	if (size > h->left) {
+		csize = sizeof(void *) + (size > ARENA_CHUNK ? size : ARENA_CHUNK);
+		chunk = malloc(csize);
+		if (!chunk)
+			return NULL;
+		*chunk = h->chunks;
+		h->chunks = chunk;
+		h->cur = (char *)(chunk + 1);
+		h->left = csize - sizeof(void *);
+	}
+	h->cur += size;
+	h->left -= size;
+	return h->cur - size;
+}
+
+static void entry_free(struct htab *h, struct htab_entry *e)
+{
+	if (!h->arena)
+		free(e);
+}
+
 void htab_free(struct htab *h)
 {
+	if (h->arena) {
+		void *c = h->chunks, *next;
+
+		for (; c; c = next) {
+			next = *(void **)c;
+			free(c);
+		}
+		h->chunks = NULL;
+		h->cur = NULL;
+		h->left = 0;
+		h->nbuckets = 0; /* the entries went with their chunks */
+	}
 	for (size_t i = 0; i < h->nbuckets; i++) {
 		struct htab_entry *e = h->buckets[i], *next;
 
@@ -147,7 +196,7 @@ struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val
 	if (!h->nbuckets)
 		return NULL;
 	klen = key_len(h, key);
-	e = malloc(ALIGN8(sizeof(*e) + klen) + vlen);
+	e = entry_alloc(h, ALIGN8(sizeof(*e) + klen) + vlen);
 	if (!e)
 		return NULL;
 	e->tag = NULL;
@@ -174,7 +223,7 @@ int htab_del(struct htab *h, const void *key)
 	for (pp = &h->buckets[hash & (h->nbuckets - 1)]; (e = *pp); pp = &e->next) {
 		if (key_eq(h, e, hash, key)) {
 			*pp = e->next;
-			free(e);
+			entry_free(h, e);
 			h->n--;
 			return 0;
 		}

@@ -26,6 +26,13 @@ struct htab {
 	struct htab_entry **buckets;
 	size_t nbuckets;
 	size_t n;
+	/* htab_init_arena: entries are carved from large chunks and only
+	 * freed all at once by htab_free (a deleted entry's memory stays
+	 * until then): for tables built once and thrown away whole. */
+	bool arena;
+	void *chunks;           /* list of chunks, newest first */
+	char *cur;
+	size_t left;
 };
 
 struct htab_iter {
@@ -35,6 +42,7 @@ struct htab_iter {
 };
 
 void htab_init(struct htab *h, size_t key_size, size_t val_size);
+void htab_init_arena(struct htab *h, size_t key_size, size_t val_size);
 void htab_free(struct htab *h);
 struct htab_entry *htab_find(const struct htab *h, const void *key);
 /* Insert or overwrite the value. NULL on allocation failure. *created (may

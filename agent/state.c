@@ -47,6 +47,12 @@ void state_init(struct state *s)
 		htab_init(&s->t[o], objs[o].key_size, objs[o].val_size);
 }
 
+void state_init_arena(struct state *s)
+{
+	for (int o = 0; o < OBJ_MAX; o++)
+		htab_init_arena(&s->t[o], objs[o].key_size, objs[o].val_size);
+}
+
 void state_free(struct state *s)
 {
 	for (int o = 0; o < OBJ_MAX; o++)
