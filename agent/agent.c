@@ -195,7 +195,7 @@ static void reconcile(struct agent *a)
 	a->dirty = false;
 	a->nbulk = a->nbulk_hidden = 0;
 	notes_rotate(a);
-	state_init_arena(&desired);
+	state_init(&desired);
 	name_set_init(&names);
 	/* Compartment devices first: their ports are in the build. */
 	gw_failed = gw_sync(&a->gw, &a->model, &genv);

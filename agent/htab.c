@@ -59,6 +59,12 @@ static void *entry_alloc(struct htab *h, size_t size)
 
 	if (!h->arena)
 		return malloc(size);
+	if (h->free_list) {     /* fixed-size entries only */
+		struct htab_entry *e = h->free_list;
+
+		h->free_list = e->next;
+		return e;
+	}
 	size = ALIGN8(size);
 	if (size > h->left) {
 		csize = sizeof(void *) + (size > ARENA_CHUNK ? size : ARENA_CHUNK);
@@ -75,10 +81,16 @@ static void *entry_alloc(struct htab *h, size_t size)
 	return h->cur - size;
 }
 
+/* In an arena, fixed-size entries (fixed key, full value) are all the
+ * same size: a deleted one is reused by the next put. */
 static void entry_free(struct htab *h, struct htab_entry *e)
 {
-	if (!h->arena)
+	if (!h->arena) {
 		free(e);
+	} else if (h->key_size && e->vlen == h->val_size) {
+		e->next = h->free_list;
+		h->free_list = e;
+	}
 }
 
 void htab_free(struct htab *h)
@@ -91,6 +103,7 @@ void htab_free(struct htab *h)
 			free(c);
 		}
 		h->chunks = NULL;
+		h->free_list = NULL;
 		h->cur = NULL;
 		h->left = 0;
 		h->nbuckets = 0; /* the entries went with their chunks */

@@ -27,10 +27,13 @@ struct htab {
 	size_t nbuckets;
 	size_t n;
 	/* htab_init_arena: entries are carved from large chunks and only
-	 * freed all at once by htab_free (a deleted entry's memory stays
-	 * until then): for tables built once and thrown away whole. */
+	 * freed all at once by htab_free. A deleted entry of a fixed-size
+	 * table is reused by a later put; one of a string-keyed table stays
+	 * until htab_free, so those are for tables built once and thrown away
+	 * whole. */
 	bool arena;
 	void *chunks;           /* list of chunks, newest first */
+	struct htab_entry *free_list;
 	char *cur;
 	size_t left;
 };

@@ -70,10 +70,6 @@ struct state {
 };
 
 void state_init(struct state *s);
-/* For a state built once and freed whole (the desired state of one
- * reconcile): its entries are carved from large chunks, 2M of them are
- * not 2M mallocs and frees. */
-void state_init_arena(struct state *s);
 void state_free(struct state *s);
 size_t obj_key_size(enum obj o);
 size_t obj_val_size(enum obj o);
