@@ -244,11 +244,28 @@ int htab_del(struct htab *h, const void *key)
 	return -ENOENT;
 }
 
+/* Walking a big table visits its entries in hash order, that is at
+ * random in memory: each is a cache miss. The bucket array is read in
+ * order, so the entries of buckets a little ahead are fetched early (the
+ * header, the key and the value's first bytes: what a walk reads). */
+#define ITER_AHEAD 16
+
 static struct htab_entry *scan(struct htab_iter *it)
 {
-	while (it->bucket < it->h->nbuckets) {
-		struct htab_entry *e = it->h->buckets[it->bucket++];
+	const struct htab *h = it->h;
 
+	while (it->bucket < h->nbuckets) {
+		struct htab_entry *e = h->buckets[it->bucket++];
+
+		if (it->bucket + ITER_AHEAD < h->nbuckets) {
+			const char *a = (const char *)h->buckets[it->bucket + ITER_AHEAD];
+
+			if (a) {
+				__builtin_prefetch(a);
+				__builtin_prefetch(a + 64);
+				__builtin_prefetch(a + 128);
+			}
+		}
 		if (e)
 			return e;
 	}

@@ -204,6 +204,7 @@ static int put_pass_batched(struct state *shadow, const struct state *desired, e
 	struct htab_iter it;
 	struct htab_entry *e;
 	int failed = 0, ret = -ENOMEM;
+	bool empty;
 
 	if (!b)
 		goto out;
@@ -212,11 +213,14 @@ static int put_pass_batched(struct state *shadow, const struct state *desired, e
 	b->vals = malloc(RECON_BATCH * vsz);
 	if (!b->keys || !b->vals)
 		goto out;
-	/* The shadow ends up holding what is desired. */
+	/* The shadow ends up holding what is desired. Empty (the first sync),
+	 * it has nothing to look up: the desired keys are distinct, so what
+	 * this pass adds is never asked for again in it. */
+	empty = !shadow->t[o].n;
 	htab_reserve(&shadow->t[o], desired->t[o].n);
 	htab_iter_init(&it, &desired->t[o]);
 	while ((e = htab_iter_next(&it))) {
-		struct htab_entry *cur = htab_find(&shadow->t[o], e->key);
+		struct htab_entry *cur = empty ? NULL : htab_find(&shadow->t[o], e->key);
 
 		if (cur && !memcmp(cur->val, e->val, vsz))
 			continue;
