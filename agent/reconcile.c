@@ -312,12 +312,17 @@ int recon_apply(struct state *shadow, const struct state *desired, const struct 
 		const struct recon_hooks *hooks, struct recon_stats *st)
 {
 	struct recon_stats local;
+	bool was_empty[OBJ_MAX];
 	int failed = 0, ret;
 	size_t i;
 
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	/* What was empty before the puts holds desired entries only after
+	 * them: nothing to delete, no 2M lookups to find that out. */
+	for (i = 0; i < OBJ_MAX; i++)
+		was_empty[i] = !shadow->t[i].n;
 	for (i = 0; i < ARRAY_SIZE(put_order); i++) {
 		ret = put_pass(shadow, desired, put_order[i], ops, hooks, st);
 		if (ret < 0)
@@ -325,6 +330,8 @@ int recon_apply(struct state *shadow, const struct state *desired, const struct 
 		failed += ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(del_order); i++) {
+		if (was_empty[del_order[i]])
+			continue;
 		ret = del_pass(shadow, desired, del_order[i], ops, hooks, st);
 		if (ret < 0)
 			return ret;
