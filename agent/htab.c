@@ -177,6 +177,9 @@ void htab_reserve(struct htab *h, size_t n)
 		resize(h, want);
 }
 
+static struct htab_entry *insert(struct htab *h, const void *key, uint32_t hash,
+				 const void *val, size_t vlen);
+
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created)
 {
 	return htab_put_len(h, key, val, h->val_size, created);
@@ -187,7 +190,6 @@ struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val
 {
 	uint32_t hash = key_hash(h, key);
 	struct htab_entry *e = h->nbuckets ? find_hashed(h, key, hash) : NULL;
-	size_t klen;
 
 	if (vlen > h->val_size)
 		return NULL;
@@ -204,6 +206,22 @@ struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val
 		memcpy(e->val, val, vlen);
 		return e;
 	}
+	return insert(h, key, hash, val, vlen);
+}
+
+struct htab_entry *htab_add(struct htab *h, const void *key, const void *val, size_t vlen)
+{
+	if (vlen > h->val_size)
+		return NULL;
+	return insert(h, key, key_hash(h, key), val, vlen);
+}
+
+static struct htab_entry *insert(struct htab *h, const void *key, uint32_t hash,
+				 const void *val, size_t vlen)
+{
+	struct htab_entry *e;
+	size_t klen;
+
 	if (h->n >= h->nbuckets)
 		grow(h);
 	if (!h->nbuckets)

@@ -56,6 +56,9 @@ struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bo
  * its union's first bytes only). An entry of another length is replaced. */
 struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val, size_t vlen,
 				bool *created);
+/* Insert a key the caller knows is absent (it just looked): no second
+ * search. NULL on allocation failure or vlen > val_size. */
+struct htab_entry *htab_add(struct htab *h, const void *key, const void *val, size_t vlen);
 /* Size the bucket array for n entries up front (a bulk load), sparing
  * the rehashes of growing one doubling at a time. Never shrinks; an
  * allocation failure is left to the growth of later puts. */

@@ -40,7 +40,8 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 	e = htab_find(&m->recs, key);
 	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
 		return 0;
-	if (!htab_put_len(&m->recs, key, &rec, size, NULL))
+	if (!(e ? htab_put_len(&m->recs, key, &rec, size, NULL) :
+		  htab_add(&m->recs, key, &rec, size)))
 		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
 	return 1;
 }

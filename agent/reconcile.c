@@ -184,7 +184,8 @@ static int batch_flush(struct batch *b, struct state *shadow, const struct knl_o
 			failed++;
 			continue;
 		}
-		if (!htab_put(&shadow->t[b->o], e->key, e->val, NULL))
+		if (!(b->add[i] ? htab_add(&shadow->t[b->o], e->key, e->val, vsz) :
+				  htab_put(&shadow->t[b->o], e->key, e->val, NULL)))
 			return -ENOMEM;
 		if (b->add[i])
 			st->add[b->o]++;
