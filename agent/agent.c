@@ -264,26 +264,37 @@ static void watch_epoll(struct agent *a, int fd)
 		a->watch_fd = -1;
 }
 
-/* Everything, at one revision; then watch from the next one. */
+static int load_kv(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
+{
+	if (model_load_one(arg, kv->key, kv->value) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Everything, at one revision; then watch from the next one. The rows are
+ * decoded as they are read, not copied into a list first. */
 static int resync(struct agent *a)
 {
 	struct tenet_err err = { 0 };
-	struct tenet_kv_list l = { 0 };
+	struct model_load ld;
+	int64_t rev = 0;
 	int ret, bad;
 
 	a->resync = false;
 	tenet_watch_close(a->watch);
 	a->watch = NULL;
 	a->watch_fd = -1;
-	ret = tenet_store_range(a->store, TENET_KEY_ROOT, &l, &err);
+	model_load_begin(&ld, &a->model, bad_record, a);
+	ret = tenet_store_range_each(a->store, TENET_KEY_ROOT, load_kv, &ld, &rev, &err);
 	if (ret < 0) {
+		model_load_abort(&ld);
 		log_err("store: %s", err.msg);
 		goto out;
 	}
-	bad = model_load(&a->model, &l, bad_record, a);
+	bad = model_load_end(&ld);
 	log_info("store %s: %zu records at revision %lld (%d skipped)",
-		 tenet_store_location(a->store), a->model.recs.n, (long long)l.rev, bad);
-	ret = tenet_watch_open(a->store, TENET_KEY_ROOT, l.rev + 1, &a->watch, &err);
+		 tenet_store_location(a->store), a->model.recs.n, (long long)rev, bad);
+	ret = tenet_watch_open(a->store, TENET_KEY_ROOT, rev + 1, &a->watch, &err);
 	if (ret < 0) {
 		log_err("store watch: %s", err.msg);
 		goto out;
@@ -293,7 +304,6 @@ static int resync(struct agent *a)
 out:
 	if (ret < 0)
 		a->resync = true;
-	tenet_kv_list_free(&l);
 	return ret;
 }
 

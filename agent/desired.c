@@ -544,6 +544,47 @@ static void run_pass(struct build *b, pass_fn fn)
 		fn(b, e->key, model_rec(e));
 }
 
+/* Passes 1-3 read the few records that are neither lookups nor customer
+ * routes; pass 4 the many that are. The few are picked out in one walk
+ * (in the model's order, as the passes would meet them), so a million
+ * lookup records are walked twice, not four times. */
+static void run_passes(struct build *b)
+{
+	static const pass_fn few_passes[] = { pass1, pass2, pass3 };
+	const struct htab_entry **few = NULL;
+	size_t n = 0, cap = 0;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->m->recs);
+	while ((e = htab_iter_next(&it))) {
+		enum tenet_kind k = model_rec(e)->kind;
+
+		if (k == TENET_KIND_LOOKUP || k == TENET_KIND_CROUTE)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			void *p = realloc(few, ncap * sizeof(*few));
+
+			if (!p) {
+				free(few);
+				for (size_t i = 0; i < 3; i++)
+					run_pass(b, few_passes[i]);
+				goto bulk;
+			}
+			few = p;
+			cap = ncap;
+		}
+		few[n++] = e;
+	}
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = 0; j < n; j++)
+			few_passes[i](b, few[j]->key, model_rec(few[j]));
+	free(few);
+bulk:
+	run_pass(b, pass4);
+}
+
 static void add_cfg(struct build *b)
 {
 	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = TENET_CFG_ENABLED,
@@ -565,11 +606,12 @@ int desired_build(const struct model *m, const struct build_env *env, struct sta
 	htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
 	htab_init(&b.local_pa, sizeof(__be32), 1);
 	htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	/* Mostly lookup records, each a MAC entry and most a CA entry: sized
+	 * once rather than rehashed twenty times on the way to a million. */
+	htab_reserve(&out->t[OBJ_MAC], m->recs.n);
+	htab_reserve(&out->t[OBJ_CA], m->recs.n);
 	add_cfg(&b);
-	run_pass(&b, pass1);
-	run_pass(&b, pass2);
-	run_pass(&b, pass3);
-	run_pass(&b, pass4);
+	run_passes(&b);
 	add_l2only_slots(&b);
 	free(b.l2);
 	add_route_lens(&b);

@@ -13,6 +13,7 @@
 struct htab_entry {
 	struct htab_entry *next;
 	uint32_t hash;
+	uint32_t vlen;          /* bytes of value: val_size, or less (htab_put_len) */
 	const void *tag;        /* the caller's: e.g. the store key that owns it */
 	void *key;
 	void *val;
@@ -25,6 +26,16 @@ struct htab {
 	struct htab_entry **buckets;
 	size_t nbuckets;
 	size_t n;
+	/* htab_init_arena: entries are carved from large chunks and only
+	 * freed all at once by htab_free. A deleted entry of a fixed-size
+	 * table is reused by a later put; one of a string-keyed table stays
+	 * until htab_free, so those are for tables built once and thrown away
+	 * whole. */
+	bool arena;
+	void *chunks;           /* list of chunks, newest first */
+	struct htab_entry *free_list;
+	char *cur;
+	size_t left;
 };
 
 struct htab_iter {
@@ -34,11 +45,24 @@ struct htab_iter {
 };
 
 void htab_init(struct htab *h, size_t key_size, size_t val_size);
+void htab_init_arena(struct htab *h, size_t key_size, size_t val_size);
 void htab_free(struct htab *h);
 struct htab_entry *htab_find(const struct htab *h, const void *key);
 /* Insert or overwrite the value. NULL on allocation failure. *created (may
  * be NULL) says whether the key is new. The tag of a new entry is NULL. */
 struct htab_entry *htab_put(struct htab *h, const void *key, const void *val, bool *created);
+/* The same with a value of vlen <= val_size bytes: for tables whose
+ * values are variable-length records (the model keeps a lookup record in
+ * its union's first bytes only). An entry of another length is replaced. */
+struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val, size_t vlen,
+				bool *created);
+/* Insert a key the caller knows is absent (it just looked): no second
+ * search. NULL on allocation failure or vlen > val_size. */
+struct htab_entry *htab_add(struct htab *h, const void *key, const void *val, size_t vlen);
+/* Size the bucket array for n entries up front (a bulk load), sparing
+ * the rehashes of growing one doubling at a time. Never shrinks; an
+ * allocation failure is left to the growth of later puts. */
+void htab_reserve(struct htab *h, size_t n);
 /* 0, or -ENOENT when the key is absent. */
 int htab_del(struct htab *h, const void *key);
 

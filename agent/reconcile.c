@@ -184,7 +184,8 @@ static int batch_flush(struct batch *b, struct state *shadow, const struct knl_o
 			failed++;
 			continue;
 		}
-		if (!htab_put(&shadow->t[b->o], e->key, e->val, NULL))
+		if (!(b->add[i] ? htab_add(&shadow->t[b->o], e->key, e->val, vsz) :
+				  htab_put(&shadow->t[b->o], e->key, e->val, NULL)))
 			return -ENOMEM;
 		if (b->add[i])
 			st->add[b->o]++;
@@ -204,6 +205,7 @@ static int put_pass_batched(struct state *shadow, const struct state *desired, e
 	struct htab_iter it;
 	struct htab_entry *e;
 	int failed = 0, ret = -ENOMEM;
+	bool empty;
 
 	if (!b)
 		goto out;
@@ -212,9 +214,14 @@ static int put_pass_batched(struct state *shadow, const struct state *desired, e
 	b->vals = malloc(RECON_BATCH * vsz);
 	if (!b->keys || !b->vals)
 		goto out;
+	/* The shadow ends up holding what is desired. Empty (the first sync),
+	 * it has nothing to look up: the desired keys are distinct, so what
+	 * this pass adds is never asked for again in it. */
+	empty = !shadow->t[o].n;
+	htab_reserve(&shadow->t[o], desired->t[o].n);
 	htab_iter_init(&it, &desired->t[o]);
 	while ((e = htab_iter_next(&it))) {
-		struct htab_entry *cur = htab_find(&shadow->t[o], e->key);
+		struct htab_entry *cur = empty ? NULL : htab_find(&shadow->t[o], e->key);
 
 		if (cur && !memcmp(cur->val, e->val, vsz))
 			continue;
@@ -306,12 +313,17 @@ int recon_apply(struct state *shadow, const struct state *desired, const struct 
 		const struct recon_hooks *hooks, struct recon_stats *st)
 {
 	struct recon_stats local;
+	bool was_empty[OBJ_MAX];
 	int failed = 0, ret;
 	size_t i;
 
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	/* What was empty before the puts holds desired entries only after
+	 * them: nothing to delete, no 2M lookups to find that out. */
+	for (i = 0; i < OBJ_MAX; i++)
+		was_empty[i] = !shadow->t[i].n;
 	for (i = 0; i < ARRAY_SIZE(put_order); i++) {
 		ret = put_pass(shadow, desired, put_order[i], ops, hooks, st);
 		if (ret < 0)
@@ -319,6 +331,8 @@ int recon_apply(struct state *shadow, const struct state *desired, const struct 
 		failed += ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(del_order); i++) {
+		if (was_empty[del_order[i]])
+			continue;
 		ret = del_pass(shadow, desired, del_order[i], ops, hooks, st);
 		if (ret < 0)
 			return ret;

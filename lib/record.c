@@ -271,7 +271,9 @@ static int host_from_key(char **p, int n, struct tenet_record *rec)
 int tenet_record_from_key(const char *key, struct tenet_record *rec, struct tenet_err *err)
 {
 	char buf[TENET_KEY_MAX];
+	const char *whole = key;
 	char *parts[5];
+	size_t klen;
 	int n, ret;
 	bool global;
 
@@ -279,9 +281,11 @@ int tenet_record_from_key(const char *key, struct tenet_record *rec, struct tene
 	global = !strncmp(key, TENET_KEY_GLOBAL, strlen(TENET_KEY_GLOBAL));
 	if (!global && strncmp(key, TENET_KEY_HOST, strlen(TENET_KEY_HOST)))
 		return tenet_err_set(err, -ENOENT, "%s: not a policy record key", key);
-	if (key_printf(buf, sizeof(buf), "%s",
-		       key + strlen(global ? TENET_KEY_GLOBAL : TENET_KEY_HOST)) < 0)
+	key += global ? strlen(TENET_KEY_GLOBAL) : strlen(TENET_KEY_HOST);
+	klen = strlen(key);
+	if (klen >= sizeof(buf))
 		goto bad;
+	memcpy(buf, key, klen + 1);
 	n = split(buf, parts, 5);
 	if (n < 0)
 		goto bad;
@@ -291,7 +295,7 @@ int tenet_record_from_key(const char *key, struct tenet_record *rec, struct tene
 	return 0;
 bad:
 	memset(rec, 0, sizeof(*rec));
-	return tenet_err_set(err, -EINVAL, "%s: malformed record key", key);
+	return tenet_err_set(err, -EINVAL, "%s: malformed record key", whole);
 }
 
 bool tenet_record_same_key(const struct tenet_record *a, const struct tenet_record *b)
@@ -723,29 +727,181 @@ int tenet_record_from_json(enum tenet_kind kind, const json_t *j, struct tenet_r
 	return ret;
 }
 
+/* ---- the lookup fast path ----
+ *
+ * A store of a million lookup records spends most of its decode in
+ * jansson (a tree of allocations per record). Lookup values are flat
+ * objects of short strings and one integer, so they are read here
+ * directly, without allocating. The fast path only ever *accepts*: it
+ * returns true when the value is plain (an object of members whose values
+ * are strings without escapes or non-negative integers, no duplicate known
+ * member, nothing after it) and the record passes every check
+ * tenet_lookup_from_json and the key check make, with the same result
+ * bytes. Anything else, valid or not, goes the jansson way, which gives
+ * the same verdict and the same error message as before. */
+
+static const char *jws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A string without escapes or control characters; ASCII only (anything
+ * else is left to jansson's UTF-8 checks). */
+static const char *jplain_str(const char *p, const char **s, size_t *n)
+{
+	const char *b;
+
+	if (*p != '"')
+		return NULL;
+	b = ++p;
+	while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (*p != '"')
+		return NULL;
+	*s = b;
+	*n = (size_t)(p - b);
+	return p + 1;
+}
+
+/* JSON's int grammar without the sign: 0 or [1-9][0-9]*, not followed by
+ * a fraction or exponent; at most 10 digits (no overflow questions). */
+static const char *jplain_uint(const char *p, uint64_t *v)
+{
+	const char *b = p;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && p - b < 11)
+		*v = *v * 10 + (uint64_t)(*p++ - '0');
+	if (p == b || p - b > 10 || (*b == '0' && p - b > 1) || *p == '.' || *p == 'e' ||
+	    *p == 'E' || (*p >= '0' && *p <= '9'))
+		return NULL;
+	return p;
+}
+
+enum { LF_VSID, LF_TYPE, LF_RULE, LF_MAC, LF_PA, LF_CA, LF_MAX };
+
+static bool lookup_fast(const char *value, const struct tenet_record *id,
+			struct tenet_record *out)
+{
+	struct tenet_record r, *rec = &r;
+	static const char *const names[LF_MAX] = { "vsid", "type", "rule", "mac", "pa", "ca" };
+	char sv[LF_MAX][24];
+	uint64_t vsid = 0;
+	unsigned int seen = 0;
+	struct tenet_lookup *l = &rec->lookup;
+	const char *p = jws(value);
+
+	if (*p++ != '{')
+		return false;
+	p = jws(p);
+	if (*p == '}')
+		return false; /* vsid missing: jansson's way says so */
+	for (;;) {
+		const char *name, *s;
+		size_t nlen, slen;
+		int f;
+
+		p = jplain_str(p, &name, &nlen);
+		if (!p)
+			return false;
+		p = jws(p);
+		if (*p++ != ':')
+			return false;
+		p = jws(p);
+		for (f = 0; f < LF_MAX; f++)
+			if (strlen(names[f]) == nlen && !memcmp(names[f], name, nlen))
+				break;
+		if (f < LF_MAX && (seen & 1u << f))
+			return false; /* duplicate: jansson keeps the last one */
+		if (*p == '"') {
+			p = jplain_str(p, &s, &slen);
+			if (!p || (f < LF_MAX && (f == LF_VSID || slen >= sizeof(sv[0]))))
+				return false;
+			if (f < LF_MAX) {
+				memcpy(sv[f], s, slen);
+				sv[f][slen] = '\0';
+			}
+		} else {
+			uint64_t v;
+
+			p = jplain_uint(p, &v);
+			if (!p || (f < LF_MAX && f != LF_VSID))
+				return false;
+			if (f == LF_VSID)
+				vsid = v;
+		}
+		if (f < LF_MAX)
+			seen |= 1u << f;
+		p = jws(p);
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return false;
+		p = jws(p);
+	}
+	if (*jws(p + 1))
+		return false;
+	/* tenet_record_from_json + tenet_lookup_from_json, in their order */
+	memset(rec, 0, sizeof(*rec));
+	if (!(seen & 1u << LF_VSID) || vsid < TENET_VSID_MIN || vsid > TENET_VSID_MAX)
+		return false;
+	l->vsid = (uint32_t)vsid;
+	if ((~seen & ((1u << LF_TYPE) | (1u << LF_RULE) | (1u << LF_MAC) | (1u << LF_PA))) ||
+	    tenet_lookup_type_parse(sv[LF_TYPE], &l->type, NULL) < 0 ||
+	    tenet_lookup_rule_parse(sv[LF_RULE], &l->rule, NULL) < 0 ||
+	    tenet_parse_mac(sv[LF_MAC], l->mac, NULL) < 0 ||
+	    tenet_parse_ipv4(sv[LF_PA], &l->pa, NULL) < 0)
+		return false;
+	l->has_ca = seen & 1u << LF_CA;
+	if ((l->type == TENET_LOOKUP_L2ONLY) == l->has_ca)
+		return false;
+	if (l->has_ca && tenet_parse_ipv4(sv[LF_CA], &l->ca, NULL) < 0)
+		return false;
+	rec->kind = TENET_KIND_LOOKUP;
+	/* tenet_record_same_key: the key is vsid and CA, or vsid and MAC */
+	if (id->kind != TENET_KIND_LOOKUP || id->lookup.vsid != l->vsid ||
+	    id->lookup.has_ca != l->has_ca ||
+	    (l->has_ca ? id->lookup.ca != l->ca : !!memcmp(id->lookup.mac, l->mac, TENET_MAC_LEN)))
+		return false;
+	*out = r;
+	return true;
+}
+
 int tenet_record_decode(const char *key, const char *value, struct tenet_record *rec,
 			struct tenet_err *err)
 {
 	struct tenet_record id;
-	json_error_t jerr;
-	json_t *j = NULL;
 	int ret;
 
 	ret = tenet_record_from_key(key, &id, err);
 	if (ret < 0)
-		goto out;
+		return ret;
+	return tenet_record_decode_id(key, &id, value, rec, err);
+}
+
+int tenet_record_decode_id(const char *key, const struct tenet_record *id, const char *value,
+			   struct tenet_record *rec, struct tenet_err *err)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+	int ret = 0;
+
+	if (id->kind == TENET_KIND_LOOKUP && lookup_fast(value, id, rec))
+		return 0;
 	j = json_loads(value, JSON_DECODE_ANY, &jerr);
 	if (!j) {
 		ret = tenet_err_set(err, -EBADMSG, "%s: value is not JSON: %s", key, jerr.text);
 		goto out;
 	}
-	ret = tenet_record_from_json(id.kind, j, rec, err);
+	ret = tenet_record_from_json(id->kind, j, rec, err);
 	if (ret < 0) {
 		tenet_err_prefix(err, -EBADMSG, "%s", key);
 		ret = -EBADMSG;
 		goto out;
 	}
-	if (!tenet_record_same_key(rec, &id))
+	if (!tenet_record_same_key(rec, id))
 		ret = tenet_err_set(err, -EBADMSG, "%s: value belongs under another key", key);
 out:
 	json_decref(j);

@@ -153,6 +153,10 @@ int tenet_record_from_json(enum tenet_kind kind, const json_t *j, struct tenet_r
  * corrupt, not a second record). */
 int tenet_record_decode(const char *key, const char *value, struct tenet_record *rec,
 			struct tenet_err *err);
+/* The same, for a caller that has parsed the key already (id: what
+ * tenet_record_from_key made of it). */
+int tenet_record_decode_id(const char *key, const struct tenet_record *id, const char *value,
+			   struct tenet_record *rec, struct tenet_err *err);
 
 /* Typed codecs, for callers that know what they hold. */
 json_t *tenet_rdomain_to_json(const struct tenet_rdomain *r);

@@ -102,6 +102,27 @@ int tenet_store_range(struct tenet_store *s, const char *prefix, struct tenet_kv
 	return s->ops->range(s, prefix ? prefix : "", out, err);
 }
 
+int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn,
+			   void *arg, int64_t *rev, struct tenet_err *err)
+{
+	struct tenet_kv_list l = { 0 };
+	int ret;
+
+	if (!prefix)
+		prefix = "";
+	if (s->ops->range_each)
+		return s->ops->range_each(s, prefix, fn, arg, rev, err);
+	ret = s->ops->range(s, prefix, &l, err);
+	for (size_t i = 0; ret >= 0 && i < l.n; i++)
+		ret = fn(arg, &l.kvs[i], err);
+	if (ret >= 0) {
+		*rev = l.rev;
+		ret = 0;
+	}
+	tenet_kv_list_free(&l);
+	return ret;
+}
+
 int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
 		       struct tenet_err *err)
 {

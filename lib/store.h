@@ -95,6 +95,13 @@ int tenet_store_get(struct tenet_store *s, const char *key, struct tenet_kv *out
  * read as one consistent snapshot. */
 int tenet_store_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
 		      struct tenet_err *err);
+/* The same read, streamed (a million records need not be copied into one
+ * list first): fn(arg, kv, err) sees each pair in key order, its strings
+ * valid only during the call; *rev is the revision they reflect. A
+ * negative return from fn stops the read and is returned. */
+typedef int (*tenet_kv_fn)(void *arg, const struct tenet_kv *kv, struct tenet_err *err);
+int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn,
+			   void *arg, int64_t *rev, struct tenet_err *err);
 
 /* Transactions: all compares must hold, then all operations apply, in
  * order, atomically, under one new revision. Building a transaction only

@@ -41,6 +41,9 @@ struct tenet_store_ops {
 		   struct tenet_err *err);
 	int (*range)(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
 		     struct tenet_err *err);
+	/* optional: tenet_store_range_each falls back to range */
+	int (*range_each)(struct tenet_store *s, const char *prefix, tenet_kv_fn fn, void *arg,
+			  int64_t *rev, struct tenet_err *err);
 	int (*commit)(struct tenet_store *s, const struct tenet_txn *t, int64_t *rev,
 		      struct tenet_err *err);
 	int (*compact)(struct tenet_store *s, int64_t rev, struct tenet_err *err);

@@ -386,21 +386,23 @@ static int append_kv(struct tenet_kv_list *l, size_t *cap, sqlite3_stmt *st)
 	return 0;
 }
 
-static int sq_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
-		    struct tenet_err *err)
+/* One read transaction: the revision and the rows are one snapshot. Each
+ * row goes to row(arg, st) as it is read; a negative return stops the
+ * read and is returned (the callback says why in err). */
+static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
+		   int (*row)(void *arg, sqlite3_stmt *st, struct tenet_err *err), void *arg,
+		   struct tenet_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	char *end = NULL;
-	size_t cap = 0;
 	int ret, rc;
 
 	if (tenet_prefix_end(prefix, &end) < 0)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
-	/* One read transaction: the revision and the rows are one snapshot. */
 	ret = sq_exec(s, "BEGIN", err);
 	if (ret < 0)
 		goto out;
-	ret = sq_revision(s, &out->rev, err);
+	ret = sq_revision(s, rev, err);
 	if (ret < 0)
 		goto out;
 	ret = sq_prepare(s, "SELECT key, value, create_rev, mod_rev, version FROM kv"
@@ -410,10 +412,9 @@ static int sq_range(struct tenet_store *s, const char *prefix, struct tenet_kv_l
 		goto out;
 	bind_range(st, 1, prefix, end);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (append_kv(out, &cap, st) < 0) {
-			ret = tenet_err_set(err, -ENOMEM, "out of memory");
+		ret = row(arg, st, err);
+		if (ret < 0)
 			goto out;
-		}
 	}
 	if (rc != SQLITE_DONE) {
 		ret = sq_fail(s, rc, "range", err);
@@ -424,12 +425,66 @@ static int sq_range(struct tenet_store *s, const char *prefix, struct tenet_kv_l
 	ret = sq_exec(s, "COMMIT", err);
 out:
 	sqlite3_finalize(st);
-	if (ret < 0) {
+	if (ret < 0)
 		sq_rollback(s);
-		tenet_kv_list_free(out);
-	}
 	free(end);
 	return ret;
+}
+
+struct collect {
+	struct tenet_kv_list *out;
+	size_t cap;
+};
+
+static int collect_row(void *arg, sqlite3_stmt *st, struct tenet_err *err)
+{
+	struct collect *c = arg;
+
+	if (append_kv(c->out, &c->cap, st) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int sq_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
+		    struct tenet_err *err)
+{
+	struct collect c = { .out = out };
+	int ret = sq_scan(s, prefix, &out->rev, collect_row, &c, err);
+
+	if (ret < 0)
+		tenet_kv_list_free(out);
+	return ret;
+}
+
+struct each {
+	tenet_kv_fn fn;
+	void *arg;
+};
+
+/* The row's strings as SQLite holds them: no copies. */
+static int each_row(void *arg, sqlite3_stmt *st, struct tenet_err *err)
+{
+	struct each *e = arg;
+	struct tenet_kv kv = {
+		.key = (char *)sqlite3_column_text(st, 0),
+		.value = (char *)sqlite3_column_text(st, 1),
+	};
+
+	if (!kv.key)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	kv.value_len = kv.value ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+	kv.create_rev = sqlite3_column_int64(st, 2);
+	kv.mod_rev = sqlite3_column_int64(st, 3);
+	kv.version = sqlite3_column_int64(st, 4);
+	return e->fn(e->arg, &kv, err);
+}
+
+static int sq_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn, void *arg,
+			 int64_t *rev, struct tenet_err *err)
+{
+	struct each e = { .fn = fn, .arg = arg };
+
+	return sq_scan(s, prefix, rev, each_row, &e, err);
 }
 
 /* ---- commit ---- */
@@ -973,6 +1028,7 @@ const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.revision = sq_revision,
 	.get = sq_get,
 	.range = sq_range,
+	.range_each = sq_range_each,
 	.commit = sq_commit,
 	.compact = sq_compact,
 	.watch_open = sq_watch_open,

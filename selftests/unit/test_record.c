@@ -195,6 +195,97 @@ static void expect_bad(const char *key, const char *value, const char *msg)
 	assert_string_equal(err.msg, msg);
 }
 
+/* The jansson-only decode, as it was before lookup values got a fast path:
+ * the reference the fast path must agree with, value by value. */
+static int decode_ref(const char *key, const char *value, struct tenet_record *rec,
+		      struct tenet_err *err)
+{
+	struct tenet_record id;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int ret;
+
+	ret = tenet_record_from_key(key, &id, err);
+	if (ret < 0)
+		return ret;
+	j = json_loads(value, JSON_DECODE_ANY, &jerr);
+	if (!j)
+		return tenet_err_set(err, -EBADMSG, "%s: value is not JSON: %s", key, jerr.text);
+	ret = tenet_record_from_json(id.kind, j, rec, err);
+	if (ret < 0) {
+		tenet_err_prefix(err, -EBADMSG, "%s", key);
+		ret = -EBADMSG;
+	} else if (!tenet_record_same_key(rec, &id)) {
+		ret = tenet_err_set(err, -EBADMSG, "%s: value belongs under another key", key);
+	}
+	json_decref(j);
+	return ret;
+}
+
+static void test_lookup_fast_path_agrees(void **state)
+{
+	static const char *const keys[] = {
+		"/tenet/v1/global/lookup/00010007/ip/10.23.243.140",
+		"/tenet/v1/global/lookup/00010007/ip/10.23.243.141",
+		"/tenet/v1/global/lookup/00010008/ip/10.23.243.140",
+		"/tenet/v1/global/lookup/00010007/mac/02:20:00:07:f3:7d",
+	};
+	static const char *const values[] = {
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		" { \"vsid\" : 10007 ,\n\t\"ca\": \"10.23.243.140\", \"mac\":\"02-20-00-07-F3-7D\",\"pa\":\"192.168.4.22\",\"rule\":\"none\",\"type\":\"dynamic\" } \n",
+		"{\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"l2only\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"l2only\",\"vsid\":10007}",
+		"{\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		/* unknown members of every plain and non-plain kind */
+		"{\"ca\":\"10.23.243.140\",\"x\":\"y\",\"n\":12,\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"x\":[1,{}],\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"x\":null,\"y\":true,\"z\":-1.5,\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"x\\u0041\":\"\\u00e9\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		/* duplicates: jansson keeps the last */
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"pa\":\"192.168.4.23\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007,\"vsid\":10008}",
+		/* wrong types, ranges, numbers */
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":\"10007\"}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007.0}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":1e4}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":010007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":-10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":4095}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":99999999999}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":99999999999999999999999}",
+		"{\"ca\":10,\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.256\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"Encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"a very long type name that does not fit\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{\"ca\":\"10.23.243.140\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		/* not plain JSON or not JSON at all */
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007} x",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007,}",
+		"{\"ca\":\"10.23.243.140\" \"mac\":\"02:20:00:07:f3:7d\"}",
+		"{\"ca\":\"10.23.243.140\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007",
+		"{\"ca\":\"10.23.243.140\\u0000\",\"mac\":\"02:20:00:07:f3:7d\",\"pa\":\"192.168.4.22\",\"rule\":\"encap\",\"type\":\"static\",\"vsid\":10007}",
+		"{}", "[]", "10007", "\"x\"", "", "{\"vsid\"}", "{\"vsid\":}", "{,}",
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			struct tenet_err e1 = { 0 }, e2 = { 0 };
+			struct tenet_record r1, r2;
+			int ret1, ret2;
+
+			memset(&r1, 0, sizeof(r1));
+			memset(&r2, 0, sizeof(r2));
+			ret1 = tenet_record_decode(keys[k], values[v], &r1, &e1);
+			ret2 = decode_ref(keys[k], values[v], &r2, &e2);
+			if (ret1 != ret2 || strcmp(e1.msg, e2.msg) ||
+			    (!ret1 && memcmp(&r1, &r2, sizeof(r1))))
+				fail_msg("key %s value %s: %d '%s', reference %d '%s'", keys[k],
+					 values[v], ret1, e1.msg, ret2, e2.msg);
+		}
+	}
+}
+
 static void test_decode_rejects(void **state)
 {
 	const char *lk = "/tenet/v1/global/lookup/00005001/ip/10.0.0.5";
@@ -300,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_all_lookup_types),
 		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_lookup_fast_path_agrees),
 		cmocka_unit_test(test_decode_ignores_unknown_fields),
 		cmocka_unit_test(test_keys),
 	};
