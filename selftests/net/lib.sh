@@ -408,6 +408,26 @@ gretap_host() {
 	nx "$1" ip link set p0 master br0
 }
 
+# two_host_subnet_up VSID MAC-A MAC-B: the throughput topology's tenet
+# side: VM a (10.0.0.5, port pa) on host1 (PA 192.168.4.11) and VM b
+# (10.0.0.7, port pb) on host2 (PA 192.168.4.22) in one subnet of
+# Contoso; configured through tenet, agents started, ports attached.
+two_host_subnet_up() {
+	local vsid=$1 ma=$2 mb=$3
+	configure_two() {
+		tq rdomain add Contoso &&
+		tq vsubnet add "$vsid" rdomain Contoso prefix 10.0.0.0/24 &&
+		tq lookup add vsid "$vsid" ca 10.0.0.5 mac "$ma" pa 192.168.4.11 &&
+		tq lookup add vsid "$vsid" ca 10.0.0.7 mac "$mb" pa 192.168.4.22 &&
+		tq port set dev pa vsid "$vsid" mac "$ma" host host1 &&
+		tq port set dev pb vsid "$vsid" mac "$mb" host host2
+	}
+	check "configure one subnet across two hosts" configure_two
+	host_start_all
+	check "ports attached" wait_for 5 host_ports_attached host1 pa
+	check "port attached on host2" wait_for 5 host_ports_attached host2 pb
+}
+
 # ping_ok VM DST / ping_fails VM DST: two echoes 0.2 s apart, 1 s to answer.
 ping_ok() { nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 ping_fails() { ! nx "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }

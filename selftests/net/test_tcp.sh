@@ -48,18 +48,7 @@ gretap_host g1 192.168.4.101 192.168.4.102 $((VSID << 8)) ga $MGA 10.0.0.5/24
 gretap_host g2 192.168.4.102 192.168.4.101 $((VSID << 8)) gb $MGB 10.0.0.7/24
 info "gretap MTU $(nx g1 cat /sys/class/net/gt0/mtu), VM MTU $VM_MTU"
 
-configure() {
-	tq rdomain add Contoso &&
-	tq vsubnet add $VSID rdomain Contoso prefix 10.0.0.0/24 &&
-	tq lookup add vsid $VSID ca 10.0.0.5 mac $MA pa 192.168.4.11 &&
-	tq lookup add vsid $VSID ca 10.0.0.7 mac $MB pa 192.168.4.22 &&
-	tq port set dev pa vsid $VSID mac $MA host host1 &&
-	tq port set dev pb vsid $VSID mac $MB host host2
-}
-check "configure one subnet across two hosts" configure
-host_start_all
-check "ports attached" wait_for 5 host_ports_attached host1 pa
-check "port attached on host2" wait_for 5 host_ports_attached host2 pb
+two_host_subnet_up $VSID $MA $MB
 for h in host1 host2 g1 g2; do
 	check "offloads on at $h's underlay" fabric_offloads_on $h ul0
 done
