@@ -101,27 +101,28 @@ run_iperf() {
 		}' "$TMP/$4.txt"
 }
 declare -A tenet_runs=() gre_runs=()
+# one_round LABEL SRC DST HOST TAG STREAMS RUNS: one iperf3 transfer, its
+# figures logged, its Mbit/s appended to RUNS[STREAMS] (an array's name).
+one_round() {
+	local label=$1 src=$2 dst=$3 host=$4 tag=$5 p=$6 out mbps frame retr tso ofo
+	local -n runs=$7
+	local name="$label iperf3 round $r, $p stream(s) completed"
+
+	if out=$(run_iperf "$src" "$dst" "$host" "$tag" "$p"); then
+		read -r mbps frame retr tso ofo <<<"$out"
+		runs[$p]+=" $mbps"
+		info "round $r, $p stream(s), $(printf '%-7s' "$label:") $mbps Mbit/s, $retr retransmits, $ofo out-of-order; VM $src sent skbs of avg $tso bytes, $host's underlay frames of avg $frame"
+		ok "$name"
+	else
+		fail "$name"
+		cat "$TMP/$tag.txt"
+	fi
+}
 csum0_b=$(csum_errors b) csum0_gb=$(csum_errors gb)
 for r in $(seq 1 "$ROUNDS"); do
 	for p in 1 "$STREAMS"; do
-		if out=$(run_iperf a b host1 "tenet$r-$p" "$p"); then
-			read -r mbps frame retr tso ofo <<<"$out"
-			tenet_runs[$p]+=" $mbps"
-			info "round $r, $p stream(s), tenet:  $mbps Mbit/s, $retr retransmits, $ofo out-of-order; VM a sent skbs of avg $tso bytes, host1's underlay frames of avg $frame"
-			ok "tenet iperf3 round $r, $p stream(s) completed"
-		else
-			fail "tenet iperf3 round $r, $p stream(s) completed"
-			cat "$TMP/tenet$r-$p.txt"
-		fi
-		if out=$(run_iperf ga gb g1 "gre$r-$p" "$p"); then
-			read -r mbps frame retr tso ofo <<<"$out"
-			gre_runs[$p]+=" $mbps"
-			info "round $r, $p stream(s), gretap: $mbps Mbit/s, $retr retransmits, $ofo out-of-order; VM ga sent skbs of avg $tso bytes, g1's underlay frames of avg $frame"
-			ok "gretap iperf3 round $r, $p stream(s) completed"
-		else
-			fail "gretap iperf3 round $r, $p stream(s) completed"
-			cat "$TMP/gre$r-$p.txt"
-		fi
+		one_round tenet a b host1 "tenet$r-$p" "$p" tenet_runs
+		one_round gretap ga gb g1 "gre$r-$p" "$p" gre_runs
 	done
 done
 

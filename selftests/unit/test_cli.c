@@ -688,6 +688,20 @@ static void test_stats_not_pinned(void **state)
 	REJECT(f, 2, "tenet: stats show: unknown argument 'bogus'", "stats bogus");
 }
 
+/* Pin fd where the CLI looks for host h1's map name under the fixture's
+ * pin root: <dir>/h1/v<layout>/<name>. */
+static void pin_for_h1(struct fx *f, int fd, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/h1", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/h1/v%d", f->dir, TENET_LAYOUT_VERSION);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/h1/v%d/%s", f->dir, TENET_LAYOUT_VERSION, name);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+}
+
 /* With bpffs available (root), a real per-CPU map pinned where tenetd
  * pins it is summed over CPUs and printed per reason. */
 static void test_stats_reads_pinned_map(void **state)
@@ -716,13 +730,7 @@ static void test_stats_reads_pinned_map(void **state)
 		vals[i].bytes = 100;
 	}
 	assert_int_equal(bpf_map_update_elem(fd, &key, vals, BPF_ANY), 0);
-	snprintf(path, sizeof(path), "%s/h1", f->dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/h1/v%d", f->dir, TENET_LAYOUT_VERSION);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/h1/v%d/%s", f->dir, TENET_LAYOUT_VERSION,
-		 TENET_MAP_DROPS);
-	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	pin_for_h1(f, fd, TENET_MAP_DROPS);
 
 	OK(f, "--pin-root %s -j stats host h1", f->dir);
 	j = json_loads(f->out, 0, NULL);
@@ -753,7 +761,7 @@ static void test_stats_learn(void **state)
 {
 	struct fx *f = *state;
 	__u64 *vals;
-	char path[512], line[512];
+	char line[512];
 	int fd, ncpu = libbpf_num_possible_cpus(), i;
 	__u32 key = TENET_LSTAT_DEDUPED;
 	json_t *j;
@@ -776,13 +784,7 @@ static void test_stats_learn(void **state)
 	for (i = 0; i < ncpu; i++)
 		vals[i] = 3;
 	assert_int_equal(bpf_map_update_elem(fd, &key, vals, BPF_ANY), 0);
-	snprintf(path, sizeof(path), "%s/h1", f->dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/h1/v%d", f->dir, TENET_LAYOUT_VERSION);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/h1/v%d/%s", f->dir, TENET_LAYOUT_VERSION,
-		 TENET_MAP_LEARN_STATS);
-	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	pin_for_h1(f, fd, TENET_MAP_LEARN_STATS);
 	OK(f, "--pin-root %s stats learn host h1", f->dir);
 	snprintf(line, sizeof(line), "events value 0\ndeduped value %d\nratelimited value 0\n"
 		 "denied value 0\narp-copies value 0\n", 3 * ncpu);
