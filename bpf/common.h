@@ -5,9 +5,7 @@
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
-#include <linux/if_arp.h>
 #include <linux/ip.h>
-#include <linux/icmp.h>
 #include <linux/in.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -16,6 +14,7 @@
 #include <tenet/nvgre.h>
 #include <tenet/maps.h>
 #include <tenet/drop.h>
+#include "proto.h"
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))

@@ -10,10 +10,6 @@
 #include "mtu.h"
 #include "lookup.h"
 
-#ifndef AF_INET
-#define AF_INET 2
-#endif
-
 /* The header block inserted in front of the inner frame. */
 struct nvgre_encap {
 	struct iphdr ip;
