@@ -25,9 +25,16 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializ
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib -Iagent -Icli \
-	-I$(BUILD)/skel $(PKG_CFLAGS) \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
 	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
+# Each part sees lib/ and its own folder; headers are named from there
+# ("store/store.h", "recon/state.h"). Only the code that loads BPF objects
+# sees the skeletons; tests see every part they test.
+SKEL_INC := -I$(BUILD)/skel
+$(BUILD)/agent/%.o: PART_CFLAGS := -Iagent $(SKEL_INC)
+$(BUILD)/cli/%.o: PART_CFLAGS := -Icli
+$(BUILD)/lib/datapath/%.o: PART_CFLAGS := $(SKEL_INC)
+$(BUILD)/selftests/%.o: PART_CFLAGS := -Iagent -Icli $(SKEL_INC)
 ALL_LDLIBS := $(PKG_LIBS) -lelf -lz $(LDLIBS)
 
 # BPF: one object per hook entry file (bpf/*.bpf.c), a skeleton for each.
@@ -40,9 +47,10 @@ BPF_HDRS := $(wildcard bpf/*.h headers/tenet/*.h)
 
 # User space: lib/ is shared by agent, CLI and tests; each program's main
 # lives in main.c so its other files can be linked into unit tests.
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
-AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c)))
-CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
+# Sources are found one folder deep (lib/store/sqlite.c, agent/recon/...).
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c lib/*/*.c))
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c agent/*/*.c)))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c cli/*/*.c)))
 LIBTENET := $(BUILD)/libtenet.a
 LIBAGENT := $(BUILD)/libtenetd.a
 LIBCLI := $(BUILD)/libtenetcli.a
@@ -76,7 +84,7 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(PART_CFLAGS) -c $< -o $@
 
 $(LIBTENET): $(LIB_OBJS)
 $(LIBAGENT): $(AGENT_OBJS)

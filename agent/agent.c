@@ -26,17 +26,17 @@
 #include <tenet/maps.h>
 
 #include "agent.h"
-#include "attach.h"
-#include "datapath.h"
-#include "desired.h"
-#include "events.h"
-#include "gw.h"
-#include "kernel.h"
-#include "learn.h"
+#include "host/attach.h"
+#include "datapath/datapath.h"
+#include "host/desired.h"
+#include "host/events.h"
+#include "gw/gw.h"
+#include "host/kernel.h"
+#include "host/learn.h"
 #include "log.h"
-#include "model.h"
-#include "reconcile.h"
-#include "store.h"
+#include "recon/model.h"
+#include "recon/reconcile.h"
+#include "store/store.h"
 #include "tenet_tc.skel.h"
 
 /* A failed kernel change is retried this often (link and store events

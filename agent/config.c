@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "learn.h"
+#include "host/learn.h"
 
 const char *config_path(const struct config_flags *f)
 {

@@ -8,8 +8,8 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "errmsg.h"
-#include "parse.h"
+#include "util/errmsg.h"
+#include "util/parse.h"
 
 #define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
 #define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"

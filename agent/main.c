@@ -7,7 +7,7 @@
 #include <tenet/limits.h>
 
 #include "agent.h"
-#include "store.h"
+#include "store/store.h"
 
 static void usage(FILE *f)
 {

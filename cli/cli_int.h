@@ -11,10 +11,10 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "parse.h"
-#include "policy.h"
-#include "record.h"
-#include "store.h"
+#include "util/parse.h"
+#include "policy/policy.h"
+#include "kinds/record.h"
+#include "store/store.h"
 
 struct cli {
 	FILE *out, *err;

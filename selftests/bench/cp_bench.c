@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <tenet/maps.h>
-#include "record.h"
-#include "store.h"
+#include "kinds/record.h"
+#include "store/store.h"
 
 #define LOAD_VSID 10000u
 #define LOAD_BATCH 10000u

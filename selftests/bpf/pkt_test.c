@@ -25,7 +25,7 @@
 #include <tenet/maps.h>
 #include <tenet/drop.h>
 #include <tenet/nvgre.h>
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "tenet_xdp.skel.h"
 #include "tenet_tc.skel.h"
 #include "frame.h"

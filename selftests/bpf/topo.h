@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "tenet_xdp.skel.h"
 #include "tenet_tc.skel.h"
 #include "frame.h"

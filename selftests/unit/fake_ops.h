@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
-#include "state.h"
+#include "recon/ops.h"
+#include "recon/state.h"
 
 #define FAKE_MAX_LINKS 16
 #define FAKE_MAX_CALLS 512

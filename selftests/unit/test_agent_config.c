@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "htab.h"
+#include "recon/htab.h"
 #include "log.h"
 #include "testutil.h"
 

@@ -21,8 +21,8 @@
 #include <tenet/maps.h>
 
 #include "cli.h"
-#include "record.h"
-#include "store.h"
+#include "kinds/record.h"
+#include "store/store.h"
 #include "testutil.h"
 
 struct fx {

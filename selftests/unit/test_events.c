@@ -14,12 +14,12 @@
 #include <tenet/drop.h>
 #include <tenet/maps.h>
 
-#include "events.h"
-#include "learn.h"
-#include "model.h"
-#include "policy.h"
-#include "record.h"
-#include "store.h"
+#include "host/events.h"
+#include "host/learn.h"
+#include "recon/model.h"
+#include "policy/policy.h"
+#include "kinds/record.h"
+#include "store/store.h"
 #include "testutil.h"
 
 struct fx {

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "cli.h"
-#include "gw.h"
-#include "policy.h"
+#include "gw/gw.h"
+#include "policy/policy.h"
 #include "testutil.h"
 
 /* ---- codecs ---- */

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "parse.h"
+#include "util/parse.h"
 
 static void test_mac(void **state)
 {

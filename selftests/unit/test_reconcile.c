@@ -15,10 +15,10 @@
 #include <tenet/limits.h>
 #include <tenet/maps.h>
 
-#include "desired.h"
+#include "host/desired.h"
 #include "fake_ops.h"
-#include "model.h"
-#include "reconcile.h"
+#include "recon/model.h"
+#include "recon/reconcile.h"
 
 #define HOST "h1"
 #define PA_LOCAL "192.168.4.11"

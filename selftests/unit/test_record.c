@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "record.h"
+#include "kinds/record.h"
 
 static struct tenet_record rdomain(void)
 {

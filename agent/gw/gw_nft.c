@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tenet's nftables table (`table ip tenet`), through libnftables. The
+ * whole table is generated from the compartments and applied as one
+ * transaction that replaces it, so the kernel never holds half of a
+ * change, and nothing outside the table is touched.
+ *
+ * Per compartment (zone Z = its VRF table id, mark M = TENET_GW_MARK_BASE
+ * | Z):
+ *   zones (prerouting, raw)     packets from its interfaces get conntrack
+ *                               zone Z in the original direction only, so
+ *                               replies coming back on the shared uplink
+ *                               (zone 0) still find their connection;
+ *   marks (prerouting, mangle)  new connections from its interfaces get ct
+ *                               mark M; on an uplink, ct mark M becomes the
+ *                               packet mark, and the fwmark rule M ->
+ *                               table Z (ahead of the l3mdev rule) routes
+ *                               the de-NATed reply into the right VRF;
+ *   inbound (prerouting, dstnat)  static inbound mappings, marking the
+ *                               connection M;
+ *   outbound (postrouting, srcnat) connections marked M leaving its uplink
+ *                               take its external address.
+ * IPv4 only: the chains belong to family ip. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nftables/libnftables.h>
+
+#include "gw/gw.h"
+
+#define TABLE "ip tenet"
+
+static void ip_str(uint32_t a, char buf[TENET_IPV4_STRLEN])
+{
+	tenet_fmt_ipv4(a, buf);
+}
+
+static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
+{
+	const char *sep = "";
+
+	fputs("\tchain zones {\n\t\ttype filter hook prerouting priority raw; policy accept;\n"
+	      "\t\tct original zone set iifname map { ", f);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t z = tenet_gw_table(t[i].cm->id);
+
+		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : %u", sep, t[i].cm->id, z);
+		sep = ", ";
+		if (t[i].cm->ext_dev[0])
+			fprintf(f, ", \"%s\" : %u", t[i].cm->ext_dev, z);
+	}
+	fputs(" }\n\t}\n", f);
+}
+
+static void mark_chain(FILE *f, const struct gw_tenant *t, size_t n)
+{
+	const char *sep = "";
+	bool uplinks = false;
+
+	fputs("\tchain marks {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+	      "\t\tct direction original ct mark set iifname map { ", f);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m = tenet_gw_mark(t[i].cm->id);
+
+		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : 0x%08x", sep, t[i].cm->id, m);
+		sep = ", ";
+		if (t[i].cm->ext_dev[0])
+			fprintf(f, ", \"%s\" : 0x%08x", t[i].cm->ext_dev, m);
+	}
+	fputs(" }\n", f);
+	sep = "";
+	for (size_t i = 0; i < n; i++) {
+		/* One uplink may serve many tenants: list it once. */
+		bool seen = false;
+
+		if (!t[i].uplink_ifindex)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = t[j].uplink_ifindex && !strcmp(t[j].uplink, t[i].uplink);
+		if (seen)
+			continue;
+		fprintf(f, "%s\"%s\"", uplinks ? ", " : "\t\tiifname { ", t[i].uplink);
+		uplinks = true;
+	}
+	if (uplinks)
+		fprintf(f, " } ct mark and 0x%08x == 0x%08x meta mark set ct mark\n",
+			TENET_GW_MARK_MASK, TENET_GW_MARK_BASE);
+	fputs("\t}\n", f);
+}
+
+static void dnat_chain(FILE *f, const struct gw_tenant *t, size_t n)
+{
+	char ext[TENET_IPV4_STRLEN], ca[TENET_IPV4_STRLEN];
+
+	fputs("\tchain inbound {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n", f);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m = tenet_gw_mark(t[i].cm->id);
+
+		for (size_t k = 0; t[i].uplink_ifindex && k < t[i].nmaps; k++) {
+			const struct tenet_natmap *mp = t[i].maps[k];
+			const char *p = tenet_proto_name(mp->proto);
+
+			ip_str(mp->external, ext);
+			ip_str(mp->ca, ca);
+			fprintf(f, "\t\tiifname \"%s\" ip daddr %s %s dport %u ct mark set 0x%08x "
+				"meta mark set 0x%08x dnat to %s:%u\n", t[i].uplink, ext, p,
+				mp->ext_port, m, m, ca, mp->ca_port);
+		}
+	}
+	fputs("\t}\n", f);
+}
+
+static void snat_chain(FILE *f, const struct gw_tenant *t, size_t n)
+{
+	char ext[TENET_IPV4_STRLEN];
+
+	fputs("\tchain outbound {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n", f);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t m = tenet_gw_mark(t[i].cm->id);
+
+		if (!t[i].nat || !t[i].uplink_ifindex)
+			continue;
+		ip_str(t[i].nat->external, ext);
+		if (t[i].nat->port_min)
+			fprintf(f, "\t\toifname \"%s\" ct mark 0x%08x meta l4proto { tcp, udp } "
+				"snat to %s:%u-%u\n", t[i].uplink, m, ext, t[i].nat->port_min,
+				t[i].nat->port_max);
+		fprintf(f, "\t\toifname \"%s\" ct mark 0x%08x snat to %s\n", t[i].uplink, m, ext);
+	}
+	fputs("\t}\n", f);
+}
+
+char *gw_nft_ruleset(const struct gw_tenant *t, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!n)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	/* Create (a no-op if present), delete, then define: one transaction
+	 * that replaces whatever the table held. */
+	fputs("table " TABLE "\ndelete table " TABLE "\ntable " TABLE " {\n", f);
+	zone_chain(f, t, n);
+	mark_chain(f, t, n);
+	dnat_chain(f, t, n);
+	snat_chain(f, t, n);
+	fputs("}\n", f);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static int run(struct gw *g, const char *cmd, char *err, size_t errlen)
+{
+	const char *out;
+	int ret;
+
+	if (!g->nft) {
+		g->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+		if (!g->nft)
+			return -ENOMEM;
+		nft_ctx_buffer_output(g->nft);
+		nft_ctx_buffer_error(g->nft);
+	}
+	ret = nft_run_cmd_from_buffer(g->nft, cmd);
+	out = nft_ctx_get_error_buffer(g->nft);
+	if (ret && err) {
+		/* nft's first line says what; the rest quotes the input. */
+		snprintf(err, errlen, "%s", out && *out ? out : "nftables error");
+		err[strcspn(err, "\n")] = '\0';
+	}
+	nft_ctx_get_output_buffer(g->nft);      /* drop what a list printed */
+	return ret ? -EINVAL : 0;
+}
+
+int gw_nft_apply(struct gw *g, const char *text, char *err, size_t errlen)
+{
+	return run(g, text ? text : "table " TABLE "\ndelete table " TABLE "\n", err, errlen);
+}
+
+bool gw_nft_present(struct gw *g)
+{
+	return run(g, "list table " TABLE "\n", NULL, 0) == 0;
+}

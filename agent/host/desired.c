@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Translation of store records into the entries of the BPF maps (the
+ * contract with bpf/: headers/tenet/maps.h) and the kernel objects a host
+ * owns. Deterministic: when two records want the same map entry, the
+ * record with the smaller store key wins (for customer routes, the lower
+ * metric first), whatever order the model is walked in. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <tenet/limits.h>
+
+#include "host/desired.h"
+
+/* Indexes the translation needs across record kinds. */
+struct build {
+	const struct model *m;
+	const struct build_env *env;
+	struct state *out;
+	struct name_set *names;
+	struct htab rd;         /* rdomain name -> struct rd_info */
+	struct htab vs;         /* VSID -> struct vs_info */
+	struct htab local_pa;   /* this host's PA IPs (every PA record) */
+	struct htab local_port; /* struct tenet_vmac_key -> ifindex */
+	struct l2only_ent *l2; /* l2only records, numbered per VSID at the end */
+	size_t nl2, capl2;
+	__be32 src_pa;          /* first usable PA: outer source of encap */
+	const char *src_pa_key;
+	int err;
+};
+
+struct l2only_ent {
+	const char *key;        /* store key: the order of the slots */
+	struct tenet_l2only_key k;
+	struct tenet_l2only_val v;
+};
+
+struct rd_info {
+	__u32 id;
+};
+
+struct vs_info {
+	__u32 rdomain;
+	struct tenet_prefix prefix;
+};
+
+void name_set_init(struct name_set *n)
+{
+	htab_init(&n->names, 0, 1);
+}
+
+void name_set_free(struct name_set *n)
+{
+	htab_free(&n->names);
+}
+
+bool name_set_has(const struct name_set *n, const char *name)
+{
+	return htab_find(&n->names, name) != NULL;
+}
+
+static void note(struct build *b, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(struct build *b, const char *key, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!b->env->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	b->env->note(b->env->note_arg, key, msg);
+}
+
+static void add_name(struct build *b, const char *name)
+{
+	char zero = 0;
+
+	if (b->names && !htab_put(&b->names->names, name, &zero, NULL))
+		b->err = -ENOMEM;
+}
+
+static bool is_host(const struct build *b, const char *host)
+{
+	return !strcmp(host, b->env->host);
+}
+
+/* A PA's kernel device: the underlay device or its VLAN subdevice. */
+static int pa_devname(const struct tenet_pa *pa, char *buf, size_t len)
+{
+	int n = pa->vlan ? snprintf(buf, len, "%s.%u", pa->dev, pa->vlan) :
+			   snprintf(buf, len, "%s", pa->dev);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Put an entry owned by store key `owner`. When another record already
+ * owns it, the smaller store key wins and the loser is noted. better()
+ * may decide first (customer route metrics). */
+static void put_owned(struct build *b, enum obj o, const void *key, const void *val,
+		      const char *owner,
+		      int (*better)(const void *new_val, const void *old_val))
+{
+	struct htab_entry *e = htab_find(&b->out->t[o], key);
+	const char *loser;
+	char what[160];
+	int cmp = 0;
+
+	if (e) {
+		if (better)
+			cmp = better(val, e->val);
+		if (!cmp)
+			cmp = strcmp(owner, e->tag) < 0 ? 1 : -1;
+		loser = cmp > 0 ? e->tag : owner;
+		obj_describe(o, key, NULL, what, sizeof(what));
+		note(b, loser, "conflicts with %s for %s; ignored",
+		     cmp > 0 ? owner : (const char *)e->tag, what);
+		if (cmp < 0)
+			return;
+	}
+	e = htab_put(&b->out->t[o], key, val, NULL);
+	if (!e) {
+		b->err = -ENOMEM;
+		return;
+	}
+	e->tag = owner;
+}
+
+/* ---- pass 1: routing domains and this host's PAs ---- */
+
+static void add_rdomain(struct build *b, const char *key, const struct tenet_rdomain *r)
+{
+	struct rd_info info = { .id = r->id };
+	struct htab_entry *e;
+
+	if (!r->id) {
+		note(b, key, "routing domain %s has id 0; not programmed", r->name);
+		return;
+	}
+	/* The name is the key, so only corrupt data repeats one. */
+	e = htab_put(&b->rd, r->name, &info, NULL);
+	if (!e)
+		b->err = -ENOMEM;
+}
+
+static void add_pa(struct build *b, const char *key, const struct tenet_pa *pa)
+{
+	struct tenet_pa_val v = { .vlan = pa->vlan };
+	struct addr_key ak = { .addr = pa->addr.addr };
+	struct addr_val av = { .plen = pa->addr.len };
+	char dev[32];
+	__be32 ip = pa->addr.addr;
+	char one = 1;
+	int ifindex;
+
+	if (!is_host(b, pa->host))
+		return;
+	if (!htab_put(&b->local_pa, &ip, &one, NULL)) {
+		b->err = -ENOMEM;
+		return;
+	}
+	add_name(b, pa->dev);
+	if (pa_devname(pa, dev, sizeof(dev)) < 0 || strlen(dev) > TENET_IFNAME_MAX) {
+		note(b, key, "VLAN device name %s.%u is too long; not programmed", pa->dev,
+		     pa->vlan);
+		return;
+	}
+	add_name(b, dev);
+	ifindex = b->env->ops->link_index(b->env->ops->ctx, dev);
+	if (ifindex <= 0) {
+		note(b, key, "device %s not present; PA not programmed", dev);
+		return;
+	}
+	v.ifindex = (__u32)ifindex;
+	ak.ifindex = (__u32)ifindex;
+	put_owned(b, OBJ_PA, &ip, &v, key, NULL);
+	put_owned(b, OBJ_ADDR, &ak, &av, key, NULL);
+	if (!b->src_pa_key || strcmp(key, b->src_pa_key) < 0) {
+		b->src_pa = ip;
+		b->src_pa_key = key;
+	}
+}
+
+static void add_proute(struct build *b, const char *key, const struct tenet_proute *r)
+{
+	struct kroute_key k = { .dst = r->prefix.addr, .plen = r->prefix.len };
+	struct kroute_val v = { .via = r->via };
+	int ifindex;
+
+	if (!is_host(b, r->host))
+		return;
+	add_name(b, r->dev);
+	ifindex = b->env->ops->link_index(b->env->ops->ctx, r->dev);
+	if (ifindex <= 0) {
+		note(b, key, "device %s not present; provider route not programmed", r->dev);
+		return;
+	}
+	v.ifindex = (__u32)ifindex;
+	put_owned(b, OBJ_KROUTE, &k, &v, key, NULL);
+}
+
+/* ---- pass 2: virtual subnets ---- */
+
+static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsubnet *s)
+{
+	const struct htab_entry *rd = htab_find(&b->rd, s->rdomain);
+	struct tenet_vsid_val v = { 0 };
+	struct vs_info info;
+
+	if (!rd) {
+		note(b, key, "routing domain %s unknown; subnet not programmed", s->rdomain);
+		return;
+	}
+	info.rdomain = ((const struct rd_info *)rd->val)->id;
+	info.prefix = s->prefix;
+	v.rdomain = info.rdomain;
+	v.prefix = s->prefix.addr;
+	v.plen = s->prefix.len;
+	/* The first address of the subnet is the distributed router. */
+	v.gateway = htonl(ntohl(s->prefix.addr) + 1);
+	if (!htab_put(&b->vs, &s->vsid, &info, NULL)) {
+		b->err = -ENOMEM;
+		return;
+	}
+	put_owned(b, OBJ_VSID, &s->vsid, &v, key, NULL);
+}
+
+/* ---- pass 3: ports ---- */
+
+static void add_port(struct build *b, const char *key, const struct tenet_port *p)
+{
+	struct tenet_vmac_key lk = { .vsid = p->vsid };
+	struct tenet_port_val v = { .vsid = p->vsid };
+	struct tenet_mac_key mk = { 0 };
+	struct attach_val att = { 0 };
+	const struct htab_entry *vs;
+	__u32 ifx;
+	int ifindex;
+
+	if (!is_host(b, p->host))
+		return;
+	add_name(b, p->dev);
+	vs = htab_find(&b->vs, &p->vsid);
+	if (!vs) {
+		note(b, key, "VSID %u has no virtual subnet; port not attached", p->vsid);
+		return;
+	}
+	ifindex = b->env->ops->link_index(b->env->ops->ctx, p->dev);
+	if (ifindex <= 0) {
+		note(b, key, "device %s not present; port attaches when it appears", p->dev);
+		return;
+	}
+	ifx = (__u32)ifindex;
+	v.rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	v.pa = b->src_pa;
+	memcpy(v.mac, p->mac, TENET_ETH_ALEN);
+	memcpy(mk.mac, p->mac, TENET_ETH_ALEN);
+	memcpy(lk.mac, p->mac, TENET_ETH_ALEN);
+	put_owned(b, OBJ_PORT, &ifx, &v, key, NULL);
+	put_owned(b, OBJ_PORT_MAC, &mk, &ifx, key, NULL);
+	put_owned(b, OBJ_ATTACH, &ifx, &att, key, NULL);
+	if (!htab_put(&b->local_port, &lk, &ifx, NULL))
+		b->err = -ENOMEM;
+}
+
+/* ---- pass 4: lookup records and customer routes ---- */
+
+/* A record is local when it names one of this host's PAs and a port of
+ * this host has its VSID and MAC: deliver to the port, no encap. */
+static __u32 local_ifindex(const struct build *b, const struct tenet_lookup *l)
+{
+	struct tenet_vmac_key k = { .vsid = l->vsid };
+	const struct htab_entry *e;
+
+	if (!htab_find(&b->local_pa, &l->pa))
+		return 0;
+	memcpy(k.mac, l->mac, TENET_ETH_ALEN);
+	e = htab_find(&b->local_port, &k);
+	return e ? *(const __u32 *)e->val : 0;
+}
+
+static bool learned_type(__u8 t)
+{
+	return t == TENET_LOOKUP_L2ONLY || t == TENET_LOOKUP_DYNAMIC;
+}
+
+/* An l2only record and the dynamic records learned through it share one
+ * (VSID, MAC) entry: no conflict. The l2only record (the configured place
+ * of the MAC) wins; between dynamic records, the smaller store key. */
+static void put_mac(struct build *b, const char *key, const struct tenet_vmac_key *mk,
+		    const struct tenet_vmac_val *mv)
+{
+	struct htab_entry *e = htab_find(&b->out->t[OBJ_MAC], mk);
+	struct tenet_vmac_val *old;
+
+	if (!e || !learned_type(mv->type) || !learned_type(((struct tenet_vmac_val *)e->val)->type)) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	old = e->val;
+	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
+		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		return;
+	}
+	if (old->type == TENET_LOOKUP_L2ONLY ||
+	    (mv->type == TENET_LOOKUP_DYNAMIC && strcmp(key, e->tag) > 0))
+		return;
+	memcpy(e->val, mv, sizeof(*mv));
+	e->tag = key;
+}
+
+/* Collected here, numbered by add_l2only_slots() once all are known. */
+static void add_l2only(struct build *b, const char *key, const struct tenet_lookup *l,
+		       __u32 ifindex)
+{
+	struct l2only_ent *e;
+
+	if (!htab_find(&b->vs, &l->vsid))
+		return;         /* noted with the CA entries */
+	if (b->nl2 == b->capl2) {
+		size_t cap = b->capl2 ? 2 * b->capl2 : 64;
+		void *p = realloc(b->l2, cap * sizeof(*b->l2));
+
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->l2 = p;
+		b->capl2 = cap;
+	}
+	e = &b->l2[b->nl2++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->k.vsid = l->vsid;
+	e->v.pa = l->pa;
+	e->v.ifindex = ifindex;
+	memcpy(e->v.mac, l->mac, TENET_ETH_ALEN);
+}
+
+static int l2only_cmp(const void *pa, const void *pb)
+{
+	const struct l2only_ent *a = pa, *b = pb;
+
+	if (a->k.vsid != b->k.vsid)
+		return a->k.vsid < b->k.vsid ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* Slots 0..n-1 per VSID in store-key order, so the result does not depend
+ * on the order the model is walked in; the datapath asks at most
+ * TENET_L2ONLY_PER_VSID holders of a VSID. */
+static void add_l2only_slots(struct build *b)
+{
+	__u32 slot = 0;
+
+	qsort(b->l2, b->nl2, sizeof(*b->l2), l2only_cmp);
+	for (size_t i = 0; i < b->nl2; i++) {
+		struct l2only_ent *e = &b->l2[i];
+
+		if (i && e->k.vsid != b->l2[i - 1].k.vsid)
+			slot = 0;
+		if (slot >= TENET_L2ONLY_PER_VSID) {
+			note(b, e->key, "more than %u l2only records in vsid %u; this one is not "
+			     "asked by dynamic learning", TENET_L2ONLY_PER_VSID, e->k.vsid);
+			continue;
+		}
+		e->k.slot = slot++;
+		put_owned(b, OBJ_L2ONLY, &e->k, &e->v, e->key, NULL);
+	}
+}
+
+static void add_lookup(struct build *b, const char *key, const struct tenet_lookup *l)
+{
+	struct tenet_vmac_key mk = { .vsid = l->vsid };
+	struct tenet_vmac_val mv = { .type = l->type, .rule = l->rule };
+	struct tenet_ca_val cv = { .vsid = l->vsid, .type = l->type, .rule = l->rule };
+	struct tenet_ca_key ck = { .ip = l->ca };
+	const struct htab_entry *vs;
+	__u32 ifindex = local_ifindex(b, l);
+
+	mv.ifindex = cv.ifindex = ifindex;
+	mv.pa = cv.pa = ifindex ? 0 : l->pa;
+	memcpy(mk.mac, l->mac, TENET_ETH_ALEN);
+	memcpy(cv.mac, l->mac, TENET_ETH_ALEN);
+	put_mac(b, key, &mk, &mv);
+	if (l->type == TENET_LOOKUP_L2ONLY)
+		add_l2only(b, key, l, ifindex);
+
+	/* l2only records have no IP binding to route or answer ARP with. */
+	if (!l->has_ca || l->type == TENET_LOOKUP_L2ONLY)
+		return;
+	vs = htab_find(&b->vs, &l->vsid);
+	if (!vs) {
+		note(b, key, "VSID %u has no virtual subnet; CA entry not programmed", l->vsid);
+		return;
+	}
+	ck.rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	put_owned(b, OBJ_CA, &ck, &cv, key, NULL);
+}
+
+/* Where stride expansions of two routes meet on one entry, the longer
+ * original prefix wins (longest prefix match); for the same prefix, the
+ * lower metric. */
+static int route_better(const void *new_val, const void *old_val)
+{
+	const struct tenet_route_val *n = new_val, *o = old_val;
+
+	if (n->plen != o->plen)
+		return n->plen > o->plen ? 1 : -1;
+	if (n->metric == o->metric)
+		return 0;
+	return n->metric < o->metric ? 1 : -1;
+}
+
+/* Put one entry of an expanded route. A shorter route's expansion losing
+ * to a longer route is how LPM works, not a conflict worth a note. */
+static void put_route(struct build *b, const char *owner, const struct tenet_route_key *k,
+		      const struct tenet_route_val *v)
+{
+	struct htab_entry *e = htab_find(&b->out->t[OBJ_ROUTE], k);
+	const struct tenet_route_val *o = e ? e->val : NULL;
+
+	if (o && o->plen != v->plen) {
+		if (o->plen > v->plen)
+			return;
+		e = htab_put(&b->out->t[OBJ_ROUTE], k, v, NULL);
+		if (!e) {
+			b->err = -ENOMEM;
+			return;
+		}
+		e->tag = owner;
+		return;
+	}
+	put_owned(b, OBJ_ROUTE, k, v, owner, route_better);
+}
+
+static void add_croute(struct build *b, const char *key, const struct tenet_croute *c)
+{
+	const struct htab_entry *rd = htab_find(&b->rd, c->rdomain);
+	struct tenet_route_val v = { .nexthop = c->nexthop, .vsid = c->vsid,
+				     .metric = c->metric, .plen = c->prefix.len };
+	__u32 elen = tenet_route_expanded_len(c->prefix.len);
+	__u32 base = ntohl(c->prefix.addr & tenet_prefix_mask(c->prefix.len));
+	/* The datapath probes masked keys (the CLI refuses host bits, but a
+	 * record written some other way must not become unreachable), at
+	 * multiples of the stride: one entry per expanded prefix. */
+	struct tenet_route_key k = { .plen = elen };
+
+	if (!rd) {
+		note(b, key, "routing domain %s unknown; route not programmed", c->rdomain);
+		return;
+	}
+	k.rdomain = ((const struct rd_info *)rd->val)->id;
+	for (__u32 i = 0; i < 1u << (elen - c->prefix.len); i++) {
+		k.ip = htonl(base | (elen ? i << (32 - elen) : 0));
+		put_route(b, key, &k, &v);
+	}
+}
+
+/* The prefix lengths each routing domain has routes of: the datapath
+ * probes only those (bpf/route.h). Derived from the route entries, so it
+ * follows them through every add and delete. */
+static void add_route_lens(struct build *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->out->t[OBJ_ROUTE]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_route_key *k = e->key;
+		struct tenet_route_lens lens = { 0 };
+		struct htab_entry *l = htab_find(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain);
+
+		if (l)
+			lens = *(struct tenet_route_lens *)l->val;
+		lens.bits |= 1ULL << k->plen;
+		if (!htab_put(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain, &lens, NULL))
+			b->err = -ENOMEM;
+	}
+}
+
+/* ---- the passes ---- */
+
+typedef void (*pass_fn)(struct build *b, const char *key, const struct tenet_record *r);
+
+static void pass1(struct build *b, const char *key, const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_RDOMAIN)
+		add_rdomain(b, key, &r->rdomain);
+	else if (r->kind == TENET_KIND_PA)
+		add_pa(b, key, &r->pa);
+	else if (r->kind == TENET_KIND_PROUTE)
+		add_proute(b, key, &r->proute);
+}
+
+static void pass2(struct build *b, const char *key, const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_VSUBNET)
+		add_vsubnet(b, key, &r->vsubnet);
+}
+
+/* A gateway compartment's internal interface is a port too (agent/gw.c
+ * creates the device). */
+static void add_compartment_port(struct build *b, const char *key,
+				 const struct tenet_compartment *c)
+{
+	struct tenet_port p = { .vsid = c->vsid };
+
+	strcpy(p.host, c->host);
+	memcpy(p.mac, c->mac, TENET_MAC_LEN);
+	if (tenet_gw_devname(TENET_GW_PORT_PFX, c->id, p.dev, sizeof(p.dev)) == 0)
+		add_port(b, key, &p);
+}
+
+static void pass3(struct build *b, const char *key, const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_PORT)
+		add_port(b, key, &r->port);
+	else if (r->kind == TENET_KIND_COMPARTMENT)
+		add_compartment_port(b, key, &r->compartment);
+}
+
+static void pass4(struct build *b, const char *key, const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_LOOKUP)
+		add_lookup(b, key, &r->lookup);
+	else if (r->kind == TENET_KIND_CROUTE)
+		add_croute(b, key, &r->croute);
+}
+
+static void run_pass(struct build *b, pass_fn fn)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->m->recs);
+	while ((e = htab_iter_next(&it)))
+		fn(b, e->key, model_rec(e));
+}
+
+/* Passes 1-3 read the few records that are neither lookups nor customer
+ * routes; pass 4 the many that are. The few are picked out in one walk
+ * (in the model's order, as the passes would meet them), so a million
+ * lookup records are walked twice, not four times. */
+static void run_passes(struct build *b)
+{
+	static const pass_fn few_passes[] = { pass1, pass2, pass3 };
+	const struct htab_entry **few = NULL;
+	size_t n = 0, cap = 0;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->m->recs);
+	while ((e = htab_iter_next(&it))) {
+		enum tenet_kind k = model_rec(e)->kind;
+
+		if (k == TENET_KIND_LOOKUP || k == TENET_KIND_CROUTE)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			void *p = realloc(few, ncap * sizeof(*few));
+
+			if (!p) {
+				free(few);
+				for (size_t i = 0; i < 3; i++)
+					run_pass(b, few_passes[i]);
+				goto bulk;
+			}
+			few = p;
+			cap = ncap;
+		}
+		few[n++] = e;
+	}
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = 0; j < n; j++)
+			few_passes[i](b, few[j]->key, model_rec(few[j]));
+	free(few);
+bulk:
+	run_pass(b, pass4);
+}
+
+static void add_cfg(struct build *b)
+{
+	struct tenet_cfg cfg = { .version = TENET_LAYOUT_VERSION, .flags = TENET_CFG_ENABLED,
+				 .router_mac = TENET_ROUTER_MAC_INIT };
+	__u32 zero = 0;
+
+	if (b->env->no_flowid)
+		cfg.flags |= TENET_CFG_NO_FLOWID;
+	if (!htab_put(&b->out->t[OBJ_CFG], &zero, &cfg, NULL))
+		b->err = -ENOMEM;
+}
+
+int desired_build(const struct model *m, const struct build_env *env, struct state *out,
+		  struct name_set *names)
+{
+	struct build b = { .m = m, .env = env, .out = out, .names = names };
+
+	htab_init(&b.rd, 0, sizeof(struct rd_info));
+	htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
+	htab_init(&b.local_pa, sizeof(__be32), 1);
+	htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	/* Mostly lookup records, each a MAC entry and most a CA entry: sized
+	 * once rather than rehashed twenty times on the way to a million. */
+	htab_reserve(&out->t[OBJ_MAC], m->recs.n);
+	htab_reserve(&out->t[OBJ_CA], m->recs.n);
+	add_cfg(&b);
+	run_passes(&b);
+	add_l2only_slots(&b);
+	free(b.l2);
+	add_route_lens(&b);
+	htab_free(&b.rd);
+	htab_free(&b.vs);
+	htab_free(&b.local_pa);
+	htab_free(&b.local_port);
+	return b.err;
+}
+
+/* ---- kernel links the records depend on ---- */
+
+static int prepare_pa(const struct build_env *env, const char *key, const struct tenet_pa *pa)
+{
+	const struct knl_ops *ops = env->ops;
+	char dev[32], msg[128];
+	int changed = 0, ret;
+
+	if (strcmp(pa->host, env->host) || pa_devname(pa, dev, sizeof(dev)) < 0 ||
+	    strlen(dev) > TENET_IFNAME_MAX)
+		return 0;
+	if (ops->link_index(ops->ctx, pa->dev) <= 0)
+		return 0;       /* noted by the build */
+	if (pa->vlan) {
+		ret = ops->vlan_ensure(ops->ctx, pa->dev, pa->vlan, dev);
+		if (ret < 0) {
+			snprintf(msg, sizeof(msg), "cannot create VLAN device %s: %s", dev,
+				 strerror(-ret));
+			goto fail;
+		}
+		changed += ret;
+	}
+	ret = ops->pa_link_prepare(ops->ctx, dev);
+	if (ret < 0) {
+		snprintf(msg, sizeof(msg), "cannot set %s up with IPv4 forwarding: %s", dev,
+			 strerror(-ret));
+		goto fail;
+	}
+	return changed + ret;
+fail:
+	if (env->note)
+		env->note(env->note_arg, key, msg);
+	return 0;
+}
+
+int desired_prepare_links(const struct model *m, const struct build_env *env)
+{
+	const struct knl_ops *ops = env->ops;
+	char (*vlans)[32] = NULL, (*grown)[32];
+	const char **keep = NULL;
+	size_t nvlans = 0, cap = 0, i;
+	struct htab_iter it;
+	struct htab_entry *e;
+	int changed = 0, ret;
+
+	htab_iter_init(&it, &m->recs);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = model_rec(e);
+
+		if (r->kind != TENET_KIND_PA)
+			continue;
+		changed += prepare_pa(env, e->key, &r->pa);
+		if (!r->pa.vlan || strcmp(r->pa.host, env->host))
+			continue;
+		if (nvlans == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = realloc(vlans, cap * sizeof(*vlans));
+			if (!grown)
+				goto out; /* no pruning rather than a wrong one */
+			vlans = grown;
+		}
+		if (pa_devname(&r->pa, vlans[nvlans], sizeof(vlans[0])) >= 0)
+			nvlans++;
+	}
+	if (!ops->vlan_prune)
+		goto out;
+	keep = calloc(nvlans ? nvlans : 1, sizeof(*keep));
+	if (!keep)
+		goto out;
+	for (i = 0; i < nvlans; i++)
+		keep[i] = vlans[i];
+	ret = ops->vlan_prune(ops->ctx, keep, nvlans);
+	if (ret > 0)
+		changed += ret;
+out:
+	free(keep);
+	free(vlans);
+	return changed;
+}
+
+int desired_clamp_mtu(const struct state *desired, const struct build_env *env)
+{
+	const struct knl_ops *ops = env->ops;
+	struct htab_iter it;
+	struct htab_entry *e;
+	int changed = 0;
+
+	htab_iter_init(&it, &desired->t[OBJ_PORT]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_port_val *pv = e->val;
+		const struct htab_entry *pa = htab_find(&desired->t[OBJ_PA], &pv->pa);
+		__u32 ifindex = *(const __u32 *)e->key;
+		int ul_mtu, mtu;
+
+		if (!pa)
+			continue;
+		ul_mtu = ops->link_mtu(ops->ctx, ((const struct tenet_pa_val *)pa->val)->ifindex);
+		mtu = ops->link_mtu(ops->ctx, ifindex);
+		if (ul_mtu <= TENET_ENCAP_OVERHEAD || mtu < 0 ||
+		    mtu <= ul_mtu - TENET_ENCAP_OVERHEAD)
+			continue;
+		if (ops->link_set_mtu(ops->ctx, ifindex, (__u32)(ul_mtu - TENET_ENCAP_OVERHEAD)) == 0)
+			changed++;
+	}
+	return changed;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "host/attach.h"
+#include "gw/gw_nl.h"
+#include "datapath/datapath.h"
+#include "host/kernel.h"
+#include "log.h"
+#include "tenet_tc.skel.h"
+
+int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
+{
+	const struct tenet_tc *tc = dp->tc;
+
+	memset(k, 0, sizeof(*k));
+	k->map_fd[OBJ_CFG] = bpf_map__fd(tc->maps.tenet_cfg);
+	k->map_fd[OBJ_PA] = bpf_map__fd(tc->maps.tenet_pa);
+	k->map_fd[OBJ_VSID] = bpf_map__fd(tc->maps.tenet_vsid);
+	k->map_fd[OBJ_PORT] = bpf_map__fd(tc->maps.tenet_port);
+	k->map_fd[OBJ_PORT_MAC] = bpf_map__fd(tc->maps.tenet_port_mac);
+	k->map_fd[OBJ_MAC] = bpf_map__fd(tc->maps.tenet_mac);
+	k->map_fd[OBJ_CA] = bpf_map__fd(tc->maps.tenet_ca);
+	k->map_fd[OBJ_ROUTE] = bpf_map__fd(tc->maps.tenet_route);
+	k->map_fd[OBJ_L2ONLY] = bpf_map__fd(tc->maps.tenet_l2only);
+	k->map_fd[OBJ_ROUTE_LENS] = bpf_map__fd(tc->maps.tenet_route_lens);
+	k->tc_prog_fd = bpf_program__fd(tc->progs.tenet_tc_port);
+	return nl_open(&k->nl);
+}
+
+void kernel_close(struct kernel *k)
+{
+	nl_close(&k->nl);
+}
+
+static int k_map_update(void *ctx, enum obj m, const void *key, const void *val)
+{
+	struct kernel *k = ctx;
+
+	return bpf_map_update_elem(k->map_fd[m], key, val, BPF_ANY) ? -errno : 0;
+}
+
+static int k_map_update_batch(void *ctx, enum obj m, const void *keys, const void *vals,
+			      unsigned int n)
+{
+	struct kernel *k = ctx;
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	__u32 count = n;
+
+	if (bpf_map_update_batch(k->map_fd[m], keys, vals, &count, &o))
+		return -errno;
+	return count == n ? 0 : -EIO;
+}
+
+static int k_map_delete(void *ctx, enum obj m, const void *key)
+{
+	struct kernel *k = ctx;
+
+	return bpf_map_delete_elem(k->map_fd[m], key) ? -errno : 0;
+}
+
+static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg)
+{
+	struct kernel *k = ctx;
+	unsigned char key[64], next[64], val[64];
+	void *prev = NULL;
+	int ret;
+
+	for (;;) {
+		if (bpf_map_get_next_key(k->map_fd[m], prev, next))
+			return errno == ENOENT ? 0 : -errno;
+		memcpy(key, next, obj_key_size(m));
+		prev = key;
+		/* An entry deleted between the two calls is simply not there. */
+		if (bpf_map_lookup_elem(k->map_fd[m], key, val))
+			continue;
+		ret = cb(key, val, arg);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+static int k_addr_add(void *ctx, const struct addr_key *key, const struct addr_val *v)
+{
+	struct kernel *k = ctx;
+
+	return nl_addr_add(&k->nl, key->ifindex, key->addr, v->plen);
+}
+
+static int k_addr_del(void *ctx, const struct addr_key *key)
+{
+	struct kernel *k = ctx;
+
+	return nl_addr_del(&k->nl, key->ifindex, key->addr);
+}
+
+static int k_route_add(void *ctx, const struct kroute_key *key, const struct kroute_val *v)
+{
+	struct kernel *k = ctx;
+
+	return nl_route_add(&k->nl, key->dst, key->plen, v->ifindex, v->via);
+}
+
+static int k_route_del(void *ctx, const struct kroute_key *key, const struct kroute_val *v)
+{
+	struct kernel *k = ctx;
+
+	return nl_route_del(&k->nl, key->dst, key->plen, v ? v->ifindex : 0);
+}
+
+struct route_iter {
+	ops_entry_cb cb;
+	void *arg;
+};
+
+static int route_entry(uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via, void *arg)
+{
+	struct route_iter *it = arg;
+	struct kroute_key k = { .dst = dst, .plen = plen };
+	struct kroute_val v = { .ifindex = ifindex, .via = via };
+
+	return it->cb(&k, &v, it->arg);
+}
+
+static int k_route_iterate(void *ctx, ops_entry_cb cb, void *arg)
+{
+	struct kernel *k = ctx;
+	struct route_iter it = { .cb = cb, .arg = arg };
+
+	return nl_route_dump(&k->nl, route_entry, &it);
+}
+
+/* A port is the VM's cable, not an interface of the host: the host's own
+ * IPv6 (link-local address, DAD, router solicitations, MLD) would
+ * otherwise leave through it into the tenant's network, which the TC
+ * program on the port's ingress never sees. */
+static void port_quiet(uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+	int ret;
+
+	if (!if_indextoname(ifindex, name))
+		return;
+	ret = sysctl_dev_set("ipv6", name, "disable_ipv6", 1);
+	if (ret < 0 && ret != -ENOENT) /* ENOENT: no IPv6 in this kernel */
+		log_warn("port %s: cannot disable the host's IPv6 on it: %s", name,
+			 strerror(-ret));
+	else if (ret > 0)
+		log_info("port %s: host IPv6 disabled (no host traffic into the tenant)", name);
+}
+
+static int k_tc_attach(void *ctx, uint32_t ifindex)
+{
+	struct kernel *k = ctx;
+	int ret = attach_tc(k->tc_prog_fd, ifindex);
+
+	if (ret == 0)
+		port_quiet(ifindex);
+	return ret;
+}
+
+static int k_tc_detach(void *ctx, uint32_t ifindex)
+{
+	return detach_tc(ifindex);
+}
+
+static int k_link_index(void *ctx, const char *name)
+{
+	unsigned int ifindex = if_nametoindex(name);
+
+	return ifindex ? (int)ifindex : -ENODEV;
+}
+
+static int k_link_mtu(void *ctx, uint32_t ifindex)
+{
+	struct kernel *k = ctx;
+	struct nl_link l;
+	int ret = nl_link_get(&k->nl, ifindex, &l);
+
+	return ret < 0 ? ret : (int)l.mtu;
+}
+
+static int k_link_set_mtu(void *ctx, uint32_t ifindex, uint32_t mtu)
+{
+	struct kernel *k = ctx;
+	char name[IF_NAMESIZE] = "?";
+	int ret = nl_link_set_mtu(&k->nl, ifindex, mtu);
+
+	if_indextoname(ifindex, name);
+	if (ret < 0)
+		log_warn("port %s: cannot set MTU %u: %s", name, mtu, strerror(-ret));
+	else
+		log_info("port %s: MTU lowered to %u (underlay MTU minus NVGRE overhead)", name,
+			 mtu);
+	return ret;
+}
+
+/* The alias of the VLAN devices tenetd makes for PAs: only those are ever
+ * removed, never a VLAN device the operator made and put a PA on. */
+#define PA_VLAN_ALIAS "tenet: pa vlan"
+
+static int k_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const char *name)
+{
+	struct kernel *k = ctx;
+	unsigned int pidx = if_nametoindex(parent), ifindex;
+	int ret;
+
+	if (if_nametoindex(name))
+		return 0;
+	if (!pidx)
+		return -ENODEV;
+	ret = nl_vlan_add(&k->nl, pidx, vlan, name);
+	if (ret == -EEXIST)
+		return 0;
+	if (ret < 0)
+		return ret;
+	ifindex = if_nametoindex(name);
+	if (!ifindex || gwnl_link_alias(&k->nl, ifindex, PA_VLAN_ALIAS) < 0)
+		log_warn("VLAN device %s: cannot mark it as tenet's; it will not be removed "
+			 "with its PA", name);
+	log_info("created VLAN device %s (VLAN %u on %s)", name, vlan, parent);
+	return 1;
+}
+
+static int k_vlan_prune(void *ctx, const char *const *keep, size_t n)
+{
+	struct kernel *k = ctx;
+	struct gw_link *links = NULL;
+	size_t nlinks = 0, i, j;
+	int removed = 0, ret;
+
+	ret = gwnl_link_dump(&k->nl, &links, &nlinks);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nlinks; i++) {
+		if (strcmp(links[i].kind, "vlan") || strcmp(links[i].alias, PA_VLAN_ALIAS))
+			continue;
+		for (j = 0; j < n && strcmp(keep[j], links[i].name); j++)
+			;
+		if (j < n)
+			continue;
+		ret = gwnl_link_del(&k->nl, links[i].ifindex);
+		if (ret < 0 && ret != -ENODEV) {
+			log_warn("VLAN device %s: cannot remove it: %s", links[i].name,
+				 strerror(-ret));
+			continue;
+		}
+		log_info("removed VLAN device %s (no PA of this host uses it)", links[i].name);
+		removed++;
+	}
+	free(links);
+	return removed;
+}
+
+static int k_pa_link_prepare(void *ctx, const char *name)
+{
+	struct kernel *k = ctx;
+	unsigned int ifindex = if_nametoindex(name);
+	struct nl_link l;
+	int changed = 0, ret;
+
+	if (!ifindex)
+		return -ENODEV;
+	ret = nl_link_get(&k->nl, ifindex, &l);
+	if (ret < 0)
+		return ret;
+	if (!(l.flags & IFF_UP)) {
+		ret = nl_link_set_up(&k->nl, ifindex);
+		if (ret < 0)
+			return ret;
+		log_info("underlay device %s set up", name);
+		changed = 1;
+	}
+	ret = sysctl_dev_set("ipv4", name, "forwarding", 1);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		log_info("underlay device %s: IPv4 forwarding enabled (needed by bpf_fib_lookup)",
+			 name);
+	return changed + ret;
+}
+
+void kernel_ops(struct kernel *k, struct knl_ops *ops)
+{
+	*ops = (struct knl_ops){
+		.ctx = k,
+		.map_update = k_map_update,
+		.map_update_batch = k_map_update_batch,
+		.map_delete = k_map_delete,
+		.map_iterate = k_map_iterate,
+		.addr_add = k_addr_add,
+		.addr_del = k_addr_del,
+		.route_add = k_route_add,
+		.route_del = k_route_del,
+		.route_iterate = k_route_iterate,
+		.tc_attach = k_tc_attach,
+		.tc_detach = k_tc_detach,
+		.link_index = k_link_index,
+		.link_mtu = k_link_mtu,
+		.link_set_mtu = k_link_set_mtu,
+		.vlan_ensure = k_vlan_ensure,
+		.vlan_prune = k_vlan_prune,
+		.pa_link_prepare = k_pa_link_prepare,
+	};
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "recon/model.h"
+
+void model_init(struct model *m)
+{
+	htab_init(&m->recs, 0, sizeof(struct tenet_record));
+}
+
+void model_free(struct model *m)
+{
+	htab_free(&m->recs);
+}
+
+int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
+{
+	struct tenet_record rec, id;
+	struct htab_entry *e;
+	size_t size;
+	int ret;
+
+	/* Keys outside the record layout (the serial, future kinds' meta
+	 * keys) are not ours to judge. */
+	ret = tenet_record_from_key(key, &id, NULL);
+	if (ret == -ENOENT)
+		return 0;
+	memset(&rec, 0, sizeof(rec));
+	if (!value)
+		return tenet_err_set(err, -EINVAL, "%s: record has no value, skipped", key);
+	/* The codec's message starts with the key already. */
+	if (ret < 0)
+		ret = tenet_record_decode(key, value, &rec, err); /* its message */
+	else
+		ret = tenet_record_decode_id(key, &id, value, &rec, err);
+	if (ret < 0)
+		return ret;
+	size = model_rec_size(&rec);
+	e = htab_find(&m->recs, key);
+	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
+		return 0;
+	if (!(e ? htab_put_len(&m->recs, key, &rec, size, NULL) :
+		  htab_add(&m->recs, key, &rec, size)))
+		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
+	return 1;
+}
+
+int model_delete(struct model *m, const char *key)
+{
+	return htab_del(&m->recs, key) == 0;
+}
+
+/* A record that is corrupt now but was good before (a resync after the
+ * watch fell behind) keeps its good version. */
+void model_load_begin(struct model_load *ld, struct model *m,
+		      void (*bad)(void *arg, const char *msg), void *arg)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->m = m;
+	ld->bad = bad;
+	ld->arg = arg;
+	model_init(&ld->fresh);
+	/* A resync reads about what the model holds now. */
+	htab_reserve(&ld->fresh.recs, m->recs.n);
+}
+
+int model_load_one(struct model_load *ld, const char *key, const char *value)
+{
+	const struct htab_entry *old;
+	struct tenet_err err;
+
+	tenet_err_clear(&err);
+	if (model_put(&ld->fresh, key, value, &err) >= 0)
+		return 0;
+	ld->nbad++;
+	if (ld->bad)
+		ld->bad(ld->arg, err.msg);
+	old = htab_find(&ld->m->recs, key);
+	if (old && !htab_put_len(&ld->fresh.recs, old->key, old->val, old->vlen, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+int model_load_end(struct model_load *ld)
+{
+	model_free(ld->m);
+	*ld->m = ld->fresh;
+	return ld->nbad;
+}
+
+void model_load_abort(struct model_load *ld)
+{
+	model_free(&ld->fresh);
+}
+
+int model_load(struct model *m, const struct tenet_kv_list *l,
+	       void (*bad)(void *arg, const char *msg), void *arg)
+{
+	struct model_load ld;
+
+	model_load_begin(&ld, m, bad, arg);
+	htab_reserve(&ld.fresh.recs, l->n);
+	for (size_t i = 0; i < l->n; i++)
+		model_load_one(&ld, l->kvs[i].key, l->kvs[i].value);
+	return model_load_end(&ld);
+}

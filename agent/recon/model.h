@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The agent's copy of the policy records in the store, keyed by store
+ * key, kept up to date from the range read at start and the watch after. */
+#ifndef TENETD_MODEL_H
+#define TENETD_MODEL_H
+
+#include <stddef.h>
+
+#include "util/errmsg.h"
+#include "recon/htab.h"
+#include "kinds/record.h"
+#include "store/store.h"
+
+struct model {
+	/* store key -> struct tenet_record, of model_rec_size() bytes: a
+	 * lookup record (most of a large store) keeps its kind and union
+	 * member only, 40 bytes instead of the union's 248. Read the member
+	 * that the kind names, never copy a whole struct out of the model. */
+	struct htab recs;
+};
+
+static inline size_t model_rec_size(const struct tenet_record *r)
+{
+	if (r->kind == TENET_KIND_LOOKUP)
+		return offsetof(struct tenet_record, lookup) + sizeof(r->lookup);
+	return sizeof(*r);
+}
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+/* Put a record from its stored key and JSON text. Returns 1 when the
+ * model changed, 0 when the key is not a policy record (e.g. the serial
+ * key) or the record is unchanged, and a negative errno with a message
+ * naming the key when the record is corrupt: then the model keeps what it
+ * had under that key (the last good version), so bad input never wipes
+ * good state. */
+int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err);
+/* 1 when a record was removed, 0 when there was none. */
+int model_delete(struct model *m, const char *key);
+/* Replace the whole model with a range read. Corrupt records are skipped
+ * (keeping the version the model had, if any); for each one, bad(arg,
+ * message) is called. Returns how many were bad. */
+int model_load(struct model *m, const struct tenet_kv_list *l,
+	       void (*bad)(void *arg, const char *msg), void *arg);
+
+/* The same, streamed (tenet_store_range_each): begin, one call per pair
+ * (-ENOMEM is the only failure), then end, which replaces the model and
+ * returns how many were bad, or abort, which leaves the model as it was. */
+struct model_load {
+	struct model *m;
+	struct model fresh;
+	void (*bad)(void *arg, const char *msg);
+	void *arg;
+	int nbad;
+};
+void model_load_begin(struct model_load *ld, struct model *m,
+		      void (*bad)(void *arg, const char *msg), void *arg);
+int model_load_one(struct model_load *ld, const char *key, const char *value);
+int model_load_end(struct model_load *ld);
+void model_load_abort(struct model_load *ld);
+
+static inline const struct tenet_record *model_rec(const struct htab_entry *e)
+{
+	return e->val;
+}
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What tenetd programs into the kernel, as sets of keyed objects: the
+ * entries of each BPF map plus the kernel objects the agent owns (PA
+ * addresses, provider routes, TC attachments). The same structure holds
+ * the desired state (built from the store) and the shadow (what the
+ * kernel holds, as far as the agent knows); the reconciler diffs them. */
+#ifndef TENETD_STATE_H
+#define TENETD_STATE_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include <tenet/maps.h>
+
+#include "recon/htab.h"
+
+enum obj {
+	OBJ_CFG,        /* BPF maps first: enum order = map order in the ops */
+	OBJ_PA,
+	OBJ_VSID,
+	OBJ_PORT,
+	OBJ_PORT_MAC,
+	OBJ_MAC,
+	OBJ_CA,
+	OBJ_ROUTE,
+	OBJ_L2ONLY,     /* l2only records per VSID, numbered (dynamic learning) */
+	OBJ_ROUTE_LENS, /* per routing domain: the prefix lengths of its routes */
+	OBJ_ADDR,       /* a PA configured on its device */
+	OBJ_KROUTE,     /* a provider route in the main table */
+	OBJ_ATTACH,     /* tenet's TC filter on a port */
+	OBJ_MAX,
+};
+#define OBJ_NMAPS (OBJ_ROUTE_LENS + 1)
+
+static inline int obj_is_map(enum obj o)
+{
+	return o < OBJ_NMAPS;
+}
+
+struct addr_key {
+	__u32 ifindex;
+	__be32 addr;
+};
+
+struct addr_val {
+	__u8 plen;      /* 0 in a shadow read back from the PA map: unknown */
+	__u8 pad[3];
+};
+
+struct kroute_key {
+	__be32 dst;
+	__u8 plen;
+	__u8 pad[3];
+};
+
+struct kroute_val {
+	__u32 ifindex;
+	__be32 via;     /* 0: on-link */
+};
+
+/* A TC attachment. gen differs between an attachment made by an earlier
+ * agent (ATTACH_INHERITED) and the desired one (0), so that a restarted
+ * agent atomically replaces the old program with the one it loaded. */
+struct attach_val {
+	__u32 gen;
+};
+#define ATTACH_INHERITED 1u
+
+struct state {
+	struct htab t[OBJ_MAX];
+};
+
+void state_init(struct state *s);
+void state_free(struct state *s);
+size_t obj_key_size(enum obj o);
+size_t obj_val_size(enum obj o);
+const char *obj_name(enum obj o);
+/* One line describing an entry, for logs: "lookup 5001 00:15:5d:00:00:05
+ * -> pa 192.168.4.22". val may be NULL (a delete). */
+void obj_describe(enum obj o, const void *key, const void *val, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,1038 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SQLite backend of the control store. One database file in WAL mode so
+ * that readers never block the writer and several processes (agents, the
+ * CLI, tests) can share it. Tables:
+ *   meta(name, value)  revision, compact (highest compacted revision), schema
+ *   kv(key, value, create_rev, mod_rev, version)         the current state
+ *   log(rev, idx, key, value, create_rev, version)       every change, for
+ *       watches; value NULL marks a delete; idx orders changes inside a txn.
+ * Writers take the write lock up front (BEGIN IMMEDIATE): a transaction
+ * that reads, then upgrades, can fail with SQLITE_BUSY without waiting,
+ * while BEGIN IMMEDIATE waits out busy_timeout like every other lock. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 10000
+/* Rows one watch call returns at most (it completes the last revision). */
+#define WATCH_BATCH_ROWS 1024
+/* Longest sleep between looks when waiting: inotify is a hint, the log is
+ * the truth, so a missed notification costs at most this much latency. */
+#define WATCH_SLICE_MS 1000
+
+struct sq_store {
+	sqlite3 *db;
+};
+
+struct sq_watch {
+	int ifd;                /* inotify on the store's directory, or -1 */
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	" create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL, version INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS log (rev INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" key TEXT NOT NULL, value TEXT, create_rev INTEGER NOT NULL,"
+	" version INTEGER NOT NULL, PRIMARY KEY (rev, idx)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compact', 0), ('schema', 1);";
+
+static struct sq_store *SQ(struct tenet_store *s)
+{
+	return s->priv;
+}
+
+static int rc_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+}
+
+static int sq_fail(struct tenet_store *s, int rc, const char *what, struct tenet_err *err)
+{
+	const char *msg = SQ(s) && SQ(s)->db ? sqlite3_errmsg(SQ(s)->db) : sqlite3_errstr(rc);
+
+	return tenet_err_set(err, rc_errno(rc), "store %s: %s: %s", s->location, what, msg);
+}
+
+static int sq_exec(struct tenet_store *s, const char *sql, struct tenet_err *err)
+{
+	int rc = sqlite3_exec(SQ(s)->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, sql, err);
+}
+
+static int sq_prepare(struct tenet_store *s, const char *sql, sqlite3_stmt **st,
+		      struct tenet_err *err)
+{
+	int rc = sqlite3_prepare_v2(SQ(s)->db, sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, "prepare", err);
+}
+
+/* Ends a transaction without masking the error that made us end it. */
+static void sq_rollback(struct tenet_store *s)
+{
+	if (!sqlite3_get_autocommit(SQ(s)->db))
+		sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int meta_get(struct tenet_store *s, const char *name, int64_t *v, struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(s, "SELECT value FROM meta WHERE name = ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = rc == SQLITE_DONE ? tenet_err_set(err, -EBADMSG,
+							"store %s: no %s in meta: not a tenet store",
+							s->location, name)
+					: sq_fail(s, rc, "read meta", err);
+		goto out;
+	}
+	*v = sqlite3_column_int64(st, 0);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int meta_set(struct tenet_store *s, const char *name, int64_t v, struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(s, "UPDATE meta SET value = ?2 WHERE name = ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "write meta", err);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* mkdir -p of the directory that will hold the database file. */
+static int make_parent_dirs(const char *path, struct tenet_err *err)
+{
+	char *dir = strdup(path);
+	char *slash, *p;
+	int ret = 0;
+
+	if (!dir)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	for (p = dir + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			ret = tenet_err_set(err, -errno, "store %s: cannot create directory %s: %s",
+					    path, dir, strerror(errno));
+			goto out;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+out:
+	free(dir);
+	return ret;
+}
+
+/* WAL mode is persistent in the file; switching needs a moment of
+ * exclusive access, which a concurrent opener may briefly hold. */
+/* Switching a new database file to WAL needs an exclusive lock, and SQLite
+ * answers SQLITE_BUSY at once there instead of calling the busy handler:
+ * two processes opening a fresh store together (agents and the CLI in the
+ * tests) would see "database is locked". Retry for as long as any other
+ * lock would wait. Once the file is in WAL mode the pragma is a no-op. */
+static int set_wal(struct tenet_store *s, struct tenet_err *err)
+{
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	sqlite3_stmt *st = NULL;
+	int ret, rc, waited_ms = 0;
+
+	ret = sq_prepare(s, "PRAGMA journal_mode=WAL", &st, err);
+	if (ret < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_BUSY && waited_ms < BUSY_TIMEOUT_MS) {
+		sqlite3_reset(st);
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
+	if (rc != SQLITE_ROW) {
+		ret = sq_fail(s, rc, "enable WAL", err);
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "wal")) {
+		ret = tenet_err_set(err, -ENOTSUP,
+				    "store %s: WAL mode unavailable (journal mode stays %s)",
+				    s->location, (const char *)sqlite3_column_text(st, 0));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int init_schema(struct tenet_store *s, struct tenet_err *err)
+{
+	int64_t version;
+	int ret;
+
+	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	if (ret < 0)
+		return ret;
+	ret = sq_exec(s, schema_sql, err);
+	if (ret < 0)
+		goto out;
+	ret = meta_get(s, "schema", &version, err);
+	if (ret < 0)
+		goto out;
+	if (version > SCHEMA_VERSION) {
+		ret = tenet_err_set(err, -EPROTO,
+				    "store %s: schema %lld is newer than this tenet's (%d)",
+				    s->location, (long long)version, SCHEMA_VERSION);
+		goto out;
+	}
+	ret = sq_exec(s, "COMMIT", err);
+out:
+	if (ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
+static int sq_open(struct tenet_store *s, const char *path, struct tenet_err *err)
+{
+	struct sq_store *ss;
+	int ret, rc;
+
+	ret = make_parent_dirs(path, err);
+	if (ret < 0)
+		return ret;
+	ss = calloc(1, sizeof(*ss));
+	if (!ss)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	s->priv = ss;
+	rc = sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_fail(s, rc, "open", err);
+		goto out;
+	}
+	/* Set before anything that locks, so every lock waits, opening too. */
+	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
+	ret = set_wal(s, err);
+	if (ret < 0)
+		goto out;
+	/* FULL: a CLI command that said "done" survives a power cut. */
+	ret = sq_exec(s, "PRAGMA synchronous=FULL", err);
+	if (ret < 0)
+		goto out;
+	ret = init_schema(s, err);
+out:
+	if (ret < 0) {
+		sqlite3_close(ss->db);
+		free(ss);
+		s->priv = NULL;
+	}
+	return ret;
+}
+
+static void sq_close(struct tenet_store *s)
+{
+	struct sq_store *ss = SQ(s);
+
+	if (!ss)
+		return;
+	sqlite3_close(ss->db);
+	free(ss);
+	s->priv = NULL;
+}
+
+static int sq_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *err)
+{
+	return meta_get(s, "revision", rev, err);
+}
+
+/* Copies a text column; NULL stays NULL. */
+static int col_text(sqlite3_stmt *st, int col, char **out, size_t *len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if (!t)
+		return 0;
+	*out = malloc((size_t)n + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, t, (size_t)n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+	return 0;
+}
+
+/* Row of SELECT key, value, create_rev, mod_rev, version. */
+static int row_kv(sqlite3_stmt *st, struct tenet_kv *kv)
+{
+	memset(kv, 0, sizeof(*kv));
+	if (col_text(st, 0, &kv->key, NULL) < 0 ||
+	    col_text(st, 1, &kv->value, &kv->value_len) < 0) {
+		tenet_kv_clear(kv);
+		return -ENOMEM;
+	}
+	kv->create_rev = sqlite3_column_int64(st, 2);
+	kv->mod_rev = sqlite3_column_int64(st, 3);
+	kv->version = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
+static int sq_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
+		  struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(s, "SELECT key, value, create_rev, mod_rev, version FROM kv"
+			    " WHERE key = ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		ret = tenet_err_set(err, -ENOENT, "%s: no such key", key);
+	else if (rc != SQLITE_ROW)
+		ret = sq_fail(s, rc, "get", err);
+	else if (row_kv(st, out) < 0)
+		ret = tenet_err_set(err, -ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Binds [prefix, end) to parameters a and a+1; a NULL end binds NULL,
+ * which the SQL treats as "no upper bound". */
+static void bind_range(sqlite3_stmt *st, int a, const char *prefix, const char *end)
+{
+	sqlite3_bind_text(st, a, prefix, -1, SQLITE_STATIC);
+	if (end)
+		sqlite3_bind_text(st, a + 1, end, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, a + 1);
+}
+
+static int append_kv(struct tenet_kv_list *l, size_t *cap, sqlite3_stmt *st)
+{
+	if (l->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct tenet_kv *p = realloc(l->kvs, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->kvs = p;
+		*cap = ncap;
+	}
+	if (row_kv(st, &l->kvs[l->n]) < 0)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+/* One read transaction: the revision and the rows are one snapshot. Each
+ * row goes to row(arg, st) as it is read; a negative return stops the
+ * read and is returned (the callback says why in err). */
+static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
+		   int (*row)(void *arg, sqlite3_stmt *st, struct tenet_err *err), void *arg,
+		   struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *end = NULL;
+	int ret, rc;
+
+	if (tenet_prefix_end(prefix, &end) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	ret = sq_exec(s, "BEGIN", err);
+	if (ret < 0)
+		goto out;
+	ret = sq_revision(s, rev, err);
+	if (ret < 0)
+		goto out;
+	ret = sq_prepare(s, "SELECT key, value, create_rev, mod_rev, version FROM kv"
+			    " WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) ORDER BY key",
+			 &st, err);
+	if (ret < 0)
+		goto out;
+	bind_range(st, 1, prefix, end);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = row(arg, st, err);
+		if (ret < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "range", err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	ret = sq_exec(s, "COMMIT", err);
+out:
+	sqlite3_finalize(st);
+	if (ret < 0)
+		sq_rollback(s);
+	free(end);
+	return ret;
+}
+
+struct collect {
+	struct tenet_kv_list *out;
+	size_t cap;
+};
+
+static int collect_row(void *arg, sqlite3_stmt *st, struct tenet_err *err)
+{
+	struct collect *c = arg;
+
+	if (append_kv(c->out, &c->cap, st) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int sq_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
+		    struct tenet_err *err)
+{
+	struct collect c = { .out = out };
+	int ret = sq_scan(s, prefix, &out->rev, collect_row, &c, err);
+
+	if (ret < 0)
+		tenet_kv_list_free(out);
+	return ret;
+}
+
+struct each {
+	tenet_kv_fn fn;
+	void *arg;
+};
+
+/* The row's strings as SQLite holds them: no copies. */
+static int each_row(void *arg, sqlite3_stmt *st, struct tenet_err *err)
+{
+	struct each *e = arg;
+	struct tenet_kv kv = {
+		.key = (char *)sqlite3_column_text(st, 0),
+		.value = (char *)sqlite3_column_text(st, 1),
+	};
+
+	if (!kv.key)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	kv.value_len = kv.value ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+	kv.create_rev = sqlite3_column_int64(st, 2);
+	kv.mod_rev = sqlite3_column_int64(st, 3);
+	kv.version = sqlite3_column_int64(st, 4);
+	return e->fn(e->arg, &kv, err);
+}
+
+static int sq_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn, void *arg,
+			 int64_t *rev, struct tenet_err *err)
+{
+	struct each e = { .fn = fn, .arg = arg };
+
+	return sq_scan(s, prefix, rev, each_row, &e, err);
+}
+
+/* ---- commit ---- */
+
+struct kstate {
+	bool exists;
+	int64_t create_rev, mod_rev, version;
+};
+
+static int key_state(struct tenet_store *s, const char *key, struct kstate *ks,
+		     struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	memset(ks, 0, sizeof(*ks));
+	ret = sq_prepare(s, "SELECT create_rev, mod_rev, version FROM kv WHERE key = ?1",
+			 &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ks->exists = true;
+		ks->create_rev = sqlite3_column_int64(st, 0);
+		ks->mod_rev = sqlite3_column_int64(st, 1);
+		ks->version = sqlite3_column_int64(st, 2);
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "read key", err);
+	}
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static bool cmp_holds(const struct txn_cmp *c, const struct kstate *ks)
+{
+	int64_t v = c->target == TENET_CMP_CREATE ? ks->create_rev :
+		    c->target == TENET_CMP_MOD ? ks->mod_rev : ks->version;
+
+	switch (c->op) {
+	case TENET_CMP_EQ:
+		return v == c->value;
+	case TENET_CMP_NE:
+		return v != c->value;
+	case TENET_CMP_LT:
+		return v < c->value;
+	case TENET_CMP_GT:
+		return v > c->value;
+	}
+	return false;
+}
+
+static const char *const cmp_target_name[] = { "create", "mod", "version" };
+static const char *const cmp_op_name[] = { "==", "!=", "<", ">" };
+
+static int check_compares(struct tenet_store *s, const struct tenet_txn *t,
+			  struct tenet_err *err)
+{
+	struct kstate ks;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < t->ncmps; i++) {
+		const struct txn_cmp *c = &t->cmps[i];
+
+		ret = key_state(s, c->key, &ks, err);
+		if (ret < 0)
+			return ret;
+		if (!cmp_holds(c, &ks))
+			return tenet_err_set(err, -ECANCELED,
+					     "%s: compare failed (%s %s %lld)", c->key,
+					     cmp_target_name[c->target], cmp_op_name[c->op],
+					     (long long)c->value);
+	}
+	return 0;
+}
+
+struct commit_ctx {
+	struct tenet_store *s;
+	int64_t rev;            /* the revision this commit writes */
+	int64_t idx;            /* next change index in the log */
+	struct tenet_err *err;
+};
+
+static int log_change(struct commit_ctx *cc, const char *key, const char *value,
+		      int64_t create_rev, int64_t version)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(cc->s, "INSERT INTO log (rev, idx, key, value, create_rev, version)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, cc->err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, cc->rev);
+	sqlite3_bind_int64(st, 2, cc->idx);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, create_rev);
+	sqlite3_bind_int64(st, 6, version);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(cc->s, rc, "write log", cc->err);
+		goto out;
+	}
+	cc->idx++;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int apply_put(struct commit_ctx *cc, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	struct kstate ks;
+	int64_t create, version;
+	int ret, rc;
+
+	ret = key_state(cc->s, key, &ks, cc->err);
+	if (ret < 0)
+		return ret;
+	create = ks.exists ? ks.create_rev : cc->rev;
+	version = ks.exists ? ks.version + 1 : 1;
+	ret = sq_prepare(cc->s, "INSERT OR REPLACE INTO kv (key, value, create_rev, mod_rev,"
+				" version) VALUES (?1, ?2, ?3, ?4, ?5)", &st, cc->err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, create);
+	sqlite3_bind_int64(st, 4, cc->rev);
+	sqlite3_bind_int64(st, 5, version);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(cc->s, rc, "put", cc->err);
+		goto out;
+	}
+	ret = log_change(cc, key, value, create, version);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int apply_delete(struct commit_ctx *cc, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(cc->s, "DELETE FROM kv WHERE key = ?1", &st, cc->err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(cc->s, rc, "delete", cc->err);
+		goto out;
+	}
+	/* Deleting a missing key is no change, and so no event. */
+	if (sqlite3_changes(SQ(cc->s)->db) > 0)
+		ret = log_change(cc, key, NULL, 0, 0);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int apply_delete_prefix(struct commit_ctx *cc, const char *prefix)
+{
+	struct tenet_kv_list keys = { 0 };
+	sqlite3_stmt *st = NULL;
+	char *end = NULL;
+	size_t i, cap = 0;
+	int ret, rc;
+
+	if (tenet_prefix_end(prefix, &end) < 0)
+		return tenet_err_set(cc->err, -ENOMEM, "out of memory");
+	ret = sq_prepare(cc->s, "SELECT key, NULL, 0, 0, 0 FROM kv"
+				" WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) ORDER BY key",
+			 &st, cc->err);
+	if (ret < 0)
+		goto out;
+	bind_range(st, 1, prefix, end);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (append_kv(&keys, &cap, st) < 0) {
+			ret = tenet_err_set(cc->err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(cc->s, rc, "delete range", cc->err);
+		goto out;
+	}
+	/* The statement must be done before the deletes change the table. */
+	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; i < keys.n && ret == 0; i++)
+		ret = apply_delete(cc, keys.kvs[i].key);
+out:
+	sqlite3_finalize(st);
+	tenet_kv_list_free(&keys);
+	free(end);
+	return ret;
+}
+
+static int apply_ops(struct commit_ctx *cc, const struct tenet_txn *t)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < t->nops && ret == 0; i++) {
+		const struct txn_op *o = &t->ops[i];
+
+		switch (o->type) {
+		case TXN_PUT:
+			ret = apply_put(cc, o->key, o->value);
+			break;
+		case TXN_DELETE:
+			ret = apply_delete(cc, o->key);
+			break;
+		case TXN_DELETE_PREFIX:
+			ret = apply_delete_prefix(cc, o->key);
+			break;
+		}
+	}
+	return ret;
+}
+
+static int sq_commit(struct tenet_store *s, const struct tenet_txn *t, int64_t *rev,
+		     struct tenet_err *err)
+{
+	struct commit_ctx cc = { .s = s, .err = err };
+	int64_t cur;
+	int ret;
+
+	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	if (ret < 0)
+		return ret;
+	ret = check_compares(s, t, err);
+	if (ret < 0)
+		goto out;
+	ret = sq_revision(s, &cur, err);
+	if (ret < 0)
+		goto out;
+	cc.rev = cur + 1;
+	ret = apply_ops(&cc, t);
+	if (ret < 0)
+		goto out;
+	if (cc.idx > 0) {
+		ret = meta_set(s, "revision", cc.rev, err);
+		if (ret < 0)
+			goto out;
+		cur = cc.rev;
+	}
+	ret = sq_exec(s, "COMMIT", err);
+	if (ret == 0)
+		*rev = cur;
+out:
+	if (ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
+static int sq_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t cur, old;
+	int ret, rc;
+
+	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	if (ret < 0)
+		return ret;
+	ret = sq_revision(s, &cur, err);
+	if (ret < 0)
+		goto out;
+	if (rev > cur || rev < 0) {
+		ret = tenet_err_set(err, -EINVAL, "compact %lld: store is at revision %lld",
+				    (long long)rev, (long long)cur);
+		goto out;
+	}
+	ret = meta_get(s, "compact", &old, err);
+	if (ret < 0 || rev <= old)
+		goto out;
+	ret = sq_prepare(s, "DELETE FROM log WHERE rev <= ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, rev);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "compact", err);
+		goto out;
+	}
+	ret = meta_set(s, "compact", rev, err);
+out:
+	sqlite3_finalize(st);
+	if (ret == 0)
+		ret = sq_exec(s, "COMMIT", err);
+	if (ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
+/* ---- watch ---- */
+
+static int sq_watch_open(struct tenet_watch *w, struct tenet_err *err)
+{
+	struct sq_watch *sw;
+	char *dir = NULL, *slash;
+	int64_t compact;
+	int ret;
+
+	ret = meta_get(w->s, "compact", &compact, err);
+	if (ret < 0)
+		return ret;
+	if (w->next_rev <= compact)
+		return tenet_err_set(err, -ESTALE, "watch from %lld: compacted up to %lld",
+				     (long long)w->next_rev, (long long)compact);
+	sw = calloc(1, sizeof(*sw));
+	dir = strdup(w->s->location);
+	if (!sw || !dir) {
+		free(sw);
+		free(dir);
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	/* Every commit writes the -wal file next to the database: a cheap,
+	 * cross-process "something changed" signal. Without inotify (limits,
+	 * odd file systems) the watch just polls. */
+	sw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sw->ifd >= 0 && inotify_add_watch(sw->ifd, dir, IN_MODIFY | IN_CREATE |
+					      IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		close(sw->ifd);
+		sw->ifd = -1;
+	}
+	free(dir);
+	w->priv = sw;
+	return 0;
+}
+
+static int sq_watch_fd(const struct tenet_watch *w)
+{
+	return ((const struct sq_watch *)w->priv)->ifd;
+}
+
+static void sq_watch_close(struct tenet_watch *w)
+{
+	struct sq_watch *sw = w->priv;
+
+	if (!sw)
+		return;
+	if (sw->ifd >= 0)
+		close(sw->ifd);
+	free(sw);
+	w->priv = NULL;
+}
+
+static void drain(int fd)
+{
+	char buf[4096];
+
+	if (fd < 0)
+		return;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int append_event(struct tenet_watch_batch *b, size_t *cap, sqlite3_stmt *st)
+{
+	struct tenet_watch_event *ev;
+
+	if (b->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct tenet_watch_event *p = realloc(b->events, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		b->events = p;
+		*cap = ncap;
+	}
+	/* Columns: key, value, create_rev, rev, version: the kv layout. */
+	ev = &b->events[b->n];
+	if (row_kv(st, &ev->kv) < 0)
+		return -ENOMEM;
+	ev->type = ev->kv.value ? TENET_WATCH_PUT : TENET_WATCH_DELETE;
+	b->n++;
+	return 0;
+}
+
+/* The revision that ends the next batch: the last revision among the first
+ * WATCH_BATCH_ROWS matching changes (0 if none), and whether there may be
+ * more after it. */
+static int batch_end(struct tenet_watch *w, const char *end, int64_t *last, bool *more,
+		     struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_prepare(w->s, "SELECT count(*), ifnull(max(rev), 0) FROM (SELECT rev FROM log"
+			       " WHERE rev >= ?1 AND key >= ?2 AND (?3 IS NULL OR key < ?3)"
+			       " ORDER BY rev, idx LIMIT ?4)", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, w->next_rev);
+	bind_range(st, 2, w->prefix, end);
+	sqlite3_bind_int(st, 4, WATCH_BATCH_ROWS);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = sq_fail(w->s, rc, "watch", err);
+		goto out;
+	}
+	*more = sqlite3_column_int64(st, 0) >= WATCH_BATCH_ROWS;
+	*last = sqlite3_column_int64(st, 1);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int read_events(struct tenet_watch *w, const char *end, int64_t last,
+		       struct tenet_watch_batch *out, struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int ret, rc;
+
+	ret = sq_prepare(w->s, "SELECT key, value, create_rev, rev, version FROM log"
+			       " WHERE rev >= ?1 AND rev <= ?4 AND key >= ?2"
+			       " AND (?3 IS NULL OR key < ?3) ORDER BY rev, idx", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, w->next_rev);
+	bind_range(st, 2, w->prefix, end);
+	sqlite3_bind_int64(st, 4, last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (append_event(out, &cap, st) < 0) {
+			ret = tenet_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = sq_fail(w->s, rc, "watch", err);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* One look at the log, as one read snapshot. */
+static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct tenet_err *err)
+{
+	int64_t compact = 0, cur = 0, last = 0;
+	char *end = NULL;
+	bool more = false;
+	int ret;
+
+	if (tenet_prefix_end(w->prefix, &end) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	ret = sq_exec(w->s, "BEGIN", err);
+	if (ret < 0)
+		goto out;
+	ret = meta_get(w->s, "compact", &compact, err);
+	if (ret == 0 && w->next_rev <= compact)
+		ret = tenet_err_set(err, -ESTALE, "watch at %lld: compacted up to %lld",
+				    (long long)w->next_rev, (long long)compact);
+	if (ret == 0)
+		ret = sq_revision(w->s, &cur, err);
+	if (ret == 0)
+		ret = batch_end(w, end, &last, &more, err);
+	if (ret == 0 && last)
+		ret = read_events(w, end, last, out, err);
+	if (ret < 0)
+		goto out;
+	/* Everything up to cur was looked at, unless the batch was cut short:
+	 * moving past revisions that held nothing for us keeps the position
+	 * clear of a later compaction. */
+	out->rev = more ? last : cur;
+	if (out->rev + 1 > w->next_rev)
+		w->next_rev = out->rev + 1;
+	ret = sq_exec(w->s, "COMMIT", err);
+out:
+	if (ret < 0) {
+		sq_rollback(w->s);
+		tenet_watch_batch_free(out);
+	}
+	free(end);
+	return ret;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sq_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
+			 struct tenet_err *err)
+{
+	struct sq_watch *sw = w->priv;
+	int64_t deadline = now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		/* Drain before looking: a commit after the look then leaves a
+		 * fresh notification for poll(). */
+		drain(sw->ifd);
+		ret = fetch(w, out, err);
+		if (ret < 0 || out->n > 0 || timeout_ms == 0)
+			return ret;
+		int slice = WATCH_SLICE_MS;
+
+		if (timeout_ms > 0) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				return 0;
+			if (left < slice)
+				slice = (int)left;
+		}
+		if (sw->ifd >= 0) {
+			struct pollfd pfd = { .fd = sw->ifd, .events = POLLIN };
+
+			if (poll(&pfd, 1, slice) < 0 && errno != EINTR)
+				return tenet_err_set(err, -errno, "watch: poll: %s",
+						     strerror(errno));
+		} else {
+			usleep((useconds_t)(slice < 100 ? slice : 100) * 1000);
+		}
+	}
+}
+
+const struct tenet_store_ops tenet_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.revision = sq_revision,
+	.get = sq_get,
+	.range = sq_range,
+	.range_each = sq_range_each,
+	.commit = sq_commit,
+	.compact = sq_compact,
+	.watch_open = sq_watch_open,
+	.watch_fd = sq_watch_fd,
+	.watch_next = sq_watch_next,
+	.watch_close = sq_watch_close,
+};

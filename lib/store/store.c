@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The backend-independent half of the store: URL dispatch, transaction
+ * building and the memory helpers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+#define SQLITE_SCHEME "sqlite://"
+#define ETCD_SCHEME "etcd://"
+
+/* Picks the backend and its location from a --store URL. */
+static int parse_url(const char *url, const struct tenet_store_ops **ops,
+		     const char **location, struct tenet_err *err)
+{
+	if (!url || !*url) {
+		*ops = &tenet_store_sqlite_ops;
+		*location = TENET_STORE_DEFAULT;
+		return 0;
+	}
+	if (!strncmp(url, SQLITE_SCHEME, strlen(SQLITE_SCHEME))) {
+		*ops = &tenet_store_sqlite_ops;
+		*location = url + strlen(SQLITE_SCHEME);
+		if (!**location)
+			return tenet_err_set(err, -EINVAL, "store %s: no file path", url);
+		return 0;
+	}
+	if (!strncmp(url, ETCD_SCHEME, strlen(ETCD_SCHEME)))
+		return tenet_err_set(err, -EPROTONOSUPPORT,
+				     "store %s: the etcd backend is not supported yet", url);
+	if (strstr(url, "://"))
+		return tenet_err_set(err, -EPROTONOSUPPORT,
+				     "store %s: unknown scheme (use sqlite:///PATH or a path)", url);
+	*ops = &tenet_store_sqlite_ops;
+	*location = url;
+	return 0;
+}
+
+int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err *err)
+{
+	const struct tenet_store_ops *ops;
+	struct tenet_store *s = NULL;
+	const char *location = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = parse_url(url, &ops, &location, err);
+	if (ret < 0)
+		goto out;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->location = strdup(location))) {
+		ret = tenet_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	s->ops = ops;
+	ret = ops->open(s, s->location, err);
+	if (ret < 0)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	if (s) {
+		free(s->location);
+		free(s);
+	}
+	return ret;
+}
+
+void tenet_store_close(struct tenet_store *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s);
+	free(s->location);
+	free(s);
+}
+
+const char *tenet_store_location(const struct tenet_store *s)
+{
+	return s->location;
+}
+
+int tenet_store_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *err)
+{
+	return s->ops->revision(s, rev, err);
+}
+
+int tenet_store_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
+		    struct tenet_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!key || !*key)
+		return tenet_err_set(err, -EINVAL, "empty key");
+	return s->ops->get(s, key, out, err);
+}
+
+int tenet_store_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
+		      struct tenet_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return s->ops->range(s, prefix ? prefix : "", out, err);
+}
+
+int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn,
+			   void *arg, int64_t *rev, struct tenet_err *err)
+{
+	struct tenet_kv_list l = { 0 };
+	int ret;
+
+	if (!prefix)
+		prefix = "";
+	if (s->ops->range_each)
+		return s->ops->range_each(s, prefix, fn, arg, rev, err);
+	ret = s->ops->range(s, prefix, &l, err);
+	for (size_t i = 0; ret >= 0 && i < l.n; i++)
+		ret = fn(arg, &l.kvs[i], err);
+	if (ret >= 0) {
+		*rev = l.rev;
+		ret = 0;
+	}
+	tenet_kv_list_free(&l);
+	return ret;
+}
+
+int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
+		       struct tenet_err *err)
+{
+	int64_t dummy;
+
+	return s->ops->commit(s, t, rev ? rev : &dummy, err);
+}
+
+int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
+{
+	return s->ops->compact(s, rev, err);
+}
+
+int tenet_prefix_end(const char *prefix, char **end)
+{
+	size_t len = strlen(prefix);
+	char *e;
+
+	*end = NULL;
+	/* Drop trailing 0xff bytes, then bump the last byte: etcd's rule. */
+	while (len && (unsigned char)prefix[len - 1] == 0xff)
+		len--;
+	if (!len)
+		return 0;
+	e = strndup(prefix, len);
+	if (!e)
+		return -ENOMEM;
+	e[len - 1] = (char)((unsigned char)e[len - 1] + 1);
+	*end = e;
+	return 0;
+}
+
+/* ---- transactions ---- */
+
+struct tenet_txn *tenet_txn_new(void)
+{
+	return calloc(1, sizeof(struct tenet_txn));
+}
+
+void tenet_txn_free(struct tenet_txn *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ncmps; i++)
+		free(t->cmps[i].key);
+	for (i = 0; i < t->nops; i++) {
+		free(t->ops[i].key);
+		free(t->ops[i].value);
+	}
+	free(t->cmps);
+	free(t->ops);
+	free(t);
+}
+
+/* Makes room for one more element in a growing array. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		      enum tenet_cmp_op op, int64_t value)
+{
+	struct txn_cmp *c;
+
+	if (!key || !*key)
+		return -EINVAL;
+	if (grow((void **)&t->cmps, &t->cap_cmps, t->ncmps, sizeof(*t->cmps)) < 0)
+		return -ENOMEM;
+	c = &t->cmps[t->ncmps];
+	c->key = strdup(key);
+	if (!c->key)
+		return -ENOMEM;
+	c->target = target;
+	c->op = op;
+	c->value = value;
+	t->ncmps++;
+	return 0;
+}
+
+static int add_op(struct tenet_txn *t, enum txn_op_type type, const char *key,
+		  const char *value)
+{
+	struct txn_op *o;
+
+	if (!key || (type != TXN_DELETE_PREFIX && !*key))
+		return -EINVAL;
+	if (grow((void **)&t->ops, &t->cap_ops, t->nops, sizeof(*t->ops)) < 0)
+		return -ENOMEM;
+	o = &t->ops[t->nops];
+	o->type = type;
+	o->key = strdup(key);
+	o->value = value ? strdup(value) : NULL;
+	if (!o->key || (value && !o->value)) {
+		free(o->key);
+		free(o->value);
+		return -ENOMEM;
+	}
+	t->nops++;
+	return 0;
+}
+
+int tenet_txn_put(struct tenet_txn *t, const char *key, const char *value)
+{
+	if (!value)
+		return -EINVAL;
+	return add_op(t, TXN_PUT, key, value);
+}
+
+int tenet_txn_put_json(struct tenet_txn *t, const char *key, const json_t *value)
+{
+	char *text;
+	int ret;
+
+	text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!text)
+		return -ENOMEM;
+	ret = tenet_txn_put(t, key, text);
+	free(text);
+	return ret;
+}
+
+int tenet_txn_delete(struct tenet_txn *t, const char *key)
+{
+	return add_op(t, TXN_DELETE, key, NULL);
+}
+
+int tenet_txn_delete_prefix(struct tenet_txn *t, const char *prefix)
+{
+	return add_op(t, TXN_DELETE_PREFIX, prefix, NULL);
+}
+
+size_t tenet_txn_size(const struct tenet_txn *t)
+{
+	return t->nops;
+}
+
+/* ---- watch ---- */
+
+int tenet_watch_open(struct tenet_store *s, const char *prefix, int64_t from_rev,
+		     struct tenet_watch **out, struct tenet_err *err)
+{
+	struct tenet_watch *w;
+	int ret;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->prefix = strdup(prefix ? prefix : ""))) {
+		free(w);
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	}
+	w->s = s;
+	w->next_rev = from_rev < 1 ? 1 : from_rev;
+	ret = s->ops->watch_open(w, err);
+	if (ret < 0) {
+		free(w->prefix);
+		free(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+int tenet_watch_fd(const struct tenet_watch *w)
+{
+	return w->s->ops->watch_fd(w);
+}
+
+int tenet_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
+		     struct tenet_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return w->s->ops->watch_next(w, timeout_ms, out, err);
+}
+
+int64_t tenet_watch_position(const struct tenet_watch *w)
+{
+	return w->next_rev;
+}
+
+void tenet_watch_close(struct tenet_watch *w)
+{
+	if (!w)
+		return;
+	w->s->ops->watch_close(w);
+	free(w->prefix);
+	free(w);
+}
+
+/* ---- values and memory ---- */
+
+json_t *tenet_kv_json(const struct tenet_kv *kv, struct tenet_err *err)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (!kv->value) {
+		tenet_err_set(err, -ENOENT, "%s: no value (deleted)", kv->key);
+		return NULL;
+	}
+	j = json_loadb(kv->value, kv->value_len, JSON_DECODE_ANY, &jerr);
+	if (!j)
+		tenet_err_set(err, -EBADMSG, "%s: value is not JSON: %s", kv->key, jerr.text);
+	return j;
+}
+
+void tenet_kv_clear(struct tenet_kv *kv)
+{
+	if (!kv)
+		return;
+	free(kv->key);
+	free(kv->value);
+	memset(kv, 0, sizeof(*kv));
+}
+
+void tenet_kv_list_free(struct tenet_kv_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		tenet_kv_clear(&l->kvs[i]);
+	free(l->kvs);
+	memset(l, 0, sizeof(*l));
+}
+
+void tenet_watch_batch_free(struct tenet_watch_batch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->n; i++)
+		tenet_kv_clear(&b->events[i].kv);
+	free(b->events);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The control store: an etcd-shaped, revisioned key/value store whose
+ * values are JSON text. Every successful write transaction that changes
+ * something moves the store's revision on by one; every key carries the
+ * revision that created it, the revision that last changed it and how many
+ * times it was written. Callers see only this interface; a backend (SQLite
+ * today, etcd later) plugs in behind an ops table chosen by the URL.
+ *
+ * How an agent follows the store:
+ *     tenet_store_range(s, TENET_KEY_ROOT, &all, err);  // snapshot at all.rev
+ *     tenet_watch_open(s, TENET_KEY_ROOT, all.rev + 1, &w, err);
+ *     loop: tenet_watch_next(w, timeout_ms, &events, err) (or poll
+ *           tenet_watch_fd(w) and call tenet_watch_next(w, 0, ...)).
+ * -ESTALE from the watch means the log was compacted past its position:
+ * resync with a new range read.
+ *
+ * A handle is for one thread at a time and must not cross fork(): open
+ * one per process. Several processes may share one store file. */
+#ifndef TENET_STORE_H
+#define TENET_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/errmsg.h"
+
+#define TENET_STORE_DEFAULT "/var/lib/tenet/store.db"
+
+struct tenet_store;
+struct tenet_txn;
+struct tenet_watch;
+
+struct tenet_kv {
+	char *key;
+	char *value;          /* JSON text, NUL-terminated; NULL in a delete event */
+	size_t value_len;
+	int64_t create_rev;   /* revision that created the key; 0 in a delete event */
+	int64_t mod_rev;      /* revision of its last change (of the delete, in a delete event) */
+	int64_t version;      /* puts since creation; 0 in a delete event */
+};
+
+struct tenet_kv_list {
+	struct tenet_kv *kvs; /* sorted by key (byte order) */
+	size_t n;
+	int64_t rev;          /* store revision the read reflects */
+};
+
+enum tenet_watch_type {
+	TENET_WATCH_PUT = 0,
+	TENET_WATCH_DELETE = 1,
+};
+
+struct tenet_watch_event {
+	enum tenet_watch_type type;
+	struct tenet_kv kv;   /* kv.mod_rev is the event's revision */
+};
+
+struct tenet_watch_batch {
+	struct tenet_watch_event *events; /* ordered by revision, then by order in the txn */
+	size_t n;
+	int64_t rev;          /* everything up to this revision has been delivered */
+};
+
+/* What a transaction compare looks at, as in etcd. A missing key has
+ * create_rev = mod_rev = version = 0. */
+enum tenet_cmp_target {
+	TENET_CMP_CREATE = 0,
+	TENET_CMP_MOD = 1,
+	TENET_CMP_VERSION = 2,
+};
+
+enum tenet_cmp_op {
+	TENET_CMP_EQ = 0,
+	TENET_CMP_NE = 1,
+	TENET_CMP_LT = 2,
+	TENET_CMP_GT = 3,
+};
+
+/* url: "sqlite:///abs/path", a plain path (SQLite), or NULL/"" for
+ * TENET_STORE_DEFAULT. "etcd://host:port" is reserved and fails with
+ * -EPROTONOSUPPORT. The SQLite file and its directory are created when
+ * missing. */
+int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err *err);
+void tenet_store_close(struct tenet_store *s);
+/* The backend-specific location, e.g. the SQLite file path. */
+const char *tenet_store_location(const struct tenet_store *s);
+
+int tenet_store_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *err);
+/* -ENOENT (with a message) when the key does not exist. */
+int tenet_store_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
+		    struct tenet_err *err);
+/* Every key starting with prefix ("" = all), and the revision they reflect,
+ * read as one consistent snapshot. */
+int tenet_store_range(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,
+		      struct tenet_err *err);
+/* The same read, streamed (a million records need not be copied into one
+ * list first): fn(arg, kv, err) sees each pair in key order, its strings
+ * valid only during the call; *rev is the revision they reflect. A
+ * negative return from fn stops the read and is returned. */
+typedef int (*tenet_kv_fn)(void *arg, const struct tenet_kv *kv, struct tenet_err *err);
+int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_fn fn,
+			   void *arg, int64_t *rev, struct tenet_err *err);
+
+/* Transactions: all compares must hold, then all operations apply, in
+ * order, atomically, under one new revision. Building a transaction only
+ * allocates (-ENOMEM, -EINVAL for an empty key); nothing touches the store
+ * before tenet_store_commit. */
+struct tenet_txn *tenet_txn_new(void);
+void tenet_txn_free(struct tenet_txn *t);
+int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		      enum tenet_cmp_op op, int64_t value);
+int tenet_txn_put(struct tenet_txn *t, const char *key, const char *value);
+/* Serialises value compactly with sorted keys, so equal records are equal
+ * text. */
+int tenet_txn_put_json(struct tenet_txn *t, const char *key, const json_t *value);
+int tenet_txn_delete(struct tenet_txn *t, const char *key);
+int tenet_txn_delete_prefix(struct tenet_txn *t, const char *prefix);
+size_t tenet_txn_size(const struct tenet_txn *t);
+/* 0: applied; *rev (may be NULL) is the store revision afterwards, which
+ * is unchanged when no operation changed anything (deleting missing keys).
+ * -ECANCELED: a compare failed and nothing was written. -EBUSY: the store
+ * stayed locked by another writer for longer than the busy timeout. */
+int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
+		       struct tenet_err *err);
+
+/* Forget the change log up to and including rev (keys are untouched).
+ * Watches positioned at or before rev then fail with -ESTALE. */
+int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err);
+
+/* Watch keys starting with prefix, from revision from_rev inclusive
+ * (1 = from the beginning). -ESTALE if from_rev is already compacted. */
+int tenet_watch_open(struct tenet_store *s, const char *prefix, int64_t from_rev,
+		     struct tenet_watch **out, struct tenet_err *err);
+/* An fd that becomes readable when the store may have changed (for
+ * poll/epoll), or -1 if the backend has none: then call tenet_watch_next
+ * with a timeout. Readability is a hint; tenet_watch_next drains it. */
+int tenet_watch_fd(const struct tenet_watch *w);
+/* Waits up to timeout_ms (0: just look, -1: forever) for changes after the
+ * watch's position and returns them, whole revisions at a time. On
+ * timeout, returns 0 with out->n == 0. -ESTALE: compacted, resync. */
+int tenet_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
+		     struct tenet_err *err);
+/* The next revision the watch will deliver. */
+int64_t tenet_watch_position(const struct tenet_watch *w);
+void tenet_watch_close(struct tenet_watch *w);
+
+/* Parse a kv's value. NULL and a message naming the key when it is not
+ * JSON (a corrupt record: callers skip it, they do not stop). */
+json_t *tenet_kv_json(const struct tenet_kv *kv, struct tenet_err *err);
+void tenet_kv_clear(struct tenet_kv *kv);
+void tenet_kv_list_free(struct tenet_kv_list *l);
+void tenet_watch_batch_free(struct tenet_watch_batch *b);
+
+#endif
