@@ -634,37 +634,83 @@ out:
 	return ret;
 }
 
+static bool op_holds(enum tenet_cmp_op op, int c)
+{
+	switch (op) {
+	case TENET_CMP_EQ:
+		return c == 0;
+	case TENET_CMP_NE:
+		return c != 0;
+	case TENET_CMP_LT:
+		return c < 0;
+	case TENET_CMP_GT:
+		return c > 0;
+	}
+	return false;
+}
+
 static bool cmp_holds(const struct txn_cmp *c, const struct kstate *ks)
 {
 	int64_t v = c->target == TENET_CMP_CREATE ? ks->create_rev :
 		    c->target == TENET_CMP_MOD ? ks->mod_rev : ks->version;
 
-	switch (c->op) {
-	case TENET_CMP_EQ:
-		return v == c->value;
-	case TENET_CMP_NE:
-		return v != c->value;
-	case TENET_CMP_LT:
-		return v < c->value;
-	case TENET_CMP_GT:
-		return v > c->value;
-	}
-	return false;
+	return op_holds(c->op, v < c->value ? -1 : v > c->value);
 }
 
-static const char *const cmp_target_name[] = { "create", "mod", "version" };
+/* A value compare, as in etcd: a missing key's value compares with
+ * nothing, so the compare fails whatever the operator. */
+static int value_holds(struct tenet_store *s, const struct txn_cmp *c, bool *holds,
+		       struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	*holds = false;
+	ret = sq_prepare(s, "SELECT value FROM kv WHERE key = ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, c->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *v = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0), m = strlen(c->text);
+		int d = memcmp(v ? v : "", c->text, n < m ? n : m);
+
+		*holds = op_holds(c->op, d ? d : (n > m) - (n < m));
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "read key", err);
+	}
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static const char *const cmp_target_name[] = { "create", "mod", "version", "value" };
 static const char *const cmp_op_name[] = { "==", "!=", "<", ">" };
 
 static int check_compares(struct tenet_store *s, const struct tenet_txn *t,
 			  struct tenet_err *err)
 {
 	struct kstate ks;
+	bool holds;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < t->ncmps; i++) {
 		const struct txn_cmp *c = &t->cmps[i];
 
+		if (c->target == TENET_CMP_VALUE) {
+			ret = value_holds(s, c, &holds, err);
+			if (ret < 0)
+				return ret;
+			/* The value itself stays out of the message: it may
+			 * be long, or not for a log. */
+			if (!holds)
+				return tenet_err_set(err, -ECANCELED,
+						     "%s: compare failed (value %s)", c->key,
+						     cmp_op_name[c->op]);
+			continue;
+		}
 		ret = key_state(s, c->key, &ks, err);
 		if (ret < 0)
 			return ret;

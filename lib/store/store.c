@@ -227,8 +227,10 @@ void tenet_txn_free(struct tenet_txn *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->ncmps; i++)
+	for (i = 0; i < t->ncmps; i++) {
 		free(t->cmps[i].key);
+		free(t->cmps[i].text);
+	}
 	for (i = 0; i < t->nops; i++) {
 		free(t->ops[i].key);
 		free(t->ops[i].value);
@@ -255,24 +257,45 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
-		      enum tenet_cmp_op op, int64_t value)
+static int add_cmp(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		   enum tenet_cmp_op op, int64_t value, const char *text)
 {
 	struct txn_cmp *c;
 
-	if (!key || !*key)
+	if (!key || !*key || (unsigned int)op > TENET_CMP_GT)
 		return -EINVAL;
 	if (grow((void **)&t->cmps, &t->cap_cmps, t->ncmps, sizeof(*t->cmps)) < 0)
 		return -ENOMEM;
 	c = &t->cmps[t->ncmps];
+	memset(c, 0, sizeof(*c));
 	c->key = strdup(key);
-	if (!c->key)
+	c->text = text ? strdup(text) : NULL;
+	if (!c->key || (text && !c->text)) {
+		free(c->key);
+		free(c->text);
 		return -ENOMEM;
+	}
 	c->target = target;
 	c->op = op;
 	c->value = value;
 	t->ncmps++;
 	return 0;
+}
+
+int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		      enum tenet_cmp_op op, int64_t value)
+{
+	if ((unsigned int)target > TENET_CMP_VERSION)
+		return -EINVAL;
+	return add_cmp(t, key, target, op, value, NULL);
+}
+
+int tenet_txn_compare_value(struct tenet_txn *t, const char *key, enum tenet_cmp_op op,
+			    const char *value)
+{
+	if (!value)
+		return -EINVAL;
+	return add_cmp(t, key, TENET_CMP_VALUE, op, 0, value);
 }
 
 static int add_op(struct tenet_txn *t, enum txn_op_type type, const char *key,

@@ -65,11 +65,13 @@ struct tenet_watch_batch {
 };
 
 /* What a transaction compare looks at, as in etcd. A missing key has
- * create_rev = mod_rev = version = 0. */
+ * create_rev = mod_rev = version = 0 ("create == 0" is "absent"); a value
+ * compare (tenet_txn_compare_value) on a missing key always fails. */
 enum tenet_cmp_target {
 	TENET_CMP_CREATE = 0,
 	TENET_CMP_MOD = 1,
 	TENET_CMP_VERSION = 2,
+	TENET_CMP_VALUE = 3,
 };
 
 enum tenet_cmp_op {
@@ -166,13 +168,25 @@ int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_f
 			   void *arg, int64_t *rev, struct tenet_err *err);
 
 /* Transactions: all compares must hold, then all operations apply, in
- * order, atomically, under one new revision. Building a transaction only
- * allocates (-ENOMEM, -EINVAL for an empty key); nothing touches the store
- * before tenet_store_commit. */
+ * order, atomically, under one new revision. Compares see the store as it
+ * was before the transaction. A transaction may touch a key more than
+ * once: the result is that of its operations applied in order. Building
+ * a transaction only allocates (-ENOMEM, -EINVAL for an empty key or a
+ * value target in tenet_txn_compare); nothing touches the store before
+ * tenet_store_commit. */
+/* A transaction of at most this many compares and this many operations
+ * is atomic under one revision on every backend (etcd's default
+ * --max-txn-ops); a backend may split a bigger one into several
+ * revisions, each applied whole. A prefix delete is one operation. */
+#define TENET_TXN_ATOMIC_OPS 128
 struct tenet_txn *tenet_txn_new(void);
 void tenet_txn_free(struct tenet_txn *t);
 int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
 		      enum tenet_cmp_op op, int64_t value);
+/* Compares the key's value with value, byte by byte (LT/GT: as memcmp,
+ * a prefix sorts first). */
+int tenet_txn_compare_value(struct tenet_txn *t, const char *key, enum tenet_cmp_op op,
+			    const char *value);
 int tenet_txn_put(struct tenet_txn *t, const char *key, const char *value);
 /* Serialises value compactly with sorted keys, so equal records are equal
  * text. */

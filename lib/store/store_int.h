@@ -20,6 +20,7 @@ struct txn_cmp {
 	enum tenet_cmp_target target;
 	enum tenet_cmp_op op;
 	int64_t value;
+	char *text;             /* TENET_CMP_VALUE: the value compared with */
 };
 
 struct txn_op {
