@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite.h"
 #include "store/store_int.h"
 
 #define SCHEMA_VERSION 1
@@ -34,6 +35,8 @@
 
 struct sq_store {
 	sqlite3 *db;
+	dev_t dev;              /* the file opened, to notice its replacement */
+	ino_t ino;
 };
 
 struct sq_watch {
@@ -247,25 +250,79 @@ out:
 	return ret;
 }
 
-static int sq_open(struct tenet_store *s, const char *path, struct tenet_err *err)
+/* An existing store's schema, read without writing anything: opening
+ * without TENET_STORE_CREATE must leave a file that is not (yet) a store
+ * as it found it. An empty file (SQLite's own "new database", or one that
+ * another process is creating right now) is a store that does not exist
+ * yet; a database without our meta table is not a tenet store. */
+static int check_schema(struct tenet_store *s, struct tenet_err *err)
 {
-	struct sq_store *ss;
+	sqlite3_stmt *st = NULL;
+	int64_t version, tables, meta;
 	int ret, rc;
 
-	ret = make_parent_dirs(path, err);
+	ret = sq_prepare(s, "SELECT count(*), count(*) FILTER (WHERE name = 'meta')"
+			    " FROM sqlite_master WHERE type = 'table'", &st, err);
 	if (ret < 0)
-		return ret;
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = sq_fail(s, rc, "read schema", err);
+		goto out;
+	}
+	tables = sqlite3_column_int64(st, 0);
+	meta = sqlite3_column_int64(st, 1);
+	if (!tables) {
+		ret = tenet_err_set(err, -ENOENT, "store %s: empty file, not created yet",
+				    s->location);
+		goto out;
+	}
+	if (!meta) {
+		ret = tenet_err_set(err, -EBADMSG, "store %s: not a tenet store", s->location);
+		goto out;
+	}
+	ret = meta_get(s, "schema", &version, err);
+	if (ret == 0 && version > SCHEMA_VERSION)
+		ret = tenet_err_set(err, -EPROTO,
+				    "store %s: schema %lld is newer than this tenet's (%d)",
+				    s->location, (long long)version, SCHEMA_VERSION);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int sq_open(struct tenet_store *s, const char *path, unsigned int flags,
+		   struct tenet_err *err)
+{
+	bool create = flags & TENET_STORE_CREATE;
+	struct sq_store *ss;
+	struct stat sb;
+	int ret, rc;
+
+	if (create) {
+		ret = make_parent_dirs(path, err);
+		if (ret < 0)
+			return ret;
+	} else if (stat(path, &sb) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		return tenet_err_set(err, -ENOENT, "store %s: does not exist", path);
+	}
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
 	s->priv = ss;
-	rc = sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READWRITE |
+			     (create ? SQLITE_OPEN_CREATE : 0), NULL);
 	if (rc != SQLITE_OK) {
 		ret = sq_fail(s, rc, "open", err);
 		goto out;
 	}
 	/* Set before anything that locks, so every lock waits, opening too. */
 	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
+	if (!create) {
+		ret = check_schema(s, err);
+		if (ret < 0)
+			goto out;
+	}
 	ret = set_wal(s, err);
 	if (ret < 0)
 		goto out;
@@ -273,7 +330,18 @@ static int sq_open(struct tenet_store *s, const char *path, struct tenet_err *er
 	ret = sq_exec(s, "PRAGMA synchronous=FULL", err);
 	if (ret < 0)
 		goto out;
-	ret = init_schema(s, err);
+	if (create) {
+		ret = init_schema(s, err);
+		if (ret < 0)
+			goto out;
+	}
+	/* The file now open, to tell later whether the path still names it. */
+	if (stat(path, &sb) < 0) {
+		ret = tenet_err_set(err, -errno, "store %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ss->dev = sb.st_dev;
+	ss->ino = sb.st_ino;
 out:
 	if (ret < 0) {
 		sqlite3_close(ss->db);
@@ -281,6 +349,23 @@ out:
 		s->priv = NULL;
 	}
 	return ret;
+}
+
+static int sq_check(struct tenet_store *s, struct tenet_err *err)
+{
+	struct sq_store *ss = SQ(s);
+	struct stat sb;
+
+	if (stat(s->location, &sb) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return tenet_err_set(err, -ENOENT, "store %s: does not exist",
+					     s->location);
+		return tenet_err_set(err, -errno, "store %s: %s", s->location, strerror(errno));
+	}
+	if (sb.st_dev != ss->dev || sb.st_ino != ss->ino)
+		return tenet_err_set(err, -ESTALE, "store %s: replaced by another file",
+				     s->location);
+	return 0;
 }
 
 static void sq_close(struct tenet_store *s)
@@ -358,8 +443,39 @@ out:
 	return ret;
 }
 
-/* Binds [prefix, end) to parameters a and a+1; a NULL end binds NULL,
- * which the SQL treats as "no upper bound". */
+/* Range reads: a prefix is the half-open range [prefix, end), and only
+ * the empty prefix (or one of 0xff bytes) has no end. Two statements, not
+ * one with "(?2 IS NULL OR key < ?2)": SQLite plans that with the lower
+ * bound alone, so every prefix read would scan to the end of the table
+ * and writes, whose checks read prefixes, would slow down as the store
+ * grows. selftests/unit/test_store.c checks both plans. */
+#define KV_COLS "key, value, create_rev, mod_rev, version"
+const char tenet_sqlite_range_sql[] =
+	"SELECT " KV_COLS " FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key";
+const char tenet_sqlite_range_open_sql[] =
+	"SELECT " KV_COLS " FROM kv WHERE key >= ?1 ORDER BY key";
+const char tenet_sqlite_keys_sql[] =
+	"SELECT key, NULL, 0, 0, 0 FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key";
+static const char keys_open_sql[] =
+	"SELECT key, NULL, 0, 0, 0 FROM kv WHERE key >= ?1 ORDER BY key";
+
+/* Prepares the bounded or the open-ended statement of a range and binds
+ * [prefix, end) to ?1 and ?2. */
+static int prepare_range(struct tenet_store *s, const char *bounded, const char *open_ended,
+			 const char *prefix, const char *end, sqlite3_stmt **st,
+			 struct tenet_err *err)
+{
+	int ret = sq_prepare(s, end ? bounded : open_ended, st, err);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(*st, 1, prefix, -1, SQLITE_STATIC);
+	if (end)
+		sqlite3_bind_text(*st, 2, end, -1, SQLITE_STATIC);
+	return 0;
+}
+
+/* The watch's log reads filter keys only: they walk the log by revision. */
 static void bind_range(sqlite3_stmt *st, int a, const char *prefix, const char *end)
 {
 	sqlite3_bind_text(st, a, prefix, -1, SQLITE_STATIC);
@@ -405,12 +521,10 @@ static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
 	ret = sq_revision(s, rev, err);
 	if (ret < 0)
 		goto out;
-	ret = sq_prepare(s, "SELECT key, value, create_rev, mod_rev, version FROM kv"
-			    " WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) ORDER BY key",
-			 &st, err);
+	ret = prepare_range(s, tenet_sqlite_range_sql, tenet_sqlite_range_open_sql, prefix, end,
+			    &st, err);
 	if (ret < 0)
 		goto out;
-	bind_range(st, 1, prefix, end);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = row(arg, st, err);
 		if (ret < 0)
@@ -520,37 +634,83 @@ out:
 	return ret;
 }
 
+static bool op_holds(enum tenet_cmp_op op, int c)
+{
+	switch (op) {
+	case TENET_CMP_EQ:
+		return c == 0;
+	case TENET_CMP_NE:
+		return c != 0;
+	case TENET_CMP_LT:
+		return c < 0;
+	case TENET_CMP_GT:
+		return c > 0;
+	}
+	return false;
+}
+
 static bool cmp_holds(const struct txn_cmp *c, const struct kstate *ks)
 {
 	int64_t v = c->target == TENET_CMP_CREATE ? ks->create_rev :
 		    c->target == TENET_CMP_MOD ? ks->mod_rev : ks->version;
 
-	switch (c->op) {
-	case TENET_CMP_EQ:
-		return v == c->value;
-	case TENET_CMP_NE:
-		return v != c->value;
-	case TENET_CMP_LT:
-		return v < c->value;
-	case TENET_CMP_GT:
-		return v > c->value;
-	}
-	return false;
+	return op_holds(c->op, v < c->value ? -1 : v > c->value);
 }
 
-static const char *const cmp_target_name[] = { "create", "mod", "version" };
+/* A value compare, as in etcd: a missing key's value compares with
+ * nothing, so the compare fails whatever the operator. */
+static int value_holds(struct tenet_store *s, const struct txn_cmp *c, bool *holds,
+		       struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	*holds = false;
+	ret = sq_prepare(s, "SELECT value FROM kv WHERE key = ?1", &st, err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, c->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *v = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0), m = strlen(c->text);
+		int d = memcmp(v ? v : "", c->text, n < m ? n : m);
+
+		*holds = op_holds(c->op, d ? d : (n > m) - (n < m));
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "read key", err);
+	}
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static const char *const cmp_target_name[] = { "create", "mod", "version", "value" };
 static const char *const cmp_op_name[] = { "==", "!=", "<", ">" };
 
 static int check_compares(struct tenet_store *s, const struct tenet_txn *t,
 			  struct tenet_err *err)
 {
 	struct kstate ks;
+	bool holds;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < t->ncmps; i++) {
 		const struct txn_cmp *c = &t->cmps[i];
 
+		if (c->target == TENET_CMP_VALUE) {
+			ret = value_holds(s, c, &holds, err);
+			if (ret < 0)
+				return ret;
+			/* The value itself stays out of the message: it may
+			 * be long, or not for a log. */
+			if (!holds)
+				return tenet_err_set(err, -ECANCELED,
+						     "%s: compare failed (value %s)", c->key,
+						     cmp_op_name[c->op]);
+			continue;
+		}
 		ret = key_state(s, c->key, &ks, err);
 		if (ret < 0)
 			return ret;
@@ -664,12 +824,10 @@ static int apply_delete_prefix(struct commit_ctx *cc, const char *prefix)
 
 	if (tenet_prefix_end(prefix, &end) < 0)
 		return tenet_err_set(cc->err, -ENOMEM, "out of memory");
-	ret = sq_prepare(cc->s, "SELECT key, NULL, 0, 0, 0 FROM kv"
-				" WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) ORDER BY key",
-			 &st, cc->err);
+	ret = prepare_range(cc->s, tenet_sqlite_keys_sql, keys_open_sql, prefix, end, &st,
+			    cc->err);
 	if (ret < 0)
 		goto out;
-	bind_range(st, 1, prefix, end);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (append_kv(&keys, &cap, st) < 0) {
 			ret = tenet_err_set(cc->err, -ENOMEM, "out of memory");
@@ -1025,6 +1183,7 @@ const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
+	.check = sq_check,
 	.revision = sq_revision,
 	.get = sq_get,
 	.range = sq_range,

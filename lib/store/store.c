@@ -7,37 +7,53 @@
 
 #include "store/store_int.h"
 
-#define SQLITE_SCHEME "sqlite://"
-#define ETCD_SCHEME "etcd://"
+/* The backend registry: one row per URL scheme. A new backend is a new
+ * file filling a struct tenet_store_ops plus one row here. A row with no
+ * ops names a scheme that is planned but not built: its URLs fail with
+ * -EPROTONOSUPPORT instead of "unknown scheme". A URL without "://" is a
+ * path for the first row (SQLite). */
+static const struct backend {
+	const char *scheme;
+	const struct tenet_store_ops *ops;
+	const char *location;   /* what follows "scheme://", for messages */
+} backends[] = {
+	{ "sqlite", &tenet_store_sqlite_ops, "file path" },
+	{ "etcd", NULL, "endpoint" },
+};
 
 /* Picks the backend and its location from a --store URL. */
 static int parse_url(const char *url, const struct tenet_store_ops **ops,
 		     const char **location, struct tenet_err *err)
 {
-	if (!url || !*url) {
-		*ops = &tenet_store_sqlite_ops;
-		*location = TENET_STORE_DEFAULT;
+	const char *sep;
+	size_t i, len;
+
+	*ops = backends[0].ops;
+	*location = url && *url ? url : TENET_STORE_DEFAULT;
+	if (!url || !(sep = strstr(url, "://")))
 		return 0;
-	}
-	if (!strncmp(url, SQLITE_SCHEME, strlen(SQLITE_SCHEME))) {
-		*ops = &tenet_store_sqlite_ops;
-		*location = url + strlen(SQLITE_SCHEME);
+	len = (size_t)(sep - url);
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct backend *b = &backends[i];
+
+		if (strlen(b->scheme) != len || strncmp(url, b->scheme, len))
+			continue;
+		if (!b->ops)
+			return tenet_err_set(err, -EPROTONOSUPPORT,
+					     "store %s: the %s backend is not supported yet", url,
+					     b->scheme);
+		*ops = b->ops;
+		*location = sep + 3;
 		if (!**location)
-			return tenet_err_set(err, -EINVAL, "store %s: no file path", url);
+			return tenet_err_set(err, -EINVAL, "store %s: no %s", url, b->location);
 		return 0;
 	}
-	if (!strncmp(url, ETCD_SCHEME, strlen(ETCD_SCHEME)))
-		return tenet_err_set(err, -EPROTONOSUPPORT,
-				     "store %s: the etcd backend is not supported yet", url);
-	if (strstr(url, "://"))
-		return tenet_err_set(err, -EPROTONOSUPPORT,
-				     "store %s: unknown scheme (use sqlite:///PATH or a path)", url);
-	*ops = &tenet_store_sqlite_ops;
-	*location = url;
-	return 0;
+	return tenet_err_set(err, -EPROTONOSUPPORT,
+			     "store %s: unknown scheme (use sqlite:///PATH or a path)", url);
 }
 
-int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err *err)
+int tenet_store_openf(const char *url, unsigned int flags, struct tenet_store **out,
+		      struct tenet_err *err)
 {
 	const struct tenet_store_ops *ops;
 	struct tenet_store *s = NULL;
@@ -45,6 +61,8 @@ int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err
 	int ret;
 
 	*out = NULL;
+	if (flags & ~TENET_STORE_CREATE)
+		return tenet_err_set(err, -EINVAL, "store open: unknown flags 0x%x", flags);
 	ret = parse_url(url, &ops, &location, err);
 	if (ret < 0)
 		goto out;
@@ -54,7 +72,7 @@ int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err
 		goto out;
 	}
 	s->ops = ops;
-	ret = ops->open(s, s->location, err);
+	ret = ops->open(s, s->location, flags, err);
 	if (ret < 0)
 		goto out;
 	*out = s;
@@ -65,6 +83,47 @@ out:
 		free(s);
 	}
 	return ret;
+}
+
+int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err *err)
+{
+	return tenet_store_openf(url, TENET_STORE_CREATE, out, err);
+}
+
+int tenet_store_check(struct tenet_store *s, struct tenet_err *err)
+{
+	return s->ops->check ? s->ops->check(s, err) : 0;
+}
+
+enum tenet_store_errclass tenet_store_errclass(int err)
+{
+	switch (err) {
+	case 0:
+		return TENET_STORE_OK;
+	case -ESTALE:
+		return TENET_STORE_STALE;
+	case -ECANCELED:
+		return TENET_STORE_CONFLICT;
+	case -EBADMSG:
+		return TENET_STORE_CORRUPT;
+	case -ENOENT:
+	case -EIO:
+	case -EBUSY:
+	case -EAGAIN:
+	case -ENOSPC:
+	case -ETIMEDOUT:
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -ECONNABORTED:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -ENETDOWN:
+	case -EHOSTDOWN:
+	case -EPIPE:
+		return TENET_STORE_UNAVAILABLE;
+	default:
+		return TENET_STORE_FATAL;
+	}
 }
 
 void tenet_store_close(struct tenet_store *s)
@@ -168,8 +227,10 @@ void tenet_txn_free(struct tenet_txn *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->ncmps; i++)
+	for (i = 0; i < t->ncmps; i++) {
 		free(t->cmps[i].key);
+		free(t->cmps[i].text);
+	}
 	for (i = 0; i < t->nops; i++) {
 		free(t->ops[i].key);
 		free(t->ops[i].value);
@@ -196,24 +257,45 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
-		      enum tenet_cmp_op op, int64_t value)
+static int add_cmp(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		   enum tenet_cmp_op op, int64_t value, const char *text)
 {
 	struct txn_cmp *c;
 
-	if (!key || !*key)
+	if (!key || !*key || (unsigned int)op > TENET_CMP_GT)
 		return -EINVAL;
 	if (grow((void **)&t->cmps, &t->cap_cmps, t->ncmps, sizeof(*t->cmps)) < 0)
 		return -ENOMEM;
 	c = &t->cmps[t->ncmps];
+	memset(c, 0, sizeof(*c));
 	c->key = strdup(key);
-	if (!c->key)
+	c->text = text ? strdup(text) : NULL;
+	if (!c->key || (text && !c->text)) {
+		free(c->key);
+		free(c->text);
 		return -ENOMEM;
+	}
 	c->target = target;
 	c->op = op;
 	c->value = value;
 	t->ncmps++;
 	return 0;
+}
+
+int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
+		      enum tenet_cmp_op op, int64_t value)
+{
+	if ((unsigned int)target > TENET_CMP_VERSION)
+		return -EINVAL;
+	return add_cmp(t, key, target, op, value, NULL);
+}
+
+int tenet_txn_compare_value(struct tenet_txn *t, const char *key, enum tenet_cmp_op op,
+			    const char *value)
+{
+	if (!value)
+		return -EINVAL;
+	return add_cmp(t, key, TENET_CMP_VALUE, op, 0, value);
 }
 
 static int add_op(struct tenet_txn *t, enum txn_op_type type, const char *key,

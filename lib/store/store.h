@@ -12,7 +12,8 @@
  *     loop: tenet_watch_next(w, timeout_ms, &events, err) (or poll
  *           tenet_watch_fd(w) and call tenet_watch_next(w, 0, ...)).
  * -ESTALE from the watch means the log was compacted past its position:
- * resync with a new range read.
+ * resync with a new range read. The error classes are below
+ * (tenet_store_errclass).
  *
  * A handle is for one thread at a time and must not cross fork(): open
  * one per process. Several processes may share one store file. */
@@ -64,11 +65,13 @@ struct tenet_watch_batch {
 };
 
 /* What a transaction compare looks at, as in etcd. A missing key has
- * create_rev = mod_rev = version = 0. */
+ * create_rev = mod_rev = version = 0 ("create == 0" is "absent"); a value
+ * compare (tenet_txn_compare_value) on a missing key always fails. */
 enum tenet_cmp_target {
 	TENET_CMP_CREATE = 0,
 	TENET_CMP_MOD = 1,
 	TENET_CMP_VERSION = 2,
+	TENET_CMP_VALUE = 3,
 };
 
 enum tenet_cmp_op {
@@ -78,14 +81,75 @@ enum tenet_cmp_op {
 	TENET_CMP_GT = 3,
 };
 
-/* url: "sqlite:///abs/path", a plain path (SQLite), or NULL/"" for
- * TENET_STORE_DEFAULT. "etcd://host:port" is reserved and fails with
- * -EPROTONOSUPPORT. The SQLite file and its directory are created when
- * missing. */
+/* Opening. url: "sqlite:///abs/path", a plain path (SQLite), or NULL/""
+ * for TENET_STORE_DEFAULT; a backend per URL scheme (store.c's registry).
+ * "etcd://..." is reserved and fails with -EPROTONOSUPPORT until its
+ * backend exists; an unknown scheme fails the same way.
+ *
+ * TENET_STORE_CREATE: create the store when it does not exist (SQLite:
+ * the file and its missing parent directories, mode 0755). Without it a
+ * missing store is -ENOENT ("store PATH: does not exist") and nothing is
+ * created: a mistyped path or an unmounted volume must not become an
+ * empty store that an agent then reconciles to. Intended use: only an
+ * explicit set-up step (`tenet store init`, install, tests) passes
+ * CREATE; tenetd and every other CLI command open with 0.
+ *
+ * tenet_store_open() is tenet_store_openf(url, TENET_STORE_CREATE, ...),
+ * today's behaviour for today's callers; they move to openf(url, 0) as the
+ * "store must exist" change lands. */
+#define TENET_STORE_CREATE 0x1u
+int tenet_store_openf(const char *url, unsigned int flags, struct tenet_store **out,
+		      struct tenet_err *err);
 int tenet_store_open(const char *url, struct tenet_store **out, struct tenet_err *err);
 void tenet_store_close(struct tenet_store *s);
 /* The backend-specific location, e.g. the SQLite file path. */
 const char *tenet_store_location(const struct tenet_store *s);
+/* Is the handle still on the store its URL names? 0 yes; -ENOENT the
+ * store is gone (SQLite: no file at the path any more); -ESTALE another
+ * store took its place (SQLite: the file was replaced, e.g. restored from
+ * a backup): close and reopen, then resync. A long-running reader calls
+ * it now and then; a handle otherwise keeps following what it opened. */
+int tenet_store_check(struct tenet_store *s, struct tenet_err *err);
+
+/* Error classes. Every store call returns 0 or a negative errno; what the
+ * caller does about it depends only on the class:
+ *
+ *   STALE        -ESTALE: the change log was compacted past a watch's
+ *                position (or the store was replaced). Resync: a range
+ *                read, then a watch from its revision + 1. The agent does
+ *                it, at once, without tearing anything down.
+ *   UNAVAILABLE  -ENOENT (the store does not exist; from tenet_store_get
+ *                it means only "no such key"), -EIO, -EBUSY (locked
+ *                longer than the busy timeout), -ENOSPC, -EAGAIN, and the
+ *                network errors of remote backends (-ECONNREFUSED,
+ *                -ETIMEDOUT, -EHOSTUNREACH ...). The agent keeps the
+ *                datapath on its last state, says so and retries with
+ *                backoff; the CLI reports it and exits non-zero (the
+ *                operator retries). A commit that fails this way may
+ *                still have landed when a remote backend lost only the
+ *                answer: a writer re-reads before it retries (compares
+ *                on what it read make the retry safe).
+ *   CONFLICT     -ECANCELED: a transaction compare failed, nothing was
+ *                written. The writer re-reads and rebuilds the
+ *                transaction (lib/policy does, a bounded number of times).
+ *   CORRUPT      -EBADMSG: a value is not what it must be (tenet_kv_json),
+ *                or the file is not a tenet store. Not retried: a reader
+ *                skips the record and reports it (keeping the kernel
+ *                state it had); a command fails.
+ *   FATAL        anything else (-EINVAL, -EPROTONOSUPPORT, -EPROTO for a
+ *                newer schema, -EACCES, -EROFS, -ENOMEM ...): a wrong
+ *                configuration or a bug. Reported; not retried until the
+ *                configuration changes. The agent still keeps the
+ *                datapath. */
+enum tenet_store_errclass {
+	TENET_STORE_OK = 0,
+	TENET_STORE_STALE,
+	TENET_STORE_UNAVAILABLE,
+	TENET_STORE_CONFLICT,
+	TENET_STORE_CORRUPT,
+	TENET_STORE_FATAL,
+};
+enum tenet_store_errclass tenet_store_errclass(int err);
 
 int tenet_store_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *err);
 /* -ENOENT (with a message) when the key does not exist. */
@@ -104,13 +168,25 @@ int tenet_store_range_each(struct tenet_store *s, const char *prefix, tenet_kv_f
 			   void *arg, int64_t *rev, struct tenet_err *err);
 
 /* Transactions: all compares must hold, then all operations apply, in
- * order, atomically, under one new revision. Building a transaction only
- * allocates (-ENOMEM, -EINVAL for an empty key); nothing touches the store
- * before tenet_store_commit. */
+ * order, atomically, under one new revision. Compares see the store as it
+ * was before the transaction. A transaction may touch a key more than
+ * once: the result is that of its operations applied in order. Building
+ * a transaction only allocates (-ENOMEM, -EINVAL for an empty key or a
+ * value target in tenet_txn_compare); nothing touches the store before
+ * tenet_store_commit. */
+/* A transaction of at most this many compares and this many operations
+ * is atomic under one revision on every backend (etcd's default
+ * --max-txn-ops); a backend may split a bigger one into several
+ * revisions, each applied whole. A prefix delete is one operation. */
+#define TENET_TXN_ATOMIC_OPS 128
 struct tenet_txn *tenet_txn_new(void);
 void tenet_txn_free(struct tenet_txn *t);
 int tenet_txn_compare(struct tenet_txn *t, const char *key, enum tenet_cmp_target target,
 		      enum tenet_cmp_op op, int64_t value);
+/* Compares the key's value with value, byte by byte (LT/GT: as memcmp,
+ * a prefix sorts first). */
+int tenet_txn_compare_value(struct tenet_txn *t, const char *key, enum tenet_cmp_op op,
+			    const char *value);
 int tenet_txn_put(struct tenet_txn *t, const char *key, const char *value);
 /* Serialises value compactly with sorted keys, so equal records are equal
  * text. */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Between lib/store.c (URL parsing, transaction building, the public API)
- * and the backends. A backend fills one ops table; callers never see it. */
+/* Between lib/store/store.c (URL dispatch, transaction building, the
+ * public API) and the backends. A backend is one file that fills one ops
+ * table, plus one row in store.c's backend registry (scheme -> ops);
+ * callers never see either. Every backend must pass
+ * selftests/unit/test_store_contract.c. */
 #ifndef TENET_STORE_INT_H
 #define TENET_STORE_INT_H
 
@@ -17,6 +20,7 @@ struct txn_cmp {
 	enum tenet_cmp_target target;
 	enum tenet_cmp_op op;
 	int64_t value;
+	char *text;             /* TENET_CMP_VALUE: the value compared with */
 };
 
 struct txn_op {
@@ -34,8 +38,15 @@ struct tenet_txn {
 
 struct tenet_store_ops {
 	const char *name;
-	int (*open)(struct tenet_store *s, const char *location, struct tenet_err *err);
+	/* location: the URL without "scheme://" (for SQLite, the file path);
+	 * flags: TENET_STORE_CREATE or 0. Without CREATE, a store that does
+	 * not exist is -ENOENT and nothing is created. */
+	int (*open)(struct tenet_store *s, const char *location, unsigned int flags,
+		    struct tenet_err *err);
 	void (*close)(struct tenet_store *s);
+	/* optional (NULL: always 0): is the handle still on the store its URL
+	 * names? -ENOENT gone, -ESTALE replaced by another store. */
+	int (*check)(struct tenet_store *s, struct tenet_err *err);
 	int (*revision)(struct tenet_store *s, int64_t *rev, struct tenet_err *err);
 	int (*get)(struct tenet_store *s, const char *key, struct tenet_kv *out,
 		   struct tenet_err *err);

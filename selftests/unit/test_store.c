@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -614,6 +617,137 @@ static void test_concurrent_writers(void **state)
 	tenet_watch_close(w);
 }
 
+/* Without TENET_STORE_CREATE nothing is created: not the file, not its
+ * directory, not a schema in an empty file. */
+static void test_open_without_create(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *s = NULL;
+	struct stat st;
+	char *path, *dir;
+	sqlite3 *db;
+	FILE *fp;
+
+	assert_true(asprintf(&dir, "%s/new", f->dir) > 0);
+	assert_true(asprintf(&path, "%s/store.db", dir) > 0);
+	assert_int_equal(tenet_store_openf(path, 0, &s, &err), -ENOENT);
+	assert_null(s);
+	assert_true(!strncmp(err.msg, "store ", 6) && strstr(err.msg, "/new/store.db: does not exist"));
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(tenet_store_openf(path, TENET_STORE_CREATE, &s, &err), 0);
+	tenet_store_close(s);
+	assert_int_equal(tenet_store_openf(path, 0, &s, &err), 0);
+	assert_int_equal(revision(s), 0);
+	tenet_store_close(s);
+	free(path);
+
+	/* An empty file (or one being created right now) is not a store yet,
+	 * and stays empty. */
+	assert_true(asprintf(&path, "%s/empty.db", dir) > 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(tenet_store_openf(path, 0, &s, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "empty.db: empty file, not created yet"));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	free(path);
+
+	/* Another program's database, and a file that is no database. */
+	assert_true(asprintf(&path, "%s/other.db", dir) > 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tenet_store_openf(path, 0, &s, &err), -EBADMSG);
+	assert_non_null(strstr(err.msg, "other.db: not a tenet store"));
+	free(path);
+	assert_true(asprintf(&path, "%s/text.db", dir) > 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "this is not a database, but it is long enough to have a header\n%0200d\n", 0);
+	fclose(fp);
+	assert_int_equal(tenet_store_openf(path, 0, &s, &err), -EBADMSG);
+	assert_int_equal(tenet_store_errclass(err.code), TENET_STORE_CORRUPT);
+	free(path);
+	free(dir);
+}
+
+/* The handle notices when its file is gone or replaced (a restore from a
+ * backup, an operator's mv): the agent then reopens and resyncs. */
+static void test_check_replaced(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *other;
+	char *moved;
+
+	put(f->s, "/k", "1");
+	assert_int_equal(tenet_store_check(f->s, &err), 0);
+	assert_true(asprintf(&moved, "%s.moved", f->path) > 0);
+	assert_int_equal(rename(f->path, moved), 0);
+	assert_int_equal(tenet_store_check(f->s, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "store.db: does not exist"));
+	assert_int_equal(tenet_store_open(f->path, &other, &err), 0);
+	tenet_store_close(other);
+	assert_int_equal(tenet_store_check(f->s, &err), -ESTALE);
+	assert_non_null(strstr(err.msg, "store.db: replaced by another file"));
+	assert_int_equal(tenet_store_errclass(err.code), TENET_STORE_STALE);
+	free(moved);
+}
+
+/* The plan SQLite picks for a range read must use both bounds of the key
+ * index ("key>? AND key<?"), or every prefix read scans to the end of the
+ * table and writes slow down as the store grows. */
+static void expect_plan(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *st;
+	char *eqp;
+	bool found = false;
+
+	assert_true(asprintf(&eqp, "EXPLAIN QUERY PLAN %s", sql) > 0);
+	assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+
+		if (detail && strstr(detail, want))
+			found = true;
+		/* No scan of the whole table, no sort after it. */
+		assert_null(strstr(detail, "SCAN"));
+		assert_null(strstr(detail, "TEMP B-TREE"));
+	}
+	sqlite3_finalize(st);
+	assert_true(found);
+	free(eqp);
+}
+
+static void test_range_query_plans(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+
+	put(f->s, "/k", "1");
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	expect_plan(db, tenet_sqlite_range_sql, "USING PRIMARY KEY (key>? AND key<?)");
+	expect_plan(db, tenet_sqlite_keys_sql, "USING PRIMARY KEY (key>? AND key<?)");
+	expect_plan(db, tenet_sqlite_range_open_sql, "USING PRIMARY KEY (key>?)");
+	sqlite3_close(db);
+}
+
+static void test_unknown_scheme(void **state)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_store *s = NULL;
+
+	(void)state;
+	assert_int_equal(tenet_store_open("redis://x", &s, &err), -EPROTONOSUPPORT);
+	assert_string_equal(err.msg, "store redis://x: unknown scheme (use sqlite:///PATH or a path)");
+	assert_int_equal(tenet_store_errclass(err.code), TENET_STORE_FATAL);
+	assert_int_equal(tenet_store_open("sqlite://", &s, &err), -EINVAL);
+	assert_string_equal(err.msg, "store sqlite://: no file path");
+	assert_int_equal(tenet_store_open("etcd://", &s, &err), -EPROTONOSUPPORT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +765,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_without_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_query_plans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_scheme, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
