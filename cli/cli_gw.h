@@ -14,10 +14,10 @@ extern const struct cli_object cli_compartment, cli_nat, cli_exec;
 /* A device named on the command line must exist here: 0 or exit code 1. */
 int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev);
 
-/* Run cmd with its sockets bound to VRF `vrf` (ip vrf exec semantics: a
- * cgroup whose BPF sock-create program sets the bound device). Returns
- * only on failure: -ENOENT when the VRF is missing, else -errno; err
- * says why. */
+/* Run cmd with its sockets bound to VRF `vrf`: the process becomes
+ * `ip vrf exec VRF CMD...`. Returns only on failure: -ENOENT when the VRF
+ * is missing, -ENOPKG when ip is, else -errno; err says why. ip reports
+ * its own failures (cgroup, BPF, CMD not found) on stderr. */
 int tenet_vrf_exec(const char *vrf, char **cmd, struct tenet_err *err);
 
 /* One conntrack entry, addresses and ports in network order. Ports are
