@@ -146,11 +146,10 @@ MIRROR=$(awk -v s=$SUITE '$2 == s { print $1; exit }' <<<"$targets")
 SOURCES=$(awk -v s=$SUITE '$2 == s || index($2, s "-") == 1 { print "deb " $0 }' <<<"$targets" |
 	sort -u)
 
-# Apt's downloads were verified against the archive's signed indexes; the
-# README's own commands run in the root from here on, with nothing of the
-# host's package state.
+# The root: a directory of its own, removed at exit with every process and
+# mount in it.
 mkdir -p "$LOGS" || die "cannot create $LOGS"
-ROOT=$(mktemp -d "${TENET_FRESH_DIR:-/var/tmp}/tenet-fresh.XXXXXX") ||
+ROOT=$(mktemp -d "${TENET_FRESH_DIR:-/var/tmp}/tenet-fresh.XXXXXX") && chmod 755 "$ROOT" ||
 	die "cannot create the root directory"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -212,7 +211,9 @@ fi
 # namespaces, as is usual in a chroot; it decides nothing about what gets
 # installed.
 setup_root() {
-	mount -t proc proc "$ROOT/proc" &&
+	# mktemp made it 0700, and it is every user's / now (_apt, frr, ...).
+	chmod 755 "$ROOT" &&
+		mount -t proc proc "$ROOT/proc" &&
 		mount -t sysfs sysfs "$ROOT/sys" &&
 		mount -t bpf bpf "$ROOT/sys/fs/bpf" &&
 		mount -t cgroup2 cgroup2 "$ROOT/sys/fs/cgroup" &&
