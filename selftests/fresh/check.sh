@@ -212,7 +212,12 @@ fi
 # installed.
 setup_root() {
 	# mktemp made it 0700, and it is every user's / now (_apt, frr, ...).
+	# A mount point, as every /: `ip netns exec` makes / a slave mount
+	# ("mount --make-rslave /"), which a plain directory is not. Private,
+	# so that nothing mounted in it propagates back to the host.
 	chmod 755 "$ROOT" &&
+		mount --bind "$ROOT" "$ROOT" &&
+		mount --make-private "$ROOT" &&
 		mount -t proc proc "$ROOT/proc" &&
 		mount -t sysfs sysfs "$ROOT/sys" &&
 		mount -t bpf bpf "$ROOT/sys/fs/bpf" &&
