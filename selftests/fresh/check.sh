@@ -45,11 +45,20 @@ summary() {
 
 # ---- clean-up: every process and mount in the root, even on failure ----
 
+# Processes whose root is the root (the demo's tenetd, a daemon a package
+# script left) and processes this script started (a phase still running
+# when it is interrupted: debootstrap, apt in the root, timeout).
 root_pids() {
 	local p
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$ROOT" ] && echo "${p#/proc/}"
 	done
+}
+own_pids() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v top=$$ '
+		{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); parent[$1] = f[2] }
+		END { n = 1; q[1] = top
+		      for (i = 1; i <= n; i++) for (p in parent) if (parent[p] == q[i]) { q[++n] = p; print p } }'
 }
 
 # Mount points at or below the root, deepest first.
@@ -58,19 +67,24 @@ root_mounts() {
 		/proc/self/mountinfo | sort -r
 }
 
+stop_pids() {
+	local pids
+	# (The list holds the pipeline that made it too; those have exited.)
+	pids=$( (own_pids; root_pids) | sort -u)
+	[ -n "$pids" ] || return 0
+	say "stopping what still runs: $(echo $pids)"
+	kill $pids 2>/dev/null
+	sleep 1
+	pids=$( (own_pids; root_pids) | sort -u)
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 0.5
+	return 0
+}
+
 cleanup() {
-	local rc=$? pids m left
+	local rc=$? m left
 	trap - EXIT INT TERM
 	[ -n "$ROOT" ] || exit "$rc"
-	# What the demo or a test left running in the root (tenetd, ...).
-	pids=$(root_pids)
-	if [ -n "$pids" ]; then
-		say "stopping processes left in the root: $(echo $pids)"
-		kill $pids 2>/dev/null
-		sleep 1
-		pids=$(root_pids)
-		[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 0.5
-	fi
+	stop_pids
 	for m in $(root_mounts); do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
 			echo "check-fresh: cannot unmount $m" >&2
@@ -93,16 +107,18 @@ cleanup() {
 
 # phase NAME LOG COMMAND...: run, time, stop everything on failure. LOG
 # "-" shows the output; a file name keeps it there (apt's thousands of
-# lines) and shows its tail on failure.
+# lines) and shows its tail on failure. The command runs in the background
+# so that an interrupt reaches the trap at once, not when it ends.
 phase() {
 	local name=$1 log=$2 t0=$SECONDS rc
 	shift 2
 	say "== $name"
 	if [ "$log" = - ]; then
-		"$@"
+		"$@" &
 	else
-		"$@" >"$log" 2>&1
+		"$@" >"$log" 2>&1 &
 	fi
+	wait $!
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		[ "$log" != - ] && tail -n 60 "$log" && say "full output: $log"
