@@ -67,15 +67,22 @@ root_mounts() {
 		/proc/self/mountinfo | sort -r
 }
 
+# The list's own pipeline is in it too: only those still alive after it.
+live_pids() {
+	local p
+	for p in $( (own_pids; root_pids) | sort -u); do
+		[ -d "/proc/$p" ] && echo "$p"
+	done
+}
+
 stop_pids() {
 	local pids
-	# (The list holds the pipeline that made it too; those have exited.)
-	pids=$( (own_pids; root_pids) | sort -u)
+	pids=$(live_pids)
 	[ -n "$pids" ] || return 0
 	say "stopping what still runs: $(echo $pids)"
 	kill $pids 2>/dev/null
 	sleep 1
-	pids=$( (own_pids; root_pids) | sort -u)
+	pids=$(live_pids)
 	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 0.5
 	return 0
 }
