@@ -18,7 +18,7 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
-MULTIARCH := $(shell $(CC) -dumpmachine)
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers

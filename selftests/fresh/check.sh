@@ -67,11 +67,12 @@ root_mounts() {
 		/proc/self/mountinfo | sort -r
 }
 
-# The list's own pipeline is in it too: only those still alive after it.
+# The list's own pipeline is in it too: only those still alive after it,
+# and not the subshell that asks ($(live_pids) is a child of the script).
 live_pids() {
 	local p
 	for p in $( (own_pids; root_pids) | sort -u); do
-		[ -d "/proc/$p" ] && echo "$p"
+		[ "$p" != "$BASHPID" ] && [ -d "/proc/$p" ] && echo "$p"
 	done
 }
 
