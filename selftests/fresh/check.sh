@@ -26,6 +26,7 @@ CACHE_DIR=${TENET_FRESH_CACHE_DIR:-/var/cache/tenet}
 USE_CACHE=${TENET_FRESH_CACHE:-1}
 LOGS=$BUILD/fresh
 ROOT=
+CACHED=
 PHASES=()
 START=$SECONDS
 
@@ -41,6 +42,8 @@ summary() {
 		say "  $p"
 	done
 	say "total $((SECONDS - START))s"
+	[ -n "$CACHED" ] && say "(base: the CACHED debootstrap output $CACHED)"
+	return 0
 }
 
 # ---- clean-up: every process and mount in the root, even on failure ----
@@ -146,7 +149,7 @@ phase() {
 in_root() {
 	timeout -k 10 "$1" chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/bash -c "cd /root/tenet && $2" </dev/null
+		/bin/bash -e -c "cd /root/tenet; $2" </dev/null
 }
 
 # ---- what to build from ----
@@ -218,12 +221,15 @@ if [ -n "$KEY" ] && [ -f "$CACHE_DIR/$KEY" ]; then
 	say "  from $MIRROR, for the archive's current $SUITE release;"
 	say "  nothing of tenet's is in it. TENET_FRESH_CACHE=0 bootstraps anew."
 	say "****************************************************************"
+	CACHED=$CACHE_DIR/$KEY
 	phase base "$LOGS/base.log" tar -C "$ROOT" --numeric-owner --xattrs \
 		--xattrs-include='*' -xpf "$CACHE_DIR/$KEY"
 else
 	[ "$USE_CACHE" = 1 ] && [ -z "$KEY" ] &&
 		say "no cache key (the suite's Release date could not be read): not caching"
 	phase base "$LOGS/base.log" debootstrap_base
+	[ -n "$KEY" ] && [ -f "$CACHE_DIR/$KEY" ] &&
+		say "debootstrap's output cached as $CACHE_DIR/$KEY for later runs"
 fi
 
 # ---- the machine around the root ----
@@ -261,12 +267,12 @@ phase setup - setup_root
 
 # ---- the README, in the root ----
 
-# The apt-get line(s) of the README's fresh-machine section: the first
-# command block after its heading.
+# The apt-get line(s) of the README's fresh-machine section (the committed
+# README, as it is in the root): the first command block after its heading.
 README_APT=$(awk '/^## Try it: a fresh Debian 12 machine/ { s = 1; next }
 	s && /^## / { exit }
 	s && /^```/ { if (b) exit; b = 1; next }
-	b && /^apt-get / { print }' README.md)
+	b && /^apt-get / { print }' "$ROOT/root/tenet/README.md")
 [ -n "$README_APT" ] || die "README.md's fresh-machine section has no apt-get line"
 say "the README's line: $README_APT"
 
