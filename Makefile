@@ -149,7 +149,7 @@ check-bpf: bpf $(PKT_TEST)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh bpf
 check-net: all
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh net
-check-vm: all
+check-vm: all $(PKT_TEST)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh vm
 # The README's install on a fresh debootstrapped Debian 12, from git HEAD.
 check-fresh:
