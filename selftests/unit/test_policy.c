@@ -510,6 +510,31 @@ static void test_rdomain_ids_and_guids(void **state)
 	assert_memory_not_equal(a.rdomain.guid, b.rdomain.guid, TENET_GUID_LEN);
 }
 
+/* A PA, a NAT and a compartment's external address follow one rule of
+ * what a unicast address is; loopback (127/8) used to pass for a PA. */
+static void test_pa_unicast_rule(void **state)
+{
+	static const char *const bad[] = {
+		"127.0.0.1/8", "0.1.2.3/8", "224.0.0.5/24", "255.255.255.255/32", "0.0.0.0/24",
+	};
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record r = { .kind = TENET_KIND_PA };
+	char want[TENET_ERR_LEN];
+
+	strcpy(r.pa.host, "h1");
+	strcpy(r.pa.dev, "eth0");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(tenet_parse_addr_len(bad[i], &r.pa.addr, NULL), 0);
+		assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EINVAL);
+		snprintf(want, sizeof(want), "pa %s: not a unicast address on a network", bad[i]);
+		assert_string_equal(err.msg, want);
+	}
+	assert_int_equal(tenet_parse_addr_len("126.0.0.1/8", &r.pa.addr, NULL), 0);
+	put_ok(f->s, &r, 0);
+	assert_int_equal(count(f, TENET_KIND_PA), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record_can_be_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdomain_ids_and_guids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pa_unicast_rule, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
