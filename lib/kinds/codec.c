@@ -58,32 +58,6 @@ static bool nonzero(const void *obj, size_t off, size_t size)
 	return false;
 }
 
-/* ---- enums ---- */
-
-static int enum_value(const struct tenet_enum *e, size_t i)
-{
-	return e->values ? e->values[i] : (int)i;
-}
-
-const char *tenet_enum_name(const struct tenet_enum *e, int v)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (enum_value(e, i) == v)
-			return e->names[i];
-	return "unknown";
-}
-
-int tenet_enum_parse(const struct tenet_enum *e, const char *s, int *v, struct tenet_err *err)
-{
-	for (size_t i = 0; s && i < e->n; i++) {
-		if (!strcmp(s, e->names[i])) {
-			*v = enum_value(e, i);
-			return 0;
-		}
-	}
-	return tenet_err_set(err, -EINVAL, "%s", e->invalid);
-}
-
 /* ---- JSON encoding ---- */
 
 static bool encoded(const struct tenet_field *f, const void *obj)
@@ -158,7 +132,7 @@ static int parse_string(const struct tenet_field *f, const char *s, void *obj,
 			struct tenet_err *err)
 {
 	void *p = AT(obj, f->off);
-	int ret, v;
+	int ret, v = 0;
 
 	switch (f->type) {
 	case TENET_FT_NAME:
@@ -392,7 +366,7 @@ static int part_from_text(const struct tenet_kpart *k, char *s, void *obj)
 {
 	void *p = AT(obj, k->off);
 	uint32_t v;
-	int e;
+	int e = 0;
 
 	switch (k->type) {
 	case TENET_KP_LIT:
@@ -439,22 +413,25 @@ static int part_from_text(const struct tenet_kpart *k, char *s, void *obj)
 	}
 }
 
-static int layout_from_text(const struct tenet_klayout *l, const char *s, void *obj)
+/* s: the parts' text, a copy the parts are cut from in place. */
+static int layout_from_text(const struct tenet_klayout *l, char *s, void *obj)
 {
-	char part[TENET_KEY_MAX];
-
 	for (int i = 0; l->parts[i].type != TENET_KP_END; i++) {
 		bool last = l->parts[i + 1].type == TENET_KP_END;
-		const char *end = last ? s + strlen(s) : strchr(s, part_sep(&l->parts[i + 1]));
-		size_t n;
-
-		if (!end || (size_t)(end - s) >= sizeof(part))
-			return -1;
-		n = (size_t)(end - s);
-		memcpy(part, s, n);
-		part[n] = '\0';
+		char sep = last ? '\0' : part_sep(&l->parts[i + 1]);
 		/* Every part is inside one path component. */
-		if (strchr(part, '/') || part_from_text(&l->parts[i], part, obj) < 0)
+		char *slash = strchr(s, '/'), *end;
+
+		if (sep == '/')
+			end = slash;
+		else if (sep)
+			end = (end = strchr(s, sep)) && (!slash || end < slash) ? end : NULL;
+		else
+			end = slash ? NULL : s + strlen(s);
+		if (!end)
+			return -1;
+		*end = '\0';
+		if (part_from_text(&l->parts[i], s, obj) < 0)
 			return -1;
 		s = last ? end : end + 1;
 	}
@@ -465,17 +442,22 @@ static int layout_from_text(const struct tenet_klayout *l, const char *s, void *
 
 int tenet_codec_parse_key(const struct tenet_kind_desc *d, const char *parts, void *obj)
 {
-	char host[TENET_NAME_MAX + 1] = "";
+	char host[TENET_NAME_MAX + 1], buf[TENET_KEY_MAX];
+	size_t len = strlen(parts);
 
-	if (d->scope == TENET_SCOPE_HOST)
-		snprintf(host, sizeof(host), "%s", CAT(obj, d->host_off));
+	if (len >= sizeof(buf))
+		return -1;
 	for (size_t i = 0; i < d->nkeys; i++) {
-		if (layout_from_text(&d->keys[i], parts, obj) == 0)
+		memcpy(buf, parts, len + 1);
+		if (layout_from_text(&d->keys[i], buf, obj) == 0)
 			return 0;
-		/* What a shape that did not match left behind goes. */
+		/* What a shape that did not match left behind goes; the host
+		 * (not a part of the shape) stays. */
+		if (d->scope == TENET_SCOPE_HOST)
+			memcpy(host, CAT(obj, d->host_off), sizeof(host));
 		memset(obj, 0, d->size);
 		if (d->scope == TENET_SCOPE_HOST)
-			strcpy(AT(obj, d->host_off), host);
+			memcpy(AT(obj, d->host_off), host, sizeof(host));
 	}
 	return -1;
 }

@@ -5,7 +5,9 @@
 #ifndef TENET_KINDS_CODEC_H
 #define TENET_KINDS_CODEC_H
 
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -30,8 +32,31 @@ int tenet_codec_parse_key(const struct tenet_kind_desc *d, const char *parts, vo
 /* The listing order of two objects of the row's kind. */
 int tenet_codec_cmp(const struct tenet_kind_desc *d, const void *a, const void *b);
 
-/* Enum names; "unknown" for a value without one. */
-const char *tenet_enum_name(const struct tenet_enum *e, int v);
-int tenet_enum_parse(const struct tenet_enum *e, const char *s, int *v, struct tenet_err *err);
+/* Enum names; "unknown" for a value without one. Inline: the lookup
+ * row's fast decoder parses two per record. */
+static inline int tenet_enum_value(const struct tenet_enum *e, size_t i)
+{
+	return e->values ? e->values[i] : (int)i;
+}
+
+static inline const char *tenet_enum_name(const struct tenet_enum *e, int v)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (tenet_enum_value(e, i) == v)
+			return e->names[i];
+	return "unknown";
+}
+
+static inline int tenet_enum_parse(const struct tenet_enum *e, const char *s, int *v,
+				   struct tenet_err *err)
+{
+	for (size_t i = 0; s && i < e->n; i++) {
+		if (!strcmp(s, e->names[i])) {
+			*v = tenet_enum_value(e, i);
+			return 0;
+		}
+	}
+	return tenet_err_set(err, -EINVAL, "%s", e->invalid);
+}
 
 #endif

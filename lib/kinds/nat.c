@@ -33,7 +33,7 @@ const char *tenet_proto_name(uint8_t proto)
 
 int tenet_proto_parse(const char *s, uint8_t *proto, struct tenet_err *err)
 {
-	int v, ret = tenet_enum_parse(&protos, s, &v, err);
+	int v = 0, ret = tenet_enum_parse(&protos, s, &v, err);
 
 	if (ret == 0)
 		*proto = (uint8_t)v;

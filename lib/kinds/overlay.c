@@ -50,7 +50,7 @@ const char *tenet_lookup_rule_name(enum tenet_lookup_rule r)
 
 int tenet_lookup_type_parse(const char *s, enum tenet_lookup_type *t, struct tenet_err *err)
 {
-	int v, ret = tenet_enum_parse(&lookup_types, s, &v, err);
+	int v = 0, ret = tenet_enum_parse(&lookup_types, s, &v, err);
 
 	if (ret == 0)
 		*t = (enum tenet_lookup_type)v;
@@ -59,7 +59,7 @@ int tenet_lookup_type_parse(const char *s, enum tenet_lookup_type *t, struct ten
 
 int tenet_lookup_rule_parse(const char *s, enum tenet_lookup_rule *r, struct tenet_err *err)
 {
-	int v, ret = tenet_enum_parse(&lookup_rules, s, &v, err);
+	int v = 0, ret = tenet_enum_parse(&lookup_rules, s, &v, err);
 
 	if (ret == 0)
 		*r = (enum tenet_lookup_rule)v;
