@@ -330,11 +330,15 @@ int tenet_codec_key(const struct tenet_kind_desc *d, const void *obj, int nparts
 		return -ENAMETOOLONG;
 	n = (size_t)w;
 	for (int i = 0; l->parts[i].type != TENET_KP_END && (nparts < 0 || i < nparts); i++) {
+		size_t plen;
+
 		part_to_text(&l->parts[i], obj, part, sizeof(part));
-		w = snprintf(buf + n, len - n, "%c%s", part_sep(&l->parts[i]), part);
-		if (w < 0 || (size_t)w >= len - n)
+		plen = strlen(part);
+		if (n + 1 + plen >= len)
 			return -ENAMETOOLONG;
-		n += (size_t)w;
+		buf[n++] = part_sep(&l->parts[i]);
+		memcpy(buf + n, part, plen + 1);
+		n += plen;
 	}
 	if (nparts >= 0) {
 		if (n + 1 >= len)
