@@ -34,6 +34,7 @@ struct fx {
 	struct model m;
 	struct recon rc;        /* the host datapath reconciler on the fake */
 	struct build_env env;
+	struct recon_env env_recon;
 	char notes[16][300];
 	int nnotes;
 	uint32_t ul0, p1, p2;
@@ -215,6 +216,7 @@ static int setup(void **state)
 	model_init(&x->m);
 	recon_init(&x->rc, &host_reconciler, &x->ops);
 	x->env = (struct build_env){ .host = HOST, .ops = &x->ops, .note = note_cb, .note_arg = x };
+	x->env_recon = (struct recon_env){ .host = HOST, .note = note_cb, .note_arg = x };
 	*state = x;
 	return 0;
 }
@@ -938,6 +940,33 @@ static void test_provider_route_change(void **state)
 			 ip("192.168.4.254"));
 }
 
+/* tenetd --cleanup: a teardown of what an earlier agent left detaches the
+ * ports and removes the PA addresses and provider routes; map entries go
+ * with the pins, so they are neither read nor deleted one by one. */
+static void test_teardown(void **state)
+{
+	struct fx *x = *state;
+	struct recon_stats st;
+	struct recon td;
+	struct model empty;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	model_init(&empty);
+	recon_init(&td, &host_reconciler, &x->ops);
+	td.teardown = true;
+	fake_calls_reset(&x->f);
+	assert_int_equal(recon_run(&td, &empty, &x->env_recon, NULL), 0);
+	assert_int_equal(x->f.k.t[OBJ_ATTACH].n, 0);
+	assert_int_equal(x->f.k.t[OBJ_ADDR].n, 0);
+	assert_int_equal(x->f.k.t[OBJ_KROUTE].n, 0);
+	assert_int_equal(fake_calls_count(&x->f, "tc_detach"), 2);
+	assert_int_equal(fake_calls_count(&x->f, "map_"), 0);
+	assert_int_equal(x->f.k.t[OBJ_CA].n, 3);
+	recon_fini(&td);
+	model_free(&empty);
+}
+
 /* ---- the model: bad input never wipes good state ---- */
 
 static void test_model_corrupt_keeps_last_good(void **state)
@@ -1025,6 +1054,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_reconciles_difference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_port_from_earlier_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provider_route_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_corrupt_keeps_last_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_load_skips_bad, setup, teardown),
 	};
