@@ -187,7 +187,7 @@ static void reconcile(struct agent *a)
 		if (ret < 0) {
 			/* Nothing was applied: a partial picture would delete
 			 * good state. */
-			log_err("%s: cannot build the desired state: %s", rc->r->name,
+			log_err("%s: %s: %s; nothing applied", rc->r->name, rc->msg,
 				strerror(-ret));
 			complete = false;
 			retry = true;
@@ -996,8 +996,7 @@ int agent_cleanup(const struct config_flags *flags)
 		a.rc[i].teardown = true;
 		ret = recon_run(&a.rc[i], &empty, &env, &hooks);
 		if (ret < 0)
-			log_warn("%s: cannot read what to remove: %s", a.rc[i].r->name,
-				 strerror(-ret));
+			log_warn("%s: %s: %s", a.rc[i].r->name, a.rc[i].msg, strerror(-ret));
 	}
 	ret = 0;
 	if (snprintf(host_dir, sizeof(host_dir), "%s/%s", a.pin_root, a.cfg.host) <

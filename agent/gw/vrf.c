@@ -127,18 +127,21 @@ static void describe_route(const void *key, const void *val, char *buf, size_t l
 	const struct vrf_route_key *k = key;
 	const struct vrf_route_val *v = val;
 	char d[TENET_IPV4_STRLEN], via[TENET_IPV4_STRLEN];
+	int n;
 
+	n = snprintf(buf, len, "route %s/%u table %u", tenet_fmt_ipv4(k->dst, d), k->plen,
+		     k->table);
+	if (n < 0 || (size_t)n >= len)
+		return;
 	if (k->type == RTN_UNREACHABLE)
-		snprintf(buf, len, "route %s/%u table %u unreachable metric %u",
-			 tenet_fmt_ipv4(k->dst, d), k->plen, k->table, k->metric);
+		snprintf(buf + n, len - n, " unreachable metric %u", k->metric);
 	else if (v && v->via)
-		snprintf(buf, len, "route %s/%u table %u via %s dev %s metric %u",
-			 tenet_fmt_ipv4(k->dst, d), k->plen, k->table, tenet_fmt_ipv4(v->via, via),
+		snprintf(buf + n, len - n, " via %s dev %s metric %u", tenet_fmt_ipv4(v->via, via),
 			 v->dev, k->metric);
+	else if (v)
+		snprintf(buf + n, len - n, " dev %s metric %u", v->dev, k->metric);
 	else
-		snprintf(buf, len, "route %s/%u table %u on-link%s%s metric %u",
-			 tenet_fmt_ipv4(k->dst, d), k->plen, k->table, v ? " dev " : "",
-			 v ? v->dev : "", k->metric);
+		snprintf(buf + n, len - n, " metric %u", k->metric);
 }
 
 static void describe_rule(const void *key, const void *val, char *buf, size_t len)

@@ -409,12 +409,16 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 	/* A teardown wants nothing, and makes no prerequisites either. */
 	if (!rc->teardown)
 		ret = rc->r->want(rc, m, env, &desired);
-	if (ret < 0)
+	if (ret < 0) {
+		recon_errf(rc, "cannot build the desired state");
 		goto out;
+	}
 	if (!rc->observed || (rc->r->flags & RECON_OBSERVE_EACH)) {
 		ret = recon_observe(rc, &desired);
-		if (ret < 0)
+		if (ret < 0) {
+			recon_errf(rc, "cannot read what the kernel holds");
 			goto out;
+		}
 	}
 	ret = recon_apply(rc, &desired, hooks);
 out:

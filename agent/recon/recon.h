@@ -216,8 +216,8 @@ int recon_observe(struct recon *rc, const struct recon_set *desired);
 int recon_apply(struct recon *rc, const struct recon_set *desired,
 		const struct recon_hooks *hooks);
 /* A round: want, observe (first round, or every round with
- * RECON_OBSERVE_EACH), apply. Failures, or -errno when want failed (then
- * nothing was applied). */
+ * RECON_OBSERVE_EACH), apply. Failures, or -errno when want or observe
+ * failed (then nothing was applied and rc->msg says which). */
 int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
 	      const struct recon_hooks *hooks);
 

@@ -73,7 +73,6 @@ int nl_addr_dump(struct nl *nl, struct nl_addr **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_GETADDR, NLM_F_DUMP, 0, 0);
-	struct nl_vec v = { .size = sizeof(struct nl_addr) };
 
-	return nl_vec_done(&v, nl_transact(nl, nlh, dump_cb, &v), out, n);
+	return nl_dump(nl, nlh, dump_cb, sizeof(struct nl_addr), out, n);
 }

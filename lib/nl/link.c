@@ -113,9 +113,8 @@ int nl_link_dump(struct nl *nl, struct nl_link **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, 0, NULL);
-	struct nl_vec v = { .size = sizeof(struct nl_link) };
 
-	return nl_vec_done(&v, nl_transact(nl, nlh, link_dump_cb, &v), out, n);
+	return nl_dump(nl, nlh, link_dump_cb, sizeof(struct nl_link), out, n);
 }
 
 /* A new link of a kind, with IFLA_INFO_DATA opened for its attributes. */

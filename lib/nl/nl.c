@@ -43,12 +43,33 @@ struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t 
 	return nlh;
 }
 
+/* Clear NLM_F_DUMP_INTR (libmnl fails a message carrying it) and say
+ * whether a message had it; whether one ends the exchange. */
+static void scan(char *buf, size_t n, bool *intr, bool *end)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			*intr = true;
+		}
+		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+			*end = true;
+	}
+}
+
+/* A dump is read to its end whatever happens on the way (a callback that
+ * fails, a dump the kernel says was interrupted by a change): the kernel
+ * would otherwise hand its rest to the next request on the socket. */
 int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned int seq = nlh->nlmsg_seq;
+	bool dump = nlh->nlmsg_flags & NLM_F_DUMP, intr = false, end;
+	int ret, err = 0;
 	ssize_t n;
-	int ret;
 
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -56,9 +77,19 @@ int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 		n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, arg);
+		end = false;
+		if (dump)
+			scan(buf, (size_t)n, &intr, &end);
+		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, err ? NULL : cb, arg);
+		if (ret < 0 && dump && !end) {
+			err = -errno;
+			ret = 1;
+		}
 	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
+	if (ret < 0)
+		return -errno;
+	/* An interrupted dump may have missed or repeated objects. */
+	return err ? err : intr ? -EINTR : 0;
 }
 
 void *nl_vec_push(struct nl_vec *v)
@@ -81,17 +112,27 @@ void *nl_vec_push(struct nl_vec *v)
 	return p;
 }
 
-int nl_vec_done(struct nl_vec *v, int ret, void *out, size_t *n)
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, size_t size, void *out,
+	    size_t *n)
 {
-	if (!ret)
-		ret = v->err;
+	struct nl_vec v = { .size = size };
+	int ret, tries = 3;
+
+	do {
+		free(v.items);
+		v = (struct nl_vec){ .size = size };
+		nlh->nlmsg_seq = ++nl->seq;
+		ret = nl_transact(nl, nlh, cb, &v);
+		if (!ret)
+			ret = v.err;
+	} while (ret == -EINTR && --tries);
 	if (ret) {
-		free(v->items);
-		v->items = NULL;
-		v->n = 0;
+		free(v.items);
+		v.items = NULL;
+		v.n = 0;
 	}
-	*(void **)out = v->items;
-	*n = v->n;
+	*(void **)out = v.items;
+	*n = v.n;
 	return ret;
 }
 

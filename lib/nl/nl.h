@@ -29,7 +29,8 @@ int nl_open(struct nl *nl);
 void nl_close(struct nl *nl);
 
 /* Start a request in buf (MNL_SOCKET_BUFFER_SIZE bytes), send it and run
- * the replies through cb (NULL: expect an ACK); 0 or the kernel's -errno. */
+ * the replies through cb (NULL: expect an ACK); 0 or the kernel's -errno,
+ * -EINTR for a dump a change interrupted (read again to be sure). */
 typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
 struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags);
 int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
@@ -43,8 +44,12 @@ struct nl_vec {
 };
 /* A zeroed new item, or NULL (then err is -ENOMEM). */
 void *nl_vec_push(struct nl_vec *v);
-/* Hand the items to out and n (freed on error); ret or the vector's error. */
-int nl_vec_done(struct nl_vec *v, int ret, void *out, size_t *n);
+/* Send the dump request nlh and collect items of size bytes through cb
+ * (which pushes them on the struct nl_vec it gets) into a malloc'd array
+ * at out, n items. A dump a change interrupted is read again (a few
+ * times). */
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, size_t size, void *out,
+	    size_t *n);
 
 struct nl_link;
 /* A non-blocking socket subscribed to link events. nl_monitor_read

@@ -94,7 +94,6 @@ int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = route_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP, NULL);
-	struct nl_vec v = { .size = sizeof(struct nl_route) };
 
-	return nl_vec_done(&v, nl_transact(nl, nlh, dump_cb, &v), out, n);
+	return nl_dump(nl, nlh, dump_cb, sizeof(struct nl_route), out, n);
 }

@@ -74,7 +74,6 @@ int nl_rule_dump(struct nl *nl, struct nl_rule **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = rule_msg(nl, buf, RTM_GETRULE, NLM_F_DUMP, NULL);
-	struct nl_vec v = { .size = sizeof(struct nl_rule) };
 
-	return nl_vec_done(&v, nl_transact(nl, nlh, dump_cb, &v), out, n);
+	return nl_dump(nl, nlh, dump_cb, sizeof(struct nl_rule), out, n);
 }
