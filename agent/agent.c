@@ -717,8 +717,7 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	a->dpo.skip_xdp = false;
-	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir,
-							 .host = a->cfg.host });
+	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir });
 	if (ret < 0)
 		return ret;
 	ret = recon_observe(a->host, NULL);
@@ -988,8 +987,7 @@ int agent_cleanup(const struct config_flags *flags)
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
 	if (ul)
 		underlay_detach(&a, ul, a.cfg.underlay);
-	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir,
-							  .host = a.cfg.host });
+	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir });
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < recon_registry_len; i++) {

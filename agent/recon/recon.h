@@ -116,7 +116,6 @@ struct tenet_datapath;
 struct recon_open {
 	const struct tenet_datapath *dp;        /* loaded datapath; NULL: */
 	const char *pin_dir;                    /* only its pins (--cleanup) */
-	const char *host;
 };
 
 struct reconciler {
