@@ -77,12 +77,16 @@ static void note(const struct recon_env *env, const char *key, const char *fmt, 
 	env->note(env->note_arg, key, msg);
 }
 
+/* One walk of the model (a million lookup records on a big host): the
+ * few records of the gateway are picked out, then joined. */
 int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct recon_env *env,
 		       gw_addr_dump_fn dump, void *dump_ctx)
 {
+	const struct tenet_nat **nats = NULL;
 	char a[TENET_IPV4_STRLEN];
 	struct htab_iter it;
 	struct htab_entry *e;
+	size_t nnats = 0;
 	int ret = 0;
 
 	memset(g, 0, sizeof(*g));
@@ -100,6 +104,8 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 			ret = APPEND(g->t, g->n, t);
 		} else if (r->kind == TENET_KIND_NATMAP && !strcmp(r->natmap.host, env->host)) {
 			ret = APPEND(g->maps, g->nmaps, &r->natmap);
+		} else if (r->kind == TENET_KIND_NAT && !strcmp(r->nat.host, env->host)) {
+			ret = APPEND(nats, nnats, &r->nat);
 		}
 	}
 	/* The ruleset lists compartments and mappings in these orders: the
@@ -108,21 +114,16 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 		qsort(g->t, g->n, sizeof(*g->t), by_key);
 	if (g->nmaps)
 		qsort(g->maps, g->nmaps, sizeof(*g->maps), by_external);
-	/* NAT records join their compartment (by routing domain). */
-	htab_iter_init(&it, &m->recs);
-	while (!ret && (e = htab_iter_next(&it))) {
-		const struct tenet_record *r = model_rec(e);
-
-		if (r->kind != TENET_KIND_NAT || strcmp(r->nat.host, env->host))
-			continue;
+	/* NAT records and mappings join their compartment (by routing domain). */
+	for (size_t k = 0; !ret && k < nnats; k++)
 		for (size_t i = 0; i < g->n; i++)
-			if (!strcmp(g->t[i].cm->rdomain, r->nat.rdomain))
-				g->t[i].nat = &r->nat;
-	}
+			if (!strcmp(g->t[i].cm->rdomain, nats[k]->rdomain))
+				g->t[i].nat = nats[k];
 	for (size_t k = 0; !ret && k < g->nmaps; k++)
 		for (size_t i = 0; i < g->n; i++)
 			if (!strcmp(g->t[i].cm->rdomain, g->maps[k]->rdomain))
 				ret = APPEND(g->t[i].maps, g->t[i].nmaps, g->maps[k]);
+	free(nats);
 	if (ret < 0 || !dump)
 		return ret;
 	for (size_t k = 0; k < g->n; k++) {
