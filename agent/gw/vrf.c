@@ -457,6 +457,26 @@ static void routes(struct want *w, const struct gw_tenants *g, const struct gw_t
 	put(w, VRF_ROUTE, &k, &v);
 }
 
+/* The forwarding gateway's physical interface, moved into the VRF. */
+static void external(struct want *w, const struct tenet_compartment *cm)
+{
+	struct vrf_dev_key dk = { 0 };
+	struct vrf_member_val mv = { .vrf = cm->id };
+
+	snprintf(dk.dev, sizeof(dk.dev), "%s", cm->ext_dev);
+	put(w, VRF_MEMBER, &dk, &mv);
+	if (w->env->names && name_set_add(w->env->names, cm->ext_dev) < 0)
+		w->err = -ENOMEM;
+	/* Not there yet: joining fails and says so, and is retried; the rest
+	 * follows when it appears (a link event). */
+	if (w->ops->link_owner(w->ops->ctx, cm->ext_dev) == -ENODEV)
+		return;
+	setting(w, cm->ext_dev, SET_UP, 1);
+	setting(w, cm->ext_dev, SET_FORWARDING, 1);
+	setting(w, cm->ext_dev, SET_RP_FILTER, 2);
+	addr(w, cm->ext_dev, &cm->ext_addr);
+}
+
 static void compartment(struct want *w, const struct gw_tenants *g, const struct gw_tenant *t,
 			uint32_t mtu)
 {
@@ -488,19 +508,8 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 	setting(w, port, SET_UP, 1);
 	setting(w, port, SET_RP_FILTER, 0);
 	addr(w, in, &cm->addr);
-	if (cm->ext_dev[0]) {
-		struct vrf_dev_key dk = { 0 };
-		struct vrf_member_val mv = { .vrf = cm->id };
-
-		snprintf(dk.dev, sizeof(dk.dev), "%s", cm->ext_dev);
-		put(w, VRF_MEMBER, &dk, &mv);
-		setting(w, cm->ext_dev, SET_UP, 1);
-		setting(w, cm->ext_dev, SET_FORWARDING, 1);
-		setting(w, cm->ext_dev, SET_RP_FILTER, 2);
-		addr(w, cm->ext_dev, &cm->ext_addr);
-		if (w->env->names && name_set_add(w->env->names, cm->ext_dev) < 0)
-			w->err = -ENOMEM;
-	}
+	if (cm->ext_dev[0])
+		external(w, cm);
 	routes(w, g, t, in);
 	if (t->nat && t->uplink_ifindex) {
 		struct vrf_rule_key rk = { .pref = TENET_GW_RULE_PREF, .fwmark = tenet_gw_mark(cm->id),

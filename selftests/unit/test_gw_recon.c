@@ -412,7 +412,7 @@ static void test_vrf_external_appears(void **state)
 	put_rec(&x->m, &c);
 	name_set_init(&names);
 	x->env.names = &names;
-	assert_true(run(x, &x->vrf) > 0);
+	assert_int_equal(run(x, &x->vrf), 1);
 	assert_true(failed_with(x, "external device eth9 not present; attached when it appears"));
 	assert_true(name_set_has(&names, "eth9"));
 	fgw_add_link(&x->f, "eth9", NULL, NULL);
