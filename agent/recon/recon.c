@@ -54,15 +54,6 @@ void recon_set_free(struct recon_set *s)
 	}
 }
 
-size_t recon_set_count(const struct recon_set *s)
-{
-	size_t n = 0;
-
-	for (unsigned int t = 0; t < s->ntypes; t++)
-		n += s->t[t].n;
-	return n;
-}
-
 int recon_hold(struct recon_set *s, unsigned int t, const void *key)
 {
 	char one = 1;

@@ -153,7 +153,6 @@ struct recon_set {
 
 void recon_set_init(struct recon_set *s, const struct reconciler *r);
 void recon_set_free(struct recon_set *s);
-size_t recon_set_count(const struct recon_set *s);
 /* Hold key of type t: the engine will not delete it (its record cannot be
  * decoded: the kernel keeps the last good state). A desired value for the
  * same key is still put. 0 or -ENOMEM. */
