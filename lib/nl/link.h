@@ -18,7 +18,7 @@ struct nl_link {
 	uint32_t vrf_table;     /* kind "vrf": its table */
 	char name[IF_NAMESIZE];
 	char kind[16];          /* IFLA_INFO_KIND: "vrf", "veth", "vlan", ... */
-	char alias[64];
+	char alias[128];       /* IFLA_IFALIAS (tenet-gw:<64 chars>) */
 	uint8_t mac[6];
 	bool deleted;           /* a monitor event: RTM_DELLINK */
 };
