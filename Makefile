@@ -63,7 +63,7 @@ PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
 TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
 CP_BENCH := $(BUILD)/selftests/bench/cp_bench
-BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
+BENCH_BPF := $(patsubst selftests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard selftests/bench/*.bpf.c))
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm check-fresh bench install uninstall clean help
 .DEFAULT_GOAL := all
@@ -107,7 +107,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
 
-$(BENCH_BPF): selftests/bench/baseline.bpf.c $(BPF_HDRS)
+$(BUILD)/bench/%.bpf.o: selftests/bench/%.bpf.c $(BPF_HDRS)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

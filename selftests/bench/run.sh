@@ -4,8 +4,9 @@
 # that matters is a ratio measured side by side in the same run.
 #
 #   1. per-packet cost and table scale, BPF_PROG_TEST_RUN (prog_bench, in
-#      the packet-test namespace), with the route lookup alone against the
-#      kernel LPM trie
+#      the packet-test namespace), each path against its floor (the
+#      unavoidable helpers alone, floor.bpf.c), with the route lookup alone
+#      against the kernel LPM trie
 #   2. control plane on the running kernel (cp_bench.sh): 1M-record load,
 #      agent RSS, change latency over 3 agents
 #   3. pps and TCP through veth, tenet against kernel gretap, in the
@@ -23,7 +24,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -72,6 +73,9 @@ $1 == "@prog" {
 	net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $7; np++
 	name[$2 + 1] = $8; for (k = 9; k <= NF; k++) name[$2 + 1] = name[$2 + 1] " " $k
 }
+$1 == "@floor" {
+	fc[nf] = $3; ff[nf] = $4; fname[nf] = $5; for (k = 6; k <= NF; k++) fname[nf] = fname[nf] " " $k; nf++
+}
 $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
@@ -91,6 +95,11 @@ END {
 		}
 		row(name[i + 1] " ns/pkt (net)", sprintf("%.0f ns", net[i]), sprintf("<= %d ns", tgt[i]),
 		    sprintf("%.2fx pass", xp[i]), v(net[i] <= tgt[i]))
+	}
+	# Each path as a multiple of its floor (floor.bpf.c), both net.
+	for (i = 0; i < nf; i++) {
+		r = ff[i] > 0 ? fc[i] / ff[i] : 0
+		row("  " fname[i] " x floor", sprintf("%.0f / %.0f ns", fc[i], ff[i]), "<= 1.5x", sprintf("%.2fx floor", r), v(ff[i] > 0 && r <= 1.5))
 	}
 	if (abl)
 		row("  encap: fib / maps / adjust / mtu / redir", sprintf("%.0f/%.0f/%.0f/%.0f/%.0f ns", af, al, aa, am, ar), "-", sprintf("of %.0f ns", aw), "-")
