@@ -11,6 +11,9 @@
 #      agent RSS, change latency over 3 agents
 #   3. pps and TCP through veth, tenet against kernel gretap, in the
 #      Debian 6.1 guest (net_bench.sh; the running kernel has no GRE)
+#   4. native speed on the running kernel (native_bench.sh): tenet, kernel
+#      VXLAN + bridge and a plain bridge, 64-byte pps (per busy core), TCP,
+#      ping RTT; not in the smoke
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -24,7 +27,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -60,6 +63,7 @@ part prog selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "${pargs[@]
 part cp selftests/bench/cp_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
+	part native selftests/bench/native_bench.sh
 fi
 
 # ---- the table ----
@@ -79,6 +83,7 @@ $1 == "@floor" {
 $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
+$1 == "@native" { nt[$2] = $3; nx[$2] = $4; nb[$2] = $5 }
 $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 END {
@@ -138,6 +143,22 @@ END {
 		row("GSO: sending VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n1[k], n4[k]), "> 1458 B", "", v(n1[k] > 1458))
 		row("GRO: receiving VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n3[k], n6[k]), "> 1458 B", "", v(n3[k] > 1458))
 	} else if (!smoke) row("TCP (guest)", "failed", ">= 1.0x", "", "-")
+	# Native speed: tenet / VXLAN + bridge / plain bridge, ratios tenet/VXLAN
+	# and tenet/bridge.
+	if ("pps" in nt && nt["pps"] > 0) {
+		r1 = nx["pps"] > 0 ? nt["pps"] / nx["pps"] : 0; r2 = nb["pps"] > 0 ? nt["pps"] / nb["pps"] : 0
+		row("64 B pps, tenet / VXLAN / bridge (native)", sprintf("%.0fk / %.0fk / %.0fk", nt["pps"] / 1000, nx["pps"] / 1000, nb["pps"] / 1000), "-", sprintf("%.2fx / %.2fx", r1, r2), "-")
+		r1 = nx["ppscore"] > 0 ? nt["ppscore"] / nx["ppscore"] : 0; r2 = nb["ppscore"] > 0 ? nt["ppscore"] / nb["ppscore"] : 0
+		row("  per busy core", sprintf("%.0fk / %.0fk / %.0fk", nt["ppscore"] / 1000, nx["ppscore"] / 1000, nb["ppscore"] / 1000), ">= 2.0x / 1.0x", sprintf("%.2fx / %.2fx", r1, r2), v(r1 >= 2.0 && r2 >= 1.0))
+		for (s = 1; s <= 4; s += 3) {
+			k = "tcp" s; r1 = nx[k] > 0 ? nt[k] / nx[k] : 0; r2 = nb[k] > 0 ? nt[k] / nb[k] : 0
+			row("TCP " s " stream" (s > 1 ? "s" : "") ", Mbit/s (native)", sprintf("%.0f / %.0f / %.0f", nt[k], nx[k], nb[k]), ">= 1.0x VXLAN", sprintf("%.2fx / %.2fx", r1, r2), v(r1 >= 1.0))
+		}
+		for (s = 50; s <= 99; s += 49) {
+			k = "rtt" s; r1 = nx[k] > 0 ? nt[k] / nx[k] : 0; r2 = nb[k] > 0 ? nt[k] / nb[k] : 0
+			row("ping p" s ", us (native)", sprintf("%.0f / %.0f / %.0f", nt[k], nx[k], nb[k]), "<= 1.0x VXLAN", sprintf("%.2fx / %.2fx", r1, r2), v(r1 <= 1.0))
+		}
+	} else if (!smoke) row("native comparison", "failed", "", "", "-")
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 5 s", "", v(cp["load_s"] < 5))
 		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
