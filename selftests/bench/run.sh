@@ -21,13 +21,14 @@
 #
 # usage: run.sh [-s] [-n SAMPLES] [-h]
 #   -s  smoke (`make check`): small tables and few samples, 20k records and
-#       20 changes, no guest part (it takes minutes under TCG)
+#       20 changes, no guest part (it takes minutes under TCG), no native
+#       comparison
 #   -n  samples per prog_bench case (default 20000)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
