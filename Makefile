@@ -22,7 +22,7 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables
+PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \

@@ -18,7 +18,7 @@ static const struct backend {
 	const char *location;   /* what follows "scheme://", for messages */
 } backends[] = {
 	{ "sqlite", &tenet_store_sqlite_ops, "file path" },
-	{ "etcd", NULL, "endpoint" },
+	{ "etcd", &tenet_store_etcd_ops, "endpoint" },
 };
 
 /* Picks the backend and its location from a --store URL. */

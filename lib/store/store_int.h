@@ -79,6 +79,7 @@ struct tenet_watch {
 };
 
 extern const struct tenet_store_ops tenet_store_sqlite_ops;
+extern const struct tenet_store_ops tenet_store_etcd_ops;
 
 /* The first key after every key that starts with prefix, for half-open
  * range scans [prefix, end). NULL end (returned 0) means "no upper bound"
