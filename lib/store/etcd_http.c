@@ -695,6 +695,9 @@ int etcd_init(struct etcd *e, const char *location, struct tenet_err *err)
 	ret = etcd_conf_parse(location, &e->c, err);
 	if (ret < 0)
 		return ret;
+	/* Clients start on different members, as etcd's own do: a fleet's
+	 * agents spread over the cluster instead of all on the first. */
+	e->cur = (size_t)(getpid() ^ (now_ms() / 7)) % e->c.n;
 	e->h = curl_easy_init();
 	if (!e->h) {
 		etcd_conf_free(&e->c);
