@@ -483,7 +483,8 @@ cap_read() { local n=$1; shift; tshark -r "$TMP/$n.pcapng" "$@" 2>/dev/null; }
 # $TMP/etcdN, logs in $TMP/etcdN.log. STORE becomes
 # etcd://$ETCD_NET.1:2379,...; hosts added afterwards get a control NIC
 # (ctl0) on that network, and the CLI (tenet_cli, t, tq) runs in namespace
-# "ops" on it. Call after fabric_add and before host_add.
+# "ops" on it. Call after fabric_add and before host_add. ETCD_SEED=DIR
+# starts the members on copies of DIR/etcdN (data dirs kept by a bench).
 ETCD_NET=172.31.255
 ETCD_N=0
 declare -A ETCD_PID=()
@@ -504,6 +505,7 @@ etcd_up() {
 		ns_add "etcd$i"
 		fabric_link "etcd$i" eth0 brc
 		ip -n "${NS[etcd$i]}" addr add "$ETCD_NET.$i/24" dev eth0
+		[ -n "${ETCD_SEED:-}" ] && cp -a "$ETCD_SEED/etcd$i" "$TMP/etcd$i"
 		etcd_start "$i"
 	done
 	ns_add ops
