@@ -4,7 +4,7 @@
  * something moves the store's revision on by one; every key carries the
  * revision that created it, the revision that last changed it and how many
  * times it was written. Callers see only this interface; a backend (SQLite
- * today, etcd later) plugs in behind an ops table chosen by the URL.
+ * or etcd) plugs in behind an ops table chosen by the URL.
  *
  * How an agent follows the store:
  *     tenet_store_range(s, TENET_KEY_ROOT, &all, err);  // snapshot at all.rev
@@ -83,8 +83,9 @@ enum tenet_cmp_op {
 
 /* Opening. url: "sqlite:///abs/path", a plain path (SQLite), or NULL/""
  * for TENET_STORE_DEFAULT; a backend per URL scheme (store.c's registry).
- * "etcd://..." is reserved and fails with -EPROTONOSUPPORT until its
- * backend exists; an unknown scheme fails the same way.
+ * "etcd://HOST:PORT[,HOST:PORT...][/NAMESPACE][?OPTIONS]" is an etcd
+ * cluster (lib/store/etcd*.c, docs/store.md); an unknown scheme fails
+ * with -EPROTONOSUPPORT.
  *
  * TENET_STORE_CREATE: create the store when it does not exist (SQLite:
  * the file and its missing parent directories, mode 0755). Without it a
