@@ -18,11 +18,12 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
-MULTIARCH := $(shell $(CC) -dumpmachine)
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables libcurl
+PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
+	libnetfilter_conntrack libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
@@ -64,7 +65,7 @@ PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
 CP_BENCH := $(BUILD)/selftests/bench/cp_bench
 BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
-.PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm bench install uninstall clean help
+.PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm check-fresh bench install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: bpf $(PROGS)
@@ -149,8 +150,11 @@ check-bpf: bpf $(PKT_TEST)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh bpf
 check-net: all
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh net
-check-vm: all
+check-vm: all $(PKT_TEST)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh vm
+# The README's install on a fresh debootstrapped Debian 12, from git HEAD.
+check-fresh:
+	$(Q)BUILD=$(BUILD) ./selftests/fresh/check.sh
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
@@ -186,6 +190,8 @@ help:
 	@echo '  check-bpf      BPF_PROG_TEST_RUN packet tests'
 	@echo '  check-net      network-namespace scenario tests'
 	@echo '  check-vm       tests that boot a stock Debian kernel under qemu'
+	@echo '  check-fresh    the README install in a fresh debootstrapped Debian 12'
+	@echo '                 (committed tree only; base cached in /var/cache/tenet)'
 	@echo '  bench          benchmarks, one summary table: per-packet cost, table scale,'
 	@echo '                 control plane, pps and TCP against kernel gretap (guest)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'

@@ -14,13 +14,17 @@ extern const struct cli_object cli_compartment, cli_nat, cli_exec;
 /* A device named on the command line must exist here: 0 or exit code 1. */
 int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev);
 
-/* Run cmd with its sockets bound to VRF `vrf` (ip vrf exec semantics: a
- * cgroup whose BPF sock-create program sets the bound device). Returns
- * only on failure: -ENOENT when the VRF is missing, else -errno; err
- * says why. */
+/* Run cmd with its sockets bound to VRF `vrf`: the process becomes
+ * `ip vrf exec VRF CMD...`. Returns only on failure: -ENOENT when the VRF
+ * is missing, -ENOPKG when ip is, else -errno; err says why. ip reports
+ * its own failures (cgroup, BPF, CMD not found) on stderr. */
 int tenet_vrf_exec(const char *vrf, char **cmd, struct tenet_err *err);
 
-/* One conntrack entry, addresses and ports in network order. */
+/* One conntrack entry, addresses and ports in network order. Ports are
+ * those of port-based protocols (TCP, UDP, ...); 0 for ICMP, whose ids
+ * libnetfilter_conntrack gives for the original direction only. zone is
+ * the entry's zone, or, for a zone set for the original direction only
+ * (the gateway's), that zone. */
 struct tenet_ct {
 	uint8_t proto;
 	uint32_t osrc, odst, rsrc, rdst;    /* original and reply tuples */
@@ -30,7 +34,7 @@ struct tenet_ct {
 	uint32_t status;                    /* IPS_* */
 };
 
-/* Every IPv4 conntrack entry of this network namespace, through ctnetlink. */
+/* Every IPv4 conntrack entry of this network namespace (libnetfilter_conntrack). */
 int tenet_ct_dump(int (*cb)(const struct tenet_ct *e, void *arg), void *arg,
 		  struct tenet_err *err);
 

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reading conntrack over ctnetlink (libmnl): one dump of the IPv4 table,
- * each entry's tuples, mark, zone and status. */
-#include <arpa/inet.h>
+/* Reading conntrack through libnetfilter_conntrack: one dump of the IPv4
+ * table, each entry's tuples, mark, zone and status. */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
-#include <libmnl/libmnl.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <sys/socket.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "cli_gw.h"
 
@@ -17,109 +14,57 @@ struct ct_ctx {
 	int ret;
 };
 
-static int attr_cb(const struct nlattr *a, void *data)
+static int entry_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
 {
-	const struct nlattr **tb = data;
-
-	/* The nests share this callback: bound by the largest type. */
-	if (mnl_attr_get_type(a) <= CTA_MAX)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static void parse_tuple(const struct nlattr *nest, uint32_t *src, uint32_t *dst, uint16_t *sport,
-			uint16_t *dport, uint8_t *proto)
-{
-	const struct nlattr *tb[CTA_MAX + 1] = { 0 }, *ip[CTA_MAX + 1] = { 0 },
-			    *pr[CTA_MAX + 1] = { 0 };
-
-	mnl_attr_parse_nested(nest, attr_cb, tb);
-	if (tb[CTA_TUPLE_IP]) {
-		mnl_attr_parse_nested(tb[CTA_TUPLE_IP], attr_cb, ip);
-		if (ip[CTA_IP_V4_SRC])
-			*src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
-		if (ip[CTA_IP_V4_DST])
-			*dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
-	}
-	if (!tb[CTA_TUPLE_PROTO])
-		return;
-	mnl_attr_parse_nested(tb[CTA_TUPLE_PROTO], attr_cb, pr);
-	if (pr[CTA_PROTO_NUM])
-		*proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
-	if (pr[CTA_PROTO_SRC_PORT])
-		*sport = mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]);
-	if (pr[CTA_PROTO_DST_PORT])
-		*dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
-	if (pr[CTA_PROTO_ICMP_ID])
-		*sport = *dport = mnl_attr_get_u16(pr[CTA_PROTO_ICMP_ID]);
-}
-
-static int entry_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
 	struct ct_ctx *c = data;
-	struct tenet_ct e = { 0 };
+	struct tenet_ct e = {
+		.proto = nfct_get_attr_u8(ct, ATTR_L4PROTO),
+		.osrc = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC),
+		.odst = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_DST),
+		.rsrc = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC),
+		.rdst = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST),
+		.osport = nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC),
+		.odport = nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST),
+		.rsport = nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC),
+		.rdport = nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST),
+		.mark = nfct_get_attr_u32(ct, ATTR_MARK),
+		.status = nfct_get_attr_u32(ct, ATTR_STATUS),
+	};
 
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0)
-		return MNL_CB_OK;
-	if (tb[CTA_TUPLE_ORIG])
-		parse_tuple(tb[CTA_TUPLE_ORIG], &e.osrc, &e.odst, &e.osport, &e.odport, &e.proto);
-	if (tb[CTA_TUPLE_REPLY])
-		parse_tuple(tb[CTA_TUPLE_REPLY], &e.rsrc, &e.rdst, &e.rsport, &e.rdport, &e.proto);
-	if (tb[CTA_MARK])
-		e.mark = ntohl(mnl_attr_get_u32(tb[CTA_MARK]));
-	if (tb[CTA_ZONE])
-		e.zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
-	if (tb[CTA_STATUS])
-		e.status = ntohl(mnl_attr_get_u32(tb[CTA_STATUS]));
+	/* The gateway sets its zones for the original direction only ("ct
+	 * original zone set", docs/gateway.md); the kernel then reports the
+	 * zone inside the original tuple, not as the entry's zone. */
+	if (nfct_attr_is_set(ct, ATTR_ZONE))
+		e.zone = nfct_get_attr_u16(ct, ATTR_ZONE);
+	else if (nfct_attr_is_set(ct, ATTR_ORIG_ZONE))
+		e.zone = nfct_get_attr_u16(ct, ATTR_ORIG_ZONE);
+	/* After a failure the rest of the dump is read and dropped. */
 	if (!c->ret)
 		c->ret = c->cb(&e, c->arg);
-	return MNL_CB_OK;
+	return NFCT_CB_CONTINUE;
 }
 
 int tenet_ct_dump(int (*cb)(const struct tenet_ct *e, void *arg), void *arg,
 		  struct tenet_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ct_ctx c = { .cb = cb, .arg = arg };
-	struct mnl_socket *sk;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	unsigned int seq = (unsigned int)time(NULL), portid;
-	ssize_t n;
+	uint32_t family = AF_INET;
+	struct nfct_handle *h;
 	int ret;
 
-	sk = mnl_socket_open(NETLINK_NETFILTER);
-	if (!sk)
+	h = nfct_open(CONNTRACK, 0);
+	if (!h)
 		return tenet_err_set(err, -errno, "conntrack: %s", strerror(errno));
-	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (nfct_callback_register(h, NFCT_T_ALL, entry_cb, &c) < 0) {
 		ret = tenet_err_set(err, -errno, "conntrack: %s", strerror(errno));
 		goto out;
 	}
-	portid = mnl_socket_get_portid(sk);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
-	nfg->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0) {
-		ret = tenet_err_set(err, -errno, "conntrack: %s", strerror(errno));
-		goto out;
-	}
-	do {
-		n = mnl_socket_recvfrom(sk, buf, sizeof(buf));
-		if (n < 0)
-			break;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, entry_cb, &c);
-	} while (ret > 0);
-	if (n < 0 || ret < 0)
+	if (nfct_query(h, NFCT_Q_DUMP, &family) < 0)
 		ret = tenet_err_set(err, -errno, "conntrack dump: %s (module nf_conntrack loaded?)",
 				    strerror(errno));
 	else
 		ret = c.ret;
 out:
-	mnl_socket_close(sk);
+	nfct_close(h);
 	return ret;
 }

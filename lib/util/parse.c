@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
+#include <uuid/uuid.h>
 
 #include <tenet/limits.h>
 
@@ -159,37 +159,18 @@ int tenet_parse_vsid(const char *s, uint32_t *vsid, struct tenet_err *err)
 
 int tenet_parse_guid(const char *s, uint8_t guid[TENET_GUID_LEN], struct tenet_err *err)
 {
-	/* Offsets of the dashes in the canonical 36-character form. */
-	static const int dash[] = { 8, 13, 18, 23 };
 	size_t len = s ? strlen(s) : 0;
-	int i, n = 0, d = 0;
 
+	/* libuuid reads the canonical 36-character form, either case; Windows
+	 * prints GUIDs in braces, so those are taken off first. */
 	if (len == 38 && s[0] == '{' && s[37] == '}') {
 		s++;
 		len = 36;
 	}
-	if (len != 36)
-		goto bad;
-	for (i = 0; i < 36; i++) {
-		int hi, lo;
-
-		if (d < 4 && i == dash[d]) {
-			if (s[i] != '-')
-				goto bad;
-			d++;
-			continue;
-		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0 || (d < 4 && i + 1 == dash[d]))
-			goto bad;
-		guid[n++] = (uint8_t)(hi << 4 | lo);
-		i++;
-	}
+	if (len != 36 || uuid_parse_range(s, s + len, guid) < 0)
+		return tenet_err_set(err, -EINVAL,
+				     "not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 	return 0;
-bad:
-	return tenet_err_set(err, -EINVAL,
-			     "not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 }
 
 int tenet_check_name(const char *s, struct tenet_err *err)
@@ -230,21 +211,9 @@ int tenet_check_ifname(const char *s, struct tenet_err *err)
 
 int tenet_guid_generate(uint8_t guid[TENET_GUID_LEN])
 {
-	size_t got = 0;
-
-	while (got < TENET_GUID_LEN) {
-		ssize_t n = getrandom(guid + got, TENET_GUID_LEN - got, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)n;
-	}
-	/* RFC 4122: version 4 (random), variant 10xx. */
-	guid[6] = (guid[6] & 0x0f) | 0x40;
-	guid[8] = (guid[8] & 0x3f) | 0x80;
+	/* Version 4, RFC 4122 variant, from getrandom() (libuuid falls back to
+	 * /dev/urandom itself; it cannot fail). */
+	uuid_generate_random(guid);
 	return 0;
 }
 
@@ -309,9 +278,6 @@ char *tenet_fmt_prefix(const struct tenet_prefix *p, char buf[TENET_PREFIX_STRLE
 
 char *tenet_fmt_guid(const uint8_t g[TENET_GUID_LEN], char buf[TENET_GUID_STRLEN])
 {
-	snprintf(buf, TENET_GUID_STRLEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9],
-		 g[10], g[11], g[12], g[13], g[14], g[15]);
+	uuid_unparse_lower(g, buf);
 	return buf;
 }
