@@ -304,6 +304,7 @@ struct wop {
 	bool dead;              /* replaced by a later operation */
 	char *key;              /* put, single delete: the key without namespace */
 	const char *value;
+	int64_t lease;
 	char *from, *end;       /* range delete: full keys, end NULL = no bound */
 	size_t from_len;
 	char **holes;           /* keys put after this delete (without namespace) */
@@ -474,6 +475,7 @@ static int fold(const struct etcd *e, const struct tenet_txn *t, struct fold *f)
 		w->put = o->type == TXN_PUT;
 		w->key = strdup(o->key);
 		w->value = o->value;
+		w->lease = o->lease;
 		if (!w->key)
 			return -ENOMEM;
 		f->n++;
@@ -506,7 +508,11 @@ static int wire_ops(const struct etcd *e, struct wop *w, json_t *out, size_t *by
 	if (w->key) {
 		json_t *k = etcd_b64_key(e, w->key, strlen(w->key));
 
-		if (w->put)
+		if (w->put && w->lease)
+			op = json_pack("{s:{s:o, s:o, s:I}}", "request_put", "key", k, "value",
+				       etcd_b64(w->value, strlen(w->value)), "lease",
+				       (json_int_t)w->lease);
+		else if (w->put)
 			op = json_pack("{s:{s:o, s:o}}", "request_put", "key", k, "value",
 				       etcd_b64(w->value, strlen(w->value)));
 		else
@@ -745,6 +751,66 @@ static int et_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 	return ret;
 }
 
+/* ---- leases ---- */
+
+static int lease_call(struct tenet_store *s, const char *path, json_t *req, json_t **resp,
+		      struct tenet_err *err)
+{
+	struct etcd_status st;
+	int ret;
+
+	if (!req)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	/* Granting twice makes a lease nobody renews: it just expires.
+	 * Renewing and revoking twice are harmless. So all may be retried. */
+	ret = etcd_call(&ES(s)->e, path, req, 0, resp, &st, err);
+	json_decref(req);
+	return ret;
+}
+
+static int et_lease_grant(struct tenet_store *s, int64_t ttl_s, int64_t *id,
+			  struct tenet_err *err)
+{
+	json_t *resp = NULL;
+	int ret = lease_call(s, "lease/grant", json_pack("{s:I}", "TTL", (json_int_t)ttl_s), &resp,
+			     err);
+
+	if (ret < 0)
+		return ret;
+	*id = etcd_int(resp, "ID");
+	json_decref(resp);
+	if (*id <= 0)
+		return tenet_err_set(err, -EPROTO, "etcd: lease grant: no lease id in the answer");
+	return 0;
+}
+
+static int et_lease_keepalive(struct tenet_store *s, int64_t id, int64_t *ttl_s,
+			      struct tenet_err *err)
+{
+	json_t *resp = NULL;
+	int ret = lease_call(s, "lease/keepalive", json_pack("{s:I}", "ID", (json_int_t)id), &resp,
+			     err);
+
+	if (ret < 0)
+		return ret;
+	/* A stream of one answer: {"result": {"ID", "TTL"}}; no TTL: gone. */
+	*ttl_s = etcd_int(json_object_get(resp, "result"), "TTL");
+	json_decref(resp);
+	if (*ttl_s <= 0)
+		return tenet_err_set(err, -ENOENT, "etcd: lease %llx: expired", (unsigned long long)id);
+	return 0;
+}
+
+static int et_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err *err)
+{
+	json_t *resp = NULL;
+	int ret = lease_call(s, "lease/revoke", json_pack("{s:I}", "ID", (json_int_t)id), &resp,
+			     err);
+
+	json_decref(resp);
+	return ret;
+}
+
 int etcd_watch_open(struct tenet_watch *w, struct tenet_err *err);
 int etcd_watch_fd(const struct tenet_watch *w);
 int etcd_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
@@ -766,4 +832,7 @@ const struct tenet_store_ops tenet_store_etcd_ops = {
 	.watch_fd = etcd_watch_fd,
 	.watch_next = etcd_watch_next,
 	.watch_close = etcd_watch_close,
+	.lease_grant = et_lease_grant,
+	.lease_keepalive = et_lease_keepalive,
+	.lease_revoke = et_lease_revoke,
 };

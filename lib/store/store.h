@@ -202,6 +202,26 @@ size_t tenet_txn_size(const struct tenet_txn *t);
 int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
 		       struct tenet_err *err);
 
+/* Leases, as in etcd: a key put with a lease (tenet_txn_put_lease) is
+ * deleted (a delete event, a new revision) when the lease expires, i.e.
+ * when its holder has not renewed it for its TTL, or is revoked. An agent
+ * keeps its status under a lease: the key's presence is its heartbeat,
+ * and renewing writes nothing. A backend without leases (SQLite) answers
+ * -EOPNOTSUPP to every lease call and to a commit with a leased put; the
+ * caller then writes without one.
+ * grant: a new lease of ttl_s seconds (the backend may round it up;
+ * etcd's minimum is a few seconds); *id names it.
+ * keepalive: renews it; *ttl_s (may be NULL) is what it now has left.
+ * -ENOENT: it expired or was revoked, and its keys are gone: grant a new
+ * one and put them again.
+ * revoke: ends it now (its keys are deleted); -ENOENT if it is gone. */
+int tenet_store_lease_grant(struct tenet_store *s, int64_t ttl_s, int64_t *id,
+			    struct tenet_err *err);
+int tenet_store_lease_keepalive(struct tenet_store *s, int64_t id, int64_t *ttl_s,
+				struct tenet_err *err);
+int tenet_store_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err *err);
+int tenet_txn_put_lease(struct tenet_txn *t, const char *key, const char *value, int64_t lease);
+
 /* Forget the change log up to and including rev (keys are untouched).
  * Watches positioned at or before rev then fail with -ESTALE. */
 int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err);

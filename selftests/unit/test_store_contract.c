@@ -1144,6 +1144,75 @@ static void test_concurrent_writers(void **state)
 	tenet_watch_close(w);
 }
 
+/* ---- leases ---- */
+
+/* A key under a lease lives while the lease is renewed: revoking or
+ * letting it expire deletes the key (an event, a revision). A backend
+ * without leases says so for every lease call and refuses a leased put. */
+static void test_leases(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_watch *w;
+	struct tenet_watch_batch all;
+	struct tenet_txn *t;
+	int64_t id = 0, ttl = 0, b = f->base;
+	int ret, i;
+
+	ret = tenet_store_lease_grant(f->s, 2, &id, &err);
+	if (ret == -EOPNOTSUPP) {
+		expect_err(&err, -EOPNOTSUPP);
+		assert_int_equal(tenet_store_lease_keepalive(f->s, 1, &ttl, &err), -EOPNOTSUPP);
+		assert_int_equal(tenet_store_lease_revoke(f->s, 1, &err), -EOPNOTSUPP);
+		t = tenet_txn_new();
+		assert_int_equal(tenet_txn_put_lease(t, "/l/a", "1", 1), 0);
+		assert_int_equal(tenet_store_commit(f->s, t, NULL, &err), -EOPNOTSUPP);
+		expect_err(&err, -EOPNOTSUPP);
+		tenet_txn_free(t);
+		expect_absent(f->s, "/l/a");
+		return;
+	}
+	assert_int_equal(ret, 0);
+	assert_true(id > 0);
+	t = tenet_txn_new();
+	assert_int_equal(tenet_txn_put_lease(t, "/l/a", "1", 0), -EINVAL);
+	assert_int_equal(tenet_txn_put_lease(t, "/l/a", "1", id), 0);
+	assert_int_equal(tenet_txn_put(t, "/l/plain", "2"), 0);
+	assert_int_equal(commit(f->s, t), b + 1);
+	expect_kv(f->s, "/l/a", "1", b + 1, b + 1, 1);
+	assert_int_equal(tenet_store_lease_keepalive(f->s, id, &ttl, &err), 0);
+	assert_true(ttl > 0);
+	/* Revoked: the key goes, as a delete event of its own revision. */
+	assert_int_equal(tenet_store_lease_revoke(f->s, id, &err), 0);
+	expect_absent(f->s, "/l/a");
+	assert_int_equal(revision(f->s), b + 2);
+	assert_int_equal(tenet_store_lease_keepalive(f->s, id, &ttl, &err), -ENOENT);
+	expect_err(&err, -ENOENT);
+	assert_int_equal(tenet_watch_open(f->s, "/l/", b + 1, &w, &err), 0);
+	assert_int_equal(watch_until(w, b + 2, &all, &err), 0);
+	assert_int_equal(all.n, 3);
+	expect_event(&all.events[2], TENET_WATCH_DELETE, "/l/a", NULL, b + 2);
+	tenet_watch_batch_free(&all);
+	tenet_watch_close(w);
+
+	/* Not renewed: it expires, and its key with it. */
+	assert_int_equal(tenet_store_lease_grant(f->s, 2, &id, &err), 0);
+	t = tenet_txn_new();
+	assert_int_equal(tenet_txn_put_lease(t, "/l/b", "3", id), 0);
+	commit(f->s, t);
+	for (i = 0; i < 100; i++) {
+		struct tenet_kv kv;
+
+		if (tenet_store_get(f->s, "/l/b", &kv, NULL) < 0)
+			break;
+		tenet_kv_clear(&kv);
+		usleep(100 * 1000);
+	}
+	expect_absent(f->s, "/l/b");
+	assert_true(i > 5);                     /* it lived a while */
+	expect_kv(f->s, "/l/plain", "2", b + 1, b + 1, 1);
+}
+
 /* ---- opening and errors ---- */
 
 /* A store that does not exist is "unavailable", and opening it without
@@ -1224,6 +1293,7 @@ int main(void)
 		T(test_watch_other_process),
 		T(test_compaction),
 		T(test_concurrent_writers),
+		T(test_leases),
 		T(test_open_missing),
 		T(test_error_classes),
 	};
