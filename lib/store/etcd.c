@@ -47,7 +47,7 @@ struct etcd *etcd_of(struct tenet_store *s)
 }
 
 /* A single-key read that returns only the store's revision (and the
- * cluster's id): "\0" is a key nobody uses. */
+ * cluster's id), of a key nobody writes (ETCD_PROBE_KEY). */
 static int read_header(struct tenet_store *s, int64_t *rev, char *cluster, size_t len,
 		       struct tenet_err *err)
 {
@@ -55,7 +55,7 @@ static int read_header(struct tenet_store *s, int64_t *rev, char *cluster, size_
 	json_t *req, *resp = NULL;
 	int ret;
 
-	req = json_pack("{s:o, s:b}", "key", etcd_b64("", 1), "count_only", 1);
+	req = json_pack("{s:o, s:b}", "key", etcd_probe_key(&ES(s)->e), "count_only", 1);
 	if (!req)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
 	ret = etcd_call(&ES(s)->e, "kv/range", req, 0, &resp, &st, err);

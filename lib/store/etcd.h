@@ -92,6 +92,12 @@ int64_t etcd_header_rev(const json_t *resp);
  * -EBADMSG for a key outside the namespace or bad base64. */
 int etcd_kv(const struct etcd *e, const json_t *j, struct tenet_kv *kv);
 
+/* The key read for the revision and for liveness: NAMESPACE/tenet/, a key
+ * nobody writes that lies inside what an operator grants tenet (the
+ * /tenet/ prefix of its namespace), so it works with etcd's RBAC. */
+#define ETCD_PROBE_KEY "/tenet/"
+json_t *etcd_probe_key(const struct etcd *e);
+
 /* The [key, range_end) of a prefix, with the namespace. */
 int etcd_prefix_range(const struct etcd *e, const char *prefix, json_t *req);
 

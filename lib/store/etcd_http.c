@@ -198,6 +198,10 @@ int etcd_conf_parse(const char *location, struct etcd_conf *c, struct tenet_err 
 		goto out;
 	}
 	c->ns_len = strlen(c->ns);
+	if (c->ns_len > 256) {
+		ret = tenet_err_set(err, -EINVAL, "etcd namespace: longer than 256 bytes");
+		goto out;
+	}
 	if (path)
 		*path = '\0';
 	for (char *opt = query ? strtok_r(query, "&", &save) : NULL; opt;
@@ -364,6 +368,11 @@ int etcd_kv(const struct etcd *e, const json_t *j, struct tenet_kv *kv)
 	return ret;
 }
 
+json_t *etcd_probe_key(const struct etcd *e)
+{
+	return etcd_b64_key(e, ETCD_PROBE_KEY, strlen(ETCD_PROBE_KEY));
+}
+
 int etcd_prefix_range(const struct etcd *e, const char *prefix, json_t *req)
 {
 	size_t plen = strlen(prefix), len = e->c.ns_len + plen;
@@ -428,6 +437,10 @@ int etcd_grpc_errno(int code, const char *msg, bool write, bool *retry)
 		*retry = true;  /* refused before anything was proposed */
 		return -EACCES;
 	}
+	/* Refusals etcd may send under several codes. */
+	if (strstr(msg, "permission denied") || strstr(msg, "authentication failed") ||
+	    strstr(msg, "user name is empty") || strstr(msg, "invalid user"))
+		return -EACCES;
 	switch (code) {
 	case 3:
 		if (strstr(msg, "too many operations"))
@@ -585,6 +598,11 @@ int etcd_authenticate(struct etcd *e, struct tenet_err *err)
 	/* The request held the password: wipe its text before freeing. */
 	json_object_set_new(req, "password", json_string(""));
 	json_decref(req);
+	/* A cluster without authentication takes every request as is. */
+	if (ret < 0 && strstr(st.msg, "authentication is not enabled")) {
+		tenet_err_clear(err);
+		return 0;
+	}
 	if (ret < 0)
 		return ret;
 	if (!json_is_string(json_object_get(resp, "token"))) {
@@ -639,6 +657,15 @@ int etcd_call(struct etcd *e, const char *path, json_t *req, unsigned int flags,
 		}
 		if (!j || !json_is_object(j) || !json_is_integer(json_object_get(j, "code"))) {
 			json_decref(j);
+			/* With authentication on, etcd's gateway refuses a
+			 * client certificate with a CommonName (it could not
+			 * pass it on as the user), in plain text. */
+			if (strstr(e->body ?: "", "CommonName of client")) {
+				ret = tenet_err_set(err, -EACCES,
+						    "etcd %s: authentication is on and the JSON gateway refuses client certificates with a CommonName: use one without CN, and user=NAME&password-file=FILE",
+						    ep_name(e, i));
+				goto out;
+			}
 			ret = tenet_err_set(err, -EPROTO, "etcd %s: %s: HTTP %d, not an etcd v3 answer",
 					    ep_name(e, i), path, ret);
 			goto out;

@@ -61,7 +61,7 @@ struct ew {
 	int64_t last_data;      /* the stream's last sign of life */
 	int64_t retry_at;       /* no new stream before this */
 	size_t fails;           /* endpoints failed in a row */
-	char probe_body[8];
+	char probe_body[512];   /* the probe's request */
 };
 
 static int64_t now_ms(void)
@@ -352,9 +352,8 @@ static void start_probe(struct ew *ew)
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/v3/kv/range", ew->e->c.endpoints[ew->ep]);
-	/* {"key":"AA=="}: the key "\0", which nobody uses. */
 	curl_easy_setopt(ew->probe, CURLOPT_URL, url);
-	curl_easy_setopt(ew->probe, CURLOPT_POSTFIELDS, "{\"key\":\"AA==\",\"count_only\":true}");
+	curl_easy_setopt(ew->probe, CURLOPT_POSTFIELDS, ew->probe_body);
 	curl_easy_setopt(ew->probe, CURLOPT_TIMEOUT_MS, ew->e->c.timeout_ms);
 	curl_easy_setopt(ew->probe, CURLOPT_WRITEFUNCTION, NULL);
 	if (curl_multi_add_handle(ew->m, ew->probe) != CURLM_OK)
@@ -555,7 +554,7 @@ static int check_start(struct ew *ew, struct tenet_err *err)
 	json_t *req, *resp = NULL;
 	int ret;
 
-	req = json_pack("{s:o, s:b, s:I}", "key", etcd_b64("", 1), "count_only", 1, "revision",
+	req = json_pack("{s:o, s:b, s:I}", "key", etcd_probe_key(ew->e), "count_only", 1, "revision",
 			(json_int_t)ew->w->next_rev);
 	if (!req)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
@@ -600,6 +599,13 @@ int etcd_watch_open(struct tenet_watch *w, struct tenet_err *err)
 	curl_multi_setopt(ew->m, CURLMOPT_SOCKETDATA, ew);
 	curl_multi_setopt(ew->m, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(ew->m, CURLMOPT_TIMERDATA, ew);
+	{
+		json_t *k = etcd_probe_key(ew->e);
+
+		snprintf(ew->probe_body, sizeof(ew->probe_body), "{\"key\":\"%s\",\"count_only\":true}",
+			 json_string_value(k) ?: "");
+		json_decref(k);
+	}
 	ret = check_start(ew, err);
 	if (ret < 0)
 		goto out;
