@@ -336,6 +336,109 @@ static void test_password(void **state)
 	assert_null(strstr(err.msg, "s3cret"));
 }
 
+/* ---- how transactions are folded and split ---- */
+
+static struct tenet_store *open_fleet(void)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_store *s = NULL;
+
+	assert_int_equal(open_with(&s, &err, "%s&cert=%s/host.pem&key=%s/host.key&user=tenetd"
+				   "&password-file=%s/tenetd.pw", E.tls, E.dir, E.dir, E.dir), 0);
+	return s;
+}
+
+static char *keys_values(struct tenet_store *s, const char *prefix)
+{
+	struct tenet_kv_list l;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(tenet_store_range(s, prefix, &l, NULL), 0);
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(f, "%s%s=%s", i ? " " : "", l.kvs[i].key, l.kvs[i].value);
+	fclose(f);
+	tenet_kv_list_free(&l);
+	return buf;
+}
+
+static int64_t commit_ok(struct tenet_store *s, struct tenet_txn *t)
+{
+	struct tenet_err err = { 0 };
+	int64_t rev = 0;
+
+	assert_int_equal(tenet_store_commit(s, t, &rev, &err), 0);
+	tenet_txn_free(t);
+	return rev;
+}
+
+/* etcd refuses a key twice in a transaction, or a put under one of its
+ * deletes: the backend folds operations per key and punches the puts out
+ * of a prefix delete. The result is that of the operations in order. */
+static void test_fold(void **state)
+{
+	struct tenet_store *s = open_fleet();
+	struct tenet_txn *t = tenet_txn_new();
+	int64_t r0, r1;
+	char key[32], *got;
+	int i;
+
+	(void)state;
+	tenet_txn_put(t, "/f/a", "1");
+	tenet_txn_put(t, "/f/b", "1");
+	tenet_txn_put(t, "/f/c", "1");
+	tenet_txn_put(t, "/g", "1");
+	r0 = commit_ok(s, t);
+
+	t = tenet_txn_new();
+	tenet_txn_put(t, "/f/x", "early");      /* dropped: the prefix delete */
+	tenet_txn_delete_prefix(t, "/f/");
+	tenet_txn_put(t, "/f/b", "new");        /* a hole in the delete */
+	tenet_txn_put(t, "/f/d", "d");
+	tenet_txn_put(t, "/f/x", "late");
+	tenet_txn_delete(t, "/f/d");            /* the hole closes again */
+	tenet_txn_delete(t, "/f/q");
+	tenet_txn_put(t, "/f/q", "q");
+	r1 = commit_ok(s, t);
+	assert_int_equal(r1, r0 + 1);
+	got = keys_values(s, "/f/");
+	assert_string_equal(got, "/f/b=new /f/q=q /f/x=late");
+	free(got);
+	got = keys_values(s, "/g");
+	assert_string_equal(got, "/g=1");
+	free(got);
+
+	/* A prefix delete with 200 puts under it folds to 401 operations:
+	 * split, in order, and all there. */
+	t = tenet_txn_new();
+	tenet_txn_delete_prefix(t, "/f/");
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "/f/%03d", i);
+		tenet_txn_put(t, key, "v");
+	}
+	assert_true(commit_ok(s, t) > r1 + 1);
+	got = keys_values(s, "/f/");
+	assert_int_equal(strlen(got), 200 * strlen("/f/000=v ") - 1);
+	assert_non_null(strstr(got, "/f/000=v /f/001=v"));
+	assert_null(strstr(got, "/f/b="));
+	free(got);
+
+	/* More compares than etcd takes in one transaction: refused. */
+	t = tenet_txn_new();
+	for (i = 0; i < 129; i++)
+		tenet_txn_compare(t, "/g", TENET_CMP_VERSION, TENET_CMP_EQ, 1);
+	tenet_txn_put(t, "/g", "2");
+	{
+		struct tenet_err err = { 0 };
+
+		assert_int_equal(tenet_store_commit(s, t, NULL, &err), -E2BIG);
+		one_line(&err);
+	}
+	tenet_txn_free(t);
+	tenet_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest urls[] = {
@@ -345,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_client_certificate),
 		cmocka_unit_test(test_no_client_certificate),
 		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_fold),
 	};
 	const char *why;
 	int failed;
