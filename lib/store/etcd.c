@@ -20,15 +20,16 @@
  *     the first page, so a million keys are one snapshot without one
  *     enormous answer. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/etcd.h"
 
 /* A range page aims at about this many bytes of answer. */
-#define PAGE_BYTES (4 << 20)
+#define PAGE_BYTES (8 << 20)
 #define PAGE_MIN 64
-#define PAGE_MAX 10000
+#define PAGE_MAX 50000
 #define PAGE_FIRST 1000
 
 struct etcd_store {
@@ -160,6 +161,164 @@ static int et_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
 
 typedef int (*page_fn)(void *arg, const struct tenet_kv *kv, struct tenet_err *err);
 
+/* The pages after the first are fetched by a thread of their own (on its
+ * own connection) while the caller's thread decodes the previous page:
+ * through the gateway, etcd spends about as long encoding a page as we
+ * spend decoding it, so the two overlap. At most two pages wait. */
+struct pager {
+	struct etcd fe;         /* the fetcher's connection; the conf is shared */
+	json_t *req;            /* the next page's request */
+	int64_t limit, at;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	json_t *ready[2];
+	size_t nready;
+	bool done, stop;
+	int ret;
+	struct tenet_err err;
+};
+
+/* The request for the page after resp (false: resp was the last), sized
+ * to about PAGE_BYTES from what resp's keys and values weighed. */
+static int next_page(json_t *req, const json_t *resp, int64_t *limit, bool *more)
+{
+	json_t *kvs = json_object_get(resp, "kvs"), *j;
+	size_t i, n = json_array_size(kvs), bytes = 0, rlen;
+	char *raw = NULL;
+	int ret;
+
+	*more = json_is_true(json_object_get(resp, "more")) && n;
+	if (!*more)
+		return 0;
+	json_array_foreach(kvs, i, j)
+		bytes += json_string_length(json_object_get(j, "key")) +
+			 json_string_length(json_object_get(j, "value")) + 100;
+	/* The next page starts right after the last key. */
+	ret = etcd_unb64(json_object_get(json_array_get(kvs, n - 1), "key"), &raw, &rlen);
+	if (ret < 0)
+		return ret;
+	json_object_set_new(req, "key", etcd_b64(raw, rlen + 1));
+	free(raw);
+	*limit = (int64_t)(PAGE_BYTES / (bytes / n + 1));
+	*limit = *limit < PAGE_MIN ? PAGE_MIN : *limit > PAGE_MAX ? PAGE_MAX : *limit;
+	json_object_set_new(req, "limit", json_integer(*limit));
+	return 0;
+}
+
+static void *fetcher(void *arg)
+{
+	struct pager *p = arg;
+	struct etcd_status st;
+	bool more = true;
+
+	while (more) {
+		json_t *resp = NULL;
+		int ret = etcd_call(&p->fe, "kv/range", p->req, EC_SLOW, &resp, &st, &p->err);
+
+		if (ret == 0 && (ret = next_page(p->req, resp, &p->limit, &more)) < 0)
+			tenet_err_set(&p->err, ret, "etcd: range: a bad key");
+		pthread_mutex_lock(&p->mu);
+		while (ret == 0 && p->nready == 2 && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (ret < 0 || p->stop) {
+			json_decref(resp);
+			p->ret = ret;
+			more = false;
+		} else {
+			p->ready[p->nready++] = resp;
+		}
+		if (!more)
+			p->done = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* fn over the pairs of one page. */
+static int page_each(const struct etcd *e, const json_t *resp, const char *prefix, page_fn fn,
+		     void *arg, struct tenet_err *err)
+{
+	json_t *kvs = json_object_get(resp, "kvs"), *j;
+	size_t i;
+	int ret;
+
+	json_array_foreach(kvs, i, j) {
+		struct tenet_kv kv;
+
+		ret = etcd_kv(e, j, &kv);
+		if (ret < 0)
+			return tenet_err_set(err, ret, "etcd: range %s: a bad key or value", prefix);
+		ret = fn(arg, &kv, err);
+		tenet_kv_clear(&kv);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The pages after the first, fetched ahead (struct pager). */
+static int rest_pipelined(struct etcd *e, json_t *req, int64_t limit, const char *prefix,
+			  page_fn fn, void *arg, struct tenet_err *err)
+{
+	struct pager p = { .req = req, .limit = limit };
+	pthread_t th;
+	int ret = 0;
+
+	p.fe = *e;
+	p.fe.h = curl_easy_init();
+	p.fe.body = NULL;
+	p.fe.body_len = p.fe.body_cap = 0;
+	p.fe.token = e->token ? strdup(e->token) : NULL;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (!p.fe.h || (e->token && !p.fe.token) || pthread_create(&th, NULL, fetcher, &p)) {
+		ret = tenet_err_set(err, -ENOMEM, "etcd: range: cannot start a reader");
+		goto out;
+	}
+	for (;;) {
+		json_t *resp = NULL;
+
+		pthread_mutex_lock(&p.mu);
+		while (!p.nready && !p.done)
+			pthread_cond_wait(&p.cv, &p.mu);
+		if (p.nready) {
+			resp = p.ready[0];
+			p.ready[0] = p.ready[1];
+			p.nready--;
+			pthread_cond_broadcast(&p.cv);
+		}
+		pthread_mutex_unlock(&p.mu);
+		if (!resp)
+			break;
+		ret = page_each(e, resp, prefix, fn, arg, err);
+		json_decref(resp);
+		if (ret < 0)
+			break;
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = true;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	pthread_join(th, NULL);
+	while (p.nready)
+		json_decref(p.ready[--p.nready]);
+	if (ret == 0 && p.ret < 0) {
+		ret = p.ret;
+		if (err)
+			*err = p.err;
+	}
+	e->cur = p.fe.cur;
+out:
+	if (p.fe.h)
+		curl_easy_cleanup(p.fe.h);
+	free(p.fe.body);
+	free(p.fe.token);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	return ret;
+}
+
 /* Reads [prefix) page by page at the first page's revision; fn sees each
  * pair in key order. -ESTALE if a compaction passed that revision in the
  * middle (the caller reads again). */
@@ -169,68 +328,36 @@ static int range_paged(struct tenet_store *s, const char *prefix, page_fn fn, vo
 	struct etcd *e = &ES(s)->e;
 	struct etcd_status st;
 	json_t *req, *resp = NULL;
-	int64_t limit = PAGE_FIRST, at = 0;
+	int64_t limit = PAGE_FIRST, at;
+	bool more;
 	int ret;
 
 	req = json_object();
-	if (!req || etcd_prefix_range(e, prefix, req) < 0) {
+	if (!req || etcd_prefix_range(e, prefix, req) < 0 ||
+	    json_object_set_new(req, "limit", json_integer(limit)) < 0) {
 		json_decref(req);
 		return tenet_err_set(err, -ENOMEM, "out of memory");
 	}
-	for (;;) {
-		json_t *kvs, *last;
-		size_t i, bytes = 0;
-		char *raw = NULL;
-		size_t rlen;
-
-		json_object_set_new(req, "limit", json_integer(limit));
-		ret = etcd_call(e, "kv/range", req, 0, &resp, &st, err);
-		if (ret == -ESTALE)
-			tenet_err_set(err, -ESTALE,
-				      "etcd: range %s at revision %lld: compacted while reading",
-				      prefix, (long long)at);
-		if (ret < 0)
-			goto out;
-		if (!at) {
-			at = etcd_header_rev(resp);
-			json_object_set_new(req, "revision", json_integer(at));
-		}
-		kvs = json_object_get(resp, "kvs");
-		for (i = 0; i < json_array_size(kvs); i++) {
-			struct tenet_kv kv;
-			json_t *j = json_array_get(kvs, i);
-
-			ret = etcd_kv(e, j, &kv);
-			if (ret < 0) {
-				tenet_err_set(err, ret, "etcd: range %s: a bad key or value", prefix);
-				goto out;
-			}
-			bytes += strlen(json_string_value(json_object_get(j, "key")) ?: "") +
-				 kv.value_len * 4 / 3 + 100;
-			ret = fn(arg, &kv, err);
-			tenet_kv_clear(&kv);
-			if (ret < 0)
-				goto out;
-		}
-		if (!json_is_true(json_object_get(resp, "more")) || !i)
-			break;
-		/* The next page starts right after the last key. */
-		last = json_object_get(json_array_get(kvs, i - 1), "key");
-		ret = etcd_unb64(last, &raw, &rlen);
-		if (ret < 0) {
-			tenet_err_set(err, ret, "etcd: range %s: a bad key", prefix);
-			goto out;
-		}
-		json_object_set_new(req, "key", etcd_b64(raw, rlen + 1));
-		free(raw);
-		/* Pages of about PAGE_BYTES, whatever the values' size. */
-		limit = (int64_t)(PAGE_BYTES / (bytes / i + 1));
-		limit = limit < PAGE_MIN ? PAGE_MIN : limit > PAGE_MAX ? PAGE_MAX : limit;
-		json_decref(resp);
-		resp = NULL;
+	/* The first page on the store's own connection: most reads are one
+	 * page. */
+	ret = etcd_call(e, "kv/range", req, 0, &resp, &st, err);
+	if (ret < 0)
+		goto out;
+	at = etcd_header_rev(resp);
+	json_object_set_new(req, "revision", json_integer(at));
+	ret = next_page(req, resp, &limit, &more);
+	if (ret < 0) {
+		tenet_err_set(err, ret, "etcd: range %s: a bad key", prefix);
+		goto out;
 	}
-	*rev = at;
-	ret = 0;
+	ret = page_each(e, resp, prefix, fn, arg, err);
+	if (ret == 0 && more)
+		ret = rest_pipelined(e, req, limit, prefix, fn, arg, err);
+	if (ret == -ESTALE)
+		tenet_err_set(err, -ESTALE, "etcd: range %s at revision %lld: compacted while reading",
+			      prefix, (long long)at);
+	if (ret == 0)
+		*rev = at;
 out:
 	json_decref(resp);
 	json_decref(req);

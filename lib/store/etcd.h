@@ -50,6 +50,9 @@ struct etcd {
  * only when it certainly did not reach etcd (no connection, or an answer
  * that says it was not proposed). */
 #define EC_WRITE 0x1u
+/* A big answer (a range page of thousands of keys): etcd builds all of
+ * it before sending a byte, so one attempt may take up to the deadline. */
+#define EC_SLOW 0x2u
 
 /* What a call says when etcd answers with an error: its gRPC code and
  * message, for the callers that tell "compacted" from "future". */

@@ -543,7 +543,7 @@ static const char *ep_name(const struct etcd *e, size_t i)
 }
 
 /* One POST to endpoint i. *sent: the request may have reached etcd. */
-static int post(struct etcd *e, size_t i, const char *path, const char *body,
+static int post(struct etcd *e, size_t i, const char *path, const char *body, long timeout_ms,
 		struct curl_slist **hdrs, bool *sent, struct tenet_err *err)
 {
 	char url[512];
@@ -562,7 +562,7 @@ static int post(struct etcd *e, size_t i, const char *path, const char *body,
 	curl_easy_setopt(e->h, CURLOPT_URL, url);
 	curl_easy_setopt(e->h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e->h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, e->c.timeout_ms);
+	curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e->h, CURLOPT_WRITEDATA, e);
 	rc = curl_easy_perform(e->h);
@@ -637,7 +637,8 @@ int etcd_call(struct etcd *e, const char *path, json_t *req, unsigned int flags,
 		json_t *j;
 		bool retry;
 
-		ret = post(e, i, path, body, &hdrs, &sent, err);
+		ret = post(e, i, path, body,
+			   flags & EC_SLOW ? e->c.deadline_ms : e->c.timeout_ms, &hdrs, &sent, err);
 		if (ret < 0) {
 			/* A write that may have reached etcd is not sent twice:
 			 * the caller re-reads (store.h, UNAVAILABLE). */
