@@ -87,9 +87,38 @@ bool cli_is_help(const char *verb)
 	return !strcmp(verb, "help") || !strcmp(verb, "-h") || !strcmp(verb, "--help");
 }
 
+/* The usage lines of a verb table: "usage: tenet OBJECT FORM", then
+ * "       tenet OBJECT FORM", continuation lines as they are. */
+static void print_usage(FILE *f, const char *object, const struct cli_verb *verbs)
+{
+	bool first = true;
+
+	for (const struct cli_verb *v = verbs; v->name; v++) {
+		const char *line = v->usage;
+
+		while (line && *line) {
+			const char *nl = strchr(line, '\n');
+			int n = nl ? (int)(nl - line) : (int)strlen(line);
+
+			if (*line == ' ')
+				fprintf(f, "%.*s\n", n, line);
+			else
+				fprintf(f, "%s tenet %s %.*s\n", first ? "usage:" : "      ", object, n,
+					line);
+			first = false;
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+}
+
 int cli_object_help(struct cli *c, const struct cli_object *o)
 {
-	fputs(o->usage, c->out);
+	if (!o->verbs) {
+		fputs(o->usage, c->out);
+		return TENET_EXIT_OK;
+	}
+	print_usage(c->out, o->name, o->verbs);
+	fputs(o->notes, c->out);
 	return TENET_EXIT_OK;
 }
 
@@ -97,6 +126,46 @@ int cli_unknown_verb(struct cli *c, const struct cli_object *o, const char *verb
 {
 	return cli_usage(c, "%s: unknown command '%s' (try 'tenet %s help')", o->name, verb,
 			 o->name);
+}
+
+const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *name)
+{
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
+		    char **argv)
+{
+	const struct cli_verb *v = argc ? cli_find_verb(verbs, argv[0]) : NULL;
+	char names[128] = "";
+	size_t n = 0;
+
+	if (v)
+		return v->run(c, argc - 1, argv + 1, v->flags);
+	for (const struct cli_verb *w = verbs; w->name; w++)
+		if (!w->alias && n < sizeof(names))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+					      w->name);
+	return cli_usage(c, "%s: unknown command '%s' (%s)", what, argc ? argv[0] : "", names);
+}
+
+/* An object's verb: argv[0], or the default when there is none (or, for
+ * an object whose verb is optional, when argv[0] is no verb). */
+static int run_verb(struct cli *c, const struct cli_object *o, int argc, char **argv)
+{
+	const struct cli_verb *v = cli_find_verb(o->verbs, argc ? argv[0] : o->dflt);
+
+	if (!v && o->verb_optional) {
+		v = cli_find_verb(o->verbs, o->dflt);
+		c->verb = v->name;
+		return v->run(c, argc, argv, v->flags);
+	}
+	if (!v)
+		return cli_unknown_verb(c, o, argv[0]);
+	return argc ? v->run(c, argc - 1, argv + 1, v->flags) : v->run(c, 0, argv, v->flags);
 }
 
 /* ---- arguments ---- */
@@ -433,7 +502,7 @@ static int run_object(struct cli *c, const struct cli_object *o, int argc, char 
 	/* `tenet lookup help` and `tenet lookup add help` both explain. */
 	if ((argc > 0 && cli_is_help(argv[0])) || (argc == 2 && cli_is_help(argv[1])))
 		return cli_object_help(c, o);
-	return o->run(c, argc, argv);
+	return o->verbs ? run_verb(c, o, argc, argv) : o->run(c, argc, argv);
 }
 
 /* ---- batch: many commands, one process, one store handle ---- */

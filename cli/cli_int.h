@@ -26,10 +26,32 @@ struct cli {
 	struct tenet_store *store;      /* opened on first use */
 };
 
+/* One verb of an object: dispatch, `tenet OBJECT help` and the
+ * unknown-verb error all come from the object's table of these. */
+struct cli_verb {
+	const char *name;               /* NULL ends a table */
+	int (*run)(struct cli *c, int argc, char **argv, unsigned int flags);
+	unsigned int flags;             /* handed to run, e.g. TENET_POLICY_REPLACE */
+	/* The help's usage forms, each the text after "tenet OBJECT "; forms
+	 * are separated by '\n', and a line starting with a blank continues
+	 * the form before it. NULL: not listed (an alias, or a verb the
+	 * notes explain). */
+	const char *usage;
+	bool alias;                     /* another name of the verb before it */
+};
+
 /* One object of the grammar. */
 struct cli_object {
 	const char *name;
 	const char *summary;            /* one line for `tenet help` */
+	/* An object with verbs: its table, the verb that no verb means, and
+	 * the help text after the usage lines. verb_optional: a first word
+	 * that is not a verb is dflt's first argument (`tenet stats host H`). */
+	const struct cli_verb *verbs;
+	const char *dflt;
+	bool verb_optional;
+	const char *notes;
+	/* An object without verbs parses its words itself. */
 	const char *usage;              /* `tenet OBJECT help` */
 	int (*run)(struct cli *c, int argc, char **argv);
 };
@@ -83,6 +105,12 @@ int cli_store(struct cli *c, struct tenet_store **s);
 bool cli_is_help(const char *verb);
 int cli_object_help(struct cli *c, const struct cli_object *o);
 int cli_unknown_verb(struct cli *c, const struct cli_object *o, const char *verb);
+/* The verb called name in a table; NULL if none. */
+const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *name);
+/* Runs argv[0] of a table of sub verbs (`nat map add ...`); an unknown
+ * one is a usage error "WHAT: unknown command 'VERB' (the verbs)". */
+int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
+		    char **argv);
 
 /* The one print path. Records are JSON objects; -j prints the array as
  * JSON, text mode prints each object on one line, its fields in the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Global objects: routing domains, virtual subnets, lookup records,
  * customer routes. Each handler parses its arguments completely (usage
- * errors, exit 2) before lib/policy.c checks them against the store and
+ * errors, exit 2) before lib/policy/ checks them against the store and
  * writes them in one transaction (refusals, exit 1). */
 #include <string.h>
 
@@ -13,7 +13,7 @@ static const struct cli_field rdomain_fields[] = {
 	{ "name", NULL }, { "id", "id" }, { "guid", "guid" }, { NULL, NULL },
 };
 
-static int rdomain_add(struct cli *c, int argc, char **argv)
+static int rdomain_add(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	static const uint8_t nil[TENET_GUID_LEN];
 	struct tenet_record rec = { .kind = TENET_KIND_RDOMAIN };
@@ -47,7 +47,7 @@ static int rdomain_add(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int rdomain_del(struct cli *c, int argc, char **argv)
+static int rdomain_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_RDOMAIN };
 	struct cli_arg args[] = { { "force", "", ARG_FLAG }, { NULL } };
@@ -69,7 +69,7 @@ static bool keep_rdomain(const struct tenet_record *r, void *arg)
 	return !arg || !strcmp(r->rdomain.name, arg);
 }
 
-static int rdomain_show(struct cli *c, int argc, char **argv)
+static int rdomain_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	char name[TENET_NAME_MAX + 1];
 	const char *filter = NULL;
@@ -87,33 +87,25 @@ static int rdomain_show(struct cli *c, int argc, char **argv)
 			rdomain_fields);
 }
 
-static int rdomain_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return rdomain_add(c, argc, argv);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return rdomain_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return rdomain_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_rdomain, verb);
-}
+static const struct cli_verb rdomain_verbs[] = {
+	{ "add", rdomain_add, 0, "add NAME [id GUID]" },
+	{ "del", rdomain_del, 0, "del NAME [force]" },
+	{ "delete", rdomain_del, .alias = true },
+	{ "show", rdomain_show, 0, "show [NAME]" },
+	{ "list", rdomain_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_rdomain = {
 	.name = "rdomain",
 	.summary = "routing domains (one tenant's virtual network)",
-	.usage =
-		"usage: tenet rdomain add NAME [id GUID]\n"
-		"       tenet rdomain del NAME [force]\n"
-		"       tenet rdomain show [NAME]\n"
+	.verbs = rdomain_verbs,
+	.dflt = "show",
+	.notes =
 		"NAME: letters, digits, '_', '.', '-'. Without 'id' a random GUID is made.\n"
 		"A numeric id (the datapath's key) is assigned at creation.\n"
 		"'del' refuses while the domain has virtual subnets; 'force' deletes them,\n"
 		"their lookup records and the domain's customer routes too.\n",
-	.run = rdomain_run,
 };
 
 /* ---- vsubnet ---- */
@@ -122,7 +114,7 @@ static const struct cli_field vsubnet_fields[] = {
 	{ "vsid", NULL }, { "rdomain", "rdomain" }, { "prefix", "prefix" }, { NULL, NULL },
 };
 
-static int vsubnet_add(struct cli *c, int argc, char **argv)
+static int vsubnet_add(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_VSUBNET };
 	struct cli_arg args[] = {
@@ -147,7 +139,7 @@ static int vsubnet_add(struct cli *c, int argc, char **argv)
 	return cli_put(c, &rec, 0);
 }
 
-static int vsubnet_del(struct cli *c, int argc, char **argv)
+static int vsubnet_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_VSUBNET };
 	struct cli_arg args[] = { { "force", "", ARG_FLAG }, { NULL } };
@@ -207,7 +199,7 @@ static bool keep_vsubnet(const struct tenet_record *r, void *arg)
 	       (!f->vsid || r->vsubnet.vsid == f->vsid);
 }
 
-static int vsubnet_show(struct cli *c, int argc, char **argv)
+static int vsubnet_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct filter f;
 	int ret;
@@ -218,33 +210,25 @@ static int vsubnet_show(struct cli *c, int argc, char **argv)
 	return cli_show(c, TENET_KIND_VSUBNET, NULL, keep_vsubnet, &f, vsubnet_fields);
 }
 
-static int vsubnet_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return vsubnet_add(c, argc, argv);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return vsubnet_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return vsubnet_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_vsubnet, verb);
-}
+static const struct cli_verb vsubnet_verbs[] = {
+	{ "add", vsubnet_add, 0, "add VSID rdomain NAME prefix CIDR" },
+	{ "del", vsubnet_del, 0, "del VSID [force]" },
+	{ "delete", vsubnet_del, .alias = true },
+	{ "show", vsubnet_show, 0, "show [rdomain NAME] [vsid VSID]" },
+	{ "list", vsubnet_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_vsubnet = {
 	.name = "vsubnet",
 	.summary = "virtual subnets (VSID -> routing domain + prefix)",
-	.usage =
-		"usage: tenet vsubnet add VSID rdomain NAME prefix CIDR\n"
-		"       tenet vsubnet del VSID [force]\n"
-		"       tenet vsubnet show [rdomain NAME] [vsid VSID]\n"
+	.verbs = vsubnet_verbs,
+	.dflt = "show",
+	.notes =
 		"VSID: 4096..16777214, in one routing domain only. CIDR: a network (no host\n"
 		"bits), /30 or larger, not overlapping another subnet of the domain; its .1\n"
 		"is the distributed router. 'del' refuses while lookup records or customer\n"
 		"routes depend on the subnet; 'force' deletes them too.\n",
-	.run = vsubnet_run,
 };
 
 /* ---- lookup ---- */
@@ -321,7 +305,7 @@ static int lookup_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int lookup_del(struct cli *c, int argc, char **argv)
+static int lookup_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_LOOKUP };
 	struct cli_arg args[] = {
@@ -370,7 +354,7 @@ static bool keep_lookup(const struct tenet_record *r, void *arg)
 	return false;
 }
 
-static int lookup_show(struct cli *c, int argc, char **argv)
+static int lookup_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct lookup_filter lf = { 0 };
 	struct tenet_err err = { 0 };
@@ -389,40 +373,31 @@ static int lookup_show(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int lookup_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return lookup_put(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return lookup_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return lookup_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return lookup_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_lookup, verb);
-}
+static const struct cli_verb lookup_verbs[] = {
+	{ "add", lookup_put, 0,
+	  "add vsid VSID ca IP mac MAC pa IP [type static|gateway]\n"
+	  "                        [rule encap|none]\n"
+	  "add vsid VSID mac MAC pa IP type l2only [rule encap|none]" },
+	{ "replace", lookup_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
+	{ "del", lookup_del, 0, "del vsid VSID { ca IP | mac MAC } [force]" },
+	{ "delete", lookup_del, .alias = true },
+	{ "show", lookup_show, 0, "show [vsid VSID] [rdomain NAME] [type TYPE]" },
+	{ "list", lookup_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_lookup = {
 	.name = "lookup",
 	.summary = "lookup records ((VSID, CA, MAC) -> PA)",
-	.usage =
-		"usage: tenet lookup add vsid VSID ca IP mac MAC pa IP [type static|gateway]\n"
-		"                        [rule encap|none]\n"
-		"       tenet lookup add vsid VSID mac MAC pa IP type l2only [rule encap|none]\n"
-		"       tenet lookup replace ...same as add...\n"
-		"       tenet lookup del vsid VSID { ca IP | mac MAC } [force]\n"
-		"       tenet lookup show [vsid VSID] [rdomain NAME] [type TYPE]\n"
+	.verbs = lookup_verbs,
+	.dflt = "show",
+	.notes =
 		"Defaults: type static, rule encap. The VSID needs a virtual subnet; the CA\n"
 		"must lie in its prefix (gateway records excepted) and be unique in the\n"
 		"routing domain; the MAC must be unique in the VSID. l2only records have\n"
 		"no CA. dynamic records are learned by tenetd, not added here. 'del'\n"
 		"refuses while a customer route uses the CA as next hop ('force' deletes\n"
 		"the route too).\n",
-	.run = lookup_run,
 };
 
 /* ---- croute ---- */
@@ -459,7 +434,7 @@ static int croute_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int croute_del(struct cli *c, int argc, char **argv)
+static int croute_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_CROUTE };
 	struct cli_arg args[] = {
@@ -485,7 +460,7 @@ static bool keep_croute(const struct tenet_record *r, void *arg)
 	       (!f->vsid || r->croute.vsid == f->vsid);
 }
 
-static int croute_show(struct cli *c, int argc, char **argv)
+static int croute_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct filter f;
 	int ret;
@@ -496,33 +471,24 @@ static int croute_show(struct cli *c, int argc, char **argv)
 	return cli_show(c, TENET_KIND_CROUTE, NULL, keep_croute, &f, croute_fields);
 }
 
-static int croute_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return croute_put(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return croute_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return croute_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return croute_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_croute, verb);
-}
+static const struct cli_verb croute_verbs[] = {
+	{ "add", croute_put, 0,
+	  "add rdomain NAME vsid VSID prefix CIDR nexthop IP [metric N]" },
+	{ "replace", croute_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
+	{ "del", croute_del, 0, "del rdomain NAME prefix CIDR" },
+	{ "delete", croute_del, .alias = true },
+	{ "show", croute_show, 0, "show [rdomain NAME] [vsid VSID]" },
+	{ "list", croute_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_croute = {
 	.name = "croute",
 	.summary = "customer routes ((rdomain, prefix) -> next hop)",
-	.usage =
-		"usage: tenet croute add rdomain NAME vsid VSID prefix CIDR nexthop IP [metric N]\n"
-		"       tenet croute replace ...same as add...\n"
-		"       tenet croute del rdomain NAME prefix CIDR\n"
-		"       tenet croute show [rdomain NAME] [vsid VSID]\n"
+	.verbs = croute_verbs,
+	.dflt = "show",
+	.notes =
 		"One route per prefix per routing domain. nexthop 0.0.0.0 is on-link; any\n"
 		"other next hop needs a lookup record for that CA in the routing domain.\n"
 		"0.0.0.0/0 to a gateway's CA is the wildcard route. metric defaults to 0.\n",
-	.run = croute_run,
 };

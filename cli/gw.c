@@ -64,7 +64,7 @@ int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev)
 
 /* ---- compartments ---- */
 
-static int cmp_put(struct cli *c, int argc, char **argv)
+static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
 	struct tenet_compartment *cm = &rec.compartment;
@@ -95,7 +95,7 @@ static int cmp_put(struct cli *c, int argc, char **argv)
 		return ret;
 	if (!args[3].val)
 		tenet_gw_default_mac(cm->host, cm->name, cm->mac);
-	return cli_put(c, &rec, 0);
+	return cli_put(c, &rec, flags);
 }
 
 static int load_cmp(struct cli *c, const char *host, const char *name,
@@ -123,7 +123,7 @@ static int load_cmp(struct cli *c, const char *host, const char *name,
 }
 
 /* `set NAME external DEV address IP/LEN` | `set NAME external none`. */
-static int cmp_set(struct cli *c, int argc, char **argv)
+static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
 	struct tenet_compartment *cm = &rec.compartment;
@@ -177,10 +177,10 @@ static int cmp_set(struct cli *c, int argc, char **argv)
 		strcpy(cm->ext_dev, dev);
 		cm->ext_addr = addr;
 	}
-	return cli_put(c, &rec, TENET_POLICY_REPLACE);
+	return cli_put(c, &rec, flags);
 }
 
-static int cmp_del(struct cli *c, int argc, char **argv)
+static int cmp_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_COMPARTMENT };
 	struct cli_arg args[] = { { "host", "NAME" }, { "force", "", ARG_FLAG }, { NULL } };
@@ -258,7 +258,7 @@ static void cmp_print_text(struct cli *c, const json_t *o)
 			json_string_value(json_object_get(i, "address")));
 }
 
-static int cmp_show(struct cli *c, int argc, char **argv)
+static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { "all", "", ARG_FLAG }, { NULL } };
 	struct tenet_record_list l = { 0 }, rds = { 0 };
@@ -304,33 +304,26 @@ out:
 	return ret;
 }
 
-static int cmp_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return cmp_put(c, argc, argv);
-	if (!strcmp(verb, "set"))
-		return cmp_set(c, argc, argv);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return cmp_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return cmp_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_compartment, verb);
-}
+static const struct cli_verb cmp_verbs[] = {
+	{ "add", cmp_put, 0,
+	  "add NAME rdomain NAME vsid VSID address IP/LEN [mac MAC]\n"
+	  "                             [host NAME]" },
+	{ "set", cmp_set, TENET_POLICY_REPLACE,
+	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
+	  "set NAME external none [host NAME]" },
+	{ "del", cmp_del, 0, "del NAME [force] [host NAME]" },
+	{ "delete", cmp_del, .alias = true },
+	{ "show", cmp_show, 0, "show [NAME] [host NAME | all]" },
+	{ "list", cmp_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_compartment = {
 	.name = "compartment",
 	.summary = "gateway compartments (a VRF per routing domain on a gateway host)",
-	.usage =
-		"usage: tenet compartment add NAME rdomain NAME vsid VSID address IP/LEN [mac MAC]\n"
-		"                             [host NAME]\n"
-		"       tenet compartment set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
-		"       tenet compartment set NAME external none [host NAME]\n"
-		"       tenet compartment del NAME [force] [host NAME]\n"
-		"       tenet compartment show [NAME] [host NAME | all]\n"
+	.verbs = cmp_verbs,
+	.dflt = "show",
+	.notes =
 		"One compartment per routing domain and host. VSID is the routing domain's\n"
 		"gateway subnet; IP/LEN the compartment's address in it (HNV's IfCi1), which\n"
 		"gets a lookup record at the host's first PA. 'external' moves a physical\n"
@@ -338,7 +331,6 @@ const struct cli_object cli_compartment = {
 		"must exist and the address must not be in use here unless 'nocheck'.\n"
 		"'del' refuses while customer routes use the address ('force' deletes them)\n"
 		"and deletes the compartment's NAT and inbound mappings.\n",
-	.run = cmp_run,
 };
 
 /* ---- exec ---- */

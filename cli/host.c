@@ -60,7 +60,7 @@ static int pa_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int pa_del(struct cli *c, int argc, char **argv)
+static int pa_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_PA };
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
@@ -83,7 +83,7 @@ static int pa_del(struct cli *c, int argc, char **argv)
 	return cli_del(c, &id, 0);
 }
 
-static int pa_show(struct cli *c, int argc, char **argv)
+static int pa_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	char host[TENET_NAME_MAX + 1];
 	const char *which;
@@ -93,33 +93,23 @@ static int pa_show(struct cli *c, int argc, char **argv)
 	return ret ? ret : cli_show(c, TENET_KIND_PA, which, NULL, NULL, pa_fields);
 }
 
-static int pa_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return pa_put(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return pa_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return pa_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return pa_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_pa, verb);
-}
+static const struct cli_verb pa_verbs[] = {
+	{ "add", pa_put, 0, "add IP/LEN dev IF [vlan N] [host NAME]" },
+	{ "replace", pa_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
+	{ "del", pa_del, 0, "del IP [host NAME]" },
+	{ "delete", pa_del, .alias = true },
+	{ "show", pa_show, 0, "show [host NAME | all]" },
+	{ "list", pa_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_pa = {
 	.name = "pa",
 	.summary = "provider addresses of a host (underlay IP that ends NVGRE)",
-	.usage =
-		"usage: tenet pa add IP/LEN dev IF [vlan N] [host NAME]\n"
-		"       tenet pa replace ...same as add...\n"
-		"       tenet pa del IP [host NAME]\n"
-		"       tenet pa show [host NAME | all]\n"
+	.verbs = pa_verbs,
+	.dflt = "show",
+	.notes =
 		"A provider address belongs to one host only. vlan 0 (default) is untagged.\n",
-	.run = pa_run,
 };
 
 /* ---- proute ---- */
@@ -155,7 +145,7 @@ static int proute_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int proute_del(struct cli *c, int argc, char **argv)
+static int proute_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_PROUTE };
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
@@ -174,7 +164,7 @@ static int proute_del(struct cli *c, int argc, char **argv)
 	return cli_del(c, &id, 0);
 }
 
-static int proute_show(struct cli *c, int argc, char **argv)
+static int proute_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	char host[TENET_NAME_MAX + 1];
 	const char *which;
@@ -184,33 +174,23 @@ static int proute_show(struct cli *c, int argc, char **argv)
 	return ret ? ret : cli_show(c, TENET_KIND_PROUTE, which, NULL, NULL, proute_fields);
 }
 
-static int proute_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return proute_put(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return proute_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return proute_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return proute_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_proute, verb);
-}
+static const struct cli_verb proute_verbs[] = {
+	{ "add", proute_put, 0, "add PREFIX dev IF [via IP] [host NAME]" },
+	{ "replace", proute_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
+	{ "del", proute_del, 0, "del PREFIX [host NAME]" },
+	{ "delete", proute_del, .alias = true },
+	{ "show", proute_show, 0, "show [host NAME | all]" },
+	{ "list", proute_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_proute = {
 	.name = "proute",
 	.summary = "provider routes of a host (underlay routes to other PAs)",
-	.usage =
-		"usage: tenet proute add PREFIX dev IF [via IP] [host NAME]\n"
-		"       tenet proute replace ...same as add...\n"
-		"       tenet proute del PREFIX [host NAME]\n"
-		"       tenet proute show [host NAME | all]\n"
+	.verbs = proute_verbs,
+	.dflt = "show",
+	.notes =
 		"Without 'via' the route is on-link.\n",
-	.run = proute_run,
 };
 
 /* ---- port ---- */
@@ -244,7 +224,7 @@ static int port_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int port_del(struct cli *c, int argc, char **argv)
+static int port_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_PORT };
 	struct cli_arg args[] = { { "dev", "IF", ARG_REQUIRED }, { "host", "NAME" }, { NULL } };
@@ -260,7 +240,7 @@ static int port_del(struct cli *c, int argc, char **argv)
 	return cli_del(c, &id, 0);
 }
 
-static int port_show(struct cli *c, int argc, char **argv)
+static int port_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	char host[TENET_NAME_MAX + 1];
 	const char *which;
@@ -270,32 +250,22 @@ static int port_show(struct cli *c, int argc, char **argv)
 	return ret ? ret : cli_show(c, TENET_KIND_PORT, which, NULL, NULL, port_fields);
 }
 
-static int port_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "set"))
-		return port_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "add"))
-		return port_put(c, argc, argv, 0);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return port_del(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return port_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_port, verb);
-}
+static const struct cli_verb port_verbs[] = {
+	{ "set", port_put, TENET_POLICY_REPLACE, "set dev IF vsid VSID mac MAC [host NAME]" },
+	{ "add", port_put, 0, "add dev IF vsid VSID mac MAC [host NAME]" },
+	{ "del", port_del, 0, "del dev IF [host NAME]" },
+	{ "delete", port_del, .alias = true },
+	{ "show", port_show, 0, "show [host NAME | all]" },
+	{ "list", port_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_port = {
 	.name = "port",
 	.summary = "ports of a host (VM interface -> VSID + MAC)",
-	.usage =
-		"usage: tenet port set dev IF vsid VSID mac MAC [host NAME]\n"
-		"       tenet port add dev IF vsid VSID mac MAC [host NAME]\n"
-		"       tenet port del dev IF [host NAME]\n"
-		"       tenet port show [host NAME | all]\n"
+	.verbs = port_verbs,
+	.dflt = "show",
+	.notes =
 		"'set' creates or changes the port; 'add' refuses an existing one. The VSID\n"
 		"needs a virtual subnet; a MAC is used by one port per host.\n",
-	.run = port_run,
 };

@@ -58,7 +58,7 @@ static int nat_put(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_put(c, &rec, flags);
 }
 
-static int nat_del(struct cli *c, int argc, char **argv)
+static int nat_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_NAT };
 	struct cli_arg args[] = {
@@ -112,7 +112,7 @@ static int map_add(struct cli *c, int argc, char **argv, unsigned int flags)
 	return ret ? ret : cli_put(c, &rec, flags);
 }
 
-static int map_del(struct cli *c, int argc, char **argv)
+static int map_del(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record id = { .kind = TENET_KIND_NATMAP };
 	struct cli_arg args[] = {
@@ -132,20 +132,18 @@ static int map_del(struct cli *c, int argc, char **argv)
 	return ret ? ret : cli_del(c, &id, 0);
 }
 
-static int map_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "";
+static const struct cli_verb map_verbs[] = {
+	{ "add", map_add, 0 },
+	{ "replace", map_add, TENET_POLICY_REPLACE },
+	{ "del", map_del, 0 },
+	{ "delete", map_del, .alias = true },
+	{ NULL },
+};
 
-	argc -= argc ? 1 : 0;
-	argv++;
+static int map_run(struct cli *c, int argc, char **argv, unsigned int flags)
+{
 	c->verb = "map";
-	if (!strcmp(verb, "add"))
-		return map_add(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return map_add(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return map_del(c, argc, argv);
-	return cli_usage(c, "nat map: unknown command '%s' (add, replace, del)", verb);
+	return cli_run_subverb(c, map_verbs, "nat map", argc, argv);
 }
 
 /* ---- configuration ---- */
@@ -163,12 +161,10 @@ static const struct cli_field map_fields[] = {
 
 static bool keep_rd(const struct tenet_record *r, const char *rd)
 {
-	const char *have = r->kind == TENET_KIND_NAT ? r->nat.rdomain : r->natmap.rdomain;
-
-	return !rd || !strcmp(rd, have);
+	return !rd || !strcmp(rd, tenet_record_name_field(r, "rdomain"));
 }
 
-static int nat_config(struct cli *c, int argc, char **argv)
+static int nat_config(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct cli_arg args[] = {
 		{ "rdomain", "NAME" }, { "host", "NAME" }, { "all", "", ARG_FLAG }, { NULL },
@@ -280,7 +276,7 @@ static const struct cli_field xlat_fields[] = {
 	{ "destination", "->" }, { "translated", "as" }, { NULL, NULL },
 };
 
-static int nat_show(struct cli *c, int argc, char **argv)
+static int nat_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct cli_arg args[] = { { "rdomain", "NAME" }, { "host", "NAME" }, { NULL } };
 	struct tenet_record_list cmps = { 0 };
@@ -311,44 +307,32 @@ static int nat_show(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int nat_run(struct cli *c, int argc, char **argv)
-{
-	const char *verb = argc ? argv[0] : "show";
-
-	argc -= argc ? 1 : 0;
-	argv++;
-	if (!strcmp(verb, "add"))
-		return nat_put(c, argc, argv, 0);
-	if (!strcmp(verb, "replace"))
-		return nat_put(c, argc, argv, TENET_POLICY_REPLACE);
-	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return nat_del(c, argc, argv);
-	if (!strcmp(verb, "map"))
-		return map_run(c, argc, argv);
-	if (!strcmp(verb, "config"))
-		return nat_config(c, argc, argv);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return nat_show(c, argc, argv);
-	return cli_unknown_verb(c, &cli_nat, verb);
-}
+static const struct cli_verb nat_verbs[] = {
+	{ "add", nat_put, 0,
+	  "add rdomain NAME external IP [via IP] [ports A-B] [host NAME]\n"
+	  "                     [nocheck]" },
+	{ "replace", nat_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
+	{ "del", nat_del, 0, "del rdomain NAME [force] [host NAME]" },
+	{ "delete", nat_del, .alias = true },
+	{ "map", map_run, 0,
+	  "map add rdomain NAME proto tcp|udp external IP:PORT ca IP:PORT\n"
+	  "                         [host NAME]\n"
+	  "map del proto tcp|udp external IP:PORT [host NAME]" },
+	{ "config", nat_config, 0, "config [rdomain NAME] [host NAME | all]" },
+	{ "show", nat_show, 0, "show [rdomain NAME] [host NAME]" },
+	{ "list", nat_show, .alias = true },
+	{ NULL },
+};
 
 const struct cli_object cli_nat = {
 	.name = "nat",
 	.summary = "multi-tenant NAT of compartments, inbound mappings, translations",
-	.usage =
-		"usage: tenet nat add rdomain NAME external IP [via IP] [ports A-B] [host NAME]\n"
-		"                     [nocheck]\n"
-		"       tenet nat replace ...same as add...\n"
-		"       tenet nat del rdomain NAME [force] [host NAME]\n"
-		"       tenet nat map add rdomain NAME proto tcp|udp external IP:PORT ca IP:PORT\n"
-		"                         [host NAME]\n"
-		"       tenet nat map del proto tcp|udp external IP:PORT [host NAME]\n"
-		"       tenet nat config [rdomain NAME] [host NAME | all]\n"
-		"       tenet nat show [rdomain NAME] [host NAME]\n"
+	.verbs = nat_verbs,
+	.dflt = "show",
+	.notes =
 		"'add': what has no route in the routing domain's compartment leaves through\n"
 		"the uplink holding IP (an address of this host: several tenants may share\n"
 		"it), translated to IP; 'via' is the uplink's next hop (default: on-link).\n"
 		"'map': a static inbound mapping to a CA. 'config' lists the configuration,\n"
 		"'show' the active translations per tenant (conntrack of this host).\n",
-	.run = nat_run,
 };

@@ -100,7 +100,7 @@ static int stats_map_path(struct cli *c, int argc, char **argv, struct cli_arg *
 	return 0;
 }
 
-static int stats_show(struct cli *c, int argc, char **argv)
+static int stats_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
 	char path[600];
@@ -135,7 +135,7 @@ static const char *const learn_names[] = {
 #undef TENET_LSTAT_NAME
 };
 
-static int learn_show(struct cli *c, int argc, char **argv)
+static int learn_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
 	char path[600];
@@ -187,32 +187,24 @@ out:
 	return ret;
 }
 
-static int stats_run(struct cli *c, int argc, char **argv)
-{
-	/* `tenet stats [show] [host H]`: the verb is optional. */
-	if (argc && !strcmp(argv[0], "learn")) {
-		c->verb = "learn";
-		return learn_show(c, argc - 1, argv + 1);
-	}
-	if (argc && !strcmp(argv[0], "show")) {
-		argc--;
-		argv++;
-	}
-	c->verb = "show";
-	return stats_show(c, argc, argv);
-}
+static const struct cli_verb stats_verbs[] = {
+	{ "show", stats_show, 0, "[show] [host NAME]" },
+	{ "learn", learn_show, 0, "learn [host NAME]" },
+	{ NULL },
+};
 
+/* `tenet stats [show] [host H]`: the verb is optional. */
 const struct cli_object cli_stats = {
 	.name = "stats",
 	.summary = "datapath drop counters, per reason",
-	.usage =
-		"usage: tenet stats [show] [host NAME]\n"
-		"       tenet stats learn [host NAME]\n"
+	.verbs = stats_verbs,
+	.dflt = "show",
+	.verb_optional = true,
+	.notes =
 		"Sums the per-CPU drop counters tenetd pinned at\n"
 		TENET_PIN_ROOT "/HOST/v<layout>/" TENET_MAP_DROPS " (--pin-root changes "
 		TENET_PIN_ROOT ").\n"
 		"'learn' sums dynamic IP address learning's counters (" TENET_MAP_LEARN_STATS "):\n"
 		"events sent to tenetd, duplicates suppressed, events over a port's rate\n"
 		"limit, bindings denied (MAC not l2only at that PA), ARP copies sent.\n",
-	.run = stats_run,
 };

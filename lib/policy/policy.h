@@ -3,9 +3,11 @@
  * with the rest of the store (a VSID in one routing domain only, unique CA
  * IPs per routing domain, next hops that resolve, ...), checked and
  * written in one store transaction so that a rejected write changes
- * nothing. The CLI uses these; so should any other policy writer (the
- * agent writing back learned records), because the checks rely on every
- * writer bumping TENET_KEY_SERIAL (see docs/store.md, "Concurrency").
+ * nothing. The rules are each kind's, in its row of the registry
+ * (kinds/registry.h); engine.c runs them. The CLI uses these; so should
+ * any other policy writer (the agent writing back learned records),
+ * because the checks rely on every writer bumping the guard keys of what
+ * it changes (TENET_KEY_META; see docs/store.md, "Concurrency").
  *
  * Errors: -EINVAL the record itself is wrong (e.g. CA outside its subnet),
  * -ENOENT something it refers to (or the record to delete) is missing,

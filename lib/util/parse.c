@@ -249,6 +249,15 @@ bool tenet_mac_is_unicast(const uint8_t mac[TENET_MAC_LEN])
 	return !(mac[0] & 1) && memcmp(mac, zero, TENET_MAC_LEN) != 0;
 }
 
+bool tenet_ipv4_is_unicast(uint32_t addr)
+{
+	uint32_t ip = ntohl(addr);
+
+	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved
+	 * and broadcast: none can be an address a host holds on a network. */
+	return (ip >> 24) != 0 && (ip >> 24) != 127 && (ip >> 28) < 14;
+}
+
 char *tenet_fmt_mac(const uint8_t mac[TENET_MAC_LEN], char buf[TENET_MAC_STRLEN])
 {
 	snprintf(buf, TENET_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",

@@ -60,6 +60,8 @@ uint32_t tenet_prefix_mask(uint8_t len);    /* network byte order */
 bool tenet_prefix_contains(const struct tenet_prefix *p, uint32_t addr);
 bool tenet_prefix_overlap(const struct tenet_prefix *a, const struct tenet_prefix *b);
 bool tenet_mac_is_unicast(const uint8_t mac[TENET_MAC_LEN]);  /* and not zero */
+/* Not in 0/8, 127/8, 224/4 or 240/4: an address a host can hold. */
+bool tenet_ipv4_is_unicast(uint32_t addr);
 
 char *tenet_fmt_mac(const uint8_t mac[TENET_MAC_LEN], char buf[TENET_MAC_STRLEN]);
 char *tenet_fmt_ipv4(uint32_t addr, char buf[TENET_IPV4_STRLEN]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Gateway records: keys and JSON codecs (lib/record_gw.c), the validated
- * writes of compartments, NAT and inbound mappings (lib/policy_gw.c) on a
+/* Gateway records: keys and JSON codecs (lib/kinds/gateway.c, nat.c), the validated
+ * writes of compartments, NAT and inbound mappings (their rows' rules) on a
  * real store, and the nftables ruleset the agent generates
  * (agent/gw_nft.c). */
 #include <arpa/inet.h>
@@ -304,6 +304,15 @@ static void test_nat_rules_and_delete(void **state)
 	tenet_parse_ipv4("10.0.0.5", &m.natmap.ca, NULL);
 	m.natmap.ca_port = 80;
 	put_refused(f, &m, 0, -ENOENT, "rdomain Contoso: no nat on host gw (tenet nat add first)");
+	/* The one unicast rule of PAs and external addresses (0/8 is new). */
+	tenet_parse_ipv4("0.1.2.3", &n.nat.external, NULL);
+	put_refused(f, &n, 0, -EINVAL, "external 0.1.2.3: not a unicast address");
+	tenet_parse_ipv4("127.0.0.1", &n.nat.external, NULL);
+	put_refused(f, &n, 0, -EINVAL, "external 127.0.0.1: not a unicast address");
+	tenet_parse_ipv4("203.0.113.1", &n.nat.external, NULL);
+	tenet_parse_ipv4("224.0.0.1", &n.nat.via, NULL);
+	put_refused(f, &n, 0, -EINVAL, "via 224.0.0.1: not a unicast address");
+	n.nat.via = 0;
 	put_ok(f, &n, 0);
 	put_refused(f, &n, 0, -EEXIST,
 		    "rdomain Contoso: already has nat on host gw (external 203.0.113.1)");

@@ -217,6 +217,32 @@ static void test_names(void **state)
 	assert_int_equal(tenet_check_ifname("", &err), -EINVAL);
 }
 
+/* The one rule for addresses a host must hold (PAs, NAT and external
+ * addresses of compartments). */
+static void test_ipv4_unicast(void **state)
+{
+	static const char *const bad[] = {
+		"0.0.0.0", "0.1.2.3", "127.0.0.1", "127.255.255.254", "224.0.0.1",
+		"239.255.255.255", "240.0.0.1", "255.255.255.255",
+	};
+	static const char *const good[] = {
+		"1.0.0.0", "10.0.0.1", "126.255.255.255", "128.0.0.1", "192.168.4.11",
+		"223.255.255.255",
+	};
+	uint32_t a;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(tenet_parse_ipv4(bad[i], &a, NULL), 0);
+		if (tenet_ipv4_is_unicast(a))
+			fail_msg("%s: taken for unicast", bad[i]);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(tenet_parse_ipv4(good[i], &a, NULL), 0);
+		if (!tenet_ipv4_is_unicast(a))
+			fail_msg("%s: not taken for unicast", good[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_vsid_and_numbers),
 		cmocka_unit_test(test_guid),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ipv4_unicast),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
-/* lib/policy.c through its API, as the agent uses it: learned (dynamic)
- * records, listing with corrupt records in the store, and the serial key
- * that makes validated writes safe against each other. */
+/* lib/policy/ through its API, as the agent uses it: learned (dynamic)
+ * records, listing with corrupt records in the store, and the guard keys
+ * that make validated writes safe against each other without making
+ * writers in different routing domains wait for each other. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
+#include "policy/engine.h"
 #include "policy/policy.h"
 #include "testutil.h"
 
 struct fx {
 	char *dir;
+	char *path;
 	struct tenet_store *s;
 };
 
@@ -51,7 +55,7 @@ static int setup(void **state)
 	f->dir = tu_mkdtemp();
 	assert_true(asprintf(&path, "%s/store.db", f->dir) > 0);
 	assert_int_equal(tenet_store_open(path, &f->s, NULL), 0);
-	free(path);
+	f->path = path;
 	strcpy(r.rdomain.name, "Contoso");
 	put_ok(f->s, &r, 0);
 	assert_int_equal(r.rdomain.id, 1);
@@ -71,6 +75,7 @@ static int teardown(void **state)
 	tenet_store_close(f->s);
 	tu_rmtree(f->dir);
 	free(f->dir);
+	free(f->path);
 	free(f);
 	return 0;
 }
@@ -191,24 +196,235 @@ static void test_unlearn(void **state)
 	tenet_record_list_free(&l);
 }
 
-/* Every validated write moves the serial key; a writer that read before
- * someone else's write cannot commit on what it read. */
+/* Every validated write moves the guard key of what it changes; a writer
+ * that read before someone else's write cannot commit on what it read.
+ * A lookup record is in its routing domain's scope: the global serial
+ * stays where the subnet's write left it. */
 static void test_serial_key(void **state)
 {
 	struct fx *f = *state;
 	struct tenet_record r = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11",
 				       TENET_LOOKUP_STATIC);
 	struct tenet_kv kv;
-	int64_t mod, rev;
+	int64_t mod, global, rev;
 
 	assert_int_equal(tenet_store_get(f->s, TENET_KEY_SERIAL, &kv, NULL), 0);
-	mod = kv.mod_rev;
+	global = kv.mod_rev;
 	tenet_kv_clear(&kv);
+	mod = 0;        /* the routing domain's guard: nothing written in it yet */
 	assert_int_equal(tenet_policy_put(f->s, &r, 0, &rev, NULL), 0);
-	assert_int_equal(tenet_store_get(f->s, TENET_KEY_SERIAL, &kv, NULL), 0);
+	assert_int_equal(tenet_store_get(f->s, TENET_KEY_GUARD_RDOMAIN "Contoso", &kv, NULL), 0);
 	assert_true(kv.mod_rev > mod);
 	assert_int_equal(kv.mod_rev, rev);
 	tenet_kv_clear(&kv);
+	assert_int_equal(tenet_store_get(f->s, TENET_KEY_SERIAL, &kv, NULL), 0);
+	assert_int_equal(kv.mod_rev, global);
+	tenet_kv_clear(&kv);
+	/* Guard keys are not records: watchers skip them. */
+	assert_int_equal(tenet_record_from_key(TENET_KEY_GUARD_RDOMAIN "Contoso", &r, NULL),
+			 -ENOENT);
+}
+
+/* ---- concurrency: who retries whom ----
+ * The commit hook runs a second writer (on its own store handle) between
+ * the first writer's checks and its commit: the worst moment. */
+
+struct race {
+	struct tenet_store *s2;
+	struct tenet_record other;
+	unsigned int other_flags;
+	int attempts;           /* of the first writer, that got to commit */
+	int other_ret;
+	struct tenet_err other_err;
+};
+
+static void race_hook(void *arg, int attempt)
+{
+	struct race *r = arg;
+
+	r->attempts++;
+	if (attempt > 0)
+		return;
+	pol_set_commit_hook(NULL, NULL);
+	r->other_ret = tenet_policy_put(r->s2, &r->other, r->other_flags, NULL, &r->other_err);
+	pol_set_commit_hook(race_hook, r);
+}
+
+/* put rec while race->other is written in between; returns put's result. */
+static int put_racing(struct fx *f, struct race *race, struct tenet_record *rec,
+		      struct tenet_err *err)
+{
+	int ret;
+
+	assert_int_equal(tenet_store_open(f->path, &race->s2, NULL), 0);
+	race->attempts = 0;
+	race->other_ret = 1;
+	pol_set_commit_hook(race_hook, race);
+	ret = tenet_policy_put(f->s, rec, 0, NULL, err);
+	pol_set_commit_hook(NULL, NULL);
+	tenet_store_close(race->s2);
+	if (race->other_ret)
+		fail_msg("the other writer failed: %s", race->other_err.msg);
+	return ret;
+}
+
+static void add_domain(struct fx *f, const char *name, uint32_t vsid, const char *prefix)
+{
+	struct tenet_record r = { .kind = TENET_KIND_RDOMAIN };
+
+	strcpy(r.rdomain.name, name);
+	put_ok(f->s, &r, 0);
+	r = (struct tenet_record){ .kind = TENET_KIND_VSUBNET };
+	r.vsubnet.vsid = vsid;
+	strcpy(r.vsubnet.rdomain, name);
+	tenet_parse_prefix(prefix, &r.vsubnet.prefix, NULL);
+	put_ok(f->s, &r, 0);
+}
+
+static size_t count(struct fx *f, enum tenet_kind kind)
+{
+	struct tenet_record_list l;
+	size_t n;
+
+	assert_int_equal(tenet_policy_list(f->s, kind, NULL, &l, NULL), 0);
+	n = l.n;
+	tenet_record_list_free(&l);
+	return n;
+}
+
+/* Lookup writes in different routing domains do not make each other
+ * retry; in the same domain they do, and a real conflict is found. */
+static void test_guards_per_rdomain(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct race race = { 0 };
+	struct tenet_record a;
+
+	add_domain(f, "Fabrikam", 6001, "10.0.0.0/24");
+	a = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11", TENET_LOOKUP_STATIC);
+	race.other = lookup(6001, "10.0.0.5", "00:11:22:33:44:56", "192.168.4.12",
+			    TENET_LOOKUP_STATIC);
+	assert_int_equal(put_racing(f, &race, &a, &err), 0);
+	assert_int_equal(race.attempts, 1);
+	assert_int_equal(count(f, TENET_KIND_LOOKUP), 2);
+
+	/* Same domain, no conflict: the first writer checks again, commits. */
+	a = lookup(5001, "10.0.0.6", "00:11:22:33:44:57", "192.168.4.11", TENET_LOOKUP_STATIC);
+	race.other = lookup(5001, "10.0.0.7", "00:11:22:33:44:58", "192.168.4.12",
+			    TENET_LOOKUP_STATIC);
+	assert_int_equal(put_racing(f, &race, &a, &err), 0);
+	assert_int_equal(race.attempts, 2);
+	assert_int_equal(count(f, TENET_KIND_LOOKUP), 4);
+
+	/* Same domain, same CA: the checks that ran before the other write
+	 * would have let both in; the retry sees it. */
+	a = lookup(5001, "10.0.0.8", "00:11:22:33:44:59", "192.168.4.11", TENET_LOOKUP_STATIC);
+	race.other = lookup(5001, "10.0.0.8", "00:11:22:33:44:5a", "192.168.4.12",
+			    TENET_LOOKUP_STATIC);
+	assert_int_equal(put_racing(f, &race, &a, &err), -EEXIST);
+	assert_string_equal(err.msg, "ca 10.0.0.8: already used in routing domain Contoso "
+				     "(vsid 5001, mac 00:11:22:33:44:5a)");
+	assert_int_equal(race.attempts, 1);
+	assert_int_equal(count(f, TENET_KIND_LOOKUP), 5);
+}
+
+/* A new subnet changes what every domain's writers read (which VSID is
+ * where): they check again. Per-host writes of two hosts do not. */
+static void test_guards_global_and_host(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct race race = { 0 };
+	struct tenet_record a = lookup(5001, "10.0.0.5", "00:11:22:33:44:55", "192.168.4.11",
+				       TENET_LOOKUP_STATIC);
+
+	race.other = (struct tenet_record){ .kind = TENET_KIND_VSUBNET };
+	race.other.vsubnet.vsid = 5002;
+	strcpy(race.other.vsubnet.rdomain, "Contoso");
+	tenet_parse_prefix("10.0.1.0/24", &race.other.vsubnet.prefix, NULL);
+	assert_int_equal(put_racing(f, &race, &a, &err), 0);
+	assert_int_equal(race.attempts, 2);
+
+	a = (struct tenet_record){ .kind = TENET_KIND_PORT };
+	strcpy(a.port.host, "h1");
+	strcpy(a.port.dev, "veth1");
+	a.port.vsid = 5001;
+	tenet_parse_mac("00:11:22:33:44:66", a.port.mac, NULL);
+	race.other = a;
+	strcpy(race.other.port.host, "h2");
+	assert_int_equal(put_racing(f, &race, &a, &err), 0);
+	assert_int_equal(race.attempts, 1);
+	/* ... and two writes of one host do. */
+	strcpy(a.port.dev, "veth2");
+	tenet_parse_mac("00:11:22:33:44:67", a.port.mac, NULL);
+	strcpy(race.other.port.host, "h1");
+	strcpy(race.other.port.dev, "veth3");
+	tenet_parse_mac("00:11:22:33:44:68", race.other.port.mac, NULL);
+	assert_int_equal(put_racing(f, &race, &a, &err), 0);
+	assert_int_equal(race.attempts, 2);
+	assert_int_equal(count(f, TENET_KIND_PORT), 4);
+}
+
+static void count_attempt(void *arg, int attempt)
+{
+	if (attempt > 0)
+		++*(int *)arg;
+}
+
+#define RACE_WRITES 40
+
+/* Two processes writing lookup records as fast as they can, each in its
+ * own routing domain: not one retry. */
+static void test_concurrent_rdomains_no_retry(void **state)
+{
+	struct fx *f = *state;
+	pid_t pids[2];
+	int p, status, go[2];
+	char c;
+
+	add_domain(f, "Fabrikam", 6001, "10.0.0.0/24");
+	assert_int_equal(pipe(go), 0);
+	for (p = 0; p < 2; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			struct tenet_store *s;
+			struct tenet_err err = { 0 };
+			int retries = 0;
+
+			close(go[1]);
+			if (tenet_store_open(f->path, &s, NULL) < 0)
+				_exit(100);
+			/* Both start writing at once: when the parent lets go. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(102);
+			pol_set_commit_hook(count_attempt, &retries);
+			for (int n = 0; n < RACE_WRITES; n++) {
+				char ca[16], mac[18];
+				struct tenet_record r;
+
+				snprintf(ca, sizeof(ca), "10.0.0.%d", 10 + n);
+				snprintf(mac, sizeof(mac), "00:11:22:33:%02x:%02x", p, n);
+				r = lookup(p ? 6001 : 5001, ca, mac, "192.168.4.11",
+					   TENET_LOOKUP_STATIC);
+				if (tenet_policy_put(s, &r, 0, NULL, &err) < 0) {
+					fprintf(stderr, "writer %d: %s\n", p, err.msg);
+					_exit(101);
+				}
+			}
+			tenet_store_close(s);
+			_exit(retries < 100 ? retries : 99);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (p = 0; p < 2; p++) {
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);       /* retries */
+	}
+	assert_int_equal(count(f, TENET_KIND_LOOKUP), 2 * RACE_WRITES);
 }
 
 static void raw_put(struct tenet_store *s, const char *key, const char *value)
@@ -294,6 +510,31 @@ static void test_rdomain_ids_and_guids(void **state)
 	assert_memory_not_equal(a.rdomain.guid, b.rdomain.guid, TENET_GUID_LEN);
 }
 
+/* A PA, a NAT and a compartment's external address follow one rule of
+ * what a unicast address is; loopback (127/8) used to pass for a PA. */
+static void test_pa_unicast_rule(void **state)
+{
+	static const char *const bad[] = {
+		"127.0.0.1/8", "0.1.2.3/8", "224.0.0.5/24", "255.255.255.255/32", "0.0.0.0/24",
+	};
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_record r = { .kind = TENET_KIND_PA };
+	char want[TENET_ERR_LEN];
+
+	strcpy(r.pa.host, "h1");
+	strcpy(r.pa.dev, "eth0");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(tenet_parse_addr_len(bad[i], &r.pa.addr, NULL), 0);
+		assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EINVAL);
+		snprintf(want, sizeof(want), "pa %s: not a unicast address on a network", bad[i]);
+		assert_string_equal(err.msg, want);
+	}
+	assert_int_equal(tenet_parse_addr_len("126.0.0.1/8", &r.pa.addr, NULL), 0);
+	put_ok(f->s, &r, 0);
+	assert_int_equal(count(f, TENET_KIND_PA), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,9 +542,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learned_needs_l2only_at_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlearn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guards_per_rdomain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guards_global_and_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_rdomains_no_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record_can_be_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdomain_ids_and_guids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pa_unicast_rule, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

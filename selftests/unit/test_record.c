@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Record keys and JSON codecs of lib/record.c: every kind round-trips
+/* Record keys and JSON codecs of lib/kinds/record.c: every kind round-trips
  * (struct -> JSON -> struct, struct -> key -> identity), the documented key
  * layout holds, and corrupt values are refused with a reason. */
 #include <arpa/inet.h>

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Gateway records (per host): compartments, NAT and static inbound NAT
- * mappings. Included by record.h; the codecs live in record_gw.c and are
- * reached through the generic tenet_record_* functions. The kernel names
- * derived from a compartment id (VRF, table, interfaces, marks) are
- * defined here so the CLI and the agent agree on them. See
+/* Gateway compartments (per host): a VRF per routing domain on a gateway
+ * host. The kernel names derived from a compartment id (VRF, table,
+ * interfaces, marks) are defined here so the CLI and the agent agree on
+ * them. The compartment's row of the registry is in gateway.c. See
  * docs/gateway.md. */
-#ifndef TENET_RECORD_GW_H
-#define TENET_RECORD_GW_H
+#ifndef TENET_KINDS_GATEWAY_H
+#define TENET_KINDS_GATEWAY_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,42 +49,9 @@ struct tenet_compartment {
 	struct tenet_prefix ext_addr;
 };
 
-/* NAT of one compartment: what has no route in the VRF leaves through
- * the uplink holding `external`, translated to it. */
-struct tenet_nat {
-	char host[TENET_NAME_MAX + 1];
-	char rdomain[TENET_NAME_MAX + 1];
-	uint32_t external;              /* network order */
-	uint32_t via;                   /* uplink next hop; 0 = on-link */
-	uint16_t port_min, port_max;    /* 0, 0 = any */
-};
-
-/* Static inbound mapping: proto external:port -> CA:port in rdomain. */
-struct tenet_natmap {
-	char host[TENET_NAME_MAX + 1];
-	char rdomain[TENET_NAME_MAX + 1];
-	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
-	uint32_t external;
-	uint16_t ext_port;
-	uint32_t ca;
-	uint16_t ca_port;
-};
-
 json_t *tenet_compartment_to_json(const struct tenet_compartment *c);
-json_t *tenet_nat_to_json(const struct tenet_nat *n);
-json_t *tenet_natmap_to_json(const struct tenet_natmap *m);
 int tenet_compartment_from_json(const json_t *j, struct tenet_compartment *c,
 				struct tenet_err *err);
-int tenet_nat_from_json(const json_t *j, struct tenet_nat *n, struct tenet_err *err);
-int tenet_natmap_from_json(const json_t *j, struct tenet_natmap *m, struct tenet_err *err);
-
-/* "tcp"/"udp" <-> IPPROTO_*. */
-const char *tenet_proto_name(uint8_t proto);
-int tenet_proto_parse(const char *s, uint8_t *proto, struct tenet_err *err);
-/* IP:PORT (port 1..65535). */
-int tenet_parse_ip_port(const char *s, uint32_t *ip, uint16_t *port, struct tenet_err *err);
-/* A-B (1..65535, A <= B) or a single port. */
-int tenet_parse_port_range(const char *s, uint16_t *min, uint16_t *max, struct tenet_err *err);
 
 /* Kernel names of compartment `id`. */
 int tenet_gw_devname(const char *pfx, uint32_t id, char *buf, size_t len);
