@@ -940,6 +940,7 @@ static int et_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err *
 
 int etcd_watch_open(struct tenet_watch *w, struct tenet_err *err);
 int etcd_watch_fd(const struct tenet_watch *w);
+int etcd_watch_live(const struct tenet_watch *w);
 int etcd_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
 		    struct tenet_err *err);
 void etcd_watch_close(struct tenet_watch *w);
@@ -959,6 +960,7 @@ const struct tenet_store_ops tenet_store_etcd_ops = {
 	.watch_fd = etcd_watch_fd,
 	.watch_next = etcd_watch_next,
 	.watch_close = etcd_watch_close,
+	.watch_live = etcd_watch_live,
 	.lease_grant = et_lease_grant,
 	.lease_keepalive = et_lease_keepalive,
 	.lease_revoke = et_lease_revoke,

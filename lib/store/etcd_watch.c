@@ -515,6 +515,15 @@ int etcd_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_ba
 	}
 }
 
+/* Following: a stream etcd confirmed, not given up on by a probe. Between
+ * the loss of one and the confirmation of the next it is not. */
+int etcd_watch_live(const struct tenet_watch *w)
+{
+	const struct ew *ew = w->priv;
+
+	return ew->h && ew->created && !ew->stale;
+}
+
 int etcd_watch_fd(const struct tenet_watch *w)
 {
 	return ((const struct ew *)w->priv)->epfd;

@@ -446,6 +446,11 @@ int64_t tenet_watch_position(const struct tenet_watch *w)
 	return w->next_rev;
 }
 
+int tenet_watch_live(const struct tenet_watch *w)
+{
+	return w->s->ops->watch_live ? w->s->ops->watch_live(w) : 1;
+}
+
 void tenet_watch_close(struct tenet_watch *w)
 {
 	if (!w)

@@ -241,6 +241,11 @@ int tenet_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_b
 		     struct tenet_err *err);
 /* The next revision the watch will deliver. */
 int64_t tenet_watch_position(const struct tenet_watch *w);
+/* Is the watch following the store right now (1), or cut off and trying
+ * to reach it again (0: a remote store that no member answers for)? A
+ * local store is always followed. For saying so (the agent's status), not
+ * for deciding: changes are never lost either way. */
+int tenet_watch_live(const struct tenet_watch *w);
 void tenet_watch_close(struct tenet_watch *w);
 
 /* Parse a kv's value. NULL and a message naming the key when it is not

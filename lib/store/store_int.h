@@ -64,6 +64,8 @@ struct tenet_store_ops {
 	int (*watch_next)(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
 			  struct tenet_err *err);
 	void (*watch_close)(struct tenet_watch *w);
+	/* optional (NULL: always live) */
+	int (*watch_live)(const struct tenet_watch *w);
 	/* optional (NULL: -EOPNOTSUPP, and commits with a leased put are
 	 * refused): leases, store.h */
 	int (*lease_grant)(struct tenet_store *s, int64_t ttl_s, int64_t *id,

@@ -19,6 +19,9 @@
 #   - a member stopped (SIGSTOP: a process that holds its connections but
 #     answers nothing): the others carry on, writes land and reach every
 #     agent
+#   - each agent's status record (applied revision, heartbeat through a
+#     lease, store, last error): there while it runs, gone when it dies
+#     (the lease expires) or stops
 . "$(dirname "$0")/lib.sh"
 lib_init etcd
 require_root
@@ -143,6 +146,23 @@ check "the new PA in all 3 agents' maps" wait_for 10 ca_all 10.0.1.20 192.168.4.
 check "tenet lookup del 10.0.1.20" tq lookup del vsid 6000 ca 10.0.1.20
 check "10.0.1.20 gone from all 3 agents' maps" wait_for 10 ca_none 10.0.1.20
 
+# ---- the agents' status records ----
+# /tenet/v1/status/<host> under a lease each: applied revision, heartbeat,
+# store, last error (agent/status.h); read here with etcdctl.
+status_of() { etcdctl_ops get --print-value-only "/tenet/v1/status/$1" 2>/dev/null; }
+# status_ok HOST: its record says it follows the store, at a revision.
+status_ok() {
+	status_of "$1" | python3 -c 'import json, sys
+s = json.loads(sys.stdin.read())
+sys.exit(0 if s["host"] == sys.argv[1] and s["applied_revision"] > 0 and s["store"] == "available" and s["heartbeat"] > 0 else 1)' "$1"
+}
+for h in "${HOSTS[@]}"; do
+	check "status of $h in etcd: applied revision, store available" wait_for 10 status_ok "$h"
+done
+info "status of host1: $(status_of host1)"
+status_leased() { etcdctl_ops get -w json "/tenet/v1/status/$1" | grep -q '"lease":[1-9]'; }
+check "the status record lives under a lease (the heartbeat)" status_leased host1
+
 # ---- learning across hosts ----
 # Contoso4 has only an l2only record (its MAC at host2): host2 learns its
 # address from its reply and writes a dynamic record to etcd; host1 and
@@ -220,7 +240,8 @@ wait "$PING"
 info "ping across the outage: $(grep -o '[0-9]* packets transmitted.*loss' "$TMP/ping.out")"
 check "the ping between VMs lost nothing while etcd was down" grep -q ' 0% packet loss' "$TMP/ping.out"
 for h in "${HOSTS[@]}"; do
-	check "$h's agent said the store was unavailable" host_log_has "$h" "store watch: etcd"
+	check "$h's agent said the store was unavailable" host_log_has "$h" "store unavailable: "
+	check "$h's agent said the store was back" wait_for 10 host_log_has "$h" "store reachable again"
 done
 check "a change after etcd's return (lookup add 10.0.1.21)" \
 	tq lookup add vsid 6000 ca 10.0.1.21 mac 00:15:5d:00:60:21 pa 192.168.4.11
@@ -261,5 +282,19 @@ check "it reaches all 3 agents" wait_for 30 ca_all 10.0.1.24
 kill -CONT "${ETCD_PID[$LEADER]}"
 check "the cluster whole again" wait_for 30 etcd_healthy
 check "pings still work (contoso3 -> contoso1)" ping_ok contoso3 10.0.1.10
+
+# ---- an agent dies: its heartbeat stops, its record expires ----
+kill -KILL "${AGENT_PID[gwhost]}"
+wait "${AGENT_PID[gwhost]}" 2>/dev/null
+AGENT_PID[gwhost]=
+check "gwhost's agent killed: its status record expires with its lease" \
+	wait_for 30 eval '[ -z "$(status_of gwhost)" ]'
+check "host1's status record stays (renewed)" status_ok host1
+check "the datapath forwards without its agent (contoso1 -> mtgw)" ping_ok contoso1 10.0.2.2
+host_start gwhost
+check "gwhost's agent back" host_wait_ready gwhost 30 2
+check "gwhost's status record back" wait_for 10 status_ok gwhost
+host_stop gwhost
+check "a clean stop removes the record at once" wait_for 3 eval '[ -z "$(status_of gwhost)" ]'
 
 finish

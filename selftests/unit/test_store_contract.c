@@ -890,6 +890,7 @@ static void test_watch_from_now(void **state)
 	assert_int_equal(tenet_store_range(f->s, "/now/", &l, &err), 0);
 	now = l.rev;
 	assert_int_equal(tenet_watch_open(f->s, "/now/", now + 1, &w, &err), 0);
+	assert_int_equal(tenet_watch_live(w), 1);       /* following, once open */
 	assert_int_equal(tenet_watch_next(w, 0, &all, &err), 0);
 	assert_int_equal(all.n, 0);
 	put(f->s, "/now/new", "2");
