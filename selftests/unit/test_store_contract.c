@@ -57,7 +57,7 @@ struct backend {
 	const char *name;
 	/* NULL, or whether the test environment provides this backend (a
 	 * running etcd cluster). A backend that is not available is named in
-	 * the output, never silently passed. */
+	 * the output and fails the run, never silently passed. */
 	const char *(*unavailable)(void);
 	int (*make)(struct fx *f);
 	void (*destroy)(struct fx *f);
@@ -1307,8 +1307,10 @@ int main(void)
 
 		cur = &backends[i];
 		why = cur->unavailable ? cur->unavailable() : NULL;
+		/* A missing prerequisite is a failure (docs/testing.md). */
 		if (why) {
-			printf("[ SKIPPED  ] store contract: %s: %s\n", cur->name, why);
+			printf("[  FAILED  ] store contract: %s: unavailable: %s\n", cur->name, why);
+			failed++;
 			continue;
 		}
 		snprintf(name, sizeof(name), "store contract: %s", cur->name);
