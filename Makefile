@@ -20,14 +20,17 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
+# The release: `tenet --version`, `tenetd --version`, the man pages.
+TENET_VERSION := 0.1.0
+
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
-	libnetfilter_conntrack
+	libnetfilter_conntrack libpcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
-	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
+	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -DTENET_VERSION='"$(TENET_VERSION)"' -MMD -MP
 # Each part sees lib/ and its own folder; headers are named from there
 # ("store/store.h", "recon/state.h"). Only the code that loads BPF objects
 # sees the skeletons; tests see every part they test.

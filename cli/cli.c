@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <tenet/limits.h>
+
 #include "cli_gw.h"
 #include "cli_int.h"
 
@@ -24,8 +26,13 @@ static const char usage_head[] =
 	"usage: tenet [OPTIONS] OBJECT [VERB [ARGS]]\n"
 	"       tenet help [OBJECT]\n"
 	"options:\n"
-	"  -j, --json        print JSON (stable field names, see docs/cli.md)\n"
-	"  -p, --pretty      indent JSON output\n"
+	"  -j, --json        print JSON (stable field names, see docs/cli.md); errors too\n"
+	"  -p, --pretty      indent JSON output (implies -j)\n"
+	"  -s, --stats       show counters with the records (port, vsubnet, rdomain)\n"
+	"  -d, --details     show derived facts too (ids, devices); not pasteable\n"
+	"  --wait [SECONDS]  after a write, wait until every live agent concerned\n"
+	"                    applied it (default 30 s, 0: no limit)\n"
+	"  -V, --version     print the version\n"
 	"  --store URL       control store: PATH, sqlite:///PATH (default "
 	TENET_STORE_DEFAULT ")\n"
 	"  --host NAME       host for per-host objects (default: this host's name)\n"
@@ -36,8 +43,31 @@ static const char usage_tail[] =
 	"Each OBJECT takes 'help'; without a VERB it shows.\n"
 	"Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n";
 
+/* Under -j an error is a JSON object on standard output, as bpftool
+ * prints it: {"error":"MESSAGE"}, the message without "tenet: ". */
+static int report_json(struct cli *c, int code, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *line = NULL;
+	json_t *o;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	if (msg && c->batch_line && asprintf(&line, "batch line %d: %s", c->batch_line, msg) < 0)
+		line = NULL;
+	o = json_pack("{s:s}", "error", line ? line : msg ? msg : "out of memory");
+	if (o)
+		json_dumpf(o, c->out, JSON_COMPACT | (c->pretty ? JSON_INDENT(2) : 0));
+	fputc('\n', c->out);
+	json_decref(o);
+	free(line);
+	free(msg);
+	return code;
+}
+
 static int vreport(struct cli *c, int code, const char *fmt, va_list ap)
 {
+	if (c->json)
+		return report_json(c, code, fmt, ap);
 	fputs("tenet: ", c->err);
 	vfprintf(c->err, fmt, ap);
 	fputc('\n', c->err);
@@ -136,10 +166,29 @@ const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *n
 	return NULL;
 }
 
+/* iproute2's matches(): a non-empty prefix. Ambiguity is settled by the
+ * order of the table searched, as in ip(8): `ip r` is route, `ip ru`
+ * rule; here `tenet p` is pa, `tenet po` port, `tenet rd sh` rdomain
+ * show. Every full name stays itself (checked by test_cli_ops). */
+bool cli_matches(const char *word, const char *name)
+{
+	size_t n = strlen(word);
+
+	return n && n <= strlen(name) && !strncmp(word, name, n);
+}
+
+const struct cli_verb *cli_match_verb(const struct cli_verb *verbs, const char *word)
+{
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (cli_matches(word, v->name))
+			return v;
+	return NULL;
+}
+
 int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
 		    char **argv)
 {
-	const struct cli_verb *v = argc ? cli_find_verb(verbs, argv[0]) : NULL;
+	const struct cli_verb *v = argc ? cli_match_verb(verbs, argv[0]) : NULL;
 	char names[128] = "";
 	size_t n = 0;
 
@@ -156,7 +205,8 @@ int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *wha
  * an object whose verb is optional, when argv[0] is no verb). */
 static int run_verb(struct cli *c, const struct cli_object *o, int argc, char **argv)
 {
-	const struct cli_verb *v = cli_find_verb(o->verbs, argc ? argv[0] : o->dflt);
+	const struct cli_verb *v = argc ? cli_match_verb(o->verbs, argv[0])
+				      : cli_find_verb(o->verbs, o->dflt);
 
 	if (!v && o->verb_optional) {
 		v = cli_find_verb(o->verbs, o->dflt);
@@ -165,6 +215,7 @@ static int run_verb(struct cli *c, const struct cli_object *o, int argc, char **
 	}
 	if (!v)
 		return cli_unknown_verb(c, o, argv[0]);
+	c->verb = v->name;
 	return argc ? v->run(c, argc - 1, argv + 1, v->flags) : v->run(c, 0, argv, v->flags);
 }
 
@@ -317,6 +368,24 @@ int cli_store(struct cli *c, struct tenet_store **s)
 	return 0;
 }
 
+int cli_store_read(struct cli *c, struct tenet_store **s)
+{
+	const char *url = c->store_url && c->store_url[0] ? c->store_url : TENET_STORE_DEFAULT;
+	struct tenet_err err = { 0 };
+	int ret;
+
+	if (!c->store) {
+		ret = tenet_store_openf(url, 0, &c->store, &err);
+		if (ret == -ENOENT)
+			return cli_fail(c, "no store at %s",
+					strncmp(url, "sqlite://", 9) ? url : url + 9);
+		if (ret < 0)
+			return cli_lib_fail(c, &err);
+	}
+	*s = c->store;
+	return 0;
+}
+
 /* ---- printing ---- */
 
 static void print_value(FILE *f, const json_t *v)
@@ -334,6 +403,10 @@ static void print_text(struct cli *c, const json_t *obj, const struct cli_field 
 	const struct cli_field *fl;
 	bool first = true;
 
+	if (!fields) {
+		cli_print_detail(c, obj);
+		return;
+	}
 	for (fl = fields; fl->key; fl++) {
 		const json_t *v = json_object_get(obj, fl->key);
 
@@ -347,6 +420,7 @@ static void print_text(struct cli *c, const json_t *obj, const struct cli_field 
 		first = false;
 	}
 	fputc('\n', c->out);
+	cli_print_detail(c, obj);
 }
 
 int cli_print(struct cli *c, json_t *array, const struct cli_field *fields)
@@ -371,6 +445,13 @@ int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 	     bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
 	     const struct cli_field *fields)
 {
+	return cli_show_named(c, kind, host, keep, arg, fields, NULL);
+}
+
+int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
+		   bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
+		   const struct cli_field *fields, const char *none)
+{
 	struct tenet_record_list l = { 0 };
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
@@ -378,7 +459,7 @@ int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 	size_t i;
 	int ret;
 
-	ret = cli_store(c, &s);
+	ret = cli_store_read(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, kind, host, &l, &err) < 0)
@@ -400,7 +481,15 @@ int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 	if (l.bad)
 		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (%s)\n", l.bad,
 			l.bad == 1 ? "" : "s", l.bad_msg);
-	ret = cli_print(c, array, fields);
+	/* A named object that is not there is an error, as in ip(8). */
+	if (none && !json_array_size(array)) {
+		ret = cli_fail(c, "%s", none);
+		goto out;
+	}
+	if (c->stats || c->details)
+		ret = cli_decorate(c, kind, host, array);
+	if (!ret)
+		ret = cli_print(c, array, fields);
 out:
 	json_decref(array);
 	tenet_record_list_free(&l);
@@ -433,12 +522,14 @@ int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags)
 
 /* ---- main ---- */
 
+/* The object a word names, iproute2-style: the first in objects[] it is
+ * a prefix of. */
 static const struct cli_object *find_object(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NOBJECTS; i++)
-		if (!strcmp(objects[i]->name, name))
+		if (cli_matches(name, objects[i]->name))
 			return objects[i];
 	return NULL;
 }
@@ -466,6 +557,58 @@ static bool is_opt(const char *arg, const char *name)
 	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* --wait [SECONDS]: the seconds are optional, so the next word is taken
+ * only when it is a number (no OBJECT is). */
+static int opt_wait(struct cli *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v = NULL;
+	uint32_t n;
+
+	if (a[6] == '=')
+		v = a + 7;
+	else if (*i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
+		v = argv[++*i];
+	if (!v) {
+		c->wait_s = TENET_CLI_WAIT_DEFAULT_S;
+		return 0;
+	}
+	if (cli_u32(c, "--wait", v, 0, 86400, &n))
+		return TENET_EXIT_USAGE;
+	c->wait_s = n;
+	return 0;
+}
+
+/* The options added for operators (docs/cli.md): -s, -d, --wait, and
+ * -V/--version, which prints at once and ends the run (exit code -1
+ * means "done, exit 0"). */
+static int parse_option_more(struct cli *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "-s") || !strcmp(a, "--stats"))
+		c->stats = true;
+	else if (!strcmp(a, "-d") || !strcmp(a, "--details"))
+		c->details = true;
+	else if (is_opt(a, "--wait"))
+		return opt_wait(c, argc, argv, i);
+	else if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+		return fprintf(c->out, "tenet %s (datapath layout %d)\n", TENET_VERSION,
+			       TENET_LAYOUT_VERSION) < 0 ? TENET_EXIT_RUNTIME : -1;
+	else
+		return cli_usage(c, "unknown option '%s' (try 'tenet help')", a);
+	return 0;
+}
+
+/* -j anywhere among the options: errors found before it is read are
+ * JSON too. */
+static void prescan_json(struct cli *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			c->json = true;
+}
+
 /* Global options, before OBJECT. 0 and *next = index of OBJECT, or an
  * exit code; *help when -h was given. */
 static int parse_options(struct cli *c, int argc, char **argv, int *next, bool *help)
@@ -489,8 +632,11 @@ static int parse_options(struct cli *c, int argc, char **argv, int *next, bool *
 		else if (is_opt(a, "--pin-root"))
 			ret = opt_value(c, argc, argv, &i, "--pin-root", &c->pin_root);
 		else
-			ret = cli_usage(c, "unknown option '%s' (try 'tenet help')", a);
+			ret = parse_option_more(c, argc, argv, &i);
 	}
+	/* -p without -j: JSON is what -p indents. */
+	if (c->pretty)
+		c->json = true;
 	*next = i;
 	return ret;
 }
@@ -529,6 +675,13 @@ static int batch_line(struct cli *c, char *line, int n)
 	o = find_object(words[0]);
 	if (!o || o == &cli_batch)
 		return cli_usage(c, "batch line %d: unknown object '%s'", n, words[0]);
+	if (c->json) {
+		/* JSON errors name the line themselves (report_json). */
+		c->batch_line = n;
+		ret = run_object(c, o, nw - 1, words + 1);
+		c->batch_line = 0;
+		return ret;
+	}
 	c->err = open_memstream(&msg, &len);
 	if (!c->err) {
 		c->err = err;
@@ -577,12 +730,17 @@ static const struct cli_object cli_batch = {
 
 int tenet_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct cli c = { .out = out, .err = err };
+	struct cli c = { .out = out, .err = err, .wait_s = -1 };
 	const struct cli_object *o;
 	bool help;
 	int i, ret;
 
+	prescan_json(&c, argc, argv);
 	ret = parse_options(&c, argc, argv, &i, &help);
+	if (ret == -1) {
+		fflush(out);
+		return TENET_EXIT_OK;
+	}
 	if (ret)
 		return ret;
 	if (help)
