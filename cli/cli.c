@@ -18,6 +18,7 @@ static const struct cli_object *const objects[] = {
 	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
 	&cli_pa, &cli_proute, &cli_port, &cli_stats,
 	&cli_compartment, &cli_nat, &cli_exec, &cli_batch,
+	&cli_trace, &cli_monitor, &cli_host_obj,
 };
 
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
@@ -56,7 +57,7 @@ static int report_json(struct cli *c, int code, const char *fmt, va_list ap)
 		line = NULL;
 	o = json_pack("{s:s}", "error", line ? line : msg ? msg : "out of memory");
 	if (o)
-		json_dumpf(o, c->out, JSON_COMPACT | (c->pretty ? JSON_INDENT(2) : 0));
+		json_dumpf(o, c->out, c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 	fputc('\n', c->out);
 	json_decref(o);
 	free(line);
@@ -496,28 +497,77 @@ out:
 	return ret;
 }
 
+/* After a write: --wait (fleet.c). */
+static int after_write(struct cli *c, const struct tenet_record *rec, int64_t before,
+		       int64_t rev)
+{
+	const struct tenet_kind_desc *d = tenet_kind_get(rec->kind);
+
+	if (c->wait_s < 0 || rev == before)
+		return 0;       /* no --wait, or nothing changed */
+	return cli_wait_applied(c, d && d->scope == TENET_SCOPE_HOST ?
+					   tenet_record_name_field(rec, "host") : NULL, rev);
+}
+
+/* The stored value of rec's key ("" if none), for --wait to tell a write
+ * that changed nothing an agent sees (the same value again). */
+static char *stored_value(struct tenet_store *s, const struct tenet_record *rec)
+{
+	struct tenet_kv kv = { 0 };
+	char key[TENET_KEY_MAX], *v;
+
+	if (tenet_record_key(rec, key, sizeof(key)) < 0 || tenet_store_get(s, key, &kv, NULL) < 0)
+		return strdup("");
+	v = strdup(kv.value ? kv.value : "");
+	tenet_kv_clear(&kv);
+	return v;
+}
+
 int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags)
 {
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
+	int64_t before = 0, rev = 0;
+	char *old = NULL, *new = NULL;
 	int ret;
 
 	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	return tenet_policy_put(s, rec, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
+		return cli_lib_fail(c, &err);
+	if (c->wait_s >= 0)
+		old = stored_value(s, rec);
+	if (tenet_policy_put(s, rec, flags, &rev, &err) < 0) {
+		free(old);
+		return cli_lib_fail(c, &err);
+	}
+	if (old) {
+		new = stored_value(s, rec);
+		/* The same record again: the store moved, no agent's model did. */
+		if (new && !strcmp(old, new))
+			before = rev;
+	}
+	free(old);
+	free(new);
+	return after_write(c, rec, before, rev);
 }
 
 int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags)
 {
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
+	int64_t before = 0, rev = 0;
 	int ret;
 
 	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	return tenet_policy_del(s, id, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
+		return cli_lib_fail(c, &err);
+	if (tenet_policy_del(s, id, flags, &rev, &err) < 0)
+		return cli_lib_fail(c, &err);
+	return after_write(c, id, before, rev);
 }
 
 /* ---- main ---- */
@@ -531,6 +581,32 @@ static const struct cli_object *find_object(const char *name)
 	for (i = 0; i < NOBJECTS; i++)
 		if (cli_matches(name, objects[i]->name))
 			return objects[i];
+	return NULL;
+}
+
+/* A full object or verb name that does not resolve to itself (an earlier
+ * entry of its table it is a prefix of), "OBJECT" or "OBJECT VERB"; NULL
+ * when there is none. For the tests: abbreviations must never take a
+ * full name away. */
+const char *cli_shadowed_name(void)
+{
+	static char buf[64];
+
+	for (size_t i = 0; i < NOBJECTS; i++) {
+		const struct cli_object *o = objects[i];
+
+		if (find_object(o->name) != o)
+			return o->name;
+		for (const struct cli_verb *v = o->verbs; v && v->name; v++) {
+			const struct cli_verb *m = cli_match_verb(o->verbs, v->name);
+
+			/* An alias of the same handler is the same verb. */
+			if (m != v && m->run != v->run) {
+				snprintf(buf, sizeof(buf), "%s %s", o->name, v->name);
+				return buf;
+			}
+		}
+	}
 	return NULL;
 }
 
@@ -603,10 +679,16 @@ static int parse_option_more(struct cli *c, int argc, char **argv, int *i)
  * JSON too. */
 static void prescan_json(struct cli *c, int argc, char **argv)
 {
-	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+	static const char *const with_value[] = { "--store", "--host", "--pin-root" };
+
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
 		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
 			c->json = true;
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			if (!strcmp(argv[i], with_value[k]))
+				i++;    /* its value */
+	}
 }
 
 /* Global options, before OBJECT. 0 and *next = index of OBJECT, or an

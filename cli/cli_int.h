@@ -65,6 +65,7 @@ struct cli_object {
 
 extern const struct cli_object cli_rdomain, cli_vsubnet, cli_lookup, cli_croute;
 extern const struct cli_object cli_pa, cli_proute, cli_port, cli_stats;
+extern const struct cli_object cli_trace, cli_monitor, cli_host_obj;
 
 /* Errors: print "tenet: ..." and return the exit code, so a handler can
  * `return cli_usage(c, ...)`. */
@@ -122,6 +123,8 @@ const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *n
 const struct cli_verb *cli_match_verb(const struct cli_verb *verbs, const char *word);
 /* Is word (typed by the user) a prefix of name, iproute2's matches()? */
 bool cli_matches(const char *word, const char *name);
+/* A full object or verb name an abbreviation takes away (tests); NULL. */
+const char *cli_shadowed_name(void);
 /* Runs argv[0] of a table of sub verbs (`nat map add ...`); an unknown
  * one is a usage error "WHAT: unknown command 'VERB' (the verbs)". */
 int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
@@ -150,6 +153,10 @@ int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
  * the record's own, which stays pasteable. */
 int cli_decorate(struct cli *c, enum tenet_kind kind, const char *host, json_t *array);
 void cli_print_detail(struct cli *c, const json_t *obj);
+/* --wait after a write (fleet.c): until every live agent concerned
+ * (host's; NULL: all) applied revision rev, or c->wait_s seconds. 0 or
+ * the exit code. */
+int cli_wait_applied(struct cli *c, const char *host, int64_t rev);
 /* Writes and reports: 0 or the exit code of the failure. */
 int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags);
 int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags);

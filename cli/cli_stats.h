@@ -8,17 +8,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <linux/bpf.h>
+#include <linux/types.h>
 #include <tenet/maps.h>
 
 #include "cli_int.h"
 
 /* <pin root>/<host>/v<layout>/<map>. */
 int cli_pin_path(struct cli *c, const char *host, const char *map, char *path, size_t len);
-/* Opens a pinned map of host and checks its shape. what names it in the
- * errors: "stats: no WHAT counters pinned at PATH (is tenetd running?)". */
+/* Opens a pinned map of host and checks its shape. what and one name it
+ * in the errors: "OBJECT: no WHAT pinned at PATH (is tenetd running?)",
+ * "OBJECT: PATH: not a tenet ONE map of this version". */
 int cli_open_pinned(struct cli *c, const char *host, const char *map, const char *what,
-		    __u32 type, __u32 key_size, __u32 value_size, int *fd);
+		    const char *one, __u32 type, __u32 key_size, __u32 value_size, int *fd);
 
 /* Drops per reason, summed over CPUs: out[TENET_DROP_MAX]. */
 int cli_read_drops(struct cli *c, const char *host, struct tenet_drop_val *out);

@@ -37,7 +37,7 @@ int cli_pin_path(struct cli *c, const char *host, const char *map, char *path, s
 }
 
 int cli_open_pinned(struct cli *c, const char *host, const char *map, const char *what,
-		    __u32 type, __u32 key_size, __u32 value_size, int *fd)
+		    const char *one, __u32 type, __u32 key_size, __u32 value_size, int *fd)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -51,16 +51,16 @@ int cli_open_pinned(struct cli *c, const char *host, const char *map, const char
 	*fd = bpf_obj_get(path);
 	if (*fd < 0) {
 		if (errno == ENOENT)
-			return cli_fail(c, "stats: no %s counters pinned at %s (is tenetd running?)",
+			return cli_fail(c, "%s: no %s pinned at %s (is tenetd running?)", c->object,
 					what, path);
-		return cli_fail(c, "stats: %s: %s", path, strerror(errno));
+		return cli_fail(c, "%s: %s: %s", c->object, path, strerror(errno));
 	}
 	if (bpf_obj_get_info_by_fd(*fd, &info, &len) < 0 || info.type != type ||
 	    info.key_size != key_size || info.value_size != value_size) {
 		close(*fd);
 		*fd = -1;
-		return cli_fail(c, "stats: %s: not a tenet %s counter map of this version", path,
-				what);
+		return cli_fail(c, "%s: %s: not a tenet %s map of this version", c->object, path,
+				one);
 	}
 	return 0;
 }
@@ -85,7 +85,7 @@ int cli_read_drops(struct cli *c, const char *host, struct tenet_drop_val *out)
 
 	if (ncpu <= 0)
 		return TENET_EXIT_RUNTIME;
-	ret = cli_open_pinned(c, host, TENET_MAP_DROPS, "drop",
+	ret = cli_open_pinned(c, host, TENET_MAP_DROPS, "drop counters", "drop counter",
 			      BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 			      sizeof(struct tenet_drop_val), &fd);
 	if (ret)
@@ -201,7 +201,7 @@ int cli_read_vstats(struct cli *c, const char *host, struct cli_vstats *out)
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = cli_open_pinned(c, host, TENET_MAP_VSTATS, "per-VSID",
+	ret = cli_open_pinned(c, host, TENET_MAP_VSTATS, "per-VSID counters", "per-VSID counter",
 			      BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u32),
 			      sizeof(struct tenet_vstats_val), &fd);
 	if (ret)
@@ -272,7 +272,7 @@ int cli_read_ports(struct cli *c, const char *host, const char *dev, struct cli_
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_PORT, host, &ports, &err) < 0)
 		return cli_lib_fail(c, &err);
-	ret = cli_open_pinned(c, host, TENET_MAP_PORT_DROPS, "per-port drop",
+	ret = cli_open_pinned(c, host, TENET_MAP_PORT_DROPS, "per-port drop counters", "per-port drop counter",
 			      BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(__u32),
 			      sizeof(struct tenet_drop_val), &fd);
 	if (!ret)
@@ -765,7 +765,7 @@ int cli_read_learn(struct cli *c, const char *host, uint64_t *out)
 
 	if (ncpu <= 0)
 		return TENET_EXIT_RUNTIME;
-	ret = cli_open_pinned(c, host, TENET_MAP_LEARN_STATS, "learning",
+	ret = cli_open_pinned(c, host, TENET_MAP_LEARN_STATS, "learning counters", "learning counter",
 			      BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64), &fd);
 	if (ret)
 		return ret;
