@@ -685,9 +685,12 @@ static void prescan_json(struct cli *c, int argc, char **argv)
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
 		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
 			c->json = true;
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-			if (!strcmp(argv[i], with_value[k]))
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++) {
+			if (!strcmp(argv[i], with_value[k])) {
 				i++;    /* its value */
+				break;
+			}
+		}
 	}
 }
 
