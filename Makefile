@@ -3,6 +3,10 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MANPAGES := man/tenet.8 man/tenetd.8 man/tenetd.conf.5
+MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 BUILD ?= build
 V ?= 0
 
@@ -170,9 +174,15 @@ install: all
 	$(if $(wildcard $(BUILD)/tenet),install -m 0755 $(BUILD)/tenet $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard agent/tenetd.service),install -d $(DESTDIR)/lib/systemd/system && sed 's|@SBINDIR@|$(PREFIX)/sbin|' agent/tenetd.service > $(DESTDIR)/lib/systemd/system/tenetd.service)
 	$(if $(wildcard agent/tenetd.conf),test -e $(DESTDIR)/etc/tenet/tenetd.conf || install -D -m 0644 agent/tenetd.conf $(DESTDIR)/etc/tenet/tenetd.conf)
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	for m in $(MANPAGES); do sed -e 's|@VERSION@|$(TENET_VERSION)|' -e 's|@DATE@|$(MANDATE)|' \
+		$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	install -m 0644 completion/tenet.bash $(DESTDIR)$(BASHCOMPDIR)/tenet
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tenetd $(DESTDIR)$(PREFIX)/bin/tenet
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,tenet.8 tenetd.8) $(DESTDIR)$(MANDIR)/man5/tenetd.conf.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenet
 	rm -rf $(DESTDIR)$(PREFIX)/lib/tenet
 	rm -f $(DESTDIR)/lib/systemd/system/tenetd.service
 

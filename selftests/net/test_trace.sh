@@ -66,7 +66,9 @@ started() { wait_for 5 grep -q "^tracing\|^monitoring" "$TMP/$1.err"; }
 # bg NAME ARGS: tenet ARGS on host1 in the background, output in $TMP/NAME.
 bg() {
 	local name=$1; shift
-	nx host1 "$TENET" --store "$STORE" --pin-root "$(host_bpffs host1)/tenet" --host host1 \
+	# ip netns exec execs tenet: $! is tenet itself, which signals reach.
+	ip netns exec "${NS[host1]}" "$TENET" --store "$STORE" \
+		--pin-root "$(host_bpffs host1)/tenet" --host host1 \
 		"$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	BG_PID=$!
 	LIB_BG+=("$BG_PID")
@@ -79,8 +81,8 @@ tpid=$BG_PID
 check "trace rdomain Contoso armed" started trace
 nx w5 ping -c 5 -i 0.2 -W 1 -q 10.0.0.7 >/dev/null &
 wping=$!
-check "Contoso .5 pings .7 five times while Woodgrove does the same" \
-	nx c5 ping -c 5 -i 0.2 -W 1 -q 10.0.0.7
+five_pings() { nx c5 ping -c 5 -i 0.2 -W 1 -q 10.0.0.7 >/dev/null; }
+check "Contoso .5 pings .7 five times while Woodgrove does the same" five_pings
 wait $wping
 sleep 0.3
 stop $tpid
