@@ -30,7 +30,7 @@ TENET_VERSION := 0.1.0
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
-	libnetfilter_conntrack libpcap
+	libnetfilter_conntrack libcurl libpcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
@@ -137,11 +137,12 @@ deps:
 # demo: the reference's simple setup plus a second tenant, in namespaces on
 # this machine (scripts/demo.sh). Installs what is missing, builds (a
 # recursive make, so a fresh machine's new packages are seen), runs, and
-# tears down; demo-clean removes what an interrupted run left.
+# tears down; demo-clean removes what an interrupted run left. STORE=etcd
+# runs it on a 3-member etcd cluster.
 demo:
 	$(Q)./scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)BUILD=$(BUILD) ./scripts/demo.sh
+	$(Q)BUILD=$(BUILD) STORE=$(STORE) ./scripts/demo.sh
 
 demo-clean:
 	$(Q)./scripts/demo.sh --clean
@@ -194,7 +195,8 @@ help:
 	@echo '  all (default)  BPF objects, skeletons, tenetd and tenet in $(BUILD)/'
 	@echo '  bpf            only the BPF objects and their skeletons'
 	@echo '  deps           install build and test dependencies (Debian, needs root)'
-	@echo '  demo           install deps, build, run the simple-setup demo (needs root)'
+	@echo '  demo           install deps, build, run the simple-setup demo (needs root;'
+	@echo '                 STORE=etcd: on a 3-member etcd cluster)'
 	@echo '  demo-clean     remove what an interrupted demo left behind'
 	@echo '  check          build and run every test suite (needs root)'
 	@echo '  check-unit     cmocka unit tests'

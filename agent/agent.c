@@ -36,6 +36,7 @@
 #include "recon/model.h"
 #include "recon/names.h"
 #include "recon/recon.h"
+#include "status.h"
 #include "store/store.h"
 #include "tenet_tc.skel.h"
 
@@ -80,6 +81,10 @@ struct agent {
 	enum decap_mode ul_cfg;         /* the decap setting it was chosen under */
 	bool dirty;                     /* reconcile at the next turn */
 	bool resync;                    /* re-read the whole store */
+	uint64_t resync_at;             /* ... not before (after a failed one) */
+	struct agent_status status;     /* our record in the store (status.h) */
+	bool store_live;                /* the watch follows the store */
+	uint64_t store_down_at;
 	bool xdp_check;                 /* look at the underlay attachment */
 	bool stop;
 	uint64_t retry_at;
@@ -99,8 +104,10 @@ static void note(void *arg, const char *key, const char *msg)
 	if (htab_find(&a->notes[a->cur], line))
 		return;
 	htab_put(&a->notes[a->cur], line, &zero, NULL);
-	if (!htab_find(&a->notes[!a->cur], line))
+	if (!htab_find(&a->notes[!a->cur], line)) {
 		log_warn("%s", line);
+		status_error(&a->status, line);
+	}
 }
 
 /* Start a new generation of notes; what is not noted again is forgotten. */
@@ -226,6 +233,8 @@ static int store_open(struct agent *a)
 	/* Learned records go to whichever store is open (none: dropped). */
 	a->ev.learn_arg = a->store;
 	a->resync = true;
+	a->resync_at = 0;
+	status_reset(&a->status);
 	return ret;
 }
 
@@ -247,6 +256,34 @@ static void watch_epoll(struct agent *a, int fd)
 	a->watch_fd = fd;
 	if (fd >= 0 && epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		a->watch_fd = -1;
+}
+
+/* The store followed or not: said once per change (log, systemd STATUS,
+ * the status record). Meanwhile the datapath keeps forwarding on what it
+ * has, the watch keeps trying, and nothing is lost: it resumes at its
+ * position (or resyncs if the store compacted past it). */
+static void store_live(struct agent *a, bool live, const char *why)
+{
+	if (live == a->store_live)
+		return;
+	a->store_live = live;
+	status_live(&a->status, live);
+	if (!live) {
+		char msg[sizeof(a->status.error)];
+
+		a->store_down_at = now_ms();
+		snprintf(msg, sizeof(msg), "store unavailable: %s", why ? why : "");
+		status_error(&a->status, msg);
+		log_warn("%s; the datapath keeps its last state, retrying", msg);
+		sd_notifyf(0, "STATUS=host %s: store unavailable, datapath on its last state (%s)",
+			   a->cfg.host, why ? why : "");
+		return;
+	}
+	if (a->store_down_at)
+		log_info("store reachable again after %llu s; following from revision %lld",
+			 (unsigned long long)(now_ms() - a->store_down_at) / 1000,
+			 (long long)(a->watch ? tenet_watch_position(a->watch) : 0));
+	sd_notifyf(0, "STATUS=host %s, %zu records, store followed", a->cfg.host, a->model.recs.n);
 }
 
 static int load_kv(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
@@ -272,6 +309,7 @@ static int resync(struct agent *a)
 	model_load_begin(&ld, &a->model, bad_record, a);
 	ret = tenet_store_range_each(a->store, TENET_KEY_ROOT, load_kv, &ld, &rev, &err);
 	if (ret < 0) {
+		/* The model keeps what it had; so does the datapath. */
 		model_load_abort(&ld);
 		log_err("store: %s", err.msg);
 		goto out;
@@ -286,9 +324,16 @@ static int resync(struct agent *a)
 	}
 	watch_epoll(a, tenet_watch_fd(a->watch));
 	a->dirty = true;
+	status_applied(&a->status, rev);
+	store_live(a, true, NULL);
 out:
-	if (ret < 0)
+	if (ret < 0) {
+		/* Again in a while, not at once: the store may be away. */
 		a->resync = true;
+		a->resync_at = now_ms() + RETRY_MS;
+		if (tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE)
+			store_live(a, false, err.msg);
+	}
 	return ret;
 }
 
@@ -349,12 +394,24 @@ static void follow_store(struct agent *a)
 	if (ret == -ESTALE) {
 		log_warn("store watch fell behind a compaction; full resync");
 		a->resync = true;
+	} else if (ret < 0 && tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
+		if (a->store_live)
+			store_live(a, false, err.msg);
+		else
+			log_debug("store watch: %s", err.msg);
 	} else if (ret < 0) {
 		log_err("store watch: %s", err.msg);
 	}
+	if (ret != -ESTALE && a->watch && tenet_watch_live(a->watch))
+		store_live(a, true, NULL);
+	if (changed)
+		status_applied(&a->status, rev);
+	/* Changes that are no records of ours (other agents' status, guard
+	 * keys) are routine: said only in debug. */
 	if (nev)
-		log_info("store: %d change%s up to revision %lld, %d record%s changed", nev,
-			 nev == 1 ? "" : "s", (long long)rev, changed, changed == 1 ? "" : "s");
+		tlog(changed ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		     "store: %d change%s up to revision %lld, %d record%s changed", nev,
+		     nev == 1 ? "" : "s", (long long)rev, changed, changed == 1 ? "" : "s");
 	if (changed)
 		a->dirty = true;
 }
@@ -815,8 +872,10 @@ static int wait_ms(const struct agent *a)
 {
 	uint64_t now = now_ms();
 
-	if (a->dirty || a->resync || a->xdp_check)
+	if (a->dirty || (a->resync && now >= a->resync_at) || a->xdp_check)
 		return 0;
+	if (status_due(&a->status, now) < POLL_MS)
+		return (int)status_due(&a->status, now);
 	if (a->retry_at && a->retry_at > now && a->retry_at - now < POLL_MS)
 		return (int)(a->retry_at - now);
 	return a->retry_at && a->retry_at <= now ? 0 : POLL_MS;
@@ -847,9 +906,15 @@ static void turn(struct agent *a)
 	/* A store that could not be opened on reload is retried. */
 	if (!a->store && a->retry_at && a->retry_at <= now_ms() && store_open(a) < 0)
 		a->retry_at = now_ms() + RETRY_MS;
-	if (a->resync && a->store)
+	if (a->resync && a->store && now_ms() >= a->resync_at)
 		resync(a);
 	follow_store(a);
+	if (a->store) {
+		struct tenet_err err = { 0 };
+
+		if (status_tick(&a->status, a->store, now_ms(), &err) < 0)
+			log_debug("status: %s", err.msg);
+	}
 	if (a->retry_at && a->retry_at <= now_ms()) {
 		a->dirty = true;
 		a->xdp_check = true;
@@ -872,6 +937,7 @@ static int start(struct agent *a)
 		return ret;
 	}
 	log_set_debug(a->cfg.debug);
+	status_init(&a->status, a->cfg.host);
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
 	ret = prepare_bpffs(&a->cfg);
@@ -917,6 +983,8 @@ int agent_run(const struct config_flags *flags)
 	while (!a.stop)
 		turn(&a);
 	sd_notify(0, "STOPPING=1");
+	/* Stopped on purpose: our status record goes now, not at expiry. */
+	status_drop(&a.status, a.store);
 out:
 	agent_fini(&a);
 	return ret < 0 ? 1 : 0;

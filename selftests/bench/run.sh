@@ -142,6 +142,18 @@ END {
 		row("change -> 3 agents maps, p50 / p99", cp["p50_ms"] " / " cp["p99_ms"] " ms", "p99 < 100 ms", "", v(cp["p99_ms"] < 100))
 		row("  from the CLI start, p50 / p99", cp["e2e_p50_ms"] " / " cp["e2e_p99_ms"] " ms", "-", "", "-")
 	} else row("change latency (cp_bench)", "failed", "p99 < 100 ms", "", "-")
+	if ("batch_sqlite_rps" in cp)
+		row("tenet batch write throughput, SQLite", cp["batch_sqlite_rps"] " records/s", "-", "", "-")
+	if ("etcd_load_s" in cp) {
+		row("  the same from etcd (3 members)", cp["etcd_load_s"] " s", "-", cp["etcd_load_ratio"] "x SQLite", "-")
+		row("  agent CPU time for it (user + sys)", cp["etcd_load_cpu_s"] " s", "-", "", "-")
+	} else row("record load from etcd (cp_bench)", "failed", "-", "", "-")
+	if ("etcd_p99_ms" in cp) {
+		row("change -> 3 agents maps on etcd, p50 / p99", cp["etcd_p50_ms"] " / " cp["etcd_p99_ms"] " ms", "p99 < 250 ms", "", v(cp["etcd_p99_ms"] < 250))
+		row("  from the CLI start, p50 / p99", cp["etcd_e2e_p50_ms"] " / " cp["etcd_e2e_p99_ms"] " ms", "-", "", "-")
+	} else row("change latency on etcd (cp_bench)", "failed", "p99 < 250 ms", "", "-")
+	if ("batch_etcd_rps" in cp)
+		row("tenet batch write throughput, etcd", cp["batch_etcd_rps"] " records/s", "-", "", "-")
 }'
 echo
 echo "bench: $((SECONDS - start)) s"

@@ -400,7 +400,7 @@ static void test_usage_errors(void **state)
 static void test_store_url_errors(void **state)
 {
 	struct fx *f = *state;
-	char *argv[] = { "tenet", "--store", "etcd://10.0.0.1:2379", "rdomain", "show", NULL };
+	char *argv[] = { "tenet", "--store", "etcd://127.0.0.1:1", "rdomain", "show", NULL };
 	char *out = NULL, *err = NULL;
 	size_t ol, el;
 	FILE *o = open_memstream(&out, &ol), *e = open_memstream(&err, &el);
@@ -408,8 +408,7 @@ static void test_store_url_errors(void **state)
 	assert_int_equal(tenet_cli_main(5, argv, o, e), 1);
 	fclose(o);
 	fclose(e);
-	assert_string_equal(err, "tenet: store etcd://10.0.0.1:2379: the etcd backend is not"
-				 " supported yet\n");
+	assert_string_equal(err, "tenet: etcd 127.0.0.1:1: Couldn't connect to server\n");
 	assert_string_equal(out, "");
 	free(out);
 	free(err);
