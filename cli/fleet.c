@@ -185,8 +185,8 @@ static void fleet_warnings(struct cli *c, struct tenet_store *s, const struct fl
 			first = lookups.recs[i].lookup.pa;
 	}
 	if (orphans)
-		fprintf(c->err, "tenet: warning: %zu lookup record%s name a PA that belongs to no "
-			"host (first: %s)\n", orphans, orphans == 1 ? "" : "s",
+		fprintf(c->err, "tenet: warning: %zu lookup record%s a PA that belongs to no "
+			"host (first: %s)\n", orphans, orphans == 1 ? " names" : "s name",
 			tenet_fmt_ipv4(first, a));
 	tenet_record_list_free(&lookups);
 }
