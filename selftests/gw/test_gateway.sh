@@ -101,6 +101,22 @@ EOF
 check "compartment show (text and -j)" show_ok
 check "exec: ping a tenant VM from its compartment" \
 	wait_for 15 eval 'g exec Contoso -- ping -c 1 -W 1 10.0.0.5 >/dev/null'
+# tenet trace compartment: libpcap on the VRF's devices, while the ping
+# from inside the compartment (the reference's `ping /c 4`) runs.
+ip netns exec "${NS[gw]}" "$TENET" --store "$STORE" --host gw trace compartment Contoso \
+	-w "$TMP/cmp.pcap" >"$TMP/cmp.out" 2>"$TMP/cmp.err" &
+cpid=$!
+LIB_BG+=("$cpid")
+check "trace compartment Contoso armed on its devices" \
+	wait_for 10 grep -q "^tracing compartment Contoso on tgi1" "$TMP/cmp.err"
+g exec Contoso -- ping -c 3 -i 0.2 -W 1 10.0.0.5 >/dev/null
+sleep 0.3
+kill -INT $cpid
+wait $cpid
+cmp_echoes() { [ "$(tcpdump -r "$TMP/cmp.pcap" -n 'icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply' 2>/dev/null | wc -l)" = 6 ]; }
+check "the compartment's trace holds the 3 requests and 3 replies (tcpdump -r)" cmp_echoes
+check "and nothing of Woodgrove's compartment" \
+	bash -c "! tcpdump -r '$TMP/cmp.pcap' -e -n 2>/dev/null | grep -q -i '$W1_MAC'"
 check "tenant subnets via the gateway subnet's .1" \
 	bash -c "ip -n ${NS[gw]} route get 10.0.0.5 vrf tvrf2 | grep -q 'via 10.0.254.1 dev tgi2'"
 bound_dev() {
