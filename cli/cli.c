@@ -108,7 +108,7 @@ static int print_help(struct cli *c, FILE *f)
 
 	fputs(usage_head, f);
 	for (i = 0; i < NOBJECTS; i++)
-		fprintf(f, "  %-10s %s\n", objects[i]->name, objects[i]->summary);
+		fprintf(f, "  %-11s %s\n", objects[i]->name, objects[i]->summary);
 	fputs(usage_tail, f);
 	return 0;
 }

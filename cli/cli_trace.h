@@ -46,10 +46,8 @@ int cli_session_read(struct cli_session *s);
 bool cli_session_alive(const struct cli_session *s);
 void cli_session_close(struct cli_session *s);
 
-/* Runs until *stop, count frames (*count counts down; 0: no limit) or a
- * timeout of seconds (0: none), polling the session and, if watch_fd >=
- * 0, calling on_watch when it is readable (or every 200 ms if it is -2:
- * a watch without an fd). SIGINT/SIGTERM stop it. */
+/* Set by SIGINT, SIGTERM and SIGHUP once cli_stop_on_signals() ran: the
+ * loops of trace and monitor end, their files complete. */
 extern volatile int cli_stop;
 void cli_stop_on_signals(void);
 
@@ -111,8 +109,7 @@ int cli_capture_write(struct cli_capture *cap, const char *ifname, int linktype,
 		      const char *comment);
 void cli_capture_close(struct cli_capture *cap);
 
-/* The routing domains' names and ids, ifindex names (this network
- * namespace). */
+/* A device's name in this network namespace ("if7" when it has none). */
 const char *cli_ifname_of(uint32_t ifindex, char buf[16]);
 
 #endif

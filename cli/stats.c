@@ -117,7 +117,7 @@ int cli_read_drops(struct cli *c, const char *host, struct tenet_drop_val *out)
 /* Every entry of a per-CPU hash keyed by __u32, summed over CPUs with
  * add(sum, one). */
 static int read_percpu_hash(struct cli *c, int fd, size_t vsize,
-			    void (*add)(void *sum, const void *one), size_t esize,
+			    void (*add)(void *sum, const void *one),
 			    void *(*slot)(void *arg, __u32 key), void *arg)
 {
 	int ncpu = ncpus(c);
@@ -146,7 +146,6 @@ static int read_percpu_hash(struct cli *c, int fd, size_t vsize,
 		for (int cpu = 0; cpu < ncpu; cpu++)
 			add(sum, vals + (size_t)cpu * ((vsize + 7) & ~(size_t)7));
 	}
-	(void)esize;
 	free(vals);
 	return ret;
 }
@@ -201,13 +200,13 @@ int cli_read_vstats(struct cli *c, const char *host, struct cli_vstats *out)
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = cli_open_pinned(c, host, TENET_MAP_VSTATS, "per-VSID counters", "per-VSID counter",
-			      BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u32),
+	ret = cli_open_pinned(c, host, TENET_MAP_VSTATS, "per-VSID counters",
+			      "per-VSID counter", BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u32),
 			      sizeof(struct tenet_vstats_val), &fd);
 	if (ret)
 		return ret;
-	ret = read_percpu_hash(c, fd, sizeof(struct tenet_vstats_val), add_vstats,
-			       sizeof(struct cli_vstat), vsid_slot, out);
+	ret = read_percpu_hash(c, fd, sizeof(struct tenet_vstats_val), add_vstats, vsid_slot,
+			       out);
 	close(fd);
 	if (!ret && out->n)
 		qsort(out->e, out->n, sizeof(*out->e), cmp_vsid);
@@ -272,12 +271,12 @@ int cli_read_ports(struct cli *c, const char *host, const char *dev, struct cli_
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_PORT, host, &ports, &err) < 0)
 		return cli_lib_fail(c, &err);
-	ret = cli_open_pinned(c, host, TENET_MAP_PORT_DROPS, "per-port drop counters", "per-port drop counter",
-			      BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(__u32),
+	ret = cli_open_pinned(c, host, TENET_MAP_PORT_DROPS, "per-port drop counters",
+			      "per-port drop counter", BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(__u32),
 			      sizeof(struct tenet_drop_val), &fd);
 	if (!ret)
-		ret = read_percpu_hash(c, fd, sizeof(struct tenet_drop_val), add_drop, 0,
-				       pdrop_slot, &pd);
+		ret = read_percpu_hash(c, fd, sizeof(struct tenet_drop_val), add_drop, pdrop_slot,
+				       &pd);
 	if (fd >= 0)
 		close(fd);
 	if (ret)
@@ -765,8 +764,8 @@ int cli_read_learn(struct cli *c, const char *host, uint64_t *out)
 
 	if (ncpu <= 0)
 		return TENET_EXIT_RUNTIME;
-	ret = cli_open_pinned(c, host, TENET_MAP_LEARN_STATS, "learning counters", "learning counter",
-			      BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64), &fd);
+	ret = cli_open_pinned(c, host, TENET_MAP_LEARN_STATS, "learning counters",
+			      "learning counter", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64), &fd);
 	if (ret)
 		return ret;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.max_entries != TENET_LSTAT_MAX) {

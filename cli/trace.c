@@ -28,7 +28,6 @@
 #include "kinds/gateway.h"
 #include "nl/link.h"
 
-#define TRACE_SNAPLEN_DEFAULT 262144u
 #define TRACE_SNAPLEN_MAX 65535u        /* what the datapath copies at most */
 
 static const char *const point_names[TENET_TP_MAX] = {
