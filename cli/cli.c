@@ -503,10 +503,13 @@ static int after_write(struct cli *c, const struct tenet_record *rec, int64_t be
 {
 	const struct tenet_kind_desc *d = tenet_kind_get(rec->kind);
 
+	bool host_only = d && d->scope == TENET_SCOPE_HOST &&
+			 /* a compartment also writes its lookup record, global */
+			 rec->kind != TENET_KIND_COMPARTMENT;
+
 	if (c->wait_s < 0 || rev == before)
 		return 0;       /* no --wait, or nothing changed */
-	return cli_wait_applied(c, d && d->scope == TENET_SCOPE_HOST ?
-					   tenet_record_name_field(rec, "host") : NULL, rev);
+	return cli_wait_applied(c, host_only ? tenet_record_name_field(rec, "host") : NULL, rev);
 }
 
 /* The stored value of rec's key ("" if none), for --wait to tell a write
