@@ -192,7 +192,12 @@ check "monitor learn rdomain Contoso shows nothing of Woodgrove's" test ! -s "$T
 
 # ---- a killed session ----
 pins=$(host_bpffs host1)/tenet/host1/v2
-armed() { bpftool -j map dump pinned "$pins/tenet_trace" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["value"]["armed"])'; }
+armed() {
+	bpftool -j map dump pinned "$pins/tenet_trace" | python3 -c 'import json, sys
+e = json.load(sys.stdin)[0]
+v = e.get("formatted", e)["value"]
+print(v["armed"] if isinstance(v, dict) else int.from_bytes(bytes(int(b, 16) for b in v[:4]), "little"))'
+}
 bg killed trace rdomain Contoso
 kpid=$BG_PID
 check "a trace to be killed armed" started killed
