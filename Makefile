@@ -3,6 +3,10 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MANPAGES := man/tenet.8 man/tenetd.8 man/tenetd.conf.5
+MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 BUILD ?= build
 V ?= 0
 
@@ -20,14 +24,17 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
+# The release: `tenet --version`, `tenetd --version`, the man pages.
+TENET_VERSION := 0.1.0
+
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
-	libnetfilter_conntrack libcurl
+	libnetfilter_conntrack libcurl libpcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
-	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
+	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -DTENET_VERSION='"$(TENET_VERSION)"' -MMD -MP
 # Each part sees lib/ and its own folder; headers are named from there
 # ("store/store.h", "recon/state.h"). Only the code that loads BPF objects
 # sees the skeletons; tests see every part they test.
@@ -168,9 +175,15 @@ install: all
 	$(if $(wildcard $(BUILD)/tenet),install -m 0755 $(BUILD)/tenet $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard agent/tenetd.service),install -d $(DESTDIR)/lib/systemd/system && sed 's|@SBINDIR@|$(PREFIX)/sbin|' agent/tenetd.service > $(DESTDIR)/lib/systemd/system/tenetd.service)
 	$(if $(wildcard agent/tenetd.conf),test -e $(DESTDIR)/etc/tenet/tenetd.conf || install -D -m 0644 agent/tenetd.conf $(DESTDIR)/etc/tenet/tenetd.conf)
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	for m in $(MANPAGES); do sed -e 's|@VERSION@|$(TENET_VERSION)|' -e 's|@DATE@|$(MANDATE)|' \
+		$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	install -m 0644 completion/tenet.bash $(DESTDIR)$(BASHCOMPDIR)/tenet
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tenetd $(DESTDIR)$(PREFIX)/bin/tenet
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,tenet.8 tenetd.8) $(DESTDIR)$(MANDIR)/man5/tenetd.conf.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenet
 	rm -rf $(DESTDIR)$(PREFIX)/lib/tenet
 	rm -f $(DESTDIR)/lib/systemd/system/tenetd.service
 

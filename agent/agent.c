@@ -83,6 +83,8 @@ struct agent {
 	bool resync;                    /* re-read the whole store */
 	uint64_t resync_at;             /* ... not before (after a failed one) */
 	struct agent_status status;     /* our record in the store (status.h) */
+	int64_t seen_rev;               /* newest change read into the model: the
+					 * applied revision once reconciled */
 	bool store_live;                /* the watch follows the store */
 	uint64_t store_down_at;
 	bool xdp_check;                 /* look at the underlay attachment */
@@ -206,6 +208,9 @@ static void reconcile(struct agent *a)
 	if (a->nbulk_hidden)
 		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
 	a->retry_at = retry ? now_ms() + RETRY_MS : 0;
+	/* What the model held is in the kernel now (what failed is retried
+	 * and reported as the last error). */
+	status_applied(&a->status, a->seen_rev);
 	if (complete) {
 		name_set_free(&a->names);
 		a->names = names;
@@ -324,7 +329,7 @@ static int resync(struct agent *a)
 	}
 	watch_epoll(a, tenet_watch_fd(a->watch));
 	a->dirty = true;
-	status_applied(&a->status, rev);
+	a->seen_rev = rev;
 	store_live(a, true, NULL);
 out:
 	if (ret < 0) {
@@ -405,7 +410,7 @@ static void follow_store(struct agent *a)
 	if (ret != -ESTALE && a->watch && tenet_watch_live(a->watch))
 		store_live(a, true, NULL);
 	if (changed)
-		status_applied(&a->status, rev);
+		a->seen_rev = rev;
 	/* Changes that are no records of ours (other agents' status, guard
 	 * keys) are routine: said only in debug. */
 	if (nev)
@@ -909,18 +914,20 @@ static void turn(struct agent *a)
 	if (a->resync && a->store && now_ms() >= a->resync_at)
 		resync(a);
 	follow_store(a);
-	if (a->store) {
-		struct tenet_err err = { 0 };
-
-		if (status_tick(&a->status, a->store, now_ms(), &err) < 0)
-			log_debug("status: %s", err.msg);
-	}
 	if (a->retry_at && a->retry_at <= now_ms()) {
 		a->dirty = true;
 		a->xdp_check = true;
 	}
 	if (a->dirty)
 		reconcile(a);
+	/* After the reconcile: the applied revision it reports is in the
+	 * maps (`tenet --wait` relies on it). */
+	if (a->store) {
+		struct tenet_err err = { 0 };
+
+		if (status_tick(&a->status, a->store, now_ms(), &err) < 0)
+			log_debug("status: %s", err.msg);
+	}
 	if (a->xdp_check)
 		underlay_update(a);
 	age_learned(a);

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"  --cleanup         remove everything tenet put in the kernel for this host\n"
 		"                    (programs, PA addresses, provider routes, pins) and exit\n"
 		"  --help            this text\n"
+		"  --version         print the version and exit\n"
 		"Signals: SIGHUP re-reads the configuration; SIGTERM exits and leaves the\n"
 		"datapath running, so a restart loses no packets.\n",
 		TENETD_CONF_DEFAULT, TENET_STORE_DEFAULT, TENET_LAYOUT_VERSION,
@@ -56,13 +57,14 @@ int main(int argc, char **argv)
 		{ "decap", required_argument, NULL, O_DECAP },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct config_flags f = { 0 };
 	bool cleanup = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG: f.config = optarg; break;
 		case O_HOST: f.host = optarg; break;
@@ -76,6 +78,9 @@ int main(int argc, char **argv)
 		case O_CLEANUP: cleanup = true; break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tenetd %s (datapath layout %d)\n", TENET_VERSION, TENET_LAYOUT_VERSION);
 			return 0;
 		default:
 			usage(stderr);

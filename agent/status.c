@@ -11,7 +11,7 @@
 void status_init(struct agent_status *st, const char *host)
 {
 	memset(st, 0, sizeof(*st));
-	snprintf(st->key, sizeof(st->key), STATUS_PREFIX "%s", host);
+	tenet_status_key(host, st->key, sizeof(st->key));
 	st->live = true;
 	st->dirty = true;
 }
@@ -49,17 +49,20 @@ void status_live(struct agent_status *st, bool live)
 
 static int write_record(struct agent_status *st, struct tenet_store *s, struct tenet_err *err)
 {
-	const char *host = st->key + strlen(STATUS_PREFIX);
+	struct tenet_agent_status rec = {
+		.applied_revision = st->applied,
+		.heartbeat = time(NULL),
+		.store_available = st->live,
+		.lease_ttl = st->lease ? STATUS_TTL_S : 0,
+	};
 	struct tenet_txn *t = tenet_txn_new();
 	json_t *j;
 	char *text = NULL;
 	int ret = -ENOMEM;
 
-	j = json_pack("{s:s, s:I, s:I, s:s, s:s}", "host", host, "applied_revision",
-		      (json_int_t)st->applied, "heartbeat", (json_int_t)time(NULL), "store",
-		      st->live ? "available" : "unavailable", "last_error", st->error);
-	if (j && st->lease)
-		json_object_set_new(j, "lease_ttl", json_integer(STATUS_TTL_S));
+	snprintf(rec.host, sizeof(rec.host), "%s", st->key + strlen(TENET_STATUS_PREFIX));
+	snprintf(rec.last_error, sizeof(rec.last_error), "%s", st->error);
+	j = tenet_status_to_json(&rec);
 	if (j)
 		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!t || !text)
@@ -120,7 +123,7 @@ int status_tick(struct agent_status *st, struct tenet_store *s, uint64_t now,
 	st->dirty = false;
 	st->written = st->applied;
 	snprintf(st->written_error, sizeof(st->written_error), "%s", st->error);
-	st->refresh_at = now + (st->no_leases ? STATUS_REFRESH_S * 1000 : STATUS_KEEPALIVE_MS);
+	st->refresh_at = now + (st->no_leases ? TENET_STATUS_REFRESH_S * 1000 : STATUS_KEEPALIVE_MS);
 	return 0;
 }
 

@@ -13,7 +13,7 @@
  * STATUS_TTL_S that the agent renews: its presence is the heartbeat, and
  * it disappears a few seconds after the agent stops or loses the store.
  * Without leases (SQLite) the record is rewritten every
- * STATUS_REFRESH_S so readers can judge the heartbeat's age. The key is
+ * TENET_STATUS_REFRESH_S so readers can judge the heartbeat's age. The key is
  * outside the record layout (tenet_record_from_key: -ENOENT), so agents
  * ignore it. */
 #ifndef TENETD_STATUS_H
@@ -22,12 +22,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kinds/status.h"
 #include "store/store.h"
 
-#define STATUS_PREFIX "/tenet/v1/status/"
+/* The record's key and fields: kinds/status.h, its one definition. */
 #define STATUS_TTL_S 15
 #define STATUS_KEEPALIVE_MS 5000
-#define STATUS_REFRESH_S 60
 /* At most one write this often, whatever changes. */
 #define STATUS_MIN_MS 2000
 

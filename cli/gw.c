@@ -64,7 +64,24 @@ int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev)
 
 /* ---- compartments ---- */
 
+static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags);
+
+static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags);
+
+/* `add NAME external DEV address IP/LEN`: the second line `compartment
+ * show` prints for a compartment with an external interface; like `set`,
+ * but refuses to replace one that is there. */
+#define CMP_ADD_EXTERNAL (1u << 16)
+
 static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "external"))
+			return cmp_set(c, argc, argv, flags | CMP_ADD_EXTERNAL);
+	return cmp_add(c, argc, argv, flags);
+}
+
+static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
 	struct tenet_compartment *cm = &rec.compartment;
@@ -145,6 +162,8 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (ret)
 		return ret;
 	none = !strcmp(args[0].val, "none");
+	if (none && (flags & CMP_ADD_EXTERNAL))
+		return cli_usage(c, "compartment add: 'external none' adds nothing (use set)");
 	if (!none && !args[1].val)
 		return cli_usage(c, "compartment set: missing 'address IP/LEN' for external %s",
 				 args[0].val);
@@ -171,6 +190,10 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	ret = load_cmp(c, host, name, cm);
 	if (ret)
 		return ret;
+	if ((flags & CMP_ADD_EXTERNAL) && cm->ext_dev[0])
+		return cli_fail(c, "compartment %s: already has external %s (use set to change it)",
+				name, cm->ext_dev);
+	flags = (flags & ~CMP_ADD_EXTERNAL) | TENET_POLICY_REPLACE;
 	memset(cm->ext_dev, 0, sizeof(cm->ext_dev));
 	memset(&cm->ext_addr, 0, sizeof(cm->ext_addr));
 	if (!none) {
@@ -238,24 +261,34 @@ static json_t *cmp_show_json(const struct tenet_compartment *cm,
 	return o;
 }
 
+#define JS(o, k) json_string_value(json_object_get((o), (k)))
+
+/* Text: what `compartment add` takes, one line for the compartment and
+ * one for its external interface ("NAME external DEV address A", which
+ * `add` takes too); -d adds the Linux names behind it, indented. */
 static void cmp_print_text(struct cli *c, const json_t *o)
 {
 	const json_t *ifs = json_object_get(o, "interfaces"), *i;
+	const char *internal = "";
 	size_t k;
 
-	fprintf(c->out, "%s id %lld rdomain %s guid %s vsid %lld vrf %s table %lld host %s\n",
-		json_string_value(json_object_get(o, "name")),
-		(long long)json_integer_value(json_object_get(o, "id")),
-		json_string_value(json_object_get(o, "rdomain")),
-		json_string_value(json_object_get(o, "guid")),
-		(long long)json_integer_value(json_object_get(o, "vsid")),
-		json_string_value(json_object_get(o, "vrf")),
-		(long long)json_integer_value(json_object_get(o, "table")),
-		json_string_value(json_object_get(o, "host")));
 	json_array_foreach(ifs, k, i)
-		fprintf(c->out, "    %s %s %s\n", json_string_value(json_object_get(i, "role")),
-			json_string_value(json_object_get(i, "dev")),
-			json_string_value(json_object_get(i, "address")));
+		if (!strcmp(JS(i, "role"), "internal"))
+			internal = JS(i, "address");
+	fprintf(c->out, "%s rdomain %s vsid %lld address %s mac %s host %s\n", JS(o, "name"),
+		JS(o, "rdomain"), (long long)json_integer_value(json_object_get(o, "vsid")),
+		internal, JS(o, "mac"), JS(o, "host"));
+	json_array_foreach(ifs, k, i)
+		if (!strcmp(JS(i, "role"), "external"))
+			fprintf(c->out, "%s external %s address %s host %s\n", JS(o, "name"),
+				JS(i, "dev"), JS(i, "address"), JS(o, "host"));
+	if (!c->details)
+		return;
+	fprintf(c->out, "    id %lld guid %s vrf %s table %lld\n",
+		(long long)json_integer_value(json_object_get(o, "id")), JS(o, "guid"),
+		JS(o, "vrf"), (long long)json_integer_value(json_object_get(o, "table")));
+	json_array_foreach(ifs, k, i)
+		fprintf(c->out, "    %s %s %s\n", JS(i, "role"), JS(i, "dev"), JS(i, "address"));
 }
 
 static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
@@ -280,7 +313,7 @@ static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret && !args[1].val)
 		ret = cli_host(c, args[0].val, host);
 	if (!ret)
-		ret = cli_store(c, &s);
+		ret = cli_store_read(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_COMPARTMENT, args[1].val ? NULL : host, &l, &err) < 0 ||
@@ -292,7 +325,10 @@ static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	for (i = 0; i < l.n; i++)
 		if (!name[0] || !strcmp(l.recs[i].compartment.name, name))
 			json_array_append_new(array, cmp_show_json(&l.recs[i].compartment, &rds));
-	if (c->json)
+	if (name[0] && !json_array_size(array))
+		ret = cli_fail(c, "compartment %s: no such compartment %s%s", name,
+			       args[1].val ? "on any host" : "on host ", args[1].val ? "" : host);
+	else if (c->json)
 		ret = cli_print(c, array, NULL);
 	else
 		json_array_foreach(array, i, o)
@@ -307,7 +343,8 @@ out:
 static const struct cli_verb cmp_verbs[] = {
 	{ "add", cmp_put, 0,
 	  "add NAME rdomain NAME vsid VSID address IP/LEN [mac MAC]\n"
-	  "                             [host NAME]" },
+	  "                             [host NAME]\n"
+	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]" },
 	{ "set", cmp_set, TENET_POLICY_REPLACE,
 	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
 	  "set NAME external none [host NAME]" },

@@ -266,7 +266,7 @@ static int host_pa(struct pctx *c, const char *host, uint32_t *pa)
  * the lookup row's own rules. */
 static int put_cmp_lookup(struct pctx *c, const struct tenet_compartment *cm)
 {
-	struct tenet_record rec = { .kind = TENET_KIND_LOOKUP };
+	struct tenet_record rec = { .kind = TENET_KIND_LOOKUP }, old;
 	struct tenet_lookup *l = &rec.lookup;
 	int ret;
 
@@ -277,7 +277,15 @@ static int put_cmp_lookup(struct pctx *c, const struct tenet_compartment *cm)
 	l->rule = TENET_RULE_ENCAP;
 	memcpy(l->mac, cm->mac, TENET_MAC_LEN);
 	ret = host_pa(c, cm->host, &l->pa);
-	return ret ? ret : pol_put_nested(c, &rec);
+	if (ret)
+		return ret;
+	/* Already there as it would be made (a store rebuilt from `show`
+	 * lines, where the lookup lines come first): nothing to add. */
+	if (pol_load(c, &rec, &old) == 0 && old.lookup.has_ca && old.lookup.pa == l->pa &&
+	    !memcmp(old.lookup.mac, l->mac, TENET_MAC_LEN) && old.lookup.type == l->type &&
+	    old.lookup.rule == l->rule)
+		return 0;
+	return pol_put_nested(c, &rec);
 }
 
 static int compartment_put(struct pctx *c, struct tenet_record *in)

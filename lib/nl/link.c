@@ -51,6 +51,18 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 		snprintf(l->alias, sizeof(l->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
+	if (tb[IFLA_STATS64] &&
+	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
+		struct rtnl_link_stats64 st;
+
+		memcpy(&st, mnl_attr_get_payload(tb[IFLA_STATS64]), sizeof(st));
+		l->rx_packets = st.rx_packets;
+		l->rx_bytes = st.rx_bytes;
+		l->tx_packets = st.tx_packets;
+		l->tx_bytes = st.tx_bytes;
+		l->rx_dropped = st.rx_dropped;
+		l->tx_dropped = st.tx_dropped;
+	}
 	if (!tb[IFLA_LINKINFO] || mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_cb, li) < 0 ||
 	    !li[IFLA_INFO_KIND])
 		return 0;

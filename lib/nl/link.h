@@ -21,6 +21,8 @@ struct nl_link {
 	char alias[128];       /* IFLA_IFALIAS (tenet-gw:<64 chars>) */
 	uint8_t mac[6];
 	bool deleted;           /* a monitor event: RTM_DELLINK */
+	/* The device's own counters (IFLA_STATS64), for `tenet stats port`. */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_dropped, tx_dropped;
 };
 
 /* An RTM_NEWLINK/RTM_DELLINK message into *l (for dumps and monitors). */

@@ -84,7 +84,7 @@ host_stop host1
 STORE=$TMP/store2.db
 tq rdomain add Contoso &&
 tq vsubnet add 20000 rdomain Contoso prefix 10.40.0.0/16 || fail_all "configuring the store"
-rd=$("$TENET" --store "$STORE" rdomain show | awk '$1 == "Contoso" { print $3 }')
+rd=$("$TENET" --store "$STORE" -d rdomain show Contoso | awk '$1 == "number" { print $2 }')
 dirs=()
 for h in h1 h2 h3; do
 	host_add $h 192.168.5.$((${h#h} + 10))/24

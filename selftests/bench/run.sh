@@ -76,6 +76,8 @@ $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
 $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
+$1 == "@trace" { tr[$2] = 1; toff[$2] = $3; tarm[$2] = $4; tcp[$2] = $5
+	tname[$2] = $6; for (k = 7; k <= NF; k++) tname[$2] = tname[$2] " " $k }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 END {
 	print ""
@@ -94,6 +96,8 @@ END {
 	}
 	if (abl)
 		row("  encap: fib / maps / adjust / mtu / redir", sprintf("%.0f/%.0f/%.0f/%.0f/%.0f ns", af, al, aa, am, ar), "-", sprintf("of %.0f ns", aw), "-")
+	for (i = 0; i in tr; i++)
+		row("  trace: " tname[i], sprintf("%.0f/%.0f/%.0f ns", toff[i], tarm[i], tcp[i]), "-", "off/other/copied", "-")
 	if (np) {
 		ma = 0; mc = 0
 		for (i = 0; i < np; i++) { if (ga[i] > ma) ma = ga[i]; if (gc[i] > mc) mc = gc[i] }
