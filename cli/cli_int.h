@@ -58,11 +58,15 @@ struct cli_object {
 
 extern const struct cli_object cli_rdomain, cli_vsubnet, cli_lookup, cli_croute;
 extern const struct cli_object cli_pa, cli_proute, cli_port, cli_stats;
+extern const struct cli_object cli_store_obj;
 
 /* Errors: print "tenet: ..." and return the exit code, so a handler can
  * `return cli_usage(c, ...)`. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write s with its control characters escaped (\n, \t, \r, \xNN): what
+ * a user typed never makes a second line. */
+void cli_put_escaped(FILE *f, const char *s);
 /* A library error: its one line, exit code 1. */
 int cli_lib_fail(struct cli *c, const struct tenet_err *err);
 
