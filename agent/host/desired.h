@@ -18,6 +18,11 @@ struct build_env {
 	 * every build: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);
 	void *note_arg;
+	/* What the kernel holds (the reconciler's shadow; may be NULL): the
+	 * objects of records the model has lost are found there and held,
+	 * and what depends on them is built against them (docs/agent.md,
+	 * "Failure behaviour"). */
+	const struct recon_set *kernel;
 };
 
 /* Kernel links the records need before a build can find them: VLAN
@@ -28,8 +33,9 @@ int desired_prepare_links(const struct model *m, const struct build_env *env);
 
 /* Build the desired state (into a set initialised for host_reconciler,
  * empty). names (may be NULL) gets the interface names this host's
- * records refer to: ports, PA devices and their VLAN subdevices. Returns
- * 0 or -ENOMEM. */
+ * records refer to: ports, PA devices and their VLAN subdevices. The
+ * kernel objects of lost records (model_lost) and of what depends on
+ * them are held in out (recon_hold). Returns 0 or -ENOMEM. */
 int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names);
 

@@ -448,7 +448,8 @@ static int host_want(struct recon *rc, const struct model *m, const struct recon
 		     struct recon_set *out)
 {
 	struct build_env benv = { .host = env->host, .ops = kops(rc), .no_flowid = env->no_flowid,
-				  .note = env->note, .note_arg = env->note_arg };
+				  .note = env->note, .note_arg = env->note_arg,
+				  .kernel = &rc->shadow };
 	int ret;
 
 	desired_prepare_links(m, &benv);
