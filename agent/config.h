@@ -63,6 +63,9 @@ struct config_flags {
 	const char *flowid;                /* "on" or "off" (also yes/no, ...) */
 	const char *decap;                 /* "auto", "xdp" or "tc" */
 	bool debug;
+	/* Deletions the guard would refuse in the first guarded round are
+	 * confirmed (docs/agent.md, "Failure behaviour"). */
+	bool accept_deletions;
 };
 
 /* Defaults, then the file (a missing file is fine unless it was named on

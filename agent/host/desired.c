@@ -1012,6 +1012,23 @@ fail:
 	return 0;
 }
 
+/* A PA record of this host that cannot be decoded (model_lost). */
+static bool lost_pa(const struct model *m, const char *host)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!m->bad.n)
+		return false;
+	htab_iter_init(&it, (struct htab *)&m->bad);
+	while ((e = htab_iter_next(&it)))
+		if (((const struct tenet_record *)e->val)->kind == TENET_KIND_PA &&
+		    !strcmp(((const struct tenet_record *)e->val)->pa.host, host) &&
+		    model_lost(m, e))
+			return true;
+	return false;
+}
+
 int desired_prepare_links(const struct model *m, const struct build_env *env)
 {
 	const struct knl_ops *ops = env->ops;
@@ -1041,7 +1058,7 @@ int desired_prepare_links(const struct model *m, const struct build_env *env)
 		if (pa_devname(&r->pa, vlans[nvlans], sizeof(vlans[0])) >= 0)
 			nvlans++;
 	}
-	if (!ops->vlan_prune)
+	if (!ops->vlan_prune || env->no_prune || lost_pa(m, env->host))
 		goto out;
 	keep = calloc(nvlans ? nvlans : 1, sizeof(*keep));
 	if (!keep)

@@ -23,11 +23,15 @@ struct build_env {
 	 * and what depends on them is built against them (docs/agent.md,
 	 * "Failure behaviour"). */
 	const struct recon_set *kernel;
+	/* Remove no VLAN device (recon_env.cautious). */
+	bool no_prune;
 };
 
 /* Kernel links the records need before a build can find them: VLAN
  * subdevices of PAs, PA devices up with IPv4 forwarding; and the VLAN
- * subdevices tenet made for PAs this host no longer has, removed.
+ * subdevices tenet made for PAs this host no longer has, removed (unless
+ * env->no_prune, or a PA record of this host cannot be decoded: which
+ * VLAN it had is not known).
  * Returns how many things changed (for the log) or a negative errno. */
 int desired_prepare_links(const struct model *m, const struct build_env *env);
 

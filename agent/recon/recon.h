@@ -106,6 +106,10 @@ struct recon_env {
 	/* Interface names the records refer to (link events about them
 	 * trigger a round); may be NULL. */
 	struct name_set *names;
+	/* Deletes may be refused this round (the mass-deletion guard is
+	 * counting): want removes nothing outside the engine either (no
+	 * pruning of prerequisites such as VLAN devices). */
+	bool cautious;
 };
 
 /* Reconciler flags. */
