@@ -107,6 +107,7 @@ struct agent {
 	size_t pending_del;             /* this round: deletes asked for */
 	char over_what[100];            /* this round: which one, how many */
 	char refused[300];              /* what was refused, "" if nothing */
+	char reload_err[PATH_MAX + 400]; /* the last reload failed: why ("" ok) */
 	size_t nheld;                   /* objects held in the last round */
 };
 
@@ -161,14 +162,9 @@ static void notes_rotate(struct agent *a)
 
 /* ---- reconcile ---- */
 
-/* Past the first BULK_LOG_MAX, successful changes of bulk types (lookup
- * and route entries) are only counted: formatting 2M of them costs
- * seconds at a 1M-record start. Quiet types (device settings) are only
- * counted. Failures are noted (logged once until they change). */
-/* The journal fields of a kernel object. */
+/* The journal fields of a kernel object (port: IF_NAMESIZE bytes). */
 static void about_object(struct log_about *ab, const struct recon *rc, unsigned int t,
-			 const void *key, const void *val, const char *what, char *port,
-			 size_t portlen)
+			 const void *key, const void *val, const char *what, char *port)
 {
 	uint32_t ifindex = 0;
 
@@ -180,9 +176,13 @@ static void about_object(struct log_about *ab, const struct recon *rc, unsigned 
 	ab->vsid = obj_vsid(t, key, val, &ifindex);
 	if (ifindex && if_indextoname(ifindex, port))
 		ab->port = port;
-	(void)portlen;
 }
 
+/* Past the first BULK_LOG_MAX, successful changes of bulk types (lookup
+ * and route entries) are only counted: formatting 2M of them costs
+ * seconds at a 1M-record start. Quiet types (device settings) are only
+ * counted. Failures are noted (logged once until they change), and so
+ * are held objects (the first BULK_LOG_MAX of a round). */
 static void applied(void *arg, const struct recon *rc, unsigned int t, enum recon_op op,
 		    const void *key, const void *val, int err, const char *msg)
 {
@@ -213,7 +213,7 @@ static void applied(void *arg, const struct recon *rc, unsigned int t, enum reco
 		a->nbulk_hidden++;
 		return;
 	}
-	about_object(&ab, rc, t, key, val, what, port, sizeof(port));
+	about_object(&ab, rc, t, key, val, what, port);
 	tlog_about(LOG_LVL_INFO, &ab, "%s %s", what, recon_verb(ty, op));
 }
 
@@ -230,10 +230,11 @@ static void log_summary(struct agent *a, const struct recon *rc)
 				      rc->r->types[t].name, st->add[t], st->upd[t], st->del[t]);
 	}
 	if (st->held) {
-		snprintf(buf, sizeof(buf), "%u objects kept for records that cannot be decoded",
+		char held[96];
+
+		snprintf(held, sizeof(held), "%u objects kept for records that cannot be decoded",
 			 st->held);
-		note((void *)a, rc->r->name, buf);
-		n = 0;
+		note(a, rc->r->name, held);
 	}
 	if (n)
 		log_info("reconciled %s:%s %u failed", rc->r->name, buf, st->failed);
@@ -853,6 +854,7 @@ static void reload(struct agent *a, pid_t requester)
 		log_err("reload failed: %s; the running configuration stays in force", msg);
 		snprintf(status, sizeof(status), "reload failed: %s; running the previous "
 			 "configuration", msg);
+		snprintf(a->reload_err, sizeof(a->reload_err), "%s", status);
 		svc_status("%s", status);
 		if (requester)
 			svc_reload_reply(requester, false, ret, status);
@@ -893,6 +895,7 @@ static void reload(struct agent *a, pid_t requester)
 		 n.c.underlay[0] ? n.c.underlay : "(none)", store_name(a),
 		 decap_mode_name(n.c.decap), n.c.learn_age, n.c.flowid ? "on" : "off");
 	log_info("%s", status);
+	a->reload_err[0] = '\0';
 	svc_ready(status);
 	if (requester)
 		svc_reload_reply(requester, true, 0, status);
@@ -1162,7 +1165,9 @@ static int wait_ms(const struct agent *a)
 	return at <= now ? 0 : (int)(at - now);
 }
 
-/* STATUS=: what an operator most needs to know now. */
+/* STATUS=: what an operator most needs to know now: a store that is
+ * unavailable, deletions refused, a reload that failed (until one works),
+ * records that cannot be decoded, else where the agent is. */
 static void update_status(struct agent *a)
 {
 	size_t lost = model_nlost(&a->model);
@@ -1172,6 +1177,8 @@ static void update_status(struct agent *a)
 			   a->store_fatal ? "; fix the configuration and reload" : ", retrying");
 	else if (a->refused[0])
 		svc_status("%s", a->refused);
+	else if (a->reload_err[0])
+		svc_status("%s", a->reload_err);
 	else if (lost)
 		svc_status("host %s: %zu records at revision %lld; %zu cannot be decoded, their "
 			   "kernel state (%zu objects) is kept", a->cfg.host, a->model.recs.n,
