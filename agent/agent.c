@@ -114,31 +114,30 @@ struct agent {
 /* ---- notes: problems logged once until they go away and come back ---- */
 
 /* The journal fields of a line about a store key: the key, and the VSID
- * it names (lookup records and subnets). */
-static void about_key(struct log_about *ab, const char *key)
+ * or port it names (id: the caller's, the fields point into it). */
+static void about_key(struct log_about *ab, const char *key, struct tenet_record *id)
 {
-	struct tenet_record id;
-
 	memset(ab, 0, sizeof(*ab));
 	if (strncmp(key, TENET_KEY_ROOT, strlen(TENET_KEY_ROOT))) {
 		ab->object = key;
 		return;
 	}
 	ab->key = key;
-	if (tenet_record_from_key(key, &id, NULL) < 0)
+	if (tenet_record_from_key(key, id, NULL) < 0)
 		return;
-	if (id.kind == TENET_KIND_LOOKUP)
-		ab->vsid = id.lookup.vsid;
-	else if (id.kind == TENET_KIND_VSUBNET)
-		ab->vsid = id.vsubnet.vsid;
-	else if (id.kind == TENET_KIND_PORT)
-		ab->port = id.port.dev;
+	if (id->kind == TENET_KIND_LOOKUP)
+		ab->vsid = id->lookup.vsid;
+	else if (id->kind == TENET_KIND_VSUBNET)
+		ab->vsid = id->vsubnet.vsid;
+	else if (id->kind == TENET_KIND_PORT)
+		ab->port = id->port.dev;
 }
 
 static void note(void *arg, const char *key, const char *msg)
 {
 	struct agent *a = arg;
 	char line[TENET_KEY_MAX + 300];
+	struct tenet_record id;
 	struct log_about ab;
 	char zero = 0;
 
@@ -148,7 +147,7 @@ static void note(void *arg, const char *key, const char *msg)
 	htab_put(&a->notes[a->cur], line, &zero, NULL);
 	if (htab_find(&a->notes[!a->cur], line))
 		return;
-	about_key(&ab, key);
+	about_key(&ab, key, &id);
 	tlog_about(LOG_LVL_WARN, &ab, "%s", line);
 }
 
