@@ -263,8 +263,8 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 	add_name(b, p->dev);
 	vs = htab_find(&b->vs, &p->vsid);
 	if (!vs && htab_find(&b->lost.vsids, &p->vsid)) {
-		note(b, key, "the virtual subnet of VSID %u cannot be decoded; the port keeps "
-		     "what the kernel has", p->vsid);
+		note(b, key, "the virtual subnet of VSID %u (or its routing domain) cannot be "
+		     "decoded; the port keeps what the kernel has", p->vsid);
 		return;
 	}
 	if (!vs) {
