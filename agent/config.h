@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap, learn_age. */
+ * underlay, store, bpffs, debug, flowid, decap, learn_age,
+ * delete_guard_percent, delete_guard_min. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -37,7 +38,16 @@ struct config {
 	/* Seconds after which a dynamic record this host holds is removed
 	 * from the store when the datapath has not seen it again. */
 	unsigned int learn_age;
+	/* The mass-deletion guard (docs/agent.md, "Failure behaviour"): after
+	 * a full re-read of the store, a round that would delete more than
+	 * guard_percent % of a reconciler's objects, and at least guard_min
+	 * of them, is refused until an operator confirms. 100: off. */
+	unsigned int guard_percent;
+	unsigned int guard_min;
 };
+
+#define CONFIG_GUARD_PERCENT_DEFAULT 50
+#define CONFIG_GUARD_MIN_DEFAULT 100
 
 /* What the command line set; NULL/false = not given. Re-applied over
  * the file on every reload, so flags always win. */
@@ -53,6 +63,9 @@ struct config_flags {
 	const char *flowid;                /* "on" or "off" (also yes/no, ...) */
 	const char *decap;                 /* "auto", "xdp" or "tc" */
 	bool debug;
+	/* Deletions the guard would refuse in the first guarded round are
+	 * confirmed (docs/agent.md, "Failure behaviour"). */
+	bool accept_deletions;
 };
 
 /* Defaults, then the file (a missing file is fine unless it was named on

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <tenet/limits.h>
 
@@ -17,7 +18,7 @@ static const struct cli_object cli_batch;
 static const struct cli_object *const objects[] = {
 	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
 	&cli_pa, &cli_proute, &cli_port, &cli_stats,
-	&cli_compartment, &cli_nat, &cli_exec, &cli_batch,
+	&cli_compartment, &cli_nat, &cli_exec, &cli_store_obj, &cli_batch,
 	&cli_trace, &cli_monitor, &cli_host_obj,
 };
 
@@ -44,6 +45,24 @@ static const char usage_tail[] =
 	"Each OBJECT takes 'help'; without a VERB it shows.\n"
 	"Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n";
 
+void cli_put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch == '\r')
+			fputs("\\r", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
 /* Under -j an error is a JSON object on standard output, as bpftool
  * prints it: {"error":"MESSAGE"}, the message without "tenet: ". */
 static int report_json(struct cli *c, int code, const char *fmt, va_list ap)
@@ -65,12 +84,22 @@ static int report_json(struct cli *c, int code, const char *fmt, va_list ap)
 	return code;
 }
 
+/* An error is one line: control characters from an argument (a newline
+ * would forge a second line) are printed escaped. */
 static int vreport(struct cli *c, int code, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
 	if (c->json)
 		return report_json(c, code, fmt, ap);
 	fputs("tenet: ", c->err);
-	vfprintf(c->err, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("out of memory", c->err);
+		msg = NULL;
+	} else {
+		cli_put_escaped(c->err, msg);
+	}
+	free(msg);
 	fputc('\n', c->err);
 	return code;
 }
@@ -359,27 +388,17 @@ int cli_host(struct cli *c, const char *arg, char *dst)
 	return cli_name(c, "host name", name, dst) ? TENET_EXIT_USAGE : 0;
 }
 
+/* An existing store only: `tenet store init` is the one command that
+ * creates one (cli/store.c). */
 int cli_store(struct cli *c, struct tenet_store **s)
 {
-	struct tenet_err err = { 0 };
-
-	if (!c->store && tenet_store_open(c->store_url, &c->store, &err) < 0)
-		return cli_lib_fail(c, &err);
-	*s = c->store;
-	return 0;
-}
-
-int cli_store_read(struct cli *c, struct tenet_store **s)
-{
-	const char *url = c->store_url && c->store_url[0] ? c->store_url : TENET_STORE_DEFAULT;
 	struct tenet_err err = { 0 };
 	int ret;
 
 	if (!c->store) {
-		ret = tenet_store_openf(url, 0, &c->store, &err);
+		ret = tenet_store_openf(c->store_url, 0, &c->store, &err);
 		if (ret == -ENOENT)
-			return cli_fail(c, "no store at %s",
-					strncmp(url, "sqlite://", 9) ? url : url + 9);
+			return cli_fail(c, "%s (create it with 'tenet store init')", err.msg);
 		if (ret < 0)
 			return cli_lib_fail(c, &err);
 	}
@@ -460,7 +479,7 @@ int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
 	size_t i;
 	int ret;
 
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, kind, host, &l, &err) < 0)
@@ -479,9 +498,12 @@ int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
 		goto out;
 	}
 	/* Shown, not fatal: one bad record must not hide the good ones. */
-	if (l.bad)
-		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (%s)\n", l.bad,
-			l.bad == 1 ? "" : "s", l.bad_msg);
+	if (l.bad) {
+		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (", l.bad,
+			l.bad == 1 ? "" : "s");
+		cli_put_escaped(c->err, l.bad_msg);
+		fputs(")\n", c->err);
+	}
 	/* A named object that is not there is an error, as in ip(8). */
 	if (none && !json_array_size(array)) {
 		ret = cli_fail(c, "%s", none);
@@ -785,20 +807,34 @@ static int batch_line(struct cli *c, char *line, int n)
 	return ret;
 }
 
+/* A batch that could not be read to its end failed, even if every line
+ * it read worked: the rest of it was not done. */
 static int batch_run(struct cli *c, int argc, char **argv)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int n = 0, ret = 0;
+	struct stat st;
 	FILE *f;
 
 	if (argc != 1)
 		return cli_usage(c, "batch: expected one FILE (or - for standard input)");
-	f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+	f = strcmp(argv[0], "-") ? fopen(argv[0], "re") : stdin;
 	if (!f)
 		return cli_fail(c, "batch: %s: %s", argv[0], strerror(errno));
-	while (ret == 0 && getline(&line, &cap, f) > 0)
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		ret = cli_fail(c, "batch: %s: %s", argv[0], strerror(EISDIR));
+		goto out;
+	}
+	errno = 0;
+	while (ret == 0 && getline(&line, &cap, f) > 0) {
 		ret = batch_line(c, line, ++n);
+		errno = 0;
+	}
+	if (!ret && ferror(f))
+		ret = cli_fail(c, "batch: %s: read error after line %d: %s", argv[0], n,
+			       strerror(errno ? errno : EIO));
+out:
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -833,8 +869,9 @@ int tenet_cli_main(int argc, char **argv, FILE *out, FILE *err)
 		return ret;
 	if (help)
 		return print_help(&c, out);
+	/* One line, as for every other usage error. */
 	if (i >= argc) {
-		print_help(&c, err);
+		fputs("usage: tenet [OPTIONS] OBJECT [VERB [ARGS]] (try 'tenet help')\n", err);
 		return TENET_EXIT_USAGE;
 	}
 	if (cli_is_help(argv[i])) {

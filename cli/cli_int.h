@@ -66,11 +66,15 @@ struct cli_object {
 extern const struct cli_object cli_rdomain, cli_vsubnet, cli_lookup, cli_croute;
 extern const struct cli_object cli_pa, cli_proute, cli_port, cli_stats;
 extern const struct cli_object cli_trace, cli_monitor, cli_host_obj;
+extern const struct cli_object cli_store_obj;
 
 /* Errors: print "tenet: ..." and return the exit code, so a handler can
  * `return cli_usage(c, ...)`. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write s with its control characters escaped (\n, \t, \r, \xNN): what
+ * a user typed never makes a second line. */
+void cli_put_escaped(FILE *f, const char *s);
 /* A library error: its one line, exit code 1. */
 int cli_lib_fail(struct cli *c, const struct tenet_err *err);
 
@@ -107,10 +111,10 @@ int cli_ifname(struct cli *c, const char *kw, const char *s, char *dst);
  * gethostname(). */
 int cli_host(struct cli *c, const char *arg, char *dst);
 
+/* The store, never created (only `tenet store init` makes one): a
+ * missing one is "store PATH: does not exist (create it with 'tenet store
+ * init')" (exit 1). */
 int cli_store(struct cli *c, struct tenet_store **s);
-/* The store for reading: never created; a missing one is "no store at
- * PATH" (exit 1). */
-int cli_store_read(struct cli *c, struct tenet_store **s);
 
 /* Is this verb a request for help? */
 bool cli_is_help(const char *verb);

@@ -205,7 +205,7 @@ static int host_show(struct cli *c, int argc, char **argv, unsigned int flags)
 		return cli_usage(c, "host show: unknown argument '%s'", argv[1]);
 	if (argc == 1 && (ret = cli_name(c, "host", argv[0], name)))
 		return ret;
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	ret = fleet_load(c, s, &f);

@@ -26,7 +26,7 @@ static int need_rdomain(struct cli *c, const char *name)
 	bool found = false;
 	int ret;
 
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_RDOMAIN, NULL, &l, &err) < 0)
@@ -419,7 +419,7 @@ static int lookup_show(struct cli *c, int argc, char **argv, unsigned int flags)
 
 	ret = parse_filter(c, argc, argv, &lf.f, true);
 	if (!ret && lf.f.rdomain) {
-		ret = cli_store_read(c, &s);
+		ret = cli_store(c, &s);
 		if (!ret && tenet_policy_list(s, TENET_KIND_VSUBNET, NULL, &lf.subnets, &err) < 0)
 			ret = cli_lib_fail(c, &err);
 	}

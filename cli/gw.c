@@ -313,7 +313,7 @@ static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret && !args[1].val)
 		ret = cli_host(c, args[0].val, host);
 	if (!ret)
-		ret = cli_store_read(c, &s);
+		ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_COMPARTMENT, args[1].val ? NULL : host, &l, &err) < 0 ||

@@ -205,7 +205,7 @@ int cli_metrics(struct cli *c, const char *host, const char *format)
 				 format);
 	/* Metrics are text whatever -j says; problems go to stderr. */
 	c->json = false;
-	store = cli_store_read(c, &s) == 0;
+	store = cli_store(c, &s) == 0;
 	if (store && tenet_status_list(s, &st, &nst, NULL, &rev, &err) < 0) {
 		cli_lib_fail(c, &err);
 		store = false;

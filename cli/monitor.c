@@ -230,7 +230,7 @@ static int learn_open(struct monitor *m, struct tenet_watch **w)
 	char prefix[TENET_KEY_MAX], key[TENET_KEY_MAX];
 	int ret;
 
-	ret = cli_store_read(m->c, &s);
+	ret = cli_store(m->c, &s);
 	if (ret)
 		return ret;
 	if (tenet_kind_prefix(TENET_KIND_LOOKUP, NULL, prefix, sizeof(prefix)) < 0)

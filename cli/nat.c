@@ -201,7 +201,7 @@ static int list_kind(struct cli *c, enum tenet_kind kind, int argc, char **argv)
 	if (!ret && !args[2].val)
 		ret = cli_host(c, args[1].val, host);
 	if (!ret)
-		ret = cli_store_read(c, &s);
+		ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, kind, args[2].val ? NULL : host, &l, &err) < 0)
@@ -338,7 +338,7 @@ static int nat_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret)
 		ret = cli_host(c, args[1].val, host);
 	if (!ret)
-		ret = cli_store_read(c, &s);
+		ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_COMPARTMENT, host, &cmps, &err) < 0)

@@ -266,7 +266,7 @@ int cli_read_ports(struct cli *c, const char *host, const char *dev, struct cli_
 	int ret, fd = -1;
 
 	memset(out, 0, sizeof(*out));
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_PORT, host, &ports, &err) < 0)
@@ -341,7 +341,7 @@ int cli_load_names(struct cli *c, struct cli_names *n)
 	int ret;
 
 	memset(n, 0, sizeof(*n));
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_VSUBNET, NULL, &n->subnets, &err) < 0 ||

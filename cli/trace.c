@@ -331,7 +331,7 @@ static int cmp_devices(struct cli *c, const char *host, const char *name, struct
 	struct nl nl;
 	int ret, found = -1;
 
-	ret = cli_store_read(c, &s);
+	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_COMPARTMENT, host, &l, &err) < 0)

@@ -105,7 +105,9 @@ nx gwhost ip link add ext type bridge
 nx gwhost ip link set eth1 master ext
 nx gwhost ip link set ext up
 note "namespaces: $(printf '%s ' "${LIB_NS[@]}")"
-note "(host_add wrote each host's PA with 'tenet pa add ... host NAME')"
+note "(the store was made first with 'tenet --store $STORE store init': no other"
+note " command, and no tenetd, creates one; host_add wrote each host's PA with"
+note " 'tenet pa add ... host NAME')"
 
 say "2. The VMs: a namespace each, its NIC a veth whose host end is a tenet port"
 vm_add contoso1 host1 p1 $C1 10.0.1.10/24

@@ -4,6 +4,7 @@
 #ifndef TENETD_MODEL_H
 #define TENETD_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/errmsg.h"
@@ -17,6 +18,13 @@ struct model {
 	 * member only, 40 bytes instead of the union's 248. Read the member
 	 * that the kind names, never copy a whole struct out of the model. */
 	struct htab recs;
+	/* Keys whose current value cannot be decoded -> struct tenet_record
+	 * with what the key alone says (kind and identifying fields, the
+	 * rest zero). A key here that is also in recs keeps its last good
+	 * version there, which is used as before; one that is not in recs
+	 * (corrupt since before this agent read it, model_lost) owns kernel
+	 * state nobody can rebuild: reconcilers hold it (recon.h). */
+	struct htab bad;
 };
 
 static inline size_t model_rec_size(const struct tenet_record *r)
@@ -35,6 +43,13 @@ void model_free(struct model *m);
  * had under that key (the last good version), so bad input never wipes
  * good state. */
 int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err);
+/* A bad key with no last good version: its kernel state must be held. */
+static inline bool model_lost(const struct model *m, const struct htab_entry *bad)
+{
+	return !htab_find(&m->recs, bad->key);
+}
+/* How many bad keys are lost. */
+size_t model_nlost(const struct model *m);
 /* 1 when a record was removed, 0 when there was none. */
 int model_delete(struct model *m, const char *key);
 /* Replace the whole model with a range read. Corrupt records are skipped

@@ -17,6 +17,11 @@
  *   a held object (its owning record cannot be decoded) is never deleted;
  *   a mass deletion can be refused by a caller-supplied guard.
  *
+ * The first round reads the kernel (observe, desired NULL) before want,
+ * so want always sees the shadow: what to hold is found there (the
+ * objects of a record the model lists as lost, model.h). Reconcilers
+ * that observe every round read it again after want.
+ *
  * Reconcilers run one after the other in the order of the agent's
  * registry (agent/registry.c). Adding one is a file that defines a const
  * struct reconciler and one row there. docs/architecture.md, "Adding a
@@ -101,6 +106,10 @@ struct recon_env {
 	/* Interface names the records refer to (link events about them
 	 * trigger a round); may be NULL. */
 	struct name_set *names;
+	/* Deletes may be refused this round (the mass-deletion guard is
+	 * counting): want removes nothing outside the engine either (no
+	 * pruning of prerequisites such as VLAN devices). */
+	bool cautious;
 };
 
 /* Reconciler flags. */
@@ -124,7 +133,10 @@ struct reconciler {
 	unsigned int ntypes;
 	unsigned int flags;             /* RECON_OBSERVE_EACH */
 	/* The desired set for this model, into out (initialised, empty).
-	 * May hold objects (recon_hold). It may make kernel prerequisites
+	 * Holds (recon_hold) the shadow's objects that belong to records
+	 * the model has lost (m->bad, model_lost()): a record that cannot
+	 * be decoded never deletes its kernel state, nor that of what
+	 * depends on it. It may make kernel prerequisites
 	 * that are not objects of the set (VLAN subdevices, MTU clamps).
 	 * 0, or -errno and the engine applies nothing (a partial picture
 	 * would delete good state). */
@@ -215,9 +227,9 @@ int recon_observe(struct recon *rc, const struct recon_set *desired);
  * of failures, or -ENOMEM. rc->st holds the round's counts. */
 int recon_apply(struct recon *rc, const struct recon_set *desired,
 		const struct recon_hooks *hooks);
-/* A round: want, observe (first round, or every round with
- * RECON_OBSERVE_EACH), apply. Failures, or -errno when want or observe
- * failed (then nothing was applied and rc->msg says which). */
+/* A round: observe (first round, before want), want, observe (every
+ * round with RECON_OBSERVE_EACH), apply. Failures, or -errno when want or
+ * observe failed (then nothing was applied and rc->msg says which). */
 int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
 	      const struct recon_hooks *hooks);
 

@@ -124,6 +124,9 @@ struct tenet_field {
 #define TENET_KEY_GUARD_RDOMAIN TENET_KEY_META "rdomain/"
 #define TENET_KEY_GUARD_HOST TENET_KEY_META "host/"
 #define TENET_KEY_GUARD_PA TENET_KEY_META "pa"
+/* An operator's confirmation of deletions the agents refused (`tenet
+ * store accept-deletions`; docs/agent.md, "Failure behaviour"). */
+#define TENET_KEY_ACCEPT_DELETIONS TENET_KEY_META "accept-deletions"
 #define TENET_KEY_MAX 256
 
 enum tenet_kpart_type {

@@ -45,6 +45,7 @@ if [ ! -s "$CACHE" ]; then
 	mkdir -p "$(dirname "$CACHE")"
 	rm -f "$CACHE.tmp"
 	{
+		"$TENET" --store "$CACHE.tmp" store init &&
 		"$TENET" --store "$CACHE.tmp" rdomain add Fabrikam &&
 		for i in $(seq 0 15); do
 			"$TENET" --store "$CACHE.tmp" vsubnet add $((10000 + i)) rdomain Fabrikam \
@@ -82,6 +83,7 @@ host_stop host1
 
 # ---- change latency: 3 agents, one store ----
 STORE=$TMP/store2.db
+tq store init &&
 tq rdomain add Contoso &&
 tq vsubnet add 20000 rdomain Contoso prefix 10.40.0.0/16 || fail_all "configuring the store"
 rd=$("$TENET" --store "$STORE" -d rdomain show Contoso | awk '$1 == "number" { print $2 }')

@@ -14,7 +14,8 @@
 #   host     a namespace with an underlay veth (ul0) into the fabric, a PA
 #            written to the store with `tenet pa add`, and a tenetd of its
 #            own (own config file, log, bpffs mount and pin path). Every
-#            host shares one SQLite store file, $STORE.
+#            host shares one SQLite store file, $STORE, which lib_init
+#            creates (`tenet store init`).
 #   vm       a namespace whose eth0 is a veth into its host (the host end is
 #            the tenet port), with a MAC, an address, a default route via
 #            the subnet's .1 and GRO on (XDP_REDIRECT into a veth needs it).
@@ -104,6 +105,14 @@ lib_init() {
 	STORE=$TMP/store.db
 	trap lib_cleanup EXIT
 	trap 'exit 130' INT TERM
+	# Neither tenet nor tenetd creates a store: this is the explicit step
+	# (without a build, require_build says so next).
+	[ -x "$TENET" ] && { lib_store_init "$STORE" || fail_all "tenet store init $STORE"; }
+}
+
+# lib_store_init PATH: create an empty store (`tenet store init`).
+lib_store_init() {
+	"$TENET" --store "$1" store init >/dev/null
 }
 
 lib_cleanup() {

@@ -429,6 +429,8 @@ static void test_cli_batch(void **state)
 	      "pa add 192.168.4.33/24 dev ul0\n"
 	      "compartment add Contoso rdomain Contoso vsid 5999 address 10.0.254.2/24\n", f);
 	fclose(f);
+	/* The CLI creates no store but through `store init`. */
+	assert_int_equal(cli(store, out, sizeof(out), err, sizeof(err), "store", "init", NULL), 0);
 	assert_int_equal(cli(store, out, sizeof(out), err, sizeof(err), "batch", batch, NULL), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(cli(store, out, sizeof(out), err, sizeof(err), "compartment", "show",

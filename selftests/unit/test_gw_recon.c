@@ -164,9 +164,10 @@ static struct tenet_record pa(void)
 
 /* Two tenants: Contoso (id 1) with NAT on up0 and two subnets besides
  * its gateway subnet, Woodgrove (id 2) without. */
-static void tenants(struct model *m)
+#define TENANTS_N 9
+static void tenants_records(struct tenet_record *out)
 {
-	struct tenet_record r[] = {
+	struct tenet_record r[TENANTS_N] = {
 		vsubnet(5001, "Contoso", "10.0.0.0/24"),
 		vsubnet(5002, "Contoso", "10.0.1.0/24"),
 		vsubnet(5999, "Contoso", "10.0.254.0/24"),
@@ -178,7 +179,15 @@ static void tenants(struct model *m)
 		nat("Contoso", "203.0.113.1"),
 	};
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+	memcpy(out, r, sizeof(r));
+}
+
+static void tenants(struct model *m)
+{
+	struct tenet_record r[TENANTS_N];
+
+	tenants_records(r);
+	for (size_t i = 0; i < TENANTS_N; i++)
 		put_rec(m, &r[i]);
 }
 
@@ -617,6 +626,86 @@ static void test_nat_restart(void **state)
 	assert_int_equal(x->f.ncalls, 0);
 }
 
+/* ---- records that cannot be decoded keep their kernel state ---- */
+
+static int gw_removals(const struct fake_gw *f)
+{
+	return fgw_calls_count(f, "link_del") + fgw_calls_count(f, "route_del") +
+	       fgw_calls_count(f, "rule_del") + fgw_calls_count(f, "addr_del") +
+	       fgw_calls_count(f, "nft_delete") + fgw_calls_count(f, "link_master eth1 none") +
+	       fgw_calls_count(f, "link_master tgi1 none") + fgw_calls_count(f, "link_master tgi2 none");
+}
+
+/* Each record in turn is corrupt when new agents start: no link, route,
+ * rule or address goes, the nftables table keeps its text; repaired,
+ * nothing goes either; a lost compartment deleted on purpose goes. */
+static void test_lost_records(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[TENANTS_N];
+	char *nft;
+
+	tenants_records(r);
+	for (size_t i = 0; i < TENANTS_N; i++) {
+		struct tenet_err err;
+		char key[TENET_KEY_MAX];
+		int nlinks, nroutes, nrules;
+
+		assert_int_equal(tenet_record_key(&r[i], key, sizeof(key)), 0);
+		teardown(state);
+		setup(state);
+		x = *state;
+		/* A forwarding gateway's external interface too. */
+		strcpy(r[7].compartment.ext_dev, "eth1");
+		assert_int_equal(tenet_parse_addr_len("10.229.200.2/24", &r[7].compartment.ext_addr,
+						      NULL), 0);
+		for (size_t j = 0; j < TENANTS_N; j++)
+			put_rec(&x->m, &r[j]);
+		assert_int_equal(round_both(x), 0);
+		nft = strdup(x->f.nft);
+		nlinks = x->f.nlinks;
+		nroutes = x->f.nroutes;
+		nrules = x->f.nrules;
+
+		recon_fini(&x->vrf);
+		recon_fini(&x->nat);
+		recon_init(&x->vrf, &gw_vrf_reconciler, &x->vops);
+		recon_init(&x->nat, &gw_nat_reconciler, &x->nops);
+		model_free(&x->m);
+		model_init(&x->m);
+		for (size_t j = 0; j < TENANTS_N; j++)
+			if (j != i)
+				put_rec(&x->m, &r[j]);
+		assert_true(model_put(&x->m, key, "null", &err) < 0);
+		x->f.ncalls = 0;
+		assert_int_equal(round_both(x), 0);
+		if (gw_removals(&x->f))
+			fgw_dump_calls(&x->f);
+		print_message("lost %s: vrf %u held, nat %s\n", key, x->vrf.st.held,
+			      fgw_calls_count(&x->f, "nft_apply") ? "rewritten" : "kept");
+		assert_int_equal(gw_removals(&x->f), 0);
+		assert_string_equal(x->f.nft, nft);
+		assert_int_equal(x->f.nlinks, nlinks);
+		assert_int_equal(x->f.nroutes, nroutes);
+		assert_int_equal(x->f.nrules, nrules);
+		/* Repaired: nothing goes. */
+		put_rec(&x->m, &r[i]);
+		x->f.ncalls = 0;
+		assert_int_equal(round_both(x), 0);
+		assert_int_equal(gw_removals(&x->f), 0);
+		assert_string_equal(x->f.nft, nft);
+		/* A compartment lost and then deleted on purpose: it goes. */
+		if (r[i].kind == TENET_KIND_COMPARTMENT) {
+			assert_true(model_put(&x->m, key, "[", &err) < 0);
+			assert_int_equal(model_delete(&x->m, key), 1);
+			x->f.ncalls = 0;
+			assert_int_equal(round_both(x), 0);
+			assert_true(fgw_calls_count(&x->f, "link_del") > 0);
+		}
+		free(nft);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +723,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nat_no_uplink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_failure_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_records, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("gateway reconcilers", tests, NULL, NULL);
