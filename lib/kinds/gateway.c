@@ -358,7 +358,8 @@ static int del_cmp_lookup(struct pctx *c, const struct tenet_compartment *cm)
 }
 
 /* With the compartment go the routes via its address, its lookup
- * record, and its routing domain's NAT and inbound mappings on the host. */
+ * record, and its routing domain's NAT, inbound mappings and S2S
+ * interfaces on the host. */
 static int compartment_del(struct pctx *c, struct tenet_record *in)
 {
 	const struct tenet_compartment *id = &in->compartment;
@@ -375,6 +376,8 @@ static int compartment_del(struct pctx *c, struct tenet_record *in)
 		ret = del_cmp_lookup(c, &cm);
 	if (!ret)
 		ret = pol_del_natmaps(c, cm.host, cm.rdomain);
+	if (!ret)
+		ret = pol_del_s2s(c, cm.host, cm.rdomain);
 	nat.kind = TENET_KIND_NAT;
 	memset(&nat.nat, 0, sizeof(nat.nat));
 	if (!ret) {
