@@ -559,8 +559,8 @@ static void print_iface(FILE *f, const json_t *o, time_t now)
 {
 	const char *auth = jstr(o, "auth"), *state = jstr(o, "state");
 
-	fprintf(f, "%s: rdomain %s dev %s if_id 0x%" JSON_INTEGER_FORMAT "x destination %s",
-		jstr(o, "name"), jstr(o, "rdomain"), jstr(o, "dev"), jint(o, "if_id"),
+	fprintf(f, "%s: rdomain %s dev %s if_id 0x%llx destination %s", jstr(o, "name"),
+		jstr(o, "rdomain"), jstr(o, "dev"), (unsigned long long)jint(o, "if_id"),
 		jstr(o, "destination"));
 	if (json_object_get(o, "source"))
 		fprintf(f, " source %s", jstr(o, "source"));
@@ -568,7 +568,7 @@ static void print_iface(FILE *f, const json_t *o, time_t now)
 	if (json_object_get(o, "peer"))
 		fprintf(f, " %s '%s'", !strcmp(auth, "cert") ? "subject" : "user", jstr(o, "peer"));
 	if (json_object_get(o, "secret"))
-		fputs(!strcmp(auth, "psk") ? " psk (sealed)" : " password (sealed)", f);
+		fputs(!strcmp(auth, "psk") ? " (sealed)" : " password (sealed)", f);
 	fprintf(f, " mode %s dpd %" JSON_INTEGER_FORMAT "s\n", jstr(o, "mode"), jint(o, "dpd"));
 	fprintf(f, "    state %s", state);
 	if (json_object_get(o, "since")) {
