@@ -621,7 +621,7 @@ static int s2s_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (tenet_policy_list(s, TENET_KIND_S2S, host, &all, &err) < 0)
 		return cli_lib_fail(c, &err);
 	if (vici_connect(vici_path(args[1].val), VICI_TIMEOUT_MS, &vc, &verr) == 0 &&
-	    vici_sa_list(vc, NULL, keep_sa, &st, &verr) < 0) {
+	    vici_sa_list(vici_conn_call, vc, NULL, keep_sa, &st, &verr) < 0) {
 		vici_close(vc);
 		vc = NULL;
 	}
@@ -710,7 +710,7 @@ static int s2s_act(struct cli *c, int argc, char **argv, bool connect)
 	tenet_s2s_conn_name(name, conn, sizeof(conn));
 	if (vici_connect(vici_path(args[1].val), (int)secs * 1000 + VICI_TIMEOUT_MS, &vc, &err) < 0)
 		return cli_fail(c, "charon: %s", err.msg);
-	ret = vici_conn_list(vc, on_conn, &fc, &err);
+	ret = vici_conn_list(vici_conn_call, vc, on_conn, &fc, &err);
 	if (ret < 0) {
 		ret = cli_fail(c, "charon: %s", err.msg);
 		goto out;

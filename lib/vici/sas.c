@@ -106,7 +106,7 @@ static int on_sa(void *arg, const json_t *ev)
 	return 0;
 }
 
-int vici_sa_list(struct vici_conn *c, const char *ike,
+int vici_sa_list(vici_call_fn call, void *c, const char *ike,
 		 int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
 		 struct tenet_err *err)
 {
@@ -119,7 +119,7 @@ int vici_sa_list(struct vici_conn *c, const char *ike,
 		if (!req)
 			return tenet_err_set(err, -ENOMEM, "out of memory");
 	}
-	ret = vici_call(c, "list-sas", req, "list-sa", on_sa, &a, &resp, err);
+	ret = call(c, "list-sas", req, "list-sa", on_sa, &a, &resp, err);
 	for (size_t i = 0; ret == 0 && i < a.n; i++)
 		ret = cb(arg, &a.v[i]);
 	free(a.v);
@@ -153,7 +153,7 @@ static int on_conn(void *arg, const json_t *ev)
 	return 0;
 }
 
-int vici_conn_list(struct vici_conn *c,
+int vici_conn_list(vici_call_fn call, void *c,
 		   int (*cb)(void *arg, const char *name, const char *child), void *arg,
 		   struct tenet_err *err)
 {
@@ -161,19 +161,19 @@ int vici_conn_list(struct vici_conn *c,
 	json_t *resp = NULL;
 	int ret;
 
-	ret = vici_call(c, "list-conns", NULL, "list-conn", on_conn, &x, &resp, err);
+	ret = call(c, "list-conns", NULL, "list-conn", on_conn, &x, &resp, err);
 	json_decref(resp);
 	return ret ? ret : x.ret;
 }
 
-int vici_shared_list(struct vici_conn *c, int (*cb)(void *arg, const char *id), void *arg,
+int vici_shared_list(vici_call_fn call, void *c, int (*cb)(void *arg, const char *id), void *arg,
 		     struct tenet_err *err)
 {
 	json_t *resp = NULL, *id;
 	size_t i;
 	int ret;
 
-	ret = vici_call(c, "get-shared", NULL, NULL, NULL, NULL, &resp, err);
+	ret = call(c, "get-shared", NULL, NULL, NULL, NULL, &resp, err);
 	json_array_foreach(json_object_get(resp, "keys"), i, id) {
 		if (ret)
 			break;

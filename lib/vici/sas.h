@@ -34,19 +34,22 @@ struct vici_sa_info {
 	unsigned int nike;              /* IKE SAs of the connection */
 };
 
+/* Each takes the call function and its context (vici_conn_call and a
+ * struct vici_conn, or a fake). */
+
 /* Calls cb once per connection that has an SA (ike: only that connection;
  * NULL: all). */
-int vici_sa_list(struct vici_conn *c, const char *ike,
+int vici_sa_list(vici_call_fn call, void *c, const char *ike,
 		 int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
 		 struct tenet_err *err);
 
 /* Loaded connections: cb(arg, name, its first child's name or ""). */
-int vici_conn_list(struct vici_conn *c,
+int vici_conn_list(vici_call_fn call, void *c,
 		   int (*cb)(void *arg, const char *name, const char *child), void *arg,
 		   struct tenet_err *err);
 
 /* The ids of the shared secrets loaded over VICI (get-shared). */
-int vici_shared_list(struct vici_conn *c, int (*cb)(void *arg, const char *id), void *arg,
+int vici_shared_list(vici_call_fn call, void *c, int (*cb)(void *arg, const char *id), void *arg,
 		     struct tenet_err *err);
 
 #endif
