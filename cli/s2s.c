@@ -75,7 +75,7 @@ static int seal_secret(struct cli *c, const char *host, const char *name, const 
 	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	if (tenet_policy_list(s, TENET_KIND_HOSTKEY, host, &keys, &err) < 0)
+	if (tenet_policy_list(s, TENET_KIND_PUBKEY, host, &keys, &err) < 0)
 		return cli_lib_fail(c, &err);
 	if (!keys.n) {
 		tenet_record_list_free(&keys);
@@ -116,7 +116,7 @@ static int seal_secret(struct cli *c, const char *host, const char *name, const 
 		goto out;
 	}
 	tenet_s2s_secret_context(host, name, ctx, sizeof(ctx));
-	if (tenet_secret_seal(keys.recs[0].hostkey.pubkey, ctx, buf, len, &sealed, &err) < 0) {
+	if (tenet_secret_seal(keys.recs[0].pubkey.pubkey, ctx, buf, len, &sealed, &err) < 0) {
 		ret = cli_lib_fail(c, &err);
 		goto out;
 	}

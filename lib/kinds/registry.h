@@ -45,7 +45,7 @@
 	X(NAT, nat)                                                                \
 	X(NATMAP, natmap)                                                          \
 	X(S2S, s2s)                                                                \
-	X(HOSTKEY, hostkey)
+	X(PUBKEY, pubkey)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,

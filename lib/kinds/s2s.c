@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Site-to-site VPN: the rows of the registry of S2S interfaces and of
- * host keys (fields, keys, listing order, guard keys, rules; docs/vpn.md),
+ * hosts' public keys (fields, keys, listing order, guard keys, rules; docs/vpn.md),
  * the parsers of their values, and the names derived from them. */
 #include <ctype.h>
 #include <errno.h>
@@ -447,18 +447,18 @@ const struct tenet_kind_desc tenet_kind_s2s = {
 	.del = s2s_del,
 };
 
-/* ================= host keys ================= */
+/* ================= host public keys ================= */
 
-static const struct tenet_field hostkey_fields[] = {
-	TENET_FIELD(struct tenet_hostkey, host, "host", TENET_FT_NAME),
-	TENET_FIELD(struct tenet_hostkey, id, "id", TENET_FT_TEXT),
-	TENET_FIELD(struct tenet_hostkey, pubkey, "public", TENET_FT_TEXT),
+static const struct tenet_field pubkey_fields[] = {
+	TENET_FIELD(struct tenet_pubkey, host, "host", TENET_FT_NAME),
+	TENET_FIELD(struct tenet_pubkey, id, "id", TENET_FT_TEXT),
+	TENET_FIELD(struct tenet_pubkey, pubkey, "public", TENET_FT_TEXT),
 	{ NULL },
 };
 
-static int hostkey_check(const void *obj, struct tenet_err *err)
+static int pubkey_check(const void *obj, struct tenet_err *err)
 {
-	const struct tenet_hostkey *k = obj;
+	const struct tenet_pubkey *k = obj;
 	char id[TENET_KEY_ID_LEN + 1];
 	int ret = tenet_pubkey_id(k->pubkey, id, err);
 
@@ -469,52 +469,52 @@ static int hostkey_check(const void *obj, struct tenet_err *err)
 	return 0;
 }
 
-/* One per host: /tenet/v1/host/<host>/hostkey/x25519. */
-static const struct tenet_klayout hostkey_keys[] = {
+/* One per host: /tenet/v1/host/<host>/pubkey/x25519. */
+static const struct tenet_klayout pubkey_keys[] = {
 	{ .parts = { TENET_KLIT("x25519") } },
 };
 
-static const struct tenet_sortkey hostkey_sort[] = {
-	TENET_SORT(struct tenet_hostkey, host, TENET_FT_NAME),
+static const struct tenet_sortkey pubkey_sort[] = {
+	TENET_SORT(struct tenet_pubkey, host, TENET_FT_NAME),
 	{ TENET_FT_NONE },
 };
 
-static int hostkey_guards(struct pctx *c, const struct tenet_record *rec, bool del)
+static int pubkey_guards(struct pctx *c, const struct tenet_record *rec, bool del)
 {
-	return pol_guard_host(c, rec->hostkey.host, true);
+	return pol_guard_host(c, rec->pubkey.host, true);
 }
 
-static int hostkey_put(struct pctx *c, struct tenet_record *in)
+static int pubkey_put(struct pctx *c, struct tenet_record *in)
 {
 	int ret;
 
-	if (tenet_check_name(in->hostkey.host, NULL) < 0)
+	if (tenet_check_name(in->pubkey.host, NULL) < 0)
 		return tenet_err_set(c->err, -EINVAL, "host %s: not a valid host name",
-				     in->hostkey.host);
-	ret = hostkey_check(&in->hostkey, c->err);
+				     in->pubkey.host);
+	ret = pubkey_check(&in->pubkey, c->err);
 	return ret ? ret : pol_txn_put(c, in);
 }
 
-static int hostkey_del(struct pctx *c, struct tenet_record *id)
+static int pubkey_del(struct pctx *c, struct tenet_record *id)
 {
 	char msg[TENET_ERR_LEN];
 
-	snprintf(msg, sizeof(msg), "host %s: no host key published", id->hostkey.host);
+	snprintf(msg, sizeof(msg), "host %s: no host key published", id->pubkey.host);
 	return pol_del_existing(c, id, msg);
 }
 
-const struct tenet_kind_desc tenet_kind_hostkey = {
-	.kind = TENET_KIND_HOSTKEY,
-	.name = "hostkey",
+const struct tenet_kind_desc tenet_kind_pubkey = {
+	.kind = TENET_KIND_PUBKEY,
+	.name = "pubkey",
 	.scope = TENET_SCOPE_HOST,
-	.size = sizeof(struct tenet_hostkey),
-	.host_off = offsetof(struct tenet_hostkey, host),
-	.keys = hostkey_keys,
-	.nkeys = ARRAY_SIZE(hostkey_keys),
-	.fields = hostkey_fields,
-	.check = hostkey_check,
-	.sort = hostkey_sort,
-	.guards = hostkey_guards,
-	.put = hostkey_put,
-	.del = hostkey_del,
+	.size = sizeof(struct tenet_pubkey),
+	.host_off = offsetof(struct tenet_pubkey, host),
+	.keys = pubkey_keys,
+	.nkeys = ARRAY_SIZE(pubkey_keys),
+	.fields = pubkey_fields,
+	.check = pubkey_check,
+	.sort = pubkey_sort,
+	.guards = pubkey_guards,
+	.put = pubkey_put,
+	.del = pubkey_del,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Site-to-site VPN (per gateway host): S2S interfaces, the Linux analogue
- * of Add-VpnS2SInterface, and the host keys secrets are sealed to. The
+ * of Add-VpnS2SInterface, and the public keys secrets are sealed to. The
  * rows of the registry are in s2s.c; the kernel and charon names derived
  * from an interface's id are defined here so the CLI, the agent and the
  * later gateway features (rate limits, filters, BGP trigger routes) agree
@@ -41,7 +41,7 @@
 #define TENET_S2S_METRIC_MAX 65535u
 #define TENET_S2S_DPD_DEFAULT 10        /* seconds; 0 = off */
 #define TENET_S2S_RETRY_DEFAULT 30      /* seconds between redials */
-#define TENET_HOSTKEY_PUB_LEN 44        /* base64 of an X25519 public key */
+#define TENET_PUBKEY_LEN 44        /* base64 of an X25519 public key */
 
 enum tenet_s2s_auth {
 	TENET_S2S_PSK = 0,              /* the peer's address picks the interface */
@@ -80,12 +80,13 @@ struct tenet_s2s {
 	struct tenet_s2s_route post[TENET_S2S_ROUTES_MAX];
 };
 
-/* The host key secrets for a host are sealed to (lib/secret): its agent
- * publishes it at start. */
-struct tenet_hostkey {
+/* The public half of a host's key (lib/secret), which secrets for that
+ * host are sealed to: its agent publishes it at start, under
+ * /tenet/v1/host/<host>/pubkey/x25519. */
+struct tenet_pubkey {
 	char host[TENET_NAME_MAX + 1];
 	char id[TENET_KEY_ID_LEN + 1];          /* 16 hex digits */
-	char pubkey[TENET_HOSTKEY_PUB_LEN + 1]; /* base64 */
+	char pubkey[TENET_PUBKEY_LEN + 1];      /* base64 */
 };
 
 const char *tenet_s2s_auth_name(int auth);

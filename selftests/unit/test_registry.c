@@ -144,11 +144,11 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		tenet_parse_prefix("10.9.0.0/16", &r->s2s.post[0].prefix, NULL);
 		r->s2s.post[0].metric = 100;
 		return true;
-	case TENET_KIND_HOSTKEY:
+	case TENET_KIND_PUBKEY:
 		sample_keys();
-		strcpy(r->hostkey.host, "gw");
-		strcpy(r->hostkey.id, sample_id);
-		strcpy(r->hostkey.pubkey, sample_pub);
+		strcpy(r->pubkey.host, "gw");
+		strcpy(r->pubkey.id, sample_id);
+		strcpy(r->pubkey.pubkey, sample_pub);
 		return true;
 	default:
 		return false;

@@ -159,10 +159,10 @@ static int setup(void **state)
 	put_ok(f, &r, 0);
 	compartment(f, "Contoso", 5999);
 	compartment(f, "Woodgrove", 6999);
-	r = (struct tenet_record){ .kind = TENET_KIND_HOSTKEY };
-	strcpy(r.hostkey.host, "gw");
-	strcpy(r.hostkey.id, tenet_hostkey_id(f->key));
-	strcpy(r.hostkey.pubkey, tenet_hostkey_public(f->key));
+	r = (struct tenet_record){ .kind = TENET_KIND_PUBKEY };
+	strcpy(r.pubkey.host, "gw");
+	strcpy(r.pubkey.id, tenet_hostkey_id(f->key));
+	strcpy(r.pubkey.pubkey, tenet_hostkey_public(f->key));
 	put_ok(f, &r, 0);
 	*state = f;
 	return 0;
@@ -296,16 +296,16 @@ static void test_compartment_delete(void **state)
 	tenet_record_list_free(&l);
 }
 
-static void test_hostkey_rules(void **state)
+static void test_pubkey_rules(void **state)
 {
 	struct fx *f = *state;
-	struct tenet_record r = { .kind = TENET_KIND_HOSTKEY };
+	struct tenet_record r = { .kind = TENET_KIND_PUBKEY };
 	char want[128];
 
-	strcpy(r.hostkey.host, "gw");
-	strcpy(r.hostkey.id, "0000000000000000");
+	strcpy(r.pubkey.host, "gw");
+	strcpy(r.pubkey.id, "0000000000000000");
 
-	strcpy(r.hostkey.pubkey, tenet_hostkey_public(f->key));
+	strcpy(r.pubkey.pubkey, tenet_hostkey_public(f->key));
 	snprintf(want, sizeof(want), "id: not the id of the public key (%s)",
 		 tenet_hostkey_id(f->key));
 	put_refused(f, &r, TENET_POLICY_REPLACE, -EINVAL, want);
@@ -517,7 +517,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compartment_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostkey_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pubkey_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_refusals, setup, teardown),
 	};
