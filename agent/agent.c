@@ -26,16 +26,16 @@
 #include <tenet/maps.h>
 
 #include "agent.h"
-#include "host/attach.h"
 #include "datapath/datapath.h"
-#include "host/desired.h"
+#include "host/attach.h"
 #include "host/events.h"
-#include "gw/gw.h"
-#include "host/kernel.h"
 #include "host/learn.h"
+#include "host/objs.h"
 #include "log.h"
+#include "nl/link.h"
 #include "recon/model.h"
-#include "recon/reconcile.h"
+#include "recon/names.h"
+#include "recon/recon.h"
 #include "store/store.h"
 #include "tenet_tc.skel.h"
 
@@ -59,14 +59,12 @@ struct agent {
 	char pin_dir[PATH_MAX];
 	struct tenet_datapath_opts dpo;
 	struct tenet_datapath dp;
-	struct kernel kern;
-	struct knl_ops ops;
-	struct gw gw;                   /* gateway compartments (gw.c) */
+	struct recon *rc;               /* one per registry row, in its order */
+	struct recon *host;             /* the datapath's: attached ports */
 	struct tenet_store *store;
 	struct tenet_watch *watch;
 	int watch_fd;
 	struct model model;
-	struct state shadow;
 	struct name_set names;
 	struct htab notes[2];           /* this reconcile's and the last one's */
 	int cur;
@@ -115,111 +113,98 @@ static void notes_rotate(struct agent *a)
 
 /* ---- reconcile ---- */
 
-static bool bulk_obj(enum obj o)
+/* Past the first BULK_LOG_MAX, successful changes of bulk types (lookup
+ * and route entries) are only counted: formatting 2M of them costs
+ * seconds at a 1M-record start. Quiet types (device settings) are only
+ * counted. Failures are noted (logged once until they change). */
+static void applied(void *arg, const struct recon *rc, unsigned int t, enum recon_op op,
+		    const void *key, const void *val, int err, const char *msg)
 {
-	return o == OBJ_MAC || o == OBJ_CA || o == OBJ_ROUTE || o == OBJ_PORT_MAC ||
-	       o == OBJ_L2ONLY;
-}
-
-static const char *op_word(enum obj o, enum recon_op op)
-{
-	if (o == OBJ_ATTACH)
-		return op == RECON_ADD ? "attached" : op == RECON_UPDATE ? "replaced" : "detached";
-	return op == RECON_ADD ? "added" : op == RECON_UPDATE ? "updated" : "removed";
-}
-
-static void describe_attach(const void *key, char *buf, size_t len)
-{
-	char name[IF_NAMESIZE] = "(gone)";
-	__u32 ifindex = *(const __u32 *)key;
-
-	if_indextoname(ifindex, name);
-	snprintf(buf, len, "tc program on port %s (ifindex %u)", name, ifindex);
-}
-
-static void applied(void *arg, enum obj o, enum recon_op op, const void *key, const void *val,
-		    int err)
-{
+	const struct recon_type *ty = &rc->r->types[t];
+	bool bulk = ty->flags & RECON_T_BULK, quiet = ty->flags & RECON_T_QUIET;
 	struct agent *a = arg;
 	char what[256];
 
-	/* Past the first BULK_LOG_MAX, successful bulk entries are only
-	 * counted: formatting 2M of them costs seconds at a 1M-record start. */
-	if (err >= 0 && bulk_obj(o) && a->nbulk >= BULK_LOG_MAX) {
-		a->nbulk_hidden++;
+	if (err >= 0 && (quiet || (bulk && a->nbulk >= BULK_LOG_MAX))) {
+		a->nbulk_hidden += bulk;
 		return;
 	}
-	if (o == OBJ_ATTACH)
-		describe_attach(key, what, sizeof(what));
-	else
-		obj_describe(o, key, op == RECON_DELETE ? NULL : val, what, sizeof(what));
+	ty->describe(key, op == RECON_DELETE ? NULL : val, what, sizeof(what));
 	if (err < 0) {
-		note(a, what, strerror(-err));
+		note(a, what, msg ? msg : strerror(-err));
 		return;
 	}
-	if (bulk_obj(o) && a->nbulk++ >= BULK_LOG_MAX) {
+	if (op == RECON_HELD) {
+		log_info("%s kept: its record cannot be decoded", what);
+		return;
+	}
+	if (bulk && a->nbulk++ >= BULK_LOG_MAX) {
 		a->nbulk_hidden++;
 		return;
 	}
-	log_info("%s %s", what, op_word(o, op));
+	log_info("%s %s", what, recon_verb(ty, op));
 }
 
-static void log_summary(struct agent *a, const struct recon_stats *st)
+static void log_summary(const struct recon *rc)
 {
+	const struct recon_stats *st = &rc->st;
 	char buf[512];
 	size_t n = 0;
 
-	for (int o = 0; o < OBJ_MAX && n < sizeof(buf); o++) {
-		if (!st->add[o] && !st->upd[o] && !st->del[o])
+	for (unsigned int t = 0; t < rc->r->ntypes && n < sizeof(buf); t++) {
+		if (!st->add[t] && !st->upd[t] && !st->del[t])
 			continue;
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s +%u ~%u -%u;", obj_name(o),
-				      st->add[o], st->upd[o], st->del[o]);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s +%u ~%u -%u;",
+				      rc->r->types[t].name, st->add[t], st->upd[t], st->del[t]);
 	}
-	if (a->nbulk_hidden)
-		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
+	if (st->held)
+		log_info("%s: %u objects kept for records that cannot be decoded", rc->r->name,
+			 st->held);
+	if (st->refused)
+		log_warn("%s: refused to delete %u objects at once", rc->r->name, st->refused);
 	if (n)
-		log_info("reconciled:%s %u failed", buf, st->failed);
+		log_info("reconciled %s:%s %u failed", rc->r->name, buf, st->failed);
 }
 
+/* One round: every reconciler in registry order. */
 static void reconcile(struct agent *a)
 {
-	struct build_env env = { .host = a->cfg.host, .ops = &a->ops,
-				 .no_flowid = !a->cfg.flowid, .note = note, .note_arg = a };
-	struct recon_hooks hooks = { .applied = applied, .arg = a };
-	struct gw_env genv = { .host = a->cfg.host, .note = note, .note_arg = a };
-	struct recon_stats st;
 	struct name_set names;
-	struct state desired;
-	int ret, gw_failed;
+	struct recon_env env = { .host = a->cfg.host, .no_flowid = !a->cfg.flowid, .note = note,
+				 .note_arg = a, .names = &names };
+	struct recon_hooks hooks = { .applied = applied, .arg = a };
+	bool retry = false, complete = true;
+	int ret;
 
 	a->dirty = false;
 	a->nbulk = a->nbulk_hidden = 0;
 	notes_rotate(a);
-	state_init(&desired);
 	name_set_init(&names);
-	/* Compartment devices first: their ports are in the build. */
-	gw_failed = gw_sync(&a->gw, &a->model, &genv);
-	desired_prepare_links(&a->model, &env);
-	ret = desired_build(&a->model, &env, &desired, &names);
-	if (ret < 0) {
-		/* Never apply a partial picture: it would delete good state. */
-		log_err("cannot build the desired state: %s", strerror(-ret));
-		a->retry_at = now_ms() + RETRY_MS;
-		goto out;
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		struct recon *rc = &a->rc[i];
+
+		ret = recon_run(rc, &a->model, &env, &hooks);
+		if (ret < 0) {
+			/* Nothing was applied: a partial picture would delete
+			 * good state. */
+			log_err("%s: %s: %s; nothing applied", rc->r->name, rc->msg,
+				strerror(-ret));
+			complete = false;
+			retry = true;
+			continue;
+		}
+		log_summary(rc);
+		retry |= ret > 0 || rc->st.refused;
 	}
-	desired_clamp_mtu(&desired, &env);
-	ret = recon_apply(&a->shadow, &desired, &a->ops, &hooks, &st);
-	if (ret < 0)
-		log_err("reconcile: %s", strerror(-ret));
-	else
-		log_summary(a, &st);
-	a->retry_at = ret || gw_failed ? now_ms() + RETRY_MS : 0;
-	name_set_free(&a->names);
-	a->names = names;
-	name_set_init(&names);
-out:
-	name_set_free(&names);
-	state_free(&desired);
+	if (a->nbulk_hidden)
+		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
+	a->retry_at = retry ? now_ms() + RETRY_MS : 0;
+	if (complete) {
+		name_set_free(&a->names);
+		a->names = names;
+	} else {
+		name_set_free(&names);
+	}
 }
 
 /* ---- the store ---- */
@@ -504,7 +489,7 @@ static void underlay_update(struct agent *a)
 
 static bool shadow_has_ifindex(const struct agent *a, uint32_t ifindex)
 {
-	return htab_find(&a->shadow.t[OBJ_ATTACH], &ifindex) != NULL;
+	return htab_find(&a->host->shadow.t[OBJ_ATTACH], &ifindex) != NULL;
 }
 
 static void on_link(const struct nl_link *l, void *arg)
@@ -698,6 +683,22 @@ static int libxdp_log(enum libxdp_print_level lvl, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* Every reconciler of the registry with its real kernel side. */
+static int open_reconcilers(struct agent *a, const struct recon_open *o)
+{
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		struct recon *rc = &a->rc[i];
+		int ret = recon_open(rc, o);
+
+		if (ret < 0) {
+			log_err("%s: cannot open its kernel side: %s", rc->r->name,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int load_datapath(struct agent *a)
 {
 	size_t inherited = 0;
@@ -716,24 +717,16 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	a->dpo.skip_xdp = false;
-	ret = kernel_init(&a->kern, &a->dp);
-	if (ret < 0) {
-		log_err("rtnetlink: %s", strerror(-ret));
+	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir });
+	if (ret < 0)
 		return ret;
-	}
-	kernel_ops(&a->kern, &a->ops);
-	ret = gw_init(&a->gw);
-	if (ret < 0) {
-		log_err("rtnetlink (gateway): %s", strerror(-ret));
-		return ret;
-	}
-	ret = recon_shadow_load(&a->shadow, &a->ops);
+	ret = recon_observe(a->host, NULL);
 	if (ret < 0) {
 		log_err("cannot read the pinned maps: %s", strerror(-ret));
 		return ret;
 	}
-	for (int o = OBJ_PA; o < OBJ_NMAPS; o++)
-		inherited += a->shadow.t[o].n;
+	for (int o = OBJ_PA; o <= OBJ_L2ONLY; o++)
+		inherited += a->host->shadow.t[o].n;
 	log_info("datapath loaded, maps pinned in %s (%zu entries from an earlier agent)",
 		 a->pin_dir, inherited);
 	return 0;
@@ -772,17 +765,25 @@ static int setup_loop(struct agent *a)
 	return epoll_add(a, ring_buffer__epoll_fd(a->rb), EP_EVENTS);
 }
 
-static void agent_init(struct agent *a, const struct config_flags *flags)
+static int agent_init(struct agent *a, const struct config_flags *flags)
 {
 	memset(a, 0, sizeof(*a));
 	a->flags = flags;
 	a->epfd = a->sigfd = a->watch_fd = -1;
 	model_init(&a->model);
-	state_init(&a->shadow);
 	name_set_init(&a->names);
 	htab_init(&a->notes[0], 0, 1);
 	htab_init(&a->notes[1], 0, 1);
 	learn_table_init(&a->learned, (uint64_t)LEARN_AGE_DEFAULT_S * 1000);
+	a->rc = calloc(recon_registry_len, sizeof(*a->rc));
+	if (!a->rc)
+		return -ENOMEM;
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		recon_init(&a->rc[i], recon_registry[i], NULL);
+		if (recon_registry[i] == &host_reconciler)
+			a->host = &a->rc[i];
+	}
+	return 0;
 }
 
 static void agent_fini(struct agent *a)
@@ -791,8 +792,9 @@ static void agent_fini(struct agent *a)
 	if (a->mon.sk)
 		nl_close(&a->mon);
 	store_close(a);
-	gw_fini(&a->gw);
-	kernel_close(&a->kern);
+	for (size_t i = 0; a->rc && i < recon_registry_len; i++)
+		recon_fini(&a->rc[i]);
+	free(a->rc);
 	/* Closing fds detaches nothing: filters, the XDP dispatcher and the
 	 * pins live on for the next agent. */
 	tenet_datapath_unload(&a->dp);
@@ -801,7 +803,6 @@ static void agent_fini(struct agent *a)
 	if (a->epfd >= 0)
 		close(a->epfd);
 	model_free(&a->model);
-	state_free(&a->shadow);
 	name_set_free(&a->names);
 	htab_free(&a->notes[0]);
 	htab_free(&a->notes[1]);
@@ -904,8 +905,9 @@ int agent_run(const struct config_flags *flags)
 	struct agent a;
 	int ret;
 
-	agent_init(&a, flags);
-	ret = start(&a);
+	ret = agent_init(&a, flags);
+	if (!ret)
+		ret = start(&a);
 	if (ret < 0)
 		goto out;
 	log_info("ready: host %s, underlay %s, %zu records%s", a.cfg.host,
@@ -921,88 +923,6 @@ out:
 }
 
 /* ---- cleanup ---- */
-
-typedef void (*pin_entry_fn)(const void *key, const void *val, void *arg);
-
-/* Walk a pinned map (if it is there) without loading anything. */
-static void walk_pinned(const char *dir, const char *name, size_t ksz, pin_entry_fn fn,
-			void *arg)
-{
-	unsigned char key[64], next[64], val[64];
-	char path[PATH_MAX];
-	void *prev = NULL;
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, ksz);
-		prev = key;
-		if (!bpf_map_lookup_elem(fd, key, val))
-			fn(key, val, arg);
-	}
-	close(fd);
-}
-
-static void cleanup_port(const void *key, const void *val, void *arg)
-{
-	__u32 ifindex = *(const __u32 *)key;
-	int ret = detach_tc(ifindex);
-
-	if (ret < 0 && !recon_gone(ret))
-		log_warn("port ifindex %u: cannot detach: %s", ifindex, strerror(-ret));
-	else if (!ret)
-		log_info("tc program detached from port ifindex %u", ifindex);
-}
-
-static void cleanup_pa(const void *key, const void *val, void *arg)
-{
-	const struct tenet_pa_val *v = val;
-	char ip[TENET_IPV4_STRLEN];
-	__be32 pa;
-
-	memcpy(&pa, key, sizeof(pa));
-	if (nl_addr_del(arg, v->ifindex, pa) == 0)
-		log_info("address %s removed from ifindex %u", tenet_fmt_ipv4(pa, ip), v->ifindex);
-}
-
-struct route_list {
-	struct kroute_key k[256];
-	struct kroute_val v[256];
-	int n;
-};
-
-static int collect_route(uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via, void *arg)
-{
-	struct route_list *l = arg;
-
-	if (l->n == 256)
-		return 0;
-	l->k[l->n] = (struct kroute_key){ .dst = dst, .plen = plen };
-	l->v[l->n] = (struct kroute_val){ .ifindex = ifindex, .via = via };
-	l->n++;
-	return 0;
-}
-
-/* Routes are collected first: a request on the socket while the dump is
- * still being read would interleave with it. */
-static void cleanup_routes(struct nl *nl)
-{
-	struct route_list *l = calloc(1, sizeof(*l));
-	char ip[TENET_IPV4_STRLEN];
-
-	if (!l || nl_route_dump(nl, collect_route, l) < 0)
-		goto out;
-	for (int i = 0; i < l->n; i++)
-		if (nl_route_del(nl, l->k[i].dst, l->k[i].plen, l->v[i].ifindex) == 0)
-			log_info("provider route %s/%u removed", tenet_fmt_ipv4(l->k[i].dst, ip),
-				 l->k[i].plen);
-out:
-	free(l);
-}
 
 static void remove_pins(const char *dir, const char *host_dir, const char *root)
 {
@@ -1041,35 +961,47 @@ static int cleanup_config(struct agent *a)
 	return pin_paths(a);
 }
 
+/* Every reconciler with an empty model, in a teardown: it removes every
+ * object it finds of tenet's (BPF map entries excepted: they go with the
+ * pins). Nothing is loaded: the datapath reconciler reads the pinned maps
+ * (the port and PA maps: attachments and addresses). Then the decap
+ * program and the pins, which are outside the reconcilers' sets. */
 int agent_cleanup(const struct config_flags *flags)
 {
+	struct recon_env env = { .host = "" };
+	struct recon_hooks hooks = { 0 };
 	char host_dir[PATH_MAX];
+	struct model empty;
 	struct agent a;
 	unsigned int ul;
-	struct nl nl;
 	int ret;
 
-	agent_init(&a, flags);
-	ret = cleanup_config(&a);
+	model_init(&empty);
+	ret = agent_init(&a, flags);
+	if (!ret)
+		ret = cleanup_config(&a);
 	if (ret < 0)
 		goto out;
-	ret = nl_open(&nl);
-	if (ret < 0)
-		goto out;
+	hooks = (struct recon_hooks){ .applied = applied, .arg = &a };
+	env = (struct recon_env){ .host = a.cfg.host, .note = note, .note_arg = &a };
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
 	if (ul)
 		underlay_detach(&a, ul, a.cfg.underlay);
-	/* Compartments first: their ports are in the port map. */
-	if (gw_init(&a.gw) == 0)
-		gw_cleanup(&a.gw);
-	walk_pinned(a.pin_dir, TENET_MAP_PORT, sizeof(__u32), cleanup_port, NULL);
-	walk_pinned(a.pin_dir, TENET_MAP_PA, sizeof(__be32), cleanup_pa, &nl);
-	cleanup_routes(&nl);
-	nl_close(&nl);
+	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir });
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		a.rc[i].teardown = true;
+		ret = recon_run(&a.rc[i], &empty, &env, &hooks);
+		if (ret < 0)
+			log_warn("%s: %s: %s", a.rc[i].r->name, a.rc[i].msg, strerror(-ret));
+	}
+	ret = 0;
 	if (snprintf(host_dir, sizeof(host_dir), "%s/%s", a.pin_root, a.cfg.host) <
 	    (int)sizeof(host_dir))
 		remove_pins(a.pin_dir, host_dir, a.pin_root);
 out:
 	agent_fini(&a);
+	model_free(&empty);
 	return ret < 0 ? 1 : 0;
 }

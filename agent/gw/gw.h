@@ -1,39 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The gateway side of tenetd: compartments (a VRF per routing domain with
- * its internal interface, a port of the datapath), their routes and fwmark
- * rules, and tenet's nftables table for multi-tenant NAT. Reconciled
- * against what the kernel holds on every reconcile; everything the agent
- * makes is recognisable (link aliases, route and rule protocol, its own
- * nft table), so a restarted agent finds it and removes what is no longer
- * wanted, and nothing else. See docs/gateway.md. */
+ * its internal interface, a port of the datapath), their routes and
+ * fwmark rules (the vrf reconciler, vrf.c), and tenet's nftables table for
+ * multi-tenant NAT (the nat reconciler, nat.c). Everything they make is
+ * recognisable (link aliases, route and rule protocol, tenet's own nft
+ * table), so a restarted agent finds it and removes what is no longer
+ * wanted, and nothing else. This header has what both share: this host's
+ * compartments as they read them from the model. See docs/gateway.md. */
 #ifndef TENETD_GW_H
 #define TENETD_GW_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <net/if.h>
 
 #include "recon/model.h"
-#include "nl/nl.h"
+#include "recon/recon.h"
 
-struct nft_ctx;
-
-/* An address the agent put on an external interface, so that taking the
- * interface out of its compartment also takes the address away. */
-struct gw_ext_addr {
-	char dev[IF_NAMESIZE];
-	struct tenet_prefix addr;
-};
-
-struct gw {
-	struct nl nl;
-	struct nft_ctx *nft;
-	char *nft_text;         /* last ruleset applied; NULL: unknown */
-	bool nft_checked;       /* looked for a table left by an earlier agent */
-	struct gw_ext_addr *ext;
-	size_t next;
-};
-
-/* One compartment of this host as the reconciler sees it. */
+/* One compartment of this host. */
 struct gw_tenant {
 	const struct tenet_compartment *cm;
 	const char *key;                        /* its store key, for notes */
@@ -44,28 +29,35 @@ struct gw_tenant {
 	size_t nmaps;
 };
 
-struct gw_env {
-	const char *host;
-	uint32_t mtu;           /* for the internal veth pair; 0: kernel default */
-	void (*note)(void *arg, const char *key, const char *msg);
-	void *note_arg;
+/* This host's compartments, in store-key order, and every virtual subnet
+ * (routes to the other subnets of a compartment's routing domain). */
+struct gw_tenants {
+	struct gw_tenant *t;
+	size_t n;
+	const struct tenet_vsubnet **vs;
+	size_t nvs;
+	const struct tenet_natmap **maps;
+	size_t nmaps;
 };
 
-int gw_init(struct gw *g);
-void gw_fini(struct gw *g);
-/* Make the kernel hold this host's compartments. Returns how many
- * changes failed (they are noted; the caller retries later). */
-int gw_sync(struct gw *g, const struct model *m, const struct gw_env *env);
-/* Remove every gateway object tenet made (tenetd --cleanup). */
-void gw_cleanup(struct gw *g);
+/* An IPv4 address of this host and its device (how an uplink is found). */
+typedef int (*gw_addr_cb)(const char *dev, uint32_t ifindex, uint32_t addr, uint8_t plen,
+			  void *arg);
+typedef int (*gw_addr_dump_fn)(void *ctx, gw_addr_cb cb, void *arg);
 
-/* The nftables ruleset for these tenants (gw_nft.c): malloc'd text, or
- * NULL on ENOMEM. Exposed for the unit tests. */
+/* Collect from the model; with dump (may be NULL), find each NAT's uplink
+ * (noted through env when no device holds the external address). 0 or
+ * -ENOMEM. */
+int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct recon_env *env,
+		       gw_addr_dump_fn dump, void *dump_ctx);
+void gw_tenants_free(struct gw_tenants *g);
+
+/* tenet's nftables ruleset for these compartments (nat_rules.c):
+ * malloc'd text, or NULL for none (n == 0) or on ENOMEM. */
 char *gw_nft_ruleset(const struct gw_tenant *t, size_t n);
-/* Apply text atomically (replacing tenet's table); NULL text deletes the
- * table. 0 or -errno with the first line of nft's error in err. */
-int gw_nft_apply(struct gw *g, const char *text, char *err, size_t errlen);
-/* Does tenet's table exist? */
-bool gw_nft_present(struct gw *g);
+
+/* The reconcilers (registry rows). */
+extern const struct reconciler gw_vrf_reconciler;
+extern const struct reconciler gw_nat_reconciler;
 
 #endif

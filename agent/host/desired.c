@@ -19,7 +19,7 @@
 struct build {
 	const struct model *m;
 	const struct build_env *env;
-	struct state *out;
+	struct recon_set *out;
 	struct name_set *names;
 	struct htab rd;         /* rdomain name -> struct rd_info */
 	struct htab vs;         /* VSID -> struct vs_info */
@@ -47,21 +47,6 @@ struct vs_info {
 	struct tenet_prefix prefix;
 };
 
-void name_set_init(struct name_set *n)
-{
-	htab_init(&n->names, 0, 1);
-}
-
-void name_set_free(struct name_set *n)
-{
-	htab_free(&n->names);
-}
-
-bool name_set_has(const struct name_set *n, const char *name)
-{
-	return htab_find(&n->names, name) != NULL;
-}
-
 static void note(struct build *b, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -80,9 +65,7 @@ static void note(struct build *b, const char *key, const char *fmt, ...)
 
 static void add_name(struct build *b, const char *name)
 {
-	char zero = 0;
-
-	if (b->names && !htab_put(&b->names->names, name, &zero, NULL))
+	if (b->names && name_set_add(b->names, name) < 0)
 		b->err = -ENOMEM;
 }
 
@@ -505,8 +488,8 @@ static void pass2(struct build *b, const char *key, const struct tenet_record *r
 		add_vsubnet(b, key, &r->vsubnet);
 }
 
-/* A gateway compartment's internal interface is a port too (agent/gw.c
- * creates the device). */
+/* A gateway compartment's internal interface is a port too (the vrf
+ * reconciler, agent/gw/vrf.c, creates the device). */
 static void add_compartment_port(struct build *b, const char *key,
 				 const struct tenet_compartment *c)
 {
@@ -597,7 +580,7 @@ static void add_cfg(struct build *b)
 		b->err = -ENOMEM;
 }
 
-int desired_build(const struct model *m, const struct build_env *env, struct state *out,
+int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names)
 {
 	struct build b = { .m = m, .env = env, .out = out, .names = names };
@@ -702,7 +685,7 @@ out:
 	return changed;
 }
 
-int desired_clamp_mtu(const struct state *desired, const struct build_env *env)
+int desired_clamp_mtu(const struct recon_set *desired, const struct build_env *env)
 {
 	const struct knl_ops *ops = env->ops;
 	struct htab_iter it;

@@ -5,9 +5,10 @@
 #ifndef TENETD_DESIRED_H
 #define TENETD_DESIRED_H
 
+#include "host/ops.h"
 #include "recon/model.h"
-#include "recon/ops.h"
-#include "recon/state.h"
+#include "recon/names.h"
+#include "recon/recon.h"
 
 struct build_env {
 	const char *host;               /* this host's name in the store */
@@ -19,31 +20,22 @@ struct build_env {
 	void *note_arg;
 };
 
-/* Interface names this host's records refer to (ports, PA devices and
- * their VLAN subdevices), so that link events about them trigger a
- * rebuild. A string set (htab values are unused). */
-struct name_set {
-	struct htab names;
-};
-
-void name_set_init(struct name_set *n);
-void name_set_free(struct name_set *n);
-bool name_set_has(const struct name_set *n, const char *name);
-
 /* Kernel links the records need before a build can find them: VLAN
  * subdevices of PAs, PA devices up with IPv4 forwarding; and the VLAN
  * subdevices tenet made for PAs this host no longer has, removed.
  * Returns how many things changed (for the log) or a negative errno. */
 int desired_prepare_links(const struct model *m, const struct build_env *env);
 
-/* Build the desired state (into an initialised, empty state). names may
- * be NULL. Returns 0 or -ENOMEM. */
-int desired_build(const struct model *m, const struct build_env *env, struct state *out,
+/* Build the desired state (into a set initialised for host_reconciler,
+ * empty). names (may be NULL) gets the interface names this host's
+ * records refer to: ports, PA devices and their VLAN subdevices. Returns
+ * 0 or -ENOMEM. */
+int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names);
 
 /* Ports must fit an encapsulated frame into the underlay: lower a port's
  * MTU to its PA device's MTU minus the NVGRE overhead when it is larger.
  * Returns how many ports changed. */
-int desired_clamp_mtu(const struct state *desired, const struct build_env *env);
+int desired_clamp_mtu(const struct recon_set *desired, const struct build_env *env);
 
 #endif

@@ -1,23 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "host/attach.h"
-#include "gw/gw_nl.h"
 #include "datapath/datapath.h"
 #include "host/kernel.h"
 #include "log.h"
+#include "nl/addr.h"
+#include "nl/link.h"
+#include "nl/route.h"
 #include "tenet_tc.skel.h"
+
+static void fds_none(struct kernel *k)
+{
+	for (int o = 0; o < OBJ_MAX; o++)
+		k->map_fd[o] = -1;
+	k->tc_prog_fd = -1;
+}
 
 int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 {
 	const struct tenet_tc *tc = dp->tc;
 
 	memset(k, 0, sizeof(*k));
+	fds_none(k);
 	k->map_fd[OBJ_CFG] = bpf_map__fd(tc->maps.tenet_cfg);
 	k->map_fd[OBJ_PA] = bpf_map__fd(tc->maps.tenet_pa);
 	k->map_fd[OBJ_VSID] = bpf_map__fd(tc->maps.tenet_vsid);
@@ -32,9 +46,32 @@ int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 	return nl_open(&k->nl);
 }
 
+int kernel_init_pinned(struct kernel *k, const char *pin_dir)
+{
+	static const char *const names[OBJ_MAX] = {
+		[OBJ_CFG] = TENET_MAP_CFG, [OBJ_PA] = TENET_MAP_PA, [OBJ_VSID] = TENET_MAP_VSID,
+		[OBJ_PORT] = TENET_MAP_PORT, [OBJ_PORT_MAC] = TENET_MAP_PORT_MAC,
+		[OBJ_MAC] = TENET_MAP_MAC, [OBJ_CA] = TENET_MAP_CA, [OBJ_ROUTE] = TENET_MAP_ROUTE,
+		[OBJ_ROUTE_LENS] = TENET_MAP_ROUTE_LENS, [OBJ_L2ONLY] = TENET_MAP_L2ONLY,
+	};
+	char path[PATH_MAX];
+
+	memset(k, 0, sizeof(*k));
+	fds_none(k);
+	k->own_fds = true;
+	for (int o = 0; o < OBJ_MAX; o++)
+		if (names[o] && snprintf(path, sizeof(path), "%s/%s", pin_dir, names[o]) <
+				(int)sizeof(path))
+			k->map_fd[o] = bpf_obj_get(path);
+	return nl_open(&k->nl);
+}
+
 void kernel_close(struct kernel *k)
 {
 	nl_close(&k->nl);
+	for (int o = 0; k->own_fds && o < OBJ_MAX; o++)
+		if (k->map_fd[o] >= 0)
+			close(k->map_fd[o]);
 }
 
 static int k_map_update(void *ctx, enum obj m, const void *key, const void *val)
@@ -70,6 +107,8 @@ static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg)
 	void *prev = NULL;
 	int ret;
 
+	if (k->map_fd[m] < 0)
+		return 0;       /* not pinned: nothing an earlier agent left */
 	for (;;) {
 		if (bpf_map_get_next_key(k->map_fd[m], prev, next))
 			return errno == ENOENT ? 0 : -errno;
@@ -98,40 +137,43 @@ static int k_addr_del(void *ctx, const struct addr_key *key)
 	return nl_addr_del(&k->nl, key->ifindex, key->addr);
 }
 
+/* Provider routes: unicast, in the main table. */
 static int k_route_add(void *ctx, const struct kroute_key *key, const struct kroute_val *v)
 {
 	struct kernel *k = ctx;
+	struct nl_route r = { .table = RT_TABLE_MAIN, .type = RTN_UNICAST, .dst = key->dst,
+			      .plen = key->plen, .oif = v->ifindex, .via = v->via };
 
-	return nl_route_add(&k->nl, key->dst, key->plen, v->ifindex, v->via);
+	return nl_route_add(&k->nl, &r, false);
 }
 
+/* By prefix and device: whatever the next hop. */
 static int k_route_del(void *ctx, const struct kroute_key *key, const struct kroute_val *v)
 {
 	struct kernel *k = ctx;
+	struct nl_route r = { .table = RT_TABLE_MAIN, .type = RTN_UNICAST, .dst = key->dst,
+			      .plen = key->plen, .oif = v ? v->ifindex : 0 };
 
-	return nl_route_del(&k->nl, key->dst, key->plen, v ? v->ifindex : 0);
-}
-
-struct route_iter {
-	ops_entry_cb cb;
-	void *arg;
-};
-
-static int route_entry(uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via, void *arg)
-{
-	struct route_iter *it = arg;
-	struct kroute_key k = { .dst = dst, .plen = plen };
-	struct kroute_val v = { .ifindex = ifindex, .via = via };
-
-	return it->cb(&k, &v, it->arg);
+	return nl_route_del(&k->nl, &r);
 }
 
 static int k_route_iterate(void *ctx, ops_entry_cb cb, void *arg)
 {
 	struct kernel *k = ctx;
-	struct route_iter it = { .cb = cb, .arg = arg };
+	struct nl_route *rs;
+	size_t n;
+	int ret = nl_route_dump(&k->nl, &rs, &n);
 
-	return nl_route_dump(&k->nl, route_entry, &it);
+	for (size_t i = 0; ret >= 0 && i < n; i++) {
+		struct kroute_key key = { .dst = rs[i].dst, .plen = rs[i].plen };
+		struct kroute_val v = { .ifindex = rs[i].oif, .via = rs[i].via };
+
+		if (rs[i].table != RT_TABLE_MAIN || rs[i].type != RTN_UNICAST)
+			continue;
+		ret = cb(&key, &v, arg);
+	}
+	free(rs);
+	return ret < 0 ? ret : 0;
 }
 
 /* A port is the VM's cable, not an interface of the host: the host's own
@@ -213,13 +255,13 @@ static int k_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const cha
 		return 0;
 	if (!pidx)
 		return -ENODEV;
-	ret = nl_vlan_add(&k->nl, pidx, vlan, name);
+	ret = nl_link_add_vlan(&k->nl, pidx, vlan, name);
 	if (ret == -EEXIST)
 		return 0;
 	if (ret < 0)
 		return ret;
 	ifindex = if_nametoindex(name);
-	if (!ifindex || gwnl_link_alias(&k->nl, ifindex, PA_VLAN_ALIAS) < 0)
+	if (!ifindex || nl_link_set_alias(&k->nl, ifindex, PA_VLAN_ALIAS) < 0)
 		log_warn("VLAN device %s: cannot mark it as tenet's; it will not be removed "
 			 "with its PA", name);
 	log_info("created VLAN device %s (VLAN %u on %s)", name, vlan, parent);
@@ -229,11 +271,11 @@ static int k_vlan_ensure(void *ctx, const char *parent, uint16_t vlan, const cha
 static int k_vlan_prune(void *ctx, const char *const *keep, size_t n)
 {
 	struct kernel *k = ctx;
-	struct gw_link *links = NULL;
+	struct nl_link *links = NULL;
 	size_t nlinks = 0, i, j;
 	int removed = 0, ret;
 
-	ret = gwnl_link_dump(&k->nl, &links, &nlinks);
+	ret = nl_link_dump(&k->nl, &links, &nlinks);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < nlinks; i++) {
@@ -243,7 +285,7 @@ static int k_vlan_prune(void *ctx, const char *const *keep, size_t n)
 			;
 		if (j < n)
 			continue;
-		ret = gwnl_link_del(&k->nl, links[i].ifindex);
+		ret = nl_link_del(&k->nl, links[i].ifindex);
 		if (ret < 0 && ret != -ENODEV) {
 			log_warn("VLAN device %s: cannot remove it: %s", links[i].name,
 				 strerror(-ret));

@@ -5,18 +5,22 @@
 #define TENETD_KERNEL_H
 
 #include "nl/nl.h"
-#include "recon/ops.h"
+#include "host/ops.h"
 
 struct tenet_datapath;
 
 struct kernel {
-	int map_fd[OBJ_NMAPS];
+	int map_fd[OBJ_MAX];            /* map types; -1: not open */
+	bool own_fds;                   /* opened from pins: closed with it */
 	int tc_prog_fd;
 	struct nl nl;
 };
 
 /* Map and program fds come from the loaded datapath (not owned). */
 int kernel_init(struct kernel *k, const struct tenet_datapath *dp);
+/* The maps pinned in pin_dir, without loading anything (tenetd
+ * --cleanup): a map that is not pinned reads as empty; no program. */
+int kernel_init_pinned(struct kernel *k, const char *pin_dir);
 void kernel_close(struct kernel *k);
 void kernel_ops(struct kernel *k, struct knl_ops *ops);
 

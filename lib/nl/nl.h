@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The few rtnetlink requests tenetd makes (libmnl), and a link monitor.
- * IPv4 addresses are in network byte order. All return 0 or -errno. */
-#ifndef TENETD_NL_H
-#define TENETD_NL_H
+/* rtnetlink through libmnl: the socket, one request/reply exchange and a
+ * link monitor. The messages live by kernel object beside it: nl/link.h
+ * (links and their settings), nl/addr.h, nl/route.h, nl/rule.h; each has
+ * one builder per message type, shared by every user. IPv4 addresses are
+ * in network byte order. Everything returns 0 or -errno and never logs. */
+#ifndef TENET_NL_H
+#define TENET_NL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <net/if.h>
 
-/* rtm_protocol of the provider routes tenet installs: how a restarted
- * agent finds its own routes and leaves everyone else's alone. Unassigned
- * in iproute2's rt_protos; "116 tenet" there makes `ip route` print it. */
+/* rtm_protocol of the routes and rules tenet installs: how a restarted
+ * agent finds its own and leaves everyone else's alone. Unassigned in
+ * iproute2's rt_protos; "116 tenet" there makes `ip route` print it. */
 #define TENET_RTPROT 116
 
 struct mnl_socket;
+struct nlmsghdr;
 
 struct nl {
 	struct mnl_socket *sk;
@@ -21,51 +25,38 @@ struct nl {
 	unsigned int seq;
 };
 
-struct nl_link {
-	uint32_t ifindex;
-	uint32_t mtu;
-	uint32_t flags;         /* IFF_* */
-	char name[IF_NAMESIZE];
-	bool deleted;           /* a monitor event: RTM_DELLINK */
-};
-
 int nl_open(struct nl *nl);
 void nl_close(struct nl *nl);
 
-int nl_link_get(struct nl *nl, uint32_t ifindex, struct nl_link *out);
-int nl_link_set_up(struct nl *nl, uint32_t ifindex);
-int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu);
-/* Create name as an 802.1Q subdevice of parent; -EEXIST if it exists. */
-int nl_vlan_add(struct nl *nl, uint32_t parent, uint16_t vlan, const char *name);
+/* Start a request in buf (MNL_SOCKET_BUFFER_SIZE bytes), send it and run
+ * the replies through cb (NULL: expect an ACK); 0 or the kernel's -errno,
+ * -EINTR for a dump a change interrupted (read again to be sure). */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags);
+int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
 
-/* Add (or refresh: NLM_F_REPLACE) / delete an IPv4 address. */
-int nl_addr_add(struct nl *nl, uint32_t ifindex, uint32_t addr, uint8_t plen);
-int nl_addr_del(struct nl *nl, uint32_t ifindex, uint32_t addr);
+/* A growing array for dumps: requests may follow a dump only once it has
+ * been read to its end, so dumps are collected first. */
+struct nl_vec {
+	void *items;
+	size_t n, cap, size;
+	int err;
+};
+/* A zeroed new item, or NULL (then err is -ENOMEM). */
+void *nl_vec_push(struct nl_vec *v);
+/* Send the dump request nlh and collect items of size bytes through cb
+ * (which pushes them on the struct nl_vec it gets) into a malloc'd array
+ * at out, n items. A dump a change interrupted is read again (a few
+ * times). */
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, size_t size, void *out,
+	    size_t *n);
 
-/* Main-table unicast routes with protocol TENET_RTPROT. via 0: on-link. */
-int nl_route_add(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via);
-int nl_route_del(struct nl *nl, uint32_t dst, uint8_t plen, uint32_t ifindex);
-typedef int (*nl_route_cb)(uint32_t dst, uint8_t plen, uint32_t ifindex, uint32_t via,
-			   void *arg);
-int nl_route_dump(struct nl *nl, nl_route_cb cb, void *arg);
-
+struct nl_link;
 /* A non-blocking socket subscribed to link events. nl_monitor_read
  * drains it, calling cb per event; -ENOBUFS means events were lost (the
  * caller should assume anything changed). */
 int nl_monitor_open(struct nl *nl);
 int nl_monitor_fd(const struct nl *nl);
 int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg);
-
-/* For the other rtnetlink users (gw_nl.c): start a request in buf
- * (MNL_SOCKET_BUFFER_SIZE bytes), send it and run the replies through cb
- * (NULL: expect an ACK); 0 or the kernel's -errno. */
-struct nlmsghdr;
-typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
-struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags);
-int nl_transact(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
-
-/* /proc/sys/net/<family>/conf/<dev>/<key> = val (family "ipv4" or "ipv6"):
- * 1 if it changed, 0 if it already was, or -errno. */
-int sysctl_dev_set(const char *family, const char *dev, const char *key, int val);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A fake kernel behind tenetd's ops table (agent/ops.h): maps, addresses,
- * routes and attachments live in a struct state; links in a small table.
+/* A fake kernel behind the host datapath reconciler's ops table
+ * (agent/host/ops.h): maps, addresses, routes and attachments live in a
+ * set of the reconciler's object tables; links in a small table.
  * Every call is recorded as one line ("map_update port", "tc_attach 4")
  * so tests can check what the reconciler did and in which order, and any
  * call can be made to fail. Header only: each unit test is one program. */
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon/ops.h"
-#include "recon/state.h"
+#include "host/objs.h"
+#include "host/ops.h"
 
 #define FAKE_MAX_LINKS 16
 #define FAKE_MAX_CALLS 512
@@ -28,7 +29,7 @@ struct fake_link {
 };
 
 struct fake {
-	struct state k;         /* what the "kernel" holds */
+	struct recon_set k;     /* what the "kernel" holds */
 	struct fake_link links[FAKE_MAX_LINKS];
 	int nlinks;
 	char calls[FAKE_MAX_CALLS][48];
@@ -311,7 +312,7 @@ static int fake_pa_link_prepare(void *ctx, const char *name)
 static inline void fake_init(struct fake *f, struct knl_ops *ops)
 {
 	memset(f, 0, sizeof(*f));
-	state_init(&f->k);
+	recon_set_init(&f->k, &host_reconciler);
 	f->next_ifindex = 2;
 	*ops = (struct knl_ops){
 		.ctx = f,
@@ -336,7 +337,7 @@ static inline void fake_init(struct fake *f, struct knl_ops *ops)
 
 static inline void fake_free(struct fake *f)
 {
-	state_free(&f->k);
+	recon_set_free(&f->k);
 }
 
 #endif

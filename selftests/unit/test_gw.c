@@ -2,7 +2,7 @@
 /* Gateway records: keys and JSON codecs (lib/kinds/gateway.c, nat.c), the validated
  * writes of compartments, NAT and inbound mappings (their rows' rules) on a
  * real store, and the nftables ruleset the agent generates
- * (agent/gw_nft.c). */
+ * (agent/gw/nat_rules.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>

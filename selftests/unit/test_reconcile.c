@@ -16,9 +16,10 @@
 #include <tenet/maps.h>
 
 #include "host/desired.h"
+#include "host/objs.h"
 #include "fake_ops.h"
 #include "recon/model.h"
-#include "recon/reconcile.h"
+#include "recon/recon.h"
 
 #define HOST "h1"
 #define PA_LOCAL "192.168.4.11"
@@ -31,8 +32,9 @@ struct fx {
 	struct fake f;
 	struct knl_ops ops;
 	struct model m;
-	struct state shadow;
+	struct recon rc;        /* the host datapath reconciler on the fake */
 	struct build_env env;
+	struct recon_env env_recon;
 	char notes[16][300];
 	int nnotes;
 	uint32_t ul0, p1, p2;
@@ -212,8 +214,9 @@ static int setup(void **state)
 	x->p1 = fake_add_link(&x->f, "p1", 1500);
 	x->p2 = fake_add_link(&x->f, "p2", 1400);
 	model_init(&x->m);
-	state_init(&x->shadow);
+	recon_init(&x->rc, &host_reconciler, &x->ops);
 	x->env = (struct build_env){ .host = HOST, .ops = &x->ops, .note = note_cb, .note_arg = x };
+	x->env_recon = (struct recon_env){ .host = HOST, .note = note_cb, .note_arg = x };
 	*state = x;
 	return 0;
 }
@@ -223,15 +226,15 @@ static int teardown(void **state)
 	struct fx *x = *state;
 
 	model_free(&x->m);
-	state_free(&x->shadow);
+	recon_fini(&x->rc);
 	fake_free(&x->f);
 	free(x);
 	return 0;
 }
 
-static void build(struct fx *x, struct state *d)
+static void build(struct fx *x, struct recon_set *d)
 {
-	state_init(d);
+	recon_set_init(d, &host_reconciler);
 	desired_prepare_links(&x->m, &x->env);
 	assert_int_equal(desired_build(&x->m, &x->env, d, NULL), 0);
 }
@@ -239,16 +242,17 @@ static void build(struct fx *x, struct state *d)
 /* Build and apply, as the agent's reconcile does. Returns failures. */
 static int sync_once(struct fx *x, struct recon_stats *st)
 {
-	struct state d;
+	struct recon_set d;
 	int ret;
 
 	build(x, &d);
-	ret = recon_apply(&x->shadow, &d, &x->ops, NULL, st);
-	state_free(&d);
+	ret = recon_apply(&x->rc, &d, NULL);
+	*st = x->rc.st;
+	recon_set_free(&d);
 	return ret;
 }
 
-static const void *get(const struct state *s, enum obj o, const void *key)
+static const void *get(const struct recon_set *s, enum obj o, const void *key)
 {
 	const struct htab_entry *e = htab_find(&s->t[o], key);
 
@@ -281,7 +285,7 @@ static void test_build_maps(void **state)
 	const struct tenet_ca_val *cv;
 	__u32 zero = 0, vsid = 5001;
 	__be32 pa_ip = ip(PA_LOCAL);
-	struct state d;
+	struct recon_set d;
 
 	topology(&x->m);
 	build(x, &d);
@@ -351,7 +355,7 @@ static void test_build_maps(void **state)
 	assert_int_equal(d.t[OBJ_MAC].n, 4);
 	assert_int_equal(d.t[OBJ_CA].n, 3);
 	assert_int_equal(x->nnotes, 0);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* Dynamic learning: l2only records become slots 0..n-1 per VSID in
@@ -371,7 +375,7 @@ static void test_build_l2only_slots(void **state)
 		lookup(5001, "10.0.0.9", "00:15:5d:00:00:09", PA_REMOTE, TENET_LOOKUP_DYNAMIC),
 	};
 	__u8 m[6];
-	struct state d;
+	struct recon_set d;
 
 	topology(&x->m);
 	/* p1's static record makes way for an l2only one (what learning is for). */
@@ -412,7 +416,7 @@ static void test_build_l2only_slots(void **state)
 	assert_int_equal(cv->type, TENET_LOOKUP_DYNAMIC);
 	assert_int_equal(cv->pa, ip(PA_REMOTE));
 	assert_int_equal(x->nnotes, 0);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* More l2only records in a VSID than the datapath asks: the first ones by
@@ -420,7 +424,7 @@ static void test_build_l2only_slots(void **state)
 static void test_build_l2only_cap(void **state)
 {
 	struct fx *x = *state;
-	struct state d;
+	struct recon_set d;
 	char m[32];
 
 	topology(&x->m);
@@ -434,7 +438,7 @@ static void test_build_l2only_cap(void **state)
 	build(x, &d);
 	assert_int_equal(d.t[OBJ_L2ONLY].n, TENET_L2ONLY_PER_VSID);
 	assert_int_equal(x->nnotes, 3);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* flowid = off in tenetd.conf: the datapath's config entry carries
@@ -447,14 +451,14 @@ static void test_build_no_flowid(void **state)
 				  .flags = TENET_CFG_ENABLED | TENET_CFG_NO_FLOWID,
 				  .router_mac = TENET_ROUTER_MAC_INIT };
 	struct recon_stats st;
-	struct state d;
+	struct recon_set d;
 	__u32 zero = 0;
 
 	topology(&x->m);
 	x->env.no_flowid = true;
 	build(x, &d);
 	assert_memory_equal(get(&d, OBJ_CFG, &zero), &want, sizeof(want));
-	state_free(&d);
+	recon_set_free(&d);
 
 	assert_int_equal(sync_once(x, &st), 0);
 	assert_int_equal(sync_once(x, &st), 0);
@@ -464,7 +468,7 @@ static void test_build_no_flowid(void **state)
 	assert_int_equal(total(&st), 1);
 	assert_int_equal(st.upd[OBJ_CFG], 1);
 	want.flags = TENET_CFG_ENABLED;
-	assert_memory_equal(get(&x->shadow, OBJ_CFG, &zero), &want, sizeof(want));
+	assert_memory_equal(get(&x->rc.shadow, OBJ_CFG, &zero), &want, sizeof(want));
 }
 
 static void test_build_routes_addrs(void **state)
@@ -478,7 +482,7 @@ static void test_build_routes_addrs(void **state)
 	const struct tenet_route_val *rv;
 	const struct kroute_val *kv;
 	const struct addr_val *av;
-	struct state d;
+	struct recon_set d;
 
 	topology(&x->m);
 	build(x, &d);
@@ -500,7 +504,7 @@ static void test_build_routes_addrs(void **state)
 	assert_int_equal(av->plen, 24);
 	/* The PA device was set up with forwarding. */
 	assert_true(fake_link_by_name(&x->f, "ul0")->forwarding);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* Two routing domains that (corruptly) share an id put two routes on one
@@ -514,14 +518,14 @@ static void test_build_route_lowest_metric(void **state)
 		croute("A", 5001, "10.0.0.0/8", "10.0.0.9", 20),
 		croute("B", 5001, "10.0.0.0/8", "10.0.0.8", 5),
 	};
-	struct state d;
+	struct recon_set d;
 
 	for (size_t i = 0; i < 4; i++)
 		put_rec(&x->m, &r[i]);
 	build(x, &d);
 	assert_int_equal(((const struct tenet_route_val *)get(&d, OBJ_ROUTE, &rk))->metric, 5);
 	assert_true(noted(x, "croute/A/10.0.0.0_8: conflicts with"));
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* Routes are expanded to multiples of 4 bits: a /22 becomes four /24
@@ -541,7 +545,7 @@ static void test_build_route_expansion(void **state)
 	const char *want[] = { "10.1.4.0", "10.1.5.0", "10.1.6.0", "10.1.7.0" };
 	const struct tenet_route_lens *lens;
 	const struct tenet_route_val *v;
-	struct state d;
+	struct recon_set d;
 	__u32 rd = 7;
 
 	for (size_t i = 0; i < 4; i++)
@@ -567,7 +571,7 @@ static void test_build_route_expansion(void **state)
 	assert_non_null(lens);
 	assert_int_equal(lens->bits, (1ULL << 24) | (1ULL << 32));
 	assert_false(noted(x, "conflicts with"));
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 static void test_build_missing_and_unknown(void **state)
@@ -583,7 +587,7 @@ static void test_build_missing_and_unknown(void **state)
 		lookup(8001, "10.8.0.5", MAC_REMOTE, PA_REMOTE, TENET_LOOKUP_STATIC),
 	};
 	struct tenet_vmac_key mk = { .vsid = 8001 };
-	struct state d;
+	struct recon_set d;
 
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
 		put_rec(&x->m, &r[i]);
@@ -599,7 +603,7 @@ static void test_build_missing_and_unknown(void **state)
 	assert_true(noted(x, "port/gone0: device gone0 not present"));
 	assert_true(noted(x, "port/p2: VSID 9999 has no virtual subnet"));
 	assert_true(noted(x, "lookup/00008001/ip/10.8.0.5: VSID 8001 has no virtual subnet"));
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* A record naming our PA is local only if a port of ours has its MAC in
@@ -609,7 +613,7 @@ static void test_build_local_needs_port(void **state)
 	struct fx *x = *state;
 	struct tenet_vmac_key mk = { .vsid = 5001 };
 	const struct tenet_vmac_val *mv;
-	struct state d;
+	struct recon_set d;
 	struct tenet_record r[] = {
 		rdomain("Contoso", 1),
 		vsubnet(5001, "Contoso", "10.0.0.0/24"),
@@ -625,7 +629,7 @@ static void test_build_local_needs_port(void **state)
 	assert_non_null(mv);
 	assert_int_equal(mv->ifindex, 0);
 	assert_int_equal(mv->pa, ip(PA_LOCAL));
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 static void test_build_vlan_pa(void **state)
@@ -635,7 +639,7 @@ static void test_build_vlan_pa(void **state)
 	const struct tenet_pa_val *pav;
 	__be32 key = ip(PA_LOCAL);
 	struct fake_link *vl;
-	struct state d;
+	struct recon_set d;
 
 	put_rec(&x->m, &r);
 	build(x, &d);
@@ -647,7 +651,7 @@ static void test_build_vlan_pa(void **state)
 	assert_non_null(pav);
 	assert_int_equal(pav->ifindex, vl->ifindex);
 	assert_int_equal(pav->vlan, 100);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* A VLAN device tenet made goes with the last PA on it; a link tenet did
@@ -656,11 +660,11 @@ static void test_vlan_pa_removed(void **state)
 {
 	struct fx *x = *state;
 	struct tenet_record r = pa(HOST, PA_LOCAL "/24", "ul0", 100);
-	struct state d;
+	struct recon_set d;
 
 	put_rec(&x->m, &r);
 	build(x, &d);
-	state_free(&d);
+	recon_set_free(&d);
 	assert_non_null(fake_link_by_name(&x->f, "ul0.100"));
 	/* Still wanted: nothing removed on the next pass. */
 	assert_int_equal(desired_prepare_links(&x->m, &x->env), 0);
@@ -676,7 +680,7 @@ static void test_vlan_pa_removed(void **state)
 static void test_clamp_mtu(void **state)
 {
 	struct fx *x = *state;
-	struct state d;
+	struct recon_set d;
 
 	topology(&x->m);
 	build(x, &d);
@@ -685,7 +689,7 @@ static void test_clamp_mtu(void **state)
 	/* Smaller already: left alone. */
 	assert_int_equal(fake_link_by_index(&x->f, x->p2)->mtu, 1400);
 	assert_int_equal(desired_clamp_mtu(&d, &x->env), 0);
-	state_free(&d);
+	recon_set_free(&d);
 }
 
 /* ---- the diff ---- */
@@ -856,7 +860,7 @@ static void test_apply_failure_is_retried(void **state)
 	x->f.fail_err = -EBUSY;
 	assert_int_equal(sync_once(x, &st), 1);
 	assert_int_equal(st.failed, 1);
-	assert_null(get(&x->shadow, OBJ_ATTACH, &x->p2));
+	assert_null(get(&x->rc.shadow, OBJ_ATTACH, &x->p2));
 	/* The next pass retries only what failed. */
 	fake_calls_reset(&x->f);
 	assert_int_equal(sync_once(x, &st), 0);
@@ -879,12 +883,12 @@ static void test_restart_reconciles_difference(void **state)
 	topology(&x->m);
 	assert_int_equal(sync_once(x, &st), 0);
 	/* Agent stops; a record is deleted; a new agent starts. */
-	state_free(&x->shadow);
-	state_init(&x->shadow);
+	recon_fini(&x->rc);
+	recon_init(&x->rc, &host_reconciler, &x->ops);
 	del_rec(&x->m, &gone);
 	fake_calls_reset(&x->f);
-	assert_int_equal(recon_shadow_load(&x->shadow, &x->ops), 0);
-	assert_int_equal(x->shadow.t[OBJ_ATTACH].n, 2);
+	assert_int_equal(recon_observe(&x->rc, NULL), 0);
+	assert_int_equal(x->rc.shadow.t[OBJ_ATTACH].n, 2);
 	assert_int_equal(sync_once(x, &st), 0);
 	assert_int_equal(st.del[OBJ_MAC], 1);
 	assert_int_equal(st.del[OBJ_CA], 1);
@@ -912,7 +916,7 @@ static void test_stale_port_from_earlier_agent(void **state)
 	topology(&x->m);
 	htab_put(&x->f.k.t[OBJ_PORT], &old, &pv, NULL);
 	htab_put(&x->f.k.t[OBJ_ATTACH], &old, &att, NULL);
-	assert_int_equal(recon_shadow_load(&x->shadow, &x->ops), 0);
+	assert_int_equal(recon_observe(&x->rc, NULL), 0);
 	assert_int_equal(sync_once(x, &st), 0);
 	assert_null(get(&x->f.k, OBJ_PORT, &old));
 	assert_null(get(&x->f.k, OBJ_ATTACH, &old));
@@ -934,6 +938,33 @@ static void test_provider_route_change(void **state)
 	assert_true(fake_call_index(&x->f, "route_del") < fake_call_index(&x->f, "route_add"));
 	assert_int_equal(((const struct kroute_val *)get(&x->f.k, OBJ_KROUTE, &kk))->via,
 			 ip("192.168.4.254"));
+}
+
+/* tenetd --cleanup: a teardown of what an earlier agent left detaches the
+ * ports and removes the PA addresses and provider routes; map entries go
+ * with the pins, so they are neither read nor deleted one by one. */
+static void test_teardown(void **state)
+{
+	struct fx *x = *state;
+	struct recon_stats st;
+	struct recon td;
+	struct model empty;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	model_init(&empty);
+	recon_init(&td, &host_reconciler, &x->ops);
+	td.teardown = true;
+	fake_calls_reset(&x->f);
+	assert_int_equal(recon_run(&td, &empty, &x->env_recon, NULL), 0);
+	assert_int_equal(x->f.k.t[OBJ_ATTACH].n, 0);
+	assert_int_equal(x->f.k.t[OBJ_ADDR].n, 0);
+	assert_int_equal(x->f.k.t[OBJ_KROUTE].n, 0);
+	assert_int_equal(fake_calls_count(&x->f, "tc_detach"), 2);
+	assert_int_equal(fake_calls_count(&x->f, "map_"), 0);
+	assert_int_equal(x->f.k.t[OBJ_CA].n, 3);
+	recon_fini(&td);
+	model_free(&empty);
 }
 
 /* ---- the model: bad input never wipes good state ---- */
@@ -1023,6 +1054,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_reconciles_difference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_port_from_earlier_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provider_route_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_corrupt_keeps_last_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_load_skips_bad, setup, teardown),
 	};

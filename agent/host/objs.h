@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What tenetd programs into the kernel, as sets of keyed objects: the
- * entries of each BPF map plus the kernel objects the agent owns (PA
- * addresses, provider routes, TC attachments). The same structure holds
- * the desired state (built from the store) and the shadow (what the
- * kernel holds, as far as the agent knows); the reconciler diffs them. */
-#ifndef TENETD_STATE_H
-#define TENETD_STATE_H
+/* The host datapath reconciler: what tenetd programs into the kernel of a
+ * host, as keyed object types of the engine (recon/recon.h): the entries
+ * of each BPF map plus the kernel objects the agent owns (PA addresses,
+ * provider routes, TC attachments). The enum is the type order: puts go
+ * first to last (addresses and routes, config, VSIDs, ports, lookups,
+ * then the TC attachment last, so a port never runs without its map
+ * entries), deletes last to first (detach first). */
+#ifndef TENETD_HOST_OBJS_H
+#define TENETD_HOST_OBJS_H
 
 #include <stdint.h>
 #include <linux/types.h>
 #include <tenet/maps.h>
 
-#include "recon/htab.h"
+#include "recon/recon.h"
 
 enum obj {
-	OBJ_CFG,        /* BPF maps first: enum order = map order in the ops */
+	OBJ_ADDR,       /* a PA configured on its device */
+	OBJ_KROUTE,     /* a provider route in the main table */
+	OBJ_CFG,        /* BPF maps: OBJ_CFG..OBJ_L2ONLY */
 	OBJ_PA,
 	OBJ_VSID,
 	OBJ_PORT,
@@ -22,18 +26,15 @@ enum obj {
 	OBJ_MAC,
 	OBJ_CA,
 	OBJ_ROUTE,
-	OBJ_L2ONLY,     /* l2only records per VSID, numbered (dynamic learning) */
 	OBJ_ROUTE_LENS, /* per routing domain: the prefix lengths of its routes */
-	OBJ_ADDR,       /* a PA configured on its device */
-	OBJ_KROUTE,     /* a provider route in the main table */
+	OBJ_L2ONLY,     /* l2only records per VSID, numbered (dynamic learning) */
 	OBJ_ATTACH,     /* tenet's TC filter on a port */
 	OBJ_MAX,
 };
-#define OBJ_NMAPS (OBJ_ROUTE_LENS + 1)
 
 static inline int obj_is_map(enum obj o)
 {
-	return o < OBJ_NMAPS;
+	return o >= OBJ_CFG && o <= OBJ_L2ONLY;
 }
 
 struct addr_key {
@@ -65,12 +66,10 @@ struct attach_val {
 };
 #define ATTACH_INHERITED 1u
 
-struct state {
-	struct htab t[OBJ_MAX];
-};
+/* The reconciler (registry row). Its ops table is a struct knl_ops
+ * (host/ops.h); its open() makes the real one (host/kernel.c). */
+extern const struct reconciler host_reconciler;
 
-void state_init(struct state *s);
-void state_free(struct state *s);
 size_t obj_key_size(enum obj o);
 size_t obj_val_size(enum obj o);
 const char *obj_name(enum obj o);

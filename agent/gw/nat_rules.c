@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tenet's nftables table (`table ip tenet`), through libnftables. The
- * whole table is generated from the compartments and applied as one
- * transaction that replaces it, so the kernel never holds half of a
- * change, and nothing outside the table is touched.
+/* The text of tenet's nftables table (`table ip tenet`). The whole table
+ * is generated from the compartments and applied as one transaction that
+ * replaces it (the nat reconciler, nat.c), so the kernel never holds half
+ * of a change, and nothing outside the table is touched.
  *
  * Per compartment (zone Z = its VRF table id, mark M = TENET_GW_MARK_BASE
  * | Z):
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <nftables/libnftables.h>
 
 #include "gw/gw.h"
 
@@ -154,37 +153,4 @@ char *gw_nft_ruleset(const struct gw_tenant *t, size_t n)
 		return NULL;
 	}
 	return text;
-}
-
-static int run(struct gw *g, const char *cmd, char *err, size_t errlen)
-{
-	const char *out;
-	int ret;
-
-	if (!g->nft) {
-		g->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-		if (!g->nft)
-			return -ENOMEM;
-		nft_ctx_buffer_output(g->nft);
-		nft_ctx_buffer_error(g->nft);
-	}
-	ret = nft_run_cmd_from_buffer(g->nft, cmd);
-	out = nft_ctx_get_error_buffer(g->nft);
-	if (ret && err) {
-		/* nft's first line says what; the rest quotes the input. */
-		snprintf(err, errlen, "%s", out && *out ? out : "nftables error");
-		err[strcspn(err, "\n")] = '\0';
-	}
-	nft_ctx_get_output_buffer(g->nft);      /* drop what a list printed */
-	return ret ? -EINVAL : 0;
-}
-
-int gw_nft_apply(struct gw *g, const char *text, char *err, size_t errlen)
-{
-	return run(g, text ? text : "table " TABLE "\ndelete table " TABLE "\n", err, errlen);
-}
-
-bool gw_nft_present(struct gw *g)
-{
-	return run(g, "list table " TABLE "\n", NULL, 0) == 0;
 }

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The kernel side of the reconciler: everything tenetd does to the kernel
- * goes through this table, so unit tests run the reconciler against a
+/* The kernel side of the host datapath reconciler: everything it does to
+ * the kernel goes through this table, so unit tests run it against a
  * fake (selftests/unit/fake_ops.h) and the daemon against the real thing
  * (kernel.c). Every function returns 0 (or a documented positive value)
  * or a negative errno. */
-#ifndef TENETD_OPS_H
-#define TENETD_OPS_H
+#ifndef TENETD_HOST_OPS_H
+#define TENETD_HOST_OPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "recon/state.h"
+#include "host/objs.h"
 
 typedef int (*ops_entry_cb)(const void *key, const void *val, void *arg);
 

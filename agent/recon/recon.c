@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The engine behind every reconciler (see recon.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recon/names.h"
+#include "recon/recon.h"
+
+bool recon_gone(int err)
+{
+	return err == -ENOENT || err == -ENODEV || err == -ESRCH || err == -EADDRNOTAVAIL;
+}
+
+const char *recon_verb(const struct recon_type *t, enum recon_op op)
+{
+	static const char *const plain[] = { "added", "updated", "removed" };
+	const char *const *v = t->verbs ? t->verbs : plain;
+
+	return op == RECON_HELD ? "kept" : v[op];
+}
+
+void recon_errf(struct recon *rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rc->msg, sizeof(rc->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- sets ---- */
+
+/* Arena tables: every object has a fixed-size key and value, so deleted
+ * entries are reused, and a desired state of 2M entries is a few hundred
+ * chunk allocations, not 2M mallocs and frees. */
+void recon_set_init(struct recon_set *s, const struct reconciler *r)
+{
+	memset(s, 0, sizeof(*s));
+	s->ntypes = r->ntypes;
+	for (unsigned int t = 0; t < r->ntypes; t++) {
+		htab_init_arena(&s->t[t], r->types[t].key_size, r->types[t].val_size);
+		htab_init(&s->held[t], r->types[t].key_size, 1);
+	}
+}
+
+void recon_set_free(struct recon_set *s)
+{
+	for (unsigned int t = 0; t < s->ntypes; t++) {
+		htab_free(&s->t[t]);
+		htab_free(&s->held[t]);
+	}
+}
+
+int recon_hold(struct recon_set *s, unsigned int t, const void *key)
+{
+	char one = 1;
+
+	return htab_put(&s->held[t], key, &one, NULL) ? 0 : -ENOMEM;
+}
+
+/* ---- instances ---- */
+
+void recon_init(struct recon *rc, const struct reconciler *r, void *ops)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->r = r;
+	rc->ops = ops;
+	recon_set_init(&rc->shadow, r);
+}
+
+int recon_open(struct recon *rc, const struct recon_open *o)
+{
+	int ret = rc->r->open ? rc->r->open(rc, o) : 0;
+
+	rc->opened = ret == 0;
+	return ret;
+}
+
+void recon_fini(struct recon *rc)
+{
+	if (rc->r->close)
+		rc->r->close(rc);
+	rc->opened = false;
+	recon_set_free(&rc->shadow);
+}
+
+/* What the kernel holds, into the shadow. The first time the shadow is
+ * whatever was found; later (RECON_OBSERVE_EACH) each table is replaced
+ * by what is found now, except that an unmarked object this agent made
+ * and no longer wants stays, so that it is deleted. */
+int recon_observe(struct recon *rc, const struct recon_set *desired)
+{
+	const struct reconciler *r = rc->r;
+	struct recon_set fresh;
+	struct htab_iter it;
+	struct htab_entry *e;
+	int ret;
+
+	recon_set_init(&fresh, r);
+	ret = r->observe ? r->observe(rc, desired, &fresh) : 0;
+	if (ret < 0)
+		goto out;
+	for (unsigned int t = 0; t < r->ntypes; t++) {
+		const struct recon_type *ty = &r->types[t];
+		struct htab tmp;
+
+		if (rc->observed && desired && (ty->flags & RECON_T_UNMARKED) &&
+		    !(ty->flags & RECON_T_KEEP)) {
+			htab_iter_init(&it, &rc->shadow.t[t]);
+			while ((e = htab_iter_next(&it))) {
+				if (htab_find(&desired->t[t], e->key) ||
+				    htab_find(&fresh.t[t], e->key))
+					continue;
+				if (!htab_put(&fresh.t[t], e->key, e->val, NULL)) {
+					ret = -ENOMEM;
+					goto out;
+				}
+			}
+		}
+		tmp = rc->shadow.t[t];
+		rc->shadow.t[t] = fresh.t[t];
+		fresh.t[t] = tmp;
+	}
+	rc->observed = true;
+out:
+	recon_set_free(&fresh);
+	return ret;
+}
+
+/* ---- apply ---- */
+
+static void report(const struct recon_hooks *h, const struct recon *rc, unsigned int t,
+		   enum recon_op op, const void *key, const void *val, int err)
+{
+	if (h && h->applied)
+		h->applied(h->arg, rc, t, op, key, val, err,
+			   err < 0 && rc->msg[0] ? rc->msg : NULL);
+}
+
+static size_t cmp_size(const struct recon_type *ty)
+{
+	return ty->cmp_size ? ty->cmp_size : ty->val_size;
+}
+
+/* Puts of a type with put_batch are batched (one syscall per RECON_BATCH
+ * entries: a first sync of 1M lookup records is 2M map entries). The
+ * entries of a batch are reported and enter the shadow once the batch is
+ * written; if the batch call fails, they are put one by one, so each gets
+ * its own verdict. */
+#define RECON_BATCH 4096
+
+struct batch {
+	unsigned int t;
+	unsigned int n;
+	unsigned char *keys, *vals;
+	struct htab_entry *e[RECON_BATCH];
+	const void *old[RECON_BATCH];
+};
+
+static int batch_flush(struct recon *rc, struct batch *b, const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[b->t];
+	struct htab *sh = &rc->shadow.t[b->t];
+	bool whole = !ty->put_batch(rc, b->keys, b->vals, b->n);
+	int failed = 0;
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		struct htab_entry *e = b->e[i];
+		int ret = 0;
+
+		if (!whole) {
+			rc->msg[0] = '\0';
+			ret = ty->put(rc, e->key, e->val, b->old[i]);
+		}
+		report(h, rc, b->t, b->old[i] ? RECON_UPDATE : RECON_ADD, e->key, e->val, ret);
+		if (ret < 0) {
+			failed++;
+			continue;
+		}
+		if (!(b->old[i] ? htab_put(sh, e->key, e->val, NULL) :
+				  htab_add(sh, e->key, e->val, ty->val_size)))
+			return -ENOMEM;
+		if (b->old[i])
+			rc->st.upd[b->t]++;
+		else
+			rc->st.add[b->t]++;
+	}
+	b->n = 0;
+	return failed;
+}
+
+static int put_pass_batched(struct recon *rc, const struct recon_set *desired, unsigned int t,
+			    const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[t];
+	size_t ksz = ty->key_size, vsz = ty->val_size, csz = cmp_size(ty);
+	struct htab *sh = &rc->shadow.t[t];
+	struct batch *b = calloc(1, sizeof(*b));
+	struct htab_iter it;
+	struct htab_entry *e;
+	int failed = 0, ret = -ENOMEM;
+	bool empty;
+
+	if (!b)
+		goto out;
+	b->t = t;
+	b->keys = malloc(RECON_BATCH * ksz);
+	b->vals = malloc(RECON_BATCH * vsz);
+	if (!b->keys || !b->vals)
+		goto out;
+	/* The shadow ends up holding what is desired. Empty (the first sync),
+	 * it has nothing to look up: the desired keys are distinct, so what
+	 * this pass adds is never asked for again in it. */
+	empty = !sh->n;
+	htab_reserve(sh, desired->t[t].n);
+	htab_iter_init(&it, &desired->t[t]);
+	while ((e = htab_iter_next(&it))) {
+		struct htab_entry *cur = empty ? NULL : htab_find(sh, e->key);
+
+		if (cur && !memcmp(cur->val, e->val, csz))
+			continue;
+		memcpy(b->keys + b->n * ksz, e->key, ksz);
+		memcpy(b->vals + b->n * vsz, e->val, vsz);
+		b->e[b->n] = e;
+		b->old[b->n] = cur ? cur->val : NULL;
+		if (++b->n == RECON_BATCH) {
+			ret = batch_flush(rc, b, h);
+			if (ret < 0)
+				goto out;
+			failed += ret;
+		}
+	}
+	ret = b->n ? batch_flush(rc, b, h) : 0;
+	if (ret >= 0)
+		ret += failed;
+out:
+	if (b) {
+		free(b->keys);
+		free(b->vals);
+	}
+	free(b);
+	return ret;
+}
+
+static int put_pass(struct recon *rc, const struct recon_set *desired, unsigned int t,
+		    const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[t];
+	struct htab *sh = &rc->shadow.t[t];
+	size_t csz = cmp_size(ty);
+	struct htab_iter it;
+	struct htab_entry *e;
+	int failed = 0;
+
+	if (ty->put_batch)
+		return put_pass_batched(rc, desired, t, h);
+	htab_iter_init(&it, &desired->t[t]);
+	while ((e = htab_iter_next(&it))) {
+		struct htab_entry *cur = htab_find(sh, e->key);
+		enum recon_op op = cur ? RECON_UPDATE : RECON_ADD;
+		int ret;
+
+		if (cur && !memcmp(cur->val, e->val, csz))
+			continue;
+		rc->msg[0] = '\0';
+		ret = ty->put(rc, e->key, e->val, cur ? cur->val : NULL);
+		report(h, rc, t, op, e->key, e->val, ret);
+		if (ret < 0) {
+			failed++;
+			continue;
+		}
+		if (!htab_put(sh, e->key, e->val, NULL))
+			return -ENOMEM;
+		if (op == RECON_ADD)
+			rc->st.add[t]++;
+		else
+			rc->st.upd[t]++;
+	}
+	return failed;
+}
+
+static bool is_held(const struct recon_set *desired, unsigned int t, const void *key)
+{
+	return desired->held[t].n && htab_find(&desired->held[t], key);
+}
+
+/* Whether a type's objects are deleted in this apply at all. */
+static bool deletes(const struct recon *rc, unsigned int t)
+{
+	unsigned int f = rc->r->types[t].flags;
+
+	return !(f & RECON_T_KEEP) && !(rc->teardown && (f & RECON_T_TEARDOWN_SKIP));
+}
+
+static size_t count_deletes(const struct recon *rc, const struct recon_set *desired,
+			    const bool *was_empty)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+	size_t n = 0;
+
+	for (unsigned int t = 0; t < rc->r->ntypes; t++) {
+		if (was_empty[t] || !deletes(rc, t))
+			continue;
+		htab_iter_init(&it, &rc->shadow.t[t]);
+		while ((e = htab_iter_next(&it)))
+			n += !htab_find(&desired->t[t], e->key) && !is_held(desired, t, e->key);
+	}
+	return n;
+}
+
+static int del_pass(struct recon *rc, const struct recon_set *desired, unsigned int t,
+		    const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[t];
+	struct htab *sh = &rc->shadow.t[t];
+	struct htab_iter it;
+	struct htab_entry *e;
+	int failed = 0;
+
+	htab_iter_init(&it, sh);
+	while ((e = htab_iter_next(&it))) {
+		int ret;
+
+		if (htab_find(&desired->t[t], e->key))
+			continue;
+		if (is_held(desired, t, e->key)) {
+			rc->st.held++;
+			report(h, rc, t, RECON_HELD, e->key, e->val, 0);
+			continue;
+		}
+		rc->msg[0] = '\0';
+		ret = ty->del(rc, e->key, e->val);
+		if (recon_gone(ret))
+			ret = 0;
+		report(h, rc, t, RECON_DELETE, e->key, e->val, ret);
+		if (ret < 0) {
+			failed++;
+			continue;
+		}
+		htab_del(sh, e->key);
+		rc->st.del[t]++;
+	}
+	return failed;
+}
+
+int recon_apply(struct recon *rc, const struct recon_set *desired,
+		const struct recon_hooks *hooks)
+{
+	const struct reconciler *r = rc->r;
+	bool was_empty[RECON_MAX_TYPES];
+	size_t total = 0, ndel;
+	int failed = 0, ret;
+	unsigned int t;
+
+	memset(&rc->st, 0, sizeof(rc->st));
+	/* What was empty before the puts holds desired entries only after
+	 * them: nothing to delete, no 2M lookups to find that out. */
+	for (t = 0; t < r->ntypes; t++) {
+		was_empty[t] = !rc->shadow.t[t].n;
+		total += rc->shadow.t[t].n;
+	}
+	for (t = 0; t < r->ntypes; t++) {
+		ret = put_pass(rc, desired, t, hooks);
+		if (ret < 0)
+			return ret;
+		failed += ret;
+	}
+	if (hooks && hooks->allow_delete) {
+		ndel = count_deletes(rc, desired, was_empty);
+		if (ndel && !hooks->allow_delete(hooks->guard_arg, rc, ndel, total)) {
+			rc->st.refused = (unsigned int)ndel;
+			goto out;
+		}
+	}
+	for (t = r->ntypes; t-- > 0;) {
+		if (was_empty[t] || !deletes(rc, t))
+			continue;
+		ret = del_pass(rc, desired, t, hooks);
+		if (ret < 0)
+			return ret;
+		failed += ret;
+	}
+out:
+	rc->st.failed = (unsigned int)failed;
+	return failed;
+}
+
+int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
+	      const struct recon_hooks *hooks)
+{
+	struct recon_set desired;
+	int ret = 0;
+
+	memset(&rc->st, 0, sizeof(rc->st));
+	recon_set_init(&desired, rc->r);
+	/* A teardown wants nothing, and makes no prerequisites either. */
+	if (!rc->teardown)
+		ret = rc->r->want(rc, m, env, &desired);
+	if (ret < 0) {
+		recon_errf(rc, "cannot build the desired state");
+		goto out;
+	}
+	if (!rc->observed || (rc->r->flags & RECON_OBSERVE_EACH)) {
+		ret = recon_observe(rc, &desired);
+		if (ret < 0) {
+			recon_errf(rc, "cannot read what the kernel holds");
+			goto out;
+		}
+	}
+	ret = recon_apply(rc, &desired, hooks);
+out:
+	recon_set_free(&desired);
+	return ret;
+}
+
+bool recon_allow_share(void *arg, const struct recon *rc, size_t ndel, size_t total)
+{
+	const struct recon_share *s = arg;
+
+	return ndel < s->min || ndel * 100 <= total * s->percent;
+}
+
+/* ---- interface names ---- */
+
+void name_set_init(struct name_set *n)
+{
+	htab_init(&n->names, 0, 1);
+}
+
+void name_set_free(struct name_set *n)
+{
+	htab_free(&n->names);
+}
+
+bool name_set_has(const struct name_set *n, const char *name)
+{
+	return htab_find(&n->names, name) != NULL;
+}
+
+int name_set_add(struct name_set *n, const char *name)
+{
+	char zero = 0;
+
+	return htab_put(&n->names, name, &zero, NULL) ? 0 : -ENOMEM;
+}

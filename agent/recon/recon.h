@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The reconciler contract, and the one engine that runs every reconciler.
+ *
+ * A reconciler owns some kinds of kernel objects (BPF map entries, links,
+ * routes, an nftables table ...), each a keyed object type with fixed-size
+ * key and value. Per round the engine asks it what the store wants
+ * (want: model -> desired set), knows what the kernel holds (observe:
+ * kernel -> actual set, kept as the shadow), and applies the difference
+ * through the reconciler's own ops table (a struct of function pointers
+ * the reconciler defines: the real kernel in the agent, a fake in the unit
+ * tests):
+ *
+ *   puts (adds and updates) type by type in the reconciler's type order,
+ *   then deletes in the reverse type order;
+ *   only differences: an unchanged desired set writes nothing;
+ *   a failed change stays out of the shadow and is retried next round;
+ *   a held object (its owning record cannot be decoded) is never deleted;
+ *   a mass deletion can be refused by a caller-supplied guard.
+ *
+ * Reconcilers run one after the other in the order of the agent's
+ * registry (agent/registry.c). Adding one is a file that defines a const
+ * struct reconciler and one row there. docs/architecture.md, "Adding a
+ * reconciler". */
+#ifndef TENETD_RECON_H
+#define TENETD_RECON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recon/htab.h"
+#include "recon/model.h"
+
+/* Object types per reconciler, at most. */
+#define RECON_MAX_TYPES 16
+
+struct recon;
+struct recon_set;
+
+enum recon_op {
+	RECON_ADD,
+	RECON_UPDATE,
+	RECON_DELETE,
+	RECON_HELD,     /* a delete not done: the object is held */
+};
+
+/* Type flags. */
+enum {
+	/* Never deleted (an array map's entry always exists; a setting
+	 * outlives tenet's interest in it). */
+	RECON_T_KEEP = 1 << 0,
+	/* Many entries: logs list a few and count the rest. */
+	RECON_T_BULK = 1 << 1,
+	/* Left alone by a teardown (tenetd --cleanup): they go with their
+	 * container (BPF map entries with the unpinned map). */
+	RECON_T_TEARDOWN_SKIP = 1 << 2,
+	/* For a reconciler that observes every round (RECON_OBSERVE_EACH):
+	 * the kernel cannot tell these are tenet's, so observe reports only
+	 * the desired ones it finds, and the engine remembers the ones it
+	 * made until they are deleted. */
+	RECON_T_UNMARKED = 1 << 3,
+	/* Successful changes are counted, not logged one by one. */
+	RECON_T_QUIET = 1 << 4,
+};
+
+struct recon_type {
+	const char *name;               /* "mac", "vrf", "nft-table": logs, stats */
+	size_t key_size, val_size;
+	/* Bytes of the value compared (0: all): the rest are creation
+	 * parameters that observe cannot read back. */
+	size_t cmp_size;
+	unsigned int flags;             /* RECON_T_* */
+	/* Past participles of add, update and delete for the logs
+	 * (NULL: "added", "updated", "removed"). */
+	const char *const *verbs;
+	/* One line naming the object: "ca rdomain 1 10.0.0.5 -> ..."; val
+	 * may be NULL (a delete). */
+	void (*describe)(const void *key, const void *val, char *buf, size_t len);
+	/* Make the kernel hold key = val; old is the shadow's value (NULL: a
+	 * new object). 0 or -errno. */
+	int (*put)(struct recon *rc, const void *key, const void *val, const void *old);
+	/* Remove it; old is the shadow's value. An object already gone
+	 * (recon_gone()) counts as removed. */
+	int (*del)(struct recon *rc, const void *key, const void *old);
+	/* Optional: put n new or changed objects, keys and values packed back
+	 * to back. 0, or an error after which the engine puts them one by one
+	 * (-EOPNOTSUPP: the ops cannot batch). */
+	int (*put_batch)(struct recon *rc, const void *keys, const void *vals, unsigned int n);
+};
+
+/* What want() sees besides the model: the agent's configuration and
+ * where to say what cannot be programmed. */
+struct name_set;
+struct recon_env {
+	const char *host;               /* this host's name in the store */
+	bool no_flowid;                 /* datapath: TENET_CFG_NO_FLOWID */
+	/* A record that cannot be (fully) programmed, and why. Called on
+	 * every round: the caller de-duplicates before logging. */
+	void (*note)(void *arg, const char *key, const char *msg);
+	void *note_arg;
+	/* Interface names the records refer to (link events about them
+	 * trigger a round); may be NULL. */
+	struct name_set *names;
+};
+
+/* Reconciler flags. */
+enum {
+	/* The kernel is cheap to read and can tell what is tenet's: observe
+	 * before every apply (the kernel itself is the shadow; what someone
+	 * else changed is repaired), not only once at start. */
+	RECON_OBSERVE_EACH = 1 << 0,
+};
+
+/* What the agent hands a reconciler to open its real kernel ops. */
+struct tenet_datapath;
+struct recon_open {
+	const struct tenet_datapath *dp;        /* loaded datapath; NULL: */
+	const char *pin_dir;                    /* only its pins (--cleanup) */
+};
+
+struct reconciler {
+	const char *name;               /* "datapath", "vrf", "nat" */
+	const struct recon_type *types; /* in dependency (put) order */
+	unsigned int ntypes;
+	unsigned int flags;             /* RECON_OBSERVE_EACH */
+	/* The desired set for this model, into out (initialised, empty).
+	 * May hold objects (recon_hold). It may make kernel prerequisites
+	 * that are not objects of the set (VLAN subdevices, MTU clamps).
+	 * 0, or -errno and the engine applies nothing (a partial picture
+	 * would delete good state). */
+	int (*want)(struct recon *rc, const struct model *m, const struct recon_env *env,
+		    struct recon_set *out);
+	/* What the kernel holds that is tenet's, into out (initialised,
+	 * empty): what an earlier agent left is adopted. desired is NULL at
+	 * start, else this round's desired set (RECON_T_UNMARKED types: look
+	 * for those). With rc->teardown, types flagged RECON_T_TEARDOWN_SKIP
+	 * need not be read. 0 or -errno. */
+	int (*observe)(struct recon *rc, const struct recon_set *desired, struct recon_set *out);
+	/* The real ops for rc->ops (recon_open); without it, the ops are
+	 * given by whoever set up rc (the unit tests' fakes). */
+	int (*open)(struct recon *rc, const struct recon_open *o);
+	/* Release rc->priv, and what open made if rc->opened (recon_fini). */
+	void (*close)(struct recon *rc);
+};
+
+/* A set of objects: one table per type of a reconciler, and the keys
+ * that are held (never deleted though not desired). */
+struct recon_set {
+	unsigned int ntypes;
+	struct htab t[RECON_MAX_TYPES];
+	struct htab held[RECON_MAX_TYPES];
+};
+
+void recon_set_init(struct recon_set *s, const struct reconciler *r);
+void recon_set_free(struct recon_set *s);
+/* Hold key of type t: the engine will not delete it (its record cannot be
+ * decoded: the kernel keeps the last good state). A desired value for the
+ * same key is still put. 0 or -ENOMEM. */
+int recon_hold(struct recon_set *s, unsigned int t, const void *key);
+
+struct recon_stats {
+	unsigned int add[RECON_MAX_TYPES];
+	unsigned int upd[RECON_MAX_TYPES];
+	unsigned int del[RECON_MAX_TYPES];
+	unsigned int failed;
+	unsigned int held;              /* deletes not done: held objects */
+	unsigned int refused;           /* deletes not done: the guard said no */
+};
+
+struct recon_hooks {
+	/* After each kernel change (err 0) or failed attempt (err < 0), and
+	 * for each held object (RECON_HELD). val is the new value (the old
+	 * one for a delete); msg says why it failed when the put or del
+	 * knew better than strerror (else NULL). */
+	void (*applied)(void *arg, const struct recon *rc, unsigned int type, enum recon_op op,
+			const void *key, const void *val, int err, const char *msg);
+	void *arg;
+	/* Mass-deletion guard, optional: called when an apply would delete
+	 * ndel of the total objects the reconciler holds in the kernel;
+	 * false refuses those deletes (the puts are applied; the deletes are
+	 * asked again next round). NULL: always allowed. */
+	bool (*allow_delete)(void *arg, const struct recon *rc, size_t ndel, size_t total);
+	void *guard_arg;
+};
+
+/* A ready guard policy (guard_arg): refuse deleting more than percent %
+ * of the objects when that is at least min objects. */
+struct recon_share {
+	unsigned int percent;
+	size_t min;
+};
+bool recon_allow_share(void *arg, const struct recon *rc, size_t ndel, size_t total);
+
+/* One reconciler at work. */
+struct recon {
+	const struct reconciler *r;
+	void *ops;                      /* its ops table (real or fake) */
+	void *priv;                     /* its own state */
+	struct recon_set shadow;        /* what the kernel holds, as far as known */
+	bool opened;                    /* ops are the real ones (recon_open) */
+	bool observed;                  /* the shadow was read from the kernel */
+	bool teardown;                  /* tenetd --cleanup: every object goes */
+	struct recon_stats st;          /* of the last round */
+	char msg[256];                  /* put/del: why it failed (recon_errf) */
+};
+
+/* ops: the reconciler's ops table (a fake), or NULL for recon_open. */
+void recon_init(struct recon *rc, const struct reconciler *r, void *ops);
+/* The real kernel ops (the reconciler's open); closed by recon_fini. */
+int recon_open(struct recon *rc, const struct recon_open *o);
+void recon_fini(struct recon *rc);
+/* Read what the kernel holds into the shadow (at start: desired NULL). */
+int recon_observe(struct recon *rc, const struct recon_set *desired);
+/* Apply desired - shadow (see the top of this file). Returns the number
+ * of failures, or -ENOMEM. rc->st holds the round's counts. */
+int recon_apply(struct recon *rc, const struct recon_set *desired,
+		const struct recon_hooks *hooks);
+/* A round: want, observe (first round, or every round with
+ * RECON_OBSERVE_EACH), apply. Failures, or -errno when want or observe
+ * failed (then nothing was applied and rc->msg says which). */
+int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
+	      const struct recon_hooks *hooks);
+
+/* For put/del: say why, for the log (one line). */
+void recon_errf(struct recon *rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when a delete failed only because the object is already gone. */
+bool recon_gone(int err);
+const char *recon_verb(const struct recon_type *t, enum recon_op op);
+
+/* The reconcilers of the agent, in the order they run (agent/registry.c). */
+extern const struct reconciler *const recon_registry[];
+extern const size_t recon_registry_len;
+
+#endif
