@@ -94,6 +94,17 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_decap(&c->decap, val, what, err);
 	if (!strcmp(key, "learn_age"))
 		return set_seconds(&c->learn_age, val, what, err);
+	if (!strcmp(key, "hostkey"))
+		return set_str(c->hostkey, sizeof(c->hostkey), strcmp(val, "none") ? val : "", what,
+			       err);
+	if (!strcmp(key, "vici"))
+		return set_str(c->vici, sizeof(c->vici), val, what, err);
+	if (!strcmp(key, "ipsec_cert"))
+		return set_str(c->ipsec_cert, sizeof(c->ipsec_cert), val, what, err);
+	if (!strcmp(key, "ipsec_key"))
+		return set_str(c->ipsec_key, sizeof(c->ipsec_key), val, what, err);
+	if (!strcmp(key, "ipsec_ca"))
+		return set_str(c->ipsec_ca, sizeof(c->ipsec_ca), val, what, err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 
@@ -185,6 +196,7 @@ static void defaults(struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bpffs, TENETD_BPFFS_DEFAULT);
+	strcpy(c->hostkey, TENETD_HOSTKEY_DEFAULT);
 	c->flowid = true;
 	c->learn_age = LEARN_AGE_DEFAULT_S;
 	if (gethostname(c->host, sizeof(c->host) - 1) < 0)

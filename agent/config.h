@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap, learn_age. */
+ * underlay, store, bpffs, debug, flowid, decap, learn_age, hostkey, vici,
+ * ipsec_cert, ipsec_key, ipsec_ca. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -13,6 +14,7 @@
 
 #define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
 #define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"
+#define TENETD_HOSTKEY_DEFAULT "/var/lib/tenet/hostkey"
 
 /* Where NVGRE is decapsulated on the underlay (docs/agent.md). */
 enum decap_mode {
@@ -37,6 +39,17 @@ struct config {
 	/* Seconds after which a dynamic record this host holds is removed
 	 * from the store when the datapath has not seen it again. */
 	unsigned int learn_age;
+	/* This host's key pair (secrets for this host are sealed to its
+	 * public half, which the agent publishes); "" : none. */
+	char hostkey[PATH_MAX];
+	/* charon's VICI socket; "" : VICI_SOCKET_DEFAULT. */
+	char vici[PATH_MAX];
+	/* The gateway's certificate and private key (PEM), which it proves
+	 * itself with to certificate and EAP peers, and the provider's root
+	 * certificate(s) every peer certificate must chain to; "" : none. */
+	char ipsec_cert[PATH_MAX];
+	char ipsec_key[PATH_MAX];
+	char ipsec_ca[PATH_MAX];
 };
 
 /* What the command line set; NULL/false = not given. Re-applied over

@@ -28,9 +28,6 @@
  * "net-<digest of the configuration>", shared secret
  * "tenet-s2s-<name>-<digest of the sealed text>". */
 #define TENET_S2S_CONN_PFX "tenet-s2s-"
-/* Routes of S2S interfaces carry this protocol (not the compartment's
- * 116: the two reconcilers own different routes of one table). */
-#define TENET_S2S_RTPROT 117
 
 #define TENET_S2S_DEST_MAX 127          /* an IPv4 address or a DNS name */
 #define TENET_S2S_PEER_MAX 127          /* a subject DN or an EAP user name */

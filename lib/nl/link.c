@@ -204,11 +204,16 @@ static struct nlmsghdr *set_link(struct nl *nl, char *buf, uint32_t ifindex,
 
 int nl_link_set_up(struct nl *nl, uint32_t ifindex)
 {
+	return nl_link_set_state(nl, ifindex, true);
+}
+
+int nl_link_set_state(struct nl *nl, uint32_t ifindex, bool up)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh = set_link(nl, buf, ifindex, &ifi);
 
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	return nl_transact(nl, nlh, NULL, NULL);
 }
