@@ -141,7 +141,7 @@ struct s2s_opts {
 	const char *secret_file;
 	bool secret_given;              /* secret-file or `secret -` */
 	bool routes_given, post_given;
-	bool auth_given;
+	bool auth_given, mode_given;
 };
 
 /* route PREFIX[:METRIC] [metric N] */
@@ -246,10 +246,12 @@ static int parse_attrs(struct cli *c, int argc, char **argv, struct tenet_s2s *s
 		} else if (!strcmp(kw, "initiator") || !strcmp(kw, "responder") ||
 			   !strcmp(kw, "both")) {
 			tenet_s2s_mode_parse(kw, &s->mode, NULL);
+			o->mode_given = true;
 		} else if (!strcmp(kw, "mode")) {
 			ret = need_value(c, argc, i, kw, "both|initiator|responder");
 			if (!ret && tenet_s2s_mode_parse(argv[++i], &s->mode, &e) < 0)
 				ret = cli_usage(c, "mode '%s': %s", argv[i], e.msg);
+			o->mode_given = true;
 		} else if (!strcmp(kw, "dpd")) {
 			ret = need_value(c, argc, i, kw, "SECONDS");
 			if (!ret)
@@ -316,6 +318,9 @@ static int s2s_add(struct cli *c, int argc, char **argv, unsigned int flags)
 								  NULL) < 0)
 		ret = cli_usage(c, "destination '%s': a PSK interface is found by its peer's address, "
 				"so its destination must be an IPv4 address", s->destination);
+	/* An EAP site dials; the gateway answers. */
+	if (!ret && s->auth == TENET_S2S_EAP && !o.mode_given)
+		s->mode = TENET_S2S_RESPONDER;
 	if (!ret)
 		ret = cli_host(c, o.host, s->host);
 	if (!ret)
@@ -377,6 +382,8 @@ static int s2s_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret && o.auth_given && s->auth != cur.auth && s->auth != TENET_S2S_CERT &&
 	    !o.secret_given)
 		s->secret[0] = '\0';    /* a new method needs its own secret */
+	if (!ret && o.auth_given && s->auth == TENET_S2S_EAP && !o.mode_given)
+		s->mode = TENET_S2S_RESPONDER;
 	if (!ret)
 		ret = finish_secret(c, s, &o);
 	return ret ? ret : cli_put(c, &rec, TENET_POLICY_REPLACE);

@@ -682,6 +682,8 @@ static void set_state(struct recon *rc, const char *name, struct tun *t, enum ip
 	static const char *const names[] = { "idle", "connected", "unreachable" };
 	uint64_t now = now_ms();
 
+	if (s == IPSEC_UP)
+		t->gaveup_at = 0;       /* what went wrong before is over */
 	if (t->state == s)
 		return;
 	t->state = s;
@@ -778,7 +780,7 @@ static void refused(struct ipsec_priv *p, const char *fmt, ...)
 	log_warn("%s", line);
 }
 
-/* "a...b" of charon's "%H...%H" text: the second address. */
+/* The peer's address of charon's "%H...%H" or "%H[%Y]...%H[%Y]" text. */
 static const char *far_end(const char *s, char *buf, size_t len)
 {
 	const char *dots = strstr(s, "...");
@@ -789,6 +791,18 @@ static const char *far_end(const char *s, char *buf, size_t len)
 	dots += 3;
 	n = strcspn(dots, ", [");
 	snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), dots);
+	return buf;
+}
+
+/* The peer's identity of "%H[%Y]...%H[%Y]". */
+static const char *far_id(const char *s, char *buf, size_t len)
+{
+	const char *dots = strstr(s, "..."), *open, *close;
+
+	if (!dots || !(open = strchr(dots, '[')) || !(close = strrchr(open, ']')))
+		return "?";
+	snprintf(buf, len, "%.*s", (int)((size_t)(close - open - 1) < len ?
+					   (size_t)(close - open - 1) : len - 1), open + 1);
 	return buf;
 }
 
@@ -841,8 +855,10 @@ static bool log_event(struct recon *rc, const json_t *msg)
 		refused(p, "s2s %s: refused EAP user %s: authentication failed", name ? name : "?",
 			strstr(text, " failed for peer ") + 17);
 	} else if (!strcmp(text, "no matching peer config found")) {
-		refused(p, "s2s: refused %s: no S2S interface for that identity (certificate subject "
-			"or EAP user; a PSK peer must use its address)", p->looking[th]);
+		refused(p, "s2s: refused %s (identity '%s'): no S2S interface for it (no PSK "
+			"interface has this destination, no certificate subject or EAP user is this "
+			"identity)", far_end(p->looking[th], a, sizeof(a)),
+			far_id(p->looking[th], who, sizeof(who)));
 	}
 	return false;
 }
@@ -959,7 +975,7 @@ static uint64_t ipsec_wake_at(struct recon *rc)
 	if (!p)
 		return 0;
 	if (!p->vici_up)
-		return p->reconnect_at;
+		return p->reconnect_at ? p->reconnect_at : 1;
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it))) {
 		const struct tun *t = e->val;

@@ -278,6 +278,10 @@ static int s2s_check(const void *obj, struct tenet_err *err)
 		return tenet_err_prefix(err, ret, "peer (certificate subject)");
 	if (s->auth == TENET_S2S_EAP && (ret = tenet_s2s_check_user(s->peer, err)) < 0)
 		return tenet_err_prefix(err, ret, "peer (EAP user)");
+	if (s->auth == TENET_S2S_EAP && s->mode != TENET_S2S_RESPONDER)
+		return tenet_err_set(err, -EINVAL, "mode %s: an EAP interface only answers (IKEv2's "
+				     "EAP authenticates the initiator, the site)",
+				     tenet_s2s_mode_name(s->mode));
 	if (s->auth == TENET_S2S_CERT && s->secret[0])
 		return tenet_err_set(err, -EINVAL, "secret: not used with cert");
 	if (s->auth != TENET_S2S_CERT && !s->secret[0])
@@ -334,6 +338,34 @@ static int need_compartment(struct pctx *c, const char *host, const char *rdomai
 	return ret;
 }
 
+/* Two interfaces of a tenant cannot put the same prefix at the same
+ * metric into its table (the kernel holds one route per table, prefix
+ * and metric): the metric says which is preferred. */
+static int check_route_clash(struct pctx *c, const struct tenet_s2s *s, const struct tenet_s2s *o)
+{
+	const struct tenet_s2s_route *lists[2][2] = { { s->routes, s->post }, { o->routes, o->post } };
+	uint16_t ns[2] = { s->nroutes, s->npost }, no[2] = { o->nroutes, o->npost };
+	char p[TENET_PREFIX_STRLEN];
+
+	if (strcmp(s->rdomain, o->rdomain))
+		return 0;
+	for (int a = 0; a < 2; a++)
+		for (uint16_t i = 0; i < ns[a] && i < TENET_S2S_ROUTES_MAX; i++)
+			for (int b = 0; b < 2; b++)
+				for (uint16_t j = 0; j < no[b] && j < TENET_S2S_ROUTES_MAX; j++) {
+					const struct tenet_s2s_route *x = &lists[0][a][i], *y = &lists[1][b][j];
+
+					if (x->prefix.addr == y->prefix.addr && x->prefix.len == y->prefix.len &&
+					    x->metric == y->metric)
+						return tenet_err_set(c->err, -EEXIST,
+								     "route %s metric %u: already on interface %s "
+								     "(give one of them another metric)",
+								     tenet_fmt_prefix(&x->prefix, p), x->metric,
+								     o->name);
+				}
+	return 0;
+}
+
 /* How an incoming connection finds its interface must stay unambiguous
  * on the host: one PSK interface per peer address, one certificate
  * interface per subject, one EAP interface per user. Assigns the id of a
@@ -349,10 +381,24 @@ static int check_siblings(struct pctx *c, struct tenet_s2s *s, const struct tene
 
 		if (o->id > max)
 			max = o->id;
-		if (!strcmp(o->name, s->name)) {
+		if (!strcmp(o->name, s->name))
 			*old = o;
+	}
+	if (*old && !(c->flags & TENET_POLICY_REPLACE))
+		return tenet_err_set(c->err, -EEXIST, "s2s %s: already exists on host %s",
+				     s->name, s->host);
+	if (!*old && (c->flags & TENET_POLICY_REPLACE))
+		return tenet_err_set(c->err, -ENOENT, "s2s %s: no such interface on host %s",
+				     s->name, s->host);
+	if (*old && strcmp((*old)->rdomain, s->rdomain))
+		return tenet_err_set(c->err, -EINVAL,
+				     "s2s %s: its routing domain cannot change (delete and add it again)",
+				     s->name);
+	for (size_t i = 0; i < all->n; i++) {
+		const struct tenet_s2s *o = &all->recs[i].s2s;
+
+		if (o == *old)
 			continue;
-		}
 		if (s->auth == TENET_S2S_PSK && o->auth == TENET_S2S_PSK &&
 		    !strcmp(o->destination, s->destination))
 			return tenet_err_set(c->err, -EEXIST,
@@ -362,17 +408,13 @@ static int check_siblings(struct pctx *c, struct tenet_s2s *s, const struct tene
 		if (s->auth == o->auth && s->auth != TENET_S2S_PSK && !strcmp(o->peer, s->peer))
 			return tenet_err_set(c->err, -EEXIST, "peer %s: already identifies interface %s",
 					     s->peer, o->name);
+		if (check_route_clash(c, s, o) < 0)
+			return -EEXIST;
 	}
 	if (*old) {
-		if (!(c->flags & TENET_POLICY_REPLACE))
-			return tenet_err_set(c->err, -EEXIST, "s2s %s: already exists on host %s",
-					     s->name, s->host);
 		s->id = (*old)->id;
 		return 0;
 	}
-	if (c->flags & TENET_POLICY_REPLACE)
-		return tenet_err_set(c->err, -ENOENT, "s2s %s: no such interface on host %s",
-				     s->name, s->host);
 	if (max >= TENET_S2S_ID_MAX)
 		return tenet_err_set(c->err, -ENOSPC, "host %s: no S2S interface id left", s->host);
 	s->id = max + 1;
@@ -398,10 +440,6 @@ static int s2s_put(struct pctx *c, struct tenet_record *in)
 		ret = pol_load_kind(c, TENET_KIND_S2S, s->host, &all);
 	if (!ret)
 		ret = check_siblings(c, s, &old, &all);
-	if (!ret && old && strcmp(old->rdomain, s->rdomain))
-		ret = tenet_err_set(c->err, -EINVAL,
-				    "s2s %s: its routing domain cannot change (delete and add it again)",
-				    s->name);
 	rec.s2s = *s;
 	if (!ret)
 		ret = pol_txn_put(c, &rec);

@@ -132,7 +132,7 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		r->s2s.auth = TENET_S2S_EAP;
 		strcpy(r->s2s.peer, "IfWe1");
 		strcpy(r->s2s.secret, sample_sealed);
-		r->s2s.mode = TENET_S2S_INITIATOR;
+		r->s2s.mode = TENET_S2S_RESPONDER;
 		r->s2s.dpd = 10;
 		r->s2s.retry = 30;
 		r->s2s.nroutes = 2;

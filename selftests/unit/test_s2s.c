@@ -105,10 +105,11 @@ static void put_refused(struct fx *f, struct tenet_record *r, unsigned int flags
 {
 	struct tenet_err err = { 0 };
 	int64_t before, after;
+	int ret;
 
 	assert_int_equal(tenet_store_revision(f->s, &before, NULL), 0);
-	assert_int_equal(tenet_policy_put(f->s, r, flags, NULL, &err), code);
-	if (strcmp(err.msg, msg))
+	ret = tenet_policy_put(f->s, r, flags, NULL, &err);
+	if (ret != code || strcmp(err.msg, msg))
 		fail_msg("got '%s', want '%s'", err.msg, msg);
 	assert_int_equal(tenet_store_revision(f->s, &after, NULL), 0);
 	assert_int_equal(before, after);
@@ -247,6 +248,7 @@ static void test_rules(void **state)
 	put_refused(f, &x, 0, -EINVAL, "secret: sealed value: not sealed text (sealed:v1:...)");
 	/* certificates: one interface per subject */
 	x = psk_iface(f, "IfWe2", "Woodgrove", "sfo.woodgrove.example");
+	x.s2s.routes[0].metric = 200;
 	x.s2s.auth = TENET_S2S_CERT;
 	x.s2s.secret[0] = '\0';
 	strcpy(x.s2s.peer, "CN");
@@ -257,6 +259,10 @@ static void test_rules(void **state)
 	strcpy(x.s2s.name, "IfWe9");
 	put_refused(f, &x, 0, -EEXIST,
 		    "peer C=US, O=Woodgrove, CN=sfo.woodgrove.example: already identifies interface IfWe2");
+	/* two interfaces of a tenant: the same prefix needs another metric */
+	x = psk_iface(f, "IfWe4", "Woodgrove", "60.10.10.100");
+	put_refused(f, &x, 0, -EEXIST, "route 10.1.0.0/24 metric 100: already on interface IfWe1 "
+		    "(give one of them another metric)");
 	/* routes: each prefix once per interface */
 	x = a;
 	x.s2s.npost = 1;
