@@ -708,13 +708,14 @@ static int sa_up(void *arg, const struct vici_sa_info *sa)
 }
 
 /* Whether a connection still has a tunnel (another IKE SA may have
- * replaced the one that went down). */
-static bool still_up(struct recon *rc, const char *conn)
+ * replaced the one that went down, gone_id, which charon may still list
+ * as established while it destroys it). */
+static bool still_up(struct recon *rc, const char *conn, uint32_t gone_id)
 {
 	const struct ipsec_ops *ops = iops(rc);
 	struct sa_state st = { 0 };
 
-	vici_sa_list(ops->vici_call, ops->ctx, conn, sa_up, &st, NULL);
+	vici_sa_list_except(ops->vici_call, ops->ctx, conn, gone_id, sa_up, &st, NULL);
 	return st.up;
 }
 
@@ -736,6 +737,8 @@ static bool updown(struct recon *rc, const json_t *msg, bool child)
 	const char *conn = event_conn(msg), *name = tenet_s2s_conn_iface(conn);
 	bool up = json_object_get(msg, "up") != NULL;
 	struct tun *t = name ? tun_get(p, name) : NULL;
+	const char *uid = conn ? json_string_value(json_object_get(json_object_get(msg, conn),
+								       "uniqueid")) : NULL;
 	enum ipsec_tun_state before;
 
 	if (!t)
@@ -743,7 +746,8 @@ static bool updown(struct recon *rc, const json_t *msg, bool child)
 	before = t->state;
 	if (up && child) {
 		set_state(rc, name, t, IPSEC_UP, "tunnel established");
-	} else if (!up && t->state == IPSEC_UP && !still_up(rc, conn)) {
+	} else if (!up && t->state == IPSEC_UP &&
+		   !still_up(rc, conn, uid && !child ? (uint32_t)strtoul(uid, NULL, 10) : 0)) {
 		if (t->gaveup_at && now_ms() - t->gaveup_at < GAVEUP_MS)
 			set_state(rc, name, t, IPSEC_UNREACHABLE, "peer not responding");
 		else

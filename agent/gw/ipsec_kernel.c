@@ -64,12 +64,33 @@ static int k_link_dump(void *ctx, struct ipsec_link **out, size_t *n)
 	return 0;
 }
 
+/* The kernel ignores an alias given at creation: it is set after. A
+ * device of the name and if_id (an agent that stopped between the two
+ * steps) is adopted. */
 static int k_link_add(void *ctx, const char *name, uint32_t if_id, uint32_t mtu,
 		      const char *alias)
 {
 	struct ipsec_kernel *k = ctx;
+	int ret = nl_xfrm_add(&k->nl, name, if_id, mtu, NULL), ifindex;
 
-	return nl_xfrm_add(&k->nl, name, if_id, mtu, alias);
+	if (ret == -EEXIST) {
+		struct nl_xfrm_link *ls;
+		size_t n;
+		bool mine = false;
+
+		if (nl_xfrm_dump(&k->nl, &ls, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				mine |= !strcmp(ls[i].name, name) && ls[i].if_id == if_id &&
+					!ls[i].alias[0];
+			free(ls);
+		}
+		if (!mine)
+			return ret;
+	} else if (ret < 0) {
+		return ret;
+	}
+	ifindex = ifindex_of(name);
+	return ifindex < 0 ? ifindex : nl_link_set_alias(&k->nl, (uint32_t)ifindex, alias);
 }
 
 static int k_link_del(void *ctx, const char *name)

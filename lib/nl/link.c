@@ -49,6 +49,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_IFALIAS])
 		snprintf(l->alias, sizeof(l->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
+	if (tb[IFLA_LINK])
+		l->link = mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
 	if (!tb[IFLA_LINKINFO] || mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_cb, li) < 0 ||
@@ -58,6 +60,9 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (!strcmp(l->kind, "vrf") && li[IFLA_INFO_DATA] &&
 	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VRF_TABLE])
 		l->vrf_table = mnl_attr_get_u32(data[IFLA_VRF_TABLE]);
+	if (!strcmp(l->kind, "vlan") && li[IFLA_INFO_DATA] &&
+	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VLAN_ID])
+		l->vlan_id = mnl_attr_get_u16(data[IFLA_VLAN_ID]);
 	return 0;
 }
 

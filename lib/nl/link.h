@@ -16,6 +16,8 @@ struct nl_link {
 	uint32_t mtu;
 	uint32_t flags;         /* IFF_* */
 	uint32_t vrf_table;     /* kind "vrf": its table */
+	uint32_t link;          /* IFLA_LINK: a VLAN's parent (0: none) */
+	uint16_t vlan_id;       /* kind "vlan": its id */
 	char name[IF_NAMESIZE];
 	char kind[16];          /* IFLA_INFO_KIND: "vrf", "veth", "vlan", ... */
 	char alias[128];       /* IFLA_IFALIAS (tenet-gw:<64 chars>) */

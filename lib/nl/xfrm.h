@@ -22,8 +22,9 @@ struct nl_xfrm_link {
 	char alias[64];
 };
 
-/* Create name with if_id, its alias and MTU (0: the kernel's) set in the
- * same message; -EEXIST if the name is taken. */
+/* Create name with if_id and MTU (0: the kernel's); -EEXIST if the name
+ * is taken. An alias (may be NULL) is sent along, but kernels ignore an
+ * alias at creation: set it after (nl_link_set_alias). */
 int nl_xfrm_add(struct nl *nl, const char *name, uint32_t if_id, uint32_t mtu,
 		const char *alias);
 /* Every XFRM interface (malloc'd array). */

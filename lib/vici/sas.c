@@ -24,6 +24,7 @@ static uint64_t num(const json_t *o, const char *key, int base)
 struct sa_acc {
 	struct vici_sa_info *v;
 	size_t n, cap;
+	uint32_t except;        /* an IKE SA's unique id to leave out; 0 none */
 };
 
 static struct vici_sa_info *acc_get(struct sa_acc *a, const char *conn)
@@ -70,6 +71,8 @@ static int on_sa(void *arg, const json_t *ev)
 		snprintf(cur.conn, sizeof(cur.conn), "%s", conn);
 		cur.state = VICI_SA_CONNECTING;
 		cur.ike_id = (uint32_t)num(ike, "uniqueid", 10);
+		if (a->except && cur.ike_id == a->except)
+			continue;
 		cur.established = num(ike, "established", 10);
 		snprintf(cur.local_addr, sizeof(cur.local_addr), "%s", str(ike, "local-host"));
 		snprintf(cur.remote_addr, sizeof(cur.remote_addr), "%s", str(ike, "remote-host"));
@@ -110,7 +113,14 @@ int vici_sa_list(vici_call_fn call, void *c, const char *ike,
 		 int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
 		 struct tenet_err *err)
 {
-	struct sa_acc a = { 0 };
+	return vici_sa_list_except(call, c, ike, 0, cb, arg, err);
+}
+
+int vici_sa_list_except(vici_call_fn call, void *c, const char *ike, uint32_t except,
+			int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
+			struct tenet_err *err)
+{
+	struct sa_acc a = { .except = except };
 	json_t *req = NULL, *resp = NULL;
 	int ret;
 

@@ -42,6 +42,11 @@ struct vici_sa_info {
 int vici_sa_list(vici_call_fn call, void *c, const char *ike,
 		 int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
 		 struct tenet_err *err);
+/* The same, leaving out the IKE SA with unique id except: one a down
+ * event is about is still listed (ESTABLISHED) until it is destroyed. */
+int vici_sa_list_except(vici_call_fn call, void *c, const char *ike, uint32_t except,
+			int (*cb)(void *arg, const struct vici_sa_info *sa), void *arg,
+			struct tenet_err *err);
 
 /* Loaded connections: cb(arg, name, its first child's name or ""). */
 int vici_conn_list(vici_call_fn call, void *c,

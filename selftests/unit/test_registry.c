@@ -155,6 +155,19 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 	}
 }
 
+/* A second sample, for fields that cannot be set together with others
+ * (a compartment's internal side is a virtual subnet or a VLAN). */
+static bool sample_alt(enum tenet_kind kind, struct tenet_record *r)
+{
+	if (kind != TENET_KIND_COMPARTMENT)
+		return false;
+	sample(kind, r);
+	r->compartment.vsid = 0;
+	r->compartment.vlan = 4000;
+	strcpy(r->compartment.vlan_dev, "eth1");
+	return true;
+}
+
 static void test_every_kind_has_a_sample(void **state)
 {
 	struct tenet_record r;
@@ -368,6 +381,8 @@ static void test_round_trips(void **state)
 	memset(r.compartment.ext_dev, 0, sizeof(r.compartment.ext_dev));
 	memset(&r.compartment.ext_addr, 0, sizeof(r.compartment.ext_addr));
 	round_trip(&r);
+	sample_alt(TENET_KIND_COMPARTMENT, &r);
+	round_trip(&r);
 }
 
 /* ---- every field check, with its message ---- */
@@ -533,13 +548,23 @@ static void test_field_checks(void **state)
 
 	for (int k = TENET_KIND_NONE + 1; k < TENET_KIND_MAX; k++) {
 		const struct tenet_kind_desc *d = tenet_kind_get(k);
-		json_t *j;
+		json_t *j, *alt = NULL;
 
 		assert_true(sample(k, &r));
 		j = tenet_record_to_json(&r);
-		for (const struct tenet_field *f = d->fields; f->name; f++)
-			check_field(k, j, j, f, "");
+		if (sample_alt(k, &r))
+			alt = tenet_record_to_json(&r);
+		/* every field in one of the samples, checked there */
+		for (const struct tenet_field *f = d->fields; f->name; f++) {
+			if (json_object_get(j, f->name))
+				check_field(k, j, j, f, "");
+			else if (alt && json_object_get(alt, f->name))
+				check_field(k, alt, alt, f, "");
+			else
+				fail_msg("%s.%s: in no sample", d->name, f->name);
+		}
 		json_decref(j);
+		json_decref(alt);
 		/* not an object at all */
 		j = json_array();
 		expect(k, j, "value is not a JSON object");
@@ -569,6 +594,18 @@ static void test_cross_field_checks(void **state)
 	json_object_del(j, "mac");
 	json_object_set_new(j, "type", json_string("nope"));
 	expect(TENET_KIND_LOOKUP, j, "type: not a record type (static, l2only, gateway, dynamic)");
+	json_decref(j);
+
+	/* a compartment's internal side: a virtual subnet or a VLAN */
+	sample(TENET_KIND_COMPARTMENT, &r);
+	j = tenet_record_to_json(&r);
+	json_object_del(j, "vsid");
+	expect(TENET_KIND_COMPARTMENT, j, "vsid: missing (or internal: a VLAN)");
+	json_object_set_new(j, "vsid", json_integer(5999));
+	json_object_set_new(j, "internal", json_pack("{s:s, s:i}", "dev", "eth1", "vlan", 4000));
+	expect(TENET_KIND_COMPARTMENT, j, "internal: a compartment with a vsid has no VLAN");
+	json_object_del(j, "vsid");
+	expect(TENET_KIND_COMPARTMENT, j, NULL);
 	json_decref(j);
 
 	sample(TENET_KIND_NAT, &r);
