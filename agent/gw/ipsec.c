@@ -35,6 +35,7 @@ struct tun {
 	int mode;
 	bool kick;                      /* dial once its connection is (re)loaded */
 	bool seen;                      /* in this round's model */
+	char child[IPSEC_CHILD_LEN + 3];        /* its connection's child (to dial) */
 };
 
 struct ipsec_priv {
@@ -50,10 +51,10 @@ struct ipsec_priv {
 	char vici_err[TENET_ERR_LEN];
 	/* refusals: the line -> when it was last logged */
 	struct htab refused;
-	/* per charon thread: the identities it is looking for, and the
-	 * issuer of a certificate it could not verify */
+	/* per charon thread: the identities it is looking for, and a
+	 * certificate it found no issuer for */
 	char looking[64][160];
-	char issuer[64][160];
+	char noissuer[64][160];
 };
 
 static const struct ipsec_ops *iops(const struct recon *rc)
@@ -489,10 +490,12 @@ static void iface(struct want *w, const char *key, const struct tenet_s2s *s,
 	cv->s2s = *s;
 	memset(nk.name, 0, sizeof(nk.name));
 	tenet_s2s_conn_name(s->name, nk.name, sizeof(nk.name));
-	if (ipsec_child_name(s, &p->gw, cv->child, &err) < 0)
+	if (ipsec_child_name(s, &p->gw, cv->child, &err) < 0) {
 		note(w, key, "%s", err.msg);
-	else
+	} else {
 		put(w, IPSEC_CONN, &nk, cv);
+		snprintf(t->child, sizeof(t->child), "%s", cv->child);
+	}
 	free(cv);
 	/* Routes: the static ones while the interface is usable (they dial
 	 * it), a responder's only while connected; post-connection routes
@@ -827,10 +830,20 @@ static bool log_event(struct recon *rc, const json_t *msg)
 		snprintf(p->looking[th], sizeof(p->looking[th]), "%s", text + 34);
 		return false;
 	}
-	if (!strncmp(text, "  issuer is \"", 13) || !strncmp(text, "issuer is \"", 11)) {
-		q = strchr(text, '"');
-		snprintf(p->issuer[th], sizeof(p->issuer[th]), "%s", q + 1);
-		p->issuer[th][strcspn(p->issuer[th], "\"")] = '\0';
+	/* A certificate whose issuer is not the provider's root (nor any
+	 * certificate charon holds): "no issuer certificate found for "S""
+	 * then "  issuer is "I"". */
+	if (!strncmp(text, "no issuer certificate found for \"", 33)) {
+		snprintf(p->noissuer[th], sizeof(p->noissuer[th]), "%s", text + 33);
+		p->noissuer[th][strcspn(p->noissuer[th], "\"")] = '\0';
+		return false;
+	}
+	if (p->noissuer[th][0] && (q = strstr(text, "issuer is \""))) {
+		snprintf(who, sizeof(who), "%s", q + 11);
+		who[strcspn(who, "\"")] = '\0';
+		refused(p, "s2s: refused certificate '%s' (issuer '%s'): it does not chain to the "
+			"provider's root", p->noissuer[th], who);
+		p->noissuer[th][0] = '\0';
 		return false;
 	}
 	if (t && (strstr(text, "giving up after") || strstr(text, "peer not responding"))) {
@@ -851,10 +864,8 @@ static bool log_event(struct recon *rc, const json_t *msg)
 	} else if (!strncmp(text, "no trusted ", 11) && (q = strstr(text, "found for '"))) {
 		snprintf(who, sizeof(who), "%s", q + 11);
 		who[strcspn(who, "'")] = '\0';
-		refused(p, "s2s: refused certificate '%s'%s%s%s: it does not chain to the provider's "
-			"root", who, p->issuer[th][0] ? " (issuer '" : "", p->issuer[th],
-			p->issuer[th][0] ? "')" : "");
-		p->issuer[th][0] = '\0';
+		refused(p, "s2s: refused certificate '%s': no trusted key for it (it does not chain "
+			"to the provider's root)", who);
 	} else if (!strncmp(text, "EAP method ", 11) && strstr(text, " failed for peer ")) {
 		refused(p, "s2s %s: refused EAP user %s: authentication failed", name ? name : "?",
 			strstr(text, " failed for peer ") + 17);
@@ -1037,7 +1048,7 @@ static bool ipsec_wake(struct recon *rc)
 		t->retry_at = now + t->retry_ms;
 		tenet_s2s_conn_name(e->key, conn, sizeof(conn));
 		log_info("s2s %s: redialing", (const char *)e->key);
-		control(rc, "initiate", conn, NULL);
+		control(rc, "initiate", conn, t->child[0] ? t->child : NULL);
 	}
 	return round;
 }

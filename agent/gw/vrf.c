@@ -634,8 +634,10 @@ static void observe_links(struct observe *o)
 			struct vrf_dev_key dk = { 0 };
 			struct vrf_member_val mv = { .vrf = vrf };
 
-			/* Someone else's interface in one of tenet's VRFs. */
-			if (!vrf)
+			/* Someone else's interface in one of tenet's VRFs; one
+			 * of another reconciler of tenet's (an S2S interface,
+			 * alias tenet-s2s:) is that one's business. */
+			if (!vrf || !strncmp(l->alias, TENET_ALIAS_ROOT, strlen(TENET_ALIAS_ROOT)))
 				continue;
 			snprintf(dk.dev, sizeof(dk.dev), "%s", l->name);
 			found(o, VRF_MEMBER, &dk, &mv);

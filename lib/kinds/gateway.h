@@ -33,7 +33,10 @@
 #define TENET_GW_VRF_PFX "tvrf"
 #define TENET_GW_INT_PFX "tgi"
 #define TENET_GW_PORT_PFX "tgp"
-/* ifalias of every device the agent creates for a compartment. */
+/* ifalias of every device the agent creates for a compartment. Every
+ * device tenet makes has an alias starting with TENET_ALIAS_ROOT (S2S
+ * interfaces: "tenet-s2s:"), which says which reconciler owns it. */
+#define TENET_ALIAS_ROOT "tenet-"
 #define TENET_GW_ALIAS_PFX "tenet-gw:"
 
 struct tenet_compartment {

@@ -481,6 +481,23 @@ static void test_vrf_foreign_name(void **state)
 	assert_non_null(fgw_link(&x->f, "tgi1"));
 }
 
+/* Someone else's interface in a compartment's VRF is released; one of
+ * tenet's S2S interfaces (another reconciler's) is not. */
+static void test_vrf_other_reconcilers_member(void **state)
+{
+	struct fx *x = *state;
+
+	tenants(&x->m);
+	assert_int_equal(run(x, &x->vrf), 0);
+	fgw_add_link(&x->f, "ts1", "xfrm", "tenet-s2s:IfWe1")->l.master = ifindex(x, "tvrf2");
+	fgw_add_link(&x->f, "dummy9", "dummy", "")->l.master = ifindex(x, "tvrf2");
+	x->f.ncalls = 0;
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(fgw_link(&x->f, "ts1")->l.master, ifindex(x, "tvrf2"));
+	assert_int_equal(fgw_link(&x->f, "dummy9")->l.master, 0);
+	assert_int_equal(fgw_calls_count(&x->f, "link_master ts1"), 0);
+}
+
 /* A restarted agent: the kernel holds what an earlier agent made for
  * Contoso and for a compartment deleted meanwhile (id 3, with someone
  * else's interface enslaved), next to objects that are not tenet's. The
@@ -663,6 +680,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vrf_compartments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_vlan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vrf_other_reconcilers_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_put_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_repairs, setup, teardown),
