@@ -31,6 +31,7 @@ struct tun {
 	uint64_t since;                 /* ms of the last change */
 	uint64_t retry_at;              /* UNREACHABLE: next redial */
 	uint64_t gaveup_at;             /* the peer last stopped answering */
+	uint64_t down_at;               /* it was last up */
 	uint32_t retry_ms;
 	int mode;
 	bool kick;                      /* dial once its connection is (re)loaded */
@@ -689,6 +690,8 @@ static void set_state(struct recon *rc, const char *name, struct tun *t, enum ip
 		t->gaveup_at = 0;       /* what went wrong before is over */
 	if (t->state == s)
 		return;
+	if (t->state == IPSEC_UP)
+		t->down_at = now;
 	t->state = s;
 	t->since = now;
 	if (s == IPSEC_UNREACHABLE) {
@@ -895,7 +898,9 @@ static void lost(struct recon *rc, const char *why)
 	while ((e = htab_iter_next(&it))) {
 		struct tun *t = e->val;
 
-		t->kick |= t->state == IPSEC_UP;
+		/* charon ends its SAs as it stops: a tunnel that just went
+		 * down went down with it */
+		t->kick |= t->state == IPSEC_UP || (t->down_at && now_ms() - t->down_at < 10000);
 		if (t->state == IPSEC_UP)
 			set_state(rc, e->key, t, IPSEC_IDLE, "charon restarting");
 	}
