@@ -4,7 +4,7 @@
  * compartment of its routing domain (VRF tvrfC, table 10000+C):
  *
  *   tsN      XFRM interface, if_id 0x7e530000+N, enslaved to tvrfC, alias
- *            "tenet-s2s:<name>", MTU 1400; down while the interface is
+ *            "tenet-s2s:<name>", MTU 1438; down while the interface is
  *            unreachable (its peer stopped answering)
  *   secret   the PSK or EAP password in charon (load-shared), id
  *            "tenet-s2s-<name>-<hash of the sealed text>", opened from the
@@ -46,9 +46,12 @@ enum ipsec_obj {
 	IPSEC_NOBJ,
 };
 
-/* The MTU of the XFRM interfaces: what an IPv4 ESP tunnel (with NAT-T)
- * leaves of a 1500-byte path, rounded down as usual. */
-#define IPSEC_MTU 1400
+/* The MTU of the XFRM interfaces: the largest IPv4 packet an AES-GCM ESP
+ * tunnel carries in 1500 bytes, NAT traversal's UDP header included (20
+ * outer IP, 8 UDP, 8 ESP, 8 IV, 2 trailer, 16 ICV). Bigger overheads
+ * (CBC ciphers, a smaller path MTU) are found by path MTU discovery: the
+ * XFRM interface answers too big a packet with "fragmentation needed". */
+#define IPSEC_MTU 1438
 
 struct ipsec_link_key {
 	__u32 id;                       /* tsN */
