@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -885,6 +887,72 @@ static void test_charon_restart(void **state)
 	assert_string_equal(x->f.last_initiate, "tenet-s2s-IfWe1");
 }
 
+/* Refused connections are logged with their reason, from charon's log
+ * events (the lines charon 5.9.8 writes, per worker thread). */
+static void logev(struct fake *f, const char *thread, const char *ike, const char *msg)
+{
+	json_t *m = json_pack("{s:s, s:s}", "thread", thread, "msg", msg);
+
+	if (ike)
+		json_object_set_new(m, "ikesa-name", json_string(ike));
+	event(f, "log", m);
+}
+
+static void test_refusals(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record cm = compartment(2, "Woodgrove");
+	struct tenet_record a = iface(x, 2, "IfWe1", "Woodgrove", "59.10.10.100");
+	char *path, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int saved;
+
+	put_rec(&x->m, &cm);
+	put_rec(&x->m, &a);
+	round_(x);
+	assert_true(asprintf(&path, "%s/log", x->dir) > 0);
+	fflush(stderr);
+	saved = dup(2);
+	assert_non_null(freopen(path, "w", stderr));
+	logev(&x->f, "5", NULL, "no IKE config found for 131.107.10.10...198.51.100.7, sending "
+	      "NO_PROPOSAL_CHOSEN");
+	logev(&x->f, "6", NULL, "looking for peer configs matching "
+	      "131.107.10.10[%any]...59.10.10.66[59.10.10.66]");
+	logev(&x->f, "6", NULL, "no matching peer config found");
+	logev(&x->f, "7", "tenet-s2s-IfWe1", "looking for peer configs matching "
+	      "131.107.10.10[%any]...59.10.10.100[59.10.10.100]");
+	logev(&x->f, "7", "tenet-s2s-IfWe1", "tried 1 shared key for '%any' - '59.10.10.100', but "
+	      "MAC mismatched");
+	logev(&x->f, "8", NULL, "no issuer certificate found for \"C=US, O=Woodgrove, CN=sfo\"");
+	logev(&x->f, "8", NULL, "  issuer is \"C=US, O=Rogue, CN=Rogue CA\"");
+	logev(&x->f, "9", "tenet-s2s-IfCe2", "EAP method EAP_MSCHAPV2 failed for peer contoso-branch");
+	/* the same refusal again at once: logged once */
+	logev(&x->f, "5", NULL, "no IKE config found for 131.107.10.10...198.51.100.7, sending "
+	      "NO_PROPOSAL_CHOSEN");
+	gw_ipsec_reconciler.wake(&x->rc);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	if (!strstr(text, "s2s: refused IKE from 198.51.100.7: no S2S interface has it as its "
+			  "destination") ||
+	    !strstr(text, "s2s: refused 59.10.10.66 (identity '59.10.10.66'): no S2S interface for "
+			  "it") ||
+	    !strstr(text, "s2s IfWe1: refused 59.10.10.100: wrong pre-shared key") ||
+	    !strstr(text, "s2s: refused certificate 'C=US, O=Woodgrove, CN=sfo' (issuer 'C=US, "
+			  "O=Rogue, CN=Rogue CA'): it does not chain to the provider's root") ||
+	    !strstr(text, "s2s IfCe2: refused EAP user contoso-branch: authentication failed"))
+		fail_msg("log:\n%s", text);
+	/* the repeated refusal was logged once */
+	assert_null(strstr(strstr(text, "198.51.100.7") + 1, "198.51.100.7"));
+	free(text);
+	free(path);
+}
+
 /* tenetd --cleanup: everything of tenet's goes, nothing else. */
 static void test_teardown(void **state)
 {
@@ -921,6 +989,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_responder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_change_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charon_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
 	};
 
