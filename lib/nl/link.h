@@ -16,6 +16,8 @@ struct nl_link {
 	uint32_t mtu;
 	uint32_t flags;         /* IFF_* */
 	uint32_t vrf_table;     /* kind "vrf": its table */
+	uint32_t link;          /* IFLA_LINK: a VLAN's parent (0: none) */
+	uint16_t vlan_id;       /* kind "vlan": its id */
 	char name[IF_NAMESIZE];
 	char kind[16];          /* IFLA_INFO_KIND: "vrf", "veth", "vlan", ... */
 	char alias[128];       /* IFLA_IFALIAS (tenet-gw:<64 chars>) */
@@ -41,6 +43,8 @@ int nl_link_add_veth(struct nl *nl, const char *name, const char *peer, uint32_t
 int nl_link_del(struct nl *nl, uint32_t ifindex);
 
 int nl_link_set_up(struct nl *nl, uint32_t ifindex);
+/* Administratively up or down. */
+int nl_link_set_state(struct nl *nl, uint32_t ifindex, bool up);
 int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu);
 /* master: ifindex, 0 to leave it (a VRF). */
 int nl_link_set_master(struct nl *nl, uint32_t ifindex, uint32_t master);
