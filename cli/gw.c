@@ -445,7 +445,7 @@ const struct cli_object cli_exec = {
 	.summary = "run a command in a compartment (ping, ss, ip route)",
 	.usage =
 		"usage: tenet exec NAME [host NAME] -- CMD [ARGS]\n"
-		"Runs CMD with every socket it opens bound to the compartment's VRF (as\n"
-		"'ip vrf exec' does: a cgroup with a BPF sock-create program).\n",
+		"Runs CMD with every socket it opens bound to the compartment's VRF: it\n"
+		"becomes 'ip vrf exec VRF CMD' (iproute2 must be installed).\n",
 	.run = exec_run,
 };
