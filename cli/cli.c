@@ -396,9 +396,13 @@ int cli_store(struct cli *c, struct tenet_store **s)
 	int ret;
 
 	if (!c->store) {
-		ret = tenet_store_openf(c->store_url, 0, &c->store, &err);
+		const char *url = c->store_url && c->store_url[0] ? c->store_url :
+				  TENET_STORE_DEFAULT;
+
+		ret = tenet_store_openf(url, 0, &c->store, &err);
 		if (ret == -ENOENT)
-			return cli_fail(c, "%s (create it with 'tenet store init')", err.msg);
+			return cli_fail(c, "no store at %s (create it with 'tenet store init')",
+					strncmp(url, "sqlite://", 9) ? url : url + 9);
 		if (ret < 0)
 			return cli_lib_fail(c, &err);
 	}

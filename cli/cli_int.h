@@ -112,8 +112,8 @@ int cli_ifname(struct cli *c, const char *kw, const char *s, char *dst);
 int cli_host(struct cli *c, const char *arg, char *dst);
 
 /* The store, never created (only `tenet store init` makes one): a
- * missing one is "store PATH: does not exist (create it with 'tenet store
- * init')" (exit 1). */
+ * missing one is "no store at PATH (create it with 'tenet store init')"
+ * (exit 1). */
 int cli_store(struct cli *c, struct tenet_store **s);
 
 /* Is this verb a request for help? */

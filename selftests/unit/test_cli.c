@@ -871,8 +871,8 @@ static void test_store_must_exist(void **state)
 
 	/* No command but `store init` creates a store: a mistyped --store is
 	 * an error, not an empty store. */
-	snprintf(want, sizeof(want), "tenet: store %s: does not exist (create it with 'tenet "
-		 "store init')\n", f->path);
+	snprintf(want, sizeof(want), "tenet: no store at %s (create it with 'tenet store "
+		 "init')\n", f->path);
 	assert_int_equal(run(f, "rdomain show"), 1);
 	assert_string_equal(f->err, want);
 	assert_string_equal(f->out, "");

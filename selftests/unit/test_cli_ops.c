@@ -224,8 +224,8 @@ static void test_show_without_store(void **state)
 	struct fx *f = *state;
 	char line[512], url[512];
 
-	snprintf(line, sizeof(line), "tenet: store %s: does not exist (create it with 'tenet "
-		 "store init')\n", f->path);
+	snprintf(line, sizeof(line), "tenet: no store at %s (create it with 'tenet store "
+		 "init')\n", f->path);
 	for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++) {
 		assert_int_equal(run(f, "%s", shows[i]), 1);
 		assert_string_equal(f->err, line);
@@ -237,8 +237,8 @@ static void test_show_without_store(void **state)
 	assert_string_equal(f->err, line);
 	/* -j: the error as JSON on stdout. */
 	assert_int_equal(run(f, "-j rdomain show"), 1);
-	snprintf(line, sizeof(line), "{\"error\":\"store %s: does not exist (create it with "
-		 "'tenet store init')\"}\n", f->path);
+	snprintf(line, sizeof(line), "{\"error\":\"no store at %s (create it with 'tenet "
+		 "store init')\"}\n", f->path);
 	assert_string_equal(f->out, line);
 	assert_string_equal(f->err, "");
 	assert_int_equal(access(f->path, F_OK), -1);
