@@ -307,8 +307,9 @@ static bool round_all(struct agent *a, bool counting)
 		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
 	a->retry_at = retry ? now_ms() + RETRY_MS : 0;
 	/* What the model held is in the kernel now (what failed is retried
-	 * and reported as the last error). */
-	if (!counting)
+	 * and reported as the last error); not while the guard holds back
+	 * deletions. */
+	if (!counting || !a->pending_del)
 		status_applied(&a->status, a->seen_rev);
 	if (complete) {
 		name_set_free(&a->names);
@@ -488,12 +489,20 @@ static void store_check(struct agent *a)
 	struct tenet_err err = { 0 };
 	int ret;
 
-	if (!a->store || now_ms() < a->check_at)
+	/* While the watch cannot reach the store it fails over by itself;
+	 * a check would only wait for the same timeouts. */
+	if (!a->store || now_ms() < a->check_at || !a->store_live)
 		return;
 	a->check_at = now_ms() + POLL_MS;
 	ret = tenet_store_check(a->store, &err);
 	if (!ret)
 		return;
+	if (tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
+		/* Away (etcd), not gone: the store stays open and the watch
+		 * resumes at its position when it answers. */
+		store_live(a, false, err.msg);
+		return;
+	}
 	if (ret == -ESTALE) {
 		log_warn("%s; reopening it and reading it whole", err.msg);
 		store_close(a);

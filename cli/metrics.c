@@ -150,7 +150,7 @@ static void learn(struct mout *m, const uint64_t *v)
 		sample(m, "tenet_learn", true, v[i], "counter", cli_learn_names[i], NULL);
 }
 
-/* The agents' status records: this host's, and the store's revision. */
+/* The agents' status records: this host's, and the newest policy write's revision. */
 static void status(struct mout *m, const struct tenet_agent_status *st, size_t n, int64_t rev)
 {
 	const struct tenet_agent_status *me = NULL;
@@ -159,7 +159,8 @@ static void status(struct mout *m, const struct tenet_agent_status *st, size_t n
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(st[i].host, m->host))
 			me = &st[i];
-	family(m, "tenet_store_revision", false, "The control store's revision.");
+	family(m, "tenet_store_revision", false,
+	       "The store revision of the newest policy write.");
 	sample(m, "tenet_store_revision", false, (uint64_t)rev, NULL);
 	family(m, "tenet_agent_up", false,
 	       "1 when this host's agent has a live status record (lease or fresh heartbeat).");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds/registry.h"
 #include "kinds/status.h"
 
 int tenet_status_key(const char *host, char *buf, size_t len)
@@ -107,15 +108,28 @@ static int list_one(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
 	return 0;
 }
 
+static int newest_guard(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
+{
+	int64_t *rev = arg;
+
+	(void)err;
+	/* The operator's confirmation is no policy write. */
+	if (strcmp(kv->key, TENET_KEY_ACCEPT_DELETIONS) && kv->mod_rev > *rev)
+		*rev = kv->mod_rev;
+	return 0;
+}
+
 int tenet_status_list(struct tenet_store *s, struct tenet_agent_status **out, size_t *n,
 		      size_t *nbad, int64_t *rev, struct tenet_err *err)
 {
 	struct list_ctx l = { 0 };
-	int64_t r = 0;
+	int64_t r = 0, at;
 	int ret;
 
 	/* Keys come in byte order: host order. */
-	ret = tenet_store_range_each(s, TENET_STATUS_PREFIX, list_one, &l, &r, err);
+	ret = tenet_store_range_each(s, TENET_STATUS_PREFIX, list_one, &l, &at, err);
+	if (!ret && rev)
+		ret = tenet_store_range_each(s, TENET_KEY_META, newest_guard, &r, &at, err);
 	if (ret < 0) {
 		free(l.v);
 		return ret;

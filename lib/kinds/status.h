@@ -52,8 +52,12 @@ json_t *tenet_status_to_json(const struct tenet_agent_status *st);
  * is not a status record, -ENOENT for a key outside TENET_STATUS_PREFIX. */
 int tenet_status_decode(const struct tenet_kv *kv, struct tenet_agent_status *st,
 			struct tenet_err *err);
-/* Every agent's record, sorted by host; *rev is the store revision read.
- * Records that do not decode are skipped and counted in *bad. */
+/* Every agent's record, sorted by host. Records that do not decode are
+ * skipped and counted in *bad. *rev is the revision of the newest policy
+ * write: the newest of the guard keys every validated write (and delete)
+ * moves. Not the store's own revision: agents' status writes move that,
+ * and no status record can carry the revision of its own write, so no
+ * agent would ever be in step with it. */
 int tenet_status_list(struct tenet_store *s, struct tenet_agent_status **out, size_t *n,
 		      size_t *bad, int64_t *rev, struct tenet_err *err);
 

@@ -182,7 +182,7 @@ host_stop e1
 STORE=$STORE/latency
 tq rdomain add Contoso &&
 tq vsubnet add 20000 rdomain Contoso prefix 10.40.0.0/16 || fail_all "configuring the etcd store"
-rd=$(t rdomain show | awk '$1 == "Contoso" { print $3 }')
+rd=$(t -d rdomain show Contoso | awk '$1 == "number" { print $2 }')
 dirs=()
 for h in e2 e3 e4; do
 	host_add $h 192.168.6.$((${h#e} + 10))/24

@@ -89,7 +89,7 @@ host_start_all
 check "ports attached on host1" wait_for 5 host_ports_attached host1 p1 p2
 check "ports attached on host2" wait_for 5 host_ports_attached host2 p3 p4
 check "port attached on gwhost" wait_for 5 host_ports_attached gwhost pg
-RD=$(t rdomain show | awk '$1 == "Contoso" { print $3 }')
+RD=$(t -d rdomain show Contoso | awk '$1 == "number" { print $2 }')
 
 # ---- maps ----
 pins() { echo "$(host_bpffs "$1")/tenet/$1/v$LAYOUT"; }
