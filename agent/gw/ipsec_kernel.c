@@ -26,13 +26,6 @@ struct ipsec_kernel {
 	struct vici_conn *cmd, *ev;
 };
 
-static int ifindex_of(const char *name)
-{
-	unsigned int ifindex = if_nametoindex(name);
-
-	return ifindex ? (int)ifindex : -ENODEV;
-}
-
 static int k_link_dump(void *ctx, struct ipsec_link **out, size_t *n)
 {
 	struct ipsec_kernel *k = ctx;
@@ -89,34 +82,24 @@ static int k_link_add(void *ctx, const char *name, uint32_t if_id, uint32_t mtu,
 	} else if (ret < 0) {
 		return ret;
 	}
-	ifindex = ifindex_of(name);
+	ifindex = nl_ifindex(name);
 	return ifindex < 0 ? ifindex : nl_link_set_alias(&k->nl, (uint32_t)ifindex, alias);
 }
 
 static int k_link_del(void *ctx, const char *name)
 {
-	struct ipsec_kernel *k = ctx;
-	int ifindex = ifindex_of(name);
-
-	return ifindex < 0 ? ifindex : nl_link_del(&k->nl, (uint32_t)ifindex);
+	return nl_link_del_name(&((struct ipsec_kernel *)ctx)->nl, name);
 }
 
 static int k_link_master(void *ctx, const char *name, const char *master)
 {
-	struct ipsec_kernel *k = ctx;
-	int ifindex = ifindex_of(name), m = master ? ifindex_of(master) : 0;
-
-	if (ifindex < 0)
-		return ifindex;
-	if (m < 0)
-		return m;
-	return nl_link_set_master(&k->nl, (uint32_t)ifindex, (uint32_t)m);
+	return nl_link_set_master_name(&((struct ipsec_kernel *)ctx)->nl, name, master);
 }
 
 static int k_link_up(void *ctx, const char *name, bool up)
 {
 	struct ipsec_kernel *k = ctx;
-	int ifindex = ifindex_of(name);
+	int ifindex = nl_ifindex(name);
 
 	return ifindex < 0 ? ifindex : nl_link_set_state(&k->nl, (uint32_t)ifindex, up);
 }
@@ -159,7 +142,7 @@ static int k_route_set(void *ctx, const struct ipsec_route_key *key,
 		       const struct ipsec_route_val *v)
 {
 	struct ipsec_kernel *k = ctx;
-	int ifindex = ifindex_of(v->dev);
+	int ifindex = nl_ifindex(v->dev);
 	struct nl_route r;
 
 	if (ifindex < 0)

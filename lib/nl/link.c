@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <net/if.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -350,4 +351,29 @@ int nl_link_gro_set(const char *dev, bool on)
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
 
 	return ethtool(dev, &ev);
+}
+
+int nl_ifindex(const char *name)
+{
+	unsigned int ifindex = if_nametoindex(name);
+
+	return ifindex ? (int)ifindex : -ENODEV;
+}
+
+int nl_link_del_name(struct nl *nl, const char *name)
+{
+	int ifindex = nl_ifindex(name);
+
+	return ifindex < 0 ? ifindex : nl_link_del(nl, (uint32_t)ifindex);
+}
+
+int nl_link_set_master_name(struct nl *nl, const char *name, const char *master)
+{
+	int ifindex = nl_ifindex(name), m = master ? nl_ifindex(master) : 0;
+
+	if (ifindex < 0)
+		return ifindex;
+	if (m < 0)
+		return m;
+	return nl_link_set_master(nl, (uint32_t)ifindex, (uint32_t)m);
 }

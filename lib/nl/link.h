@@ -51,6 +51,13 @@ int nl_link_set_master(struct nl *nl, uint32_t ifindex, uint32_t master);
 int nl_link_set_alias(struct nl *nl, uint32_t ifindex, const char *alias);
 int nl_link_set_mac(struct nl *nl, uint32_t ifindex, const uint8_t mac[6]);
 
+/* By name, for reconcilers whose kernel objects are named devices. */
+/* The device's ifindex, or -ENODEV. */
+int nl_ifindex(const char *name);
+int nl_link_del_name(struct nl *nl, const char *name);
+/* master: a device name, NULL to leave it. */
+int nl_link_set_master_name(struct nl *nl, const char *name, const char *master);
+
 /* /proc/sys/net/<family>/conf/<dev>/<key> (family "ipv4" or "ipv6").
  * set: 1 if it changed, 0 if it already was; get: the value. */
 int sysctl_dev_set(const char *family, const char *dev, const char *key, int val);
