@@ -698,19 +698,20 @@ static void test_fleet(void **state)
 	int64_t rev;
 
 	populate(f);
-	rev = store_rev(f);
-	put_status(f, "h1", rev + 1, 1, "");    /* the status write is rev + 1 */
+	rev = store_rev(f);                     /* the newest policy write */
+	/* h1 applied it (and wrote its status at rev + 1); the other agents'
+	 * status writes after it are no policy: h1 stays in step. */
+	put_status(f, "h1", rev + 1, 1, "");
 	put_status(f, "h2", 3, 2, "device p5 not present");
 	put_status(f, "h3", 3, 1000, "");       /* heartbeat stopped long ago */
-	rev = store_rev(f);
 	assert_int_equal(run(f, "host show"), 0);
 	snprintf(want, sizeof(want),
 		 "gw state down pas 1 ports 0 compartments 1\n"
-		 "h1 state behind applied %lld behind 2 heartbeat Ns pas 2 ports 1 compartments 0\n"
+		 "h1 state up applied %lld behind 0 heartbeat Ns pas 2 ports 1 compartments 0\n"
 		 "h2 state behind applied 3 behind %lld heartbeat Ns pas 0 ports 0 compartments 0\n"
 		 "    error device p5 not present\n"
 		 "h3 state stale applied 3 behind %lld heartbeat Ns pas 0 ports 0 compartments 0\n",
-		 (long long)rev - 2, (long long)rev - 3, (long long)rev - 3);
+		 (long long)rev + 1, (long long)rev - 3, (long long)rev - 3);
 	assert_string_equal(ages(f->out), want);
 	/* Hosts running an agent without a PA; PAs of no host. */
 	assert_string_equal(f->err,
@@ -724,8 +725,8 @@ static void test_fleet(void **state)
 	assert_int_equal(run(f, "--wait 1 rdomain add Woodgrove"), 1);
 	snprintf(want, sizeof(want), "tenet: --wait: revision %lld is stored, but 2 of 2 live agents"
 		 " did not apply it within 1s: h1 (applied %lld, heartbeat Ns ago), h2 (applied 3,"
-		 " heartbeat Ns ago, error: device p5 not present)\n", (long long)rev + 1,
-		 (long long)rev - 2);
+		 " heartbeat Ns ago, error: device p5 not present)\n", (long long)rev + 4,
+		 (long long)rev + 1);          /* after the three status writes */
 	assert_string_equal(ages(f->err), want);
 	OK(f, "rdomain show Woodgrove");        /* it was written */
 	/* A per-host write waits for its host only: h1 has applied it (an
