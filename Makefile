@@ -3,6 +3,10 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MANPAGES := man/tenet.8 man/tenetd.8 man/tenetd.conf.5
+MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 BUILD ?= build
 V ?= 0
 
@@ -20,14 +24,17 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
+# The release: `tenet --version`, `tenetd --version`, the man pages.
+TENET_VERSION := 0.1.0
+
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
-	libnetfilter_conntrack
+	libnetfilter_conntrack libcurl libpcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iheaders -Ilib $(PKG_CFLAGS) \
-	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -MMD -MP
+	-DTENET_BPF_DIR='"$(PREFIX)/lib/tenet"' -DTENET_VERSION='"$(TENET_VERSION)"' -MMD -MP
 # Each part sees lib/ and its own folder; headers are named from there
 # ("store/store.h", "recon/state.h"). Only the code that loads BPF objects
 # sees the skeletons; tests see every part they test.
@@ -135,11 +142,12 @@ deps:
 # demo: the reference's simple setup plus a second tenant, in namespaces on
 # this machine (scripts/demo.sh). Installs what is missing, builds (a
 # recursive make, so a fresh machine's new packages are seen), runs, and
-# tears down; demo-clean removes what an interrupted run left.
+# tears down; demo-clean removes what an interrupted run left. STORE=etcd
+# runs it on a 3-member etcd cluster.
 demo:
 	$(Q)./scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)BUILD=$(BUILD) ./scripts/demo.sh
+	$(Q)BUILD=$(BUILD) STORE=$(STORE) ./scripts/demo.sh
 
 demo-clean:
 	$(Q)./scripts/demo.sh --clean
@@ -172,9 +180,15 @@ install: all
 	$(if $(wildcard $(BUILD)/tenet),install -m 0755 $(BUILD)/tenet $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard agent/tenetd.service),install -d $(DESTDIR)/lib/systemd/system && sed 's|@SBINDIR@|$(PREFIX)/sbin|' agent/tenetd.service > $(DESTDIR)/lib/systemd/system/tenetd.service)
 	$(if $(wildcard agent/tenetd.conf),test -e $(DESTDIR)/etc/tenet/tenetd.conf || install -D -m 0644 agent/tenetd.conf $(DESTDIR)/etc/tenet/tenetd.conf)
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	for m in $(MANPAGES); do sed -e 's|@VERSION@|$(TENET_VERSION)|' -e 's|@DATE@|$(MANDATE)|' \
+		$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	install -m 0644 completion/tenet.bash $(DESTDIR)$(BASHCOMPDIR)/tenet
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tenetd $(DESTDIR)$(PREFIX)/bin/tenet
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,tenet.8 tenetd.8) $(DESTDIR)$(MANDIR)/man5/tenetd.conf.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenet
 	rm -rf $(DESTDIR)$(PREFIX)/lib/tenet
 	rm -f $(DESTDIR)/lib/systemd/system/tenetd.service
 
@@ -186,7 +200,8 @@ help:
 	@echo '  all (default)  BPF objects, skeletons, tenetd and tenet in $(BUILD)/'
 	@echo '  bpf            only the BPF objects and their skeletons'
 	@echo '  deps           install build and test dependencies (Debian, needs root)'
-	@echo '  demo           install deps, build, run the simple-setup demo (needs root)'
+	@echo '  demo           install deps, build, run the simple-setup demo (needs root;'
+	@echo '                 STORE=etcd: on a 3-member etcd cluster)'
 	@echo '  demo-clean     remove what an interrupted demo left behind'
 	@echo '  check          build and run every test suite (needs root)'
 	@echo '  check-unit     cmocka unit tests'
@@ -201,4 +216,4 @@ help:
 	@echo '  clean          remove $(BUILD)/'
 	@echo 'Variables: V=1 shows commands, BUILD=DIR build directory, CC, CLANG, BPFTOOL.'
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

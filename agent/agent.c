@@ -20,13 +20,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
-#include <systemd/sd-daemon.h>
 
 #include <tenet/limits.h>
 #include <tenet/maps.h>
 
 #include "agent.h"
 #include "datapath/datapath.h"
+#include "kinds/registry.h"
 #include "host/attach.h"
 #include "host/events.h"
 #include "host/learn.h"
@@ -35,7 +35,11 @@
 #include "nl/link.h"
 #include "recon/model.h"
 #include "recon/names.h"
+#include "policy/policy.h"
 #include "recon/recon.h"
+#include "service.h"
+#include "status.h"
+#include "secret/secret.h"
 #include "store/store.h"
 #include "tenet_tc.skel.h"
 
@@ -46,11 +50,14 @@
 #define POLL_MS 1000
 /* Dynamic records are checked for aging this often (at most). */
 #define AGE_CHECK_MS 5000
+/* An unavailable store is tried again after 1 s, then twice as long each
+ * time, up to this. */
+#define STORE_BACKOFF_MAX_MS 30000
 /* Per-entry log lines for bulk maps (lookups, routes) in one reconcile;
  * beyond this a summary line counts them. */
 #define BULK_LOG_MAX 32
 
-enum { EP_SIGNAL = 1, EP_LINK, EP_WATCH, EP_EVENTS };
+enum { EP_SIGNAL = 1, EP_LINK, EP_WATCH, EP_EVENTS, EP_RECON /* + registry index */ };
 
 struct agent {
 	struct config cfg;
@@ -61,6 +68,8 @@ struct agent {
 	struct tenet_datapath dp;
 	struct recon *rc;               /* one per registry row, in its order */
 	struct recon *host;             /* the datapath's: attached ports */
+	int *recon_fd;                  /* each reconciler's polled fd (-1: none) */
+	bool *recon_ready;              /* its fd was readable this turn */
 	struct tenet_store *store;
 	struct tenet_watch *watch;
 	int watch_fd;
@@ -85,22 +94,73 @@ struct agent {
 	uint64_t retry_at;
 	unsigned int nbulk;
 	unsigned int nbulk_hidden;
+	unsigned int nheld_logged;
+	/* The store: whether it is open, why not, when to try again. */
+	bool synced;                    /* the model was read from a store */
+	int64_t rev;                    /* the store revision the model reflects */
+	char store_err[TENET_ERR_LEN];  /* why it is unavailable; "" when it is not */
+	bool store_fatal;               /* not retried until a reload */
+	uint64_t store_retry_at;        /* next open attempt; 0: none planned */
+	unsigned int store_backoff_ms;
+	uint64_t check_at;              /* next tenet_store_check */
+	/* The mass-deletion guard (docs/agent.md, "Failure behaviour"). */
+	struct recon_share share;
+	bool guard;                     /* armed: the model was re-read whole */
+	int64_t guard_rev;              /* ... at this revision */
+	bool accept;                    /* the operator confirmed the deletions */
+	bool over;                      /* this round: a reconciler over the share */
+	size_t pending_del;             /* this round: deletes asked for */
+	char over_what[100];            /* this round: which one, how many */
+	char refused[300];              /* what was refused, "" if nothing */
+	char reload_err[PATH_MAX + 400]; /* the last reload failed: why ("" ok) */
+	size_t nheld;                   /* objects held in the last round */
+	/* What other hosts and `tenet --wait` see of us (status.h). */
+	struct agent_status status;     /* our record in the store */
+	int64_t seen_rev;               /* newest change read into the model: the
+					 * applied revision once reconciled */
+	bool store_live;                /* the open store's watch follows it */
+	uint64_t store_down_at;
 };
 
 /* ---- notes: problems logged once until they go away and come back ---- */
+
+/* The journal fields of a line about a store key: the key, and the VSID
+ * or port it names (id: the caller's, the fields point into it). */
+static void about_key(struct log_about *ab, const char *key, struct tenet_record *id)
+{
+	memset(ab, 0, sizeof(*ab));
+	if (strncmp(key, TENET_KEY_ROOT, strlen(TENET_KEY_ROOT))) {
+		ab->object = key;
+		return;
+	}
+	ab->key = key;
+	if (tenet_record_from_key(key, id, NULL) < 0)
+		return;
+	if (id->kind == TENET_KIND_LOOKUP)
+		ab->vsid = id->lookup.vsid;
+	else if (id->kind == TENET_KIND_VSUBNET)
+		ab->vsid = id->vsubnet.vsid;
+	else if (id->kind == TENET_KIND_PORT)
+		ab->port = id->port.dev;
+}
 
 static void note(void *arg, const char *key, const char *msg)
 {
 	struct agent *a = arg;
 	char line[TENET_KEY_MAX + 300];
+	struct tenet_record id;
+	struct log_about ab;
 	char zero = 0;
 
 	snprintf(line, sizeof(line), "%s: %s", key, msg);
 	if (htab_find(&a->notes[a->cur], line))
 		return;
 	htab_put(&a->notes[a->cur], line, &zero, NULL);
-	if (!htab_find(&a->notes[!a->cur], line))
-		log_warn("%s", line);
+	if (htab_find(&a->notes[!a->cur], line))
+		return;
+	about_key(&ab, key, &id);
+	tlog_about(LOG_LVL_WARN, &ab, "%s", line);
+	status_error(&a->status, line);
 }
 
 /* Start a new generation of notes; what is not noted again is forgotten. */
@@ -113,18 +173,44 @@ static void notes_rotate(struct agent *a)
 
 /* ---- reconcile ---- */
 
+/* The journal fields of a kernel object (port: IF_NAMESIZE bytes). */
+static void about_object(struct log_about *ab, const struct recon *rc, unsigned int t,
+			 const void *key, const void *val, const char *what, char *port)
+{
+	uint32_t ifindex = 0;
+
+	memset(ab, 0, sizeof(*ab));
+	ab->object = what;
+	ab->reconciler = rc->r->name;
+	if (rc->r != &host_reconciler)
+		return;
+	ab->vsid = obj_vsid(t, key, val, &ifindex);
+	if (ifindex && if_indextoname(ifindex, port))
+		ab->port = port;
+}
+
 /* Past the first BULK_LOG_MAX, successful changes of bulk types (lookup
  * and route entries) are only counted: formatting 2M of them costs
  * seconds at a 1M-record start. Quiet types (device settings) are only
- * counted. Failures are noted (logged once until they change). */
+ * counted. Failures are noted (logged once until they change), and so
+ * are held objects (the first BULK_LOG_MAX of a round). */
 static void applied(void *arg, const struct recon *rc, unsigned int t, enum recon_op op,
 		    const void *key, const void *val, int err, const char *msg)
 {
 	const struct recon_type *ty = &rc->r->types[t];
 	bool bulk = ty->flags & RECON_T_BULK, quiet = ty->flags & RECON_T_QUIET;
 	struct agent *a = arg;
-	char what[256];
+	char what[256], port[IF_NAMESIZE];
+	struct log_about ab;
 
+	if (op == RECON_HELD) {
+		/* Noted (logged once while it lasts), a few per round. */
+		if (a->nheld_logged++ >= BULK_LOG_MAX)
+			return;
+		ty->describe(key, val, what, sizeof(what));
+		note(a, what, "kept: it belongs to a record that cannot be decoded");
+		return;
+	}
 	if (err >= 0 && (quiet || (bulk && a->nbulk >= BULK_LOG_MAX))) {
 		a->nbulk_hidden += bulk;
 		return;
@@ -134,18 +220,15 @@ static void applied(void *arg, const struct recon *rc, unsigned int t, enum reco
 		note(a, what, msg ? msg : strerror(-err));
 		return;
 	}
-	if (op == RECON_HELD) {
-		log_info("%s kept: its record cannot be decoded", what);
-		return;
-	}
 	if (bulk && a->nbulk++ >= BULK_LOG_MAX) {
 		a->nbulk_hidden++;
 		return;
 	}
-	log_info("%s %s", what, recon_verb(ty, op));
+	about_object(&ab, rc, t, key, val, what, port);
+	tlog_about(LOG_LVL_INFO, &ab, "%s %s", what, recon_verb(ty, op));
 }
 
-static void log_summary(const struct recon *rc)
+static void log_summary(struct agent *a, const struct recon *rc)
 {
 	const struct recon_stats *st = &rc->st;
 	char buf[512];
@@ -157,17 +240,35 @@ static void log_summary(const struct recon *rc)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s +%u ~%u -%u;",
 				      rc->r->types[t].name, st->add[t], st->upd[t], st->del[t]);
 	}
-	if (st->held)
-		log_info("%s: %u objects kept for records that cannot be decoded", rc->r->name,
+	if (st->held) {
+		char held[96];
+
+		snprintf(held, sizeof(held), "%u objects kept for records that cannot be decoded",
 			 st->held);
-	if (st->refused)
-		log_warn("%s: refused to delete %u objects at once", rc->r->name, st->refused);
+		note(a, rc->r->name, held);
+	}
 	if (n)
 		log_info("reconciled %s:%s %u failed", rc->r->name, buf, st->failed);
 }
 
-/* One round: every reconciler in registry order. */
-static void reconcile(struct agent *a)
+/* The first pass of a guarded round: deletes are counted, none done;
+ * the puts go ahead. */
+static bool guard_count(void *arg, const struct recon *rc, size_t ndel, size_t total)
+{
+	struct agent *a = arg;
+
+	a->pending_del += ndel;
+	if (!a->over && !recon_allow_share(&a->share, rc, ndel, total)) {
+		a->over = true;
+		snprintf(a->over_what, sizeof(a->over_what), "%s: %zu of %zu objects",
+			 rc->r->name, ndel, total);
+	}
+	return false;
+}
+
+/* Every reconciler in registry order. Returns true when each of them
+ * built its desired state (deletes refused or not). */
+static bool round_all(struct agent *a, bool counting)
 {
 	struct name_set names;
 	struct recon_env env = { .host = a->cfg.host, .no_flowid = !a->cfg.flowid, .note = note,
@@ -176,8 +277,13 @@ static void reconcile(struct agent *a)
 	bool retry = false, complete = true;
 	int ret;
 
-	a->dirty = false;
-	a->nbulk = a->nbulk_hidden = 0;
+	if (counting) {
+		hooks.allow_delete = guard_count;
+		hooks.guard_arg = a;
+		env.cautious = true;
+	}
+	a->nbulk = a->nbulk_hidden = a->nheld_logged = 0;
+	a->nheld = 0;
 	notes_rotate(a);
 	name_set_init(&names);
 	for (size_t i = 0; i < recon_registry_len; i++) {
@@ -193,40 +299,94 @@ static void reconcile(struct agent *a)
 			retry = true;
 			continue;
 		}
-		log_summary(rc);
-		retry |= ret > 0 || rc->st.refused;
+		log_summary(a, rc);
+		a->nheld += rc->st.held;
+		retry |= ret > 0;
 	}
 	if (a->nbulk_hidden)
 		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
 	a->retry_at = retry ? now_ms() + RETRY_MS : 0;
+	/* What the model held is in the kernel now (what failed is retried
+	 * and reported as the last error); not while the guard holds back
+	 * deletions. */
+	if (!counting || !a->pending_del)
+		status_applied(&a->status, a->seen_rev);
 	if (complete) {
 		name_set_free(&a->names);
 		a->names = names;
 	} else {
 		name_set_free(&names);
 	}
+	return complete;
 }
 
-/* ---- the store ---- */
+/* One round. After a full re-read of the store (start, a reopened or
+ * replaced store, a watch that fell behind) the guard is armed: the round
+ * is first run with every delete held back and counted; if any
+ * reconciler would then delete more than its share (and at least the
+ * minimum), no reconciler deletes anything, and the round is asked again
+ * every RETRY_MS until an operator confirms (`tenet store
+ * accept-deletions`, `tenetd --accept-deletions`) or the store is
+ * repaired. Deletes that arrive as store events (an explicit `tenet ...
+ * del`) never meet the guard. */
+static void reconcile(struct agent *a)
+{
+	char msg[400];
+
+	a->dirty = false;
+	if (a->guard && !a->accept) {
+		a->over = false;
+		a->pending_del = 0;
+		if (!round_all(a, true))
+			return;
+		if (!a->pending_del) {
+			a->guard = false;
+			a->refused[0] = '\0';
+			return;
+		}
+		if (a->over) {
+			snprintf(msg, sizeof(msg), "refusing to delete %zu objects after reading the "
+				 "store whole at revision %lld (%s): was it replaced or emptied? "
+				 "'tenet store accept-deletions' confirms them", a->pending_del,
+				 (long long)a->guard_rev, a->over_what);
+			note(a, "deletions", msg);
+			snprintf(a->refused, sizeof(a->refused), "refusing %zu deletions (%s); "
+				 "'tenet store accept-deletions' confirms them", a->pending_del,
+				 a->over_what);
+			if (!a->retry_at)
+				a->retry_at = now_ms() + RETRY_MS;
+			return;
+		}
+	}
+	if (!round_all(a, false))
+		return;
+	if (a->guard && a->accept && a->refused[0])
+		log_info("deletions confirmed: applied");
+	a->guard = false;
+	a->accept = false;
+	a->refused[0] = '\0';
+}
+
+/* ---- the store ----
+ *
+ * The store must exist: tenetd opens it without creating it. While it
+ * cannot be opened or read (a missing file, an unmounted volume, a
+ * locked or unreachable store), the datapath keeps the state it has, the
+ * log and STATUS= say why, and the agent tries again: after 1 s, then
+ * twice as long each time, up to 30 s; an error of the configuration
+ * itself (an unknown scheme, a file that is not a store) waits for a
+ * reload. A store that is open is checked every second: gone, it is
+ * closed (and tried again); replaced by another file, it is reopened and
+ * read whole. docs/agent.md, "Failure behaviour". */
 
 static void bad_record(void *arg, const char *msg)
 {
 	log_warn("store record skipped: %s", msg);
 }
 
-static int store_open(struct agent *a)
+static const char *store_name(const struct agent *a)
 {
-	struct tenet_err err = { 0 };
-	int ret = tenet_store_open(a->cfg.store, &a->store, &err);
-
-	if (ret < 0) {
-		note(a, "store", err.msg);
-		a->store = NULL;
-	}
-	/* Learned records go to whichever store is open (none: dropped). */
-	a->ev.learn_arg = a->store;
-	a->resync = true;
-	return ret;
+	return a->cfg.store[0] ? a->cfg.store : TENET_STORE_DEFAULT;
 }
 
 static void store_close(struct agent *a)
@@ -236,6 +396,120 @@ static void store_close(struct agent *a)
 	a->watch_fd = -1;
 	tenet_store_close(a->store);
 	a->store = NULL;
+	/* Learned records go to whichever store is open (none: dropped). */
+	a->ev.learn_arg = NULL;
+}
+
+/* Why the store is unavailable, said once per cause; when to try again. */
+static void store_unavailable(struct agent *a, int ret, const char *msg)
+{
+	enum tenet_store_errclass cls = tenet_store_errclass(ret);
+	uint64_t now = now_ms();
+
+	a->store_fatal = cls == TENET_STORE_FATAL || cls == TENET_STORE_CORRUPT;
+	a->store_live = false;
+	status_live(&a->status, false);
+	if (strcmp(a->store_err, msg)) {
+		snprintf(a->store_err, sizeof(a->store_err), "%s", msg);
+		log_warn("store unavailable: %s; the datapath keeps its state%s", msg,
+			 a->store_fatal ? "; not retried until the configuration is reloaded" :
+					  ", retrying");
+	}
+	if (a->store_fatal) {
+		a->store_retry_at = 0;
+		return;
+	}
+	a->store_backoff_ms = a->store_backoff_ms ? a->store_backoff_ms * 2 : 1000;
+	if (a->store_backoff_ms > STORE_BACKOFF_MAX_MS)
+		a->store_backoff_ms = STORE_BACKOFF_MAX_MS;
+	a->store_retry_at = now + a->store_backoff_ms;
+}
+
+static void store_lost(struct agent *a, int ret, const char *msg)
+{
+	store_close(a);
+	store_unavailable(a, ret, msg);
+}
+
+static int store_open(struct agent *a)
+{
+	struct tenet_err err = { 0 };
+	int ret = tenet_store_openf(a->cfg.store, 0, &a->store, &err);
+
+	if (ret < 0) {
+		a->store = NULL;
+		store_unavailable(a, ret, err.msg);
+		return ret;
+	}
+	if (a->store_err[0])
+		log_info("store %s: available again", tenet_store_location(a->store));
+	a->store_err[0] = '\0';
+	a->store_fatal = false;
+	a->store_retry_at = 0;
+	a->store_backoff_ms = 0;
+	a->check_at = now_ms() + POLL_MS;
+	a->ev.learn_arg = a->store;
+	a->resync = true;
+	status_reset(&a->status);
+	return 0;
+}
+
+/* An open store whose watch cannot reach it (an etcd cluster away): said
+ * once per change (log, STATUS=, the status record). Meanwhile the
+ * datapath keeps forwarding on what it has, the watch keeps trying, and
+ * nothing is lost: it resumes at its position (or the agent resyncs if
+ * the store compacted past it). */
+static void store_live(struct agent *a, bool live, const char *why)
+{
+	if (live == a->store_live)
+		return;
+	a->store_live = live;
+	status_live(&a->status, live);
+	if (!live) {
+		char msg[sizeof(a->store_err) + 32];   /* status_error cuts it */
+
+		a->store_down_at = now_ms();
+		snprintf(a->store_err, sizeof(a->store_err), "%s", why ? why : "");
+		snprintf(msg, sizeof(msg), "store unavailable: %s", a->store_err);
+		status_error(&a->status, msg);
+		log_warn("%s; the datapath keeps its state, retrying", msg);
+		return;
+	}
+	if (a->store_down_at)
+		log_info("store reachable again after %llu s; following from revision %lld",
+			 (unsigned long long)(now_ms() - a->store_down_at) / 1000,
+			 (long long)(a->watch ? tenet_watch_position(a->watch) : 0));
+	a->store_down_at = 0;
+	a->store_err[0] = '\0';
+}
+
+/* Is the store still the one its URL names? */
+static void store_check(struct agent *a)
+{
+	struct tenet_err err = { 0 };
+	int ret;
+
+	/* While the watch cannot reach the store it fails over by itself;
+	 * a check would only wait for the same timeouts. */
+	if (!a->store || now_ms() < a->check_at || !a->store_live)
+		return;
+	a->check_at = now_ms() + POLL_MS;
+	ret = tenet_store_check(a->store, &err);
+	if (!ret)
+		return;
+	if (tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
+		/* Away (etcd), not gone: the store stays open and the watch
+		 * resumes at its position when it answers. */
+		store_live(a, false, err.msg);
+		return;
+	}
+	if (ret == -ESTALE) {
+		log_warn("%s; reopening it and reading it whole", err.msg);
+		store_close(a);
+		store_open(a);
+		return;
+	}
+	store_lost(a, ret, err.msg);
 }
 
 /* The old watch's fd left epoll when it was closed. Without an fd the
@@ -256,14 +530,50 @@ static int load_kv(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
 	return 0;
 }
 
+/* The public half of this host's key, which secrets for this host are
+ * sealed to (docs/store.md, "Secrets"): created on first start, published
+ * under the host after each whole read of a store that does not hold it
+ * yet. */
+static void publish_pubkey(struct agent *a)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_PUBKEY };
+	struct tenet_record_list cur = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_hostkey *key = NULL;
+
+	if (!a->cfg.hostkey[0] || !a->store)
+		return;
+	if (tenet_hostkey_load(a->cfg.hostkey, TENET_HOSTKEY_CREATE, &key, &err) < 0) {
+		log_warn("host key %s: %s", a->cfg.hostkey, err.msg);
+		return;
+	}
+	snprintf(rec.pubkey.host, sizeof(rec.pubkey.host), "%s", a->cfg.host);
+	snprintf(rec.pubkey.id, sizeof(rec.pubkey.id), "%s", tenet_hostkey_id(key));
+	snprintf(rec.pubkey.pubkey, sizeof(rec.pubkey.pubkey), "%s", tenet_hostkey_public(key));
+	tenet_hostkey_free(key);
+	if (tenet_policy_list(a->store, TENET_KIND_PUBKEY, a->cfg.host, &cur, &err) == 0 &&
+	    cur.n == 1 && !strcmp(cur.recs[0].pubkey.id, rec.pubkey.id)) {
+		tenet_record_list_free(&cur);
+		return;
+	}
+	tenet_record_list_free(&cur);
+	if (tenet_policy_put(a->store, &rec, TENET_POLICY_REPLACE, NULL, &err) < 0)
+		log_warn("host key: cannot publish it: %s", err.msg);
+	else
+		log_info("host key %s published (key id %s)", a->cfg.hostkey, rec.pubkey.id);
+}
+
 /* Everything, at one revision; then watch from the next one. The rows are
- * decoded as they are read, not copied into a list first. */
+ * decoded as they are read, not copied into a list first. A read that
+ * fails leaves the model (and the datapath) as they were. The guard is
+ * armed: what a whole read drops was not deleted by anyone we saw. */
 static int resync(struct agent *a)
 {
 	struct tenet_err err = { 0 };
 	struct model_load ld;
 	int64_t rev = 0;
 	int ret, bad;
+	size_t lost;
 
 	a->resync = false;
 	tenet_watch_close(a->watch);
@@ -273,23 +583,29 @@ static int resync(struct agent *a)
 	ret = tenet_store_range_each(a->store, TENET_KEY_ROOT, load_kv, &ld, &rev, &err);
 	if (ret < 0) {
 		model_load_abort(&ld);
-		log_err("store: %s", err.msg);
-		goto out;
+		store_lost(a, ret, err.msg);
+		return ret;
 	}
 	bad = model_load_end(&ld);
-	log_info("store %s: %zu records at revision %lld (%d skipped)",
-		 tenet_store_location(a->store), a->model.recs.n, (long long)rev, bad);
+	lost = model_nlost(&a->model);
+	log_info("store %s: %zu records at revision %lld (%d skipped%s)",
+		 tenet_store_location(a->store), a->model.recs.n, (long long)rev, bad,
+		 lost ? ", their kernel state kept" : "");
+	a->synced = true;
+	a->rev = rev;
+	a->guard = true;
+	a->guard_rev = rev;
+	a->dirty = true;
+	a->seen_rev = rev;
 	ret = tenet_watch_open(a->store, TENET_KEY_ROOT, rev + 1, &a->watch, &err);
 	if (ret < 0) {
-		log_err("store watch: %s", err.msg);
-		goto out;
+		store_lost(a, ret, err.msg);
+		return ret;
 	}
 	watch_epoll(a, tenet_watch_fd(a->watch));
-	a->dirty = true;
-out:
-	if (ret < 0)
-		a->resync = true;
-	return ret;
+	store_live(a, true, NULL);
+	publish_pubkey(a);
+	return 0;
 }
 
 /* A lookup record with a CA went away: the datapath forgets that it
@@ -308,11 +624,27 @@ static void forget_binding(struct agent *a, const char *key)
 	bpf_map_delete_elem(bpf_map__fd(a->dp.tc->maps.tenet_lseen), &k);
 }
 
+/* The operator's confirmation of refused deletions: a flag written after
+ * the read that armed the guard (one inside a restored backup is older
+ * than that read, and confirms nothing). */
+static void accept_flag(struct agent *a, const struct tenet_kv *kv)
+{
+	if (!a->guard || kv->mod_rev <= a->guard_rev || a->accept)
+		return;
+	a->accept = true;
+	a->dirty = true;
+	log_info("deletions confirmed in the store at revision %lld", (long long)kv->mod_rev);
+}
+
 static int apply_event(struct agent *a, const struct tenet_watch_event *ev)
 {
 	struct tenet_err err = { 0 };
 	int ret;
 
+	if (ev->type == TENET_WATCH_PUT && !strcmp(ev->kv.key, TENET_KEY_ACCEPT_DELETIONS)) {
+		accept_flag(a, &ev->kv);
+		return 0;
+	}
 	if (ev->type == TENET_WATCH_DELETE) {
 		forget_binding(a, ev->kv.key);
 		return model_delete(&a->model, ev->kv.key);
@@ -346,15 +678,31 @@ static void follow_store(struct agent *a)
 		tenet_watch_batch_free(&b);
 	}
 	tenet_watch_batch_free(&b);
+	if (rev)
+		a->rev = rev;
+	if (changed)
+		a->seen_rev = rev;
 	if (ret == -ESTALE) {
 		log_warn("store watch fell behind a compaction; full resync");
 		a->resync = true;
+	} else if (ret < 0 && tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
+		/* The watch fails over and resumes by itself (etcd): the store
+		 * stays open, no whole re-read. */
+		if (a->store_live)
+			store_live(a, false, err.msg);
+		else
+			log_debug("store watch: %s", err.msg);
 	} else if (ret < 0) {
-		log_err("store watch: %s", err.msg);
+		store_lost(a, ret, err.msg);
 	}
+	if (a->watch && ret != -ESTALE && tenet_watch_live(a->watch))
+		store_live(a, true, NULL);
+	/* Changes that are no records of ours (other agents' status, guard
+	 * keys) are routine: said only in debug. */
 	if (nev)
-		log_info("store: %d change%s up to revision %lld, %d record%s changed", nev,
-			 nev == 1 ? "" : "s", (long long)rev, changed, changed == 1 ? "" : "s");
+		tlog(changed ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		     "store: %d change%s up to revision %lld, %d record%s changed", nev,
+		     nev == 1 ? "" : "s", (long long)rev, changed, changed == 1 ? "" : "s");
 	if (changed)
 		a->dirty = true;
 }
@@ -404,21 +752,22 @@ static void underlay_detach(struct agent *a, unsigned int ifindex, const char *n
 /* TC ingress: attach (replacing our own filter in one step), then remove
  * an XDP program an earlier agent or setting left, which would otherwise
  * see the frames first. */
-static int underlay_tc(struct agent *a, unsigned int ifindex, const char *why)
+static int underlay_tc(struct agent *a, unsigned int ifindex, const char *dev, const char *why)
 {
 	bool replacing = tc_attached(ifindex);
 	int ret = attach_tc(bpf_program__fd(a->dp.tc->progs.tenet_tc_underlay), ifindex);
 
 	if (ret < 0)
 		return ret;
+	a->ul_mode = DECAP_TC;
 	if (detach_xdp(ifindex) > 0)
-		log_info("xdp program detached from %s (decap moved to tc)", a->cfg.underlay);
-	log_info("tc program attached to underlay %s (decap tc: %s%s)", a->cfg.underlay, why,
+		log_info("xdp program detached from %s (decap moved to tc)", dev);
+	log_info("tc program attached to underlay %s (decap tc: %s%s)", dev, why,
 		 replacing ? ", replacing the previous agent's" : "");
 	return 0;
 }
 
-static int underlay_xdp(struct agent *a, unsigned int ifindex, bool fall_back)
+static int underlay_xdp(struct agent *a, unsigned int ifindex, const char *dev, bool fall_back)
 {
 	struct xdp_attach_info info;
 	int ret = attach_xdp(&a->dpo, ifindex, &info);
@@ -427,30 +776,50 @@ static int underlay_xdp(struct agent *a, unsigned int ifindex, bool fall_back)
 		return ret;
 	/* Generic (skb) XDP copies and linearises every frame and loses GSO:
 	 * worse than TC on every count. auto takes TC instead. */
-	if (fall_back && !strcmp(info.mode, "skb")) {
-		a->ul_mode = DECAP_TC;
-		return underlay_tc(a, ifindex, "auto: the driver has no native XDP");
-	}
+	if (fall_back && !strcmp(info.mode, "skb"))
+		return underlay_tc(a, ifindex, dev, "auto: the driver has no native XDP");
 	a->ul_mode = DECAP_XDP;
 	log_quiet_libs(true);
 	if (detach_tc(ifindex) == 0)
-		log_info("tc program detached from %s (decap moved to xdp)", a->cfg.underlay);
+		log_info("tc program detached from %s (decap moved to xdp)", dev);
 	log_quiet_libs(false);
-	log_info("xdp program attached to underlay %s (%s mode, %s, prog id %u%s)",
-		 a->cfg.underlay, info.mode,
-		 info.dispatcher ? "libxdp dispatcher" : "alone: no dispatcher", info.prog_id,
-		 info.replaced ? ", replacing the previous agent's" : "");
+	log_info("xdp program attached to underlay %s (%s mode, %s, prog id %u%s)", dev,
+		 info.mode, info.dispatcher ? "libxdp dispatcher" : "alone: no dispatcher",
+		 info.prog_id, info.replaced ? ", replacing the previous agent's" : "");
 	return 0;
 }
 
 /* decap = auto: TC on a veth (XDP there takes GSO from its peer and
  * cannot carry a partial checksum through a redirect: docs/datapath.md),
- * XDP elsewhere unless it would only run generic (underlay_xdp). */
+ * XDP elsewhere unless it would only run generic (underlay_xdp). The new
+ * hook is attached before the other one is removed. 0 or -errno, with
+ * what failed in msg. */
+static int underlay_attach(struct agent *a, const char *dev, unsigned int ifindex,
+			   enum decap_mode decap, char *msg, size_t len)
+{
+	enum decap_mode mode = decap == DECAP_XDP ? DECAP_XDP : DECAP_TC;
+	char drv[64] = "";
+	int ret;
+
+	if (decap == DECAP_TC) {
+		ret = underlay_tc(a, ifindex, dev, "configured");
+	} else if (decap == DECAP_AUTO && !link_driver(dev, drv, sizeof(drv)) &&
+		   !strcmp(drv, "veth")) {
+		ret = underlay_tc(a, ifindex, dev, "auto: veth");
+	} else {
+		mode = DECAP_XDP; /* TC if auto falls back (underlay_xdp) */
+		ret = underlay_xdp(a, ifindex, dev, decap == DECAP_AUTO);
+	}
+	if (ret < 0)
+		snprintf(msg, len, "cannot attach the %s decap program to %s: %s",
+			 mode == DECAP_TC ? "tc" : "xdp", dev, strerror(-ret));
+	return ret;
+}
+
 static void underlay_update(struct agent *a)
 {
-	char msg[160], drv[64] = "";
+	char msg[160];
 	unsigned int ifindex;
-	int ret;
 
 	a->xdp_check = false;
 	if (!a->cfg.underlay[0])
@@ -463,20 +832,7 @@ static void underlay_update(struct agent *a)
 	}
 	if (ifindex == a->xdp_ifindex && a->cfg.decap == a->ul_cfg)
 		return;
-	if (a->cfg.decap == DECAP_TC) {
-		a->ul_mode = DECAP_TC;
-		ret = underlay_tc(a, ifindex, "configured");
-	} else if (a->cfg.decap == DECAP_AUTO && !link_driver(a->cfg.underlay, drv, sizeof(drv)) &&
-		   !strcmp(drv, "veth")) {
-		a->ul_mode = DECAP_TC;
-		ret = underlay_tc(a, ifindex, "auto: veth");
-	} else {
-		a->ul_mode = DECAP_XDP; /* TC if auto falls back (underlay_xdp) */
-		ret = underlay_xdp(a, ifindex, a->cfg.decap == DECAP_AUTO);
-	}
-	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "cannot attach the %s decap program to %s: %s",
-			 a->ul_mode == DECAP_TC ? "tc" : "xdp", a->cfg.underlay, strerror(-ret));
+	if (underlay_attach(a, a->cfg.underlay, ifindex, a->cfg.decap, msg, sizeof(msg)) < 0) {
 		note(a, "underlay", msg);
 		a->retry_at = now_ms() + RETRY_MS;
 		return;
@@ -531,45 +887,124 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 
 /* ---- configuration and signals ---- */
 
-static void reload(struct agent *a)
+/* A reload is a transaction: the new configuration is read and checked,
+ * and every new resource it names is opened or attached (a new store is
+ * opened and read, a new underlay must exist and gets the decap program)
+ * before anything of the running one is released. If a step fails, the
+ * running configuration stays in force untouched, the log and STATUS=
+ * say why, and a waiting `tenetd --reload` exits 1 (systemctl reload
+ * fails). READY=1 follows only a reload in force. */
+struct reload_new {
+	struct config c;
+	struct tenet_store *store;      /* a new store, opened */
+	unsigned int ul_ifindex;        /* a new decap attachment */
+	bool ul_moved;
+};
+
+static int reload_prepare(struct agent *a, struct reload_new *n, char *msg, size_t len)
 {
 	struct tenet_err err = { 0 };
-	struct config c;
-	bool store_changed;
+	unsigned int ifindex;
+	int64_t rev;
+	int ret;
 
-	sd_notify(0, "RELOADING=1");
-	if (config_load(&c, a->flags, &err) < 0) {
-		log_err("reload: %s; keeping the running configuration", err.msg);
-		goto out;
+	ret = config_load(&n->c, a->flags, &err);
+	if (ret < 0) {
+		snprintf(msg, len, "%s", err.msg);
+		return ret;
 	}
 	/* The host name and bpffs place the pinned maps: changing them is a
 	 * different agent, not a reload. */
-	if (strcmp(c.host, a->cfg.host) || strcmp(c.bpffs, a->cfg.bpffs)) {
-		log_warn("reload: host and bpffs changes need a restart; keeping %s and %s",
-			 a->cfg.host, a->cfg.bpffs);
-		strcpy(c.host, a->cfg.host);
-		strcpy(c.bpffs, a->cfg.bpffs);
+	if (strcmp(n->c.host, a->cfg.host) || strcmp(n->c.bpffs, a->cfg.bpffs)) {
+		snprintf(msg, len, "host and bpffs locate the pinned maps (%s, %s); changing them "
+			 "needs a restart", a->cfg.host, a->cfg.bpffs);
+		return -EINVAL;
 	}
-	if (strcmp(c.underlay, a->cfg.underlay) && a->xdp_ifindex) {
+	if (strcmp(n->c.store, a->cfg.store)) {
+		/* Opened and readable, or the old one stays: a mistyped path
+		 * never becomes an empty store. */
+		ret = tenet_store_openf(n->c.store, 0, &n->store, &err);
+		if (!ret)
+			ret = tenet_store_revision(n->store, &rev, &err);
+		if (ret < 0) {
+			snprintf(msg, len, "%s", err.msg);
+			return ret;
+		}
+	}
+	if (!n->c.underlay[0] || (!strcmp(n->c.underlay, a->cfg.underlay) &&
+				  n->c.decap == a->cfg.decap))
+		return 0;
+	ifindex = if_nametoindex(n->c.underlay);
+	if (!ifindex) {
+		snprintf(msg, len, "underlay %s: no such device", n->c.underlay);
+		return -ENODEV;
+	}
+	ret = underlay_attach(a, n->c.underlay, ifindex, n->c.decap, msg, len);
+	if (ret < 0)
+		return ret;
+	n->ul_ifindex = ifindex;
+	n->ul_moved = true;
+	return 0;
+}
+
+static void reload(struct agent *a, pid_t requester)
+{
+	struct reload_new n = { 0 };
+	char msg[PATH_MAX + 200], status[PATH_MAX + 400];
+	bool store_changed;
+	int ret;
+
+	ret = reload_prepare(a, &n, msg, sizeof(msg));
+	if (ret < 0) {
+		tenet_store_close(n.store);
+		log_err("reload failed: %s; the running configuration stays in force", msg);
+		snprintf(status, sizeof(status), "reload failed: %s; running the previous "
+			 "configuration", msg);
+		snprintf(a->reload_err, sizeof(a->reload_err), "%s", status);
+		svc_status("%s", status);
+		if (requester)
+			svc_reload_reply(requester, false, ret, status);
+		return;
+	}
+	svc_reloading();
+	/* Everything new is in place: now the old goes. */
+	if (n.ul_moved) {
+		if (a->xdp_ifindex && a->xdp_ifindex != n.ul_ifindex)
+			underlay_detach(a, a->xdp_ifindex, a->cfg.underlay);
+		a->xdp_ifindex = n.ul_ifindex;
+		a->ul_cfg = n.c.decap;
+	} else if (!n.c.underlay[0] && a->xdp_ifindex) {
 		underlay_detach(a, a->xdp_ifindex, a->cfg.underlay);
 		a->xdp_ifindex = 0;
 	}
-	store_changed = strcmp(c.store, a->cfg.store) != 0;
-	a->cfg = c;
-	log_set_debug(c.debug);
+	store_changed = n.store != NULL;
 	if (store_changed) {
 		store_close(a);
-		if (store_open(a) < 0)
-			a->retry_at = now_ms() + RETRY_MS;
+		a->store = n.store;
+		a->store_err[0] = '\0';
+		a->store_retry_at = 0;
+		a->store_backoff_ms = 0;
+		a->check_at = now_ms() + POLL_MS;
+		a->ev.learn_arg = a->store;
+		a->resync = true;
+	} else if (!a->store) {
+		/* The same store, still unavailable: try it now. */
+		a->store_retry_at = now_ms();
 	}
+	a->cfg = n.c;
+	a->share = (struct recon_share){ .percent = n.c.guard_percent, .min = n.c.guard_min };
+	log_set_debug(n.c.debug);
 	a->xdp_check = true;
 	a->dirty = true;
-	log_info("configuration reloaded (host %s, underlay %s, store %s, decap %s, "
-		 "learn_age %us, flowid %s)", c.host, c.underlay[0] ? c.underlay : "(none)",
-		 c.store[0] ? c.store : TENET_STORE_DEFAULT, decap_mode_name(c.decap), c.learn_age,
-		 c.flowid ? "on" : "off");
-out:
-	sd_notify(0, "READY=1");
+	snprintf(status, sizeof(status), "configuration reloaded (host %s, underlay %s, store %s, "
+		 "decap %s, learn_age %us, flowid %s)", n.c.host,
+		 n.c.underlay[0] ? n.c.underlay : "(none)", store_name(a),
+		 decap_mode_name(n.c.decap), n.c.learn_age, n.c.flowid ? "on" : "off");
+	log_info("%s", status);
+	a->reload_err[0] = '\0';
+	svc_ready(status);
+	if (requester)
+		svc_reload_reply(requester, true, 0, status);
 }
 
 static void read_signals(struct agent *a)
@@ -578,7 +1013,11 @@ static void read_signals(struct agent *a)
 
 	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload(a);
+			/* `tenetd --reload` waits for the verdict; a plain
+			 * kill -HUP gets none. */
+			bool wants = si.ssi_code == SI_QUEUE && si.ssi_int == SVC_RELOAD_MAGIC;
+
+			reload(a, wants ? (pid_t)si.ssi_pid : 0);
 		} else {
 			log_info("signal %u: exiting; programs stay attached and maps pinned",
 				 si.ssi_signo);
@@ -717,7 +1156,8 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	a->dpo.skip_xdp = false;
-	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir });
+	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir,
+						      .cfg = &a->cfg });
 	if (ret < 0)
 		return ret;
 	ret = recon_observe(a->host, NULL);
@@ -775,9 +1215,15 @@ static int agent_init(struct agent *a, const struct config_flags *flags)
 	htab_init(&a->notes[0], 0, 1);
 	htab_init(&a->notes[1], 0, 1);
 	learn_table_init(&a->learned, (uint64_t)LEARN_AGE_DEFAULT_S * 1000);
+	/* `tenetd --accept-deletions`: the first guarded round is confirmed. */
+	a->accept = flags->accept_deletions;
 	a->rc = calloc(recon_registry_len, sizeof(*a->rc));
-	if (!a->rc)
+	a->recon_fd = calloc(recon_registry_len, sizeof(*a->recon_fd));
+	a->recon_ready = calloc(recon_registry_len, sizeof(*a->recon_ready));
+	if (!a->rc || !a->recon_fd || !a->recon_ready)
 		return -ENOMEM;
+	for (size_t i = 0; i < recon_registry_len; i++)
+		a->recon_fd[i] = -1;
 	for (size_t i = 0; i < recon_registry_len; i++) {
 		recon_init(&a->rc[i], recon_registry[i], NULL);
 		if (recon_registry[i] == &host_reconciler)
@@ -795,6 +1241,8 @@ static void agent_fini(struct agent *a)
 	for (size_t i = 0; a->rc && i < recon_registry_len; i++)
 		recon_fini(&a->rc[i]);
 	free(a->rc);
+	free(a->recon_fd);
+	free(a->recon_ready);
 	/* Closing fds detaches nothing: filters, the XDP dispatcher and the
 	 * pins live on for the next agent. */
 	tenet_datapath_unload(&a->dp);
@@ -811,21 +1259,110 @@ static void agent_fini(struct agent *a)
 
 /* ---- the loop ---- */
 
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* The earliest time a reconciler wants to be woken at (0: none). */
+static uint64_t recon_wake_at(const struct agent *a)
+{
+	uint64_t at = 0;
+
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		const struct reconciler *r = a->rc[i].r;
+		uint64_t t = r->wake_at ? r->wake_at(&a->rc[i]) : 0;
+
+		if (t && (!at || t < at))
+			at = t;
+	}
+	return at;
+}
+
 static int wait_ms(const struct agent *a)
+{
+	uint64_t now = now_ms(), at = now + POLL_MS, wake = recon_wake_at(a);
+
+	/* No reconcile without a model read from a store: an empty model
+	 * would delete everything. */
+	if ((a->dirty && a->synced) || (a->resync && a->store) || a->xdp_check)
+		return 0;
+	at = sooner(at, a->retry_at);
+	at = sooner(at, wake);
+	if (status_due(&a->status, now) < POLL_MS)     /* UINT64_MAX: not due */
+		at = sooner(at, now + status_due(&a->status, now));
+	if (!a->store)
+		at = sooner(at, a->store_retry_at);
+	return at <= now ? 0 : (int)(at - now);
+}
+
+/* STATUS=: what an operator most needs to know now: a store that is
+ * unavailable, deletions refused, a reload that failed (until one works),
+ * records that cannot be decoded, else where the agent is. */
+static void update_status(struct agent *a)
+{
+	size_t lost = model_nlost(&a->model);
+
+	if (a->store_err[0])
+		svc_status("store unavailable: %s; the datapath keeps its state%s", a->store_err,
+			   a->store_fatal ? "; fix the configuration and reload" : ", retrying");
+	else if (a->refused[0])
+		svc_status("%s", a->refused);
+	else if (a->reload_err[0])
+		svc_status("%s", a->reload_err);
+	else if (lost)
+		svc_status("host %s: %zu records at revision %lld; %zu cannot be decoded, their "
+			   "kernel state (%zu objects) is kept", a->cfg.host, a->model.recs.n,
+			   (long long)a->rev, lost, a->nheld);
+	else if (a->synced)
+		svc_status("host %s: %zu records at revision %lld", a->cfg.host, a->model.recs.n,
+			   (long long)a->rev);
+}
+
+/* Each reconciler's fd in epoll, as it says now (a daemon reconnected
+ * is a new fd). */
+static void sync_recon_fds(struct agent *a)
+{
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		const struct reconciler *r = a->rc[i].r;
+		int fd = r->poll_fd ? r->poll_fd(&a->rc[i]) : -1;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EP_RECON + (uint32_t)i };
+
+		if (fd == a->recon_fd[i])
+			continue;
+		/* A closed fd left epoll by itself; one still open is removed. */
+		if (a->recon_fd[i] >= 0)
+			epoll_ctl(a->epfd, EPOLL_CTL_DEL, a->recon_fd[i], NULL);
+		a->recon_fd[i] = -1;
+		if (fd >= 0 && epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+			a->recon_fd[i] = fd;
+	}
+}
+
+/* Reconcilers whose fd was readable or whose time came: a round follows
+ * when one of them says its picture changed. */
+static void wake_reconcilers(struct agent *a)
 {
 	uint64_t now = now_ms();
 
-	if (a->dirty || a->resync || a->xdp_check)
-		return 0;
-	if (a->retry_at && a->retry_at > now && a->retry_at - now < POLL_MS)
-		return (int)(a->retry_at - now);
-	return a->retry_at && a->retry_at <= now ? 0 : POLL_MS;
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		struct recon *rc = &a->rc[i];
+		uint64_t at = rc->r->wake_at ? rc->r->wake_at(rc) : 0;
+
+		if (!rc->r->wake || (!a->recon_ready[i] && (!at || at > now)))
+			continue;
+		a->recon_ready[i] = false;
+		if (rc->r->wake(rc))
+			a->dirty = true;
+	}
+	sync_recon_fds(a);
 }
 
 static void turn(struct agent *a)
 {
 	struct epoll_event evs[8];
 	int n = epoll_wait(a->epfd, evs, 8, wait_ms(a));
+	uint64_t now;
 
 	for (int i = 0; i < n; i++) {
 		switch (evs[i].data.u32) {
@@ -839,26 +1376,43 @@ static void turn(struct agent *a)
 			ring_buffer__consume(a->rb);
 			break;
 		default:
-			break; /* EP_WATCH: drained below in any case */
+			/* EP_WATCH: drained below in any case */
+			if (evs[i].data.u32 >= EP_RECON &&
+			    evs[i].data.u32 - EP_RECON < recon_registry_len)
+				a->recon_ready[evs[i].data.u32 - EP_RECON] = true;
+			break;
 		}
 	}
+	wake_reconcilers(a);
 	if (a->stop)
 		return;
-	/* A store that could not be opened on reload is retried. */
-	if (!a->store && a->retry_at && a->retry_at <= now_ms() && store_open(a) < 0)
-		a->retry_at = now_ms() + RETRY_MS;
+	now = now_ms();
+	svc_watchdog(now);
+	if (!a->store && a->store_retry_at && a->store_retry_at <= now)
+		store_open(a);
+	store_check(a);
 	if (a->resync && a->store)
 		resync(a);
 	follow_store(a);
 	if (a->retry_at && a->retry_at <= now_ms()) {
+		a->retry_at = 0;
 		a->dirty = true;
 		a->xdp_check = true;
 	}
-	if (a->dirty)
+	if (a->dirty && a->synced)
 		reconcile(a);
+	/* After the reconcile: the applied revision it reports is in the
+	 * maps (`tenet --wait` relies on it). */
+	if (a->store && a->synced) {
+		struct tenet_err err = { 0 };
+
+		if (status_tick(&a->status, a->store, now_ms(), &err) < 0)
+			log_debug("status: %s", err.msg);
+	}
 	if (a->xdp_check)
 		underlay_update(a);
 	age_learned(a);
+	update_status(a);
 }
 
 static int start(struct agent *a)
@@ -871,7 +1425,9 @@ static int start(struct agent *a)
 		log_err("configuration: %s", err.msg);
 		return ret;
 	}
+	a->share = (struct recon_share){ .percent = a->cfg.guard_percent, .min = a->cfg.guard_min };
 	log_set_debug(a->cfg.debug);
+	status_init(&a->status, a->cfg.host);
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
 	ret = prepare_bpffs(&a->cfg);
@@ -886,16 +1442,10 @@ static int start(struct agent *a)
 		log_err("event loop: %s", strerror(-ret));
 	if (ret < 0)
 		return ret;
-	ret = store_open(a);
-	if (ret < 0) {
-		log_err("cannot open the store %s", a->cfg.store[0] ? a->cfg.store :
-			TENET_STORE_DEFAULT);
-		return ret;
-	}
-	ret = resync(a);
-	if (ret < 0)
-		return ret;
-	reconcile(a);
+	/* Without a store the datapath stays as the last agent left it, and
+	 * the loop keeps trying. */
+	if (store_open(a) == 0 && resync(a) == 0)
+		reconcile(a);
 	underlay_update(a);
 	return 0;
 }
@@ -903,23 +1453,77 @@ static int start(struct agent *a)
 int agent_run(const struct config_flags *flags)
 {
 	struct agent a;
+	char status[TENET_ERR_LEN + 100];
 	int ret;
 
+	svc_watchdog_init();
 	ret = agent_init(&a, flags);
 	if (!ret)
 		ret = start(&a);
 	if (ret < 0)
 		goto out;
-	log_info("ready: host %s, underlay %s, %zu records%s", a.cfg.host,
+	sync_recon_fds(&a);
+	svc_watchdog(now_ms());
+	if (a.synced)
+		snprintf(status, sizeof(status), "host %s: %zu records at revision %lld", a.cfg.host,
+			 a.model.recs.n, (long long)a.rev);
+	else
+		snprintf(status, sizeof(status), "store unavailable: %s; the datapath keeps its "
+			 "state%s", a.store_err, a.store_fatal ? "" : ", retrying");
+	log_info("ready: host %s, underlay %s, %zu records%s%s", a.cfg.host,
 		 a.cfg.underlay[0] ? a.cfg.underlay : "(none)", a.model.recs.n,
-		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)");
-	sd_notifyf(0, "READY=1\nSTATUS=host %s, %zu records", a.cfg.host, a.model.recs.n);
+		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)",
+		 a.synced ? "" : "; no store yet");
+	svc_ready(status);
+	update_status(&a);
 	while (!a.stop)
 		turn(&a);
-	sd_notify(0, "STOPPING=1");
+	svc_stopping();
+	/* Stopped on purpose: our status record goes now, not at expiry. */
+	status_drop(&a.status, a.store);
 out:
 	agent_fini(&a);
 	return ret < 0 ? 1 : 0;
+}
+
+/* ---- tenetd --check ---- */
+
+/* What a reload would open: the configuration, the store (which must
+ * exist and be readable) and the underlay device (which must exist
+ * here). Prints one line; returns the exit status. */
+int agent_check(const struct config_flags *flags)
+{
+	struct tenet_err err = { 0 };
+	struct tenet_store *s = NULL;
+	struct config c;
+	int64_t rev = 0;
+	int ret;
+
+	ret = config_load(&c, flags, &err);
+	if (ret < 0) {
+		log_err("configuration: %s", err.msg);
+		return 1;
+	}
+	ret = tenet_store_openf(c.store, 0, &s, &err);
+	if (!ret)
+		ret = tenet_store_revision(s, &rev, &err);
+	tenet_store_close(s);
+	if (ret < 0) {
+		log_err("configuration %s: %s", config_path(flags), err.msg);
+		return 1;
+	}
+	if (c.underlay[0] && !if_nametoindex(c.underlay)) {
+		log_err("configuration %s: underlay %s: no such device", config_path(flags),
+			c.underlay);
+		return 1;
+	}
+	printf("configuration %s ok: host %s, underlay %s, store %s (revision %lld), decap %s, "
+	       "flowid %s, learn_age %us, delete guard %u%% and %u objects\n",
+	       config_path(flags), c.host, c.underlay[0] ? c.underlay : "(none)",
+	       c.store[0] ? c.store : TENET_STORE_DEFAULT, (long long)rev,
+	       decap_mode_name(c.decap), c.flowid ? "on" : "off", c.learn_age, c.guard_percent,
+	       c.guard_min);
+	return 0;
 }
 
 /* ---- cleanup ---- */
@@ -987,7 +1591,7 @@ int agent_cleanup(const struct config_flags *flags)
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
 	if (ul)
 		underlay_detach(&a, ul, a.cfg.underlay);
-	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir });
+	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir, .cfg = &a.cfg });
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < recon_registry_len; i++) {

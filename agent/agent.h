@@ -12,5 +12,7 @@ int agent_run(const struct config_flags *flags);
 /* Remove everything tenet put in the kernel for this host: XDP and TC
  * programs, PA addresses, provider routes, pinned maps. */
 int agent_cleanup(const struct config_flags *flags);
+/* tenetd --check: the configuration, its store and underlay. */
+int agent_check(const struct config_flags *flags);
 
 #endif

@@ -75,6 +75,20 @@ static int set_seconds(unsigned int *dst, const char *val, const char *what,
 	return 0;
 }
 
+static int set_uint(unsigned int *dst, const char *val, unsigned int min, unsigned int max,
+		    const char *what, struct tenet_err *err)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno || end == val || *end || val[0] == '-' || v < min || v > max)
+		return tenet_err_set(err, -EINVAL, "%s: not a number in %u..%u", what, min, max);
+	*dst = (unsigned int)v;
+	return 0;
+}
+
 static int set_key(struct config *c, const char *key, const char *val, const char *what,
 		   struct tenet_err *err)
 {
@@ -94,6 +108,21 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_decap(&c->decap, val, what, err);
 	if (!strcmp(key, "learn_age"))
 		return set_seconds(&c->learn_age, val, what, err);
+	if (!strcmp(key, "delete_guard_percent"))
+		return set_uint(&c->guard_percent, val, 1, 100, what, err);
+	if (!strcmp(key, "delete_guard_min"))
+		return set_uint(&c->guard_min, val, 0, 100000000, what, err);
+	if (!strcmp(key, "hostkey"))
+		return set_str(c->hostkey, sizeof(c->hostkey), strcmp(val, "none") ? val : "", what,
+			       err);
+	if (!strcmp(key, "vici"))
+		return set_str(c->vici, sizeof(c->vici), val, what, err);
+	if (!strcmp(key, "ipsec_cert"))
+		return set_str(c->ipsec_cert, sizeof(c->ipsec_cert), val, what, err);
+	if (!strcmp(key, "ipsec_key"))
+		return set_str(c->ipsec_key, sizeof(c->ipsec_key), val, what, err);
+	if (!strcmp(key, "ipsec_ca"))
+		return set_str(c->ipsec_ca, sizeof(c->ipsec_ca), val, what, err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 
@@ -185,8 +214,11 @@ static void defaults(struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bpffs, TENETD_BPFFS_DEFAULT);
+	strcpy(c->hostkey, TENETD_HOSTKEY_DEFAULT);
 	c->flowid = true;
 	c->learn_age = LEARN_AGE_DEFAULT_S;
+	c->guard_percent = CONFIG_GUARD_PERCENT_DEFAULT;
+	c->guard_min = CONFIG_GUARD_MIN_DEFAULT;
 	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
 		c->host[0] = '\0';
 	/* Store names are short names: "h1", not "h1.example.com". */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap, learn_age. */
+ * underlay, store, bpffs, debug, flowid, decap, learn_age,
+ * delete_guard_percent, delete_guard_min, hostkey, vici, ipsec_cert,
+ * ipsec_key, ipsec_ca. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -13,6 +15,7 @@
 
 #define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
 #define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"
+#define TENETD_HOSTKEY_DEFAULT "/var/lib/tenet/hostkey"
 
 /* Where NVGRE is decapsulated on the underlay (docs/agent.md). */
 enum decap_mode {
@@ -37,7 +40,27 @@ struct config {
 	/* Seconds after which a dynamic record this host holds is removed
 	 * from the store when the datapath has not seen it again. */
 	unsigned int learn_age;
+	/* The mass-deletion guard (docs/agent.md, "Failure behaviour"): after
+	 * a full re-read of the store, a round that would delete more than
+	 * guard_percent % of a reconciler's objects, and at least guard_min
+	 * of them, is refused until an operator confirms. 100: off. */
+	unsigned int guard_percent;
+	unsigned int guard_min;
+	/* This host's key pair (secrets for this host are sealed to its
+	 * public half, which the agent publishes); "" : none. */
+	char hostkey[PATH_MAX];
+	/* charon's VICI socket; "" : VICI_SOCKET_DEFAULT. */
+	char vici[PATH_MAX];
+	/* The gateway's certificate and private key (PEM), which it proves
+	 * itself with to certificate and EAP peers, and the provider's root
+	 * certificate(s) every peer certificate must chain to; "" : none. */
+	char ipsec_cert[PATH_MAX];
+	char ipsec_key[PATH_MAX];
+	char ipsec_ca[PATH_MAX];
 };
+
+#define CONFIG_GUARD_PERCENT_DEFAULT 50
+#define CONFIG_GUARD_MIN_DEFAULT 100
 
 /* What the command line set; NULL/false = not given. Re-applied over
  * the file on every reload, so flags always win. */
@@ -53,6 +76,9 @@ struct config_flags {
 	const char *flowid;                /* "on" or "off" (also yes/no, ...) */
 	const char *decap;                 /* "auto", "xdp" or "tc" */
 	bool debug;
+	/* Deletions the guard would refuse in the first guarded round are
+	 * confirmed (docs/agent.md, "Failure behaviour"). */
+	bool accept_deletions;
 };
 
 /* Defaults, then the file (a missing file is fine unless it was named on

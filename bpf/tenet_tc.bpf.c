@@ -18,6 +18,7 @@
 #include "encap.h"
 #include "echo.h"
 #include "decap_tc.h"
+#include "trace.h"
 
 /* Send the frame to its destination record: a local port directly, a
  * remote one inside NVGRE with the record's VSID in the key. */
@@ -148,6 +149,7 @@ static __always_inline int port_ingress(struct __sk_buff *skb, const struct tene
 SEC("tc")
 int tenet_tc_port(struct __sk_buff *skb)
 {
+	struct tenet_trace_ctl *trace = trace_ctl();
 	__u32 ifindex = skb->ifindex;
 	struct tenet_port_val *port;
 	__u32 len = skb->len;
@@ -157,18 +159,30 @@ int tenet_tc_port(struct __sk_buff *skb)
 	port = bpf_map_lookup_elem(&tenet_port, &ifindex);
 	if (!port) {
 		count_drop(TENET_DROP_PORT_UNKNOWN, 0, len);
+		port_drop(skb, trace, TENET_DROP_PORT_UNKNOWN, len, 0, 0);
 		return TC_ACT_SHOT;
 	}
 	count_tx(port->vsid, len);
+	trace_skb(skb, trace, TENET_TP_PORT, 0, ifindex, port->vsid, port->rdomain);
 	verdict = port_ingress(skb, port, &reason);
-	if (reason)
+	if (reason) {
 		count_drop(reason, port->vsid, len);
+		port_drop(skb, trace, reason, len, port->vsid, port->rdomain);
+	} else if (trace_on(trace) && verdict == TC_ACT_REDIRECT &&
+		   skb->len == len + TENET_ENCAP_OVERHEAD) {
+		/* Nothing else a port sends grows by exactly the NVGRE
+		 * overhead: this frame was encapsulated (an IP frame, or a
+		 * learning ARP copy). Its VSID on the wire may be another
+		 * subnet's of the routing domain; the port's stands in. */
+		trace_skb(skb, trace, TENET_TP_ENCAP, 0, ifindex, port->vsid, port->rdomain);
+	}
 	return verdict;
 }
 
 SEC("tc")
 int tenet_tc_underlay(struct __sk_buff *skb)
 {
+	struct tenet_trace_ctl *trace;
 	struct decap_result res = {};
 	__u32 len = skb->len;
 	void *data, *data_end;
@@ -179,6 +193,7 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	case DECAP_DROP:
 		count_drop(res.reason, res.vsid, len);
+		trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return TC_ACT_SHOT;
 	case DECAP_ARP:
 		/* An answer goes back out of the device it came in on (XDP_TX
@@ -191,6 +206,8 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 			break;
 		if (verdict != XDP_TX) {
 			count_drop(res.reason, res.vsid, len);
+			trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid,
+				  res.rdomain);
 			return TC_ACT_SHOT;
 		}
 		note_redirect(skb->ifindex);
@@ -198,8 +215,12 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	case DECAP_DELIVER:
 		break;
 	}
+	trace = trace_ctl();
+	trace_skb(skb, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);
 	if (decap_tc_strip(skb, &res)) {
 		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		trace_skb(skb, trace, TENET_TP_DROP, TENET_DROP_TRUNCATED, res.ifindex, res.vsid,
+			  res.rdomain);
 		return TC_ACT_SHOT;
 	}
 	count_rx(res.vsid, skb->len);

@@ -6,12 +6,14 @@
 #include "counters.h"
 #include "decap.h"
 #include "arp.h"
+#include "trace.h"
 
 SEC("xdp")
 int tenet_xdp_underlay(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct tenet_trace_ctl *trace;
 	struct decap_result res = {};
 	__u32 len = data_end - data;
 	int verdict;
@@ -21,19 +23,27 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 		return XDP_PASS;
 	case DECAP_DROP:
 		count_drop(res.reason, res.vsid, len);
+		trace_xdp(ctx, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return XDP_DROP;
 	case DECAP_ARP:
 		verdict = arp_from_underlay(data, data_end, &res);
-		if (verdict == XDP_DROP)
+		if (verdict == XDP_DROP) {
 			count_drop(res.reason, res.vsid, len);
+			trace_xdp(ctx, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid,
+				  res.rdomain);
+		}
 		if (verdict != ARP_UL_DELIVER)
 			return verdict;
 		break;
 	case DECAP_DELIVER:
 		break;
 	}
+	trace = trace_ctl();
+	trace_xdp(ctx, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);
 	if (bpf_xdp_adjust_head(ctx, (int)res.outer_len)) {
 		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		trace_xdp(ctx, trace, TENET_TP_DROP, TENET_DROP_TRUNCATED, res.ifindex, res.vsid,
+			  res.rdomain);
 		return XDP_DROP;
 	}
 	count_rx(res.vsid, len - res.outer_len);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+
+#include <tenet/limits.h>
 
 #include "cli_gw.h"
 #include "cli_int.h"
@@ -15,7 +18,8 @@ static const struct cli_object cli_batch;
 static const struct cli_object *const objects[] = {
 	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
 	&cli_pa, &cli_proute, &cli_port, &cli_stats,
-	&cli_compartment, &cli_nat, &cli_exec, &cli_batch,
+	&cli_compartment, &cli_nat, &cli_s2s, &cli_exec, &cli_store_obj, &cli_batch,
+	&cli_trace, &cli_monitor, &cli_host_obj,
 };
 
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
@@ -24,8 +28,13 @@ static const char usage_head[] =
 	"usage: tenet [OPTIONS] OBJECT [VERB [ARGS]]\n"
 	"       tenet help [OBJECT]\n"
 	"options:\n"
-	"  -j, --json        print JSON (stable field names, see docs/cli.md)\n"
-	"  -p, --pretty      indent JSON output\n"
+	"  -j, --json        print JSON (stable field names, see docs/cli.md); errors too\n"
+	"  -p, --pretty      indent JSON output (implies -j)\n"
+	"  -s, --stats       show counters with the records (port, vsubnet, rdomain)\n"
+	"  -d, --details     show derived facts too (ids, devices); not pasteable\n"
+	"  --wait [SECONDS]  after a write, wait until every live agent concerned\n"
+	"                    applied it (default 30 s, 0: no limit)\n"
+	"  -V, --version     print the version\n"
 	"  --store URL       control store: PATH, sqlite:///PATH (default "
 	TENET_STORE_DEFAULT ")\n"
 	"  --host NAME       host for per-host objects (default: this host's name)\n"
@@ -36,10 +45,61 @@ static const char usage_tail[] =
 	"Each OBJECT takes 'help'; without a VERB it shows.\n"
 	"Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n";
 
+void cli_put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch == '\r')
+			fputs("\\r", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
+/* Under -j an error is a JSON object on standard output, as bpftool
+ * prints it: {"error":"MESSAGE"}, the message without "tenet: ". */
+static int report_json(struct cli *c, int code, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *line = NULL;
+	json_t *o;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	if (msg && c->batch_line && asprintf(&line, "batch line %d: %s", c->batch_line, msg) < 0)
+		line = NULL;
+	o = json_pack("{s:s}", "error", line ? line : msg ? msg : "out of memory");
+	if (o)
+		json_dumpf(o, c->out, c->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	fputc('\n', c->out);
+	json_decref(o);
+	free(line);
+	free(msg);
+	return code;
+}
+
+/* An error is one line: control characters from an argument (a newline
+ * would forge a second line) are printed escaped. */
 static int vreport(struct cli *c, int code, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
+	if (c->json)
+		return report_json(c, code, fmt, ap);
 	fputs("tenet: ", c->err);
-	vfprintf(c->err, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("out of memory", c->err);
+		msg = NULL;
+	} else {
+		cli_put_escaped(c->err, msg);
+	}
+	free(msg);
 	fputc('\n', c->err);
 	return code;
 }
@@ -77,7 +137,7 @@ static int print_help(struct cli *c, FILE *f)
 
 	fputs(usage_head, f);
 	for (i = 0; i < NOBJECTS; i++)
-		fprintf(f, "  %-10s %s\n", objects[i]->name, objects[i]->summary);
+		fprintf(f, "  %-11s %s\n", objects[i]->name, objects[i]->summary);
 	fputs(usage_tail, f);
 	return 0;
 }
@@ -136,10 +196,29 @@ const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *n
 	return NULL;
 }
 
+/* iproute2's matches(): a non-empty prefix. Ambiguity is settled by the
+ * order of the table searched, as in ip(8): `ip r` is route, `ip ru`
+ * rule; here `tenet p` is pa, `tenet po` port, `tenet rd sh` rdomain
+ * show. Every full name stays itself (checked by test_cli_ops). */
+bool cli_matches(const char *word, const char *name)
+{
+	size_t n = strlen(word);
+
+	return n && n <= strlen(name) && !strncmp(word, name, n);
+}
+
+const struct cli_verb *cli_match_verb(const struct cli_verb *verbs, const char *word)
+{
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (cli_matches(word, v->name))
+			return v;
+	return NULL;
+}
+
 int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
 		    char **argv)
 {
-	const struct cli_verb *v = argc ? cli_find_verb(verbs, argv[0]) : NULL;
+	const struct cli_verb *v = argc ? cli_match_verb(verbs, argv[0]) : NULL;
 	char names[128] = "";
 	size_t n = 0;
 
@@ -156,7 +235,8 @@ int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *wha
  * an object whose verb is optional, when argv[0] is no verb). */
 static int run_verb(struct cli *c, const struct cli_object *o, int argc, char **argv)
 {
-	const struct cli_verb *v = cli_find_verb(o->verbs, argc ? argv[0] : o->dflt);
+	const struct cli_verb *v = argc ? cli_match_verb(o->verbs, argv[0])
+				      : cli_find_verb(o->verbs, o->dflt);
 
 	if (!v && o->verb_optional) {
 		v = cli_find_verb(o->verbs, o->dflt);
@@ -165,6 +245,7 @@ static int run_verb(struct cli *c, const struct cli_object *o, int argc, char **
 	}
 	if (!v)
 		return cli_unknown_verb(c, o, argv[0]);
+	c->verb = v->name;
 	return argc ? v->run(c, argc - 1, argv + 1, v->flags) : v->run(c, 0, argv, v->flags);
 }
 
@@ -307,12 +388,24 @@ int cli_host(struct cli *c, const char *arg, char *dst)
 	return cli_name(c, "host name", name, dst) ? TENET_EXIT_USAGE : 0;
 }
 
+/* An existing store only: `tenet store init` is the one command that
+ * creates one (cli/store.c). */
 int cli_store(struct cli *c, struct tenet_store **s)
 {
 	struct tenet_err err = { 0 };
+	int ret;
 
-	if (!c->store && tenet_store_open(c->store_url, &c->store, &err) < 0)
-		return cli_lib_fail(c, &err);
+	if (!c->store) {
+		const char *url = c->store_url && c->store_url[0] ? c->store_url :
+				  TENET_STORE_DEFAULT;
+
+		ret = tenet_store_openf(url, 0, &c->store, &err);
+		if (ret == -ENOENT)
+			return cli_fail(c, "no store at %s (create it with 'tenet store init')",
+					strncmp(url, "sqlite://", 9) ? url : url + 9);
+		if (ret < 0)
+			return cli_lib_fail(c, &err);
+	}
 	*s = c->store;
 	return 0;
 }
@@ -334,6 +427,10 @@ static void print_text(struct cli *c, const json_t *obj, const struct cli_field 
 	const struct cli_field *fl;
 	bool first = true;
 
+	if (!fields) {
+		cli_print_detail(c, obj);
+		return;
+	}
 	for (fl = fields; fl->key; fl++) {
 		const json_t *v = json_object_get(obj, fl->key);
 
@@ -347,6 +444,7 @@ static void print_text(struct cli *c, const json_t *obj, const struct cli_field 
 		first = false;
 	}
 	fputc('\n', c->out);
+	cli_print_detail(c, obj);
 }
 
 int cli_print(struct cli *c, json_t *array, const struct cli_field *fields)
@@ -370,6 +468,13 @@ int cli_print(struct cli *c, json_t *array, const struct cli_field *fields)
 int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 	     bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
 	     const struct cli_field *fields)
+{
+	return cli_show_named(c, kind, host, keep, arg, fields, NULL);
+}
+
+int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
+		   bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
+		   const struct cli_field *fields, const char *none)
 {
 	struct tenet_record_list l = { 0 };
 	struct tenet_err err = { 0 };
@@ -397,49 +502,140 @@ int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 		goto out;
 	}
 	/* Shown, not fatal: one bad record must not hide the good ones. */
-	if (l.bad)
-		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (%s)\n", l.bad,
-			l.bad == 1 ? "" : "s", l.bad_msg);
-	ret = cli_print(c, array, fields);
+	if (l.bad) {
+		fprintf(c->err, "tenet: warning: skipped %zu corrupt record%s (", l.bad,
+			l.bad == 1 ? "" : "s");
+		cli_put_escaped(c->err, l.bad_msg);
+		fputs(")\n", c->err);
+	}
+	/* A named object that is not there is an error, as in ip(8). */
+	if (none && !json_array_size(array)) {
+		ret = cli_fail(c, "%s", none);
+		goto out;
+	}
+	if (c->stats || c->details)
+		ret = cli_decorate(c, kind, host, array);
+	if (!ret)
+		ret = cli_print(c, array, fields);
 out:
 	json_decref(array);
 	tenet_record_list_free(&l);
 	return ret;
 }
 
+/* After a write: --wait (fleet.c). */
+static int after_write(struct cli *c, const struct tenet_record *rec, int64_t before,
+		       int64_t rev)
+{
+	const struct tenet_kind_desc *d = tenet_kind_get(rec->kind);
+
+	bool host_only = d && d->scope == TENET_SCOPE_HOST &&
+			 /* a compartment also writes its lookup record, global */
+			 rec->kind != TENET_KIND_COMPARTMENT;
+
+	if (c->wait_s < 0 || rev == before)
+		return 0;       /* no --wait, or nothing changed */
+	return cli_wait_applied(c, host_only ? tenet_record_name_field(rec, "host") : NULL, rev);
+}
+
+/* The stored value of rec's key ("" if none), for --wait to tell a write
+ * that changed nothing an agent sees (the same value again). */
+static char *stored_value(struct tenet_store *s, const struct tenet_record *rec)
+{
+	struct tenet_kv kv = { 0 };
+	char key[TENET_KEY_MAX], *v;
+
+	if (tenet_record_key(rec, key, sizeof(key)) < 0 || tenet_store_get(s, key, &kv, NULL) < 0)
+		return strdup("");
+	v = strdup(kv.value ? kv.value : "");
+	tenet_kv_clear(&kv);
+	return v;
+}
+
 int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags)
 {
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
+	int64_t before = 0, rev = 0;
+	char *old = NULL, *new = NULL;
 	int ret;
 
 	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	return tenet_policy_put(s, rec, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
+		return cli_lib_fail(c, &err);
+	if (c->wait_s >= 0)
+		old = stored_value(s, rec);
+	if (tenet_policy_put(s, rec, flags, &rev, &err) < 0) {
+		free(old);
+		return cli_lib_fail(c, &err);
+	}
+	if (old) {
+		new = stored_value(s, rec);
+		/* The same record again: the store moved, no agent's model did. */
+		if (new && !strcmp(old, new))
+			before = rev;
+	}
+	free(old);
+	free(new);
+	return after_write(c, rec, before, rev);
 }
 
 int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags)
 {
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
+	int64_t before = 0, rev = 0;
 	int ret;
 
 	ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	return tenet_policy_del(s, id, flags, NULL, &err) < 0 ? cli_lib_fail(c, &err) : 0;
+	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
+		return cli_lib_fail(c, &err);
+	if (tenet_policy_del(s, id, flags, &rev, &err) < 0)
+		return cli_lib_fail(c, &err);
+	return after_write(c, id, before, rev);
 }
 
 /* ---- main ---- */
 
+/* The object a word names, iproute2-style: the first in objects[] it is
+ * a prefix of. */
 static const struct cli_object *find_object(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NOBJECTS; i++)
-		if (!strcmp(objects[i]->name, name))
+		if (cli_matches(name, objects[i]->name))
 			return objects[i];
+	return NULL;
+}
+
+/* A full object or verb name that does not resolve to itself (an earlier
+ * entry of its table it is a prefix of), "OBJECT" or "OBJECT VERB"; NULL
+ * when there is none. For the tests: abbreviations must never take a
+ * full name away. */
+const char *cli_shadowed_name(void)
+{
+	static char buf[64];
+
+	for (size_t i = 0; i < NOBJECTS; i++) {
+		const struct cli_object *o = objects[i];
+
+		if (find_object(o->name) != o)
+			return o->name;
+		for (const struct cli_verb *v = o->verbs; v && v->name; v++) {
+			const struct cli_verb *m = cli_match_verb(o->verbs, v->name);
+
+			/* An alias of the same handler is the same verb. */
+			if (m != v && m->run != v->run) {
+				snprintf(buf, sizeof(buf), "%s %s", o->name, v->name);
+				return buf;
+			}
+		}
+	}
 	return NULL;
 }
 
@@ -466,6 +662,67 @@ static bool is_opt(const char *arg, const char *name)
 	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* --wait [SECONDS]: the seconds are optional, so the next word is taken
+ * only when it is a number (no OBJECT is). */
+static int opt_wait(struct cli *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v = NULL;
+	uint32_t n;
+
+	if (a[6] == '=')
+		v = a + 7;
+	else if (*i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
+		v = argv[++*i];
+	if (!v) {
+		c->wait_s = TENET_CLI_WAIT_DEFAULT_S;
+		return 0;
+	}
+	if (cli_u32(c, "--wait", v, 0, 86400, &n))
+		return TENET_EXIT_USAGE;
+	c->wait_s = n;
+	return 0;
+}
+
+/* The options added for operators (docs/cli.md): -s, -d, --wait, and
+ * -V/--version, which prints at once and ends the run (exit code -1
+ * means "done, exit 0"). */
+static int parse_option_more(struct cli *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "-s") || !strcmp(a, "--stats"))
+		c->stats = true;
+	else if (!strcmp(a, "-d") || !strcmp(a, "--details"))
+		c->details = true;
+	else if (is_opt(a, "--wait"))
+		return opt_wait(c, argc, argv, i);
+	else if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+		return fprintf(c->out, "tenet %s (datapath layout %d)\n", TENET_VERSION,
+			       TENET_LAYOUT_VERSION) < 0 ? TENET_EXIT_RUNTIME : -1;
+	else
+		return cli_usage(c, "unknown option '%s' (try 'tenet help')", a);
+	return 0;
+}
+
+/* -j anywhere among the options: errors found before it is read are
+ * JSON too. */
+static void prescan_json(struct cli *c, int argc, char **argv)
+{
+	static const char *const with_value[] = { "--store", "--host", "--pin-root" };
+
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			c->json = true;
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++) {
+			if (!strcmp(argv[i], with_value[k])) {
+				i++;    /* its value */
+				break;
+			}
+		}
+	}
+}
+
 /* Global options, before OBJECT. 0 and *next = index of OBJECT, or an
  * exit code; *help when -h was given. */
 static int parse_options(struct cli *c, int argc, char **argv, int *next, bool *help)
@@ -489,8 +746,11 @@ static int parse_options(struct cli *c, int argc, char **argv, int *next, bool *
 		else if (is_opt(a, "--pin-root"))
 			ret = opt_value(c, argc, argv, &i, "--pin-root", &c->pin_root);
 		else
-			ret = cli_usage(c, "unknown option '%s' (try 'tenet help')", a);
+			ret = parse_option_more(c, argc, argv, &i);
 	}
+	/* -p without -j: JSON is what -p indents. */
+	if (c->pretty)
+		c->json = true;
 	*next = i;
 	return ret;
 }
@@ -529,6 +789,13 @@ static int batch_line(struct cli *c, char *line, int n)
 	o = find_object(words[0]);
 	if (!o || o == &cli_batch)
 		return cli_usage(c, "batch line %d: unknown object '%s'", n, words[0]);
+	if (c->json) {
+		/* JSON errors name the line themselves (report_json). */
+		c->batch_line = n;
+		ret = run_object(c, o, nw - 1, words + 1);
+		c->batch_line = 0;
+		return ret;
+	}
 	c->err = open_memstream(&msg, &len);
 	if (!c->err) {
 		c->err = err;
@@ -544,20 +811,34 @@ static int batch_line(struct cli *c, char *line, int n)
 	return ret;
 }
 
+/* A batch that could not be read to its end failed, even if every line
+ * it read worked: the rest of it was not done. */
 static int batch_run(struct cli *c, int argc, char **argv)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int n = 0, ret = 0;
+	struct stat st;
 	FILE *f;
 
 	if (argc != 1)
 		return cli_usage(c, "batch: expected one FILE (or - for standard input)");
-	f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+	f = strcmp(argv[0], "-") ? fopen(argv[0], "re") : stdin;
 	if (!f)
 		return cli_fail(c, "batch: %s: %s", argv[0], strerror(errno));
-	while (ret == 0 && getline(&line, &cap, f) > 0)
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		ret = cli_fail(c, "batch: %s: %s", argv[0], strerror(EISDIR));
+		goto out;
+	}
+	errno = 0;
+	while (ret == 0 && getline(&line, &cap, f) > 0) {
 		ret = batch_line(c, line, ++n);
+		errno = 0;
+	}
+	if (!ret && ferror(f))
+		ret = cli_fail(c, "batch: %s: read error after line %d: %s", argv[0], n,
+			       strerror(errno ? errno : EIO));
+out:
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -577,18 +858,24 @@ static const struct cli_object cli_batch = {
 
 int tenet_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct cli c = { .out = out, .err = err };
+	struct cli c = { .out = out, .err = err, .wait_s = -1 };
 	const struct cli_object *o;
 	bool help;
 	int i, ret;
 
+	prescan_json(&c, argc, argv);
 	ret = parse_options(&c, argc, argv, &i, &help);
+	if (ret == -1) {
+		fflush(out);
+		return TENET_EXIT_OK;
+	}
 	if (ret)
 		return ret;
 	if (help)
 		return print_help(&c, out);
+	/* One line, as for every other usage error. */
 	if (i >= argc) {
-		print_help(&c, err);
+		fputs("usage: tenet [OPTIONS] OBJECT [VERB [ARGS]] (try 'tenet help')\n", err);
 		return TENET_EXIT_USAGE;
 	}
 	if (cli_is_help(argv[i])) {

@@ -16,14 +16,21 @@
 #include "kinds/record.h"
 #include "store/store.h"
 
+/* --wait without SECONDS waits this long. */
+#define TENET_CLI_WAIT_DEFAULT_S 30
+
 struct cli {
 	FILE *out, *err;
 	bool json, pretty;
+	bool stats;                     /* -s: counters with the records */
+	bool details;                   /* -d: derived facts (not pasteable) */
 	const char *store_url;          /* NULL: TENET_STORE_DEFAULT */
 	const char *host_opt;           /* --host, NULL: gethostname() */
 	const char *pin_root;           /* --pin-root, NULL: TENET_PIN_ROOT */
 	const char *object, *verb;      /* for messages: "lookup", "add" */
 	struct tenet_store *store;      /* opened on first use */
+	int batch_line;                 /* the batch line running, 0 none */
+	int64_t wait_s;                 /* --wait: seconds, -1 none, 0 forever */
 };
 
 /* One verb of an object: dispatch, `tenet OBJECT help` and the
@@ -58,11 +65,16 @@ struct cli_object {
 
 extern const struct cli_object cli_rdomain, cli_vsubnet, cli_lookup, cli_croute;
 extern const struct cli_object cli_pa, cli_proute, cli_port, cli_stats;
+extern const struct cli_object cli_trace, cli_monitor, cli_host_obj;
+extern const struct cli_object cli_store_obj;
 
 /* Errors: print "tenet: ..." and return the exit code, so a handler can
  * `return cli_usage(c, ...)`. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write s with its control characters escaped (\n, \t, \r, \xNN): what
+ * a user typed never makes a second line. */
+void cli_put_escaped(FILE *f, const char *s);
 /* A library error: its one line, exit code 1. */
 int cli_lib_fail(struct cli *c, const struct tenet_err *err);
 
@@ -99,6 +111,9 @@ int cli_ifname(struct cli *c, const char *kw, const char *s, char *dst);
  * gethostname(). */
 int cli_host(struct cli *c, const char *arg, char *dst);
 
+/* The store, never created (only `tenet store init` makes one): a
+ * missing one is "no store at PATH (create it with 'tenet store init')"
+ * (exit 1). */
 int cli_store(struct cli *c, struct tenet_store **s);
 
 /* Is this verb a request for help? */
@@ -107,6 +122,13 @@ int cli_object_help(struct cli *c, const struct cli_object *o);
 int cli_unknown_verb(struct cli *c, const struct cli_object *o, const char *verb);
 /* The verb called name in a table; NULL if none. */
 const struct cli_verb *cli_find_verb(const struct cli_verb *verbs, const char *name);
+/* The verb a word the user typed names: as iproute2's matches(), the
+ * first entry of the table the word is a prefix of ("sh" is show). */
+const struct cli_verb *cli_match_verb(const struct cli_verb *verbs, const char *word);
+/* Is word (typed by the user) a prefix of name, iproute2's matches()? */
+bool cli_matches(const char *word, const char *name);
+/* A full object or verb name an abbreviation takes away (tests); NULL. */
+const char *cli_shadowed_name(void);
 /* Runs argv[0] of a table of sub verbs (`nat map add ...`); an unknown
  * one is a usage error "WHAT: unknown command 'VERB' (the verbs)". */
 int cli_run_subverb(struct cli *c, const struct cli_verb *verbs, const char *what, int argc,
@@ -124,6 +146,21 @@ int cli_print(struct cli *c, json_t *array, const struct cli_field *fields);
 int cli_show(struct cli *c, enum tenet_kind kind, const char *host,
 	     bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
 	     const struct cli_field *fields);
+/* The same; when nothing is listed, fails with the line none (exit 1):
+ * `rdomain show NAME` of a missing domain. */
+int cli_show_named(struct cli *c, enum tenet_kind kind, const char *host,
+		   bool (*keep)(const struct tenet_record *r, void *arg), void *arg,
+		   const struct cli_field *fields, const char *none);
+/* -s and -d (stats.c): adds "stats" (counters from the datapath) and
+ * "details" (facts derived from the record) to each listed object of a
+ * kind that has them. Text output prints each as an indented line after
+ * the record's own, which stays pasteable. */
+int cli_decorate(struct cli *c, enum tenet_kind kind, const char *host, json_t *array);
+void cli_print_detail(struct cli *c, const json_t *obj);
+/* --wait after a write (fleet.c): until every live agent concerned
+ * (host's; NULL: all) applied revision rev, or c->wait_s seconds. 0 or
+ * the exit code. */
+int cli_wait_applied(struct cli *c, const char *host, int64_t rev);
 /* Writes and reports: 0 or the exit code of the failure. */
 int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags);
 int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags);

@@ -9,9 +9,33 @@
 
 /* ---- rdomain ---- */
 
+/* The text line is what `rdomain add` takes: "Contoso id GUID" (HNV's
+ * routing-domain ID is the GUID). The datapath's number is JSON's "id",
+ * and -d's detail line. */
 static const struct cli_field rdomain_fields[] = {
-	{ "name", NULL }, { "id", "id" }, { "guid", "guid" }, { NULL, NULL },
+	{ "name", NULL }, { "guid", "id" }, { NULL, NULL },
 };
+
+/* A routing domain named by a show filter must exist: exit 1 if not, as
+ * `ip route show dev NOPE` fails. */
+static int need_rdomain(struct cli *c, const char *name)
+{
+	struct tenet_record_list l = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	bool found = false;
+	int ret;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_RDOMAIN, NULL, &l, &err) < 0)
+		return cli_lib_fail(c, &err);
+	for (size_t i = 0; i < l.n && !found; i++)
+		found = !strcmp(l.recs[i].rdomain.name, name);
+	tenet_record_list_free(&l);
+	return found ? 0 : cli_fail(c, "rdomain %s: no such routing domain", name);
+}
 
 static int rdomain_add(struct cli *c, int argc, char **argv, unsigned int flags)
 {
@@ -71,7 +95,7 @@ static bool keep_rdomain(const struct tenet_record *r, void *arg)
 
 static int rdomain_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
-	char name[TENET_NAME_MAX + 1];
+	char name[TENET_NAME_MAX + 1], none[TENET_NAME_MAX + 64];
 	const char *filter = NULL;
 	int ret;
 
@@ -82,9 +106,10 @@ static int rdomain_show(struct cli *c, int argc, char **argv, unsigned int flags
 		if (ret)
 			return ret;
 		filter = name;
+		snprintf(none, sizeof(none), "rdomain %s: no such routing domain", name);
 	}
-	return cli_show(c, TENET_KIND_RDOMAIN, NULL, keep_rdomain, (void *)filter,
-			rdomain_fields);
+	return cli_show_named(c, TENET_KIND_RDOMAIN, NULL, keep_rdomain, (void *)filter,
+			      rdomain_fields, filter ? none : NULL);
 }
 
 static const struct cli_verb rdomain_verbs[] = {
@@ -162,14 +187,18 @@ struct filter {
 	uint32_t vsid;
 	bool has_type;
 	enum tenet_lookup_type type;
+	/* lookup show only */
+	bool has_ca, has_mac, has_pa;
+	uint32_t ca, pa;
+	uint8_t mac[TENET_MAC_LEN];
 };
 
 static int parse_filter(struct cli *c, int argc, char **argv, struct filter *f,
-			bool with_type)
+			bool lookup)
 {
 	struct cli_arg args[] = {
-		{ "rdomain", "NAME" }, { "vsid", "VSID" }, { with_type ? "type" : NULL, "TYPE" },
-		{ NULL },
+		{ "rdomain", "NAME" }, { "vsid", "VSID" }, { lookup ? "type" : NULL, "TYPE" },
+		{ "ca", "IP" }, { "mac", "MAC" }, { "pa", "IP" }, { NULL },
 	};
 	struct tenet_err e;
 	int ret;
@@ -183,11 +212,25 @@ static int parse_filter(struct cli *c, int argc, char **argv, struct filter *f,
 		return cli_usage(c, "rdomain '%s': %s", f->rdomain, e.msg);
 	if (args[1].val && (ret = cli_vsid(c, "vsid", args[1].val, &f->vsid)))
 		return ret;
-	if (with_type && args[2].val) {
+	if (lookup && args[2].val) {
 		if (tenet_lookup_type_parse(args[2].val, &f->type, &e) < 0)
 			return cli_usage(c, "type '%s': %s", args[2].val, e.msg);
 		f->has_type = true;
 	}
+	if (args[3].val && (ret = cli_ip(c, "ca", args[3].val, &f->ca)))
+		return ret;
+	if (args[4].val && (ret = cli_mac(c, "mac", args[4].val, f->mac)))
+		return ret;
+	if (args[5].val && (ret = cli_ip(c, "pa", args[5].val, &f->pa)))
+		return ret;
+	f->has_ca = args[3].val;
+	f->has_mac = args[4].val;
+	f->has_pa = args[5].val;
+	if (!lookup && (f->has_ca || f->has_mac || f->has_pa))
+		return cli_usage(c, "%s show: unknown argument '%s'", c->object,
+				 f->has_ca ? "ca" : f->has_mac ? "mac" : "pa");
+	if (f->rdomain)
+		return need_rdomain(c, f->rdomain);
 	return 0;
 }
 
@@ -204,10 +247,15 @@ static int vsubnet_show(struct cli *c, int argc, char **argv, unsigned int flags
 	struct filter f;
 	int ret;
 
+	char none[64];
+
 	ret = parse_filter(c, argc, argv, &f, false);
 	if (ret)
 		return ret;
-	return cli_show(c, TENET_KIND_VSUBNET, NULL, keep_vsubnet, &f, vsubnet_fields);
+	/* A VSID names one subnet. */
+	snprintf(none, sizeof(none), "vsid %u: no virtual subnet with this VSID", f.vsid);
+	return cli_show_named(c, TENET_KIND_VSUBNET, NULL, keep_vsubnet, &f, vsubnet_fields,
+			      f.vsid && !f.rdomain ? none : NULL);
 }
 
 static const struct cli_verb vsubnet_verbs[] = {
@@ -346,6 +394,12 @@ static bool keep_lookup(const struct tenet_record *r, void *arg)
 		return false;
 	if (lf->f.has_type && r->lookup.type != lf->f.type)
 		return false;
+	if (lf->f.has_ca && (!r->lookup.has_ca || r->lookup.ca != lf->f.ca))
+		return false;
+	if (lf->f.has_mac && memcmp(r->lookup.mac, lf->f.mac, TENET_MAC_LEN))
+		return false;
+	if (lf->f.has_pa && r->lookup.pa != lf->f.pa)
+		return false;
 	if (!lf->f.rdomain)
 		return true;
 	for (i = 0; i < lf->subnets.n; i++)
@@ -361,14 +415,25 @@ static int lookup_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	struct tenet_store *s;
 	int ret;
 
+	char none[64] = "", a[TENET_IPV4_STRLEN], m[TENET_MAC_STRLEN];
+
 	ret = parse_filter(c, argc, argv, &lf.f, true);
 	if (!ret && lf.f.rdomain) {
 		ret = cli_store(c, &s);
 		if (!ret && tenet_policy_list(s, TENET_KIND_VSUBNET, NULL, &lf.subnets, &err) < 0)
 			ret = cli_lib_fail(c, &err);
 	}
+	/* A CA or a MAC names records (one per routing domain or VSID); a
+	 * PA, a VSID or a type only filters. */
+	if (lf.f.has_ca)
+		snprintf(none, sizeof(none), "ca %s: no lookup record",
+			 tenet_fmt_ipv4(lf.f.ca, a));
+	else if (lf.f.has_mac)
+		snprintf(none, sizeof(none), "mac %s: no lookup record",
+			 tenet_fmt_mac(lf.f.mac, m));
 	if (!ret)
-		ret = cli_show(c, TENET_KIND_LOOKUP, NULL, keep_lookup, &lf, lookup_fields);
+		ret = cli_show_named(c, TENET_KIND_LOOKUP, NULL, keep_lookup, &lf, lookup_fields,
+				     none[0] ? none : NULL);
 	tenet_record_list_free(&lf.subnets);
 	return ret;
 }
@@ -381,7 +446,8 @@ static const struct cli_verb lookup_verbs[] = {
 	{ "replace", lookup_put, TENET_POLICY_REPLACE, "replace ...same as add..." },
 	{ "del", lookup_del, 0, "del vsid VSID { ca IP | mac MAC } [force]" },
 	{ "delete", lookup_del, .alias = true },
-	{ "show", lookup_show, 0, "show [vsid VSID] [rdomain NAME] [type TYPE]" },
+	{ "show", lookup_show, 0,
+	  "show [vsid VSID] [rdomain NAME] [type TYPE] [ca IP | mac MAC | pa IP]" },
 	{ "list", lookup_show, .alias = true },
 	{ NULL },
 };

@@ -64,16 +64,34 @@ int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev)
 
 /* ---- compartments ---- */
 
+static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags);
+
+static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags);
+
+/* `add NAME external DEV address IP/LEN`: the second line `compartment
+ * show` prints for a compartment with an external interface; like `set`,
+ * but refuses to replace one that is there. */
+#define CMP_ADD_EXTERNAL (1u << 16)
+
 static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "external"))
+			return cmp_set(c, argc, argv, flags | CMP_ADD_EXTERNAL);
+	return cmp_add(c, argc, argv, flags);
+}
+
+static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
 	struct tenet_compartment *cm = &rec.compartment;
 	struct cli_arg args[] = {
-		{ "rdomain", "NAME", ARG_REQUIRED }, { "vsid", "VSID", ARG_REQUIRED },
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "vsid", "VSID" },
 		{ "address", "IP/LEN", ARG_REQUIRED }, { "mac", "MAC" }, { "host", "NAME" },
-		{ NULL },
+		{ "vlan", "ID" }, { "dev", "DEV" }, { "nocheck", "", ARG_FLAG }, { NULL },
 	};
 	const char *name;
+	uint32_t vlan;
 	int ret;
 
 	ret = cli_positional(c, &argc, &argv, "NAME", &name);
@@ -83,14 +101,29 @@ static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
 		ret = cli_args(c, argc, argv, args);
 	if (!ret)
 		ret = cli_name(c, "rdomain", args[0].val, cm->rdomain);
-	if (!ret)
+	/* The internal side: the gateway subnet (NVGRE), or a VLAN of a NIC. */
+	if (!ret && args[1].val && args[5].val)
+		ret = cli_usage(c, "compartment add: 'vsid' or 'vlan', not both");
+	if (!ret && !args[1].val && !args[5].val)
+		ret = cli_usage(c, "compartment add: missing 'vsid VSID'");
+	if (!ret && args[5].val && !args[6].val)
+		ret = cli_usage(c, "compartment add: missing 'dev DEV' for vlan %s", args[5].val);
+	if (!ret && args[6].val && !args[5].val)
+		ret = cli_usage(c, "compartment add: 'dev' goes with 'vlan'");
+	if (!ret && args[1].val)
 		ret = cli_vsid(c, "vsid", args[1].val, &cm->vsid);
+	if (!ret && args[5].val && !(ret = cli_u32(c, "vlan", args[5].val, 1, 4094, &vlan)))
+		cm->vlan = (uint16_t)vlan;
+	if (!ret && args[6].val)
+		ret = cli_ifname(c, "dev", args[6].val, cm->vlan_dev);
 	if (!ret)
 		ret = cli_addr_len(c, "address", args[2].val, &cm->addr);
 	if (!ret && args[3].val)
 		ret = cli_mac(c, "mac", args[3].val, cm->mac);
 	if (!ret)
 		ret = cli_host(c, args[4].val, cm->host);
+	if (!ret && cm->vlan && !args[7].val)
+		ret = cli_gw_check_dev(c, "dev", cm->vlan_dev);
 	if (ret)
 		return ret;
 	if (!args[3].val)
@@ -145,6 +178,8 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (ret)
 		return ret;
 	none = !strcmp(args[0].val, "none");
+	if (none && (flags & CMP_ADD_EXTERNAL))
+		return cli_usage(c, "compartment add: 'external none' adds nothing (use set)");
 	if (!none && !args[1].val)
 		return cli_usage(c, "compartment set: missing 'address IP/LEN' for external %s",
 				 args[0].val);
@@ -171,6 +206,10 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	ret = load_cmp(c, host, name, cm);
 	if (ret)
 		return ret;
+	if ((flags & CMP_ADD_EXTERNAL) && cm->ext_dev[0])
+		return cli_fail(c, "compartment %s: already has external %s (use set to change it)",
+				name, cm->ext_dev);
+	flags = (flags & ~CMP_ADD_EXTERNAL) | TENET_POLICY_REPLACE;
 	memset(cm->ext_dev, 0, sizeof(cm->ext_dev));
 	memset(&cm->ext_addr, 0, sizeof(cm->ext_addr));
 	if (!none) {
@@ -230,6 +269,10 @@ static json_t *cmp_show_json(const struct tenet_compartment *cm,
 	json_object_set_new(o, "rdomain", json_string(cm->rdomain));
 	json_object_set_new(o, "guid", json_string(guid));
 	json_object_set_new(o, "vsid", json_integer(cm->vsid));
+	if (cm->vlan) {
+		json_object_set_new(o, "vlan", json_integer(cm->vlan));
+		json_object_set_new(o, "vlan_dev", json_string(cm->vlan_dev));
+	}
 	json_object_set_new(o, "mac", json_string(tenet_fmt_mac(cm->mac, mac)));
 	json_object_set_new(o, "vrf", json_string(vrf));
 	json_object_set_new(o, "table", json_integer(tenet_gw_table(cm->id)));
@@ -238,24 +281,42 @@ static json_t *cmp_show_json(const struct tenet_compartment *cm,
 	return o;
 }
 
+#define JS(o, k) json_string_value(json_object_get((o), (k)))
+
+/* Text: what `compartment add` takes, one line for the compartment and
+ * one for its external interface ("NAME external DEV address A", which
+ * `add` takes too); -d adds the Linux names behind it, indented. */
 static void cmp_print_text(struct cli *c, const json_t *o)
 {
 	const json_t *ifs = json_object_get(o, "interfaces"), *i;
+	const char *internal = "";
 	size_t k;
 
-	fprintf(c->out, "%s id %lld rdomain %s guid %s vsid %lld vrf %s table %lld host %s\n",
-		json_string_value(json_object_get(o, "name")),
-		(long long)json_integer_value(json_object_get(o, "id")),
-		json_string_value(json_object_get(o, "rdomain")),
-		json_string_value(json_object_get(o, "guid")),
-		(long long)json_integer_value(json_object_get(o, "vsid")),
-		json_string_value(json_object_get(o, "vrf")),
-		(long long)json_integer_value(json_object_get(o, "table")),
-		json_string_value(json_object_get(o, "host")));
+	char side[64];
+
+	/* The internal side: a VSID's port, or a NIC's VLAN. */
+	if (json_object_get(o, "vlan"))
+		snprintf(side, sizeof(side), "vlan %lld dev %s",
+			 (long long)json_integer_value(json_object_get(o, "vlan")), JS(o, "vlan_dev"));
+	else
+		snprintf(side, sizeof(side), "vsid %lld",
+			 (long long)json_integer_value(json_object_get(o, "vsid")));
 	json_array_foreach(ifs, k, i)
-		fprintf(c->out, "    %s %s %s\n", json_string_value(json_object_get(i, "role")),
-			json_string_value(json_object_get(i, "dev")),
-			json_string_value(json_object_get(i, "address")));
+		if (!strcmp(JS(i, "role"), "internal"))
+			internal = JS(i, "address");
+	fprintf(c->out, "%s rdomain %s %s address %s mac %s host %s\n", JS(o, "name"),
+		JS(o, "rdomain"), side, internal, JS(o, "mac"), JS(o, "host"));
+	json_array_foreach(ifs, k, i)
+		if (!strcmp(JS(i, "role"), "external"))
+			fprintf(c->out, "%s external %s address %s host %s\n", JS(o, "name"),
+				JS(i, "dev"), JS(i, "address"), JS(o, "host"));
+	if (!c->details)
+		return;
+	fprintf(c->out, "    id %lld guid %s vrf %s table %lld\n",
+		(long long)json_integer_value(json_object_get(o, "id")), JS(o, "guid"),
+		JS(o, "vrf"), (long long)json_integer_value(json_object_get(o, "table")));
+	json_array_foreach(ifs, k, i)
+		fprintf(c->out, "    %s %s %s\n", JS(i, "role"), JS(i, "dev"), JS(i, "address"));
 }
 
 static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
@@ -292,7 +353,10 @@ static int cmp_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	for (i = 0; i < l.n; i++)
 		if (!name[0] || !strcmp(l.recs[i].compartment.name, name))
 			json_array_append_new(array, cmp_show_json(&l.recs[i].compartment, &rds));
-	if (c->json)
+	if (name[0] && !json_array_size(array))
+		ret = cli_fail(c, "compartment %s: no such compartment %s%s", name,
+			       args[1].val ? "on any host" : "on host ", args[1].val ? "" : host);
+	else if (c->json)
 		ret = cli_print(c, array, NULL);
 	else
 		json_array_foreach(array, i, o)
@@ -307,7 +371,10 @@ out:
 static const struct cli_verb cmp_verbs[] = {
 	{ "add", cmp_put, 0,
 	  "add NAME rdomain NAME vsid VSID address IP/LEN [mac MAC]\n"
-	  "                             [host NAME]" },
+	  "                             [host NAME]\n"
+	  "add NAME rdomain NAME vlan ID dev DEV address IP/LEN [mac MAC]\n"
+	  "                             [host NAME] [nocheck]\n"
+	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]" },
 	{ "set", cmp_set, TENET_POLICY_REPLACE,
 	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
 	  "set NAME external none [host NAME]" },
@@ -329,6 +396,8 @@ const struct cli_object cli_compartment = {
 		"gets a lookup record at the host's first PA. 'external' moves a physical\n"
 		"interface of this host into the compartment (forwarding gateway); the device\n"
 		"must exist and the address must not be in use here unless 'nocheck'.\n"
+		"With 'vlan ID dev DEV' the internal side is that 802.1Q VLAN of a NIC of this\n"
+		"host instead of a virtual subnet (a tenant whose network is a VLAN).\n"
 		"'del' refuses while customer routes use the address ('force' deletes them)\n"
 		"and deletes the compartment's NAT and inbound mappings.\n",
 };
@@ -376,7 +445,7 @@ const struct cli_object cli_exec = {
 	.summary = "run a command in a compartment (ping, ss, ip route)",
 	.usage =
 		"usage: tenet exec NAME [host NAME] -- CMD [ARGS]\n"
-		"Runs CMD with every socket it opens bound to the compartment's VRF (as\n"
-		"'ip vrf exec' does: a cgroup with a BPF sock-create program).\n",
+		"Runs CMD with every socket it opens bound to the compartment's VRF: it\n"
+		"becomes 'ip vrf exec VRF CMD' (iproute2 must be installed).\n",
 	.run = exec_run,
 };

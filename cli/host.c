@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-host objects: provider addresses, provider routes, ports. Each
  * command is about one host: `host H`, else --host, else this host. */
+#include <net/if.h>
 #include <string.h>
 
 #include "cli_int.h"
@@ -240,14 +241,36 @@ static int port_del(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_del(c, &id, 0);
 }
 
+static bool keep_port(const struct tenet_record *r, void *arg)
+{
+	return !arg || !strcmp(r->port.dev, arg);
+}
+
+/* `show [dev IF] [host H | all]`: a device names one port of the host. */
 static int port_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
-	char host[TENET_NAME_MAX + 1];
-	const char *which;
+	struct cli_arg args[] = {
+		{ "dev", "IF" }, { "host", "NAME" }, { "all", "", ARG_FLAG }, { NULL },
+	};
+	char host[TENET_NAME_MAX + 1], dev[IF_NAMESIZE] = "", none[TENET_NAME_MAX + 64];
+	const char *which = NULL;
 	int ret;
 
-	ret = show_host(c, argc, argv, host, &which);
-	return ret ? ret : cli_show(c, TENET_KIND_PORT, which, NULL, NULL, port_fields);
+	ret = cli_args(c, argc, argv, args);
+	if (!ret && args[0].val)
+		ret = cli_ifname(c, "dev", args[0].val, dev);
+	if (!ret && args[1].val && args[2].val)
+		ret = cli_usage(c, "port show: 'host' and 'all' exclude each other");
+	if (!ret && !args[2].val) {
+		ret = cli_host(c, args[1].val, host);
+		which = host;
+	}
+	if (ret)
+		return ret;
+	snprintf(none, sizeof(none), "port %s: no such port %s%s", dev, which ? "on host " : "",
+		 which ? which : "on any host");
+	return cli_show_named(c, TENET_KIND_PORT, which, keep_port, dev[0] ? dev : NULL,
+			      port_fields, dev[0] ? none : NULL);
 }
 
 static const struct cli_verb port_verbs[] = {
@@ -255,7 +278,7 @@ static const struct cli_verb port_verbs[] = {
 	{ "add", port_put, 0, "add dev IF vsid VSID mac MAC [host NAME]" },
 	{ "del", port_del, 0, "del dev IF [host NAME]" },
 	{ "delete", port_del, .alias = true },
-	{ "show", port_show, 0, "show [host NAME | all]" },
+	{ "show", port_show, 0, "show [dev IF] [host NAME | all]" },
 	{ "list", port_show, .alias = true },
 	{ NULL },
 };

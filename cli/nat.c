@@ -132,11 +132,15 @@ static int map_del(struct cli *c, int argc, char **argv, unsigned int flags)
 	return ret ? ret : cli_del(c, &id, 0);
 }
 
+static int map_show(struct cli *c, int argc, char **argv, unsigned int flags);
+
 static const struct cli_verb map_verbs[] = {
 	{ "add", map_add, 0 },
 	{ "replace", map_add, TENET_POLICY_REPLACE },
 	{ "del", map_del, 0 },
 	{ "delete", map_del, .alias = true },
+	{ "show", map_show, 0 },
+	{ "list", map_show, .alias = true },
 	{ NULL },
 };
 
@@ -148,70 +152,85 @@ static int map_run(struct cli *c, int argc, char **argv, unsigned int flags)
 
 /* ---- configuration ---- */
 
-static const struct cli_field nat_fields[] = {
-	{ "rdomain", NULL }, { "external", "external" }, { "via", "via" },
-	{ "port_min", "ports" }, { "port_max", "-" }, { "host", "host" }, { NULL, NULL },
-};
+/* Text lines are what `nat add` and `nat map add` take; the JSON objects
+ * are the records (ports as numbers). The text of a port range and of
+ * IP:PORT pairs joins two JSON fields, so these lines are made here. */
+static void print_nat_line(struct cli *c, const struct tenet_nat *n)
+{
+	char a[TENET_IPV4_STRLEN];
 
-static const struct cli_field map_fields[] = {
-	{ "rdomain", NULL }, { "proto", "map" }, { "external", "external" },
-	{ "external_port", "port" }, { "ca", "to" }, { "ca_port", "port" }, { "host", "host" },
-	{ NULL, NULL },
-};
+	fprintf(c->out, "rdomain %s external %s", n->rdomain, tenet_fmt_ipv4(n->external, a));
+	if (n->via)
+		fprintf(c->out, " via %s", tenet_fmt_ipv4(n->via, a));
+	if (n->port_min)
+		fprintf(c->out, " ports %u-%u", n->port_min, n->port_max);
+	fprintf(c->out, " host %s\n", n->host);
+}
+
+static void print_map_line(struct cli *c, const struct tenet_natmap *m)
+{
+	char a[TENET_IPV4_STRLEN], b[TENET_IPV4_STRLEN];
+
+	fprintf(c->out, "rdomain %s proto %s external %s:%u ca %s:%u host %s\n", m->rdomain,
+		tenet_proto_name(m->proto), tenet_fmt_ipv4(m->external, a), m->ext_port,
+		tenet_fmt_ipv4(m->ca, b), m->ca_port, m->host);
+}
 
 static bool keep_rd(const struct tenet_record *r, const char *rd)
 {
 	return !rd || !strcmp(rd, tenet_record_name_field(r, "rdomain"));
 }
 
-static int nat_config(struct cli *c, int argc, char **argv, unsigned int flags)
+/* The records of kind for `[rdomain NAME] [host NAME | all]`, printed. */
+static int list_kind(struct cli *c, enum tenet_kind kind, int argc, char **argv)
 {
 	struct cli_arg args[] = {
 		{ "rdomain", "NAME" }, { "host", "NAME" }, { "all", "", ARG_FLAG }, { NULL },
 	};
-	struct tenet_record_list nats = { 0 }, maps = { 0 };
+	struct tenet_record_list l = { 0 };
 	char host[TENET_NAME_MAX + 1];
 	struct tenet_err err = { 0 };
 	struct tenet_store *s;
-	json_t *a = NULL, *b = NULL, *o;
+	json_t *a;
 	size_t i;
 	int ret;
 
 	ret = cli_args(c, argc, argv, args);
+	if (!ret && args[1].val && args[2].val)
+		ret = cli_usage(c, "%s %s: 'host' and 'all' exclude each other", c->object, c->verb);
 	if (!ret && !args[2].val)
 		ret = cli_host(c, args[1].val, host);
 	if (!ret)
 		ret = cli_store(c, &s);
 	if (ret)
 		return ret;
-	if (tenet_policy_list(s, TENET_KIND_NAT, args[2].val ? NULL : host, &nats, &err) < 0 ||
-	    tenet_policy_list(s, TENET_KIND_NATMAP, args[2].val ? NULL : host, &maps, &err) < 0) {
-		ret = cli_lib_fail(c, &err);
-		goto out;
-	}
+	if (tenet_policy_list(s, kind, args[2].val ? NULL : host, &l, &err) < 0)
+		return cli_lib_fail(c, &err);
 	a = json_array();
-	b = json_array();
-	for (i = 0; i < nats.n; i++)
-		if (keep_rd(&nats.recs[i], args[0].val))
-			json_array_append_new(a, tenet_record_to_json(&nats.recs[i]));
-	for (i = 0; i < maps.n; i++)
-		if (keep_rd(&maps.recs[i], args[0].val))
-			json_array_append_new(b, tenet_record_to_json(&maps.recs[i]));
-	if (c->json) {
-		o = json_pack("{s:O,s:O}", "nat", a, "maps", b);
-		ret = o ? cli_print(c, o, NULL) : cli_fail(c, "out of memory");
-		json_decref(o);
-	} else {
-		ret = cli_print(c, a, nat_fields);
-		if (!ret)
-			ret = cli_print(c, b, map_fields);
+	for (i = 0; i < l.n; i++) {
+		if (!keep_rd(&l.recs[i], args[0].val))
+			continue;
+		if (c->json)
+			json_array_append_new(a, tenet_record_to_json(&l.recs[i]));
+		else if (kind == TENET_KIND_NAT)
+			print_nat_line(c, &l.recs[i].nat);
+		else
+			print_map_line(c, &l.recs[i].natmap);
 	}
-out:
+	ret = c->json ? cli_print(c, a, NULL) : 0;
 	json_decref(a);
-	json_decref(b);
-	tenet_record_list_free(&nats);
-	tenet_record_list_free(&maps);
+	tenet_record_list_free(&l);
 	return ret;
+}
+
+static int map_show(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	return list_kind(c, TENET_KIND_NATMAP, argc, argv);
+}
+
+static int nat_config(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	return list_kind(c, TENET_KIND_NAT, argc, argv);
 }
 
 /* ---- active translations (conntrack) ---- */
@@ -223,15 +242,17 @@ struct xlat_ctx {
 	json_t *array;
 };
 
-static json_t *jaddr(uint32_t ip, uint16_t port, uint8_t proto)
+/* An endpoint: "WHAT" the address, "WHAT_port" its port as a number
+ * (port-based protocols only). */
+static void jaddr(json_t *o, const char *what, uint32_t ip, uint16_t port, uint8_t proto)
 {
-	char a[TENET_IPV4_STRLEN], buf[32];
+	char a[TENET_IPV4_STRLEN], key[32];
 
-	if (proto == 6 || proto == 17)
-		snprintf(buf, sizeof(buf), "%s:%u", tenet_fmt_ipv4(ip, a), ntohs(port));
-	else
-		snprintf(buf, sizeof(buf), "%s", tenet_fmt_ipv4(ip, a));
-	return json_string(buf);
+	json_object_set_new(o, what, json_string(tenet_fmt_ipv4(ip, a)));
+	if (proto == 6 || proto == 17) {
+		snprintf(key, sizeof(key), "%s_port", what);
+		json_object_set_new(o, key, json_integer(ntohs(port)));
+	}
 }
 
 static const char *proto_word(uint8_t p)
@@ -259,22 +280,49 @@ static int xlat_one(const struct tenet_ct *e, void *arg)
 	json_object_set_new(o, "compartment", json_string(cm->name));
 	json_object_set_new(o, "direction", json_string(inbound ? "inbound" : "outbound"));
 	json_object_set_new(o, "proto", json_string(proto_word(e->proto)));
-	json_object_set_new(o, "source", jaddr(e->osrc, e->osport, e->proto));
-	json_object_set_new(o, "destination", jaddr(e->odst, e->odport, e->proto));
+	jaddr(o, "source", e->osrc, e->osport, e->proto);
+	jaddr(o, "destination", e->odst, e->odport, e->proto);
 	/* Outbound: the source the Internet sees is the reply's destination;
 	 * inbound: the CA it reaches is the reply's source. */
 	if (inbound)
-		json_object_set_new(o, "translated", jaddr(e->rsrc, e->rsport, e->proto));
+		jaddr(o, "translated", e->rsrc, e->rsport, e->proto);
 	else
-		json_object_set_new(o, "translated", jaddr(e->rdst, e->rdport, e->proto));
+		jaddr(o, "translated", e->rdst, e->rdport, e->proto);
 	json_object_set_new(o, "zone", json_integer(e->zone));
 	return json_array_append_new(x->array, o) < 0 ? -ENOMEM : 0;
 }
 
-static const struct cli_field xlat_fields[] = {
-	{ "rdomain", NULL }, { "direction", NULL }, { "proto", NULL }, { "source", NULL },
-	{ "destination", "->" }, { "translated", "as" }, { NULL, NULL },
-};
+/* "Contoso outbound tcp 10.0.0.5:40000 -> 203.0.113.100:7000 as
+ * 203.0.113.1:40000": state, not configuration, so not a command. */
+static void xlat_endpoint(FILE *f, const json_t *o, const char *what)
+{
+	char key[32];
+	const json_t *p;
+
+	snprintf(key, sizeof(key), "%s_port", what);
+	p = json_object_get(o, key);
+	fputs(json_string_value(json_object_get(o, what)), f);
+	if (p)
+		fprintf(f, ":%" JSON_INTEGER_FORMAT, json_integer_value(p));
+}
+
+static void xlat_print(struct cli *c, const json_t *array)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(array, i, o) {
+		fprintf(c->out, "%s %s %s ", json_string_value(json_object_get(o, "rdomain")),
+			json_string_value(json_object_get(o, "direction")),
+			json_string_value(json_object_get(o, "proto")));
+		xlat_endpoint(c->out, o, "source");
+		fputs(" -> ", c->out);
+		xlat_endpoint(c->out, o, "destination");
+		fputs(" as ", c->out);
+		xlat_endpoint(c->out, o, "translated");
+		fputc('\n', c->out);
+	}
+}
 
 static int nat_show(struct cli *c, int argc, char **argv, unsigned int flags)
 {
@@ -300,8 +348,10 @@ static int nat_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	x.array = json_array();
 	if (tenet_ct_dump(xlat_one, &x, &err) < 0)
 		ret = cli_lib_fail(c, &err);
+	else if (c->json)
+		ret = cli_print(c, x.array, NULL);
 	else
-		ret = cli_print(c, x.array, xlat_fields);
+		xlat_print(c, x.array);
 	json_decref(x.array);
 	tenet_record_list_free(&cmps);
 	return ret;
@@ -317,7 +367,8 @@ static const struct cli_verb nat_verbs[] = {
 	{ "map", map_run, 0,
 	  "map add rdomain NAME proto tcp|udp external IP:PORT ca IP:PORT\n"
 	  "                         [host NAME]\n"
-	  "map del proto tcp|udp external IP:PORT [host NAME]" },
+	  "map del proto tcp|udp external IP:PORT [host NAME]\n"
+	  "map show [rdomain NAME] [host NAME | all]" },
 	{ "config", nat_config, 0, "config [rdomain NAME] [host NAME | all]" },
 	{ "show", nat_show, 0, "show [rdomain NAME] [host NAME]" },
 	{ "list", nat_show, .alias = true },
@@ -333,6 +384,7 @@ const struct cli_object cli_nat = {
 		"'add': what has no route in the routing domain's compartment leaves through\n"
 		"the uplink holding IP (an address of this host: several tenants may share\n"
 		"it), translated to IP; 'via' is the uplink's next hop (default: on-link).\n"
-		"'map': a static inbound mapping to a CA. 'config' lists the configuration,\n"
-		"'show' the active translations per tenant (conntrack of this host).\n",
+		"'map': a static inbound mapping to a CA ('map show' lists them). 'config'\n"
+		"lists the NAT configuration, 'show' the active translations per tenant\n"
+		"(conntrack of this host).\n",
 };

@@ -10,6 +10,9 @@
 #   scripts/demo.sh            run the demo (cleans up a previous run first)
 #   scripts/demo.sh --clean    remove whatever a previous run left behind
 #   KEEP=1 scripts/demo.sh     leave the topology running at the end
+#   STORE=etcd scripts/demo.sh the store on a 3-member etcd cluster (Debian's
+#                              etcd-server), each member in a namespace
+#                              (`make demo STORE=etcd`)
 #
 # Everything it creates is named tenet-demo-* (namespaces) or lives under
 # /tmp/tenet-demo (store, logs, bpffs mounts).
@@ -37,6 +40,11 @@ if [ "${1:-}" = --clean ]; then
 	exit 0
 fi
 
+DEMO_STORE=${STORE:-sqlite}
+case $DEMO_STORE in
+sqlite | etcd) ;;
+*) echo "demo: STORE=$DEMO_STORE: use sqlite (default) or etcd" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/../selftests/net/lib.sh"
 require_root
 require_build
@@ -68,8 +76,14 @@ reference, in network namespaces on this machine.
                              network 10.229.200.0/24
   physical  10.229.200.10    Contoso's physical server behind MT-GW
 
-Each host runs its own tenetd; all of them watch one store file.
+Each host runs its own tenetd; all of them watch one store.
 EOF
+if [ "$DEMO_STORE" = etcd ]; then
+	echo "The store: a 3-member etcd cluster, each member in a namespace of its own"
+	echo "on a control network beside the fabric; tenet and every tenetd use it."
+else
+	echo "The store: one SQLite file."
+fi
 
 C1=00:15:5d:00:60:10 C2=00:15:5d:00:60:11 C3=00:15:5d:00:60:12
 GW=00:15:5d:00:61:02 GWX=00:15:5d:00:e0:02
@@ -78,6 +92,11 @@ W1=00:15:5d:00:70:10 W2=00:15:5d:00:70:11
 say "1. The physical side: fabric, three hosts, the external network"
 fabric_add
 fabric_bridge br1
+if [ "$DEMO_STORE" = etcd ]; then
+	etcd_up 3
+	note "etcd: members m1..m3 at $ETCD_NET.1-3, leader m$(etcd_leader); store $STORE"
+	note "(the CLI runs in namespace ${NS[ops]} on the control network)"
+fi
 host_add host1 192.168.4.11/24
 host_add host2 192.168.4.22/24
 host_add gwhost 192.168.4.33/24
@@ -86,7 +105,9 @@ nx gwhost ip link add ext type bridge
 nx gwhost ip link set eth1 master ext
 nx gwhost ip link set ext up
 note "namespaces: $(printf '%s ' "${LIB_NS[@]}")"
-note "(host_add wrote each host's PA with 'tenet pa add ... host NAME')"
+note "(the store was made first with 'tenet --store $STORE store init': no other"
+note " command, and no tenetd, creates one; host_add wrote each host's PA with"
+note " 'tenet pa add ... host NAME')"
 
 say "2. The VMs: a namespace each, its NIC a veth whose host end is a tenet port"
 vm_add contoso1 host1 p1 $C1 10.0.1.10/24
@@ -183,7 +204,7 @@ run ip netns exec "${NS[contoso1]}" ip neigh show dev eth0
 say "8. Datapath drop counters (tenet stats)"
 for h in host1 host2 gwhost; do
 	echo "  \$ tenet --pin-root $(host_bpffs $h)/tenet stats host $h"
-	"$TENET" --store "$STORE" --pin-root "$(host_bpffs $h)/tenet" stats host "$h" |
+	tenet_cli --store "$STORE" --pin-root "$(host_bpffs $h)/tenet" stats host "$h" |
 		awk '$3 != 0 { print "    " $0; n++ } END { if (!n) print "    (no drops)" }'
 done
 note "no-route: Woodgrove has no route off its subnet (host1); arp-miss: Woodgrove2"

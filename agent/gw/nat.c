@@ -67,6 +67,39 @@ static int nat_addr_dump(void *ctx, gw_addr_cb cb, void *arg)
 	return ops->addr_dump(ops->ctx, cb, arg);
 }
 
+/* A lost record (model_lost) of this host's NAT, mappings or
+ * compartments: which rules it made, its key does not say, and the table
+ * is one object. So the table is kept exactly as the kernel has it (not
+ * rewritten, not removed) until the record is repaired or deleted
+ * (docs/agent.md, "Failure behaviour"). */
+static bool frozen(const struct recon *rc, const struct model *m, const struct recon_env *env)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, (struct htab *)&m->bad);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = e->val;
+		const char *host = r->kind == TENET_KIND_NAT ? r->nat.host :
+				   r->kind == TENET_KIND_NATMAP ? r->natmap.host :
+				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host : NULL;
+
+		if (host && !strcmp(host, env->host) && model_lost(m, e))
+			return true;
+	}
+	return false;
+}
+
+static int keep_table(const struct recon *rc, struct recon_set *out)
+{
+	struct nat_table_key k = { 0 };
+	const struct htab_entry *cur = htab_find(&rc->shadow.t[NAT_TABLE], &k);
+
+	if (!cur)
+		return 0;       /* nothing to keep: the rest is applied */
+	return htab_put(&out->t[NAT_TABLE], &k, cur->val, NULL) ? 0 : -ENOMEM;
+}
+
 static int nat_want(struct recon *rc, const struct model *m, const struct recon_env *env,
 		    struct recon_set *out)
 {
@@ -101,6 +134,8 @@ static int nat_want(struct recon *rc, const struct model *m, const struct recon_
 	ret = htab_put(&out->t[NAT_TABLE], &k, &v, NULL) ? 0 : -ENOMEM;
 out:
 	gw_tenants_free(&g);
+	if (!ret && m->bad.n && frozen(rc, m, env))
+		ret = keep_table(rc, out);
 	return ret;
 }
 

@@ -197,9 +197,20 @@ static int veth_put(struct recon *rc, const void *key, const void *val, const vo
 	devname(TENET_GW_INT_PFX, id, in);
 	devname(TENET_GW_PORT_PFX, id, port);
 	devname(TENET_GW_VRF_PFX, v->vrf, vrf);
+	/* A veth pair and a VLAN are different devices: one is replaced by
+	 * the other, as a VLAN moved to another id or NIC. */
+	if (o && (o->vlan != v->vlan || strcmp(o->parent, v->parent))) {
+		ret = ops->link_del(ops->ctx, in);
+		if (ret < 0 && ret != -ENODEV)
+			return ret;
+		o = NULL;
+	}
 	if (!o) {
 		alias_of(v->cname, alias, sizeof(alias));
-		ret = ops->veth_add(ops->ctx, in, port, v->mtu, alias);
+		if (v->vlan)
+			ret = ops->vlan_add(ops->ctx, in, v->parent, v->vlan, alias);
+		else
+			ret = ops->veth_add(ops->ctx, in, port, v->mtu, alias);
 		if (ret < 0)
 			return ret;
 	}
@@ -436,8 +447,9 @@ static void routes(struct want *w, const struct gw_tenants *g, const struct gw_t
 	struct vrf_route_val v = { 0 };
 
 	put(w, VRF_ROUTE, &k, &v);
-	/* Every other subnet of the routing domain via the distributed router. */
-	for (size_t i = 0; i < g->nvs; i++) {
+	/* Every other subnet of the routing domain via the distributed router
+	 * (an NVGRE compartment; a VLAN's network routes for itself). */
+	for (size_t i = 0; cm->vsid && i < g->nvs; i++) {
 		const struct tenet_vsubnet *vs = g->vs[i];
 
 		if (strcmp(vs->rdomain, cm->rdomain) || vs->vsid == cm->vsid)
@@ -494,6 +506,21 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 	snprintf(lv.cname, sizeof(lv.cname), "%s", cm->name);
 	snprintf(vv.cname, sizeof(vv.cname), "%s", cm->name);
 	memcpy(vv.mac, cm->mac, sizeof(vv.mac));
+	if (cm->vlan) {
+		vv.vlan = cm->vlan;
+		snprintf(vv.parent, sizeof(vv.parent), "%s", cm->vlan_dev);
+		if (w->env->names && name_set_add(w->env->names, cm->vlan_dev) < 0)
+			w->err = -ENOMEM;
+		/* Its NIC not there yet: made when it appears (a link event). */
+		if (w->ops->link_owner(w->ops->ctx, cm->vlan_dev) == -ENODEV) {
+			note(w, t->key, "dev %s not present; the VLAN is made when it appears",
+			     cm->vlan_dev);
+			put(w, VRF_LINK, &id, &lv);
+			setting(w, vrf, SET_UP, 1);
+			return;
+		}
+		setting(w, cm->vlan_dev, SET_UP, 1);
+	}
 	put(w, VRF_LINK, &id, &lv);
 	put(w, VRF_VETH, &id, &vv);
 	setting(w, vrf, SET_UP, 1);
@@ -504,9 +531,11 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 	setting(w, in, SET_UP, 1);
 	setting(w, in, SET_FORWARDING, 1);
 	setting(w, in, SET_RP_FILTER, 2);
-	setting(w, in, SET_GRO, 1);
-	setting(w, port, SET_UP, 1);
-	setting(w, port, SET_RP_FILTER, 0);
+	if (!cm->vlan) {
+		setting(w, in, SET_GRO, 1);
+		setting(w, port, SET_UP, 1);
+		setting(w, port, SET_RP_FILTER, 0);
+	}
 	addr(w, in, &cm->addr);
 	if (cm->ext_dev[0])
 		external(w, cm);
@@ -528,6 +557,131 @@ static int vrf_addr_dump(void *ctx, gw_addr_cb cb, void *arg)
 	return ops->addr_dump(ops->ctx, cb, arg);
 }
 
+/* ---- records that cannot be decoded (docs/agent.md, "Failure
+ * behaviour") ----
+ * A lost compartment record of this host keeps everything of its id
+ * (found by its name in the links' aliases): VRF, internal pair, external
+ * interface, addresses, routes and rule. A lost NAT record keeps its
+ * compartment's NAT route and fwmark rule; a lost virtual subnet the
+ * routes to other subnets of every compartment (which subnet it was, the
+ * key alone does not say). */
+
+struct lost_gw {
+	uint32_t ids[64];               /* compartments kept whole */
+	size_t nids;
+	uint32_t nat_ids[64];           /* compartments whose NAT is kept */
+	size_t nnat;
+	bool vsubnet;
+};
+
+static bool has_id(const uint32_t *ids, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static void lost_ids(const struct recon *rc, const char *cname, struct lost_gw *l)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, (struct htab *)&rc->shadow.t[VRF_LINK]);
+	while ((e = htab_iter_next(&it))) {
+		uint32_t id = ((const struct vrf_id_key *)e->key)->id;
+
+		if (!strcmp(((const struct vrf_link_val *)e->val)->cname, cname) &&
+		    !has_id(l->ids, l->nids, id) && l->nids < 64)
+			l->ids[l->nids++] = id;
+	}
+}
+
+static void hold_key(struct want *w, enum vrf_obj t, const void *key)
+{
+	if (!htab_find(&w->out->t[t], key) && recon_hold(w->out, t, key) < 0)
+		w->err = -ENOMEM;
+}
+
+static bool on_dev_of(const char *dev, const uint32_t *ids, size_t n,
+		      const struct recon_set *sh)
+{
+	const struct htab_entry *m;
+	struct vrf_dev_key dk = { 0 };
+	char in[IF_NAMESIZE];
+
+	for (size_t i = 0; i < n; i++) {
+		devname(TENET_GW_INT_PFX, ids[i], in);
+		if (!strcmp(dev, in))
+			return true;
+	}
+	snprintf(dk.dev, sizeof(dk.dev), "%s", dev);
+	m = htab_find(&sh->t[VRF_MEMBER], &dk);
+	return m && has_id(ids, n, ((const struct vrf_member_val *)m->val)->vrf);
+}
+
+static void hold_lost(struct want *w, const struct recon *rc, const struct model *m,
+		      const struct gw_tenants *g)
+{
+	const struct recon_set *sh = &rc->shadow;
+	struct lost_gw l = { 0 };
+	struct htab_iter it;
+	struct htab_entry *e;
+	char in[IF_NAMESIZE];
+
+	htab_iter_init(&it, (struct htab *)&m->bad);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = e->val;
+
+		if (!model_lost(m, e))
+			continue;
+		if (r->kind == TENET_KIND_VSUBNET)
+			l.vsubnet = true;
+		else if (r->kind == TENET_KIND_COMPARTMENT &&
+			 !strcmp(r->compartment.host, w->env->host))
+			lost_ids(rc, r->compartment.name, &l);
+		else if (r->kind == TENET_KIND_NAT && !strcmp(r->nat.host, w->env->host))
+			for (size_t i = 0; i < g->n && l.nnat < 64; i++)
+				if (!strcmp(g->t[i].cm->rdomain, r->nat.rdomain))
+					l.nat_ids[l.nnat++] = g->t[i].cm->id;
+	}
+	if (!l.nids && !l.nnat && !l.vsubnet)
+		return;
+	htab_iter_init(&it, (struct htab *)&sh->t[VRF_LINK]);
+	while ((e = htab_iter_next(&it)))
+		if (has_id(l.ids, l.nids, ((const struct vrf_id_key *)e->key)->id)) {
+			hold_key(w, VRF_LINK, e->key);
+			hold_key(w, VRF_VETH, e->key);
+		}
+	htab_iter_init(&it, (struct htab *)&sh->t[VRF_MEMBER]);
+	while ((e = htab_iter_next(&it)))
+		if (has_id(l.ids, l.nids, ((const struct vrf_member_val *)e->val)->vrf))
+			hold_key(w, VRF_MEMBER, e->key);
+	htab_iter_init(&it, (struct htab *)&sh->t[VRF_ADDR]);
+	while ((e = htab_iter_next(&it)))
+		if (on_dev_of(((const struct vrf_addr_key *)e->key)->dev, l.ids, l.nids, sh))
+			hold_key(w, VRF_ADDR, e->key);
+	htab_iter_init(&it, (struct htab *)&sh->t[VRF_ROUTE]);
+	while ((e = htab_iter_next(&it))) {
+		const struct vrf_route_key *k = e->key;
+		const struct vrf_route_val *v = e->val;
+		uint32_t id = k->table - TENET_GW_TABLE_BASE;
+
+		devname(TENET_GW_INT_PFX, id, in);
+		if (has_id(l.ids, l.nids, id) ||
+		    (k->metric == TENET_GW_NAT_METRIC && has_id(l.nat_ids, l.nnat, id)) ||
+		    (l.vsubnet && k->type == RTN_UNICAST && !strcmp(v->dev, in)))
+			hold_key(w, VRF_ROUTE, k);
+	}
+	htab_iter_init(&it, (struct htab *)&sh->t[VRF_RULE]);
+	while ((e = htab_iter_next(&it))) {
+		uint32_t id = ((const struct vrf_rule_key *)e->key)->table - TENET_GW_TABLE_BASE;
+
+		if (has_id(l.ids, l.nids, id) || has_id(l.nat_ids, l.nnat, id))
+			hold_key(w, VRF_RULE, e->key);
+	}
+}
+
 static int vrf_want(struct recon *rc, const struct model *m, const struct recon_env *env,
 		    struct recon_set *out)
 {
@@ -542,6 +696,8 @@ static int vrf_want(struct recon *rc, const struct model *m, const struct recon_
 	mtu = g.n ? port_mtu(&w, m) : 0;
 	for (size_t i = 0; i < g.n; i++)
 		compartment(&w, &g, &g.t[i], mtu);
+	if (m->bad.n)
+		hold_lost(&w, rc, m, &g);
 	ret = w.err;
 out:
 	gw_tenants_free(&g);
@@ -605,8 +761,10 @@ static void observe_links(struct observe *o)
 			struct vrf_dev_key dk = { 0 };
 			struct vrf_member_val mv = { .vrf = vrf };
 
-			/* Someone else's interface in one of tenet's VRFs. */
-			if (!vrf)
+			/* Someone else's interface in one of tenet's VRFs; one
+			 * of another reconciler of tenet's (an S2S interface,
+			 * alias tenet-s2s:) is that one's business. */
+			if (!vrf || !strncmp(l->alias, TENET_ALIAS_ROOT, strlen(TENET_ALIAS_ROOT)))
 				continue;
 			snprintf(dk.dev, sizeof(dk.dev), "%s", l->name);
 			found(o, VRF_MEMBER, &dk, &mv);
@@ -617,6 +775,14 @@ static void observe_links(struct observe *o)
 			found(o, VRF_LINK, &id, &v);
 		} else if ((id.id = dev_id(l->name, TENET_GW_INT_PFX))) {
 			struct vrf_veth_val v = { .vrf = vrf, .mtu = l->mtu };
+			const struct nl_link *p;
+
+			if (!strcmp(l->kind, "vlan")) {
+				v.vlan = l->vlan_id;
+				p = l->link ? link_by_index(o, l->link) : NULL;
+				if (p)
+					snprintf(v.parent, sizeof(v.parent), "%s", p->name);
+			}
 
 			memcpy(v.mac, l->mac, sizeof(v.mac));
 			cname_of(l, v.cname, sizeof(v.cname));

@@ -19,13 +19,6 @@ struct vrf_kernel {
 	struct nl nl;
 };
 
-static int ifindex_of(const char *name)
-{
-	unsigned int ifindex = if_nametoindex(name);
-
-	return ifindex ? (int)ifindex : -ENODEV;
-}
-
 static int k_link_dump(void *ctx, struct nl_link **out, size_t *n)
 {
 	struct vrf_kernel *k = ctx;
@@ -60,7 +53,7 @@ static int k_vrf_add(void *ctx, const char *name, uint32_t table, const char *al
 
 	if (ret < 0)
 		return ret;
-	ret = ifindex_of(name);
+	ret = nl_ifindex(name);
 	return ret < 0 ? ret : nl_link_set_alias(&k->nl, (uint32_t)ret, alias);
 }
 
@@ -72,38 +65,43 @@ static int k_veth_add(void *ctx, const char *name, const char *peer, uint32_t mt
 
 	if (ret < 0)
 		return ret;
-	ifi = ifindex_of(name);
-	ifp = ifindex_of(peer);
+	ifi = nl_ifindex(name);
+	ifp = nl_ifindex(peer);
 	if (ifi < 0 || ifp < 0)
 		return -ENODEV;
 	ret = nl_link_set_alias(&k->nl, (uint32_t)ifi, alias);
 	return ret < 0 ? ret : nl_link_set_alias(&k->nl, (uint32_t)ifp, alias);
 }
 
-static int k_link_del(void *ctx, const char *name)
+static int k_vlan_add(void *ctx, const char *name, const char *parent, uint16_t vlan,
+		      const char *alias)
 {
 	struct vrf_kernel *k = ctx;
-	int ifindex = ifindex_of(name);
+	int p = nl_ifindex(parent), ifi, ret;
 
-	return ifindex < 0 ? ifindex : nl_link_del(&k->nl, (uint32_t)ifindex);
+	if (p < 0)
+		return p;
+	ret = nl_link_add_vlan(&k->nl, (uint32_t)p, vlan, name);
+	if (ret < 0)
+		return ret;
+	ifi = nl_ifindex(name);
+	return ifi < 0 ? ifi : nl_link_set_alias(&k->nl, (uint32_t)ifi, alias);
+}
+
+static int k_link_del(void *ctx, const char *name)
+{
+	return nl_link_del_name(&((struct vrf_kernel *)ctx)->nl, name);
 }
 
 static int k_link_master(void *ctx, const char *name, const char *master)
 {
-	struct vrf_kernel *k = ctx;
-	int ifindex = ifindex_of(name), m = master ? ifindex_of(master) : 0;
-
-	if (ifindex < 0)
-		return ifindex;
-	if (m < 0)
-		return m;
-	return nl_link_set_master(&k->nl, (uint32_t)ifindex, (uint32_t)m);
+	return nl_link_set_master_name(&((struct vrf_kernel *)ctx)->nl, name, master);
 }
 
 static int k_link_mac(void *ctx, const char *name, const uint8_t mac[6])
 {
 	struct vrf_kernel *k = ctx;
-	int ifindex = ifindex_of(name);
+	int ifindex = nl_ifindex(name);
 
 	return ifindex < 0 ? ifindex : nl_link_set_mac(&k->nl, (uint32_t)ifindex, mac);
 }
@@ -138,7 +136,7 @@ static int k_setting_set(void *ctx, const char *dev, enum vrf_setting which, int
 
 	switch (which) {
 	case SET_UP:
-		ifindex = ifindex_of(dev);
+		ifindex = nl_ifindex(dev);
 		return ifindex < 0 ? ifindex : nl_link_set_up(&k->nl, (uint32_t)ifindex);
 	case SET_GRO:
 		return nl_link_gro_set(dev, val);
@@ -171,7 +169,7 @@ static int k_addr_dump(void *ctx, gw_addr_cb cb, void *arg)
 static int k_addr_add(void *ctx, const char *dev, __be32 addr, uint8_t plen)
 {
 	struct vrf_kernel *k = ctx;
-	int ifindex = ifindex_of(dev);
+	int ifindex = nl_ifindex(dev);
 
 	return ifindex < 0 ? ifindex : nl_addr_add(&k->nl, (uint32_t)ifindex, addr, plen);
 }
@@ -179,7 +177,7 @@ static int k_addr_add(void *ctx, const char *dev, __be32 addr, uint8_t plen)
 static int k_addr_del(void *ctx, const char *dev, __be32 addr)
 {
 	struct vrf_kernel *k = ctx;
-	int ifindex = ifindex_of(dev);
+	int ifindex = nl_ifindex(dev);
 
 	return ifindex < 0 ? ifindex : nl_addr_del(&k->nl, (uint32_t)ifindex, addr);
 }
@@ -219,7 +217,7 @@ static int to_nl(const struct vrf_route_key *k, const struct vrf_route_val *v,
 	r->via = v->via;
 	r->onlink = v->via != 0;
 	if (v->dev[0]) {
-		int ifindex = ifindex_of(v->dev);
+		int ifindex = nl_ifindex(v->dev);
 
 		if (ifindex < 0 && need_dev)
 			return ifindex;
@@ -299,6 +297,7 @@ int vrf_kernel_open(struct vrf_ops **ops)
 		.link_mtu = k_link_mtu,
 		.vrf_add = k_vrf_add,
 		.veth_add = k_veth_add,
+		.vlan_add = k_vlan_add,
 		.link_del = k_link_del,
 		.link_master = k_link_master,
 		.link_mac = k_link_mac,

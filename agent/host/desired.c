@@ -10,10 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <tenet/limits.h>
 
 #include "host/desired.h"
+
+/* What of the kernel's state the lost records (model_lost: corrupt, with
+ * no good version known) and what depends on them keep: docs/agent.md,
+ * "Failure behaviour", has the rule per record kind. */
+struct lost {
+	bool any;
+	bool rdomain;           /* a routing domain record: unclaimed ids held */
+	bool compartment;       /* a compartment of this host: its port tgpN held */
+	struct htab rd_names;   /* lost routing domain names */
+	struct htab vsids;      /* held VSIDs: lost subnets, subnets of lost domains */
+	struct htab ca;         /* lost lookup records by CA: struct lost_ca */
+	struct htab mac;        /* lost lookup records by MAC: struct tenet_vmac_key */
+	struct htab pa;         /* this host's lost PAs: IP -> store key */
+	struct htab kroute;     /* this host's lost provider routes: struct kroute_key */
+	struct htab port_dev;   /* this host's lost ports: device name */
+	struct htab ports;      /* ifindexes of the ports held */
+	struct htab claimed;    /* routing domain ids good records have */
+};
+
+struct lost_ca {
+	__u32 vsid;
+	__be32 ca;
+};
 
 /* Indexes the translation needs across record kinds. */
 struct build {
@@ -29,6 +53,7 @@ struct build {
 	size_t nl2, capl2;
 	__be32 src_pa;          /* first usable PA: outer source of encap */
 	const char *src_pa_key;
+	struct lost lost;
 	int err;
 };
 
@@ -196,6 +221,13 @@ static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsu
 	struct tenet_vsid_val v = { 0 };
 	struct vs_info info;
 
+	if (!rd && b->lost.rdomain && htab_find(&b->lost.rd_names, s->rdomain)) {
+		note(b, key, "routing domain %s cannot be decoded; the subnet keeps what the "
+		     "kernel has", s->rdomain);
+		if (!htab_put(&b->lost.vsids, &s->vsid, "", NULL))
+			b->err = -ENOMEM;
+		return;
+	}
 	if (!rd) {
 		note(b, key, "routing domain %s unknown; subnet not programmed", s->rdomain);
 		return;
@@ -230,6 +262,11 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 		return;
 	add_name(b, p->dev);
 	vs = htab_find(&b->vs, &p->vsid);
+	if (!vs && htab_find(&b->lost.vsids, &p->vsid)) {
+		note(b, key, "the virtual subnet of VSID %u (or its routing domain) cannot be "
+		     "decoded; the port keeps what the kernel has", p->vsid);
+		return;
+	}
 	if (!vs) {
 		note(b, key, "VSID %u has no virtual subnet; port not attached", p->vsid);
 		return;
@@ -379,6 +416,8 @@ static void add_lookup(struct build *b, const char *key, const struct tenet_look
 	if (!l->has_ca || l->type == TENET_LOOKUP_L2ONLY)
 		return;
 	vs = htab_find(&b->vs, &l->vsid);
+	if (!vs && htab_find(&b->lost.vsids, &l->vsid))
+		return;         /* its subnet's note says why; held */
 	if (!vs) {
 		note(b, key, "VSID %u has no virtual subnet; CA entry not programmed", l->vsid);
 		return;
@@ -495,6 +534,8 @@ static void add_compartment_port(struct build *b, const char *key,
 {
 	struct tenet_port p = { .vsid = c->vsid };
 
+	if (!c->vsid)
+		return;         /* a VLAN compartment: no port, its network is the VLAN */
 	strcpy(p.host, c->host);
 	memcpy(p.mac, c->mac, TENET_MAC_LEN);
 	if (tenet_gw_devname(TENET_GW_PORT_PFX, c->id, p.dev, sizeof(p.dev)) == 0)
@@ -527,10 +568,13 @@ static void run_pass(struct build *b, pass_fn fn)
 		fn(b, e->key, model_rec(e));
 }
 
+static void lost_after_pass(struct build *b, size_t pass);
+
 /* Passes 1-3 read the few records that are neither lookups nor customer
  * routes; pass 4 the many that are. The few are picked out in one walk
  * (in the model's order, as the passes would meet them), so a million
- * lookup records are walked twice, not four times. */
+ * lookup records are walked twice, not four times. After each of the
+ * few passes, what lost records keep joins the picture (lost_after_pass). */
 static void run_passes(struct build *b)
 {
 	static const pass_fn few_passes[] = { pass1, pass2, pass3 };
@@ -551,8 +595,10 @@ static void run_passes(struct build *b)
 
 			if (!p) {
 				free(few);
-				for (size_t i = 0; i < 3; i++)
+				for (size_t i = 0; i < 3; i++) {
 					run_pass(b, few_passes[i]);
+					lost_after_pass(b, i);
+				}
 				goto bulk;
 			}
 			few = p;
@@ -560,9 +606,11 @@ static void run_passes(struct build *b)
 		}
 		few[n++] = e;
 	}
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		for (size_t j = 0; j < n; j++)
 			few_passes[i](b, few[j]->key, model_rec(few[j]));
+		lost_after_pass(b, i);
+	}
 	free(few);
 bulk:
 	run_pass(b, pass4);
@@ -580,6 +628,329 @@ static void add_cfg(struct build *b)
 		b->err = -ENOMEM;
 }
 
+/* ---- records that cannot be decoded ----
+ *
+ * A lost record's value is gone, but its key says what it was (kind and
+ * identity), and the kernel still has what it made: that is found in
+ * the shadow (env->kernel) and held, and so is what records depending
+ * on it made (a port or lookup entry of a subnet whose record is lost).
+ * What was local stays local: a lost PA of this host is still one of its
+ * PAs, a held port still receives its VM's traffic. */
+
+static void lost_set(struct build *b, struct htab *h, const void *key)
+{
+	if (!htab_put(h, key, "", NULL))
+		b->err = -ENOMEM;
+	b->lost.any = true;
+}
+
+static void lost_init(struct build *b)
+{
+	struct lost *l = &b->lost;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_init(&l->rd_names, 0, 1);
+	htab_init(&l->vsids, sizeof(__u32), 1);
+	htab_init(&l->ca, sizeof(struct lost_ca), 1);
+	htab_init(&l->mac, sizeof(struct tenet_vmac_key), 1);
+	htab_init(&l->pa, sizeof(__be32), sizeof(const char *));
+	htab_init(&l->kroute, sizeof(struct kroute_key), 1);
+	htab_init(&l->port_dev, 0, 1);
+	htab_init(&l->ports, sizeof(__u32), 1);
+	htab_init(&l->claimed, sizeof(__u32), 1);
+	if (!b->m->bad.n || !b->env->kernel)
+		return;
+	htab_iter_init(&it, (struct htab *)&b->m->bad);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = e->val;
+
+		if (!model_lost(b->m, e))
+			continue;
+		switch (r->kind) {
+		case TENET_KIND_RDOMAIN:
+			l->rdomain = true;
+			lost_set(b, &l->rd_names, r->rdomain.name);
+			break;
+		case TENET_KIND_VSUBNET:
+			lost_set(b, &l->vsids, &r->vsubnet.vsid);
+			break;
+		case TENET_KIND_LOOKUP: {
+			struct lost_ca ck = { .vsid = r->lookup.vsid, .ca = r->lookup.ca };
+			struct tenet_vmac_key mk = { .vsid = r->lookup.vsid };
+
+			memcpy(mk.mac, r->lookup.mac, TENET_ETH_ALEN);
+			if (r->lookup.has_ca)
+				lost_set(b, &l->ca, &ck);
+			else
+				lost_set(b, &l->mac, &mk);
+			break;
+		}
+		case TENET_KIND_CROUTE:
+			l->any = true;  /* found again by lost_hold_routes */
+			break;
+		case TENET_KIND_PA:
+			if (!is_host(b, r->pa.host))
+				break;
+			if (!htab_put(&l->pa, &r->pa.addr.addr, &e->key, NULL))
+				b->err = -ENOMEM;
+			l->any = true;
+			break;
+		case TENET_KIND_PROUTE: {
+			struct kroute_key k = { .dst = r->proute.prefix.addr,
+						.plen = r->proute.prefix.len };
+
+			if (is_host(b, r->proute.host))
+				lost_set(b, &l->kroute, &k);
+			break;
+		}
+		case TENET_KIND_PORT:
+			if (is_host(b, r->port.host))
+				lost_set(b, &l->port_dev, r->port.dev);
+			break;
+		case TENET_KIND_COMPARTMENT:
+			if (is_host(b, r->compartment.host))
+				l->compartment = l->any = true;
+			break;
+		default:
+			break;  /* NAT and mappings: the nat reconciler's */
+		}
+		note(b, e->key, "cannot be decoded and no good version of it is known; the "
+		     "kernel keeps what it made until it is repaired or deleted");
+	}
+}
+
+static void lost_free(struct build *b)
+{
+	struct lost *l = &b->lost;
+
+	htab_free(&l->rd_names);
+	htab_free(&l->vsids);
+	htab_free(&l->ca);
+	htab_free(&l->mac);
+	htab_free(&l->pa);
+	htab_free(&l->kroute);
+	htab_free(&l->port_dev);
+	htab_free(&l->ports);
+	htab_free(&l->claimed);
+}
+
+static bool rd_unclaimed(const struct build *b, __u32 id)
+{
+	return b->lost.rdomain && !htab_find(&b->lost.claimed, &id);
+}
+
+/* After pass 1: the ids good routing domain records have (what else the
+ * kernel has of routing domains belongs to a lost one), and this host's
+ * lost PAs the kernel has are still its PAs: local lookups stay local,
+ * and the first PA (encap source) is chosen among them too. */
+static void lost_pass1(struct build *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, &b->rd);
+	while ((e = htab_iter_next(&it)))
+		if (!htab_put(&b->lost.claimed, &((struct rd_info *)e->val)->id, "", NULL))
+			b->err = -ENOMEM;
+	htab_iter_init(&it, &b->lost.pa);
+	while ((e = htab_iter_next(&it))) {
+		const char *key = *(const char *const *)e->val;
+		char one = 1;
+
+		if (!htab_find(&b->env->kernel->t[OBJ_PA], e->key))
+			continue;
+		if (!htab_put(&b->local_pa, e->key, &one, NULL))
+			b->err = -ENOMEM;
+		if (!b->src_pa_key || strcmp(key, b->src_pa_key) < 0) {
+			memcpy(&b->src_pa, e->key, sizeof(b->src_pa));
+			b->src_pa_key = key;
+		}
+	}
+}
+
+static bool port_is_compartment(__u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+	size_t n = strlen(TENET_GW_PORT_PFX);
+
+	return if_indextoname(ifindex, name) && !strncmp(name, TENET_GW_PORT_PFX, n) &&
+	       name[n] >= '1' && name[n] <= '9';
+}
+
+/* After pass 3: ports the kernel has that no good record wants but a lost
+ * one owns (its port record, its subnet, its routing domain, its
+ * compartment) are held, and their VMs stay local for the lookups. */
+static void lost_pass3(struct build *b)
+{
+	const struct knl_ops *ops = b->env->ops;
+	struct lost *l = &b->lost;
+	struct htab devs;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_init(&devs, sizeof(__u32), 1);
+	htab_iter_init(&it, &l->port_dev);
+	while ((e = htab_iter_next(&it))) {
+		int ifindex = ops->link_index(ops->ctx, e->key);
+		__u32 ifx = (__u32)ifindex;
+
+		if (ifindex > 0 && !htab_put(&devs, &ifx, "", NULL))
+			b->err = -ENOMEM;
+	}
+	htab_iter_init(&it, (struct htab *)&b->env->kernel->t[OBJ_PORT]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_port_val *pv = e->val;
+		struct tenet_vmac_key lk = { .vsid = pv->vsid };
+		__u32 ifx = *(const __u32 *)e->key;
+
+		if (htab_find(&b->out->t[OBJ_PORT], &ifx))
+			continue;
+		if (!htab_find(&l->vsids, &pv->vsid) && !rd_unclaimed(b, pv->rdomain) &&
+		    !htab_find(&devs, &ifx) && !(l->compartment && port_is_compartment(ifx)))
+			continue;
+		if (!htab_put(&l->ports, &ifx, "", NULL))
+			b->err = -ENOMEM;
+		memcpy(lk.mac, pv->mac, TENET_ETH_ALEN);
+		if (!htab_find(&b->local_port, &lk) && !htab_put(&b->local_port, &lk, &ifx, NULL))
+			b->err = -ENOMEM;
+	}
+	htab_free(&devs);
+}
+
+static void lost_after_pass(struct build *b, size_t pass)
+{
+	if (!b->lost.any)
+		return;
+	if (pass == 0)
+		lost_pass1(b);
+	else if (pass == 2)
+		lost_pass3(b);
+}
+
+static void hold(struct build *b, enum obj o, const void *key)
+{
+	if (recon_hold(b->out, o, key) < 0)
+		b->err = -ENOMEM;
+}
+
+/* The route entries of this host's lost customer routes, and of lost
+ * routing domains; the lengths map keeps their lengths. */
+static void lost_hold_routes(struct build *b)
+{
+	const struct htab *kr = &b->env->kernel->t[OBJ_ROUTE];
+	struct htab_iter it, bi;
+	struct htab_entry *e, *be, *lens;
+
+	htab_iter_init(&it, (struct htab *)kr);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_route_key *k = e->key;
+		const struct tenet_route_val *v = e->val;
+		bool held = rd_unclaimed(b, k->rdomain);
+
+		htab_iter_init(&bi, (struct htab *)&b->m->bad);
+		while (!held && (be = htab_iter_next(&bi))) {
+			const struct tenet_record *r = be->val;
+			const struct htab_entry *rd;
+
+			if (r->kind != TENET_KIND_CROUTE || !model_lost(b->m, be) ||
+			    !(rd = htab_find(&b->rd, r->croute.rdomain)))
+				continue;
+			held = ((const struct rd_info *)rd->val)->id == k->rdomain &&
+			       v->plen == r->croute.prefix.len &&
+			       (k->ip & tenet_prefix_mask(r->croute.prefix.len)) ==
+				       r->croute.prefix.addr;
+		}
+		if (!held || htab_find(&b->out->t[OBJ_ROUTE], k))
+			continue;
+		hold(b, OBJ_ROUTE, k);
+		/* The datapath probes only the lengths the map lists. */
+		lens = htab_find(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain);
+		if (!lens) {
+			hold(b, OBJ_ROUTE_LENS, &k->rdomain);
+			continue;
+		}
+		((struct tenet_route_lens *)lens->val)->bits |= 1ULL << k->plen;
+	}
+}
+
+static void lost_hold(struct build *b)
+{
+	const struct recon_set *k = b->env->kernel;
+	struct lost *l = &b->lost;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!l->any)
+		return;
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_VSID]);
+	while ((e = htab_iter_next(&it)))
+		if (htab_find(&l->vsids, e->key) ||
+		    rd_unclaimed(b, ((const struct tenet_vsid_val *)e->val)->rdomain))
+			hold(b, OBJ_VSID, e->key);
+	htab_iter_init(&it, &l->ports);
+	while ((e = htab_iter_next(&it))) {
+		const struct htab_entry *p = htab_find(&k->t[OBJ_PORT], e->key);
+		struct tenet_mac_key mk = { 0 };
+
+		hold(b, OBJ_PORT, e->key);
+		hold(b, OBJ_ATTACH, e->key);
+		if (!p)
+			continue;
+		memcpy(mk.mac, ((const struct tenet_port_val *)p->val)->mac, TENET_ETH_ALEN);
+		hold(b, OBJ_PORT_MAC, &mk);
+	}
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_CA]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_ca_key *ck = e->key;
+		const struct tenet_ca_val *cv = e->val;
+		struct lost_ca lc = { .vsid = cv->vsid, .ca = ck->ip };
+		struct tenet_vmac_key mk = { .vsid = cv->vsid };
+
+		if (htab_find(&l->ca, &lc)) {
+			/* Its MAC entry too: the key by CA does not name it. */
+			memcpy(mk.mac, cv->mac, TENET_ETH_ALEN);
+			hold(b, OBJ_MAC, &mk);
+		} else if (!htab_find(&l->vsids, &cv->vsid) && !rd_unclaimed(b, ck->rdomain)) {
+			continue;
+		}
+		hold(b, OBJ_CA, ck);
+	}
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_MAC]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_vmac_key *mk = e->key;
+
+		if (htab_find(&l->vsids, &mk->vsid) || htab_find(&l->mac, mk))
+			hold(b, OBJ_MAC, mk);
+	}
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_L2ONLY]);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_l2only_key *lk = e->key;
+		struct tenet_vmac_key mk = { .vsid = lk->vsid };
+
+		memcpy(mk.mac, ((const struct tenet_l2only_val *)e->val)->mac, TENET_ETH_ALEN);
+		if (htab_find(&l->vsids, &lk->vsid) || htab_find(&l->mac, &mk))
+			hold(b, OBJ_L2ONLY, lk);
+	}
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_ROUTE_LENS]);
+	while ((e = htab_iter_next(&it)))
+		if (rd_unclaimed(b, *(const __u32 *)e->key))
+			hold(b, OBJ_ROUTE_LENS, e->key);
+	lost_hold_routes(b);
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_PA]);
+	while ((e = htab_iter_next(&it)))
+		if (htab_find(&l->pa, e->key))
+			hold(b, OBJ_PA, e->key);
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_ADDR]);
+	while ((e = htab_iter_next(&it)))
+		if (htab_find(&l->pa, &((const struct addr_key *)e->key)->addr))
+			hold(b, OBJ_ADDR, e->key);
+	htab_iter_init(&it, (struct htab *)&k->t[OBJ_KROUTE]);
+	while ((e = htab_iter_next(&it)))
+		if (htab_find(&l->kroute, e->key))
+			hold(b, OBJ_KROUTE, e->key);
+}
+
 int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names)
 {
@@ -589,6 +960,7 @@ int desired_build(const struct model *m, const struct build_env *env, struct rec
 	htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
 	htab_init(&b.local_pa, sizeof(__be32), 1);
 	htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	lost_init(&b);
 	/* Mostly lookup records, each a MAC entry and most a CA entry: sized
 	 * once rather than rehashed twenty times on the way to a million. */
 	htab_reserve(&out->t[OBJ_MAC], m->recs.n);
@@ -598,6 +970,8 @@ int desired_build(const struct model *m, const struct build_env *env, struct rec
 	add_l2only_slots(&b);
 	free(b.l2);
 	add_route_lens(&b);
+	lost_hold(&b);
+	lost_free(&b);
 	htab_free(&b.rd);
 	htab_free(&b.vs);
 	htab_free(&b.local_pa);
@@ -640,6 +1014,23 @@ fail:
 	return 0;
 }
 
+/* A PA record of this host that cannot be decoded (model_lost). */
+static bool lost_pa(const struct model *m, const char *host)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!m->bad.n)
+		return false;
+	htab_iter_init(&it, (struct htab *)&m->bad);
+	while ((e = htab_iter_next(&it)))
+		if (((const struct tenet_record *)e->val)->kind == TENET_KIND_PA &&
+		    !strcmp(((const struct tenet_record *)e->val)->pa.host, host) &&
+		    model_lost(m, e))
+			return true;
+	return false;
+}
+
 int desired_prepare_links(const struct model *m, const struct build_env *env)
 {
 	const struct knl_ops *ops = env->ops;
@@ -669,7 +1060,7 @@ int desired_prepare_links(const struct model *m, const struct build_env *env)
 		if (pa_devname(&r->pa, vlans[nvlans], sizeof(vlans[0])) >= 0)
 			nvlans++;
 	}
-	if (!ops->vlan_prune)
+	if (!ops->vlan_prune || env->no_prune || lost_pa(m, env->host))
 		goto out;
 	keep = calloc(nvlans ? nvlans : 1, sizeof(*keep));
 	if (!keep)

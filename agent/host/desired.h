@@ -18,18 +18,28 @@ struct build_env {
 	 * every build: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);
 	void *note_arg;
+	/* What the kernel holds (the reconciler's shadow; may be NULL): the
+	 * objects of records the model has lost are found there and held,
+	 * and what depends on them is built against them (docs/agent.md,
+	 * "Failure behaviour"). */
+	const struct recon_set *kernel;
+	/* Remove no VLAN device (recon_env.cautious). */
+	bool no_prune;
 };
 
 /* Kernel links the records need before a build can find them: VLAN
  * subdevices of PAs, PA devices up with IPv4 forwarding; and the VLAN
- * subdevices tenet made for PAs this host no longer has, removed.
+ * subdevices tenet made for PAs this host no longer has, removed (unless
+ * env->no_prune, or a PA record of this host cannot be decoded: which
+ * VLAN it had is not known).
  * Returns how many things changed (for the log) or a negative errno. */
 int desired_prepare_links(const struct model *m, const struct build_env *env);
 
 /* Build the desired state (into a set initialised for host_reconciler,
  * empty). names (may be NULL) gets the interface names this host's
- * records refer to: ports, PA devices and their VLAN subdevices. Returns
- * 0 or -ENOMEM. */
+ * records refer to: ports, PA devices and their VLAN subdevices. The
+ * kernel objects of lost records (model_lost) and of what depends on
+ * them are held in out (recon_hold). Returns 0 or -ENOMEM. */
 int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names);
 

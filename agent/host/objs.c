@@ -50,13 +50,22 @@ const char *obj_name(enum obj o)
 	return o < OBJ_MAX ? objs[o].name : "?";
 }
 
+/* A device by its name (logs name ports, not ifindexes); its ifindex
+ * when it is gone. */
+static const char *dev_name(__u32 ifindex, char buf[IF_NAMESIZE + 16])
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE + 16, "ifindex %u", ifindex);
+	return buf;
+}
+
 /* Where a lookup entry points: a local port or a remote PA. */
 static void fmt_where(char *buf, size_t len, __u32 ifindex, __be32 pa)
 {
-	char a[TENET_IPV4_STRLEN];
+	char a[TENET_IPV4_STRLEN], n[IF_NAMESIZE + 16];
 
 	if (ifindex)
-		snprintf(buf, len, "port %u", ifindex);
+		snprintf(buf, len, "port %s", dev_name(ifindex, n));
 	else
 		snprintf(buf, len, "pa %s", tenet_fmt_ipv4(pa, a));
 }
@@ -77,15 +86,20 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 		memcpy(&be, key, sizeof(be));
 		snprintf(buf, len, "pa %s", tenet_fmt_ipv4(be, b));
 		break;
-	case OBJ_VSID:
 	case OBJ_CFG:
+		snprintf(buf, len, "datapath config");
+		break;
+	case OBJ_VSID:
 	case OBJ_ROUTE_LENS:
 		memcpy(&u32, key, sizeof(u32));
 		snprintf(buf, len, "%s %u", obj_name(o), u32);
 		break;
 	case OBJ_PORT:
 		memcpy(&u32, key, sizeof(u32));
-		snprintf(buf, len, "%s ifindex %u", obj_name(o), u32);
+		if (if_indextoname(u32, name))
+			snprintf(buf, len, "port %s (ifindex %u)", name, u32);
+		else
+			snprintf(buf, len, "port ifindex %u (gone)", u32);
 		break;
 	case OBJ_ATTACH:
 		memcpy(&u32, key, sizeof(u32));
@@ -111,7 +125,7 @@ static void describe_key(enum obj o, const void *key, char *buf, size_t len)
 			 ((const struct tenet_l2only_key *)key)->slot);
 		break;
 	case OBJ_ADDR:
-		snprintf(buf, len, "address %s", tenet_fmt_ipv4(ak->addr, b));
+		snprintf(buf, len, "pa address %s", tenet_fmt_ipv4(ak->addr, b));
 		break;
 	case OBJ_KROUTE:
 		snprintf(buf, len, "provider route %s/%u", tenet_fmt_ipv4(kk->dst, b), kk->plen);
@@ -131,11 +145,18 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 	const struct tenet_route_val *rv = val;
 	const struct tenet_pa_val *pa = val;
 	const struct kroute_val *kv = val;
+	const struct tenet_cfg *cfg = val;
+	char n[IF_NAMESIZE + 16];
 	__u32 u32;
 
 	switch (o) {
+	case OBJ_CFG:
+		snprintf(buf, len, " (%s, flowid %s)",
+			 cfg->flags & TENET_CFG_ENABLED ? "enabled" : "disabled",
+			 cfg->flags & TENET_CFG_NO_FLOWID ? "off: GRE key = VSID << 8" : "on");
+		break;
 	case OBJ_PA:
-		snprintf(buf, len, " -> ifindex %u vlan %u", pa->ifindex, pa->vlan);
+		snprintf(buf, len, " -> dev %s vlan %u", dev_name(pa->ifindex, n), pa->vlan);
 		break;
 	case OBJ_VSID:
 		snprintf(buf, len, " -> rdomain %u %s/%u", vv->rdomain,
@@ -146,7 +167,7 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 		break;
 	case OBJ_PORT_MAC:
 		memcpy(&u32, val, sizeof(u32));
-		snprintf(buf, len, " -> ifindex %u", u32);
+		snprintf(buf, len, " -> port %s", dev_name(u32, n));
 		break;
 	case OBJ_MAC:
 		fmt_where(w, sizeof(w), mv->ifindex, mv->pa);
@@ -177,10 +198,10 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 		break;
 	case OBJ_KROUTE:
 		if (kv->via)
-			snprintf(buf, len, " via %s ifindex %u", tenet_fmt_ipv4(kv->via, b),
-				 kv->ifindex);
+			snprintf(buf, len, " via %s dev %s", tenet_fmt_ipv4(kv->via, b),
+				 dev_name(kv->ifindex, n));
 		else
-			snprintf(buf, len, " ifindex %u", kv->ifindex);
+			snprintf(buf, len, " dev %s", dev_name(kv->ifindex, n));
 		break;
 	default:
 		buf[0] = '\0';
@@ -196,8 +217,40 @@ void obj_describe(enum obj o, const void *key, const void *val, char *buf, size_
 	if (val && n < len)
 		describe_val(o, val, buf + n, len - n);
 	n = strlen(buf);
-	if (o == OBJ_ADDR && n < len)
-		snprintf(buf + n, len - n, " on ifindex %u", ((const struct addr_key *)key)->ifindex);
+	if (o == OBJ_ADDR && n < len) {
+		char dev[IF_NAMESIZE + 16];
+
+		snprintf(buf + n, len - n, " on %s",
+			 dev_name(((const struct addr_key *)key)->ifindex, dev));
+	}
+}
+
+uint32_t obj_vsid(enum obj o, const void *key, const void *val, uint32_t *ifindex)
+{
+	*ifindex = 0;
+	switch (o) {
+	case OBJ_VSID:
+		return *(const __u32 *)key;
+	case OBJ_PORT:
+	case OBJ_ATTACH:
+		*ifindex = *(const __u32 *)key;
+		return val && o == OBJ_PORT ? ((const struct tenet_port_val *)val)->vsid : 0;
+	case OBJ_MAC:
+		if (val)
+			*ifindex = ((const struct tenet_vmac_val *)val)->ifindex;
+		return ((const struct tenet_vmac_key *)key)->vsid;
+	case OBJ_CA:
+		if (!val)
+			return 0;
+		*ifindex = ((const struct tenet_ca_val *)val)->ifindex;
+		return ((const struct tenet_ca_val *)val)->vsid;
+	case OBJ_L2ONLY:
+		return ((const struct tenet_l2only_key *)key)->vsid;
+	case OBJ_ROUTE:
+		return val ? ((const struct tenet_route_val *)val)->vsid : 0;
+	default:
+		return 0;
+	}
 }
 
 /* ---- put and delete through the ops ---- */
@@ -448,7 +501,8 @@ static int host_want(struct recon *rc, const struct model *m, const struct recon
 		     struct recon_set *out)
 {
 	struct build_env benv = { .host = env->host, .ops = kops(rc), .no_flowid = env->no_flowid,
-				  .note = env->note, .note_arg = env->note_arg };
+				  .note = env->note, .note_arg = env->note_arg,
+				  .kernel = &rc->shadow, .no_prune = env->cautious };
 	int ret;
 
 	desired_prepare_links(m, &benv);

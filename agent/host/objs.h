@@ -76,5 +76,8 @@ const char *obj_name(enum obj o);
 /* One line describing an entry, for logs: "lookup 5001 00:15:5d:00:00:05
  * -> pa 192.168.4.22". val may be NULL (a delete). */
 void obj_describe(enum obj o, const void *key, const void *val, char *buf, size_t len);
+/* The VSID an entry is about (0: none) and its port's ifindex (0: none),
+ * for the journal's fields. val may be NULL. */
+uint32_t obj_vsid(enum obj o, const void *key, const void *val, uint32_t *ifindex);
 
 #endif

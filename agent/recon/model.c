@@ -7,11 +7,35 @@
 void model_init(struct model *m)
 {
 	htab_init(&m->recs, 0, sizeof(struct tenet_record));
+	htab_init(&m->bad, 0, sizeof(struct tenet_record));
 }
 
 void model_free(struct model *m)
 {
 	htab_free(&m->recs);
+	htab_free(&m->bad);
+}
+
+size_t model_nlost(const struct model *m)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+	size_t n = 0;
+
+	if (!m->bad.n)
+		return 0;
+	htab_iter_init(&it, (struct htab *)&m->bad);
+	while ((e = htab_iter_next(&it)))
+		n += model_lost(m, e);
+	return n;
+}
+
+/* What the key of an undecodable value says: kept so reconcilers can
+ * find the kernel state it owned. A malformed key owned nothing (it
+ * never decoded). */
+static void mark_bad(struct model *m, const char *key, const struct tenet_record *id)
+{
+	htab_put(&m->bad, key, id, NULL);
 }
 
 int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
@@ -27,15 +51,23 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 	if (ret == -ENOENT)
 		return 0;
 	memset(&rec, 0, sizeof(rec));
-	if (!value)
+	if (!value) {
+		if (ret == 0)
+			mark_bad(m, key, &id);
 		return tenet_err_set(err, -EINVAL, "%s: record has no value, skipped", key);
+	}
 	/* The codec's message starts with the key already. */
-	if (ret < 0)
+	if (ret < 0) {
 		ret = tenet_record_decode(key, value, &rec, err); /* its message */
-	else
+	} else {
 		ret = tenet_record_decode_id(key, &id, value, &rec, err);
+		if (ret < 0)
+			mark_bad(m, key, &id);
+	}
 	if (ret < 0)
 		return ret;
+	if (m->bad.n)
+		htab_del(&m->bad, key);
 	size = model_rec_size(&rec);
 	e = htab_find(&m->recs, key);
 	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
@@ -48,7 +80,10 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 
 int model_delete(struct model *m, const char *key)
 {
-	return htab_del(&m->recs, key) == 0;
+	bool was_bad = m->bad.n && htab_del(&m->bad, key) == 0;
+
+	/* A lost record deleted: its held kernel state can go. */
+	return htab_del(&m->recs, key) == 0 || was_bad;
 }
 
 /* A record that is corrupt now but was good before (a resync after the

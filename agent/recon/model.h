@@ -4,6 +4,7 @@
 #ifndef TENETD_MODEL_H
 #define TENETD_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/errmsg.h"
@@ -13,17 +14,28 @@
 
 struct model {
 	/* store key -> struct tenet_record, of model_rec_size() bytes: a
-	 * lookup record (most of a large store) keeps its kind and union
-	 * member only, 40 bytes instead of the union's 248. Read the member
+	 * record keeps its kind and its own union member only (a lookup
+	 * record, most of a large store, 40 bytes; the union is as large as
+	 * its largest member, an S2S interface's 1.7 KB). Read the member
 	 * that the kind names, never copy a whole struct out of the model. */
 	struct htab recs;
+	/* Keys whose current value cannot be decoded -> struct tenet_record
+	 * with what the key alone says (kind and identifying fields, the
+	 * rest zero). A key here that is also in recs keeps its last good
+	 * version there, which is used as before; one that is not in recs
+	 * (corrupt since before this agent read it, model_lost) owns kernel
+	 * state nobody can rebuild: reconcilers hold it (recon.h). */
+	struct htab bad;
 };
 
 static inline size_t model_rec_size(const struct tenet_record *r)
 {
+	const struct tenet_kind_desc *d;
+
 	if (r->kind == TENET_KIND_LOOKUP)
 		return offsetof(struct tenet_record, lookup) + sizeof(r->lookup);
-	return sizeof(*r);
+	d = tenet_kind_get(r->kind);
+	return d ? offsetof(struct tenet_record, lookup) + d->size : sizeof(*r);
 }
 
 void model_init(struct model *m);
@@ -35,6 +47,13 @@ void model_free(struct model *m);
  * had under that key (the last good version), so bad input never wipes
  * good state. */
 int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err);
+/* A bad key with no last good version: its kernel state must be held. */
+static inline bool model_lost(const struct model *m, const struct htab_entry *bad)
+{
+	return !htab_find(&m->recs, bad->key);
+}
+/* How many bad keys are lost. */
+size_t model_nlost(const struct model *m);
 /* 1 when a record was removed, 0 when there was none. */
 int model_delete(struct model *m, const char *key);
 /* Replace the whole model with a range read. Corrupt records are skipped

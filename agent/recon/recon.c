@@ -397,6 +397,16 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 
 	memset(&rc->st, 0, sizeof(rc->st));
 	recon_set_init(&desired, rc->r);
+	/* The first round reads the kernel before want, so that want sees
+	 * what an earlier agent left (what to hold of records that cannot be
+	 * decoded is found there). */
+	if (!rc->observed) {
+		ret = recon_observe(rc, NULL);
+		if (ret < 0) {
+			recon_errf(rc, "cannot read what the kernel holds");
+			goto out;
+		}
+	}
 	/* A teardown wants nothing, and makes no prerequisites either. */
 	if (!rc->teardown)
 		ret = rc->r->want(rc, m, env, &desired);
@@ -404,7 +414,7 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 		recon_errf(rc, "cannot build the desired state");
 		goto out;
 	}
-	if (!rc->observed || (rc->r->flags & RECON_OBSERVE_EACH)) {
+	if (rc->r->flags & RECON_OBSERVE_EACH) {
 		ret = recon_observe(rc, &desired);
 		if (ret < 0) {
 			recon_errf(rc, "cannot read what the kernel holds");

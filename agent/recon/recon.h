@@ -17,6 +17,11 @@
  *   a held object (its owning record cannot be decoded) is never deleted;
  *   a mass deletion can be refused by a caller-supplied guard.
  *
+ * The first round reads the kernel (observe, desired NULL) before want,
+ * so want always sees the shadow: what to hold is found there (the
+ * objects of a record the model lists as lost, model.h). Reconcilers
+ * that observe every round read it again after want.
+ *
  * Reconcilers run one after the other in the order of the agent's
  * registry (agent/registry.c). Adding one is a file that defines a const
  * struct reconciler and one row there. docs/architecture.md, "Adding a
@@ -101,6 +106,10 @@ struct recon_env {
 	/* Interface names the records refer to (link events about them
 	 * trigger a round); may be NULL. */
 	struct name_set *names;
+	/* Deletes may be refused this round (the mass-deletion guard is
+	 * counting): want removes nothing outside the engine either (no
+	 * pruning of prerequisites such as VLAN devices). */
+	bool cautious;
 };
 
 /* Reconciler flags. */
@@ -113,9 +122,11 @@ enum {
 
 /* What the agent hands a reconciler to open its real kernel ops. */
 struct tenet_datapath;
+struct config;
 struct recon_open {
 	const struct tenet_datapath *dp;        /* loaded datapath; NULL: */
 	const char *pin_dir;                    /* only its pins (--cleanup) */
+	const struct config *cfg;               /* tenetd.conf (a daemon's socket ...) */
 };
 
 struct reconciler {
@@ -124,7 +135,10 @@ struct reconciler {
 	unsigned int ntypes;
 	unsigned int flags;             /* RECON_OBSERVE_EACH */
 	/* The desired set for this model, into out (initialised, empty).
-	 * May hold objects (recon_hold). It may make kernel prerequisites
+	 * Holds (recon_hold) the shadow's objects that belong to records
+	 * the model has lost (m->bad, model_lost()): a record that cannot
+	 * be decoded never deletes its kernel state, nor that of what
+	 * depends on it. It may make kernel prerequisites
 	 * that are not objects of the set (VLAN subdevices, MTU clamps).
 	 * 0, or -errno and the engine applies nothing (a partial picture
 	 * would delete good state). */
@@ -141,6 +155,15 @@ struct reconciler {
 	int (*open)(struct recon *rc, const struct recon_open *o);
 	/* Release rc->priv, and what open made if rc->opened (recon_fini). */
 	void (*close)(struct recon *rc);
+	/* Optional, for a reconciler that follows a daemon or a clock
+	 * between rounds (ipsec follows charon's events and redials): the fd
+	 * the agent polls for it (-1: none now; asked again after every
+	 * turn), when it wants to be woken without input (monotonic ms,
+	 * 0: never), and what it does when woken: true if a round should
+	 * follow (its picture of the world changed). */
+	int (*poll_fd)(struct recon *rc);
+	uint64_t (*wake_at)(struct recon *rc);
+	bool (*wake)(struct recon *rc);
 };
 
 /* A set of objects: one table per type of a reconciler, and the keys
@@ -215,9 +238,9 @@ int recon_observe(struct recon *rc, const struct recon_set *desired);
  * of failures, or -ENOMEM. rc->st holds the round's counts. */
 int recon_apply(struct recon *rc, const struct recon_set *desired,
 		const struct recon_hooks *hooks);
-/* A round: want, observe (first round, or every round with
- * RECON_OBSERVE_EACH), apply. Failures, or -errno when want or observe
- * failed (then nothing was applied and rc->msg says which). */
+/* A round: observe (first round, before want), want, observe (every
+ * round with RECON_OBSERVE_EACH), apply. Failures, or -errno when want or
+ * observe failed (then nothing was applied and rc->msg says which). */
 int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
 	      const struct recon_hooks *hooks);
 

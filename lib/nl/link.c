@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <net/if.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -49,8 +50,22 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_IFALIAS])
 		snprintf(l->alias, sizeof(l->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
+	if (tb[IFLA_LINK])
+		l->link = mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
+	if (tb[IFLA_STATS64] &&
+	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
+		struct rtnl_link_stats64 st;
+
+		memcpy(&st, mnl_attr_get_payload(tb[IFLA_STATS64]), sizeof(st));
+		l->rx_packets = st.rx_packets;
+		l->rx_bytes = st.rx_bytes;
+		l->tx_packets = st.tx_packets;
+		l->tx_bytes = st.tx_bytes;
+		l->rx_dropped = st.rx_dropped;
+		l->tx_dropped = st.tx_dropped;
+	}
 	if (!tb[IFLA_LINKINFO] || mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_cb, li) < 0 ||
 	    !li[IFLA_INFO_KIND])
 		return 0;
@@ -58,6 +73,9 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (!strcmp(l->kind, "vrf") && li[IFLA_INFO_DATA] &&
 	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VRF_TABLE])
 		l->vrf_table = mnl_attr_get_u32(data[IFLA_VRF_TABLE]);
+	if (!strcmp(l->kind, "vlan") && li[IFLA_INFO_DATA] &&
+	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VLAN_ID])
+		l->vlan_id = mnl_attr_get_u16(data[IFLA_VLAN_ID]);
 	return 0;
 }
 
@@ -204,11 +222,16 @@ static struct nlmsghdr *set_link(struct nl *nl, char *buf, uint32_t ifindex,
 
 int nl_link_set_up(struct nl *nl, uint32_t ifindex)
 {
+	return nl_link_set_state(nl, ifindex, true);
+}
+
+int nl_link_set_state(struct nl *nl, uint32_t ifindex, bool up)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh = set_link(nl, buf, ifindex, &ifi);
 
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	return nl_transact(nl, nlh, NULL, NULL);
 }
@@ -328,4 +351,29 @@ int nl_link_gro_set(const char *dev, bool on)
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
 
 	return ethtool(dev, &ev);
+}
+
+int nl_ifindex(const char *name)
+{
+	unsigned int ifindex = if_nametoindex(name);
+
+	return ifindex ? (int)ifindex : -ENODEV;
+}
+
+int nl_link_del_name(struct nl *nl, const char *name)
+{
+	int ifindex = nl_ifindex(name);
+
+	return ifindex < 0 ? ifindex : nl_link_del(nl, (uint32_t)ifindex);
+}
+
+int nl_link_set_master_name(struct nl *nl, const char *name, const char *master)
+{
+	int ifindex = nl_ifindex(name), m = master ? nl_ifindex(master) : 0;
+
+	if (ifindex < 0)
+		return ifindex;
+	if (m < 0)
+		return m;
+	return nl_link_set_master(nl, (uint32_t)ifindex, (uint32_t)m);
 }

@@ -18,7 +18,7 @@ static const struct backend {
 	const char *location;   /* what follows "scheme://", for messages */
 } backends[] = {
 	{ "sqlite", &tenet_store_sqlite_ops, "file path" },
-	{ "etcd", NULL, "endpoint" },
+	{ "etcd", &tenet_store_etcd_ops, "endpoint" },
 };
 
 /* Picks the backend and its location from a --store URL. */
@@ -187,7 +187,42 @@ int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
 {
 	int64_t dummy;
 
+	if (!s->ops->lease_grant) {
+		for (size_t i = 0; i < t->nops; i++)
+			if (t->ops[i].lease)
+				return tenet_err_set(err, -EOPNOTSUPP,
+						     "%s: a put with a lease: the %s store has no leases",
+						     t->ops[i].key, s->ops->name);
+	}
 	return s->ops->commit(s, t, rev ? rev : &dummy, err);
+}
+
+static int no_leases(struct tenet_store *s, struct tenet_err *err)
+{
+	return tenet_err_set(err, -EOPNOTSUPP, "the %s store has no leases", s->ops->name);
+}
+
+int tenet_store_lease_grant(struct tenet_store *s, int64_t ttl_s, int64_t *id,
+			    struct tenet_err *err)
+{
+	*id = 0;
+	if (ttl_s <= 0)
+		return tenet_err_set(err, -EINVAL, "lease: ttl %lld s", (long long)ttl_s);
+	return s->ops->lease_grant ? s->ops->lease_grant(s, ttl_s, id, err) : no_leases(s, err);
+}
+
+int tenet_store_lease_keepalive(struct tenet_store *s, int64_t id, int64_t *ttl_s,
+				struct tenet_err *err)
+{
+	int64_t dummy;
+
+	return s->ops->lease_keepalive ? s->ops->lease_keepalive(s, id, ttl_s ? ttl_s : &dummy, err)
+				       : no_leases(s, err);
+}
+
+int tenet_store_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err *err)
+{
+	return s->ops->lease_revoke ? s->ops->lease_revoke(s, id, err) : no_leases(s, err);
 }
 
 int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
@@ -309,6 +344,7 @@ static int add_op(struct tenet_txn *t, enum txn_op_type type, const char *key,
 		return -ENOMEM;
 	o = &t->ops[t->nops];
 	o->type = type;
+	o->lease = 0;
 	o->key = strdup(key);
 	o->value = value ? strdup(value) : NULL;
 	if (!o->key || (value && !o->value)) {
@@ -337,6 +373,18 @@ int tenet_txn_put_json(struct tenet_txn *t, const char *key, const json_t *value
 		return -ENOMEM;
 	ret = tenet_txn_put(t, key, text);
 	free(text);
+	return ret;
+}
+
+int tenet_txn_put_lease(struct tenet_txn *t, const char *key, const char *value, int64_t lease)
+{
+	int ret;
+
+	if (!value || lease <= 0)
+		return -EINVAL;
+	ret = add_op(t, TXN_PUT, key, value);
+	if (ret == 0)
+		t->ops[t->nops - 1].lease = lease;
 	return ret;
 }
 
@@ -396,6 +444,11 @@ int tenet_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_b
 int64_t tenet_watch_position(const struct tenet_watch *w)
 {
 	return w->next_rev;
+}
+
+int tenet_watch_live(const struct tenet_watch *w)
+{
+	return w->s->ops->watch_live ? w->s->ops->watch_live(w) : 1;
 }
 
 void tenet_watch_close(struct tenet_watch *w)

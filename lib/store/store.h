@@ -4,7 +4,7 @@
  * something moves the store's revision on by one; every key carries the
  * revision that created it, the revision that last changed it and how many
  * times it was written. Callers see only this interface; a backend (SQLite
- * today, etcd later) plugs in behind an ops table chosen by the URL.
+ * or etcd) plugs in behind an ops table chosen by the URL.
  *
  * How an agent follows the store:
  *     tenet_store_range(s, TENET_KEY_ROOT, &all, err);  // snapshot at all.rev
@@ -83,8 +83,9 @@ enum tenet_cmp_op {
 
 /* Opening. url: "sqlite:///abs/path", a plain path (SQLite), or NULL/""
  * for TENET_STORE_DEFAULT; a backend per URL scheme (store.c's registry).
- * "etcd://..." is reserved and fails with -EPROTONOSUPPORT until its
- * backend exists; an unknown scheme fails the same way.
+ * "etcd://HOST:PORT[,HOST:PORT...][/NAMESPACE][?OPTIONS]" is an etcd
+ * cluster (lib/store/etcd*.c, docs/store.md); an unknown scheme fails
+ * with -EPROTONOSUPPORT.
  *
  * TENET_STORE_CREATE: create the store when it does not exist (SQLite:
  * the file and its missing parent directories, mode 0755). Without it a
@@ -201,6 +202,26 @@ size_t tenet_txn_size(const struct tenet_txn *t);
 int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
 		       struct tenet_err *err);
 
+/* Leases, as in etcd: a key put with a lease (tenet_txn_put_lease) is
+ * deleted (a delete event, a new revision) when the lease expires, i.e.
+ * when its holder has not renewed it for its TTL, or is revoked. An agent
+ * keeps its status under a lease: the key's presence is its heartbeat,
+ * and renewing writes nothing. A backend without leases (SQLite) answers
+ * -EOPNOTSUPP to every lease call and to a commit with a leased put; the
+ * caller then writes without one.
+ * grant: a new lease of ttl_s seconds (the backend may round it up;
+ * etcd's minimum is a few seconds); *id names it.
+ * keepalive: renews it; *ttl_s (may be NULL) is what it now has left.
+ * -ENOENT: it expired or was revoked, and its keys are gone: grant a new
+ * one and put them again.
+ * revoke: ends it now (its keys are deleted); -ENOENT if it is gone. */
+int tenet_store_lease_grant(struct tenet_store *s, int64_t ttl_s, int64_t *id,
+			    struct tenet_err *err);
+int tenet_store_lease_keepalive(struct tenet_store *s, int64_t id, int64_t *ttl_s,
+				struct tenet_err *err);
+int tenet_store_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err *err);
+int tenet_txn_put_lease(struct tenet_txn *t, const char *key, const char *value, int64_t lease);
+
 /* Forget the change log up to and including rev (keys are untouched).
  * Watches positioned at or before rev then fail with -ESTALE. */
 int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err);
@@ -220,6 +241,11 @@ int tenet_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_watch_b
 		     struct tenet_err *err);
 /* The next revision the watch will deliver. */
 int64_t tenet_watch_position(const struct tenet_watch *w);
+/* Is the watch following the store right now (1), or cut off and trying
+ * to reach it again (0: a remote store that no member answers for)? A
+ * local store is always followed. For saying so (the agent's status), not
+ * for deciding: changes are never lost either way. */
+int tenet_watch_live(const struct tenet_watch *w);
 void tenet_watch_close(struct tenet_watch *w);
 
 /* Parse a kv's value. NULL and a message naming the key when it is not

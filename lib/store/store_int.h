@@ -27,6 +27,7 @@ struct txn_op {
 	enum txn_op_type type;
 	char *key;              /* the key, or the prefix for TXN_DELETE_PREFIX */
 	char *value;            /* TXN_PUT only */
+	int64_t lease;          /* TXN_PUT: a lease id, 0 none */
 };
 
 struct tenet_txn {
@@ -63,6 +64,15 @@ struct tenet_store_ops {
 	int (*watch_next)(struct tenet_watch *w, int timeout_ms, struct tenet_watch_batch *out,
 			  struct tenet_err *err);
 	void (*watch_close)(struct tenet_watch *w);
+	/* optional (NULL: always live) */
+	int (*watch_live)(const struct tenet_watch *w);
+	/* optional (NULL: -EOPNOTSUPP, and commits with a leased put are
+	 * refused): leases, store.h */
+	int (*lease_grant)(struct tenet_store *s, int64_t ttl_s, int64_t *id,
+			   struct tenet_err *err);
+	int (*lease_keepalive)(struct tenet_store *s, int64_t id, int64_t *ttl_s,
+			       struct tenet_err *err);
+	int (*lease_revoke)(struct tenet_store *s, int64_t id, struct tenet_err *err);
 };
 
 struct tenet_store {
@@ -79,6 +89,7 @@ struct tenet_watch {
 };
 
 extern const struct tenet_store_ops tenet_store_sqlite_ops;
+extern const struct tenet_store_ops tenet_store_etcd_ops;
 
 /* The first key after every key that starts with prefix, for half-open
  * range scans [prefix, end). NULL end (returned 0) means "no upper bound"

@@ -8,6 +8,11 @@
 #   change  3 agents (3 hosts) on one store: from `tenet lookup add` or
 #           `replace` returning to the record being in all 3 agents'
 #           tenet_ca maps, p50/p99 over M changes (selftests/bench/cp_bench.c).
+#   batch   `tenet batch` of 2M `lookup add` lines: records/s.
+#   etcd    load, change and batch again with the store on a 3-member
+#           etcd cluster (lib.sh etcd_up; Debian's etcd-server), the load
+#           as a ratio to SQLite's. The cluster's data after the load is
+#           kept in $BUILD/bench/etcd-N/ like the SQLite store.
 #
 # usage: cp_bench.sh [-s] [-h]   (-s: smoke, 20k records and 20 changes)
 # Prints "# ..." lines and machine-readable "@cp KEY VALUE" lines for
@@ -40,6 +45,7 @@ if [ ! -s "$CACHE" ]; then
 	mkdir -p "$(dirname "$CACHE")"
 	rm -f "$CACHE.tmp"
 	{
+		"$TENET" --store "$CACHE.tmp" store init &&
 		"$TENET" --store "$CACHE.tmp" rdomain add Fabrikam &&
 		for i in $(seq 0 15); do
 			"$TENET" --store "$CACHE.tmp" vsubnet add $((10000 + i)) rdomain Fabrikam \
@@ -77,9 +83,10 @@ host_stop host1
 
 # ---- change latency: 3 agents, one store ----
 STORE=$TMP/store2.db
+tq store init &&
 tq rdomain add Contoso &&
 tq vsubnet add 20000 rdomain Contoso prefix 10.40.0.0/16 || fail_all "configuring the store"
-rd=$("$TENET" --store "$STORE" rdomain show | awk '$1 == "Contoso" { print $3 }')
+rd=$("$TENET" --store "$STORE" -d rdomain show Contoso | awk '$1 == "number" { print $2 }')
 dirs=()
 for h in h1 h2 h3; do
 	host_add $h 192.168.5.$((${h#h} + 10))/24
@@ -97,5 +104,108 @@ if out=$("$CP" latency "$CHANGES" "$rd" "$STORE" "$TENET" "${dirs[@]}"); then
 	echo "@cp e2e_p99_ms ${19}"
 else
 	fail "$CHANGES changes reached 3 agents"
+fi
+
+# ---- tenet batch: write throughput (one policy write per line) ----
+# batch_file N FIRST: N `lookup add` lines in subnet 20001 (10.41/16).
+batch_file() {
+	local i
+	for i in $(seq "$2" $(($2 + $1 - 1))); do
+		printf 'lookup add vsid 20001 ca 10.41.%d.%d mac 02:41:00:00:%02x:%02x pa 192.168.4.22\n' \
+			$((i / 250)) $((i % 250 + 2)) $((i >> 8 & 255)) $((i & 255))
+	done
+}
+BATCH=$((CHANGES * 2))
+# batch_rate: `tenet batch` of $BATCH lines on $STORE; prints records/s.
+batch_rate() {
+	local t0 t1
+	tq vsubnet add 20001 rdomain Contoso prefix 10.41.0.0/16 || return 1
+	batch_file "$BATCH" 0 >"$TMP/batch.txt"
+	t0=$(date +%s.%N)
+	tenet_cli --store "$STORE" batch - <"$TMP/batch.txt" || return 1
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" -v n="$BATCH" 'BEGIN { printf "%.0f", n / (b - a) }'
+}
+if rate=$(batch_rate); then
+	ok "tenet batch of $BATCH records on SQLite"
+	info "batch: $BATCH records on SQLite, $rate records/s"
+	echo "@cp batch_sqlite_rps $rate"
+else
+	fail "tenet batch of $BATCH records on SQLite"
+fi
+for h in h1 h2 h3; do host_stop $h; done
+SQLITE_LOAD=$secs
+
+# ---- the same on etcd: a 3-member cluster (lib.sh etcd_up) ----
+if [ ! -x /usr/bin/etcd ]; then
+	fail "etcd part: /usr/bin/etcd is not installed (make deps)"
+	finish
+	exit
+fi
+ECACHE=$BUILD/bench/etcd-$RECORDS
+[ -d "$ECACHE" ] && ETCD_SEED=$ECACHE
+etcd_up 3
+if [ -z "${ETCD_SEED:-}" ]; then
+	info "loading $RECORDS lookup records into etcd, kept in $ECACHE (once)"
+	{
+		tq rdomain add Fabrikam &&
+		for i in $(seq 0 15); do
+			tq vsubnet add $((10000 + i)) rdomain Fabrikam prefix 10.$((16 + i)).0.0/16 || exit 1
+		done &&
+		ip netns exec "${NS[ops]}" "$CP" load "$STORE" "$RECORDS"
+	} || fail_all "loading etcd"
+	for i in 1 2 3; do etcd_stop "$i" TERM; done
+	rm -rf "$ECACHE.tmp" && mkdir -p "$ECACHE.tmp" &&
+		cp -a "$TMP/etcd1" "$TMP/etcd2" "$TMP/etcd3" "$ECACHE.tmp/" && mv "$ECACHE.tmp" "$ECACHE"
+	for i in 1 2 3; do etcd_start "$i"; done
+	wait_for 60 etcd_healthy || fail_all "etcd after the load"
+fi
+host_add e1 192.168.6.11/24
+t0=$(date +%s.%N)
+host_start e1
+check "tenetd with $RECORDS records from etcd ready" host_wait_ready e1 300
+t1=$(date +%s.%N)
+n=$("$CP" count "$(pin_dir e1)")
+check "tenet_ca holds $RECORDS entries from etcd (has $n)" test "$n" = "$RECORDS"
+pid=${AGENT_PID[e1]}
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+	"/proc/$pid/stat")
+esecs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+ratio=$(awk -v a="$esecs" -v b="$SQLITE_LOAD" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+info "load from etcd: $RECORDS records, tenetd start to ready ${esecs} s (${cpu} s of CPU), ${ratio}x SQLite's ${SQLITE_LOAD} s"
+echo "@cp etcd_load_s $esecs"
+echo "@cp etcd_load_cpu_s $cpu"
+echo "@cp etcd_load_ratio $ratio"
+host_stop e1
+
+# Change latency on etcd: a namespace of its own in the same cluster.
+STORE=$STORE/latency
+tq rdomain add Contoso &&
+tq vsubnet add 20000 rdomain Contoso prefix 10.40.0.0/16 || fail_all "configuring the etcd store"
+rd=$(t -d rdomain show Contoso | awk '$1 == "number" { print $2 }')
+dirs=()
+for h in e2 e3 e4; do
+	host_add $h 192.168.6.$((${h#e} + 10))/24
+	dirs+=("$(pin_dir $h)")
+	host_start $h
+done
+for h in e2 e3 e4; do check "tenetd on $h ready (etcd)" host_wait_ready $h; done
+if out=$(ip netns exec "${NS[ops]}" "$CP" latency "$CHANGES" "$rd" "$STORE" "$TENET" "${dirs[@]}"); then
+	ok "$CHANGES changes reached 3 agents (etcd)"
+	info "change on etcd: $out"
+	set -- $out
+	echo "@cp etcd_p50_ms $6"
+	echo "@cp etcd_p99_ms $8"
+	echo "@cp etcd_e2e_p50_ms ${17}"
+	echo "@cp etcd_e2e_p99_ms ${19}"
+else
+	fail "$CHANGES changes reached 3 agents (etcd)"
+fi
+if rate=$(batch_rate); then
+	ok "tenet batch of $BATCH records on etcd"
+	info "batch: $BATCH records on etcd, $rate records/s"
+	echo "@cp batch_etcd_rps $rate"
+else
+	fail "tenet batch of $BATCH records on etcd"
 fi
 finish

@@ -14,7 +14,10 @@
  * and its cost is printed as a multiple of that floor.
  *
  * Then the same cases with the lookup tables grown (1k -> 1M lookup
- * records, 100 -> 100k customer routes) to show how the cost scales.
+ * records, 100 -> 100k customer routes) to show how the cost scales, and
+ * the cost of tracing (headers/tenet/trace.h): off (the rows above), a
+ * session armed for another tenant (nothing copied), and one for the
+ * frames' own tenant whose reader gets a copy of each.
  *
  * usage: prog_bench [-n SAMPLES] [-s] (-s: smoke, small tables, few samples)
  * Runs inside selftests/bpf/netns.sh. */
@@ -32,6 +35,7 @@
 #include <bpf/libbpf.h>
 #include <tenet/limits.h>
 #include <tenet/maps.h>
+#include <tenet/trace.h>
 #include "../bpf/topo.h"
 
 /* H_TCU: TC ingress of the underlay (tenet_tc_underlay, decap = tc). */
@@ -148,6 +152,9 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Called between chunks of samples (a trace reader drains its buffers). */
+static void (*between_chunks)(void);
+
 /* Median per-run time in ns of each of n cases into out[]; 0 or -1.
  * Round robin, a chunk of samples of each case in turn, so that a change
  * of the machine's load while measuring hits every case alike. */
@@ -193,6 +200,8 @@ static int measure(struct bench_case *const *list, int n, int samples, double *o
 				t[(size_t)c * samples + i] = o.duration;
 			}
 		}
+		if (between_chunks)
+			between_chunks();
 	}
 	for (int c = 0; c < n; c++) {
 		__u32 *v = t + (size_t)c * samples;
@@ -204,6 +213,89 @@ static int measure(struct bench_case *const *list, int n, int samples, double *o
 out:
 	free(t);
 	return err;
+}
+
+/* ---- tracing ---- */
+
+static struct perf_buffer *trace_pb;
+static long trace_copies, trace_lost;
+
+static void trace_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	trace_copies++;
+}
+
+static void trace_lost_cb(void *ctx, int cpu, __u64 n)
+{
+	trace_lost += (long)n;
+}
+
+static void trace_drain(void)
+{
+	perf_buffer__consume(trace_pb);
+}
+
+/* One session in slot 0: for routing domain rd (0: none armed). */
+static int trace_arm(__u32 rd)
+{
+	struct tenet_trace_ctl ctl = {};
+	__u32 k = 0;
+
+	if (rd) {
+		ctl.armed = 1;
+		ctl.slot[0] = (struct tenet_trace_slot){ .state = TENET_TRACE_ARMED,
+							 .pid = (__u32)getpid(),
+							 .points = TENET_TP_ALL, .rdomain = rd,
+							 .snaplen = 128 };
+	}
+	return bpf_map_update_elem(bpf_map__fd(TOPO_MAPS.tenet_trace), &k, &ctl, BPF_ANY);
+}
+
+/* The encap and decap cases: tracing off, armed for Woodgrove (the
+ * frames are Contoso's: selected out in the datapath), armed for Contoso
+ * with a reader (each frame copied, header and 128 bytes). */
+static int trace_bench(int samples)
+{
+	static const int idx[] = { 2, 1, 0 };  /* encap (TC), decap (TC), decap (XDP) */
+	static const char *const mode[] = { "tracing off", "armed, other tenant",
+					    "armed, copied" };
+	struct bench_case *list[3];
+	double res[3][3];
+
+	for (int i = 0; i < 3; i++)
+		list[i] = &cases[idx[i]];
+	/* A reader on every CPU at slot 0's indexes (slot 0 * CPUS + cpu). */
+	trace_pb = perf_buffer__new(bpf_map__fd(TOPO_MAPS.tenet_trace_out), 64, trace_sample,
+				    trace_lost_cb, NULL, NULL);
+	if (!trace_pb) {
+		fprintf(stderr, "prog_bench: perf buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	between_chunks = trace_drain;
+	for (int m = 0; m < 3; m++) {
+		if (trace_arm(m == 0 ? 0 : m == 1 ? RD_WOODGROVE : RD_CONTOSO) ||
+		    measure(list, 3, samples, res[m]))
+			goto fail;
+	}
+	trace_drain();
+	trace_arm(0);
+	between_chunks = NULL;
+	perf_buffer__free(trace_pb);
+	printf("\ntracing (ns/pkt, %s rows; %ld frames copied, %ld lost)\n", "1k records",
+	       trace_copies, trace_lost);
+	printf("%-34s %12s %22s %15s\n", "case", mode[0], mode[1], mode[2]);
+	for (int i = 0; i < 3; i++) {
+		printf("%-34s %12.0f %22.0f %15.0f\n", list[i]->name, res[0][i], res[1][i],
+		       res[2][i]);
+		printf("@trace %d %.1f %.1f %.1f %s\n", i, res[0][i], res[1][i], res[2][i],
+		       list[i]->name);
+	}
+	return 0;
+fail:
+	trace_arm(0);
+	between_chunks = NULL;
+	perf_buffer__free(trace_pb);
+	return -1;
 }
 
 /* Customer routes the way a tenant has them, around the routed frame's
@@ -686,6 +778,9 @@ int main(int argc, char **argv)
 		printf("@abl %.1f %.1f %.1f %.1f %.1f %.1f\n", res[1] - res[0], res[2] - res[0],
 		       res[3] - res[0], res[4] - res[0], res[5] - res[0], res[6] - res[0]);
 	}
+
+	if (trace_bench(smoke ? samples : samples / 2))
+		goto out;
 
 	/* Machine-readable lines for run.sh's summary table. */
 	for (size_t i = 0; i < ncase; i++)

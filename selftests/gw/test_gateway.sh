@@ -87,8 +87,9 @@ check "fwmark rules ahead of l3mdev" \
 check "rp_filter loose on IfCi1" test "$(nx gw cat /proc/sys/net/ipv4/conf/tgi1/rp_filter)" = 2
 check "tenet's nft table" bash -c "ip netns exec ${NS[gw]} nft list table ip tenet | grep -q tgi2"
 show_ok() {
-	g compartment show >"$TMP/show.txt" && g -j compartment show >"$TMP/show.json" &&
-	grep -q "^Woodgrove id 2 rdomain Woodgrove guid [0-9a-f-]\{36\} vsid 6999 vrf tvrf2" "$TMP/show.txt" &&
+	g -d compartment show >"$TMP/show.txt" && g -j compartment show >"$TMP/show.json" &&
+	grep -q "^Woodgrove rdomain Woodgrove vsid 6999 address 10.0.254.2/24 mac [0-9a-f:]\{17\} host gw$" "$TMP/show.txt" &&
+	grep -q "^    id 2 guid [0-9a-f-]\{36\} vrf tvrf2 table 10002$" "$TMP/show.txt" &&
 	python3 - "$TMP/show.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -100,6 +101,22 @@ EOF
 check "compartment show (text and -j)" show_ok
 check "exec: ping a tenant VM from its compartment" \
 	wait_for 15 eval 'g exec Contoso -- ping -c 1 -W 1 10.0.0.5 >/dev/null'
+# tenet trace compartment: libpcap on the VRF's devices, while the ping
+# from inside the compartment (the reference's `ping /c 4`) runs.
+ip netns exec "${NS[gw]}" "$TENET" --store "$STORE" --host gw trace compartment Contoso \
+	-w "$TMP/cmp.pcap" >"$TMP/cmp.out" 2>"$TMP/cmp.err" &
+cpid=$!
+LIB_BG+=("$cpid")
+check "trace compartment Contoso armed on its devices" \
+	wait_for 10 grep -q "^tracing compartment Contoso on tgi1" "$TMP/cmp.err"
+g exec Contoso -- ping -c 3 -i 0.2 -W 1 10.0.0.5 >/dev/null
+sleep 0.3
+kill -INT $cpid
+wait $cpid
+cmp_echoes() { [ "$(tcpdump -r "$TMP/cmp.pcap" -n 'icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply' 2>/dev/null | wc -l)" = 6 ]; }
+check "the compartment's trace holds the 3 requests and 3 replies (tcpdump -r)" cmp_echoes
+check "and nothing of Woodgrove's compartment" \
+	bash -c "! tcpdump -r '$TMP/cmp.pcap' -e -n 2>/dev/null | grep -q -i '$W1_MAC'"
 check "tenant subnets via the gateway subnet's .1" \
 	bash -c "ip -n ${NS[gw]} route get 10.0.0.5 vrf tvrf2 | grep -q 'via 10.0.254.1 dev tgi2'"
 bound_dev() {
@@ -196,7 +213,7 @@ check "inbound mapping 203.0.113.1:8080 -> Contoso 10.0.0.5:80" \
 	gq nat map add rdomain Contoso proto tcp external 203.0.113.1:8080 ca 10.0.0.5:80
 inbound() { nx inet python3 "$ECHO" client tcp 203.0.113.1 8080 41000 hello | grep -q "contoso-vm saw 203.0.113.100:41000"; }
 check "the Internet reaches the VM through the mapping" wait_for 10 inbound
-check "nat config lists it" bash -c "ip netns exec ${NS[gw]} $TENET --store $STORE --host gw nat config | grep -q 'map tcp external 203.0.113.1 port 8080 to 10.0.0.5 port 80'"
+check "nat map show lists it" bash -c "ip netns exec ${NS[gw]} $TENET --store $STORE --host gw nat map show | grep -q '^rdomain Contoso proto tcp external 203.0.113.1:8080 ca 10.0.0.5:80 host gw$'"
 
 # ---- forwarding gateway to a physical network ----
 check "Contoso's external interface" gq compartment set Contoso external eth1 address 10.229.200.2/24

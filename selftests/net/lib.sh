@@ -14,7 +14,8 @@
 #   host     a namespace with an underlay veth (ul0) into the fabric, a PA
 #            written to the store with `tenet pa add`, and a tenetd of its
 #            own (own config file, log, bpffs mount and pin path). Every
-#            host shares one SQLite store file, $STORE.
+#            host shares one SQLite store file, $STORE, which lib_init
+#            creates (`tenet store init`).
 #   vm       a namespace whose eth0 is a veth into its host (the host end is
 #            the tenet port), with a MAC, an address, a default route via
 #            the subnet's .1 and GRO on (XDP_REDIRECT into a veth needs it).
@@ -51,6 +52,8 @@ LIB_BG=()             # background jobs to stop at exit
 LIB_HOSTS=()          # tenet hosts, in order
 LIB_NFAB=0
 LIB_VERBOSE=${LIB_VERBOSE:-0}   # 1: print every tenet command (the demo)
+LIB_ETCD=0            # 1: the store is an etcd cluster (etcd_up)
+LIB_NCTL=0
 declare -A NS=()           # logical name -> namespace
 declare -A AGENT_PID=()    # host -> tenetd pid
 declare -A FABPORT=()      # "<ns>/<dev>" -> fabric-side veth name
@@ -102,6 +105,14 @@ lib_init() {
 	STORE=$TMP/store.db
 	trap lib_cleanup EXIT
 	trap 'exit 130' INT TERM
+	# Neither tenet nor tenetd creates a store: this is the explicit step
+	# (without a build, require_build says so next).
+	[ -x "$TENET" ] && { lib_store_init "$STORE" || fail_all "tenet store init $STORE"; }
+}
+
+# lib_store_init PATH: create an empty store (`tenet store init`).
+lib_store_init() {
+	"$TENET" --store "$1" store init >/dev/null
 }
 
 lib_cleanup() {
@@ -288,10 +299,19 @@ plain_add() {
 
 # ---- tenet ----
 
+# tenet_cli ARGS: the tenet binary where the store is reachable (the root
+# namespace, or with etcd_up the namespace "ops" on the control network).
+tenet_cli() {
+	if [ "$LIB_ETCD" = 1 ]; then
+		ip netns exec "${NS[ops]}" "$TENET" "$@"
+	else
+		"$TENET" "$@"
+	fi
+}
 # t ARGS: the tenet CLI on the shared store (printed first in verbose mode).
 t() {
 	[ "$LIB_VERBOSE" = 1 ] && echo "  \$ tenet $*"
-	"$TENET" --store "$STORE" "$@"
+	tenet_cli --store "$STORE" "$@"
 }
 # tq ARGS: the same, quiet (configuration steps); on failure the command
 # and its error go to stderr. Everything is also kept in $TMP/tenet.out.
@@ -312,6 +332,7 @@ host_add() {
 	local h=$1 bpffs=$TMP/bpf-$1
 	ns_add "$h"
 	fabric_link "$h" ul0
+	[ "$LIB_ETCD" = 1 ] && etcd_ctl_link "$h"
 	mkdir -p "$bpffs"
 	mount -t bpf bpf "$bpffs" || fail_all "cannot mount bpffs at $bpffs"
 	LIB_MOUNTS+=("$bpffs")
@@ -361,7 +382,7 @@ host_ports_attached() {
 # stats_count HOST REASON: packets counted for one drop reason.
 # (Text output and awk: python's start-up costs seconds under TCG.)
 stats_count() {
-	"$TENET" --store "$STORE" --pin-root "$TMP/bpf-$1/tenet" stats host "$1" |
+	tenet_cli --store "$STORE" --pin-root "$TMP/bpf-$1/tenet" stats host "$1" |
 		awk -v r="$2" '$1 == r && $2 == "packets" { n = $3 } END { print n + 0 }'
 }
 
@@ -461,3 +482,79 @@ cap_stop() {
 }
 # cap_read NAME TSHARK-ARGS...: tshark over a finished capture.
 cap_read() { local n=$1; shift; tshark -r "$TMP/$n.pcapng" "$@" 2>/dev/null; }
+
+# ---- etcd: the store as a cluster on the network ----
+
+# etcd_up [N]: an etcd cluster of N members (default 3) as the store, from
+# Debian's /usr/bin/etcd: each member in a namespace of its own (etcd1..N)
+# on a control network of its own (bridge brc in the fabric namespace,
+# $ETCD_NET.0/24; the underlay carries only tenet's traffic), data in
+# $TMP/etcdN, logs in $TMP/etcdN.log. STORE becomes
+# etcd://$ETCD_NET.1:2379,...; hosts added afterwards get a control NIC
+# (ctl0) on that network, and the CLI (tenet_cli, t, tq) runs in namespace
+# "ops" on it. Call after fabric_add and before host_add. ETCD_SEED=DIR
+# starts the members on copies of DIR/etcdN (data dirs kept by a bench).
+ETCD_NET=172.31.255
+ETCD_N=0
+declare -A ETCD_PID=()
+etcd_up() {
+	local n=${1:-3} i cluster=
+	[ -x /usr/bin/etcd ] || fail_all "missing prerequisite: /usr/bin/etcd (make deps: etcd-server)"
+	fabric_bridge brc
+	ETCD_N=$n
+	LIB_ETCD=1
+	STORE=
+	for i in $(seq 1 "$n"); do
+		cluster+=${cluster:+,}m$i=http://$ETCD_NET.$i:2380
+		STORE+=${STORE:+,}$ETCD_NET.$i:2379
+	done
+	ETCD_CLUSTER=$cluster
+	STORE=etcd://$STORE
+	for i in $(seq 1 "$n"); do
+		ns_add "etcd$i"
+		fabric_link "etcd$i" eth0 brc
+		ip -n "${NS[etcd$i]}" addr add "$ETCD_NET.$i/24" dev eth0
+		[ -n "${ETCD_SEED:-}" ] && cp -a "$ETCD_SEED/etcd$i" "$TMP/etcd$i"
+		etcd_start "$i"
+	done
+	ns_add ops
+	fabric_link ops eth0 brc
+	ip -n "${NS[ops]}" addr add "$ETCD_NET.100/24" dev eth0
+	wait_for 30 etcd_healthy || fail_all "etcd cluster of $n did not come up (logs: $TMP/etcd*.log)"
+}
+# etcd_start I: member I (again, on its data).
+etcd_start() {
+	local i=$1 ip=$ETCD_NET.$1
+	ip netns exec "${NS[etcd$i]}" /usr/bin/etcd --name "m$i" --data-dir "$TMP/etcd$i" \
+		--listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
+		--listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
+		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-token "tenet$LIB_SUFFIX" \
+		--initial-cluster-state new >>"$TMP/etcd$i.log" 2>&1 &
+	ETCD_PID[$i]=$!
+	LIB_BG+=("$!")
+}
+# etcd_stop I [SIGNAL]: stop member I (default KILL, as a crash).
+etcd_stop() {
+	local p=${ETCD_PID[$1]:-}
+	[ -n "$p" ] || return 0
+	kill -"${2:-KILL}" "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	ETCD_PID[$1]=
+}
+# etcdctl_ops ARGS: etcdctl on every member, from the control network.
+etcdctl_ops() {
+	ETCDCTL_API=3 ip netns exec "${NS[ops]}" etcdctl --endpoints="${STORE#etcd://}" \
+		--dial-timeout=1s --command-timeout=3s "$@"
+}
+etcd_healthy() { etcdctl_ops endpoint health >/dev/null 2>&1; }
+# etcd_leader: the number of the member that leads now (empty if none).
+etcd_leader() {
+	etcdctl_ops endpoint status 2>/dev/null |
+		awk -F', ' -v net="$ETCD_NET." '$5 == "true" { sub(/^http:\/\//, "", $1); sub(net, "", $1); sub(/:.*/, "", $1); print $1 }'
+}
+# etcd_ctl_link HOST: the host's control NIC ctl0 ($ETCD_NET.(10 + n)).
+etcd_ctl_link() {
+	LIB_NCTL=$((LIB_NCTL + 1))
+	fabric_link "$1" ctl0 brc
+	ip -n "${NS[$1]}" addr add "$ETCD_NET.$((10 + LIB_NCTL))/24" dev ctl0
+}

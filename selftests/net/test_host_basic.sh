@@ -52,6 +52,8 @@ fail_all() { echo "[FAIL] $1"; echo "0 passed, 1 failed"; exit 1; }
 [ -x "$TENET" ] || fail_all "no $TENET (make first)"
 
 t() { "$TENET" --store "$STORE" "$@"; }
+# tenet never creates a store implicitly.
+t store init >/dev/null || fail_all "tenet store init"
 hx() { ip netns exec "$HOST" "$@"; }
 vm() { local n=$1; shift; ip netns exec "${VMS[$n]}" "$@"; }
 wait_for() { # timeout-seconds command...

@@ -215,6 +215,46 @@ static void test_learn_age(void **state)
 	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
 }
 
+static void test_delete_guard(void **state)
+{
+	struct fx *x = *state;
+	struct config_flags fl = { .config = x->path };
+	struct tenet_err err = { 0 };
+	struct config c;
+	char want[600];
+
+	write_file(x->path, "host = h1\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.guard_percent, 50);
+	assert_int_equal(c.guard_min, 100);
+	write_file(x->path, "host = h1\ndelete_guard_percent = 100\ndelete_guard_min = 0\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_int_equal(c.guard_percent, 100);
+	assert_int_equal(c.guard_min, 0);
+	write_file(x->path, "host = h1\ndelete_guard_percent = 0\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: not a number in 1..100", x->path);
+	assert_string_equal(err.msg, want);
+	write_file(x->path, "host = h1\ndelete_guard_min = -1\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+}
+
+/* A log line is one line: what came from a file, a flag or the store
+ * cannot make a second one. */
+static void test_log_escape(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	log_escape(buf, sizeof(buf), "key 'a\nb\tc\r\x1b[0m\x7f' ok");
+	assert_string_equal(buf, "key 'a\\nb\\tc\\r\\x1b[0m\\x7f' ok");
+	/* Cut at the buffer, never in the middle of an escape. */
+	log_escape(buf, 6, "abc\ndef");
+	assert_string_equal(buf, "abc\\n");
+	log_escape(buf, 5, "abc\ndef");
+	assert_string_equal(buf, "abc");
+}
+
 static void test_missing_file(void **state)
 {
 	struct fx *x = *state;
@@ -301,6 +341,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_guard, setup, teardown),
+		cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_ratelimit),
 	};

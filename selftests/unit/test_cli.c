@@ -142,6 +142,7 @@ static int setup_tenants(void **state)
 
 	setup(state);
 	f = *state;
+	OK(f, "store init");
 	OK(f, "rdomain add Contoso id 1b3c5d7e-9fa0-41b2-83c4-d5e6f708192a");
 	OK(f, "rdomain add Fabrikam");
 	OK(f, "vsubnet add 5001 rdomain Contoso prefix 10.0.0.0/24");
@@ -330,7 +331,7 @@ static void test_reject_rdomain_del_with_subnets(void **state)
 	/* force takes the domain with everything in it, and nothing else. */
 	OK(f, "rdomain del Contoso force");
 	OK(f, "rdomain show");
-	assert_string_equal(strstr(f->out, "Fabrikam id 2 guid "), f->out);
+	assert_string_equal(strstr(f->out, "Fabrikam id "), f->out);
 	assert_null(strstr(f->out, "Contoso"));
 	OK(f, "vsubnet show");
 	assert_string_equal(f->out, "6001 rdomain Fabrikam prefix 10.0.0.0/24\n");
@@ -400,7 +401,7 @@ static void test_usage_errors(void **state)
 static void test_store_url_errors(void **state)
 {
 	struct fx *f = *state;
-	char *argv[] = { "tenet", "--store", "etcd://10.0.0.1:2379", "rdomain", "show", NULL };
+	char *argv[] = { "tenet", "--store", "etcd://127.0.0.1:1", "rdomain", "show", NULL };
 	char *out = NULL, *err = NULL;
 	size_t ol, el;
 	FILE *o = open_memstream(&out, &ol), *e = open_memstream(&err, &el);
@@ -408,8 +409,7 @@ static void test_store_url_errors(void **state)
 	assert_int_equal(tenet_cli_main(5, argv, o, e), 1);
 	fclose(o);
 	fclose(e);
-	assert_string_equal(err, "tenet: store etcd://10.0.0.1:2379: the etcd backend is not"
-				 " supported yet\n");
+	assert_string_equal(err, "tenet: etcd 127.0.0.1:1: Couldn't connect to server\n");
 	assert_string_equal(out, "");
 	free(out);
 	free(err);
@@ -444,9 +444,12 @@ static void test_help_everywhere(void **state)
 	assert_non_null(strstr(f->out, "usage: tenet lookup add vsid VSID"));
 	OK(f, "port set --help");
 	assert_non_null(strstr(f->out, "usage: tenet port set dev IF"));
-	/* No object at all: the usage, on stderr, as a usage error. */
+	/* No object at all: the usage, on stderr, as a usage error, in one
+	 * line (the objects are `tenet help`'s). */
 	assert_int_equal(run(f, "%s", ""), 2);
 	assert_non_null(strstr(f->err, "usage: tenet"));
+	assert_string_equal(f->err, "usage: tenet [OPTIONS] OBJECT [VERB [ARGS]] (try 'tenet help')\n");
+	assert_string_equal(f->out, "");
 	/* Help never opens (or creates) the store. */
 	assert_int_equal(access(f->path, F_OK), -1);
 }
@@ -501,7 +504,7 @@ static void test_show_text_and_json(void **state)
 	OK(f, "-j croute show");
 	assert_string_equal(f->out, "[]\n");
 	OK(f, "rdomain show Contoso");
-	assert_string_equal(f->out, "Contoso id 1 guid 1b3c5d7e-9fa0-41b2-83c4-d5e6f708192a\n");
+	assert_string_equal(f->out, "Contoso id 1b3c5d7e-9fa0-41b2-83c4-d5e6f708192a\n");
 	OK(f, "-j rdomain add Woodgrove");
 	j = json_loads(f->out, 0, &jerr);
 	assert_non_null(j);
@@ -814,6 +817,7 @@ static void test_concurrent_cli_writers(void **state)
 	int p, status;
 	uint32_t ids[64] = { 0 };
 
+	OK(f, "store init");
 	for (p = 0; p < 2; p++) {
 		pids[p] = fork();
 		assert_true(pids[p] >= 0);
@@ -857,6 +861,127 @@ static void test_concurrent_cli_writers(void **state)
 	json_decref(j);
 }
 
+/* ---- the store must exist (issue 14) ---- */
+
+static void test_store_must_exist(void **state)
+{
+	struct fx *f = *state;
+	char want[1024];
+	int64_t rev;
+
+	/* No command but `store init` creates a store: a mistyped --store is
+	 * an error, not an empty store. */
+	snprintf(want, sizeof(want), "tenet: no store at %s (create it with 'tenet store "
+		 "init')\n", f->path);
+	assert_int_equal(run(f, "rdomain show"), 1);
+	assert_string_equal(f->err, want);
+	assert_string_equal(f->out, "");
+	assert_int_equal(run(f, "rdomain add Contoso"), 1);
+	assert_string_equal(f->err, want);
+	assert_int_equal(run(f, "store show"), 1);
+	assert_string_equal(f->err, want);
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	OK(f, "store init");
+	snprintf(want, sizeof(want), "created: store %s revision 0 keys 0\n", f->path);
+	assert_string_equal(f->out, want);
+	OK(f, "rdomain add Contoso");
+	/* Again: nothing changes, it says so. */
+	rev = revision(f);
+	OK(f, "store init");
+	snprintf(want, sizeof(want), "exists: store %s revision %lld keys 2\n", f->path,
+		 (long long)rev);
+	assert_string_equal(f->out, want);
+	assert_int_equal(revision(f), rev);
+	OK(f, "-j store show");
+	snprintf(want, sizeof(want), "[{\"store\":\"%s\",\"revision\":%lld,\"keys\":2}]\n",
+		 f->path, (long long)rev);
+	assert_string_equal(f->out, want);
+	REJECT(f, 2, "tenet: store init: unknown argument 'x'", "store init x");
+
+	/* The confirmation flag: a key written after everything so far. */
+	OK(f, "store accept-deletions");
+	snprintf(want, sizeof(want), "deletions refused before revision %lld are accepted\n",
+		 (long long)rev + 1);
+	assert_string_equal(f->out, want);
+	assert_int_equal(revision(f), rev + 1);
+}
+
+/* ---- minor defects of issue 14 ---- */
+
+static void test_error_lines_escape_control_chars(void **state)
+{
+	struct fx *f = *state;
+	char *argv[] = { "tenet", "--store", f->path, "rdomain", "add", "evil\ntenet: ok\t\x1b[0m",
+			 NULL };
+	char *out = NULL, *err = NULL;
+	size_t ol, el;
+	FILE *o = open_memstream(&out, &ol), *e = open_memstream(&err, &el);
+
+	assert_int_equal(tenet_cli_main(6, argv, o, e), 2);
+	fclose(o);
+	fclose(e);
+	/* One line: the newline, tab and escape are shown, not obeyed. */
+	assert_string_equal(err, "tenet: rdomain 'evil\\ntenet: ok\\t\\x1b[0m': may only contain letters, "
+				 "digits, '_', '.' and '-'\n");
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	REJECT(f, 2, "tenet: unknown object 'a\\rb' (try 'tenet help')", "a\rb");
+}
+
+static void test_batch_directory_fails(void **state)
+{
+	struct fx *f = *state;
+	int64_t rev = revision(f);
+
+	assert_int_equal(run(f, "batch %s", f->dir), 1);
+	assert_string_equal(f->out, "");
+	{
+		char want[512];
+
+		snprintf(want, sizeof(want), "tenet: batch: %s: Is a directory\n", f->dir);
+		assert_string_equal(f->err, want);
+	}
+	assert_int_equal(revision(f), rev);
+}
+
+/* A stream that gives `text`, then fails with EIO: a disk that errs in
+ * the middle of a batch file. */
+static ssize_t eio_read(void *cookie, char *buf, size_t size)
+{
+	const char **text = cookie;
+	size_t n = strlen(*text);
+
+	if (!n) {
+		errno = EIO;
+		return -1;
+	}
+	if (n > size)
+		n = size;
+	memcpy(buf, *text, n);
+	*text += n;
+	return (ssize_t)n;
+}
+
+static void test_batch_read_error_fails(void **state)
+{
+	struct fx *f = *state;
+	const char *text = "rdomain add Batch1\nrdomain add Batch2\n";
+	cookie_io_functions_t io = { .read = eio_read };
+	FILE *saved = stdin;
+
+	stdin = fopencookie(&text, "r", io);
+	assert_non_null(stdin);
+	assert_int_equal(run(f, "batch -"), 1);
+	fclose(stdin);
+	stdin = saved;
+	/* What was read ran; the error says where the read stopped. */
+	assert_string_equal(f->err, "tenet: batch: -: read error after line 2: Input/output error\n");
+	OK(f, "rdomain show Batch2");
+	assert_non_null(strstr(f->out, "Batch2"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_tenants, teardown)
@@ -884,6 +1009,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_reads_pinned_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_learn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_cli_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_must_exist, setup, teardown),
+		T(test_error_lines_escape_control_chars),
+		T(test_batch_directory_fails),
+		T(test_batch_read_error_fails),
 	};
 #undef T
 

@@ -164,9 +164,10 @@ static struct tenet_record pa(void)
 
 /* Two tenants: Contoso (id 1) with NAT on up0 and two subnets besides
  * its gateway subnet, Woodgrove (id 2) without. */
-static void tenants(struct model *m)
+#define TENANTS_N 9
+static void tenants_records(struct tenet_record *out)
 {
-	struct tenet_record r[] = {
+	struct tenet_record r[TENANTS_N] = {
 		vsubnet(5001, "Contoso", "10.0.0.0/24"),
 		vsubnet(5002, "Contoso", "10.0.1.0/24"),
 		vsubnet(5999, "Contoso", "10.0.254.0/24"),
@@ -178,7 +179,15 @@ static void tenants(struct model *m)
 		nat("Contoso", "203.0.113.1"),
 	};
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+	memcpy(out, r, sizeof(r));
+}
+
+static void tenants(struct model *m)
+{
+	struct tenet_record r[TENANTS_N];
+
+	tenants_records(r);
+	for (size_t i = 0; i < TENANTS_N; i++)
 		put_rec(m, &r[i]);
 }
 
@@ -277,6 +286,47 @@ static void test_vrf_compartments(void **state)
 	assert_int_equal(x->f.nrules, 1);
 	assert_int_equal(fgw_link(&x->f, "up0")->forwarding, 1);
 	assert_int_equal(x->nnotes, 0);
+}
+
+/* A VLAN compartment: its internal interface is the VLAN of a NIC, in
+ * the VRF with the address; no port, no routes to NVGRE subnets. A
+ * second round changes nothing; a new VLAN id replaces the device. */
+static void test_vrf_vlan(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record cm = compartment("Fabrikam", 3, 0);
+	struct fgw_link *in;
+
+	cm.compartment.vlan = 4000;
+	strcpy(cm.compartment.vlan_dev, "eth1");
+	tenet_parse_addr_len("10.0.0.1/24", &cm.compartment.addr, NULL);
+	put_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	in = fgw_link(&x->f, "tgi3");
+	assert_non_null(in);
+	assert_string_equal(in->l.kind, "vlan");
+	assert_int_equal(in->l.vlan_id, 4000);
+	assert_int_equal(in->l.link, ifindex(x, "eth1"));
+	assert_int_equal(in->l.master, ifindex(x, "tvrf3"));
+	assert_string_equal(in->l.alias, "tenet-gw:Fabrikam");
+	assert_true(in->l.flags & IFF_UP);
+	assert_int_equal(in->rp_filter, 2);
+	assert_true(fgw_link(&x->f, "eth1")->l.flags & IFF_UP);
+	assert_null(fgw_link(&x->f, "tgp3"));
+	assert_true(fgw_has_addr(&x->f, "tgi3", "10.0.0.1"));
+	assert_int_equal(fgw_routes_in(&x->f, 10003), 1);       /* unreachable default */
+	x->f.ncalls = 0;
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(x->f.ncalls, 0);
+	cm.compartment.vlan = 4001;
+	put_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(fgw_link(&x->f, "tgi3")->l.vlan_id, 4001);
+	assert_true(fgw_call_index(&x->f, "link_del tgi3") < fgw_call_index(&x->f, "vlan_add tgi3 eth1 4001"));
+	del_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_null(fgw_link(&x->f, "tgi3"));
+	assert_non_null(fgw_link(&x->f, "eth1"));
 }
 
 /* Links first, then what lives on them; a port joins its VRF once both
@@ -438,6 +488,23 @@ static void test_vrf_foreign_name(void **state)
 	assert_int_equal(fgw_link(&x->f, "tvrf2")->l.vrf_table, 77);
 	assert_int_equal(fgw_calls_count(&x->f, "link_del"), 0);
 	assert_non_null(fgw_link(&x->f, "tgi1"));
+}
+
+/* Someone else's interface in a compartment's VRF is released; one of
+ * tenet's S2S interfaces (another reconciler's) is not. */
+static void test_vrf_other_reconcilers_member(void **state)
+{
+	struct fx *x = *state;
+
+	tenants(&x->m);
+	assert_int_equal(run(x, &x->vrf), 0);
+	fgw_add_link(&x->f, "ts1", "xfrm", "tenet-s2s:IfWe1")->l.master = ifindex(x, "tvrf2");
+	fgw_add_link(&x->f, "dummy9", "dummy", "")->l.master = ifindex(x, "tvrf2");
+	x->f.ncalls = 0;
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(fgw_link(&x->f, "ts1")->l.master, ifindex(x, "tvrf2"));
+	assert_int_equal(fgw_link(&x->f, "dummy9")->l.master, 0);
+	assert_int_equal(fgw_calls_count(&x->f, "link_master ts1"), 0);
 }
 
 /* A restarted agent: the kernel holds what an earlier agent made for
@@ -617,10 +684,92 @@ static void test_nat_restart(void **state)
 	assert_int_equal(x->f.ncalls, 0);
 }
 
+/* ---- records that cannot be decoded keep their kernel state ---- */
+
+static int gw_removals(const struct fake_gw *f)
+{
+	return fgw_calls_count(f, "link_del") + fgw_calls_count(f, "route_del") +
+	       fgw_calls_count(f, "rule_del") + fgw_calls_count(f, "addr_del") +
+	       fgw_calls_count(f, "nft_delete") + fgw_calls_count(f, "link_master eth1 none") +
+	       fgw_calls_count(f, "link_master tgi1 none") + fgw_calls_count(f, "link_master tgi2 none");
+}
+
+/* Each record in turn is corrupt when new agents start: no link, route,
+ * rule or address goes, the nftables table keeps its text; repaired,
+ * nothing goes either; a lost compartment deleted on purpose goes. */
+static void test_lost_records(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[TENANTS_N];
+	char *nft;
+
+	tenants_records(r);
+	for (size_t i = 0; i < TENANTS_N; i++) {
+		struct tenet_err err;
+		char key[TENET_KEY_MAX];
+		int nlinks, nroutes, nrules;
+
+		assert_int_equal(tenet_record_key(&r[i], key, sizeof(key)), 0);
+		teardown(state);
+		setup(state);
+		x = *state;
+		/* A forwarding gateway's external interface too. */
+		strcpy(r[7].compartment.ext_dev, "eth1");
+		assert_int_equal(tenet_parse_addr_len("10.229.200.2/24", &r[7].compartment.ext_addr,
+						      NULL), 0);
+		for (size_t j = 0; j < TENANTS_N; j++)
+			put_rec(&x->m, &r[j]);
+		assert_int_equal(round_both(x), 0);
+		nft = strdup(x->f.nft);
+		nlinks = x->f.nlinks;
+		nroutes = x->f.nroutes;
+		nrules = x->f.nrules;
+
+		recon_fini(&x->vrf);
+		recon_fini(&x->nat);
+		recon_init(&x->vrf, &gw_vrf_reconciler, &x->vops);
+		recon_init(&x->nat, &gw_nat_reconciler, &x->nops);
+		model_free(&x->m);
+		model_init(&x->m);
+		for (size_t j = 0; j < TENANTS_N; j++)
+			if (j != i)
+				put_rec(&x->m, &r[j]);
+		assert_true(model_put(&x->m, key, "null", &err) < 0);
+		x->f.ncalls = 0;
+		assert_int_equal(round_both(x), 0);
+		if (gw_removals(&x->f))
+			fgw_dump_calls(&x->f);
+		print_message("lost %s: vrf %u held, nat %s\n", key, x->vrf.st.held,
+			      fgw_calls_count(&x->f, "nft_apply") ? "rewritten" : "kept");
+		assert_int_equal(gw_removals(&x->f), 0);
+		assert_string_equal(x->f.nft, nft);
+		assert_int_equal(x->f.nlinks, nlinks);
+		assert_int_equal(x->f.nroutes, nroutes);
+		assert_int_equal(x->f.nrules, nrules);
+		/* Repaired: nothing goes. */
+		put_rec(&x->m, &r[i]);
+		x->f.ncalls = 0;
+		assert_int_equal(round_both(x), 0);
+		assert_int_equal(gw_removals(&x->f), 0);
+		assert_string_equal(x->f.nft, nft);
+		/* A compartment lost and then deleted on purpose: it goes. */
+		if (r[i].kind == TENET_KIND_COMPARTMENT) {
+			assert_true(model_put(&x->m, key, "[", &err) < 0);
+			assert_int_equal(model_delete(&x->m, key), 1);
+			x->f.ncalls = 0;
+			assert_int_equal(round_both(x), 0);
+			assert_true(fgw_calls_count(&x->f, "link_del") > 0);
+		}
+		free(nft);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vrf_compartments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vrf_vlan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vrf_other_reconcilers_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_put_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_repairs, setup, teardown),
@@ -634,6 +783,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nat_no_uplink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_failure_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_records, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("gateway reconcilers", tests, NULL, NULL);

@@ -182,9 +182,10 @@ static struct tenet_record port(const char *host, const char *dev, uint32_t vsid
 
 /* Chapter 1's Contoso on host h1: two subnets, two local VMs, one remote
  * CA, an l2only record, a customer route and a provider route. */
-static void topology(struct model *m)
+#define TOPOLOGY_N 13
+static void topology_records(struct tenet_record *out)
 {
-	struct tenet_record r[] = {
+	struct tenet_record r[TOPOLOGY_N] = {
 		rdomain("Contoso", 1),
 		vsubnet(5001, "Contoso", "10.0.0.0/24"),
 		vsubnet(6001, "Contoso", "10.0.1.0/24"),
@@ -200,7 +201,15 @@ static void topology(struct model *m)
 		croute("Contoso", 5001, "10.229.200.0/24", "10.0.0.8", 10),
 	};
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+	memcpy(out, r, sizeof(r));
+}
+
+static void topology(struct model *m)
+{
+	struct tenet_record r[TOPOLOGY_N];
+
+	topology_records(r);
+	for (size_t i = 0; i < TOPOLOGY_N; i++)
 		put_rec(m, &r[i]);
 }
 
@@ -1028,6 +1037,149 @@ static void test_model_load_skips_bad(void **state)
 	assert_non_null(htab_find(&x->m.recs, "/tenet/v1/global/vsubnet/00005001"));
 }
 
+/* ---- records that cannot be decoded keep their kernel state ---- */
+
+static void set_copy(struct recon_set *dst, const struct recon_set *src)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	recon_set_init(dst, &host_reconciler);
+	for (unsigned int t = 0; t < OBJ_MAX; t++) {
+		htab_iter_init(&it, (struct htab *)&src->t[t]);
+		while ((e = htab_iter_next(&it)))
+			assert_non_null(htab_put(&dst->t[t], e->key, e->val, NULL));
+	}
+}
+
+/* Every object of a with the same value in b, and no more. */
+static void assert_same_kernel(const struct recon_set *a, const struct recon_set *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	for (unsigned int t = 0; t < OBJ_MAX; t++) {
+		if (a->t[t].n != b->t[t].n)
+			fail_msg("%s: %zu objects, was %zu", obj_name(t), b->t[t].n, a->t[t].n);
+		htab_iter_init(&it, (struct htab *)&a->t[t]);
+		while ((e = htab_iter_next(&it))) {
+			const struct htab_entry *o = htab_find(&b->t[t], e->key);
+
+			if (!o || memcmp(o->val, e->val, obj_val_size(t)))
+				fail_msg("%s: an object %s", obj_name(t), o ? "changed" : "is gone");
+		}
+	}
+}
+
+static int run_round(struct fx *x)
+{
+	return recon_run(&x->rc, &x->m, &x->env_recon, NULL);
+}
+
+/* A new agent (fresh shadow, fresh model) over what the last one left. */
+static void restart(struct fx *x)
+{
+	recon_fini(&x->rc);
+	recon_init(&x->rc, &host_reconciler, &x->ops);
+	model_free(&x->m);
+	model_init(&x->m);
+	x->nnotes = 0;
+}
+
+static int removals(const struct fake *f)
+{
+	return fake_calls_count(f, "map_delete") + fake_calls_count(f, "tc_detach") +
+	       fake_calls_count(f, "addr_del") + fake_calls_count(f, "route_del");
+}
+
+/* Each record of the topology in turn is corrupt when an agent starts:
+ * nothing it made, nor anything depending on it, is removed or changed;
+ * repaired, nothing changes either; deleted, what it made goes. */
+static void test_lost_record_keeps_kernel_state(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[TOPOLOGY_N];
+	struct recon_set before;
+
+	topology_records(r);
+	for (size_t i = 0; i < TOPOLOGY_N; i++) {
+		bool ours = !(r[i].kind == TENET_KIND_PA && strcmp(r[i].pa.host, HOST));
+		char key[TENET_KEY_MAX];
+		struct tenet_err err;
+
+		assert_int_equal(tenet_record_key(&r[i], key, sizeof(key)), 0);
+		teardown(state);
+		setup(state);
+		x = *state;
+		topology(&x->m);
+		assert_int_equal(run_round(x), 0);
+		set_copy(&before, &x->f.k);
+
+		restart(x);
+		for (size_t j = 0; j < TOPOLOGY_N; j++)
+			if (j != i)
+				put_rec(&x->m, &r[j]);
+		assert_true(model_put(&x->m, key, "null", &err) < 0);
+		assert_int_equal(model_nlost(&x->m), 1);
+		fake_calls_reset(&x->f);
+		assert_int_equal(run_round(x), 0);
+		if (removals(&x->f))
+			fake_dump_calls(&x->f);
+		print_message("lost %s: %u held\n", key, x->rc.st.held);
+		assert_int_equal(removals(&x->f), 0);
+		assert_same_kernel(&before, &x->f.k);
+		if (ours)
+			assert_true(x->rc.st.held > 0);
+		assert_true(noted(x, "cannot be decoded"));
+		/* Again: still nothing. */
+		fake_calls_reset(&x->f);
+		assert_int_equal(run_round(x), 0);
+		assert_int_equal(removals(&x->f), 0);
+
+		/* Repaired: the kernel had it all already. */
+		put_rec(&x->m, &r[i]);
+		assert_int_equal(model_nlost(&x->m), 0);
+		fake_calls_reset(&x->f);
+		assert_int_equal(run_round(x), 0);
+		assert_int_equal(removals(&x->f), 0);
+		assert_same_kernel(&before, &x->f.k);
+		assert_int_equal(x->rc.st.held, 0);
+
+		/* Corrupt again, then deleted on purpose: its state goes. */
+		assert_true(model_put(&x->m, key, "[", &err) < 0);
+		assert_int_equal(model_delete(&x->m, key), 1);
+		assert_int_equal(model_nlost(&x->m), 0);
+		assert_int_equal(run_round(x), 0);
+		if (ours)
+			assert_true(removals(&x->f) > 0);
+		recon_set_free(&before);
+	}
+}
+
+/* Written corrupt while an agent runs: the last good version stays in
+ * force and the kernel is not touched. */
+static void test_corrupt_while_running_changes_nothing(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record r[TOPOLOGY_N];
+	struct tenet_err err;
+	char key[TENET_KEY_MAX];
+
+	topology_records(r);
+	topology(&x->m);
+	assert_int_equal(run_round(x), 0);
+	for (size_t i = 0; i < TOPOLOGY_N; i++) {
+		assert_int_equal(tenet_record_key(&r[i], key, sizeof(key)), 0);
+		assert_true(model_put(&x->m, key, "{\"vsid\":\"x\"}", &err) < 0);
+	}
+	assert_int_equal(x->m.bad.n, TOPOLOGY_N);
+	assert_int_equal(model_nlost(&x->m), 0);
+	fake_calls_reset(&x->f);
+	assert_int_equal(run_round(x), 0);
+	assert_int_equal(x->f.ncalls - fake_calls_count(&x->f, "link_") -
+			 fake_calls_count(&x->f, "pa_link") - fake_calls_count(&x->f, "vlan_"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1209,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_corrupt_keeps_last_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_load_skips_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_record_keeps_kernel_state, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_while_running_changes_nothing, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
