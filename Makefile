@@ -70,7 +70,8 @@ PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
 TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
 CP_BENCH := $(BUILD)/selftests/bench/cp_bench
-BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
+PKT_SEND := $(BUILD)/selftests/bench/pkt_send
+BENCH_BPF := $(patsubst selftests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard selftests/bench/*.bpf.c))
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm check-fresh bench install uninstall clean help
 .DEFAULT_GOAL := all
@@ -114,7 +115,7 @@ $(BUILD)/selftests/unit/%: $(BUILD)/selftests/unit/%.o $(LIBAGENT) $(LIBCLI) $(L
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -lcmocka -o $@
 
-$(BENCH_BPF): selftests/bench/baseline.bpf.c $(BPF_HDRS)
+$(BUILD)/bench/%.bpf.o: selftests/bench/%.bpf.c $(BPF_HDRS)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -126,6 +127,10 @@ $(PROG_BENCH): $(BUILD)/selftests/bench/prog_bench.o $(TOPO_OBJS) $(LIBTENET)
 $(CP_BENCH): $(BUILD)/selftests/bench/cp_bench.o $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
+$(PKT_SEND): $(BUILD)/selftests/bench/pkt_send.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
 $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
@@ -165,7 +170,7 @@ check-fresh:
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
-bench: all $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
+bench: all $(PROG_BENCH) $(CP_BENCH) $(PKT_SEND) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all

@@ -9,6 +9,10 @@
  * and the timer's own overhead is the same for the datapath and the
  * baselines, so the ratios are what to read.
  *
+ * Each path also runs next to its floor (floor.bpf.c): a program doing only
+ * the helpers no implementation of that path can skip, on the same frame,
+ * and its cost is printed as a multiple of that floor.
+ *
  * Then the same cases with the lookup tables grown (1k -> 1M lookup
  * records, 100 -> 100k customer routes) to show how the cost scales, and
  * the cost of tracing (headers/tenet/trace.h): off (the rows above), a
@@ -123,6 +127,17 @@ static struct bench_case ablation[] = {
 };
 #define NABL (sizeof(ablation) / sizeof(ablation[0]))
 
+/* The floors (floor.bpf.c), measured with row A, and which case has which
+ * floor (-1: none). A floor must redirect, or it measured a drop. */
+static struct bench_case floors[] = {
+	{ "floor: decap (XDP)", H_XDP, 0, b_decap, 0, -1, 0, XDP_REDIRECT },
+	{ "floor: decap (TC)", H_TCU, UL0, b_decap, 0, -1, 0, TC_ACT_REDIRECT },
+	{ "floor: encap (TC)", H_TC, P1, b_encap, 0, -1, 0, TC_ACT_REDIRECT },
+	{ "floor: ARP reply (TC)", H_TC, P1, b_arp, 0, -1, 0, TC_ACT_REDIRECT },
+};
+#define NFLOOR (sizeof(floors) / sizeof(floors[0]))
+static const int case_floor[] = { 0, 1, 2, 2, 2, 3, -1 };
+
 static struct bench_case baselines[] = {
 	{ "baseline XDP_PASS", H_XDP, 0, b_plain },
 	{ "baseline XDP parse + MAC swap", H_XDP, 0, b_plain },
@@ -145,13 +160,13 @@ static void (*between_chunks)(void);
  * of the machine's load while measuring hits every case alike. */
 static int measure(struct bench_case *const *list, int n, int samples, double *out)
 {
-	static struct frame in[16];
+	static struct frame in[24];
 	static __u8 buf[FRAME_MAX + 256];
 	const int chunk = 50;
 	__u32 *t = calloc((size_t)n * samples, sizeof(*t));
 	int err = -1;
 
-	if (!t || n > 16)
+	if (!t || n > 24)
 		goto out;
 	for (int c = 0; c < n; c++) {
 		memset(&in[c], 0, sizeof(in[c]));
@@ -422,6 +437,7 @@ struct scale_row {
 	double ns[sizeof(cases) / sizeof(cases[0])];
 	double lk[NLOOKUP];       /* route lookup alone, ns */
 	double base[4];           /* the baselines, measured with the row */
+	double floor[NFLOOR];     /* row A only */
 };
 
 /* A case's figure relative to its hook's XDP_PASS/TC_ACT_OK of the same
@@ -431,11 +447,76 @@ static double rel(const struct scale_row *row, size_t i)
 	return row->ns[i] / row->base[cases[i].hook == H_XDP ? 0 : 2];
 }
 
+/* The floors' own table: the entries the benchmark frames hit (encap: the
+ * remote destination MAC; decap: VSID 5001 + the local port's MAC) and
+ * n - 2 others, so it has as many entries as the datapath's lookup table
+ * in row A. Then one run of each floor must redirect. */
+struct floor_key {
+	__u32 vsid;
+	__u8 mac[6];
+	__u16 pad;
+};
+
+struct floor_val {
+	__u32 ifindex;
+	__be32 src_pa, dst_pa;
+	__u32 vsid;
+	__u8 smac[6], dmac[6];
+};
+
+static int floor_setup(struct bpf_object *obj, unsigned int n)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "floor_fdb"));
+	struct floor_key k = {};
+	struct floor_val v = {};
+
+	if (fd < 0)
+		return -1;
+	memcpy(k.mac, MAC_C3, 6);
+	v = (struct floor_val){ .ifindex = topo.ifindex[UL0], .src_pa = topo_be("192.168.4.11"),
+				.dst_pa = topo_be("192.168.4.22"), .vsid = 5001 };
+	memcpy(v.smac, MAC_UL0, 6);
+	memcpy(v.dmac, MAC_PA_REMOTE, 6);
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -1;
+	k.vsid = 5001;
+	memcpy(k.mac, MAC_C1, 6);
+	v = (struct floor_val){ .ifindex = topo.ifindex[P1] };
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -1;
+	for (unsigned int i = 2; i < n && i < 4096; i++) {
+		k = (struct floor_key){ .vsid = 100000 + i / 250,
+					.mac = { 0x02, 0x10, 0, i >> 16, i >> 8, i } };
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			return -1;
+	}
+	for (size_t i = 0; i < NFLOOR; i++) {
+		static __u8 buf[FRAME_MAX + 256];
+		struct frame f = {};
+		struct __sk_buff skb = { .ifindex = topo.ifindex[floors[i].port] };
+
+		floors[i].build(&f);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = f.len,
+			    .data_out = buf, .data_size_out = sizeof(buf), .repeat = 1);
+		if (floors[i].hook != H_XDP) {
+			o.ctx_in = &skb;
+			o.ctx_size_in = sizeof(skb);
+		}
+		if (bpf_prog_test_run_opts(floors[i].prog_fd, &o) ||
+		    o.retval != (__u32)floors[i].expect) {
+			fprintf(stderr, "prog_bench: %s: verdict %u, expected %d\n",
+				floors[i].name, o.retval, floors[i].expect);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int samples = 20000, smoke = 0, opt, err = 1;
 	unsigned int routes = 0;
-	struct bpf_object *base = NULL;
+	struct bpf_object *base = NULL, *flo = NULL;
 	double base_ns[4];
 	struct scale_row rows[3] = {
 		{ "1k records, 100 routes", 1000, 100 },
@@ -487,6 +568,22 @@ int main(int argc, char **argv)
 			ablation[i].prog_fd = bpf_program__fd(
 				bpf_object__find_program_by_name(base, abl[i]));
 		ablation[NABL - 1].prog_fd = bpf_program__fd(topo.dp.tc->progs.tenet_tc_port);
+	}
+	snprintf(path, sizeof(path), "%s/bench/floor.bpf.o", getenv("BUILD") ?: "build");
+	flo = bpf_object__open_file(path, NULL);
+	if (!flo || bpf_object__load(flo)) {
+		fprintf(stderr, "prog_bench: cannot load %s\n", path);
+		goto out;
+	}
+	{
+		static const char *const fn[] = { "floor_decap_xdp", "floor_decap_tc",
+						  "floor_encap", "floor_arp" };
+
+		for (size_t i = 0; i < NFLOOR; i++)
+			floors[i].prog_fd = bpf_program__fd(
+				bpf_object__find_program_by_name(flo, fn[i]));
+		if (floor_setup(flo, rows[0].records))
+			goto out;
 	}
 	trie_fd = bpf_map__fd(bpf_object__find_map_by_name(base, "bench_trie"));
 	lookups[0].prog_fd = bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass"));
@@ -541,14 +638,18 @@ int main(int argc, char **argv)
 			       rows[r].records, rows[r].routes, now_s() - t0);
 		/* Cases and baselines side by side at every table size. */
 		{
-			struct bench_case *list[16];
-			double res[16], best = -1;
+			struct bench_case *list[24];
+			double res[24], best = -1;
 			int n = 0;
 
 			for (size_t i = 0; i < ncase; i++)
 				list[n++] = &cases[i];
 			for (int b = 0; b < 4; b++)
 				list[n++] = &baselines[b];
+			/* The floors with the first row (their table is that size). */
+			if (r == 0)
+				for (size_t f = 0; f < NFLOOR; f++)
+					list[n++] = &floors[f];
 			/* A load spike of the shared machine can cover a whole
 			 * row, and right after a million inserts the kernel is
 			 * busy for a while (everything, XDP_PASS included, runs
@@ -570,6 +671,8 @@ int main(int argc, char **argv)
 						rows[r].ns[i] = res[i];
 					for (int b = 0; b < 4; b++)
 						rows[r].base[b] = res[ncase + b];
+					for (size_t f = 0; r == 0 && f < NFLOOR; f++)
+						rows[r].floor[f] = res[ncase + 4 + f];
 				}
 				if (drift <= 0.15)
 					break;
@@ -606,6 +709,29 @@ int main(int argc, char **argv)
 		       ns / pass, ns / swap, tgt,
 		       !cases[i].target_ns ? "" : ns - pass <= cases[i].target_ns ? "met" : "MISSED");
 	}
+	/* Each path as a multiple of its floor, both net of the hook's
+	 * XDP_PASS/TC_ACT_OK (the test-run overhead is no part of either). */
+	printf("\n%-34s %7s %7s\n", "floor (same frames, same run)", "ns/pkt", "net");
+	for (size_t f = 0; f < NFLOOR; f++) {
+		double pass = floors[f].hook == H_XDP ? base_ns[0] : base_ns[2];
+
+		printf("%-34s %7.0f %7.0f\n", floors[f].name, rows[0].floor[f],
+		       rows[0].floor[f] - pass);
+	}
+	printf("\n%-34s %7s %7s %9s %7s\n", "case vs its floor (net ns)", "case", "floor",
+	       "x floor", "goal");
+	for (size_t i = 0; i < ncase; i++) {
+		int f = case_floor[i];
+		double pass = cases[i].hook == H_XDP ? base_ns[0] : base_ns[2];
+		double cn = rows[0].ns[i] - pass, fn;
+
+		if (f < 0)
+			continue;
+		fn = rows[0].floor[f] - pass;
+		printf("%-34s %7.0f %7.0f %9.2f %7s %s\n", cases[i].name, cn, fn,
+		       fn > 0 ? cn / fn : 0, "1.5x", fn > 0 && cn / fn <= 1.5 ? "met" : "MISSED");
+	}
+
 	printf("\nscale (ns/pkt):");
 	for (int r = 0; r < nrows; r++)
 		printf(" [%c] %s;", 'A' + r, rows[r].label);
@@ -662,12 +788,21 @@ int main(int argc, char **argv)
 		       rows[0].ns[i] - (cases[i].hook == H_XDP ? base_ns[0] : base_ns[2]),
 		       (double)cases[i].target_ns, rel(&rows[1], i) / rel(&rows[0], i),
 		       rel(&rows[2], i) / rel(&rows[1], i), rel(&rows[0], i), cases[i].name);
+	for (size_t i = 0; i < ncase; i++) {
+		int f = case_floor[i];
+		double pass = cases[i].hook == H_XDP ? base_ns[0] : base_ns[2];
+
+		if (f >= 0)
+			printf("@floor %d %.1f %.1f %s\n", (int)i, rows[0].ns[i] - pass,
+			       rows[0].floor[f] - pass, cases[i].name);
+	}
 	printf("@sizes %u %u %u %u\n", rows[0].records, rows[1].records, rows[1].routes,
 	       rows[2].routes);
 	printf("@route trie %.1f %.1f\n", rows[1].lk[1] - rows[1].lk[0], rows[2].lk[1] - rows[2].lk[0]);
 	printf("@route tenet %.1f %.1f\n", rows[1].lk[2] - rows[1].lk[0], rows[2].lk[2] - rows[2].lk[0]);
 	err = 0;
 out:
+	bpf_object__close(flo);
 	bpf_object__close(base);
 	topo_teardown();
 	return err;

@@ -4,8 +4,9 @@
 # that matters is a ratio measured side by side in the same run.
 #
 #   1. per-packet cost and table scale, BPF_PROG_TEST_RUN (prog_bench, in
-#      the packet-test namespace), with the route lookup alone against the
-#      kernel LPM trie
+#      the packet-test namespace), each path against its floor (the
+#      unavoidable helpers alone, floor.bpf.c), with the route lookup alone
+#      against the kernel LPM trie
 #   2. control plane on the running kernel (cp_bench.sh): 1M-record load,
 #      agent RSS, change latency over 3 agents
 #   3. pps and TCP through veth, tenet against kernel gretap, in the
@@ -14,6 +15,9 @@
 #      tunnel against plain XFRM with the same cipher; 100 tenants with a
 #      tunnel each: time to bring them up, memory per tunnel, one busy
 #      tunnel against another
+#   5. native speed on the running kernel (native_bench.sh): tenet, kernel
+#      VXLAN + bridge and a plain bridge, 64-byte pps (per busy core), TCP,
+#      ping RTT; not in the smoke
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -21,13 +25,14 @@
 #
 # usage: run.sh [-s] [-n SAMPLES] [-h]
 #   -s  smoke (`make check`): small tables and few samples, 20k records and
-#       20 changes, no guest part (it takes minutes under TCG)
+#       20 changes, no guest part (it takes minutes under TCG), no native
+#       comparison
 #   -n  samples per prog_bench case (default 20000)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -64,6 +69,7 @@ part cp selftests/bench/cp_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
 	part s2s selftests/bench/s2s_bench.sh
+	part native selftests/bench/native_bench.sh
 fi
 
 # ---- the table ----
@@ -77,9 +83,13 @@ $1 == "@prog" {
 	net[$2] = $3; tgt[$2] = $4; ga[$2] = $5; gc[$2] = $6; xp[$2] = $7; np++
 	name[$2 + 1] = $8; for (k = 9; k <= NF; k++) name[$2 + 1] = name[$2 + 1] " " $k
 }
+$1 == "@floor" {
+	i = nf++; fc[i] = $3; ff[i] = $4; fname[i] = $5; for (k = 6; k <= NF; k++) fname[i] = fname[i] " " $k
+}
 $1 == "@sizes" { rec0 = sz($2); rec1 = sz($3); rt1 = sz($4); rt2 = sz($5) }
 $1 == "@route" { rb[$2] = $3; rc[$2] = $4 }
 $1 == "@cp" { cp[$2] = $3 }
+$1 == "@native" { nt[$2] = $3; nx[$2] = $4; nb[$2] = $5 }
 $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@trace" { tr[$2] = 1; toff[$2] = $3; tarm[$2] = $4; tcp[$2] = $5
 	tname[$2] = $6; for (k = 7; k <= NF; k++) tname[$2] = tname[$2] " " $k }
@@ -99,6 +109,11 @@ END {
 		}
 		row(name[i + 1] " ns/pkt (net)", sprintf("%.0f ns", net[i]), sprintf("<= %d ns", tgt[i]),
 		    sprintf("%.2fx pass", xp[i]), v(net[i] <= tgt[i]))
+	}
+	# Each path as a multiple of its floor (floor.bpf.c), both net.
+	for (i = 0; i < nf; i++) {
+		r = ff[i] > 0 ? fc[i] / ff[i] : 0
+		row("  " fname[i] " x floor", sprintf("%.0f / %.0f ns", fc[i], ff[i]), "<= 1.5x", sprintf("%.2fx floor", r), v(ff[i] > 0 && r <= 1.5))
 	}
 	if (abl)
 		row("  encap: fib / maps / adjust / mtu / redir", sprintf("%.0f/%.0f/%.0f/%.0f/%.0f ns", af, al, aa, am, ar), "-", sprintf("of %.0f ns", aw), "-")
@@ -150,6 +165,22 @@ END {
 		r = s2s["quiet_alone"] > 0 ? s2s["quiet_shared"] / s2s["quiet_alone"] : 0
 		row("  a tunnel while another is saturated", sprintf("%.0f / %.0f Mbit/s", s2s["quiet_shared"], s2s["quiet_alone"]), "-", sprintf("%.2fx", r), "-")
 	} else if (!smoke) row("100 tenant tunnels (guest)", "failed", "-", "", "-")
+	# Native speed: tenet / VXLAN + bridge / plain bridge, ratios tenet/VXLAN
+	# and tenet/bridge.
+	if ("pps" in nt && nt["pps"] > 0) {
+		r1 = nx["pps"] > 0 ? nt["pps"] / nx["pps"] : 0; r2 = nb["pps"] > 0 ? nt["pps"] / nb["pps"] : 0
+		row("64 B pps, tenet / VXLAN / bridge (native)", sprintf("%.0fk / %.0fk / %.0fk", nt["pps"] / 1000, nx["pps"] / 1000, nb["pps"] / 1000), "-", sprintf("%.2fx/%.2fx", r1, r2), "-")
+		r1 = nx["ppscore"] > 0 ? nt["ppscore"] / nx["ppscore"] : 0; r2 = nb["ppscore"] > 0 ? nt["ppscore"] / nb["ppscore"] : 0
+		row("  per busy core", sprintf("%.0fk / %.0fk / %.0fk", nt["ppscore"] / 1000, nx["ppscore"] / 1000, nb["ppscore"] / 1000), ">= 2x / 1x", sprintf("%.2fx/%.2fx", r1, r2), v(r1 >= 2.0 && r2 >= 1.0))
+		for (s = 1; s <= 4; s += 3) {
+			k = "tcp" s; r1 = nx[k] > 0 ? nt[k] / nx[k] : 0; r2 = nb[k] > 0 ? nt[k] / nb[k] : 0
+			row("TCP " s " stream" (s > 1 ? "s" : "") ", Mbit/s (native)", sprintf("%.0f / %.0f / %.0f", nt[k], nx[k], nb[k]), ">= 1x VXLAN", sprintf("%.2fx/%.2fx", r1, r2), v(r1 >= 1.0))
+		}
+		for (s = 50; s <= 99; s += 49) {
+			k = "rtt" s; r1 = nx[k] > 0 ? nt[k] / nx[k] : 0; r2 = nb[k] > 0 ? nt[k] / nb[k] : 0
+			row("ping p" s ", us (native)", sprintf("%.0f / %.0f / %.0f", nt[k], nx[k], nb[k]), "<= 1x VXLAN", sprintf("%.2fx/%.2fx", r1, r2), v(r1 <= 1.0))
+		}
+	} else if (!smoke) row("native comparison", "failed", "", "", "-")
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 5 s", "", v(cp["load_s"] < 5))
 		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
