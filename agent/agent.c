@@ -497,9 +497,10 @@ static void store_check(struct agent *a)
 	ret = tenet_store_check(a->store, &err);
 	if (!ret)
 		return;
-	if (tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
-		/* Away (etcd), not gone: the store stays open and the watch
-		 * resumes at its position when it answers. */
+	if (ret != -ENOENT && tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
+		/* Away (etcd), not gone (-ENOENT: no file at the path any
+		 * more, closed and opened again below): the store stays
+		 * open and the watch resumes at its position. */
 		store_live(a, false, err.msg);
 		return;
 	}
