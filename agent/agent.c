@@ -184,7 +184,8 @@ static void log_summary(struct agent *a, const struct recon_stats *st)
 static void reconcile(struct agent *a)
 {
 	struct build_env env = { .host = a->cfg.host, .ops = &a->ops,
-				 .no_flowid = !a->cfg.flowid, .note = note, .note_arg = a };
+				 .no_flowid = !a->cfg.flowid, .strict_source = a->cfg.strict_source,
+				 .note = note, .note_arg = a };
 	struct recon_hooks hooks = { .applied = applied, .arg = a };
 	struct gw_env genv = { .host = a->cfg.host, .note = note, .note_arg = a };
 	struct recon_stats st;
@@ -580,8 +581,9 @@ static void reload(struct agent *a)
 	a->xdp_check = true;
 	a->dirty = true;
 	log_info("configuration reloaded (host %s, underlay %s, store %s, decap %s, "
-		 "learn_age %us, flowid %s)", c.host, c.underlay[0] ? c.underlay : "(none)",
-		 c.store[0] ? c.store : TENET_STORE_DEFAULT, decap_mode_name(c.decap), c.learn_age,
+		 "learn_age %us, strict_source %s, flowid %s)", c.host,
+		 c.underlay[0] ? c.underlay : "(none)", c.store[0] ? c.store : TENET_STORE_DEFAULT,
+		 decap_mode_name(c.decap), c.learn_age, c.strict_source ? "on" : "off",
 		 c.flowid ? "on" : "off");
 out:
 	sd_notify(0, "READY=1");
@@ -908,9 +910,10 @@ int agent_run(const struct config_flags *flags)
 	ret = start(&a);
 	if (ret < 0)
 		goto out;
-	log_info("ready: host %s, underlay %s, %zu records%s", a.cfg.host,
+	log_info("ready: host %s, underlay %s, %zu records%s%s", a.cfg.host,
 		 a.cfg.underlay[0] ? a.cfg.underlay : "(none)", a.model.recs.n,
-		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)");
+		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)",
+		 a.cfg.strict_source ? ", strict_source on" : "");
 	sd_notifyf(0, "READY=1\nSTATUS=host %s, %zu records", a.cfg.host, a.model.recs.n);
 	while (!a.stop)
 		turn(&a);

@@ -94,6 +94,8 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_decap(&c->decap, val, what, err);
 	if (!strcmp(key, "learn_age"))
 		return set_seconds(&c->learn_age, val, what, err);
+	if (!strcmp(key, "strict_source"))
+		return set_bool(&c->strict_source, val, what, "on or off", err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap, learn_age. */
+ * underlay, store, bpffs, debug, flowid, decap, learn_age, strict_source. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -37,6 +37,10 @@ struct config {
 	/* Seconds after which a dynamic record this host holds is removed
 	 * from the store when the datapath has not seen it again. */
 	unsigned int learn_age;
+	/* NVGRE delivered only from the PA the lookup records hold for its
+	 * sender (TENET_CFG_STRICT_SRC); off by default, as HNV trusts the
+	 * provider network. */
+	bool strict_source;
 };
 
 /* What the command line set; NULL/false = not given. Re-applied over

@@ -433,6 +433,7 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 					       const struct arp_eth_ipv4 *arp, __be32 outer_src,
 					       struct decap_result *res)
 {
+	struct tenet_l2only_key lk = { .vsid = res->vsid, .slot = 0 };
 	struct tenet_mac_key mk = {}, sk = {};
 	struct tenet_port_val *port;
 	struct tenet_l2only_val t;
@@ -440,6 +441,11 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 
 	if (mac_is_multicast(inner->h_dest))
 		return arp->op == bpf_htons(ARPOP_REQUEST) ? TENET_DROP_ARP_MISS : TENET_DROP_BCAST;
+	/* Hosts answer their own ports' ARP and put ARP on the underlay only
+	 * as learning's copies and replies, in VSIDs with l2only records.
+	 * Elsewhere an ARP for a VM could only rewrite its ARP cache. */
+	if (!bpf_map_lookup_elem(&tenet_l2only, &lk))
+		return TENET_DROP_UL_ARP_NO_L2ONLY;
 	mac_copy(mk.mac, inner->h_dest);
 	ifindex = bpf_map_lookup_elem(&tenet_port_mac, &mk);
 	if (!ifindex)

@@ -74,4 +74,30 @@ static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
 	return iph;
 }
 
+/* The IPv4 header checksum of a header parse_ipv4 accepted (its ihl * 4
+ * bytes lie before data_end) holds: the one's-complement sum of the
+ * header, checksum included, is 0xffff (RFC 1071). */
+static __always_inline int ipv4_csum_ok(const struct iphdr *iph, const void *data_end)
+{
+	const __u16 *p = (const __u16 *)iph;
+	__u32 words = iph->ihl * 2, sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += p[i];
+	if (words > 10) {
+		/* Unrolled too: constant offsets are what the verifier can
+		 * bound against data_end. */
+#pragma unroll
+		for (int i = 10; i < 30; i++) {
+			if ((__u32)i < words) {
+				if ((const void *)(p + i + 1) > data_end)
+					return 0;
+				sum += p[i];
+			}
+		}
+	}
+	return csum_fold(sum) == 0;
+}
+
 #endif

@@ -14,29 +14,40 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct decap_result res = {};
 	__u32 len = data_end - data;
+	struct decap_in in = { .len = len };
+	enum decap_verdict v;
 	int verdict;
 
-	switch (decap_classify(data, data_end, &res)) {
+	v = decap_classify(data, data_end, &in, &res);
+	switch (v) {
 	case DECAP_PASS:
 		return XDP_PASS;
 	case DECAP_DROP:
 		count_drop(res.reason, res.vsid, len);
 		return XDP_DROP;
 	case DECAP_ARP:
+	case DECAP_DELIVER:
+		break;
+	}
+	/* Bytes past the outer IPv4 total length are not the datagram's. */
+	if (res.trim && bpf_xdp_adjust_tail(ctx, -(int)res.trim)) {
+		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		return XDP_DROP;
+	}
+	if (v == DECAP_ARP) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
 		if (verdict == XDP_DROP)
 			count_drop(res.reason, res.vsid, len);
 		if (verdict != ARP_UL_DELIVER)
 			return verdict;
-		break;
-	case DECAP_DELIVER:
-		break;
 	}
 	if (bpf_xdp_adjust_head(ctx, (int)res.outer_len)) {
 		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
 		return XDP_DROP;
 	}
-	count_rx(res.vsid, len - res.outer_len);
+	count_rx(res.vsid, len - res.outer_len - res.trim);
 	note_redirect(res.ifindex);
 	return bpf_redirect(res.ifindex, 0);
 }

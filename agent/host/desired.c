@@ -177,6 +177,10 @@ static void add_pa(struct build *b, const char *key, const struct tenet_pa *pa)
 		note(b, key, "device %s not present; PA not programmed", dev);
 		return;
 	}
+	if (b->env->ops->link_mac(b->env->ops->ctx, (__u32)ifindex, v.mac) < 0) {
+		note(b, key, "cannot read the MAC of %s; PA not programmed", dev);
+		return;
+	}
 	v.ifindex = (__u32)ifindex;
 	ak.ifindex = (__u32)ifindex;
 	put_owned(b, OBJ_PA, &ip, &v, key, NULL);
@@ -593,6 +597,8 @@ static void add_cfg(struct build *b)
 
 	if (b->env->no_flowid)
 		cfg.flags |= TENET_CFG_NO_FLOWID;
+	if (b->env->strict_source)
+		cfg.flags |= TENET_CFG_STRICT_SRC;
 	if (!htab_put(&b->out->t[OBJ_CFG], &zero, &cfg, NULL))
 		b->err = -ENOMEM;
 }

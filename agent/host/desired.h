@@ -11,8 +11,9 @@
 
 struct build_env {
 	const char *host;               /* this host's name in the store */
-	const struct knl_ops *ops;      /* link_index, link_mtu, vlan/link setup */
+	const struct knl_ops *ops;      /* link_index, link_mtu, link_mac, vlan/link setup */
 	bool no_flowid;                 /* tenet_cfg: TENET_CFG_NO_FLOWID */
+	bool strict_source;             /* tenet_cfg: TENET_CFG_STRICT_SRC */
 	/* A record that cannot be (fully) programmed, and why. Called on
 	 * every build: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);

@@ -37,6 +37,9 @@ struct knl_ops {
 	/* Links. link_index: ifindex or -ENODEV. */
 	int (*link_index)(void *ctx, const char *name);
 	int (*link_mtu)(void *ctx, uint32_t ifindex);
+	/* The link's MAC address (decap accepts NVGRE to a PA only in frames
+	 * addressed to its device). */
+	int (*link_mac)(void *ctx, uint32_t ifindex, uint8_t mac[6]);
 	int (*link_set_mtu)(void *ctx, uint32_t ifindex, uint32_t mtu);
 	/* Create NAME as VLAN vlan over parent unless it exists, marked as
 	 * tenet's; 1 if created. */

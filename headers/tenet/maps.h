@@ -41,15 +41,21 @@ struct tenet_cfg {
 /* FlowID 0 in every key. Linux gretap matches the whole 32-bit key, so a
  * fleet that talks to kernel gretap peers must not vary the low 8 bits. */
 #define TENET_CFG_NO_FLOWID (1u << 1)
+/* Strict source: NVGRE is delivered only if its outer source is the PA the
+ * lookup records hold for the inner sender (its MAC in the packet's VSID;
+ * for a routed frame, its IPv4 source in the routing domain). */
+#define TENET_CFG_STRICT_SRC (1u << 2)
 _Static_assert(sizeof(struct tenet_cfg) == 16, "tenet_cfg layout");
 
-/* tenet_pa: hash, key __be32 provider address -> where it lives. */
+/* tenet_pa: hash, key __be32 provider address -> where it lives. Decap
+ * accepts NVGRE to the PA only in a frame addressed to mac and tagged with
+ * vlan (untagged or priority-tagged when 0). */
 struct tenet_pa_val {
-	__u32 ifindex;        /* underlay device holding the PA */
-	__u16 vlan;           /* 0: untagged */
-	__u16 pad;
+	__u32 ifindex;        /* device holding the PA (the VLAN device if tagged) */
+	__u16 vlan;           /* 802.1Q VLAN ID, 0: untagged */
+	__u8 mac[TENET_ETH_ALEN]; /* that device's MAC */
 };
-_Static_assert(sizeof(struct tenet_pa_val) == 8, "tenet_pa_val layout");
+_Static_assert(sizeof(struct tenet_pa_val) == 12, "tenet_pa_val layout");
 
 /* tenet_vsid: hash, key __u32 VSID -> its virtual subnet. */
 struct tenet_vsid_val {

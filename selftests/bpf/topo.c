@@ -120,13 +120,21 @@ void topo_set_cfg_flags(__u32 flags)
 	topo_put(TOPO_MAPS.tenet_cfg, &zero, &cfg);
 }
 
-void topo_seed(void)
+/* The local PA on ul0 (decap accepts NVGRE to it in frames for ul0's MAC
+ * on that VLAN, 0: untagged), as the agent writes it. */
+void topo_set_pa(uint16_t vlan)
 {
-	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0] };
+	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0], .vlan = vlan };
 	__be32 pa_ip = topo_be(PA_LOCAL);
 
-	topo_set_cfg_flags(TENET_CFG_ENABLED);
+	memcpy(pa.mac, MAC_UL0, 6);
 	topo_put(TOPO_MAPS.tenet_pa, &pa_ip, &pa);
+}
+
+void topo_seed(void)
+{
+	topo_set_cfg_flags(TENET_CFG_ENABLED);
+	topo_set_pa(0);
 
 	topo_add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
 	topo_add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);

@@ -52,6 +52,7 @@ int topo_setup(bool record_redirect);
 void topo_teardown(void);
 void topo_seed(void);
 void topo_set_cfg_flags(__u32 flags);
+void topo_set_pa(uint16_t vlan);
 void topo_put(struct bpf_map *m, const void *k, const void *v);
 __be32 topo_be(const char *ip);
 void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen);

@@ -240,6 +240,18 @@ static int fake_link_mtu(void *ctx, uint32_t ifindex)
 	return l ? (int)l->mtu : -ENODEV;
 }
 
+/* Every fake link's MAC: 02:fa:ce:00:00:<ifindex>. */
+static int fake_link_mac(void *ctx, uint32_t ifindex, uint8_t mac[6])
+{
+	static const uint8_t base[6] = { 0x02, 0xfa, 0xce, 0, 0, 0 };
+
+	if (!fake_link_by_index(ctx, ifindex))
+		return -ENODEV;
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)ifindex;
+	return 0;
+}
+
 static int fake_link_set_mtu(void *ctx, uint32_t ifindex, uint32_t mtu)
 {
 	struct fake *f = ctx;
@@ -327,6 +339,7 @@ static inline void fake_init(struct fake *f, struct knl_ops *ops)
 		.tc_detach = fake_tc_detach,
 		.link_index = fake_link_index,
 		.link_mtu = fake_link_mtu,
+		.link_mac = fake_link_mac,
 		.link_set_mtu = fake_link_set_mtu,
 		.vlan_ensure = fake_vlan_ensure,
 		.vlan_prune = fake_vlan_prune,
