@@ -30,6 +30,7 @@
 #include "tenet_tc.skel.h"
 #include "frame.h"
 #include "topo.h"
+#include "fuzz.h"
 
 struct env {
 	struct ring_buffer *rb;
@@ -1968,6 +1969,8 @@ int main(int argc, char **argv)
 	char why[256];
 
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	if (filter && !strcmp(filter, "--fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
 	if (setup())
 		return 1;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
