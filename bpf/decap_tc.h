@@ -35,8 +35,10 @@ static __always_inline int decap_tc_pull(struct __sk_buff *skb, __u32 need)
 
 /* decap_classify on an skb: with the classification headers linear, and,
  * for an ARP request or a frame found truncated, once more after pulling
- * the ARP body too. The skb's length, its outer tag (the stack moved it
- * to metadata before TC) and GSO state go with the bytes. */
+ * the ARP body too. The skb's length and its outer tag (the stack moved it
+ * to metadata before TC) go with the bytes; its GSO state only when the
+ * outer length is in question (an outer total length of 0), as reading it
+ * touches another cache line (skb_shinfo). */
 static __always_inline enum decap_verdict decap_tc_classify(struct __sk_buff *skb,
 							    struct decap_result *res)
 {
@@ -44,12 +46,17 @@ static __always_inline enum decap_verdict decap_tc_classify(struct __sk_buff *sk
 		.len = skb->len,
 		.tag_proto = skb->vlan_present ? skb->vlan_proto : 0,
 		.tag_tci = skb->vlan_present ? skb->vlan_tci : 0,
-		.gso = skb->gso_size != 0,
 	};
 	enum decap_verdict v;
 
 	decap_tc_pull(skb, DECAP_TC_CLASSIFY);
 	v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, &in, res);
+	if (v == DECAP_DROP && res->reason == TENET_DROP_OUTER_LEN && skb->gso_size) {
+		in.gso = 1;
+		__builtin_memset(res, 0, sizeof(*res));
+		v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, &in,
+				   res);
+	}
 	if (v != DECAP_ARP && !(v == DECAP_DROP && res->reason == TENET_DROP_TRUNCATED))
 		return v;
 	if (!decap_tc_pull(skb, DECAP_TC_ARP))
