@@ -38,25 +38,6 @@ struct cursor {
 		__p;                                                          \
 	})
 
-/* Ethernet header plus at most one 802.1Q/802.1ad tag (a PA may sit on a
- * VLAN). On success *proto is the payload ethertype (network order). */
-static __always_inline struct ethhdr *parse_eth(struct cursor *c, __be16 *proto)
-{
-	struct ethhdr *eth = cursor_take(c, struct ethhdr);
-	struct vlan_hdr *vh;
-
-	if (!eth)
-		return NULL;
-	*proto = eth->h_proto;
-	if (*proto == bpf_htons(ETH_P_8021Q) || *proto == bpf_htons(ETH_P_8021AD)) {
-		vh = cursor_take(c, struct vlan_hdr);
-		if (!vh)
-			return NULL;
-		*proto = vh->proto;
-	}
-	return eth;
-}
-
 /* IPv4 header including options; NULL if truncated or not a sane header. */
 static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
 {

@@ -242,11 +242,6 @@ found:
 	return rec->type != TENET_LOOKUP_L2ONLY;
 }
 
-static const mac_t *router_mac(void)
-{
-	return &MAC_ROUTER;
-}
-
 /* Strict source: the sender's record is remote, at the outer source. */
 static bool strict_ok(__u32 vsid, __u32 rd, size_t inner, size_t end, __be32 osrc)
 {
@@ -257,7 +252,7 @@ static bool strict_ok(__u32 vsid, __u32 rd, size_t inner, size_t end, __be32 osr
 
 	if (!F.strict)
 		return true;
-	if (memcmp(B + inner + 6, *router_mac(), 6)) {
+	if (memcmp(B + inner + 6, MAC_ROUTER, 6)) {
 		memcpy(mk.mac, B + inner + 6, 6);
 		return !lookup(TOPO_MAPS.tenet_mac, &mk, &mv) && !mv.ifindex && mv.pa == osrc;
 	}
