@@ -111,7 +111,7 @@ static struct bench_case lookups[] = {
 static struct bench_case ablation[] = {
 	{ "TC_ACT_OK", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "map lookups (port, MAC, cfg, PA, vstats)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
-	{ "bpf_fib_lookup (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "next-hop table lookup", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_check_mtu (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_skb_adjust_room (encap flags)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_redirect (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_REDIRECT },
@@ -444,7 +444,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	{
-		static const char *const abl[] = { "base_tc_pass", "abl_lookups", "abl_fib",
+		static const char *const abl[] = { "base_tc_pass", "abl_lookups", "abl_nexthop",
 						   "abl_mtu", "abl_adjust", "abl_redirect" };
 
 		for (size_t i = 0; i < NABL - 1; i++)

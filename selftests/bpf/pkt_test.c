@@ -1774,6 +1774,82 @@ static int tc_run(int dev, const struct frame *in, uint8_t *out, __u32 *outlen, 
 	return 0;
 }
 
+/* ---- the outer next hop: tenet_nexthop, else the kernel routes ---- */
+
+static __u64 nhstat(int which)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu], sum = 0;
+	__u32 key = which;
+
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_nhstats), &key, vals))
+		die("tenet_nhstats lookup", errno);
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/* Encap to PA_REMOTE with its entry as given; compares verdict, redirect
+ * target, bytes and the miss counters. */
+static int nexthop_run(const mac_t odst, const mac_t osrc, int dev, __u64 want_miss,
+		       char *why, size_t whylen)
+{
+	static uint8_t out[FRAME_MAX];
+	struct frame in = {}, want = {};
+	__u64 miss = nhstat(TENET_NHSTAT_MISS), not_ip = nhstat(TENET_NHSTAT_MISS_NOT_IP);
+	__u32 len, ret;
+
+	f_udp_frame(&in, MAC_C3, MAC_C1, "10.0.0.5", "10.0.0.8", 64);
+	expect_nvgre(&want, odst, osrc, PA_LOCAL, PA_REMOTE, 5001, &in);
+	*redirect_slot(TC) = 0;
+	if (tc_run(P1, &in, out, &len, &ret))
+		return snprintf(why, whylen, "test run: %s", strerror(errno)), -1;
+	if (ret != TC_ACT_REDIRECT)
+		return snprintf(why, whylen, "verdict %u, want TC_ACT_REDIRECT", ret), -1;
+	if (*redirect_slot(TC) != (__u32)topo.ifindex[dev])
+		return snprintf(why, whylen, "redirect to ifindex %u, want %s",
+				*redirect_slot(TC), dev_names[dev]), -1;
+	if (len != want.len || memcmp(out, want.b, want.len)) {
+		hexdump_diff(out, len, want.b, want.len);
+		return snprintf(why, whylen, "output bytes differ"), -1;
+	}
+	if (nhstat(TENET_NHSTAT_MISS) - miss != want_miss ||
+	    nhstat(TENET_NHSTAT_MISS_NOT_IP) != not_ip)
+		return snprintf(why, whylen, "misses moved by %llu (not IP: %llu), want %llu",
+				(unsigned long long)(nhstat(TENET_NHSTAT_MISS) - miss),
+				(unsigned long long)(nhstat(TENET_NHSTAT_MISS_NOT_IP) - not_ip),
+				(unsigned long long)want_miss), -1;
+	return 0;
+}
+
+/* The entry decides the outer header and the device, whatever the
+ * kernel's FIB says (this namespace has forwarding off, so the FIB
+ * helper could not answer at all). */
+static int check_nexthop_hit(char *why, size_t whylen)
+{
+	static const mac_t smac = { 0x02, 0, 0, 0, 0x77, 0x01 }, dmac = { 0x02, 0, 0, 0, 0x77, 0x02 };
+	int ret;
+
+	if (nexthop_run(MAC_PA_REMOTE, MAC_UL0, UL0, 0, why, whylen))
+		return -1;
+	topo_add_nexthop(PA_REMOTE, P2, smac, dmac, 0);
+	ret = nexthop_run(dmac, smac, P2, 0, why, whylen);
+	topo_seed_nexthops();
+	return ret;
+}
+
+/* No entry: the kernel routes the frame from the PA's device and fills
+ * the outer MACs (bpf_redirect_neigh without a next hop); counted. */
+static int check_nexthop_miss(char *why, size_t whylen)
+{
+	int ret;
+
+	topo_del_nexthop(PA_REMOTE);
+	ret = nexthop_run(MAC_ZERO, MAC_ZERO, UL0, 1, why, whylen);
+	topo_seed_nexthops();
+	return ret;
+}
+
 /* One local holder (p2) and two remote ones (one behind the underlay
  * router): the local copy goes to p2 as a plain unicast ARP, the first
  * remote one is a clone on the underlay, the last the frame itself. */
@@ -2002,6 +2078,9 @@ int main(int argc, char **argv)
 		struct { const char *name; int (*fn)(char *, size_t); } extra[] = {
 			{ "arp proxy: miss event carries vsid, ip, port, mac", check_event_fields },
 			{ "encap: outer headers field by field (RFC 7637)", check_rfc7637 },
+			{ "encap: next hop from tenet_nexthop (forwarding off)", check_nexthop_hit },
+			{ "encap: no next-hop entry, the kernel routes it, counted",
+			  check_nexthop_miss },
 			{ "learn: one local and two remote holders, each copy's bytes",
 			  check_flood_copies },
 			{ "learn: duplicates suppressed, a storm rate-limited per port",

@@ -131,10 +131,39 @@ void topo_set_pa(uint16_t vlan)
 	topo_put(TOPO_MAPS.tenet_pa, &pa_ip, &pa);
 }
 
+/* The next hop of NVGRE from the local PA to pa, as tenetd writes it from
+ * the kernel's route and neighbour (netns.sh: PA_REMOTE on the segment,
+ * PA_ROUTED via 192.168.4.1; PA_NONEIGH has no neighbour, so no entry). */
+void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
+		      uint16_t vlan)
+{
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+	struct tenet_nh_val v = { .ifindex = topo.ifindex[dev], .vlan = vlan };
+
+	memcpy(v.smac, smac, 6);
+	memcpy(v.dmac, dmac, 6);
+	topo_put(TOPO_MAPS.tenet_nexthop, &k, &v);
+}
+
+void topo_del_nexthop(const char *pa)
+{
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+
+	bpf_map_delete_elem(bpf_map__fd(TOPO_MAPS.tenet_nexthop), &k);
+}
+
+void topo_seed_nexthops(void)
+{
+	topo_add_nexthop(PA_REMOTE, UL0, MAC_UL0, MAC_PA_REMOTE, 0);
+	topo_add_nexthop(PA_ROUTED, UL0, MAC_UL0, MAC_UL_ROUTER, 0);
+	topo_del_nexthop(PA_NONEIGH);
+}
+
 void topo_seed(void)
 {
 	topo_set_cfg_flags(TENET_CFG_ENABLED);
 	topo_set_pa(0);
+	topo_seed_nexthops();
 
 	topo_add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
 	topo_add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);
