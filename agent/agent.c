@@ -33,6 +33,7 @@
 #include "gw/gw.h"
 #include "host/kernel.h"
 #include "host/learn.h"
+#include "host/nexthop.h"
 #include "log.h"
 #include "recon/model.h"
 #include "recon/reconcile.h"
@@ -71,6 +72,8 @@ struct agent {
 	struct htab notes[2];           /* this reconcile's and the last one's */
 	int cur;
 	struct nl mon;
+	struct nexthops nh;             /* tenet_nexthop, from rtnetlink */
+	bool nh_pas;                    /* its PAs were taken from the shadow */
 	struct ring_buffer *rb;
 	struct ev_handler ev;
 	struct learn_table learned;     /* when this host's bindings were last seen */
@@ -214,6 +217,12 @@ static void reconcile(struct agent *a)
 		log_err("reconcile: %s", strerror(-ret));
 	else
 		log_summary(a, &st);
+	/* The next-hop table follows the PAs the applied state names. */
+	if (!a->nh_pas || st.add[OBJ_PA] + st.upd[OBJ_PA] + st.del[OBJ_PA] +
+	    st.add[OBJ_MAC] + st.upd[OBJ_MAC] + st.del[OBJ_MAC] + st.add[OBJ_CA] +
+	    st.upd[OBJ_CA] + st.del[OBJ_CA] + st.add[OBJ_L2ONLY] + st.upd[OBJ_L2ONLY] +
+	    st.del[OBJ_L2ONLY])
+		a->nh_pas = nexthops_set_pas(&a->nh, &a->shadow) == 0;
 	a->retry_at = ret || gw_failed ? now_ms() + RETRY_MS : 0;
 	name_set_free(&a->names);
 	a->names = names;
@@ -512,6 +521,8 @@ static void on_link(const struct nl_link *l, void *arg)
 {
 	struct agent *a = arg;
 
+	/* A device's address, VLAN or state may change a next hop. */
+	nexthops_on_change(&a->nh);
 	if (name_set_has(&a->names, l->name) || shadow_has_ifindex(a, l->ifindex)) {
 		log_debug("link %s (ifindex %u) %s", l->name, l->ifindex,
 			  l->deleted ? "removed" : "changed");
@@ -524,15 +535,40 @@ static void on_link(const struct nl_link *l, void *arg)
 	}
 }
 
+static void on_route(void *arg)
+{
+	struct agent *a = arg;
+
+	nexthops_on_change(&a->nh);
+}
+
+static void on_neigh(const struct nl_neigh *n, void *arg)
+{
+	struct agent *a = arg;
+
+	nexthops_on_neigh(&a->nh, n);
+}
+
 static void read_links(struct agent *a)
 {
-	int ret = nl_monitor_read(&a->mon, on_link, a);
+	static const struct nl_monitor_cbs cbs = { .link = on_link, .route = on_route,
+						   .neigh = on_neigh };
+	int ret = nl_monitor_read(&a->mon, &cbs, a);
 
 	/* Lost events: look at everything. */
 	if (ret == -ENOBUFS) {
 		a->dirty = true;
 		a->xdp_check = true;
+		nexthops_on_change(&a->nh);
 	}
+}
+
+static void refresh_nexthops(struct agent *a)
+{
+	int ret = nexthops_refresh(&a->nh, now_ms());
+
+	if (ret < 0)
+		log_warn("next-hop table: %s", strerror(-ret));
 }
 
 static int on_ring_event(void *ctx, void *data, size_t len)
@@ -724,6 +760,12 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	kernel_ops(&a->kern, &a->ops);
+	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop));
+	if (ret < 0) {
+		log_err("next-hop table: %s", strerror(-ret));
+		return ret;
+	}
+	a->nh.resolve = ev_resolve_udp;
 	ret = gw_init(&a->gw);
 	if (ret < 0) {
 		log_err("rtnetlink (gateway): %s", strerror(-ret));
@@ -792,6 +834,7 @@ static void agent_fini(struct agent *a)
 	ring_buffer__free(a->rb);
 	if (a->mon.sk)
 		nl_close(&a->mon);
+	nexthops_fini(&a->nh);
 	store_close(a);
 	gw_fini(&a->gw);
 	kernel_close(&a->kern);
@@ -815,9 +858,12 @@ static void agent_fini(struct agent *a)
 static int wait_ms(const struct agent *a)
 {
 	uint64_t now = now_ms();
+	int nh = nexthops_wait_ms(&a->nh, now);
 
-	if (a->dirty || a->resync || a->xdp_check)
+	if (a->dirty || a->resync || a->xdp_check || nh == 0)
 		return 0;
+	if (nh > 0 && nh < POLL_MS && (!a->retry_at || a->retry_at > now + (uint64_t)nh))
+		return nh;
 	if (a->retry_at && a->retry_at > now && a->retry_at - now < POLL_MS)
 		return (int)(a->retry_at - now);
 	return a->retry_at && a->retry_at <= now ? 0 : POLL_MS;
@@ -857,6 +903,7 @@ static void turn(struct agent *a)
 	}
 	if (a->dirty)
 		reconcile(a);
+	refresh_nexthops(a);
 	if (a->xdp_check)
 		underlay_update(a);
 	age_learned(a);
@@ -897,6 +944,7 @@ static int start(struct agent *a)
 	if (ret < 0)
 		return ret;
 	reconcile(a);
+	refresh_nexthops(a);
 	underlay_update(a);
 	return 0;
 }

@@ -652,7 +652,7 @@ static int prepare_pa(const struct build_env *env, const char *key, const struct
 	}
 	ret = ops->pa_link_prepare(ops->ctx, dev);
 	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "cannot set %s up with IPv4 forwarding: %s", dev,
+		snprintf(msg, sizeof(msg), "cannot set %s up: %s", dev,
 			 strerror(-ret));
 		goto fail;
 	}

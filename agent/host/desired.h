@@ -32,7 +32,7 @@ void name_set_free(struct name_set *n);
 bool name_set_has(const struct name_set *n, const char *name);
 
 /* Kernel links the records need before a build can find them: VLAN
- * subdevices of PAs, PA devices up with IPv4 forwarding; and the VLAN
+ * subdevices of PAs, PA devices up (forwarding untouched); and the VLAN
  * subdevices tenet made for PAs this host no longer has, removed.
  * Returns how many things changed (for the log) or a negative errno. */
 int desired_prepare_links(const struct model *m, const struct build_env *env);

@@ -296,13 +296,10 @@ static int k_pa_link_prepare(void *ctx, const char *name)
 		log_info("underlay device %s set up", name);
 		changed = 1;
 	}
-	ret = sysctl_dev_set("ipv4", name, "forwarding", 1);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		log_info("underlay device %s: IPv4 forwarding enabled (needed by bpf_fib_lookup)",
-			 name);
-	return changed + ret;
+	/* IPv4 forwarding stays as the operator set it: the datapath's
+	 * next hops come from tenet_nexthop (host/nexthop.c), so the host
+	 * never has to route for the underlay. */
+	return changed;
 }
 
 void kernel_ops(struct kernel *k, struct knl_ops *ops)

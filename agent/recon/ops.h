@@ -47,8 +47,8 @@ struct knl_ops {
 	/* Remove the VLAN devices vlan_ensure made whose names are not in
 	 * keep[0..n); the number removed or -errno. */
 	int (*vlan_prune)(void *ctx, const char *const *keep, size_t n);
-	/* A PA device: set it up and turn on IPv4 forwarding (bpf_fib_lookup
-	 * needs it); 1 if anything changed. */
+	/* A PA device: set it up (IPv4 forwarding is left as the operator
+	 * set it); 1 if anything changed. */
 	int (*pa_link_prepare)(void *ctx, const char *name);
 };
 

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include "nl/nl.h"
@@ -79,6 +80,39 @@ static int link_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int info_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, IFLA_INFO_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int vlan_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, IFLA_VLAN_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+/* IFLA_LINKINFO of a VLAN device: kind "vlan", data IFLA_VLAN_ID. */
+static void parse_vlan(const struct nlattr *linkinfo, struct nl_link *l)
+{
+	const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };
+	const struct nlattr *data[IFLA_VLAN_MAX + 1] = { 0 };
+
+	if (mnl_attr_parse_nested(linkinfo, info_attr, info) < 0 || !info[IFLA_INFO_KIND] ||
+	    strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vlan") || !info[IFLA_INFO_DATA])
+		return;
+	if (mnl_attr_parse_nested(info[IFLA_INFO_DATA], vlan_attr, data) < 0 ||
+	    !data[IFLA_VLAN_ID])
+		return;
+	l->vlan = mnl_attr_get_u16(data[IFLA_VLAN_ID]);
+}
+
 static int parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -94,6 +128,15 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_IFNAME])
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	l->type = ifi->ifi_type;
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+		l->has_mac = true;
+	}
+	if (tb[IFLA_LINK])
+		l->link = mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINKINFO])
+		parse_vlan(tb[IFLA_LINKINFO], l);
 	return 0;
 }
 
@@ -254,6 +297,92 @@ static int route_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int route_get_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	struct nl_route_hop *h = arg;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	if (rtm->rtm_type != RTN_UNICAST || mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb) < 0 ||
+	    !tb[RTA_OIF]) {
+		errno = ENETUNREACH;
+		return MNL_CB_ERROR;
+	}
+	h->oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	h->gateway = tb[RTA_GATEWAY] ? mnl_attr_get_u32(tb[RTA_GATEWAY]) : 0;
+	return MNL_CB_OK;
+}
+
+int nl_route_get(struct nl *nl, uint32_t src, uint32_t dst, uint32_t oif,
+		 struct nl_route_hop *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_ACK);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	mnl_attr_put_u32(nlh, RTA_DST, dst);
+	if (src) {
+		rtm->rtm_src_len = 32;
+		mnl_attr_put_u32(nlh, RTA_SRC, src);
+	}
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	memset(out, 0, sizeof(*out));
+	return nl_transact(nl, nlh, route_get_cb, out);
+}
+
+static int neigh_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, NDA_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *n)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1] = { 0 };
+
+	memset(n, 0, sizeof(*n));
+	if (ndm->ndm_family != AF_INET || mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, tb) < 0 ||
+	    !tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != 4)
+		return -EINVAL;
+	n->ifindex = (uint32_t)ndm->ndm_ifindex;
+	n->ip = mnl_attr_get_u32(tb[NDA_DST]);
+	n->state = ndm->ndm_state;
+	n->deleted = nlh->nlmsg_type == RTM_DELNEIGH;
+	if (tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6) {
+		memcpy(n->mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+		n->has_mac = true;
+	}
+	return 0;
+}
+
+static int neigh_get_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	if (nlh->nlmsg_type != RTM_NEWNEIGH)
+		return MNL_CB_OK;
+	return parse_neigh(nlh, arg) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int nl_neigh_get(struct nl *nl, uint32_t ifindex, uint32_t ip, struct nl_neigh *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETNEIGH, NLM_F_ACK);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = (int)ifindex;
+	mnl_attr_put_u32(nlh, NDA_DST, ip);
+	return nl_transact(nl, nlh, neigh_get_cb, out);
+}
+
 struct dump_ctx {
 	nl_route_cb cb;
 	void *arg;
@@ -311,7 +440,8 @@ int nl_monitor_open(struct nl *nl)
 	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!nl->sk)
 		return -errno;
-	if (mnl_socket_bind(nl->sk, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl->sk, RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_NEIGH,
+			    MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		nl_close(nl);
 		return ret;
@@ -326,26 +456,42 @@ int nl_monitor_fd(const struct nl *nl)
 }
 
 struct mon_ctx {
-	void (*cb)(const struct nl_link *l, void *arg);
+	const struct nl_monitor_cbs *cbs;
 	void *arg;
 };
 
 static int monitor_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct mon_ctx *m = arg;
+	struct nl_neigh n;
 	struct nl_link l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-		return MNL_CB_OK;
-	if (parse_link(nlh, &l) == 0)
-		m->cb(&l, m->arg);
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		if (m->cbs->link && parse_link(nlh, &l) == 0)
+			m->cbs->link(&l, m->arg);
+		break;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		if (m->cbs->route)
+			m->cbs->route(m->arg);
+		break;
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		if (m->cbs->neigh && parse_neigh(nlh, &n) == 0)
+			m->cbs->neigh(&n, m->arg);
+		break;
+	default:
+		break;
+	}
 	return MNL_CB_OK;
 }
 
-int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg)
+int nl_monitor_read(struct nl *nl, const struct nl_monitor_cbs *cbs, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mon_ctx m = { .cb = cb, .arg = arg };
+	struct mon_ctx m = { .cbs = cbs, .arg = arg };
 	ssize_t n;
 
 	for (;;) {

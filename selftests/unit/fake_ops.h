@@ -23,7 +23,7 @@ struct fake_link {
 	uint32_t ifindex;
 	uint32_t mtu;
 	int up;
-	int forwarding;
+	int forwarding;         /* never set: tenetd leaves forwarding alone */
 	int vlan;               /* created by vlan_ensure */
 };
 
@@ -313,10 +313,10 @@ static int fake_pa_link_prepare(void *ctx, const char *name)
 
 	if (!l)
 		return -ENODEV;
-	changed = !l->up || !l->forwarding;
+	changed = !l->up;
 	if (changed)
 		fake_record(f, "prepare %s", name);
-	l->up = l->forwarding = 1;
+	l->up = 1;
 	return changed;
 }
 

@@ -517,8 +517,9 @@ static void test_build_routes_addrs(void **state)
 	av = get(&d, OBJ_ADDR, &ak);
 	assert_non_null(av);
 	assert_int_equal(av->plen, 24);
-	/* The PA device was set up with forwarding. */
-	assert_true(fake_link_by_name(&x->f, "ul0")->forwarding);
+	/* The PA device was set up, its forwarding left alone. */
+	assert_true(fake_link_by_name(&x->f, "ul0")->up);
+	assert_false(fake_link_by_name(&x->f, "ul0")->forwarding);
 	state_free(&d);
 }
 
@@ -661,7 +662,8 @@ static void test_build_vlan_pa(void **state)
 	vl = fake_link_by_name(&x->f, "ul0.100");
 	assert_non_null(vl);
 	assert_int_equal(vl->vlan, 100);
-	assert_true(vl->forwarding);
+	assert_true(vl->up);
+	assert_false(vl->forwarding);
 	pav = get(&d, OBJ_PA, &key);
 	assert_non_null(pav);
 	assert_int_equal(pav->ifindex, vl->ifindex);
