@@ -123,7 +123,7 @@ static int stats_show(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-/* ---- tenet stats learn: dynamic learning's counters ---- */
+/* ---- tenet stats learn / nexthop: per-CPU counter arrays ---- */
 
 static const struct cli_field learn_fields[] = {
 	{ "counter", NULL }, { "value", "value" }, { NULL, NULL },
@@ -135,7 +135,16 @@ static const char *const learn_names[] = {
 #undef TENET_LSTAT_NAME
 };
 
-static int learn_show(struct cli *c, int argc, char **argv)
+static const char *const nh_names[] = {
+#define TENET_NHSTAT_NAME(id, name) name,
+	TENET_NH_STATS(TENET_NHSTAT_NAME)
+#undef TENET_NHSTAT_NAME
+};
+
+/* Sum the per-CPU __u64 counters of the array pinned as map (what: how
+ * the errors name it) and print them by name. */
+static int counters_show(struct cli *c, int argc, char **argv, const char *map,
+			 const char *const *names, __u32 n, const char *what)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
 	char path[600];
@@ -146,19 +155,19 @@ static int learn_show(struct cli *c, int argc, char **argv)
 	__u64 *vals = NULL;
 	int ret, fd;
 
-	ret = stats_map_path(c, argc, argv, args, TENET_MAP_LEARN_STATS, path, sizeof(path));
+	ret = stats_map_path(c, argc, argv, args, map, path, sizeof(path));
 	if (ret)
 		return ret;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return errno == ENOENT ? cli_fail(c, "stats: no learning counters pinned at %s "
-						  "(is tenetd running?)", path)
+		return errno == ENOENT ? cli_fail(c, "stats: no %s counters pinned at %s "
+						  "(is tenetd running?)", what, path)
 				       : cli_fail(c, "stats: %s: %s", path, strerror(errno));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
 	    info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.key_size != sizeof(__u32) ||
-	    info.value_size != sizeof(__u64) || info.max_entries != TENET_LSTAT_MAX) {
-		ret = cli_fail(c, "stats: %s: not a tenet learning counter map of this version",
-			       path);
+	    info.value_size != sizeof(__u64) || info.max_entries != n) {
+		ret = cli_fail(c, "stats: %s: not a tenet %s counter map of this version",
+			       path, what);
 		goto out;
 	}
 	vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*vals)) : NULL;
@@ -167,16 +176,16 @@ static int learn_show(struct cli *c, int argc, char **argv)
 		ret = cli_fail(c, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < TENET_LSTAT_MAX; i++) {
+	for (i = 0; i < n; i++) {
 		__u64 sum = 0;
 
 		if (bpf_map_lookup_elem(fd, &i, vals) < 0) {
-			ret = cli_fail(c, "stats: reading %s: %s", learn_names[i], strerror(errno));
+			ret = cli_fail(c, "stats: reading %s: %s", names[i], strerror(errno));
 			goto out;
 		}
 		for (int cpu = 0; cpu < ncpu; cpu++)
 			sum += vals[cpu];
-		json_array_append_new(array, json_pack("{s:s, s:I}", "counter", learn_names[i],
+		json_array_append_new(array, json_pack("{s:s, s:I}", "counter", names[i],
 						       "value", (json_int_t)sum));
 	}
 	ret = cli_print(c, array, learn_fields);
@@ -192,7 +201,13 @@ static int stats_run(struct cli *c, int argc, char **argv)
 	/* `tenet stats [show] [host H]`: the verb is optional. */
 	if (argc && !strcmp(argv[0], "learn")) {
 		c->verb = "learn";
-		return learn_show(c, argc - 1, argv + 1);
+		return counters_show(c, argc - 1, argv + 1, TENET_MAP_LEARN_STATS, learn_names,
+				     TENET_LSTAT_MAX, "learning");
+	}
+	if (argc && !strcmp(argv[0], "nexthop")) {
+		c->verb = "nexthop";
+		return counters_show(c, argc - 1, argv + 1, TENET_MAP_NH_STATS, nh_names,
+				     TENET_NHSTAT_MAX, "next-hop");
 	}
 	if (argc && !strcmp(argv[0], "show")) {
 		argc--;
@@ -208,11 +223,15 @@ const struct cli_object cli_stats = {
 	.usage =
 		"usage: tenet stats [show] [host NAME]\n"
 		"       tenet stats learn [host NAME]\n"
+		"       tenet stats nexthop [host NAME]\n"
 		"Sums the per-CPU drop counters tenetd pinned at\n"
 		TENET_PIN_ROOT "/HOST/v<layout>/" TENET_MAP_DROPS " (--pin-root changes "
 		TENET_PIN_ROOT ").\n"
 		"'learn' sums dynamic IP address learning's counters (" TENET_MAP_LEARN_STATS "):\n"
 		"events sent to tenetd, duplicates suppressed, events over a port's rate\n"
-		"limit, bindings denied (MAC not l2only at that PA), ARP copies sent.\n",
+		"limit, bindings denied (MAC not l2only at that PA), ARP copies sent.\n"
+		"'nexthop' sums the next-hop table's counters (" TENET_MAP_NH_STATS "): NVGRE\n"
+		"sent without an entry (the kernel routed it), and of that, non-IP frames\n"
+		"dropped.\n",
 	.run = stats_run,
 };
