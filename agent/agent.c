@@ -30,6 +30,7 @@
 #include "host/attach.h"
 #include "host/events.h"
 #include "host/learn.h"
+#include "host/nexthop.h"
 #include "host/objs.h"
 #include "log.h"
 #include "nl/link.h"
@@ -78,6 +79,8 @@ struct agent {
 	struct htab notes[2];           /* this reconcile's and the last one's */
 	int cur;
 	struct nl mon;
+	struct nexthops nh;             /* tenet_nexthop, from rtnetlink */
+	bool nh_pas;                    /* its PAs were taken from the shadow */
 	struct ring_buffer *rb;
 	struct ev_handler ev;
 	struct learn_table learned;     /* when this host's bindings were last seen */
@@ -268,10 +271,25 @@ static bool guard_count(void *arg, const struct recon *rc, size_t ndel, size_t t
 
 /* Every reconciler in registry order. Returns true when each of them
  * built its desired state (deletes refused or not). */
+/* The next-hop table follows the PAs the host datapath's applied state
+ * names (local PAs, and the remote PAs of lookup entries). */
+static void nexthops_follow(struct agent *a)
+{
+	const struct recon_stats *st = &a->host->st;
+	unsigned int n = 0;
+	static const int types[] = { OBJ_PA, OBJ_MAC, OBJ_CA, OBJ_L2ONLY };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		n += st->add[types[i]] + st->upd[types[i]] + st->del[types[i]];
+	if (!a->nh_pas || n)
+		a->nh_pas = nexthops_set_pas(&a->nh, &a->host->shadow) == 0;
+}
+
 static bool round_all(struct agent *a, bool counting)
 {
 	struct name_set names;
-	struct recon_env env = { .host = a->cfg.host, .no_flowid = !a->cfg.flowid, .note = note,
+	struct recon_env env = { .host = a->cfg.host, .no_flowid = !a->cfg.flowid,
+				 .strict_source = a->cfg.strict_source, .note = note,
 				 .note_arg = a, .names = &names };
 	struct recon_hooks hooks = { .applied = applied, .arg = a };
 	bool retry = false, complete = true;
@@ -302,6 +320,8 @@ static bool round_all(struct agent *a, bool counting)
 		log_summary(a, rc);
 		a->nheld += rc->st.held;
 		retry |= ret > 0;
+		if (rc == a->host)
+			nexthops_follow(a);
 	}
 	if (a->nbulk_hidden)
 		log_info("%u more lookup/route entries changed (not listed)", a->nbulk_hidden);
@@ -853,6 +873,8 @@ static void on_link(const struct nl_link *l, void *arg)
 {
 	struct agent *a = arg;
 
+	/* A device's address, VLAN or state may change a next hop. */
+	nexthops_on_change(&a->nh);
 	if (name_set_has(&a->names, l->name) || shadow_has_ifindex(a, l->ifindex)) {
 		log_debug("link %s (ifindex %u) %s", l->name, l->ifindex,
 			  l->deleted ? "removed" : "changed");
@@ -865,14 +887,39 @@ static void on_link(const struct nl_link *l, void *arg)
 	}
 }
 
+static void on_route(void *arg)
+{
+	struct agent *a = arg;
+
+	nexthops_on_change(&a->nh);
+}
+
+static void on_neigh(const struct nl_neigh *n, void *arg)
+{
+	struct agent *a = arg;
+
+	nexthops_on_neigh(&a->nh, n);
+}
+
+static void refresh_nexthops(struct agent *a)
+{
+	int ret = nexthops_refresh(&a->nh, now_ms());
+
+	if (ret < 0)
+		log_warn("next-hop table: %s", strerror(-ret));
+}
+
 static void read_links(struct agent *a)
 {
-	int ret = nl_monitor_read(&a->mon, on_link, a);
+	static const struct nl_monitor_cbs cbs = { .link = on_link, .route = on_route,
+						   .neigh = on_neigh };
+	int ret = nl_monitor_read(&a->mon, &cbs, a);
 
 	/* Lost events: look at everything. */
 	if (ret == -ENOBUFS) {
 		a->dirty = true;
 		a->xdp_check = true;
+		nexthops_on_change(&a->nh);
 	}
 }
 
@@ -998,9 +1045,10 @@ static void reload(struct agent *a, pid_t requester)
 	a->xdp_check = true;
 	a->dirty = true;
 	snprintf(status, sizeof(status), "configuration reloaded (host %s, underlay %s, store %s, "
-		 "decap %s, learn_age %us, flowid %s)", n.c.host,
+		 "decap %s, learn_age %us, strict_source %s, flowid %s)", n.c.host,
 		 n.c.underlay[0] ? n.c.underlay : "(none)", store_name(a),
-		 decap_mode_name(n.c.decap), n.c.learn_age, n.c.flowid ? "on" : "off");
+		 decap_mode_name(n.c.decap), n.c.learn_age, n.c.strict_source ? "on" : "off",
+		 n.c.flowid ? "on" : "off");
 	log_info("%s", status);
 	a->reload_err[0] = '\0';
 	svc_ready(status);
@@ -1161,6 +1209,12 @@ static int load_datapath(struct agent *a)
 						      .cfg = &a->cfg });
 	if (ret < 0)
 		return ret;
+	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop));
+	if (ret < 0) {
+		log_err("next-hop table: %s", strerror(-ret));
+		return ret;
+	}
+	a->nh.resolve = ev_resolve_udp;
 	ret = recon_observe(a->host, NULL);
 	if (ret < 0) {
 		log_err("cannot read the pinned maps: %s", strerror(-ret));
@@ -1238,6 +1292,7 @@ static void agent_fini(struct agent *a)
 	ring_buffer__free(a->rb);
 	if (a->mon.sk)
 		nl_close(&a->mon);
+	nexthops_fini(&a->nh);
 	store_close(a);
 	for (size_t i = 0; a->rc && i < recon_registry_len; i++)
 		recon_fini(&a->rc[i]);
@@ -1283,11 +1338,14 @@ static uint64_t recon_wake_at(const struct agent *a)
 static int wait_ms(const struct agent *a)
 {
 	uint64_t now = now_ms(), at = now + POLL_MS, wake = recon_wake_at(a);
+	int nh = nexthops_wait_ms(&a->nh, now);         /* -1: none pending */
 
 	/* No reconcile without a model read from a store: an empty model
 	 * would delete everything. */
-	if ((a->dirty && a->synced) || (a->resync && a->store) || a->xdp_check)
+	if ((a->dirty && a->synced) || (a->resync && a->store) || a->xdp_check || nh == 0)
 		return 0;
+	if (nh > 0)
+		at = sooner(at, now + (uint64_t)nh);
 	at = sooner(at, a->retry_at);
 	at = sooner(at, wake);
 	if (status_due(&a->status, now) < POLL_MS)     /* UINT64_MAX: not due */
@@ -1410,6 +1468,7 @@ static void turn(struct agent *a)
 		if (status_tick(&a->status, a->store, now_ms(), &err) < 0)
 			log_debug("status: %s", err.msg);
 	}
+	refresh_nexthops(a);
 	if (a->xdp_check)
 		underlay_update(a);
 	age_learned(a);
@@ -1447,6 +1506,7 @@ static int start(struct agent *a)
 	 * the loop keeps trying. */
 	if (store_open(a) == 0 && resync(a) == 0)
 		reconcile(a);
+	refresh_nexthops(a);
 	underlay_update(a);
 	return 0;
 }
@@ -1471,10 +1531,10 @@ int agent_run(const struct config_flags *flags)
 	else
 		snprintf(status, sizeof(status), "store unavailable: %s; the datapath keeps its "
 			 "state%s", a.store_err, a.store_fatal ? "" : ", retrying");
-	log_info("ready: host %s, underlay %s, %zu records%s%s", a.cfg.host,
+	log_info("ready: host %s, underlay %s, %zu records%s%s%s", a.cfg.host,
 		 a.cfg.underlay[0] ? a.cfg.underlay : "(none)", a.model.recs.n,
 		 a.cfg.flowid ? "" : ", flowid off (GRE key = VSID << 8)",
-		 a.synced ? "" : "; no store yet");
+		 a.cfg.strict_source ? ", strict_source on" : "", a.synced ? "" : "; no store yet");
 	svc_ready(status);
 	update_status(&a);
 	while (!a.stop)

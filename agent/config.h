@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
- * underlay, store, bpffs, debug, flowid, decap, learn_age,
+ * underlay, store, bpffs, debug, flowid, decap, learn_age, strict_source,
  * delete_guard_percent, delete_guard_min, hostkey, vici, ipsec_cert,
  * ipsec_key, ipsec_ca. */
 #ifndef TENETD_CONFIG_H
@@ -57,6 +57,10 @@ struct config {
 	char ipsec_cert[PATH_MAX];
 	char ipsec_key[PATH_MAX];
 	char ipsec_ca[PATH_MAX];
+	/* NVGRE delivered only from the PA the lookup records hold for its
+	 * sender (TENET_CFG_STRICT_SRC); off by default, as HNV trusts the
+	 * provider network. */
+	bool strict_source;
 };
 
 #define CONFIG_GUARD_PERCENT_DEFAULT 50

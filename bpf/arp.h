@@ -206,7 +206,9 @@ static __always_inline int arp_from_underlay(void *data, void *data_end,
 deliver:
 	/* Not ours to answer: a unicast ARP for a local port (dynamic
 	 * learning's copies and replies) is delivered, and learned from. */
-	r = learn_from_underlay(inner, arp, iph->saddr, res);
+	r = learn_from_underlay(inner, arp, res->outer_src, res);
+	if (!r)
+		r = decap_src_check(res, inner, data_end);
 	if (r)
 		return xdp_arp_drop(res, r);
 	return ARP_UL_DELIVER;

@@ -25,10 +25,11 @@
 #define IP_OFFSET 0x1fff
 
 /* Set by the loader before load. When on, every redirect records its
- * target so BPF_PROG_TEST_RUN tests can assert it; when off (production)
- * the verifier prunes the store. */
+ * target and every counted drop its reason, so BPF_PROG_TEST_RUN tests can
+ * assert them; when off (production) the verifier prunes the stores. */
 const volatile __u8 tenet_record_redirect = 0;
 __u32 tenet_redirect_ifindex = 0;
+__u32 tenet_last_drop = 0;
 
 static __always_inline void note_redirect(__u32 ifindex)
 {

@@ -47,6 +47,8 @@ static __always_inline void count_drop(enum tenet_drop_reason reason, __u32 vsid
 	__u32 key = reason;
 	struct tenet_drop_val *d = bpf_map_lookup_elem(&tenet_drops, &key);
 
+	if (tenet_record_redirect)
+		tenet_last_drop = reason;
 	if (d) {
 		d->packets++;
 		d->bytes += bytes;

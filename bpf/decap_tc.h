@@ -12,7 +12,8 @@
 
 /* What decap_classify reads at most (outer Ethernet, a tag, IPv4 with
  * options, GRE, inner Ethernet), and that plus the ARP body that
- * arp_from_underlay reads. */
+ * arp_from_underlay reads (also enough for the inner IPv4 header that the
+ * strict source check reads of a routed frame). */
 #define DECAP_TC_CLASSIFY (ETH_HLEN + 4 + 60 + 8 + ETH_HLEN)
 #define DECAP_TC_ARP (DECAP_TC_CLASSIFY + 28)
 
@@ -34,20 +35,44 @@ static __always_inline int decap_tc_pull(struct __sk_buff *skb, __u32 need)
 
 /* decap_classify on an skb: with the classification headers linear, and,
  * for an ARP request or a frame found truncated, once more after pulling
- * the ARP body too. */
+ * the ARP body too. The skb's length and its outer tag (the stack moved it
+ * to metadata before TC) go with the bytes; its GSO state only when the
+ * outer length is in question (an outer total length of 0), as reading it
+ * touches another cache line (skb_shinfo). */
 static __always_inline enum decap_verdict decap_tc_classify(struct __sk_buff *skb,
 							    struct decap_result *res)
 {
+	struct decap_in in = {
+		.len = skb->len,
+		.tag_proto = skb->vlan_present ? skb->vlan_proto : 0,
+		.tag_tci = skb->vlan_present ? skb->vlan_tci : 0,
+	};
 	enum decap_verdict v;
 
 	decap_tc_pull(skb, DECAP_TC_CLASSIFY);
-	v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, res);
+	v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, &in, res);
+	if (v == DECAP_DROP && res->reason == TENET_DROP_OUTER_LEN && skb->gso_size) {
+		in.gso = 1;
+		__builtin_memset(res, 0, sizeof(*res));
+		v = decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, &in,
+				   res);
+	}
 	if (v != DECAP_ARP && !(v == DECAP_DROP && res->reason == TENET_DROP_TRUNCATED))
 		return v;
 	if (!decap_tc_pull(skb, DECAP_TC_ARP))
 		return v;
 	__builtin_memset(res, 0, sizeof(*res));
-	return decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, res);
+	return decap_classify((void *)(long)skb->data, (void *)(long)skb->data_end, &in, res);
+}
+
+/* Cut what follows the outer IPv4 total length (decap_classify decided
+ * it). A slow-path helper, and only frames with padding or a trailer
+ * need it. 0 or -1. */
+static __always_inline int decap_tc_trim(struct __sk_buff *skb, const struct decap_result *res)
+{
+	if (!res->trim)
+		return 0;
+	return bpf_skb_change_tail(skb, skb->len - res->trim, 0) ? -1 : 0;
 }
 
 /* An outer 802.1Q tag: the stack has moved it into skb metadata before TC

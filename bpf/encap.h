@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* NVGRE encapsulation toward a remote PA, with the outer next hop from the
- * kernel FIB and an MTU check that answers instead of dropping silently. */
+/* NVGRE encapsulation toward a remote PA, with the outer next hop from
+ * tenet's next-hop table (the kernel's routing as the fallback) and an MTU
+ * check that answers instead of dropping silently. */
 #ifndef TENET_BPF_ENCAP_H
 #define TENET_BPF_ENCAP_H
 
@@ -9,6 +10,7 @@
 #include "parse.h"
 #include "mtu.h"
 #include "lookup.h"
+#include "nexthop.h"
 
 /* The header block inserted in front of the inner frame. */
 struct nvgre_encap {
@@ -61,18 +63,18 @@ struct encap_target {
 static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap_target *t,
 				       int *reason)
 {
-	struct bpf_fib_lookup fib = {};
-	struct bpf_redir_neigh nh = {};
+	struct tenet_nh_val *nh;
 	struct tenet_pa_val *pa;
 	struct tenet_cfg *cfg;
 	struct nvgre_encap *hdr;
 	struct ethhdr *outer;
 	void *data, *data_end;
 	struct ethhdr inner;
+	__u8 smac[ETH_ALEN] = {}, dmac[ETH_ALEN] = {};
 	__u32 inner_len = skb->len;
-	__u32 mtu = 0;
+	__u32 mtu = 0, ifindex;
+	__u16 vlan = 0;
 	__u8 flowid;
-	int rc;
 
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -84,22 +86,35 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	cfg = cfg_get();
 	flowid = cfg && (cfg->flags & TENET_CFG_NO_FLOWID) ? 0 : inner_flowid(data, data_end);
 
-	pa = bpf_map_lookup_elem(&tenet_pa, &t->src_pa);
-	if (!pa) {
-		*reason = TENET_DROP_NO_SRC_PA;
-		return TC_ACT_SHOT;
-	}
-	fib.family = AF_INET;
-	fib.ipv4_src = t->src_pa;
-	fib.ipv4_dst = t->dst_pa;
-	fib.ifindex = pa->ifindex;
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		*reason = TENET_DROP_FIB;
-		return TC_ACT_SHOT;
+	/* The agent keeps entries for its own PAs only, so a hit also says
+	 * the source PA is local. */
+	nh = nexthop_get(t->src_pa, t->dst_pa);
+	if (nh) {
+		ifindex = nh->ifindex;
+		vlan = nh->vlan;
+		mac_copy(smac, nh->smac);
+		mac_copy(dmac, nh->dmac);
+	} else {
+		pa = bpf_map_lookup_elem(&tenet_pa, &t->src_pa);
+		if (!pa) {
+			*reason = TENET_DROP_NO_SRC_PA;
+			return TC_ACT_SHOT;
+		}
+		ifindex = pa->ifindex;
+		nhstat_inc(TENET_NHSTAT_MISS);
+		/* bpf_redirect_neigh() routes only IP frames (skb->protocol;
+		 * the encap flags turn IPv6 into IPv4, not ARP). The agent is
+		 * told to resolve the next hop; the sender retries. */
+		if (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_IPV6)) {
+			nhstat_inc(TENET_NHSTAT_MISS_NOT_IP);
+			emit_event(TENET_EV_NEIGH_MISS, TENET_DROP_FIB, skb->ifindex, t->src_vsid,
+				   t->dst_pa, t->src_pa, dmac);
+			*reason = TENET_DROP_FIB;
+			return TC_ACT_SHOT;
+		}
 	}
 
-	if (bpf_check_mtu(skb, fib.ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0)) {
+	if (bpf_check_mtu(skb, ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0)) {
 		emit_event(TENET_EV_FRAG_NEEDED, TENET_DROP_FRAG_NEEDED, skb->ifindex,
 			   t->src_vsid, t->dst_pa, mtu, inner.h_source);
 		return mtu_too_big(skb, mtu - TENET_ENCAP_OVERHEAD, t->src_vsid, reason);
@@ -118,8 +133,9 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 		return TC_ACT_SHOT;
 	}
 
-	mac_copy(outer->h_dest, fib.dmac);
-	mac_copy(outer->h_source, fib.smac);
+	/* Zero on a miss: the kernel's neighbour output writes them. */
+	mac_copy(outer->h_dest, dmac);
+	mac_copy(outer->h_source, smac);
 	outer->h_proto = bpf_htons(ETH_P_IP);
 
 	hdr->ip.version = 4;
@@ -145,15 +161,19 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	hdr->gre.key = bpf_htonl(nvgre_key(t->vsid, flowid));
 	__builtin_memcpy(&hdr->inner, &inner, sizeof(inner));
 
-	note_redirect(fib.ifindex);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* Let the kernel resolve the underlay neighbour (and queue the
-		 * frame until it answers) as it would for its own traffic. */
-		nh.nh_family = AF_INET;
-		nh.ipv4_nh = fib.ipv4_dst;
-		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
+	note_redirect(ifindex);
+	if (!nh) {
+		/* The kernel routes it from the PA's device and resolves the
+		 * neighbour (queueing the frame until it answers), as for its
+		 * own traffic: no forwarding needed. The agent fills the entry
+		 * from the neighbour event that follows. */
+		return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 	}
-	return bpf_redirect(fib.ifindex, 0);
+	if (vlan && bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan)) {
+		*reason = TENET_DROP_ENCAP;
+		return TC_ACT_SHOT;
+	}
+	return bpf_redirect(ifindex, 0);
 }
 
 #endif

@@ -207,14 +207,14 @@ static __always_inline int arp_nvgre_push(struct __sk_buff *skb, __be32 src_pa, 
  * send it: a clone when more copies follow, else the frame itself.
  * Returns LEARN_RET(verdict for the frame itself, drop reason); after a
  * clone (sent or not) the verdict is TC_ACT_OK. */
-__attribute__((noinline)) int tenet_arp_nvgre_send(struct __sk_buff *skb, __u32 ul_ifindex,
-						   __be32 dst_pa,
+__attribute__((noinline)) int tenet_arp_nvgre_send(struct __sk_buff *skb, __be32 dst_pa,
 						   const struct tenet_mac_key *dmac, __u32 clone)
 {
-	struct bpf_fib_lookup fib = {};
+	struct tenet_nh_val *nh;
 	struct arp_nvgre *h;
 	void *data_end;
-	int rc;
+	__u32 ifindex;
+	__u16 vlan;
 
 	if (!skb || !dmac)
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_ENCAP);
@@ -227,40 +227,39 @@ __attribute__((noinline)) int tenet_arp_nvgre_send(struct __sk_buff *skb, __u32 
 	h->ip.check = 0;
 	h->ip.check = ipv4_csum((struct iphdr *)((void *)h + sizeof(struct ethhdr)));
 
-	fib.family = AF_INET;
-	fib.ipv4_src = h->ip.saddr;
-	fib.ipv4_dst = dst_pa;
-	fib.ifindex = ul_ifindex;
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return clone ? LEARN_RET(TC_ACT_OK, 0) : LEARN_RET(TC_ACT_SHOT, TENET_DROP_FIB);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+	nh = nexthop_get(h->ip.saddr, dst_pa);
+	if (!nh) {
 		/* bpf_redirect_neigh() only resolves for IP frames (it checks
 		 * skb->protocol, and ours stays ARP). The agent is told to
-		 * resolve the neighbour; the VM asks again a second later. */
+		 * resolve the next hop; the VM asks again a second later. */
 		__u8 zero[ETH_ALEN] = {};
 
+		nhstat_inc(TENET_NHSTAT_MISS);
+		nhstat_inc(TENET_NHSTAT_MISS_NOT_IP);
 		emit_event(TENET_EV_NEIGH_MISS, TENET_DROP_LEARN_NO_NEIGH, skb->ifindex, 0, dst_pa,
-			   fib.ipv4_src, zero);
+			   h->ip.saddr, zero);
 		if (clone) {
 			count_drop(TENET_DROP_LEARN_NO_NEIGH, 0, skb->len);
 			return LEARN_RET(TC_ACT_OK, 0);
 		}
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_LEARN_NO_NEIGH);
 	}
-	h = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if ((void *)(h + 1) > data_end)
-		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_ENCAP);
-	mac_copy(h->outer.h_dest, fib.dmac);
-	mac_copy(h->outer.h_source, fib.smac);
+	ifindex = nh->ifindex;
+	vlan = nh->vlan;
+	mac_copy(h->outer.h_dest, nh->dmac);
+	mac_copy(h->outer.h_source, nh->smac);
 	lstat_inc(TENET_LSTAT_COPIES);
+	if (vlan && bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vlan))
+		return clone ? LEARN_RET(TC_ACT_OK, 0) : LEARN_RET(TC_ACT_SHOT, TENET_DROP_ENCAP);
 	if (clone) {
-		bpf_clone_redirect(skb, fib.ifindex, 0);
+		bpf_clone_redirect(skb, ifindex, 0);
+		/* The next copy may leave untagged or with another tag. */
+		if (vlan)
+			bpf_skb_vlan_pop(skb);
 		return LEARN_RET(TC_ACT_OK, 0);
 	}
-	note_redirect(fib.ifindex);
-	return LEARN_RET(bpf_redirect(fib.ifindex, 0), 0);
+	note_redirect(ifindex);
+	return LEARN_RET(bpf_redirect(ifindex, 0), 0);
 }
 
 /* Copies of an ARP request to the local holders of l2only MACs of the
@@ -313,7 +312,7 @@ __attribute__((noinline)) int tenet_learn_flood(struct __sk_buff *skb, __u32 vsi
 	struct tenet_l2only_val *t;
 	struct tenet_mac_key mk = {};
 	struct tenet_pa_val *pa;
-	__u32 last, ul;
+	__u32 last;
 	int r, reason;
 
 	if (!skb)
@@ -332,7 +331,6 @@ __attribute__((noinline)) int tenet_learn_flood(struct __sk_buff *skb, __u32 vsi
 	pa = bpf_map_lookup_elem(&tenet_pa, &src_pa);
 	if (!pa)
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_NO_SRC_PA);
-	ul = pa->ifindex;
 	reason = arp_nvgre_push(skb, src_pa, vsid);
 	if (reason)
 		return LEARN_RET(TC_ACT_SHOT, reason);
@@ -344,7 +342,7 @@ __attribute__((noinline)) int tenet_learn_flood(struct __sk_buff *skb, __u32 vsi
 		if (t->ifindex)
 			continue;
 		mac_copy(mk.mac, t->mac);
-		r = tenet_arp_nvgre_send(skb, ul, t->pa, &mk, i != last);
+		r = tenet_arp_nvgre_send(skb, t->pa, &mk, i != last);
 		if (i == last)
 			return r;
 	}
@@ -373,7 +371,7 @@ __attribute__((noinline)) int tenet_arp_encap(struct __sk_buff *skb, __u32 vsid,
 	reason = arp_nvgre_push(skb, src_pa, vsid);
 	if (reason)
 		return LEARN_RET(TC_ACT_SHOT, reason);
-	return tenet_arp_nvgre_send(skb, pa->ifindex, dst_pa, &mk, 0);
+	return tenet_arp_nvgre_send(skb, dst_pa, &mk, 0);
 }
 
 /* An ARP reply from a port. Only a holder of an l2only MAC answers ARP
@@ -433,6 +431,7 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 					       const struct arp_eth_ipv4 *arp, __be32 outer_src,
 					       struct decap_result *res)
 {
+	struct tenet_l2only_key lk = { .vsid = res->vsid, .slot = 0 };
 	struct tenet_mac_key mk = {}, sk = {};
 	struct tenet_port_val *port;
 	struct tenet_l2only_val t;
@@ -440,6 +439,11 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 
 	if (mac_is_multicast(inner->h_dest))
 		return arp->op == bpf_htons(ARPOP_REQUEST) ? TENET_DROP_ARP_MISS : TENET_DROP_BCAST;
+	/* Hosts answer their own ports' ARP and put ARP on the underlay only
+	 * as learning's copies and replies, in VSIDs with l2only records.
+	 * Elsewhere an ARP for a VM could only rewrite its ARP cache. */
+	if (!bpf_map_lookup_elem(&tenet_l2only, &lk))
+		return TENET_DROP_UL_ARP_NO_L2ONLY;
 	mac_copy(mk.mac, inner->h_dest);
 	ifindex = bpf_map_lookup_elem(&tenet_port_mac, &mk);
 	if (!ifindex)

@@ -29,6 +29,23 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TENET_MAX_NEXTHOPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tenet_nh_key);
+	__type(value, struct tenet_nh_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_nexthop SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TENET_NHSTAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_nhstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TENET_MAX_VSIDS);
 	__type(key, __u32);
 	__type(value, struct tenet_vsid_val);

@@ -38,25 +38,6 @@ struct cursor {
 		__p;                                                          \
 	})
 
-/* Ethernet header plus at most one 802.1Q/802.1ad tag (a PA may sit on a
- * VLAN). On success *proto is the payload ethertype (network order). */
-static __always_inline struct ethhdr *parse_eth(struct cursor *c, __be16 *proto)
-{
-	struct ethhdr *eth = cursor_take(c, struct ethhdr);
-	struct vlan_hdr *vh;
-
-	if (!eth)
-		return NULL;
-	*proto = eth->h_proto;
-	if (*proto == bpf_htons(ETH_P_8021Q) || *proto == bpf_htons(ETH_P_8021AD)) {
-		vh = cursor_take(c, struct vlan_hdr);
-		if (!vh)
-			return NULL;
-		*proto = vh->proto;
-	}
-	return eth;
-}
-
 /* IPv4 header including options; NULL if truncated or not a sane header. */
 static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
 {
@@ -72,6 +53,32 @@ static __always_inline struct iphdr *parse_ipv4(struct cursor *c)
 		return NULL;
 	c->pos += hlen;
 	return iph;
+}
+
+/* The IPv4 header checksum of a header parse_ipv4 accepted (its ihl * 4
+ * bytes lie before data_end) holds: the one's-complement sum of the
+ * header, checksum included, is 0xffff (RFC 1071). */
+static __always_inline int ipv4_csum_ok(const struct iphdr *iph, const void *data_end)
+{
+	const __u16 *p = (const __u16 *)iph;
+	__u32 words = iph->ihl * 2, sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += p[i];
+	if (words > 10) {
+		/* Unrolled too: constant offsets are what the verifier can
+		 * bound against data_end. */
+#pragma unroll
+		for (int i = 10; i < 30; i++) {
+			if ((__u32)i < words) {
+				if ((const void *)(p + i + 1) > data_end)
+					return 0;
+				sum += p[i];
+			}
+		}
+	}
+	return csum_fold(sum) == 0;
 }
 
 #endif

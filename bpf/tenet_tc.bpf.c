@@ -185,10 +185,12 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	struct tenet_trace_ctl *trace;
 	struct decap_result res = {};
 	__u32 len = skb->len;
+	enum decap_verdict v;
 	void *data, *data_end;
 	int verdict;
 
-	switch (decap_tc_classify(skb, &res)) {
+	v = decap_tc_classify(skb, &res);
+	switch (v) {
 	case DECAP_PASS:
 		return TC_ACT_OK;
 	case DECAP_DROP:
@@ -196,24 +198,30 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 		trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return TC_ACT_SHOT;
 	case DECAP_ARP:
+	case DECAP_DELIVER:
+		break;
+	}
+	if (decap_tc_trim(skb, &res)) {
+		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		return TC_ACT_SHOT;
+	}
+	if (v == DECAP_ARP) {
 		/* An answer goes back out of the device it came in on (XDP_TX
 		 * in the XDP program); learning's unicast ARP is delivered
 		 * like any frame for a local port. */
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
-		if (verdict == ARP_UL_DELIVER)
-			break;
-		if (verdict != XDP_TX) {
+		if (verdict == XDP_TX) {
+			note_redirect(skb->ifindex);
+			return bpf_redirect(skb->ifindex, 0);
+		}
+		if (verdict != ARP_UL_DELIVER) {
 			count_drop(res.reason, res.vsid, len);
 			trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid,
 				  res.rdomain);
 			return TC_ACT_SHOT;
 		}
-		note_redirect(skb->ifindex);
-		return bpf_redirect(skb->ifindex, 0);
-	case DECAP_DELIVER:
-		break;
 	}
 	trace = trace_ctl();
 	trace_skb(skb, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);

@@ -16,9 +16,12 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	struct tenet_trace_ctl *trace;
 	struct decap_result res = {};
 	__u32 len = data_end - data;
+	struct decap_in in = { .len = len };
+	enum decap_verdict v;
 	int verdict;
 
-	switch (decap_classify(data, data_end, &res)) {
+	v = decap_classify(data, data_end, &in, &res);
+	switch (v) {
 	case DECAP_PASS:
 		return XDP_PASS;
 	case DECAP_DROP:
@@ -26,6 +29,17 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 		trace_xdp(ctx, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return XDP_DROP;
 	case DECAP_ARP:
+	case DECAP_DELIVER:
+		break;
+	}
+	/* Bytes past the outer IPv4 total length are not the datagram's. */
+	if (res.trim && bpf_xdp_adjust_tail(ctx, -(int)res.trim)) {
+		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		return XDP_DROP;
+	}
+	if (v == DECAP_ARP) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
 		if (verdict == XDP_DROP) {
 			count_drop(res.reason, res.vsid, len);
@@ -34,9 +48,6 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 		}
 		if (verdict != ARP_UL_DELIVER)
 			return verdict;
-		break;
-	case DECAP_DELIVER:
-		break;
 	}
 	trace = trace_ctl();
 	trace_xdp(ctx, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);
@@ -46,7 +57,7 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 			  res.rdomain);
 		return XDP_DROP;
 	}
-	count_rx(res.vsid, len - res.outer_len);
+	count_rx(res.vsid, len - res.outer_len - res.trim);
 	note_redirect(res.ifindex);
 	return bpf_redirect(res.ifindex, 0);
 }

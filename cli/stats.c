@@ -743,9 +743,9 @@ out:
 	return ret;
 }
 
-/* ---- tenet stats learn: dynamic learning's counters ---- */
+/* ---- tenet stats learn|nexthop: per-CPU counter arrays by name ---- */
 
-static const struct cli_field learn_fields[] = {
+static const struct cli_field counter_fields[] = {
 	{ "counter", NULL }, { "value", "value" }, { NULL, NULL },
 };
 
@@ -755,37 +755,59 @@ const char *const cli_learn_names[TENET_LSTAT_MAX] = {
 #undef TENET_LSTAT_NAME
 };
 
-int cli_read_learn(struct cli *c, const char *host, uint64_t *out)
+static const char *const nh_names[TENET_NHSTAT_MAX] = {
+#define TENET_NHSTAT_NAME(id, name) name,
+	TENET_NH_STATS(TENET_NHSTAT_NAME)
+#undef TENET_NHSTAT_NAME
+};
+
+/* One pinned per-CPU array of n __u64 counters, summed over the CPUs.
+ * what names it in errors ("learning", "next-hop"). */
+struct counter_map {
+	const char *map, *what;
+	const char *const *names;
+	__u32 n;
+};
+
+static const struct counter_map learn_map = { TENET_MAP_LEARN_STATS, "learning", cli_learn_names,
+					      TENET_LSTAT_MAX };
+static const struct counter_map nh_map = { TENET_MAP_NH_STATS, "next-hop", nh_names,
+					   TENET_NHSTAT_MAX };
+
+static int read_counters(struct cli *c, const char *host, const struct counter_map *m,
+			 uint64_t *out)
 {
 	int ncpu = ncpus(c), fd, ret;
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
+	char plural[64], single[64];
 	__u64 *vals;
 
 	if (ncpu <= 0)
 		return TENET_EXIT_RUNTIME;
-	ret = cli_open_pinned(c, host, TENET_MAP_LEARN_STATS, "learning counters",
-			      "learning counter", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64), &fd);
+	snprintf(plural, sizeof(plural), "%s counters", m->what);
+	snprintf(single, sizeof(single), "%s counter", m->what);
+	ret = cli_open_pinned(c, host, m->map, plural, single, BPF_MAP_TYPE_PERCPU_ARRAY,
+			      sizeof(__u32), sizeof(__u64), &fd);
 	if (ret)
 		return ret;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.max_entries != TENET_LSTAT_MAX) {
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.max_entries != m->n) {
 		char path[600];
 
 		close(fd);
-		cli_pin_path(c, host, TENET_MAP_LEARN_STATS, path, sizeof(path));
-		return cli_fail(c, "stats: %s: not a tenet learning counter map of this version",
-				path);
+		cli_pin_path(c, host, m->map, path, sizeof(path));
+		return cli_fail(c, "stats: %s: not a tenet %s counter map of this version", path,
+				m->what);
 	}
 	vals = calloc((size_t)ncpu, sizeof(*vals));
 	if (!vals) {
 		close(fd);
 		return cli_fail(c, "out of memory");
 	}
-	for (__u32 i = 0; i < TENET_LSTAT_MAX && !ret; i++) {
+	for (__u32 i = 0; i < m->n && !ret; i++) {
 		out[i] = 0;
 		if (bpf_map_lookup_elem(fd, &i, vals) < 0) {
-			ret = cli_fail(c, "stats: reading %s: %s", cli_learn_names[i],
-				       strerror(errno));
+			ret = cli_fail(c, "stats: reading %s: %s", m->names[i], strerror(errno));
 			break;
 		}
 		for (int cpu = 0; cpu < ncpu; cpu++)
@@ -796,11 +818,17 @@ int cli_read_learn(struct cli *c, const char *host, uint64_t *out)
 	return ret;
 }
 
-static int learn_show(struct cli *c, int argc, char **argv, unsigned int flags)
+int cli_read_learn(struct cli *c, const char *host, uint64_t *out)
+{
+	return read_counters(c, host, &learn_map, out);
+}
+
+static int counters_show(struct cli *c, int argc, char **argv, const struct counter_map *m)
 {
 	struct cli_arg args[] = { { "host", "NAME" }, { NULL } };
 	char host[TENET_NAME_MAX + 1];
-	uint64_t v[TENET_LSTAT_MAX];
+	uint64_t v[(int)TENET_LSTAT_MAX > (int)TENET_NHSTAT_MAX ? (int)TENET_LSTAT_MAX :
+							      (int)TENET_NHSTAT_MAX];
 	json_t *array;
 	int ret;
 
@@ -808,18 +836,28 @@ static int learn_show(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret)
 		ret = cli_host(c, args[0].val, host);
 	if (!ret)
-		ret = cli_read_learn(c, host, v);
+		ret = read_counters(c, host, m, v);
 	if (ret)
 		return ret;
 	array = json_array();
 	if (!array)
 		return cli_fail(c, "out of memory");
-	for (int i = 0; i < TENET_LSTAT_MAX; i++)
-		json_array_append_new(array, json_pack("{s:s, s:I}", "counter", cli_learn_names[i],
+	for (__u32 i = 0; i < m->n; i++)
+		json_array_append_new(array, json_pack("{s:s, s:I}", "counter", m->names[i],
 						       "value", (json_int_t)v[i]));
-	ret = cli_print(c, array, learn_fields);
+	ret = cli_print(c, array, counter_fields);
 	json_decref(array);
 	return ret;
+}
+
+static int learn_show(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	return counters_show(c, argc, argv, &learn_map);
+}
+
+static int nexthop_show(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	return counters_show(c, argc, argv, &nh_map);
 }
 
 static const struct cli_verb stats_verbs[] = {
@@ -828,6 +866,7 @@ static const struct cli_verb stats_verbs[] = {
 	{ "rdomain", stats_rdomain, 0, "rdomain [NAME] [host NAME]" },
 	{ "port", stats_port, 0, "port [dev IF] [host NAME]" },
 	{ "learn", learn_show, 0, "learn [host NAME]" },
+	{ "nexthop", nexthop_show, 0, "nexthop [host NAME]" },
 	{ NULL },
 };
 
@@ -850,6 +889,9 @@ const struct cli_object cli_stats = {
 		"'learn' sums dynamic IP address learning's counters (" TENET_MAP_LEARN_STATS "):\n"
 		"events sent to tenetd, duplicates suppressed, events over a port's rate\n"
 		"limit, bindings denied (MAC not l2only at that PA), ARP copies sent.\n"
+		"'nexthop' sums the next-hop table's counters (" TENET_MAP_NH_STATS "): NVGRE\n"
+		"sent without an entry (the kernel routed it), and of that, non-IP frames\n"
+		"dropped.\n"
 		"-o openmetrics (OpenMetrics 1.0) or -o prometheus (text format 0.0.4, for\n"
 		"node_exporter's textfile collector): every counter and the agent's status.\n",
 };

@@ -6,7 +6,7 @@ BUILD=${BUILD:-build}
 export BUILD
 cd "$(dirname "$0")/.."
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit bpf bench net vm)
+[ ${#suites[@]} -eq 0 ] && suites=(unit bpf fuzz bench net vm)
 passed=0
 failed=0
 failed_names=()
@@ -28,6 +28,10 @@ for s in "${suites[@]}"; do
 		done ;;
 	bpf)
 		run bpf/pkt_test selftests/bpf/run.sh ;;
+	fuzz)
+		# Randomized isolation test; the seed is printed (replay:
+		# selftests/bpf/fuzz.sh -s SEED).
+		run bpf/fuzz selftests/bpf/fuzz.sh ;;
 	bench)
 		# A seconds-long smoke so the benchmarks never rot; figures
 		# are printed, not judged.

@@ -185,6 +185,10 @@ static void add_pa(struct build *b, const char *key, const struct tenet_pa *pa)
 		note(b, key, "device %s not present; PA not programmed", dev);
 		return;
 	}
+	if (b->env->ops->link_mac(b->env->ops->ctx, (__u32)ifindex, v.mac) < 0) {
+		note(b, key, "cannot read the MAC of %s; PA not programmed", dev);
+		return;
+	}
 	v.ifindex = (__u32)ifindex;
 	ak.ifindex = (__u32)ifindex;
 	put_owned(b, OBJ_PA, &ip, &v, key, NULL);
@@ -624,6 +628,8 @@ static void add_cfg(struct build *b)
 
 	if (b->env->no_flowid)
 		cfg.flags |= TENET_CFG_NO_FLOWID;
+	if (b->env->strict_source)
+		cfg.flags |= TENET_CFG_STRICT_SRC;
 	if (!htab_put(&b->out->t[OBJ_CFG], &zero, &cfg, NULL))
 		b->err = -ENOMEM;
 }
@@ -1003,7 +1009,7 @@ static int prepare_pa(const struct build_env *env, const char *key, const struct
 	}
 	ret = ops->pa_link_prepare(ops->ctx, dev);
 	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "cannot set %s up with IPv4 forwarding: %s", dev,
+		snprintf(msg, sizeof(msg), "cannot set %s up: %s", dev,
 			 strerror(-ret));
 		goto fail;
 	}

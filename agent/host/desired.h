@@ -12,8 +12,9 @@
 
 struct build_env {
 	const char *host;               /* this host's name in the store */
-	const struct knl_ops *ops;      /* link_index, link_mtu, vlan/link setup */
+	const struct knl_ops *ops;      /* link_index, link_mtu, link_mac, vlan/link setup */
 	bool no_flowid;                 /* tenet_cfg: TENET_CFG_NO_FLOWID */
+	bool strict_source;             /* tenet_cfg: TENET_CFG_STRICT_SRC */
 	/* A record that cannot be (fully) programmed, and why. Called on
 	 * every build: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);
@@ -28,7 +29,7 @@ struct build_env {
 };
 
 /* Kernel links the records need before a build can find them: VLAN
- * subdevices of PAs, PA devices up with IPv4 forwarding; and the VLAN
+ * subdevices of PAs, PA devices up (forwarding untouched); and the VLAN
  * subdevices tenet made for PAs this host no longer has, removed (unless
  * env->no_prune, or a PA record of this host cannot be decoded: which
  * VLAN it had is not known).

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/rtnetlink.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -226,6 +228,24 @@ static int k_link_mtu(void *ctx, uint32_t ifindex)
 	return ret < 0 ? ret : (int)l.mtu;
 }
 
+static int k_link_mac(void *ctx, uint32_t ifindex, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		ret = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return ret;
+}
+
 static int k_link_set_mtu(void *ctx, uint32_t ifindex, uint32_t mtu)
 {
 	struct kernel *k = ctx;
@@ -317,13 +337,10 @@ static int k_pa_link_prepare(void *ctx, const char *name)
 		log_info("underlay device %s set up", name);
 		changed = 1;
 	}
-	ret = sysctl_dev_set("ipv4", name, "forwarding", 1);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		log_info("underlay device %s: IPv4 forwarding enabled (needed by bpf_fib_lookup)",
-			 name);
-	return changed + ret;
+	/* IPv4 forwarding stays as the operator set it: the datapath's
+	 * next hops come from tenet_nexthop (host/nexthop.c), so the host
+	 * never has to route for the underlay. */
+	return changed;
 }
 
 void kernel_ops(struct kernel *k, struct knl_ops *ops)
@@ -343,6 +360,7 @@ void kernel_ops(struct kernel *k, struct knl_ops *ops)
 		.tc_detach = k_tc_detach,
 		.link_index = k_link_index,
 		.link_mtu = k_link_mtu,
+		.link_mac = k_link_mac,
 		.link_set_mtu = k_link_set_mtu,
 		.vlan_ensure = k_vlan_ensure,
 		.vlan_prune = k_vlan_prune,

@@ -501,6 +501,7 @@ static int host_want(struct recon *rc, const struct model *m, const struct recon
 		     struct recon_set *out)
 {
 	struct build_env benv = { .host = env->host, .ops = kops(rc), .no_flowid = env->no_flowid,
+				  .strict_source = env->strict_source,
 				  .note = env->note, .note_arg = env->note_arg,
 				  .kernel = &rc->shadow, .no_prune = env->cautious };
 	int ret;

@@ -38,6 +38,9 @@ struct knl_ops {
 	/* Links. link_index: ifindex or -ENODEV. */
 	int (*link_index)(void *ctx, const char *name);
 	int (*link_mtu)(void *ctx, uint32_t ifindex);
+	/* The link's MAC address (decap accepts NVGRE to a PA only in frames
+	 * addressed to its device). */
+	int (*link_mac)(void *ctx, uint32_t ifindex, uint8_t mac[6]);
 	int (*link_set_mtu)(void *ctx, uint32_t ifindex, uint32_t mtu);
 	/* Create NAME as VLAN vlan over parent unless it exists, marked as
 	 * tenet's; 1 if created. */
@@ -45,8 +48,8 @@ struct knl_ops {
 	/* Remove the VLAN devices vlan_ensure made whose names are not in
 	 * keep[0..n); the number removed or -errno. */
 	int (*vlan_prune)(void *ctx, const char *const *keep, size_t n);
-	/* A PA device: set it up and turn on IPv4 forwarding (bpf_fib_lookup
-	 * needs it); 1 if anything changed. */
+	/* A PA device: set it up (IPv4 forwarding is left as the operator
+	 * set it); 1 if anything changed. */
 	int (*pa_link_prepare)(void *ctx, const char *name);
 };
 

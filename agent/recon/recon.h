@@ -99,6 +99,7 @@ struct name_set;
 struct recon_env {
 	const char *host;               /* this host's name in the store */
 	bool no_flowid;                 /* datapath: TENET_CFG_NO_FLOWID */
+	bool strict_source;             /* datapath: TENET_CFG_STRICT_SRC */
 	/* A record that cannot be (fully) programmed, and why. Called on
 	 * every round: the caller de-duplicates before logging. */
 	void (*note)(void *arg, const char *key, const char *msg);

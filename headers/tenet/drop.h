@@ -37,7 +37,13 @@
 	X(DISABLED, "datapath-disabled")                                   \
 	X(LEARN_DENIED, "learn-not-l2only")                                \
 	X(LEARN_NO_NEIGH, "arp-copy-no-neigh")                             \
-	X(LEARN_FLOOD_LIMIT, "arp-copy-ratelimited")
+	X(LEARN_FLOOD_LIMIT, "arp-copy-ratelimited")                       \
+	X(OUTER_DST_MAC, "outer-dst-mac")                                  \
+	X(OUTER_VLAN, "outer-vlan-mismatch")                               \
+	X(OUTER_CSUM, "outer-ip-checksum")                                 \
+	X(OUTER_LEN, "outer-ip-length")                                    \
+	X(UL_ARP_NO_L2ONLY, "underlay-arp-no-l2only")                      \
+	X(SRC_PA, "src-pa-mismatch")
 
 #define TENET_DROP_ENUM(id, name) TENET_DROP_##id,
 enum tenet_drop_reason { TENET_DROP_REASONS(TENET_DROP_ENUM) TENET_DROP_MAX };

@@ -10,7 +10,7 @@
 
 /* Bumped whenever a map key or value changes shape. Pinned maps live under
  * a path that carries it, so an upgraded agent never reads an old layout. */
-#define TENET_LAYOUT_VERSION 2
+#define TENET_LAYOUT_VERSION 3
 #define TENET_PIN_ROOT "/sys/fs/bpf/tenet"
 
 /* The distributed router's MAC: the same on every host so that a VM keeps a
@@ -24,6 +24,8 @@
 #define TENET_MAX_RDOMAINS 65536 /* at most one per VSID */
 #define TENET_MAX_PORTS 4096
 #define TENET_MAX_LOOKUPS (1u << 20)
+/* (local PA, remote PA) pairs in the next-hop table. */
+#define TENET_MAX_NEXTHOPS 65536
 /* Map entries for customer routes, after stride expansion (maps.h): up to
  * 8 entries per route, about 3.75 for lengths spread evenly over /16../32. */
 #define TENET_MAX_ROUTES (1u << 20)

@@ -29,6 +29,8 @@
 #define TENET_MAP_LEARN_SEEN "tenet_lseen"
 #define TENET_MAP_LEARN_RATE "tenet_lrate"
 #define TENET_MAP_LEARN_STATS "tenet_lstats"
+#define TENET_MAP_NEXTHOP "tenet_nexthop"
+#define TENET_MAP_NH_STATS "tenet_nhstats"
 
 /* tenet_cfg: array, one entry (key 0). */
 struct tenet_cfg {
@@ -41,15 +43,52 @@ struct tenet_cfg {
 /* FlowID 0 in every key. Linux gretap matches the whole 32-bit key, so a
  * fleet that talks to kernel gretap peers must not vary the low 8 bits. */
 #define TENET_CFG_NO_FLOWID (1u << 1)
+/* Strict source: NVGRE is delivered only if its outer source is the PA the
+ * lookup records hold for the inner sender (its MAC in the packet's VSID;
+ * for a routed frame, its IPv4 source in the routing domain). */
+#define TENET_CFG_STRICT_SRC (1u << 2)
 _Static_assert(sizeof(struct tenet_cfg) == 16, "tenet_cfg layout");
 
-/* tenet_pa: hash, key __be32 provider address -> where it lives. */
+/* tenet_pa: hash, key __be32 provider address -> where it lives. Decap
+ * accepts NVGRE to the PA only in a frame addressed to mac and tagged with
+ * vlan (untagged or priority-tagged when 0). */
 struct tenet_pa_val {
-	__u32 ifindex;        /* underlay device holding the PA */
-	__u16 vlan;           /* 0: untagged */
+	__u32 ifindex;        /* device holding the PA (the VLAN device if tagged) */
+	__u16 vlan;           /* 802.1Q VLAN ID, 0: untagged */
+	__u8 mac[TENET_ETH_ALEN]; /* that device's MAC */
+};
+_Static_assert(sizeof(struct tenet_pa_val) == 12, "tenet_pa_val layout");
+
+/* tenet_nexthop: hash, (local PA, remote PA) -> how NVGRE from the one to
+ * the other leaves this host: the outer Ethernet header and the device.
+ * tenetd fills it from rtnetlink (the route the kernel would take from
+ * the local PA's device, and that route's resolved neighbour) and follows
+ * route and neighbour changes; encap reads it with one lookup. Without an
+ * entry the kernel routes the frame (bpf_redirect_neigh), which works
+ * with IPv4 forwarding off, and the miss is counted (tenet_nhstats). */
+struct tenet_nh_key {
+	__be32 src_pa;        /* a local PA (a key of tenet_pa) */
+	__be32 dst_pa;        /* the remote PA */
+};
+_Static_assert(sizeof(struct tenet_nh_key) == 8, "tenet_nh_key layout");
+
+struct tenet_nh_val {
+	__u32 ifindex;        /* redirect here (a VLAN device's lower device) */
+	__u16 vlan;           /* 802.1Q tag to push first, 0: none */
+	__u8 smac[TENET_ETH_ALEN]; /* outer source: the route's device's MAC */
+	__u8 dmac[TENET_ETH_ALEN]; /* outer destination: the next hop's MAC */
 	__u16 pad;
 };
-_Static_assert(sizeof(struct tenet_pa_val) == 8, "tenet_pa_val layout");
+_Static_assert(sizeof(struct tenet_nh_val) == 20, "tenet_nh_val layout");
+
+/* tenet_nhstats: per-CPU array of __u64 counters, indexed by these. */
+#define TENET_NH_STATS(X)                                                  \
+	X(MISS, "misses")               /* no entry: the kernel routed it */ \
+	X(MISS_NOT_IP, "misses-not-ip") /* no entry, not IP: dropped */
+
+#define TENET_NHSTAT_ENUM(id, name) TENET_NHSTAT_##id,
+enum tenet_nh_stat { TENET_NH_STATS(TENET_NHSTAT_ENUM) TENET_NHSTAT_MAX };
+#undef TENET_NHSTAT_ENUM
 
 /* tenet_vsid: hash, key __u32 VSID -> its virtual subnet. */
 struct tenet_vsid_val {

@@ -52,8 +52,11 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 		snprintf(l->alias, sizeof(l->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
 	if (tb[IFLA_LINK])
 		l->link = mnl_attr_get_u32(tb[IFLA_LINK]);
-	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
+	l->type = ifi->ifi_type;
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac)) {
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
+		l->has_mac = true;
+	}
 	if (tb[IFLA_STATS64] &&
 	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
 		struct rtnl_link_stats64 st;

@@ -22,6 +22,8 @@ struct nl_link {
 	char kind[16];          /* IFLA_INFO_KIND: "vrf", "veth", "vlan", ... */
 	char alias[128];       /* IFLA_IFALIAS (tenet-gw:<64 chars>) */
 	uint8_t mac[6];
+	bool has_mac;           /* IFLA_ADDRESS is a 6-byte hardware address */
+	uint16_t type;          /* ARPHRD_* */
 	bool deleted;           /* a monitor event: RTM_DELLINK */
 	/* The device's own counters (IFLA_STATS64), for `tenet stats port`. */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_dropped, tx_dropped;

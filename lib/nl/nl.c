@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 
 #include "nl/link.h"
+#include "nl/neigh.h"
 #include "nl/nl.h"
 
 int nl_open(struct nl *nl)
@@ -136,7 +137,7 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, size_t size, void
 	return ret;
 }
 
-/* ---- link monitor ---- */
+/* ---- monitor ---- */
 
 int nl_monitor_open(struct nl *nl)
 {
@@ -146,7 +147,8 @@ int nl_monitor_open(struct nl *nl)
 	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!nl->sk)
 		return -errno;
-	if (mnl_socket_bind(nl->sk, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl->sk, RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_NEIGH,
+			    MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		nl_close(nl);
 		return ret;
@@ -161,26 +163,42 @@ int nl_monitor_fd(const struct nl *nl)
 }
 
 struct mon_ctx {
-	void (*cb)(const struct nl_link *l, void *arg);
+	const struct nl_monitor_cbs *cbs;
 	void *arg;
 };
 
 static int monitor_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct mon_ctx *m = arg;
+	struct nl_neigh n;
 	struct nl_link l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-		return MNL_CB_OK;
-	if (nl_link_parse(nlh, &l) == 0)
-		m->cb(&l, m->arg);
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		if (m->cbs->link && nl_link_parse(nlh, &l) == 0)
+			m->cbs->link(&l, m->arg);
+		break;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		if (m->cbs->route)
+			m->cbs->route(m->arg);
+		break;
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		if (m->cbs->neigh && nl_neigh_parse(nlh, &n) == 0)
+			m->cbs->neigh(&n, m->arg);
+		break;
+	default:
+		break;
+	}
 	return MNL_CB_OK;
 }
 
-int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg)
+int nl_monitor_read(struct nl *nl, const struct nl_monitor_cbs *cbs, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mon_ctx m = { .cb = cb, .arg = arg };
+	struct mon_ctx m = { .cbs = cbs, .arg = arg };
 	ssize_t n;
 
 	for (;;) {

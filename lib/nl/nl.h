@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* rtnetlink through libmnl: the socket, one request/reply exchange and a
- * link monitor. The messages live by kernel object beside it: nl/link.h
- * (links and their settings), nl/addr.h, nl/route.h, nl/rule.h; each has
+ * monitor. The messages live by kernel object beside it: nl/link.h
+ * (links and their settings), nl/addr.h, nl/route.h, nl/rule.h,
+ * nl/neigh.h, nl/xfrm.h; each has
  * one builder per message type, shared by every user. IPv4 addresses are
  * in network byte order. Everything returns 0 or -errno and never logs. */
 #ifndef TENET_NL_H
@@ -55,11 +56,18 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, size_t size, void
 	    size_t *n);
 
 struct nl_link;
-/* A non-blocking socket subscribed to link events. nl_monitor_read
- * drains it, calling cb per event; -ENOBUFS means events were lost (the
- * caller should assume anything changed). */
+struct nl_neigh;
+/* A non-blocking socket subscribed to link, IPv4 route and neighbour
+ * events. nl_monitor_read drains it, calling the callback of each kind
+ * (NULL: ignored) per event; -ENOBUFS means events were lost (the caller
+ * should assume anything changed). */
+struct nl_monitor_cbs {
+	void (*link)(const struct nl_link *l, void *arg);
+	void (*route)(void *arg);       /* an IPv4 route was added or removed */
+	void (*neigh)(const struct nl_neigh *n, void *arg);
+};
 int nl_monitor_open(struct nl *nl);
 int nl_monitor_fd(const struct nl *nl);
-int nl_monitor_read(struct nl *nl, void (*cb)(const struct nl_link *l, void *arg), void *arg);
+int nl_monitor_read(struct nl *nl, const struct nl_monitor_cbs *cbs, void *arg);
 
 #endif

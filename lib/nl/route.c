@@ -115,3 +115,41 @@ int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n)
 {
 	return nl_route_dump_proto(nl, TENET_RTPROT, out, n);
 }
+
+static int route_get_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	struct nl_route_hop *h = arg;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	if (rtm->rtm_type != RTN_UNICAST || mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb) < 0 ||
+	    !tb[RTA_OIF]) {
+		errno = ENETUNREACH;
+		return MNL_CB_ERROR;
+	}
+	h->oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	h->gateway = tb[RTA_GATEWAY] ? mnl_attr_get_u32(tb[RTA_GATEWAY]) : 0;
+	return MNL_CB_OK;
+}
+
+int nl_route_get(struct nl *nl, uint32_t src, uint32_t dst, uint32_t oif,
+		 struct nl_route_hop *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_ACK);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	mnl_attr_put_u32(nlh, RTA_DST, dst);
+	if (src) {
+		rtm->rtm_src_len = 32;
+		mnl_attr_put_u32(nlh, RTA_SRC, src);
+	}
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	memset(out, 0, sizeof(*out));
+	return nl_transact(nl, nlh, route_get_cb, out);
+}

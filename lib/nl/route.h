@@ -37,4 +37,15 @@ int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n);
  * TENET_RTPROT_S2S). */
 int nl_route_dump_proto(struct nl *nl, uint8_t proto, struct nl_route **out, size_t *n);
 
+/* The route the kernel takes to dst from src out of oif (0: any). */
+struct nl_route_hop {
+	uint32_t oif;
+	uint32_t gateway;       /* 0: on-link */
+};
+
+/* RTM_GETROUTE: the unicast route from src to dst (oif 0: any device);
+ * -ENETUNREACH when the answer is not a unicast route. */
+int nl_route_get(struct nl *nl, uint32_t src, uint32_t dst, uint32_t oif,
+		 struct nl_route_hop *out);
+
 #endif

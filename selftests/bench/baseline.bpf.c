@@ -128,19 +128,13 @@ int abl_lookups(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* The next-hop table lookup encap does in place of bpf_fib_lookup(). */
 SEC("tc")
-int abl_fib(struct __sk_buff *skb)
+int abl_nexthop(struct __sk_buff *skb)
 {
-	struct bpf_fib_lookup fib = { .family = AF_INET, .ipv4_src = ABL_SRC_PA,
-				      .ipv4_dst = ABL_DST_PA };
-	__be32 src = ABL_SRC_PA;
-	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+	struct tenet_nh_key k = { .src_pa = ABL_SRC_PA, .dst_pa = ABL_DST_PA };
 
-	if (!pa)
-		return TC_ACT_SHOT;
-	fib.ifindex = pa->ifindex;
-	return bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT) ==
-	       BPF_FIB_LKUP_RET_SUCCESS ? TC_ACT_OK : TC_ACT_SHOT;
+	return bpf_map_lookup_elem(&tenet_nexthop, &k) ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
 SEC("tc")

@@ -119,7 +119,7 @@ static struct bench_case lookups[] = {
 static struct bench_case ablation[] = {
 	{ "TC_ACT_OK", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "map lookups (port, MAC, cfg, PA, vstats)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
-	{ "bpf_fib_lookup (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "next-hop table lookup", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_check_mtu (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_skb_adjust_room (encap flags)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_redirect (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_REDIRECT },
@@ -137,6 +137,62 @@ static struct bench_case floors[] = {
 };
 #define NFLOOR (sizeof(floors) / sizeof(floors[0]))
 static const int case_floor[] = { 0, 1, 2, 2, 2, 3, -1 };
+
+/* The decap decision alone, frames that every check passes until the
+ * last one they reach drops them, so repeated runs see the same frame
+ * (sub-ns resolution): the VSID ACL (rdomain mismatch: all the outer
+ * checks and the four lookups of a delivery, no strip or redirect), and
+ * with strict_source on the sender's record (MAC, or for a routed frame
+ * its source CA) that names another PA than the outer source. */
+static void b_decap_outer(struct frame *f, const struct frame *inner, __u32 vsid,
+			  const char *src)
+{
+	f_eth(f, MAC_UL0, MAC_PA_REMOTE, 0x0800);
+	f_ipv4_full(f, 0, 0, src, "192.168.4.11", 47, 64, 0x4000, 8 + inner->len);
+	f_gre(f, 0x2000, 0x6558, vsid << 8);
+	f_bytes(f, inner->b, inner->len);
+}
+
+static void b_decap_acl(struct frame *f)
+{
+	struct frame inner = {};
+
+	f_udp_frame(&inner, MAC_C1, MAC_W2, "10.0.0.7", "10.0.0.5", 64);
+	b_decap_outer(f, &inner, 7001, "192.168.4.22");
+}
+
+static void b_decap_strict(struct frame *f)
+{
+	struct frame inner = {};
+
+	f_udp_frame(&inner, MAC_C1, MAC_C3, "10.0.0.8", "10.0.0.5", 64);
+	b_decap_outer(f, &inner, 5001, "192.168.4.66");
+}
+
+static void b_decap_strict_routed(struct frame *f)
+{
+	struct frame inner = {};
+
+	f_udp_frame(&inner, MAC_C4, MAC_ROUTER, "10.0.0.8", "10.0.1.7", 63);
+	b_decap_outer(f, &inner, 6001, "192.168.4.66");
+}
+
+static struct bench_case checks[] = {
+	{ "XDP_PASS", H_XDP, 0, b_decap_acl, 0, -1, 1000, XDP_PASS },
+	{ "every check, dropped by the VSID ACL (XDP)", H_XDP, 0, b_decap_acl, 0, -1, 1000,
+	  XDP_DROP },
+	{ "strict: + sender MAC's record (XDP)", H_XDP, 0, b_decap_strict, 0, -1, 1000, XDP_DROP },
+	{ "strict: + routed source CA's record (XDP)", H_XDP, 0, b_decap_strict_routed, 0, -1,
+	  1000, XDP_DROP },
+	{ "TC_ACT_OK", H_TCU, UL0, b_decap_acl, 0, -1, 1000, TC_ACT_OK },
+	{ "every check, dropped by the VSID ACL (TC)", H_TCU, UL0, b_decap_acl, 0, -1, 1000,
+	  TC_ACT_SHOT },
+	{ "strict: + sender MAC's record (TC)", H_TCU, UL0, b_decap_strict, 0, -1, 1000,
+	  TC_ACT_SHOT },
+	{ "strict: + routed source CA's record (TC)", H_TCU, UL0, b_decap_strict_routed, 0, -1,
+	  1000, TC_ACT_SHOT },
+};
+#define NCHECK (sizeof(checks) / sizeof(checks[0]))
 
 static struct bench_case baselines[] = {
 	{ "baseline XDP_PASS", H_XDP, 0, b_plain },
@@ -561,7 +617,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	{
-		static const char *const abl[] = { "base_tc_pass", "abl_lookups", "abl_fib",
+		static const char *const abl[] = { "base_tc_pass", "abl_lookups", "abl_nexthop",
 						   "abl_mtu", "abl_adjust", "abl_redirect" };
 
 		for (size_t i = 0; i < NABL - 1; i++)
@@ -781,6 +837,39 @@ int main(int argc, char **argv)
 
 	if (trace_bench(smoke ? samples : samples / 2))
 		goto out;
+
+	/* The decap decision and strict source's lookups, at the largest
+	 * tables. */
+	{
+		struct bench_case *list[NCHECK];
+		double res[NCHECK];
+
+		for (size_t i = 0; i < NCHECK; i++) {
+			list[i] = &checks[i];
+			checks[i].prog_fd = bpf_program__fd(
+				i == 0 ? bpf_object__find_program_by_name(base, "base_xdp_pass") :
+				i == 4 ? bpf_object__find_program_by_name(base, "base_tc_pass") :
+				checks[i].hook == H_XDP ? topo.dp.xdp->progs.tenet_xdp_underlay :
+							  topo.dp.tc->progs.tenet_tc_underlay);
+		}
+		topo_set_cfg_flags(TENET_CFG_ENABLED | TENET_CFG_STRICT_SRC);
+		err = measure(list, NCHECK, smoke ? 20 : 200, res);
+		topo_set_cfg_flags(TENET_CFG_ENABLED);
+		if (err)
+			goto out;
+		err = 1;
+		printf("\ndecap decision (ns, median of %d runs of %d; %s; strict_source on)\n",
+		       smoke ? 20 : 200, checks[0].repeat, rows[nrows - 1].label);
+		/* added: over the hook's pass for the checks, over the
+		 * checks for strict source's lookups. */
+		printf("%-44s %7s %7s\n", "case", "ns", "added");
+		for (size_t i = 0; i < NCHECK; i++)
+			printf("%-44s %7.1f %7.1f\n", checks[i].name, res[i],
+			       i % 4 == 0 ? 0.0 : i % 4 == 1 ? res[i] - res[i - 1] :
+			       res[i] - res[i - i % 4 + 1]);
+		printf("@checks %.1f %.1f %.1f %.1f %.1f %.1f\n", res[1] - res[0], res[2] - res[1],
+		       res[3] - res[1], res[5] - res[4], res[6] - res[5], res[7] - res[5]);
+	}
 
 	/* Machine-readable lines for run.sh's summary table. */
 	for (size_t i = 0; i < ncase; i++)

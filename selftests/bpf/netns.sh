@@ -17,9 +17,11 @@ n link set lo up
 n link add ul0 address 02:00:00:00:04:0b type veth peer name ul0p address 02:00:00:00:04:01
 n addr add 192.168.4.11/24 dev ul0
 n link set ul0 up
-# bpf_fib_lookup() answers only for devices with IPv4 forwarding on; the
-# agent sets the same on the underlay.
-ip netns exec "$NS" sysctl -qw net.ipv4.conf.ul0.forwarding=1
+# Forwarding off, as tenetd leaves a host's underlay: encap reads the
+# next-hop table (seeded as the agent fills it) and, without an entry, has
+# the kernel route the frame, neither of which needs forwarding.
+ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.forwarding=0
+ip netns exec "$NS" sysctl -qw net.ipv4.conf.ul0.forwarding=0
 n link set ul0p up
 # Remote PA on the same segment, and a router toward a PA further away.
 n neigh add 192.168.4.22 lladdr 02:00:00:00:04:16 nud permanent dev ul0

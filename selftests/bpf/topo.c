@@ -120,13 +120,50 @@ void topo_set_cfg_flags(__u32 flags)
 	topo_put(TOPO_MAPS.tenet_cfg, &zero, &cfg);
 }
 
-void topo_seed(void)
+/* The local PA on ul0 (decap accepts NVGRE to it in frames for ul0's MAC
+ * on that VLAN, 0: untagged), as the agent writes it. */
+void topo_set_pa(uint16_t vlan)
 {
-	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0] };
+	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0], .vlan = vlan };
 	__be32 pa_ip = topo_be(PA_LOCAL);
 
-	topo_set_cfg_flags(TENET_CFG_ENABLED);
+	memcpy(pa.mac, MAC_UL0, 6);
 	topo_put(TOPO_MAPS.tenet_pa, &pa_ip, &pa);
+}
+
+/* The next hop of NVGRE from the local PA to pa, as tenetd writes it from
+ * the kernel's route and neighbour (netns.sh: PA_REMOTE on the segment,
+ * PA_ROUTED via 192.168.4.1; PA_NONEIGH has no neighbour, so no entry). */
+void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
+		      uint16_t vlan)
+{
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+	struct tenet_nh_val v = { .ifindex = topo.ifindex[dev], .vlan = vlan };
+
+	memcpy(v.smac, smac, 6);
+	memcpy(v.dmac, dmac, 6);
+	topo_put(TOPO_MAPS.tenet_nexthop, &k, &v);
+}
+
+void topo_del_nexthop(const char *pa)
+{
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+
+	bpf_map_delete_elem(bpf_map__fd(TOPO_MAPS.tenet_nexthop), &k);
+}
+
+void topo_seed_nexthops(void)
+{
+	topo_add_nexthop(PA_REMOTE, UL0, MAC_UL0, MAC_PA_REMOTE, 0);
+	topo_add_nexthop(PA_ROUTED, UL0, MAC_UL0, MAC_UL_ROUTER, 0);
+	topo_del_nexthop(PA_NONEIGH);
+}
+
+void topo_seed(void)
+{
+	topo_set_cfg_flags(TENET_CFG_ENABLED);
+	topo_set_pa(0);
+	topo_seed_nexthops();
 
 	topo_add_vsid(5001, RD_CONTOSO, "10.0.0.0", "10.0.0.1", 24);
 	topo_add_vsid(6001, RD_CONTOSO, "10.0.1.0", "10.0.1.1", 24);

@@ -52,6 +52,7 @@ int topo_setup(bool record_redirect);
 void topo_teardown(void);
 void topo_seed(void);
 void topo_set_cfg_flags(__u32 flags);
+void topo_set_pa(uint16_t vlan);
 void topo_put(struct bpf_map *m, const void *k, const void *v);
 __be32 topo_be(const char *ip);
 void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen);
@@ -59,6 +60,12 @@ void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac);
 /* local_dev >= 0: the record is that local port; else remote at pa. */
 void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
 		     const char *pa, int local_dev);
+/* The next-hop table (tenet_nexthop) from PA_LOCAL to pa; seeded with
+ * PA_REMOTE's and PA_ROUTED's entries as tenetd would write them. */
+void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
+		      uint16_t vlan);
+void topo_del_nexthop(const char *pa);
+void topo_seed_nexthops(void);
 /* nh NULL: on-link route. */
 void topo_add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid);
 

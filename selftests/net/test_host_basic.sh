@@ -141,8 +141,8 @@ check "tc decap filter on ul0" \
 	bash -c "ip netns exec $HOST tc filter show dev ul0 ingress | grep -q tenet_tc_underl"
 check "PA address configured" \
 	bash -c "ip -n $HOST -4 addr show dev ul0 | grep -q 'inet 192.168.4.11/24'"
-check "forwarding on the underlay" \
-	test "$(hx cat /proc/sys/net/ipv4/conf/ul0/forwarding)" = 1
+check "underlay forwarding left off (the host is no router)" \
+	test "$(hx cat /proc/sys/net/ipv4/conf/ul0/forwarding)" = 0
 check "port MTU lowered for NVGRE" test "$(hx cat /sys/class/net/p1/mtu)" = 1458
 check "tenetd turned the host's IPv6 off on the ports" \
 	test "$(hx cat /proc/sys/net/ipv6/conf/p1/disable_ipv6)$(hx cat /proc/sys/net/ipv6/conf/p4/disable_ipv6)" = 11

@@ -49,7 +49,8 @@ check "ports attached" wait_for 5 host_ports_attached host1 p1
 check "ports attached on host2" wait_for 5 host_ports_attached host2 p2
 check "ports attached on host3" wait_for 5 host_ports_attached host3 p3
 
-pins() { echo "$(host_bpffs "$1")/tenet/$1/v2"; }
+LAYOUT=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+pins() { echo "$(host_bpffs "$1")/tenet/$1/v$LAYOUT"; }
 # map_has HOST MAP KEY-BYTES...: the pinned map holds the key.
 map_has() {
 	local h=$1 m=$2; shift 2

@@ -114,7 +114,8 @@ tq port del dev px host host4
 tq lookup del vsid 5001 ca 10.0.0.99
 
 # ---- --wait ----
-pins() { echo "$(host_bpffs "$1")/tenet/$1/v2"; }
+LAYOUT=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+pins() { echo "$(host_bpffs "$1")/tenet/$1/v$LAYOUT"; }
 # ca_in_map HOST IP: tenet_ca of HOST holds (routing domain 1, IP).
 ca_in_map() {
 	local hex

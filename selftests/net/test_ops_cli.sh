@@ -13,8 +13,9 @@ require_cmd man make
 [ -r /usr/share/bash-completion/bash_completion ] || fail_all "missing prerequisite: bash-completion"
 
 VERSION=$(sed -n 's/^TENET_VERSION := //p' Makefile)
-check "tenetd --version" test "$("$TENETD" --version)" = "tenetd $VERSION (datapath layout 2)"
-check "tenet --version" test "$("$TENET" --version)" = "tenet $VERSION (datapath layout 2)"
+LAYOUT=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+check "tenetd --version" test "$("$TENETD" --version)" = "tenetd $VERSION (datapath layout $LAYOUT)"
+check "tenet --version" test "$("$TENET" --version)" = "tenet $VERSION (datapath layout $LAYOUT)"
 
 DEST=$TMP/root
 check "make install (DESTDIR, PREFIX=/usr)" \

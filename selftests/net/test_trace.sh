@@ -191,7 +191,8 @@ stop $lwpid
 check "monitor learn rdomain Contoso shows nothing of Woodgrove's" test ! -s "$TMP/lc.out"
 
 # ---- a killed session ----
-pins=$(host_bpffs host1)/tenet/host1/v2
+LAYOUT=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+pins=$(host_bpffs host1)/tenet/host1/v$LAYOUT
 armed() {
 	bpftool -j map dump pinned "$pins/tenet_trace" | python3 -c 'import json, sys
 e = json.load(sys.stdin)[0]

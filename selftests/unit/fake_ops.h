@@ -24,7 +24,7 @@ struct fake_link {
 	uint32_t ifindex;
 	uint32_t mtu;
 	int up;
-	int forwarding;
+	int forwarding;         /* never set: tenetd leaves forwarding alone */
 	int vlan;               /* created by vlan_ensure */
 };
 
@@ -241,6 +241,18 @@ static int fake_link_mtu(void *ctx, uint32_t ifindex)
 	return l ? (int)l->mtu : -ENODEV;
 }
 
+/* Every fake link's MAC: 02:fa:ce:00:00:<ifindex>. */
+static int fake_link_mac(void *ctx, uint32_t ifindex, uint8_t mac[6])
+{
+	static const uint8_t base[6] = { 0x02, 0xfa, 0xce, 0, 0, 0 };
+
+	if (!fake_link_by_index(ctx, ifindex))
+		return -ENODEV;
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)ifindex;
+	return 0;
+}
+
 static int fake_link_set_mtu(void *ctx, uint32_t ifindex, uint32_t mtu)
 {
 	struct fake *f = ctx;
@@ -302,10 +314,10 @@ static int fake_pa_link_prepare(void *ctx, const char *name)
 
 	if (!l)
 		return -ENODEV;
-	changed = !l->up || !l->forwarding;
+	changed = !l->up;
 	if (changed)
 		fake_record(f, "prepare %s", name);
-	l->up = l->forwarding = 1;
+	l->up = 1;
 	return changed;
 }
 
@@ -328,6 +340,7 @@ static inline void fake_init(struct fake *f, struct knl_ops *ops)
 		.tc_detach = fake_tc_detach,
 		.link_index = fake_link_index,
 		.link_mtu = fake_link_mtu,
+		.link_mac = fake_link_mac,
 		.link_set_mtu = fake_link_set_mtu,
 		.vlan_ensure = fake_vlan_ensure,
 		.vlan_prune = fake_vlan_prune,

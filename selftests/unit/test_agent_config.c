@@ -239,6 +239,28 @@ static void test_delete_guard(void **state)
 	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
 }
 
+/* strict_source: off by default (HNV trusts the provider network), on
+ * from the file. */
+static void test_strict_source(void **state)
+{
+	struct fx *x = *state;
+	struct config_flags fl = { .config = x->path };
+	struct tenet_err err = { 0 };
+	struct config c;
+	char want[600];
+
+	write_file(x->path, "host = h1\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_false(c.strict_source);
+	write_file(x->path, "host = h1\nstrict_source = on\n");
+	assert_int_equal(config_load(&c, &fl, &err), 0);
+	assert_true(c.strict_source);
+	write_file(x->path, "host = h1\nstrict_source = strict\n");
+	assert_int_equal(config_load(&c, &fl, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: not on or off", x->path);
+	assert_string_equal(err.msg, want);
+}
+
 /* A log line is one line: what came from a file, a flag or the store
  * cannot make a second one. */
 static void test_log_escape(void **state)
@@ -340,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flowid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strict_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_guard, setup, teardown),
 		cmocka_unit_test(test_log_escape),

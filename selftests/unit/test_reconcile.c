@@ -305,6 +305,8 @@ static void test_build_maps(void **state)
 	assert_non_null(pav);
 	assert_int_equal(pav->ifindex, x->ul0);
 	assert_int_equal(pav->vlan, 0);
+	/* The underlay's MAC: decap takes only frames addressed to it. */
+	assert_memory_equal(pav->mac, ((uint8_t[]){ 0x02, 0xfa, 0xce, 0, 0, x->ul0 }), 6);
 	/* h2's PA is not ours. */
 	pa_ip = ip(PA_REMOTE);
 	assert_null(get(&d, OBJ_PA, &pa_ip));
@@ -480,6 +482,23 @@ static void test_build_no_flowid(void **state)
 	assert_memory_equal(get(&x->rc.shadow, OBJ_CFG, &zero), &want, sizeof(want));
 }
 
+/* strict_source = on: the config entry carries TENET_CFG_STRICT_SRC. */
+static void test_build_strict_source(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_cfg want = { .version = TENET_LAYOUT_VERSION,
+				  .flags = TENET_CFG_ENABLED | TENET_CFG_STRICT_SRC,
+				  .router_mac = TENET_ROUTER_MAC_INIT };
+	struct recon_set d;
+	__u32 zero = 0;
+
+	topology(&x->m);
+	x->env.strict_source = true;
+	build(x, &d);
+	assert_memory_equal(get(&d, OBJ_CFG, &zero), &want, sizeof(want));
+	recon_set_free(&d);
+}
+
 static void test_build_routes_addrs(void **state)
 {
 	struct fx *x = *state;
@@ -511,8 +530,9 @@ static void test_build_routes_addrs(void **state)
 	av = get(&d, OBJ_ADDR, &ak);
 	assert_non_null(av);
 	assert_int_equal(av->plen, 24);
-	/* The PA device was set up with forwarding. */
-	assert_true(fake_link_by_name(&x->f, "ul0")->forwarding);
+	/* The PA device was set up, its forwarding left alone. */
+	assert_true(fake_link_by_name(&x->f, "ul0")->up);
+	assert_false(fake_link_by_name(&x->f, "ul0")->forwarding);
 	recon_set_free(&d);
 }
 
@@ -655,11 +675,13 @@ static void test_build_vlan_pa(void **state)
 	vl = fake_link_by_name(&x->f, "ul0.100");
 	assert_non_null(vl);
 	assert_int_equal(vl->vlan, 100);
-	assert_true(vl->forwarding);
+	assert_true(vl->up);
+	assert_false(vl->forwarding);
 	pav = get(&d, OBJ_PA, &key);
 	assert_non_null(pav);
 	assert_int_equal(pav->ifindex, vl->ifindex);
 	assert_int_equal(pav->vlan, 100);
+	assert_memory_equal(pav->mac, ((uint8_t[]){ 0x02, 0xfa, 0xce, 0, 0, vl->ifindex }), 6);
 	recon_set_free(&d);
 }
 
@@ -1187,6 +1209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_build_l2only_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_l2only_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_no_flowid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_strict_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_routes_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_route_lowest_metric, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build_route_expansion, setup, teardown),

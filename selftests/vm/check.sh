@@ -12,6 +12,12 @@ cd "$(dirname "$0")/../.." || exit 1
 start=$SECONDS
 selftests/vm/run --timeout "${TENET_VM_TIMEOUT:-600}" -- selftests/vm/guest-suite.sh
 rc=$?
+# Datapath hardening (issue 13) on 6.1: the randomized isolation test
+# (fewer frames: TCG is about ten times slower), malformed NVGRE from the
+# fabric, and the underlay that is not a router. A boot of its own.
+selftests/vm/run --timeout "${TENET_VM_HARDEN_TIMEOUT:-600}" -- selftests/vm/guest-suite.sh \
+	"selftests/bpf/fuzz.sh -n ${TENET_VM_FUZZ_FRAMES:-200000}" \
+	selftests/net/test_hardening.sh selftests/net/test_underlay.sh || rc=1
 # Gateway scenarios (issue 6, selftests/gw/): a boot and time limit of their own.
 selftests/vm/run --timeout "${TENET_VM_GW_TIMEOUT:-600}" -- selftests/gw/run.sh || rc=1
 # Site-to-site VPN (issue 15): Libreswan for one site is unpacked on the

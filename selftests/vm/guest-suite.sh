@@ -11,7 +11,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-# usage: guest-suite.sh [PART...] (default: the parts below)
+# usage: guest-suite.sh [PART...] (default: the parts below); a part is a
+# command line, split at blanks.
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(
 	selftests/vm/smoke.sh
@@ -24,7 +25,8 @@ failed=0
 for p in "${parts[@]}"; do
 	start=$SECONDS
 	echo "=== guest: $p ($(uname -r))"
-	if "$p"; then
+	# shellcheck disable=SC2086 # a part may carry arguments
+	if $p; then
 		passed=$((passed + 1))
 		echo "[ OK ] guest: $p ($((SECONDS - start))s)"
 	else

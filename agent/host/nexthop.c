@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <linux/neighbour.h>
+#include <bpf/bpf.h>
+#include <tenet/maps.h>
+
+#include "host/nexthop.h"
+#include "nl/link.h"
+#include "nl/neigh.h"
+#include "nl/route.h"
+#include "host/objs.h"
+#include "log.h"
+
+/* A pair with no route or no neighbour is resolved again this often
+ * (neighbour and route events usually come first). */
+#define NH_RETRY_MS 5000
+/* Per-entry log lines in one refresh; beyond this a count. */
+#define NH_LOG_MAX 16
+
+int nexthops_init(struct nexthops *n, int map_fd)
+{
+	struct tenet_nh_key k, next, *prev = NULL;
+	struct tenet_nh_val v;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	n->map_fd = map_fd;
+	htab_init(&n->local, sizeof(__be32), sizeof(__u32));
+	htab_init(&n->remote, sizeof(__be32), 1);
+	htab_init(&n->vias, sizeof(__be32), 1);
+	htab_init(&n->cur, sizeof(struct tenet_nh_key), sizeof(struct tenet_nh_val));
+	ret = nl_open(&n->nl);
+	if (ret < 0)
+		return ret;
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(map_fd, &k, &v) && !htab_put(&n->cur, &k, &v, NULL))
+			return -ENOMEM;
+	}
+	n->dirty = true;
+	return 0;
+}
+
+void nexthops_fini(struct nexthops *n)
+{
+	if (n->nl.sk)
+		nl_close(&n->nl);
+	htab_free(&n->local);
+	htab_free(&n->remote);
+	htab_free(&n->vias);
+	htab_free(&n->cur);
+}
+
+static int add_remote(struct htab *h, __be32 pa)
+{
+	char one = 1;
+
+	return !pa || htab_find(h, &pa) || htab_put(h, &pa, &one, NULL) ? 0 : -ENOMEM;
+}
+
+static bool same_set(const struct htab *a, const struct htab *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (a->n != b->n)
+		return false;
+	htab_iter_init(&it, a);
+	while ((e = htab_iter_next(&it)))
+		if (!htab_find(b, e->key) ||
+		    (a->val_size == sizeof(__u32) &&
+		     memcmp(e->val, htab_find(b, e->key)->val, sizeof(__u32))))
+			return false;
+	return true;
+}
+
+int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
+{
+	struct htab local, remote;
+	struct htab_iter it;
+	struct htab_entry *e;
+	int ret = 0;
+
+	htab_init(&local, sizeof(__be32), sizeof(__u32));
+	htab_init(&remote, sizeof(__be32), 1);
+	htab_iter_init(&it, &s->t[OBJ_PA]);
+	while (!ret && (e = htab_iter_next(&it))) {
+		const struct tenet_pa_val *pv = e->val;
+
+		if (!htab_put(&local, e->key, &pv->ifindex, NULL))
+			ret = -ENOMEM;
+	}
+	htab_iter_init(&it, &s->t[OBJ_MAC]);
+	while (!ret && (e = htab_iter_next(&it)))
+		ret = add_remote(&remote, ((const struct tenet_vmac_val *)e->val)->pa);
+	htab_iter_init(&it, &s->t[OBJ_CA]);
+	while (!ret && (e = htab_iter_next(&it)))
+		ret = add_remote(&remote, ((const struct tenet_ca_val *)e->val)->pa);
+	htab_iter_init(&it, &s->t[OBJ_L2ONLY]);
+	while (!ret && (e = htab_iter_next(&it)))
+		ret = add_remote(&remote, ((const struct tenet_l2only_val *)e->val)->pa);
+	if (ret < 0) {
+		htab_free(&local);
+		htab_free(&remote);
+		return ret;
+	}
+	/* A PA of this host is never a remote one (a local VM is local). */
+	htab_iter_init(&it, &local);
+	while ((e = htab_iter_next(&it)))
+		htab_del(&remote, e->key);
+	if (!same_set(&local, &n->local) || !same_set(&remote, &n->remote))
+		n->dirty = true;
+	htab_free(&n->local);
+	htab_free(&n->remote);
+	n->local = local;
+	n->remote = remote;
+	return 0;
+}
+
+void nexthops_on_neigh(struct nexthops *n, const struct nl_neigh *e)
+{
+	if (htab_find(&n->vias, &e->ip) || htab_find(&n->remote, &e->ip))
+		n->dirty = true;
+}
+
+void nexthops_on_change(struct nexthops *n)
+{
+	n->dirty = true;
+}
+
+int nexthops_wait_ms(const struct nexthops *n, uint64_t now)
+{
+	if (n->dirty)
+		return 0;
+	if (!n->retry_at)
+		return -1;
+	return n->retry_at <= now ? 0 : (int)(n->retry_at - now);
+}
+
+/* Why a pair has no entry, for the log. */
+enum nh_why { NH_OK, NH_NO_ROUTE, NH_NO_LINK, NH_NO_NEIGH };
+
+static const char *const nh_why_str[] = {
+	[NH_OK] = "resolved",
+	[NH_NO_ROUTE] = "no unicast route",
+	[NH_NO_LINK] = "route's device is not Ethernet",
+	[NH_NO_NEIGH] = "neighbour not resolved",
+};
+
+/* The kernel's answer for one pair: the route it takes from the local
+ * PA's device, that route's next hop's neighbour entry, and the device's
+ * address; a VLAN device is replaced by its lower device and its tag, so
+ * the datapath skips the VLAN device's own transmit. *stale: the
+ * neighbour entry is usable but unconfirmed. */
+static enum nh_why resolve_pair(struct nexthops *n, __be32 src, __u32 pa_dev, __be32 dst,
+				struct tenet_nh_val *v, __be32 *via, bool *stale)
+{
+	struct nl_route_hop hop;
+	struct nl_neigh ne;
+	struct nl_link l;
+
+	memset(v, 0, sizeof(*v));
+	*stale = false;
+	*via = 0;
+	if (nl_route_get(&n->nl, src, dst, pa_dev, &hop) < 0)
+		return NH_NO_ROUTE;
+	*via = hop.gateway ? hop.gateway : dst;
+	if (nl_link_get(&n->nl, hop.oif, &l) < 0 || l.type != ARPHRD_ETHER || !l.has_mac)
+		return NH_NO_LINK;
+	if (nl_neigh_get(&n->nl, hop.oif, *via, &ne) < 0 || !ne.has_mac ||
+	    !(ne.state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
+			  NUD_NOARP)))
+		return NH_NO_NEIGH;
+	*stale = ne.state & NUD_STALE;
+	memcpy(v->smac, l.mac, 6);
+	memcpy(v->dmac, ne.mac, 6);
+	v->ifindex = hop.oif;
+	if (l.vlan_id && l.link) {
+		v->ifindex = l.link;
+		v->vlan = l.vlan_id;
+	}
+	return NH_OK;
+}
+
+static void log_entry(const struct tenet_nh_key *k, const struct tenet_nh_val *v, __be32 via,
+		      enum nh_why why, unsigned int *nlog)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], h[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
+
+	if ((*nlog)++ >= NH_LOG_MAX)
+		return;
+	inet_ntop(AF_INET, &k->src_pa, s, sizeof(s));
+	inet_ntop(AF_INET, &k->dst_pa, d, sizeof(d));
+	inet_ntop(AF_INET, &via, h, sizeof(h));
+	if (why != NH_OK) {
+		log_info("next hop %s -> %s removed (%s%s%s): the kernel routes it", s, d,
+			 nh_why_str[why], via ? " via " : "", via ? h : "");
+		return;
+	}
+	if_indextoname(v->ifindex, dev);
+	log_info("next hop %s -> %s: %s vlan %u via %s (%02x:%02x:%02x:%02x:%02x:%02x)", s, d,
+		 dev, v->vlan, h, v->dmac[0], v->dmac[1], v->dmac[2], v->dmac[3], v->dmac[4],
+		 v->dmac[5]);
+}
+
+int nexthops_refresh(struct nexthops *n, uint64_t now)
+{
+	struct htab want, vias;
+	struct htab_iter li, ri;
+	struct htab_entry *le, *re, *e;
+	unsigned int changed = 0, nlog = 0, unresolved = 0;
+	char one = 1;
+	int ret = 0;
+
+	if (nexthops_wait_ms(n, now) != 0)
+		return 0;
+	n->dirty = false;
+	n->retry_at = 0;
+	htab_init(&want, sizeof(struct tenet_nh_key), sizeof(struct tenet_nh_val));
+	htab_init(&vias, sizeof(__be32), 1);
+	htab_iter_init(&li, &n->local);
+	while (!ret && (le = htab_iter_next(&li))) {
+		htab_iter_init(&ri, &n->remote);
+		while (!ret && (re = htab_iter_next(&ri))) {
+			struct tenet_nh_key k = { .src_pa = *(__be32 *)le->key,
+						  .dst_pa = *(__be32 *)re->key };
+			struct tenet_nh_val v;
+			enum nh_why why;
+			__be32 via;
+			bool stale;
+
+			why = resolve_pair(n, k.src_pa, *(__u32 *)le->val, k.dst_pa, &v, &via,
+					   &stale);
+			if (via && !htab_put(&vias, &via, &one, NULL))
+				ret = -ENOMEM;
+			if (why == NH_OK && !htab_put(&want, &k, &v, NULL))
+				ret = -ENOMEM;
+			if (why == NH_NO_NEIGH || stale) {
+				/* Traffic through the stack resolves (or
+				 * reconfirms) the neighbour, as the kernel does
+				 * for its own; the event that follows brings
+				 * the entry. */
+				if (n->resolve)
+					n->resolve(n->resolve_arg, k.src_pa, k.dst_pa);
+			}
+			if (why != NH_OK) {
+				unresolved++;
+				e = htab_find(&n->cur, &k);
+				if (e)
+					log_entry(&k, NULL, via, why, &nlog);
+			}
+			e = why == NH_OK ? htab_find(&n->cur, &k) : NULL;
+			if (why == NH_OK && (!e || memcmp(e->val, &v, sizeof(v))))
+				log_entry(&k, &v, via, why, &nlog);
+		}
+	}
+	if (ret < 0)
+		goto out;
+	/* Deletes first: an entry of a pair that is no longer needed (or no
+	 * longer resolves) must not outlive it. */
+	htab_iter_init(&li, &n->cur);
+	while ((e = htab_iter_next(&li))) {
+		if (htab_find(&want, e->key))
+			continue;
+		if (bpf_map_delete_elem(n->map_fd, e->key) < 0 && errno != ENOENT) {
+			ret = -errno;
+			continue;
+		}
+		htab_del(&n->cur, e->key);
+		changed++;
+	}
+	htab_iter_init(&li, &want);
+	while ((e = htab_iter_next(&li))) {
+		struct htab_entry *c = htab_find(&n->cur, e->key);
+
+		if (c && !memcmp(c->val, e->val, sizeof(struct tenet_nh_val)))
+			continue;
+		if (bpf_map_update_elem(n->map_fd, e->key, e->val, BPF_ANY) < 0) {
+			ret = -errno;
+			continue;
+		}
+		if (!htab_put(&n->cur, e->key, e->val, NULL)) {
+			ret = -ENOMEM;
+			break;
+		}
+		changed++;
+	}
+	if (nlog > NH_LOG_MAX)
+		log_info("%u more next-hop changes (not listed)", nlog - NH_LOG_MAX);
+out:
+	htab_free(&n->vias);
+	n->vias = vias;
+	htab_free(&want);
+	if (ret < 0 || unresolved)
+		n->retry_at = now + NH_RETRY_MS;
+	n->n_updates += changed;
+	return ret < 0 ? ret : (int)changed;
+}
