@@ -146,13 +146,13 @@ static json_t *read_counters(void)
 	return items;
 }
 
-static void set_counter(json_t *o, const json_t *counters, uint32_t id)
+static void set_counter(json_t *o, const json_t *counters, const struct tenet_filter *f)
 {
-	char name[24];
+	char name[TENET_FILTER_COUNTER_MAX];
 	size_t i;
 	json_t *it;
 
-	snprintf(name, sizeof(name), TENET_FILTER_COUNTER_PFX "%u", id);
+	tenet_filter_counter_name(f, name);
 	json_array_foreach(counters, i, it) {
 		const json_t *ct = json_object_get(it, "counter");
 
@@ -202,7 +202,7 @@ static json_t *filter_json(const struct tenet_filter *f, const json_t *counters)
 			snprintf(buf, sizeof(buf), "%u", f->icmp_type);
 		json_object_set_new(o, "icmp", json_string(buf));
 	}
-	set_counter(o, counters, f->id);
+	set_counter(o, counters, f);
 	return o;
 }
 

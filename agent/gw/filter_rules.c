@@ -15,7 +15,8 @@
  *   in_<dev>, out_<dev>     the interface's filters in id order: the first
  *                           that matches decides (allow: accept, deny:
  *                           drop), each counting in its named counter
- *                           f<id>; an allow-list chain ends with a drop,
+ *                           (tenet_filter_counter_name: f<id>_<hash>); an
+ *                           allow-list chain ends with a drop,
  *                           a deny-list chain returns (the packet passes).
  *
  * The head declares every object (a declaration creates what is missing
@@ -50,7 +51,7 @@ static void port_match(FILE *f, const char *proto, const char *which, uint16_t m
 
 static void rule(FILE *f, const char *chain, const struct tenet_filter *r)
 {
-	char p[TENET_PREFIX_STRLEN], pn[8];
+	char p[TENET_PREFIX_STRLEN], pn[8], cn[TENET_FILTER_COUNTER_MAX];
 	const char *proto = tenet_filter_proto_name(r->proto, pn);
 	bool ports = r->sport_min || r->dport_min;
 
@@ -68,7 +69,7 @@ static void rule(FILE *f, const char *chain, const struct tenet_filter *r)
 		fprintf(f, " icmp type %u", r->icmp_type);
 	if (r->has_icmp_code)
 		fprintf(f, " icmp code %u", r->icmp_code);
-	fprintf(f, " counter name \"" TENET_FILTER_COUNTER_PFX "%u\" %s\n", r->id,
+	fprintf(f, " counter name \"%s\" %s\n", tenet_filter_counter_name(r, cn),
 		r->action == TENET_FILTER_ALLOW ? "accept" : "drop");
 }
 
@@ -107,8 +108,11 @@ int filter_render(const struct filter_chain *c, size_t n, struct filter_text *t)
 	      "\tmap out_ifs {\n\t\ttype ifname : verdict\n\t}\n", h);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < c[i].nf; k++) {
-			fprintf(h, "\tcounter " TENET_FILTER_COUNTER_PFX "%u {\n\t}\n", c[i].f[k]->id);
-			fprintf(nm, "\ncounter " TENET_FILTER_COUNTER_PFX "%u", c[i].f[k]->id);
+			char cn[TENET_FILTER_COUNTER_MAX];
+
+			tenet_filter_counter_name(c[i].f[k], cn);
+			fprintf(h, "\tcounter %s {\n\t}\n", cn);
+			fprintf(nm, "\ncounter %s", cn);
 		}
 	for (size_t i = 0; i < n; i++) {
 		fprintf(h, "\tchain %s_%s {\n\t}\n", dir_word(c[i].dir), c[i].dev);

@@ -131,6 +131,29 @@ int tenet_filter_icmp_parse(const char *s, struct tenet_filter *f, struct tenet_
 	return 0;
 }
 
+/* FNV-1a over the fields that say what the filter is (not its host). */
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 16777619u;
+	return h;
+}
+
+const char *tenet_filter_counter_name(const struct tenet_filter *f,
+				      char buf[TENET_FILTER_COUNTER_MAX])
+{
+	uint32_t h = 2166136261u;
+	uint32_t v[] = { (uint32_t)f->on, (uint32_t)f->dir, (uint32_t)f->action, f->src.addr,
+			 f->src.len, f->dst.addr, f->dst.len, f->proto, f->sport_min, f->sport_max,
+			 f->dport_min, f->dport_max, f->has_icmp_type, f->icmp_type,
+			 f->has_icmp_code, f->icmp_code };
+
+	h = fnv(h, f->iface, strlen(f->iface));
+	h = fnv(h, v, sizeof(v));
+	snprintf(buf, TENET_FILTER_COUNTER_MAX, TENET_FILTER_COUNTER_PFX "%u_%08x", f->id, h);
+	return buf;
+}
+
 /* ---- shared rules ---- */
 
 static int check_host(struct pctx *c, const char *host)

@@ -21,8 +21,8 @@
 #include "util/errmsg.h"
 #include "util/parse.h"
 
-/* tenet's nftables table of filters, and the named counter of filter N
- * ("f<N>"), which the CLI reads (docs/filters.md). */
+/* tenet's nftables table of filters, and the named counters of filters
+ * (tenet_filter_counter_name), which the CLI reads (docs/filters.md). */
 #define TENET_FILTER_NFT_FAMILY "ip"
 #define TENET_FILTER_NFT_NAME "tenet_filter"
 #define TENET_FILTER_NFT_TABLE TENET_FILTER_NFT_FAMILY " " TENET_FILTER_NFT_NAME
@@ -90,6 +90,13 @@ int tenet_filter_proto_parse(const char *s, uint16_t *proto, struct tenet_err *e
 const char *tenet_filter_proto_name(uint16_t proto, char buf[8]);
 /* TYPE[:CODE], each 0..255. */
 int tenet_filter_icmp_parse(const char *s, struct tenet_filter *f, struct tenet_err *err);
+
+/* The name of a filter's counter in tenet's table: "f<id>_<8 hex digits
+ * of a hash of what it matches>", so an id given again (after the highest
+ * was deleted) to another filter never inherits the old one's counts. */
+#define TENET_FILTER_COUNTER_MAX 24
+const char *tenet_filter_counter_name(const struct tenet_filter *f,
+				      char buf[TENET_FILTER_COUNTER_MAX]);
 
 /* Validated writes (lib/policy) of other kinds that take filters with
  * them: an S2S interface's delete, a compartment's. */
