@@ -63,6 +63,7 @@ PKT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/bpf/*.c))
 TOPO_OBJS := $(BUILD)/selftests/bpf/topo.o $(BUILD)/selftests/bpf/frame.o
 PROG_BENCH := $(BUILD)/selftests/bench/prog_bench
 CP_BENCH := $(BUILD)/selftests/bench/cp_bench
+FILTER_BENCH := $(BUILD)/selftests/bench/filter_bench
 BENCH_BPF := $(BUILD)/bench/baseline.bpf.o
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm check-fresh bench install uninstall clean help
@@ -120,6 +121,10 @@ $(CP_BENCH): $(BUILD)/selftests/bench/cp_bench.o $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
 
+$(FILTER_BENCH): $(BUILD)/selftests/bench/filter_bench.o $(LIBAGENT) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
 $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
@@ -140,7 +145,7 @@ demo-clean:
 	$(Q)./scripts/demo.sh --clean
 
 # Every suite runs even if an earlier one failed; the last line counts them.
-check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
+check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
 
 check-unit: $(UNIT_TESTS)
@@ -157,7 +162,7 @@ check-fresh:
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
-bench: all $(PROG_BENCH) $(CP_BENCH) $(BENCH_BPF)
+bench: all $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all

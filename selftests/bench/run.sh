@@ -14,6 +14,9 @@
 #      tunnel against plain XFRM with the same cipher; 100 tenants with a
 #      tunnel each: time to bring them up, memory per tunnel, one busy
 #      tunnel against another
+#   5. filters on the running kernel (filter_bench.sh): 1,000 filters over
+#      100 interfaces, load and change time; UDP pps out of a filtered
+#      interface against an unfiltered one
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -27,7 +30,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -61,6 +64,7 @@ part() {
 }
 part prog selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "${pargs[@]}"
 part cp selftests/bench/cp_bench.sh ${smoke:+-s}
+part filter selftests/bench/filter_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
 	part s2s selftests/bench/s2s_bench.sh
@@ -83,6 +87,7 @@ $1 == "@cp" { cp[$2] = $3 }
 $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 $1 == "@s2s" { s2s[$2] = $3 }
+$1 == "@filter" { flt[$2] = $3 }
 END {
 	print ""
 	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
@@ -146,6 +151,14 @@ END {
 		r = s2s["quiet_alone"] > 0 ? s2s["quiet_shared"] / s2s["quiet_alone"] : 0
 		row("  a tunnel while another is saturated", sprintf("%.0f / %.0f Mbit/s", s2s["quiet_shared"], s2s["quiet_alone"]), "-", sprintf("%.2fx", r), "-")
 	} else if (!smoke) row("100 tenant tunnels (guest)", "failed", "-", "", "-")
+	if ("load_ms" in flt) {
+		row("1,000 filters on 100 interfaces: load", flt["load_ms"] " ms", "-", "", "-")
+		row("  one change with them present", flt["change_ms"] " ms", "-", "", "-")
+	} else row("filters at scale (filter_bench)", "failed", "-", "", "-")
+	if (flt["unfiltered_pps"] > 0) {
+		r = flt["filtered_pps"] / flt["unfiltered_pps"]
+		row("UDP pps out of a filtered / unfiltered if", flt["filtered_pps"] " / " flt["unfiltered_pps"], "~1.0x", sprintf("%.2fx", r), v(r >= 0.9))
+	} else row("pps filtered / unfiltered interface", "failed", "~1.0x", "", "-")
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 5 s", "", v(cp["load_s"] < 5))
 		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
