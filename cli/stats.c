@@ -436,65 +436,69 @@ static int stats_host(struct cli *c, const char *host, char *buf)
 	return cli_host(c, NULL, buf);
 }
 
-int cli_decorate(struct cli *c, enum tenet_kind kind, const char *host, json_t *array)
+/* -s on shows: the counters of each listed record, by its kind. */
+static int decorate_port(struct cli *c, const char *host, json_t *array)
 {
-	char h[TENET_NAME_MAX + 1];
-	struct cli_vstats vs = { 0 };
 	struct cli_ports ports = { 0 };
-	struct cli_names names = { 0 };
 	json_t *o;
 	size_t i;
 	int ret = 0;
 
-	if (c->details && !c->json && kind == TENET_KIND_RDOMAIN)
-		json_array_foreach(array, i, o) {
-			char line[64];
+	(void)host;     /* each port record names its own */
+	json_array_foreach(array, i, o) {
+		const char *oh = json_string_value(json_object_get(o, "host"));
+		const char *dev = json_string_value(json_object_get(o, "dev"));
 
-			snprintf(line, sizeof(line), "number %" JSON_INTEGER_FORMAT,
-				 json_integer_value(json_object_get(o, "id")));
-			json_object_set_new(o, "details", json_string(line));
-		}
-	if (!c->stats)
-		return 0;
-	switch (kind) {
-	case TENET_KIND_PORT:
-		json_array_foreach(array, i, o) {
-			const char *oh = json_string_value(json_object_get(o, "host"));
-			const char *dev = json_string_value(json_object_get(o, "dev"));
-
-			cli_ports_free(&ports);
-			ret = cli_read_ports(c, oh, dev, &ports);
-			if (ret)
-				break;
-			if (ports.n && ports.e[0].present)
-				json_object_set_new(o, "stats",
-						    cli_traffic_json(ports.e[0].rx_packets,
-								     ports.e[0].rx_bytes,
-								     ports.e[0].tx_packets,
-								     ports.e[0].tx_bytes,
-								     ports.e[0].drops.packets));
-		}
-		break;
-	case TENET_KIND_VSUBNET:
-		ret = stats_host(c, host, h);
-		if (!ret)
-			ret = cli_read_vstats(c, h, &vs);
+		cli_ports_free(&ports);
+		ret = cli_read_ports(c, oh, dev, &ports);
 		if (ret)
 			break;
+		if (ports.n && ports.e[0].present)
+			json_object_set_new(o, "stats",
+					    cli_traffic_json(ports.e[0].rx_packets, ports.e[0].rx_bytes,
+							     ports.e[0].tx_packets, ports.e[0].tx_bytes,
+							     ports.e[0].drops.packets));
+	}
+	cli_ports_free(&ports);
+	return ret;
+}
+
+static int decorate_vsubnet(struct cli *c, const char *host, json_t *array)
+{
+	char h[TENET_NAME_MAX + 1];
+	struct cli_vstats vs = { 0 };
+	json_t *o;
+	size_t i;
+	int ret;
+
+	ret = stats_host(c, host, h);
+	if (!ret)
+		ret = cli_read_vstats(c, h, &vs);
+	if (!ret)
 		json_array_foreach(array, i, o) {
 			uint32_t v = (uint32_t)json_integer_value(json_object_get(o, "vsid"));
 
 			json_object_set_new(o, "stats", vstats_json(cli_vstats_find(&vs, v)));
 		}
-		break;
-	case TENET_KIND_RDOMAIN:
-		ret = stats_host(c, host, h);
-		if (!ret)
-			ret = cli_read_vstats(c, h, &vs);
-		if (!ret)
-			ret = cli_load_names(c, &names);
-		if (ret)
-			break;
+	cli_vstats_free(&vs);
+	return ret;
+}
+
+static int decorate_rdomain(struct cli *c, const char *host, json_t *array)
+{
+	char h[TENET_NAME_MAX + 1];
+	struct cli_vstats vs = { 0 };
+	struct cli_names names = { 0 };
+	json_t *o;
+	size_t i;
+	int ret;
+
+	ret = stats_host(c, host, h);
+	if (!ret)
+		ret = cli_read_vstats(c, h, &vs);
+	if (!ret)
+		ret = cli_load_names(c, &names);
+	if (!ret)
 		json_array_foreach(array, i, o) {
 			const char *rd = json_string_value(json_object_get(o, "name"));
 			struct tenet_vstats_val sum = { 0 };
@@ -507,14 +511,39 @@ int cli_decorate(struct cli *c, enum tenet_kind kind, const char *host, json_t *
 			}
 			json_object_set_new(o, "stats", vstats_json(&sum));
 		}
-		break;
-	default:
-		break;
-	}
-	cli_ports_free(&ports);
 	cli_vstats_free(&vs);
 	cli_names_free(&names);
 	return ret;
+}
+
+static const struct {
+	enum tenet_kind kind;
+	int (*fn)(struct cli *c, const char *host, json_t *array);
+} decorators[] = {
+	{ TENET_KIND_PORT, decorate_port },
+	{ TENET_KIND_VSUBNET, decorate_vsubnet },
+	{ TENET_KIND_RDOMAIN, decorate_rdomain },
+};
+
+int cli_decorate(struct cli *c, enum tenet_kind kind, const char *host, json_t *array)
+{
+	json_t *o;
+	size_t i;
+
+	if (c->details && !c->json && kind == TENET_KIND_RDOMAIN)
+		json_array_foreach(array, i, o) {
+			char line[64];
+
+			snprintf(line, sizeof(line), "number %" JSON_INTEGER_FORMAT,
+				 json_integer_value(json_object_get(o, "id")));
+			json_object_set_new(o, "details", json_string(line));
+		}
+	if (!c->stats)
+		return 0;
+	for (i = 0; i < sizeof(decorators) / sizeof(decorators[0]); i++)
+		if (decorators[i].kind == kind)
+			return decorators[i].fn(c, host, array);
+	return 0;
 }
 
 /* ---- tenet stats [show]: drops by reason ---- */

@@ -650,6 +650,76 @@ static void lost_set(struct build *b, struct htab *h, const void *key)
 	b->lost.any = true;
 }
 
+/* What a lost record of each kind the host datapath builds from leaves
+ * to be held (kinds not listed, NAT and mappings, are other reconcilers'). */
+static void lost_kind_rdomain(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	b->lost.rdomain = true;
+	lost_set(b, &b->lost.rd_names, r->rdomain.name);
+}
+
+static void lost_kind_vsubnet(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	lost_set(b, &b->lost.vsids, &r->vsubnet.vsid);
+}
+
+static void lost_kind_lookup(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	struct lost_ca ck = { .vsid = r->lookup.vsid, .ca = r->lookup.ca };
+	struct tenet_vmac_key mk = { .vsid = r->lookup.vsid };
+
+	memcpy(mk.mac, r->lookup.mac, TENET_ETH_ALEN);
+	if (r->lookup.has_ca)
+		lost_set(b, &b->lost.ca, &ck);
+	else
+		lost_set(b, &b->lost.mac, &mk);
+}
+
+static void lost_kind_croute(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	b->lost.any = true;     /* found again by lost_hold_routes */
+}
+
+static void lost_kind_pa(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	if (!is_host(b, r->pa.host))
+		return;
+	if (!htab_put(&b->lost.pa, &r->pa.addr.addr, &e->key, NULL))
+		b->err = -ENOMEM;
+	b->lost.any = true;
+}
+
+static void lost_kind_proute(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	struct kroute_key k = { .dst = r->proute.prefix.addr, .plen = r->proute.prefix.len };
+
+	if (is_host(b, r->proute.host))
+		lost_set(b, &b->lost.kroute, &k);
+}
+
+static void lost_kind_port(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
+{
+	if (is_host(b, r->port.host))
+		lost_set(b, &b->lost.port_dev, r->port.dev);
+}
+
+static void lost_kind_compartment(struct build *b, const struct htab_entry *e,
+			     const struct tenet_record *r)
+{
+	if (is_host(b, r->compartment.host))
+		b->lost.compartment = b->lost.any = true;
+}
+
+static const struct {
+	enum tenet_kind kind;
+	void (*fn)(struct build *b, const struct htab_entry *e, const struct tenet_record *r);
+} lost_kinds[] = {
+	{ TENET_KIND_RDOMAIN, lost_kind_rdomain },	{ TENET_KIND_VSUBNET, lost_kind_vsubnet },
+	{ TENET_KIND_LOOKUP, lost_kind_lookup },	{ TENET_KIND_CROUTE, lost_kind_croute },
+	{ TENET_KIND_PA, lost_kind_pa },	{ TENET_KIND_PROUTE, lost_kind_proute },
+	{ TENET_KIND_PORT, lost_kind_port },		{ TENET_KIND_COMPARTMENT, lost_kind_compartment },
+};
+
 static void lost_init(struct build *b)
 {
 	struct lost *l = &b->lost;
@@ -673,54 +743,9 @@ static void lost_init(struct build *b)
 
 		if (!model_lost(b->m, e))
 			continue;
-		switch (r->kind) {
-		case TENET_KIND_RDOMAIN:
-			l->rdomain = true;
-			lost_set(b, &l->rd_names, r->rdomain.name);
-			break;
-		case TENET_KIND_VSUBNET:
-			lost_set(b, &l->vsids, &r->vsubnet.vsid);
-			break;
-		case TENET_KIND_LOOKUP: {
-			struct lost_ca ck = { .vsid = r->lookup.vsid, .ca = r->lookup.ca };
-			struct tenet_vmac_key mk = { .vsid = r->lookup.vsid };
-
-			memcpy(mk.mac, r->lookup.mac, TENET_ETH_ALEN);
-			if (r->lookup.has_ca)
-				lost_set(b, &l->ca, &ck);
-			else
-				lost_set(b, &l->mac, &mk);
-			break;
-		}
-		case TENET_KIND_CROUTE:
-			l->any = true;  /* found again by lost_hold_routes */
-			break;
-		case TENET_KIND_PA:
-			if (!is_host(b, r->pa.host))
-				break;
-			if (!htab_put(&l->pa, &r->pa.addr.addr, &e->key, NULL))
-				b->err = -ENOMEM;
-			l->any = true;
-			break;
-		case TENET_KIND_PROUTE: {
-			struct kroute_key k = { .dst = r->proute.prefix.addr,
-						.plen = r->proute.prefix.len };
-
-			if (is_host(b, r->proute.host))
-				lost_set(b, &l->kroute, &k);
-			break;
-		}
-		case TENET_KIND_PORT:
-			if (is_host(b, r->port.host))
-				lost_set(b, &l->port_dev, r->port.dev);
-			break;
-		case TENET_KIND_COMPARTMENT:
-			if (is_host(b, r->compartment.host))
-				l->compartment = l->any = true;
-			break;
-		default:
-			break;  /* NAT and mappings: the nat reconciler's */
-		}
+		for (size_t k = 0; k < sizeof(lost_kinds) / sizeof(lost_kinds[0]); k++)
+			if (lost_kinds[k].kind == r->kind)
+				lost_kinds[k].fn(b, e, r);
 		note(b, e->key, "cannot be decoded and no good version of it is known; the "
 		     "kernel keeps what it made until it is repaired or deleted");
 	}
