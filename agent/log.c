@@ -123,30 +123,33 @@ static void emit(enum log_level lvl, const struct log_about *ab, const char *raw
 			nf > 4 ? "%s" : NULL, f[4], NULL);
 }
 
-void tlog(enum log_level lvl, const char *fmt, ...)
+static void vtlog(enum log_level lvl, const struct log_about *about, const char *fmt,
+		  va_list ap)
 {
 	char line[1024];
-	va_list ap;
 
 	if (lvl == LOG_LVL_DEBUG && !debug)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
+	emit(lvl, about, line);
+}
+
+void tlog(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtlog(lvl, NULL, fmt, ap);
 	va_end(ap);
-	emit(lvl, NULL, line);
 }
 
 void tlog_about(enum log_level lvl, const struct log_about *about, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
-	if (lvl == LOG_LVL_DEBUG && !debug)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vtlog(lvl, about, fmt, ap);
 	va_end(ap);
-	emit(lvl, about, line);
 }
 
 bool ratelimit_ok(struct ratelimit *rl, uint64_t now, unsigned int *missed)

@@ -171,21 +171,33 @@ static void add_drop(void *sum, const void *one)
 	s->bytes += o->bytes;
 }
 
+/* arr (n elements of size bytes, room for *cap) with room for one more:
+ * the same or a larger array, or NULL (arr unchanged). */
+static void *grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	size_t want = *cap ? 2 * *cap : 64;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	p = realloc(arr, want * size);
+	if (p)
+		*cap = want;
+	return p;
+}
+
 static void *vsid_slot(void *arg, __u32 key)
 {
 	struct cli_vstats *v = arg;
-	void *p;
+	struct cli_vstat *e = grow(v->e, v->n, &v->cap, sizeof(*v->e));
 
-	if (v->n == v->cap) {
-		p = realloc(v->e, (v->cap ? 2 * v->cap : 64) * sizeof(*v->e));
-		if (!p)
-			return NULL;
-		v->e = p;
-		v->cap = v->cap ? 2 * v->cap : 64;
-	}
-	memset(&v->e[v->n], 0, sizeof(v->e[v->n]));
-	v->e[v->n].vsid = key;
-	return &v->e[v->n++].c;
+	if (!e)
+		return NULL;
+	v->e = e;
+	e = &v->e[v->n++];
+	memset(e, 0, sizeof(*e));
+	e->vsid = key;
+	return &e->c;
 }
 
 static int cmp_vsid(const void *a, const void *b)
@@ -237,15 +249,11 @@ struct pdrop_set {
 static void *pdrop_slot(void *arg, __u32 key)
 {
 	struct pdrop_set *p = arg;
-	void *q;
+	void *e = grow(p->e, p->n, &p->cap, sizeof(*p->e));
 
-	if (p->n == p->cap) {
-		q = realloc(p->e, (p->cap ? 2 * p->cap : 64) * sizeof(*p->e));
-		if (!q)
-			return NULL;
-		p->e = q;
-		p->cap = p->cap ? 2 * p->cap : 64;
-	}
+	if (!e)
+		return NULL;
+	p->e = e;
 	memset(&p->e[p->n], 0, sizeof(p->e[p->n]));
 	p->e[p->n].ifindex = key;
 	return &p->e[p->n++].d;
