@@ -95,6 +95,13 @@ del_all() {
 }
 check "the other $N deleted while tenetd is stopped" del_all
 host_start gw
+# Deletions nobody saw happen (the agent was stopped) are a mass deletion
+# to the restarted agent: it refuses them until an operator confirms
+# (docs/agent.md, "Failure behaviour").
+check "the restarted tenetd refuses the unseen mass deletion" \
+	wait_for 60 host_log_has gw "deletions: refusing to delete"
+check "VRFs still there before the confirmation" test "$(vrfs)" -gt 0
+check "tenet store accept-deletions" g store accept-deletions
 nothing() {
 	[ "$(vrfs)" = 0 ] && [ "$(rules)" = 0 ] &&
 	! ip netns exec "${NS[gw]}" nft list table ip tenet >/dev/null 2>&1 &&
