@@ -162,6 +162,20 @@ static void add_vstats(void *sum, const void *one)
 	s->drops += o->drops;
 }
 
+/* A routing domain's traffic: the sum of its VSIDs' counters. */
+static void rdomain_sum(const struct cli_vstats *vs, const struct cli_names *names,
+			const char *rd, struct tenet_vstats_val *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (size_t k = 0; k < vs->n; k++) {
+		const char *n = cli_vsid_rdomain(names, vs->e[k].vsid);
+
+		if (n && !strcmp(n, rd))
+			add_vstats(sum, &vs->e[k].c);
+	}
+}
+
+
 static void add_drop(void *sum, const void *one)
 {
 	struct tenet_drop_val *s = sum;
@@ -509,14 +523,9 @@ static int decorate_rdomain(struct cli *c, const char *host, json_t *array)
 	if (!ret)
 		json_array_foreach(array, i, o) {
 			const char *rd = json_string_value(json_object_get(o, "name"));
-			struct tenet_vstats_val sum = { 0 };
+			struct tenet_vstats_val sum;
 
-			for (size_t k = 0; k < vs.n; k++) {
-				const char *n = cli_vsid_rdomain(&names, vs.e[k].vsid);
-
-				if (n && !strcmp(n, rd))
-					add_vstats(&sum, &vs.e[k].c);
-			}
+			rdomain_sum(&vs, &names, rd, &sum);
 			json_object_set_new(o, "stats", vstats_json(&sum));
 		}
 	cli_vstats_free(&vs);
@@ -695,17 +704,12 @@ static int stats_rdomain(struct cli *c, int argc, char **argv, unsigned int flag
 	array = json_array();
 	for (size_t i = 0; i < names.rdomains.n; i++) {
 		const char *rd = names.rdomains.recs[i].rdomain.name;
-		struct tenet_vstats_val sum = { 0 };
+		struct tenet_vstats_val sum;
 		json_t *o, *t;
 
 		if (name[0] && strcmp(name, rd))
 			continue;
-		for (size_t k = 0; k < vs.n; k++) {
-			const char *n = cli_vsid_rdomain(&names, vs.e[k].vsid);
-
-			if (n && !strcmp(n, rd))
-				add_vstats(&sum, &vs.e[k].c);
-		}
+		rdomain_sum(&vs, &names, rd, &sum);
 		o = json_pack("{s:s}", "rdomain", rd);
 		t = vstats_json(&sum);
 		json_object_update(o, t);
