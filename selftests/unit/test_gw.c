@@ -280,6 +280,43 @@ static void test_compartment_rules(void **state)
 		    "external tgi7: a name tenet uses for compartment devices");
 }
 
+/* A VLAN compartment: no virtual subnet, no lookup record, no PA needed;
+ * its VLAN once per NIC; the VLAN cannot change in a replace. */
+static void test_vlan_compartment(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_record v = compartment("Fabrikam", "Contoso", 0, "10.0.0.1/24"), x;
+	struct tenet_record_list list;
+
+	v.compartment.vlan = 4000;
+	strcpy(v.compartment.vlan_dev, "eth1");
+	put_ok(f, &v, 0);
+	assert_int_equal(v.compartment.id, 1);
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_LOOKUP, NULL, &list, NULL), 0);
+	assert_int_equal(list.n, 0);
+	tenet_record_list_free(&list);
+	x = compartment("Woodgrove", "Woodgrove", 0, "10.0.0.1/24");
+	x.compartment.vlan = 4000;
+	strcpy(x.compartment.vlan_dev, "eth1");
+	put_refused(f, &x, 0, -EEXIST, "vlan 4000 on eth1: already compartment Fabrikam's");
+	strcpy(x.compartment.vlan_dev, "tgi9");
+	put_refused(f, &x, 0, -EINVAL, "dev tgi9: a name tenet uses for compartment devices");
+	x.compartment.vsid = 6999;
+	put_refused(f, &x, 0, -EINVAL, "internal: a compartment with a vsid has no VLAN");
+	x.compartment.vsid = 0;
+	x.compartment.vlan_dev[0] = '\0';
+	put_refused(f, &x, 0, -EINVAL, "vsid: missing (or internal: a VLAN)");
+	x = v;
+	x.compartment.vlan = 4001;
+	put_refused(f, &x, TENET_POLICY_REPLACE, -EINVAL,
+		    "compartment Fabrikam: only its external interface can change (delete and "
+		    "add it again)");
+	x = (struct tenet_record){ .kind = TENET_KIND_COMPARTMENT };
+	strcpy(x.compartment.host, "gw");
+	strcpy(x.compartment.name, "Fabrikam");
+	assert_int_equal(tenet_policy_del(f->s, &x, 0, NULL, NULL), 0);
+}
+
 static void test_nat_rules_and_delete(void **state)
 {
 	struct fx *f = *state;
@@ -465,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test_setup_teardown(test_compartment_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_compartment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_rules_and_delete, setup, teardown),
 		cmocka_unit_test(test_nft_ruleset),
 		cmocka_unit_test(test_cli_batch),
