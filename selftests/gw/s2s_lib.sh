@@ -123,7 +123,10 @@ lsw_start() {
 		>>"$d/pluto.out" 2>&1 &
 	CHARON_PID[$n]=$!
 	LIB_BG+=("$!")
-	wait_for 30 test -S "$d/run/pluto.ctl"
+	wait_for 30 test -S "$d/run/pluto.ctl" &&
+		# The control socket comes before pluto listens for IKE: an
+		# --initiate then fails with "need --listen before --initiate".
+		wait_for 30 grep -q "listening for IKE messages" "$d/pluto.out"
 }
 whack() { local d=$1; shift; "$LSW_ROOT/usr/libexec/ipsec/whack" --ctlsocket "$d/run/pluto.ctl" "$@"; }
 
