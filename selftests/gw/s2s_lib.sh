@@ -126,7 +126,8 @@ lsw_start() {
 	wait_for 30 test -S "$d/run/pluto.ctl" &&
 		# The control socket comes before pluto listens for IKE: an
 		# --initiate then fails with "need --listen before --initiate".
-		wait_for 30 grep -q "listening for IKE messages" "$d/pluto.out"
+		"$LSW_ROOT/usr/libexec/ipsec/whack" --ctlsocket "$d/run/pluto.ctl" --listen \
+			>>"$d/pluto.out" 2>&1
 }
 whack() { local d=$1; shift; "$LSW_ROOT/usr/libexec/ipsec/whack" --ctlsocket "$d/run/pluto.ctl" "$@"; }
 
