@@ -94,6 +94,8 @@ done
 spawn nx cnyh python3 "$ECHO" server 7000 contoso-ny
 spawn nx wnyh python3 "$ECHO" server 7000 woodgrove-ny
 spawn nx wsfoh python3 "$ECHO" server 7000 woodgrove-sfo
+spawn nx c1 python3 "$ECHO" server 7001 contoso-vm
+spawn nx w1 python3 "$ECHO" server 7001 woodgrove-vm
 
 # ---- certificates ----
 PKI=$TMP/pki
@@ -185,7 +187,6 @@ check "static routes with their metrics in the tenant's table, protocol 117" \
 	ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.1.0.0/24 dev ts3 .*metric 200" &&
 	ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.2.0.0/24 dev ts3 .*metric 100" &&
 	ip -n "${NS[gw]}" route show table 10001 proto 117 | grep -q "10.1.0.0/24 dev ts1 .*metric 100"'
-info "the S2S routes: $(ip -n "${NS[gw]}" route show table all proto 117)"
 check "no post-connection route before the tunnel is up" \
 	eval '! ip -n "${NS[gw]}" route show table 10002 | grep -q 10.1.9.0/24'
 check "an EAP interface only answers: no routes before its site connects" \
@@ -348,6 +349,16 @@ if ! echo_ok c1 tcp 41002 contoso-ny || ! echo_ok w1 tcp 41002 woodgrove-ny; the
 fi
 check "Contoso cannot reach Woodgrove's SFO subnet (no route: unreachable)" ping_fails c1 10.2.0.10
 check "a site reaches its tenant's VM: Woodgrove NY -> w1" ping_ok wnyh 10.0.0.5
+# Both tenants' sites open the same flow to their VMs: each VM sees its
+# site's own source port (nothing translated between two tenants).
+site_echo_ok() { # SITE-HOST VM-NAME PROTO PORT
+	nx "$1" python3 "$ECHO" client "$3" 10.0.0.5 7001 "$4" "$1" 2>/dev/null |
+		grep -q "^$2 saw 10.1.0.10:$4 said $1"
+}
+check "TCP: Contoso NY -> c1 and Woodgrove NY -> w1, the same flow, ports kept" \
+	eval 'site_echo_ok cnyh contoso-vm tcp 42000 && site_echo_ok wnyh woodgrove-vm tcp 42000'
+check "UDP: the same" \
+	eval 'site_echo_ok cnyh contoso-vm udp 42001 && site_echo_ok wnyh woodgrove-vm udp 42001'
 check "a site reaches its tenant's VM: Contoso NY -> c1" ping_ok cnyh 10.0.0.5
 cap_stop inet
 cap_stop cnylan
