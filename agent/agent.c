@@ -36,9 +36,11 @@
 #include "nl/link.h"
 #include "recon/model.h"
 #include "recon/names.h"
+#include "policy/policy.h"
 #include "recon/recon.h"
 #include "service.h"
 #include "status.h"
+#include "secret/secret.h"
 #include "store/store.h"
 #include "tenet_tc.skel.h"
 
@@ -56,7 +58,7 @@
  * beyond this a summary line counts them. */
 #define BULK_LOG_MAX 32
 
-enum { EP_SIGNAL = 1, EP_LINK, EP_WATCH, EP_EVENTS };
+enum { EP_SIGNAL = 1, EP_LINK, EP_WATCH, EP_EVENTS, EP_RECON /* + registry index */ };
 
 struct agent {
 	struct config cfg;
@@ -67,6 +69,8 @@ struct agent {
 	struct tenet_datapath dp;
 	struct recon *rc;               /* one per registry row, in its order */
 	struct recon *host;             /* the datapath's: attached ports */
+	int *recon_fd;                  /* each reconciler's polled fd (-1: none) */
+	bool *recon_ready;              /* its fd was readable this turn */
 	struct tenet_store *store;
 	struct tenet_watch *watch;
 	int watch_fd;
@@ -547,6 +551,39 @@ static int load_kv(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
 	return 0;
 }
 
+/* The public half of this host's key, which secrets for this host are
+ * sealed to (docs/store.md, "Secrets"): created on first start, published
+ * under the host after each whole read of a store that does not hold it
+ * yet. */
+static void publish_pubkey(struct agent *a)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_PUBKEY };
+	struct tenet_record_list cur = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_hostkey *key = NULL;
+
+	if (!a->cfg.hostkey[0] || !a->store)
+		return;
+	if (tenet_hostkey_load(a->cfg.hostkey, TENET_HOSTKEY_CREATE, &key, &err) < 0) {
+		log_warn("host key %s: %s", a->cfg.hostkey, err.msg);
+		return;
+	}
+	snprintf(rec.pubkey.host, sizeof(rec.pubkey.host), "%s", a->cfg.host);
+	snprintf(rec.pubkey.id, sizeof(rec.pubkey.id), "%s", tenet_hostkey_id(key));
+	snprintf(rec.pubkey.pubkey, sizeof(rec.pubkey.pubkey), "%s", tenet_hostkey_public(key));
+	tenet_hostkey_free(key);
+	if (tenet_policy_list(a->store, TENET_KIND_PUBKEY, a->cfg.host, &cur, &err) == 0 &&
+	    cur.n == 1 && !strcmp(cur.recs[0].pubkey.id, rec.pubkey.id)) {
+		tenet_record_list_free(&cur);
+		return;
+	}
+	tenet_record_list_free(&cur);
+	if (tenet_policy_put(a->store, &rec, TENET_POLICY_REPLACE, NULL, &err) < 0)
+		log_warn("host key: cannot publish it: %s", err.msg);
+	else
+		log_info("host key %s published (key id %s)", a->cfg.hostkey, rec.pubkey.id);
+}
+
 /* Everything, at one revision; then watch from the next one. The rows are
  * decoded as they are read, not copied into a list first. A read that
  * fails leaves the model (and the datapath) as they were. The guard is
@@ -588,6 +625,7 @@ static int resync(struct agent *a)
 	}
 	watch_epoll(a, tenet_watch_fd(a->watch));
 	store_live(a, true, NULL);
+	publish_pubkey(a);
 	return 0;
 }
 
@@ -1167,7 +1205,8 @@ static int load_datapath(struct agent *a)
 		return ret;
 	}
 	a->dpo.skip_xdp = false;
-	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir });
+	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir,
+						      .cfg = &a->cfg });
 	if (ret < 0)
 		return ret;
 	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop));
@@ -1234,8 +1273,12 @@ static int agent_init(struct agent *a, const struct config_flags *flags)
 	/* `tenetd --accept-deletions`: the first guarded round is confirmed. */
 	a->accept = flags->accept_deletions;
 	a->rc = calloc(recon_registry_len, sizeof(*a->rc));
-	if (!a->rc)
+	a->recon_fd = calloc(recon_registry_len, sizeof(*a->recon_fd));
+	a->recon_ready = calloc(recon_registry_len, sizeof(*a->recon_ready));
+	if (!a->rc || !a->recon_fd || !a->recon_ready)
 		return -ENOMEM;
+	for (size_t i = 0; i < recon_registry_len; i++)
+		a->recon_fd[i] = -1;
 	for (size_t i = 0; i < recon_registry_len; i++) {
 		recon_init(&a->rc[i], recon_registry[i], NULL);
 		if (recon_registry[i] == &host_reconciler)
@@ -1254,6 +1297,8 @@ static void agent_fini(struct agent *a)
 	for (size_t i = 0; a->rc && i < recon_registry_len; i++)
 		recon_fini(&a->rc[i]);
 	free(a->rc);
+	free(a->recon_fd);
+	free(a->recon_ready);
 	/* Closing fds detaches nothing: filters, the XDP dispatcher and the
 	 * pins live on for the next agent. */
 	tenet_datapath_unload(&a->dp);
@@ -1275,9 +1320,24 @@ static uint64_t sooner(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+/* The earliest time a reconciler wants to be woken at (0: none). */
+static uint64_t recon_wake_at(const struct agent *a)
+{
+	uint64_t at = 0;
+
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		const struct reconciler *r = a->rc[i].r;
+		uint64_t t = r->wake_at ? r->wake_at(&a->rc[i]) : 0;
+
+		if (t && (!at || t < at))
+			at = t;
+	}
+	return at;
+}
+
 static int wait_ms(const struct agent *a)
 {
-	uint64_t now = now_ms(), at = now + POLL_MS;
+	uint64_t now = now_ms(), at = now + POLL_MS, wake = recon_wake_at(a);
 	int nh = nexthops_wait_ms(&a->nh, now);         /* -1: none pending */
 
 	/* No reconcile without a model read from a store: an empty model
@@ -1287,6 +1347,7 @@ static int wait_ms(const struct agent *a)
 	if (nh > 0)
 		at = sooner(at, now + (uint64_t)nh);
 	at = sooner(at, a->retry_at);
+	at = sooner(at, wake);
 	if (status_due(&a->status, now) < POLL_MS)     /* UINT64_MAX: not due */
 		at = sooner(at, now + status_due(&a->status, now));
 	if (!a->store)
@@ -1317,6 +1378,45 @@ static void update_status(struct agent *a)
 			   (long long)a->rev);
 }
 
+/* Each reconciler's fd in epoll, as it says now (a daemon reconnected
+ * is a new fd). */
+static void sync_recon_fds(struct agent *a)
+{
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		const struct reconciler *r = a->rc[i].r;
+		int fd = r->poll_fd ? r->poll_fd(&a->rc[i]) : -1;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EP_RECON + (uint32_t)i };
+
+		if (fd == a->recon_fd[i])
+			continue;
+		/* A closed fd left epoll by itself; one still open is removed. */
+		if (a->recon_fd[i] >= 0)
+			epoll_ctl(a->epfd, EPOLL_CTL_DEL, a->recon_fd[i], NULL);
+		a->recon_fd[i] = -1;
+		if (fd >= 0 && epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+			a->recon_fd[i] = fd;
+	}
+}
+
+/* Reconcilers whose fd was readable or whose time came: a round follows
+ * when one of them says its picture changed. */
+static void wake_reconcilers(struct agent *a)
+{
+	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < recon_registry_len; i++) {
+		struct recon *rc = &a->rc[i];
+		uint64_t at = rc->r->wake_at ? rc->r->wake_at(rc) : 0;
+
+		if (!rc->r->wake || (!a->recon_ready[i] && (!at || at > now)))
+			continue;
+		a->recon_ready[i] = false;
+		if (rc->r->wake(rc))
+			a->dirty = true;
+	}
+	sync_recon_fds(a);
+}
+
 static void turn(struct agent *a)
 {
 	struct epoll_event evs[8];
@@ -1335,9 +1435,14 @@ static void turn(struct agent *a)
 			ring_buffer__consume(a->rb);
 			break;
 		default:
-			break; /* EP_WATCH: drained below in any case */
+			/* EP_WATCH: drained below in any case */
+			if (evs[i].data.u32 >= EP_RECON &&
+			    evs[i].data.u32 - EP_RECON < recon_registry_len)
+				a->recon_ready[evs[i].data.u32 - EP_RECON] = true;
+			break;
 		}
 	}
+	wake_reconcilers(a);
 	if (a->stop)
 		return;
 	now = now_ms();
@@ -1418,6 +1523,7 @@ int agent_run(const struct config_flags *flags)
 		ret = start(&a);
 	if (ret < 0)
 		goto out;
+	sync_recon_fds(&a);
 	svc_watchdog(now_ms());
 	if (a.synced)
 		snprintf(status, sizeof(status), "host %s: %zu records at revision %lld", a.cfg.host,
@@ -1546,7 +1652,7 @@ int agent_cleanup(const struct config_flags *flags)
 	ul = a.cfg.underlay[0] ? if_nametoindex(a.cfg.underlay) : 0;
 	if (ul)
 		underlay_detach(&a, ul, a.cfg.underlay);
-	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir });
+	ret = open_reconcilers(&a, &(struct recon_open){ .pin_dir = a.pin_dir, .cfg = &a.cfg });
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < recon_registry_len; i++) {

@@ -112,6 +112,17 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_uint(&c->guard_percent, val, 1, 100, what, err);
 	if (!strcmp(key, "delete_guard_min"))
 		return set_uint(&c->guard_min, val, 0, 100000000, what, err);
+	if (!strcmp(key, "hostkey"))
+		return set_str(c->hostkey, sizeof(c->hostkey), strcmp(val, "none") ? val : "", what,
+			       err);
+	if (!strcmp(key, "vici"))
+		return set_str(c->vici, sizeof(c->vici), val, what, err);
+	if (!strcmp(key, "ipsec_cert"))
+		return set_str(c->ipsec_cert, sizeof(c->ipsec_cert), val, what, err);
+	if (!strcmp(key, "ipsec_key"))
+		return set_str(c->ipsec_key, sizeof(c->ipsec_key), val, what, err);
+	if (!strcmp(key, "ipsec_ca"))
+		return set_str(c->ipsec_ca, sizeof(c->ipsec_ca), val, what, err);
 	if (!strcmp(key, "strict_source"))
 		return set_bool(&c->strict_source, val, what, "on or off", err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);
@@ -205,6 +216,7 @@ static void defaults(struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->bpffs, TENETD_BPFFS_DEFAULT);
+	strcpy(c->hostkey, TENETD_HOSTKEY_DEFAULT);
 	c->flowid = true;
 	c->learn_age = LEARN_AGE_DEFAULT_S;
 	c->guard_percent = CONFIG_GUARD_PERCENT_DEFAULT;

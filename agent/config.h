@@ -2,7 +2,8 @@
 /* tenetd's configuration: /etc/tenet/tenetd.conf, overridden by flags.
  * The file is `key = value` lines; # starts a comment. Keys: host,
  * underlay, store, bpffs, debug, flowid, decap, learn_age, strict_source,
- * delete_guard_percent, delete_guard_min. */
+ * delete_guard_percent, delete_guard_min, hostkey, vici, ipsec_cert,
+ * ipsec_key, ipsec_ca. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -14,6 +15,7 @@
 
 #define TENETD_CONF_DEFAULT "/etc/tenet/tenetd.conf"
 #define TENETD_BPFFS_DEFAULT "/sys/fs/bpf"
+#define TENETD_HOSTKEY_DEFAULT "/var/lib/tenet/hostkey"
 
 /* Where NVGRE is decapsulated on the underlay (docs/agent.md). */
 enum decap_mode {
@@ -44,6 +46,17 @@ struct config {
 	 * of them, is refused until an operator confirms. 100: off. */
 	unsigned int guard_percent;
 	unsigned int guard_min;
+	/* This host's key pair (secrets for this host are sealed to its
+	 * public half, which the agent publishes); "" : none. */
+	char hostkey[PATH_MAX];
+	/* charon's VICI socket; "" : VICI_SOCKET_DEFAULT. */
+	char vici[PATH_MAX];
+	/* The gateway's certificate and private key (PEM), which it proves
+	 * itself with to certificate and EAP peers, and the provider's root
+	 * certificate(s) every peer certificate must chain to; "" : none. */
+	char ipsec_cert[PATH_MAX];
+	char ipsec_key[PATH_MAX];
+	char ipsec_ca[PATH_MAX];
 	/* NVGRE delivered only from the PA the lookup records hold for its
 	 * sender (TENET_CFG_STRICT_SRC); off by default, as HNV trusts the
 	 * provider network. */

@@ -86,11 +86,12 @@ static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags)
 	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
 	struct tenet_compartment *cm = &rec.compartment;
 	struct cli_arg args[] = {
-		{ "rdomain", "NAME", ARG_REQUIRED }, { "vsid", "VSID", ARG_REQUIRED },
+		{ "rdomain", "NAME", ARG_REQUIRED }, { "vsid", "VSID" },
 		{ "address", "IP/LEN", ARG_REQUIRED }, { "mac", "MAC" }, { "host", "NAME" },
-		{ NULL },
+		{ "vlan", "ID" }, { "dev", "DEV" }, { "nocheck", "", ARG_FLAG }, { NULL },
 	};
 	const char *name;
+	uint32_t vlan;
 	int ret;
 
 	ret = cli_positional(c, &argc, &argv, "NAME", &name);
@@ -100,14 +101,29 @@ static int cmp_add(struct cli *c, int argc, char **argv, unsigned int flags)
 		ret = cli_args(c, argc, argv, args);
 	if (!ret)
 		ret = cli_name(c, "rdomain", args[0].val, cm->rdomain);
-	if (!ret)
+	/* The internal side: the gateway subnet (NVGRE), or a VLAN of a NIC. */
+	if (!ret && args[1].val && args[5].val)
+		ret = cli_usage(c, "compartment add: 'vsid' or 'vlan', not both");
+	if (!ret && !args[1].val && !args[5].val)
+		ret = cli_usage(c, "compartment add: missing 'vsid VSID'");
+	if (!ret && args[5].val && !args[6].val)
+		ret = cli_usage(c, "compartment add: missing 'dev DEV' for vlan %s", args[5].val);
+	if (!ret && args[6].val && !args[5].val)
+		ret = cli_usage(c, "compartment add: 'dev' goes with 'vlan'");
+	if (!ret && args[1].val)
 		ret = cli_vsid(c, "vsid", args[1].val, &cm->vsid);
+	if (!ret && args[5].val && !(ret = cli_u32(c, "vlan", args[5].val, 1, 4094, &vlan)))
+		cm->vlan = (uint16_t)vlan;
+	if (!ret && args[6].val)
+		ret = cli_ifname(c, "dev", args[6].val, cm->vlan_dev);
 	if (!ret)
 		ret = cli_addr_len(c, "address", args[2].val, &cm->addr);
 	if (!ret && args[3].val)
 		ret = cli_mac(c, "mac", args[3].val, cm->mac);
 	if (!ret)
 		ret = cli_host(c, args[4].val, cm->host);
+	if (!ret && cm->vlan && !args[7].val)
+		ret = cli_gw_check_dev(c, "dev", cm->vlan_dev);
 	if (ret)
 		return ret;
 	if (!args[3].val)
@@ -253,6 +269,10 @@ static json_t *cmp_show_json(const struct tenet_compartment *cm,
 	json_object_set_new(o, "rdomain", json_string(cm->rdomain));
 	json_object_set_new(o, "guid", json_string(guid));
 	json_object_set_new(o, "vsid", json_integer(cm->vsid));
+	if (cm->vlan) {
+		json_object_set_new(o, "vlan", json_integer(cm->vlan));
+		json_object_set_new(o, "vlan_dev", json_string(cm->vlan_dev));
+	}
 	json_object_set_new(o, "mac", json_string(tenet_fmt_mac(cm->mac, mac)));
 	json_object_set_new(o, "vrf", json_string(vrf));
 	json_object_set_new(o, "table", json_integer(tenet_gw_table(cm->id)));
@@ -272,12 +292,20 @@ static void cmp_print_text(struct cli *c, const json_t *o)
 	const char *internal = "";
 	size_t k;
 
+	char side[64];
+
+	/* The internal side: a VSID's port, or a NIC's VLAN. */
+	if (json_object_get(o, "vlan"))
+		snprintf(side, sizeof(side), "vlan %lld dev %s",
+			 (long long)json_integer_value(json_object_get(o, "vlan")), JS(o, "vlan_dev"));
+	else
+		snprintf(side, sizeof(side), "vsid %lld",
+			 (long long)json_integer_value(json_object_get(o, "vsid")));
 	json_array_foreach(ifs, k, i)
 		if (!strcmp(JS(i, "role"), "internal"))
 			internal = JS(i, "address");
-	fprintf(c->out, "%s rdomain %s vsid %lld address %s mac %s host %s\n", JS(o, "name"),
-		JS(o, "rdomain"), (long long)json_integer_value(json_object_get(o, "vsid")),
-		internal, JS(o, "mac"), JS(o, "host"));
+	fprintf(c->out, "%s rdomain %s %s address %s mac %s host %s\n", JS(o, "name"),
+		JS(o, "rdomain"), side, internal, JS(o, "mac"), JS(o, "host"));
 	json_array_foreach(ifs, k, i)
 		if (!strcmp(JS(i, "role"), "external"))
 			fprintf(c->out, "%s external %s address %s host %s\n", JS(o, "name"),
@@ -344,6 +372,8 @@ static const struct cli_verb cmp_verbs[] = {
 	{ "add", cmp_put, 0,
 	  "add NAME rdomain NAME vsid VSID address IP/LEN [mac MAC]\n"
 	  "                             [host NAME]\n"
+	  "add NAME rdomain NAME vlan ID dev DEV address IP/LEN [mac MAC]\n"
+	  "                             [host NAME] [nocheck]\n"
 	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]" },
 	{ "set", cmp_set, TENET_POLICY_REPLACE,
 	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
@@ -366,6 +396,8 @@ const struct cli_object cli_compartment = {
 		"gets a lookup record at the host's first PA. 'external' moves a physical\n"
 		"interface of this host into the compartment (forwarding gateway); the device\n"
 		"must exist and the address must not be in use here unless 'nocheck'.\n"
+		"With 'vlan ID dev DEV' the internal side is that 802.1Q VLAN of a NIC of this\n"
+		"host instead of a virtual subnet (a tenant whose network is a VLAN).\n"
 		"'del' refuses while customer routes use the address ('force' deletes them)\n"
 		"and deletes the compartment's NAT and inbound mappings.\n",
 };

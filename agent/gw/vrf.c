@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The vrf reconciler (see vrf.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,9 +196,20 @@ static int veth_put(struct recon *rc, const void *key, const void *val, const vo
 	devname(TENET_GW_INT_PFX, id, in);
 	devname(TENET_GW_PORT_PFX, id, port);
 	devname(TENET_GW_VRF_PFX, v->vrf, vrf);
+	/* A veth pair and a VLAN are different devices: one is replaced by
+	 * the other, as a VLAN moved to another id or NIC. */
+	if (o && (o->vlan != v->vlan || strcmp(o->parent, v->parent))) {
+		ret = ops->link_del(ops->ctx, in);
+		if (ret < 0 && ret != -ENODEV)
+			return ret;
+		o = NULL;
+	}
 	if (!o) {
 		alias_of(v->cname, alias, sizeof(alias));
-		ret = ops->veth_add(ops->ctx, in, port, v->mtu, alias);
+		if (v->vlan)
+			ret = ops->vlan_add(ops->ctx, in, v->parent, v->vlan, alias);
+		else
+			ret = ops->veth_add(ops->ctx, in, port, v->mtu, alias);
 		if (ret < 0)
 			return ret;
 	}
@@ -347,22 +357,6 @@ struct want {
 	int err;
 };
 
-static void note(const struct want *w, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct want *w, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!w->env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->env->note(w->env->note_arg, key, msg);
-}
-
 static void put(struct want *w, enum vrf_obj t, const void *key, const void *val)
 {
 	if (!htab_put(&w->out->t[t], key, val, NULL))
@@ -417,7 +411,7 @@ static bool names_free(const struct want *w, const struct gw_tenant *t)
 	for (size_t i = 0; i < 3; i++) {
 		devname(pfx[i], t->cm->id, name);
 		if (!w->ops->link_owner(w->ops->ctx, name)) {
-			note(w, t->key, "device %s exists and is not tenet's; compartment not "
+			recon_note(w->env, t->key, "device %s exists and is not tenet's; compartment not "
 			     "programmed", name);
 			return false;
 		}
@@ -436,8 +430,9 @@ static void routes(struct want *w, const struct gw_tenants *g, const struct gw_t
 	struct vrf_route_val v = { 0 };
 
 	put(w, VRF_ROUTE, &k, &v);
-	/* Every other subnet of the routing domain via the distributed router. */
-	for (size_t i = 0; i < g->nvs; i++) {
+	/* Every other subnet of the routing domain via the distributed router
+	 * (an NVGRE compartment; a VLAN's network routes for itself). */
+	for (size_t i = 0; cm->vsid && i < g->nvs; i++) {
 		const struct tenet_vsubnet *vs = g->vs[i];
 
 		if (strcmp(vs->rdomain, cm->rdomain) || vs->vsid == cm->vsid)
@@ -494,6 +489,21 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 	snprintf(lv.cname, sizeof(lv.cname), "%s", cm->name);
 	snprintf(vv.cname, sizeof(vv.cname), "%s", cm->name);
 	memcpy(vv.mac, cm->mac, sizeof(vv.mac));
+	if (cm->vlan) {
+		vv.vlan = cm->vlan;
+		snprintf(vv.parent, sizeof(vv.parent), "%s", cm->vlan_dev);
+		if (w->env->names && name_set_add(w->env->names, cm->vlan_dev) < 0)
+			w->err = -ENOMEM;
+		/* Its NIC not there yet: made when it appears (a link event). */
+		if (w->ops->link_owner(w->ops->ctx, cm->vlan_dev) == -ENODEV) {
+			recon_note(w->env, t->key, "dev %s not present; the VLAN is made when it appears",
+			     cm->vlan_dev);
+			put(w, VRF_LINK, &id, &lv);
+			setting(w, vrf, SET_UP, 1);
+			return;
+		}
+		setting(w, cm->vlan_dev, SET_UP, 1);
+	}
 	put(w, VRF_LINK, &id, &lv);
 	put(w, VRF_VETH, &id, &vv);
 	setting(w, vrf, SET_UP, 1);
@@ -504,9 +514,11 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 	setting(w, in, SET_UP, 1);
 	setting(w, in, SET_FORWARDING, 1);
 	setting(w, in, SET_RP_FILTER, 2);
-	setting(w, in, SET_GRO, 1);
-	setting(w, port, SET_UP, 1);
-	setting(w, port, SET_RP_FILTER, 0);
+	if (!cm->vlan) {
+		setting(w, in, SET_GRO, 1);
+		setting(w, port, SET_UP, 1);
+		setting(w, port, SET_RP_FILTER, 0);
+	}
 	addr(w, in, &cm->addr);
 	if (cm->ext_dev[0])
 		external(w, cm);
@@ -732,8 +744,10 @@ static void observe_links(struct observe *o)
 			struct vrf_dev_key dk = { 0 };
 			struct vrf_member_val mv = { .vrf = vrf };
 
-			/* Someone else's interface in one of tenet's VRFs. */
-			if (!vrf)
+			/* Someone else's interface in one of tenet's VRFs; one
+			 * of another reconciler of tenet's (an S2S interface,
+			 * alias tenet-s2s:) is that one's business. */
+			if (!vrf || !strncmp(l->alias, TENET_ALIAS_ROOT, strlen(TENET_ALIAS_ROOT)))
 				continue;
 			snprintf(dk.dev, sizeof(dk.dev), "%s", l->name);
 			found(o, VRF_MEMBER, &dk, &mv);
@@ -744,6 +758,14 @@ static void observe_links(struct observe *o)
 			found(o, VRF_LINK, &id, &v);
 		} else if ((id.id = dev_id(l->name, TENET_GW_INT_PFX))) {
 			struct vrf_veth_val v = { .vrf = vrf, .mtu = l->mtu };
+			const struct nl_link *p;
+
+			if (!strcmp(l->kind, "vlan")) {
+				v.vlan = l->vlan_id;
+				p = l->link ? link_by_index(o, l->link) : NULL;
+				if (p)
+					snprintf(v.parent, sizeof(v.parent), "%s", p->name);
+			}
 
 			memcpy(v.mac, l->mac, sizeof(v.mac));
 			cname_of(l, v.cname, sizeof(v.cname));

@@ -4,7 +4,8 @@
  *
  *   tvrfN   VRF device, table 10000+N
  *   tgiN    veth end enslaved to tvrfN: HNV's IfCi1, with the compartment's
- *           address and MAC
+ *           address and MAC; for a VLAN compartment, the VLAN of a NIC
+ *           instead (no tgpN: the tenant's network is that VLAN)
  *   tgpN    its peer, a port of the host datapath (the datapath reconciler
  *           programs it from the compartment record: TC program, port
  *           maps), so NVGRE for the compartment's MAC is decapsulated into
@@ -54,10 +55,15 @@ struct vrf_link_val {
 	char cname[TENET_NAME_MAX + 1]; /* compartment (alias): not compared */
 };
 
+/* The internal interface tgiN: a veth whose peer tgpN is a port of the
+ * datapath (an NVGRE compartment), or a VLAN of a NIC (vlan != 0). */
 struct vrf_veth_val {
 	__u32 vrf;                      /* id of the compartment VRF it is in; 0 none */
 	__u8 mac[6];
 	__u8 pad[2];
+	__u16 vlan;                     /* 0: a veth pair */
+	__u8 pad2[2];
+	char parent[IF_NAMESIZE];       /* the VLAN's NIC */
 	__u32 mtu;                      /* at creation: not compared */
 	char cname[TENET_NAME_MAX + 1];
 };
@@ -134,6 +140,8 @@ struct vrf_ops {
 	/* Create marked with alias (-EEXIST if the name is taken). */
 	int (*vrf_add)(void *ctx, const char *name, uint32_t table, const char *alias);
 	int (*veth_add)(void *ctx, const char *name, const char *peer, uint32_t mtu,
+			const char *alias);
+	int (*vlan_add)(void *ctx, const char *name, const char *parent, uint16_t vlan,
 			const char *alias);
 	int (*link_del)(void *ctx, const char *name);
 	/* master NULL: leave the VRF. */

@@ -73,6 +73,21 @@ static int k_veth_add(void *ctx, const char *name, const char *peer, uint32_t mt
 	return ret < 0 ? ret : nl_link_set_alias(&k->nl, (uint32_t)ifp, alias);
 }
 
+static int k_vlan_add(void *ctx, const char *name, const char *parent, uint16_t vlan,
+		      const char *alias)
+{
+	struct vrf_kernel *k = ctx;
+	int p = nl_ifindex(parent), ifi, ret;
+
+	if (p < 0)
+		return p;
+	ret = nl_link_add_vlan(&k->nl, (uint32_t)p, vlan, name);
+	if (ret < 0)
+		return ret;
+	ifi = nl_ifindex(name);
+	return ifi < 0 ? ifi : nl_link_set_alias(&k->nl, (uint32_t)ifi, alias);
+}
+
 static int k_link_del(void *ctx, const char *name)
 {
 	return nl_link_del_name(&((struct vrf_kernel *)ctx)->nl, name);
@@ -282,6 +297,7 @@ int vrf_kernel_open(struct vrf_ops **ops)
 		.link_mtu = k_link_mtu,
 		.vrf_add = k_vrf_add,
 		.veth_add = k_veth_add,
+		.vlan_add = k_vlan_add,
 		.link_del = k_link_del,
 		.link_master = k_link_master,
 		.link_mac = k_link_mac,

@@ -538,6 +538,8 @@ static void add_compartment_port(struct build *b, const char *key,
 {
 	struct tenet_port p = { .vsid = c->vsid };
 
+	if (!c->vsid)
+		return;         /* a VLAN compartment: no port, its network is the VLAN */
 	strcpy(p.host, c->host);
 	memcpy(p.mac, c->mac, TENET_MAC_LEN);
 	if (tenet_gw_devname(TENET_GW_PORT_PFX, c->id, p.dev, sizeof(p.dev)) == 0)

@@ -14,8 +14,9 @@
 
 struct model {
 	/* store key -> struct tenet_record, of model_rec_size() bytes: a
-	 * lookup record (most of a large store) keeps its kind and union
-	 * member only, 40 bytes instead of the union's 248. Read the member
+	 * record keeps its kind and its own union member only (a lookup
+	 * record, most of a large store, 40 bytes; the union is as large as
+	 * its largest member, an S2S interface's 1.7 KB). Read the member
 	 * that the kind names, never copy a whole struct out of the model. */
 	struct htab recs;
 	/* Keys whose current value cannot be decoded -> struct tenet_record
@@ -29,9 +30,12 @@ struct model {
 
 static inline size_t model_rec_size(const struct tenet_record *r)
 {
+	const struct tenet_kind_desc *d;
+
 	if (r->kind == TENET_KIND_LOOKUP)
 		return offsetof(struct tenet_record, lookup) + sizeof(r->lookup);
-	return sizeof(*r);
+	d = tenet_kind_get(r->kind);
+	return d ? offsetof(struct tenet_record, lookup) + d->size : sizeof(*r);
 }
 
 void model_init(struct model *m);

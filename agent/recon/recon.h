@@ -123,9 +123,11 @@ enum {
 
 /* What the agent hands a reconciler to open its real kernel ops. */
 struct tenet_datapath;
+struct config;
 struct recon_open {
 	const struct tenet_datapath *dp;        /* loaded datapath; NULL: */
 	const char *pin_dir;                    /* only its pins (--cleanup) */
+	const struct config *cfg;               /* tenetd.conf (a daemon's socket ...) */
 };
 
 struct reconciler {
@@ -154,6 +156,15 @@ struct reconciler {
 	int (*open)(struct recon *rc, const struct recon_open *o);
 	/* Release rc->priv, and what open made if rc->opened (recon_fini). */
 	void (*close)(struct recon *rc);
+	/* Optional, for a reconciler that follows a daemon or a clock
+	 * between rounds (ipsec follows charon's events and redials): the fd
+	 * the agent polls for it (-1: none now; asked again after every
+	 * turn), when it wants to be woken without input (monotonic ms,
+	 * 0: never), and what it does when woken: true if a round should
+	 * follow (its picture of the world changed). */
+	int (*poll_fd)(struct recon *rc);
+	uint64_t (*wake_at)(struct recon *rc);
+	bool (*wake)(struct recon *rc);
 };
 
 /* A set of objects: one table per type of a reconciler, and the keys
@@ -236,6 +247,9 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 
 /* For put/del: say why, for the log (one line). */
 void recon_errf(struct recon *rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Say through env->note (if set) why record key cannot be programmed. */
+void recon_note(const struct recon_env *env, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* True when a delete failed only because the object is already gone. */
 bool recon_gone(int err);
 const char *recon_verb(const struct recon_type *t, enum recon_op op);

@@ -71,6 +71,27 @@ static bool encoded(const struct tenet_field *f, const void *obj)
 
 static json_t *fields_to_json(const struct tenet_field *fields, const void *obj);
 
+static size_t array_count(const struct tenet_field *f, const void *obj)
+{
+	size_t n = get_u16(obj, f->when_off);
+
+	return n < f->max ? n : f->max;
+}
+
+static json_t *array_to_json(const struct tenet_field *f, const void *obj)
+{
+	size_t esize = f->size / f->max, n = array_count(f, obj);
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		if (json_array_append_new(a, fields_to_json(f->sub, CAT(obj, f->off + i * esize)))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *field_to_json(const struct tenet_field *f, const void *obj)
 {
 	char buf[TENET_GUID_STRLEN];
@@ -97,6 +118,10 @@ static json_t *field_to_json(const struct tenet_field *f, const void *obj)
 		return json_string(tenet_enum_name(f->enumdef, get_enum(obj, f->off, f->size)));
 	case TENET_FT_OBJECT:
 		return fields_to_json(f->sub, obj);
+	case TENET_FT_TEXT:
+		return json_string(p);
+	case TENET_FT_ARRAY:
+		return array_to_json(f, obj);
 	default:
 		return NULL;
 	}
@@ -128,6 +153,49 @@ json_t *tenet_codec_to_json(const struct tenet_kind_desc *d, const void *obj)
 
 /* ---- JSON decoding ---- */
 
+static int check_text(const char *s, size_t size, struct tenet_err *err)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		return tenet_err_set(err, -EINVAL, "longer than %zu bytes", size - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return tenet_err_set(err, -EINVAL, "contains a control character");
+	return 0;
+}
+
+static int field_from_json(const struct tenet_field *f, const json_t *j, void *obj,
+			   struct tenet_err *err);
+
+static int array_from_json(const struct tenet_field *f, const json_t *v, void *obj,
+			   struct tenet_err *err)
+{
+	size_t esize = f->size / f->max, n = json_array_size(v);
+	uint16_t count;
+	int ret;
+
+	if (!json_is_array(v))
+		return tenet_err_set(err, -EINVAL, "%s: not a JSON array", f->name);
+	if (n > f->max)
+		return tenet_err_set(err, -E2BIG, "%s: more than %u", f->name, f->max);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(v, i);
+		void *elem = AT(obj, f->off + i * esize);
+
+		if (!json_is_object(e))
+			return tenet_err_set(err, -EINVAL, "%s[%zu]: not a JSON object", f->name, i);
+		for (const struct tenet_field *s = f->sub; s->name; s++) {
+			ret = field_from_json(s, e, elem, err);
+			if (ret < 0)
+				return tenet_err_prefix(err, ret, "%s[%zu]", f->name, i);
+		}
+	}
+	count = (uint16_t)n;
+	memcpy(AT(obj, f->when_off), &count, sizeof(count));
+	return 0;
+}
+
 static int parse_string(const struct tenet_field *f, const char *s, void *obj,
 			struct tenet_err *err)
 {
@@ -151,6 +219,9 @@ static int parse_string(const struct tenet_field *f, const char *s, void *obj,
 		return tenet_parse_mac(s, p, err);
 	case TENET_FT_GUID:
 		return tenet_parse_guid(s, p, err);
+	case TENET_FT_TEXT:
+		ret = check_text(s, f->size, err);
+		break;
 	case TENET_FT_ENUM:
 		ret = tenet_enum_parse(f->enumdef, s, &v, err);
 		if (ret == 0)
@@ -206,6 +277,8 @@ static int field_from_json(const struct tenet_field *f, const json_t *j, void *o
 				return tenet_err_prefix(err, ret, "%s", f->name);
 		}
 		return 0;
+	case TENET_FT_ARRAY:
+		return array_from_json(f, v, obj, err);
 	default:
 		if (!json_is_string(v))
 			return tenet_err_set(err, -EINVAL, "%s: not a string", f->name);
@@ -482,6 +555,7 @@ static int sortkey_cmp(const struct tenet_sortkey *k, const void *a, const void 
 	switch (k->type) {
 	case TENET_FT_NAME:
 	case TENET_FT_IFNAME:
+	case TENET_FT_TEXT:
 		return strcmp(pa, pb);
 	case TENET_FT_U32:
 		return cmp_u32(get_u32(a, k->off), get_u32(b, k->off));

@@ -51,14 +51,26 @@ static const struct tenet_field external_fields[] = {
 	{ NULL },
 };
 
+static const struct tenet_field internal_fields[] = {
+	TENET_FIELD(struct tenet_compartment, vlan_dev, "dev", TENET_FT_IFNAME),
+	TENET_FIELD(struct tenet_compartment, vlan, "vlan", TENET_FT_U16, .min = 1, .max = 4094),
+	{ NULL },
+};
+
 static const struct tenet_field compartment_fields[] = {
 	TENET_FIELD(struct tenet_compartment, host, "host", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_compartment, name, "name", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_compartment, id, "id", TENET_FT_U32, .min = 1,
 		    .max = TENET_GW_ID_MAX),
 	TENET_FIELD(struct tenet_compartment, rdomain, "rdomain", TENET_FT_NAME),
+	/* An NVGRE compartment's gateway subnet; a VLAN compartment has
+	 * "internal" instead. */
 	TENET_FIELD(struct tenet_compartment, vsid, "vsid", TENET_FT_U32,
-		    .min = TENET_VSID_MIN, .max = TENET_VSID_MAX),
+		    .flags = TENET_F_OPTIONAL | TENET_F_OMIT, .min = TENET_VSID_MIN,
+		    .max = TENET_VSID_MAX, TENET_WHEN(struct tenet_compartment, vsid)),
+	TENET_FIELD(struct tenet_compartment, vlan_dev, "internal", TENET_FT_OBJECT,
+		    .flags = TENET_F_OPTIONAL | TENET_F_OMIT, .sub = internal_fields,
+		    .when_off = offsetof(struct tenet_compartment, vlan_dev), .when_size = 1),
 	TENET_FIELD(struct tenet_compartment, addr, "address", TENET_FT_ADDR_LEN),
 	TENET_FIELD(struct tenet_compartment, mac, "mac", TENET_FT_MAC),
 	/* Forwarding gateways only: written while ext_dev is not "". */
@@ -67,6 +79,18 @@ static const struct tenet_field compartment_fields[] = {
 		    .when_off = offsetof(struct tenet_compartment, ext_dev), .when_size = 1),
 	{ NULL },
 };
+
+/* The internal side is one thing: a virtual subnet or a VLAN. */
+static int compartment_check(const void *obj, struct tenet_err *err)
+{
+	const struct tenet_compartment *cm = obj;
+
+	if (!cm->vsid && !cm->vlan_dev[0])
+		return tenet_err_set(err, -EINVAL, "vsid: missing (or internal: a VLAN)");
+	if (cm->vsid && cm->vlan_dev[0])
+		return tenet_err_set(err, -EINVAL, "internal: a compartment with a vsid has no VLAN");
+	return 0;
+}
 
 static const struct tenet_klayout compartment_keys[] = {
 	{ .parts = { TENET_KPART(struct tenet_compartment, name, TENET_KP_NAME) } },
@@ -143,6 +167,27 @@ static bool reserved_dev(const char *dev)
 	return false;
 }
 
+/* A VLAN compartment: its VLAN of a NIC of the host (not one of tenet's
+ * devices), and an address on the tenant's network. */
+static int check_vlan(struct pctx *c, const struct tenet_compartment *cm)
+{
+	char a[TENET_PREFIX_STRLEN];
+
+	if (tenet_check_ifname(cm->vlan_dev, NULL) < 0)
+		return tenet_err_set(c->err, -EINVAL, "dev %s: not a valid interface name",
+				     cm->vlan_dev);
+	if (reserved_dev(cm->vlan_dev))
+		return tenet_err_set(c->err, -EINVAL,
+				     "dev %s: a name tenet uses for compartment devices", cm->vlan_dev);
+	if (!cm->vlan || cm->vlan > 4094)
+		return tenet_err_set(c->err, -EINVAL, "vlan %u: not a VLAN id (1..4094)", cm->vlan);
+	tenet_fmt_prefix(&cm->addr, a);
+	if (!tenet_ipv4_is_unicast(cm->addr.addr) || !cm->addr.len || cm->addr.len > 30)
+		return tenet_err_set(c->err, -EINVAL, "address %s: not a unicast address on a network",
+				     a);
+	return 0;
+}
+
 static int check_external(struct pctx *c, const struct tenet_compartment *cm)
 {
 	char a[TENET_PREFIX_STRLEN];
@@ -197,6 +242,10 @@ static int check_siblings(struct pctx *c, struct tenet_compartment *cm,
 			return tenet_err_set(c->err, -EEXIST,
 					     "external %s: already in compartment %s", cm->ext_dev,
 					     o->name);
+		if (cm->vlan && o->vlan == cm->vlan && !strcmp(o->vlan_dev, cm->vlan_dev))
+			return tenet_err_set(c->err, -EEXIST,
+					     "vlan %u on %s: already compartment %s's", cm->vlan,
+					     cm->vlan_dev, o->name);
 	}
 	if (*old)
 		return 0;
@@ -216,6 +265,7 @@ static int check_replace(struct pctx *c, struct tenet_compartment *cm,
 		return tenet_err_set(c->err, -EEXIST, "compartment %s: already exists on host %s",
 				     cm->name, cm->host);
 	if (strcmp(old->rdomain, cm->rdomain) || old->vsid != cm->vsid ||
+	    old->vlan != cm->vlan || strcmp(old->vlan_dev, cm->vlan_dev) ||
 	    old->addr.addr != cm->addr.addr || old->addr.len != cm->addr.len ||
 	    memcmp(old->mac, cm->mac, TENET_MAC_LEN))
 		return tenet_err_set(c->err, -EINVAL,
@@ -299,14 +349,18 @@ static int compartment_put(struct pctx *c, struct tenet_record *in)
 
 	ret = check_names(c, cm->host, cm->name);
 	if (!ret)
-		ret = pol_need_rdomain(c, cm->rdomain, NULL);
+		ret = compartment_check(cm, c->err);
 	if (!ret)
+		ret = pol_need_rdomain(c, cm->rdomain, NULL);
+	if (!ret && cm->vsid)
 		ret = pol_need_vsubnet(c, cm->vsid, &vs);
-	if (!ret && strcmp(vs.rdomain, cm->rdomain))
+	if (!ret && cm->vsid && strcmp(vs.rdomain, cm->rdomain))
 		ret = tenet_err_set(c->err, -EINVAL, "vsid %u: in routing domain %s, not %s",
 				    cm->vsid, vs.rdomain, cm->rdomain);
-	if (!ret)
+	if (!ret && cm->vsid)
 		ret = check_cmp_addr(c, cm, &vs);
+	if (!ret && !cm->vsid)
+		ret = check_vlan(c, cm);
 	if (!ret)
 		ret = pol_check_mac(c, cm->mac);
 	if (!ret)
@@ -319,7 +373,7 @@ static int compartment_put(struct pctx *c, struct tenet_record *in)
 		ret = check_replace(c, cm, old);
 	if (!ret && !old)
 		ret = check_port_macs(c, cm);
-	if (!ret && !old)
+	if (!ret && !old && cm->vsid)
 		ret = put_cmp_lookup(c, cm);
 	rec.compartment = *cm;
 	if (!ret)
@@ -366,7 +420,8 @@ static int del_cmp_lookup(struct pctx *c, const struct tenet_compartment *cm)
 }
 
 /* With the compartment go the routes via its address, its lookup
- * record, and its routing domain's NAT and inbound mappings on the host. */
+ * record, and its routing domain's NAT, inbound mappings and S2S
+ * interfaces on the host. */
 static int compartment_del(struct pctx *c, struct tenet_record *in)
 {
 	const struct tenet_compartment *id = &in->compartment;
@@ -379,10 +434,12 @@ static int compartment_del(struct pctx *c, struct tenet_record *in)
 		ret = load_compartment(c, id->host, id->name, &cm);
 	if (!ret)
 		ret = pol_drop_routes_via(c, cm.rdomain, cm.addr.addr);
-	if (!ret)
+	if (!ret && cm.vsid)
 		ret = del_cmp_lookup(c, &cm);
 	if (!ret)
 		ret = pol_del_natmaps(c, cm.host, cm.rdomain);
+	if (!ret)
+		ret = pol_del_s2s(c, cm.host, cm.rdomain);
 	nat.kind = TENET_KIND_NAT;
 	memset(&nat.nat, 0, sizeof(nat.nat));
 	if (!ret) {
@@ -405,6 +462,7 @@ const struct tenet_kind_desc tenet_kind_compartment = {
 	.keys = compartment_keys,
 	.nkeys = ARRAY_SIZE(compartment_keys),
 	.fields = compartment_fields,
+	.check = compartment_check,
 	.sort = compartment_sort,
 	.guards = compartment_guards,
 	.put = compartment_put,

@@ -33,7 +33,10 @@
 #define TENET_GW_VRF_PFX "tvrf"
 #define TENET_GW_INT_PFX "tgi"
 #define TENET_GW_PORT_PFX "tgp"
-/* ifalias of every device the agent creates for a compartment. */
+/* ifalias of every device the agent creates for a compartment. Every
+ * device tenet makes has an alias starting with TENET_ALIAS_ROOT (S2S
+ * interfaces: "tenet-s2s:"), which says which reconciler owns it. */
+#define TENET_ALIAS_ROOT "tenet-"
 #define TENET_GW_ALIAS_PFX "tenet-gw:"
 
 struct tenet_compartment {
@@ -41,7 +44,12 @@ struct tenet_compartment {
 	char name[TENET_NAME_MAX + 1];
 	char rdomain[TENET_NAME_MAX + 1];
 	uint32_t id;                    /* per host; assigned at creation */
-	uint32_t vsid;                  /* the gateway subnet of the rdomain */
+	/* The internal side: a virtual subnet of the routing domain (the
+	 * gateway subnet, reached over NVGRE), or an 802.1Q VLAN of a
+	 * gateway NIC (a tenant whose network is a VLAN); one of the two. */
+	uint32_t vsid;                  /* 0: a VLAN compartment */
+	uint16_t vlan;                  /* 1..4094; 0: an NVGRE compartment */
+	char vlan_dev[TENET_IFNAME_MAX + 1];
 	struct tenet_prefix addr;       /* IfCi1's address/len */
 	uint8_t mac[TENET_MAC_LEN];     /* IfCi1's MAC (the port's MAC) */
 	/* Forwarding gateway: a physical interface moved into the VRF. */

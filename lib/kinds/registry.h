@@ -29,6 +29,7 @@
 #include "kinds/host.h"
 #include "kinds/gateway.h"
 #include "kinds/nat.h"
+#include "kinds/s2s.h"
 
 /* The rows, in enum order (the values are not stored anywhere, but keep
  * new kinds at the end anyway). */
@@ -42,7 +43,9 @@
 	X(PORT, port)                                                              \
 	X(COMPARTMENT, compartment)                                                \
 	X(NAT, nat)                                                                \
-	X(NATMAP, natmap)
+	X(NATMAP, natmap)                                                          \
+	X(S2S, s2s)                                                                \
+	X(PUBKEY, pubkey)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,
@@ -68,6 +71,15 @@ enum tenet_ftype {
 	TENET_FT_ENUM,          /* an enum (int) or uint8_t, named by enumdef */
 	TENET_FT_OBJECT,        /* a JSON object of sub fields of the same struct */
 	TENET_FT_BOOL,          /* bool: sort keys only */
+	/* char[size]: any text without control characters that fits; what
+	 * it must look like is the row's check's business (a destination
+	 * that is an address or a DNS name, a sealed secret). */
+	TENET_FT_TEXT,
+	/* A JSON array of objects: max elements of size / max bytes each at
+	 * off, their fields in sub (offsets within an element), the number
+	 * of elements in the uint16_t at when_off (TENET_ARRAY). Absent
+	 * (TENET_F_OPTIONAL) decodes as none; always encoded. */
+	TENET_FT_ARRAY,
 };
 
 /* Names of an enum's values: names[i] is values[i] (or i without values). */
@@ -96,15 +108,22 @@ struct tenet_field {
 	enum tenet_ftype type;
 	size_t off, size;               /* in the kind's struct */
 	unsigned int flags;             /* TENET_F_* */
-	uint32_t min, max;              /* U32, U16 */
+	uint32_t min, max;              /* U32, U16; ARRAY: max elements */
 	const struct tenet_enum *enumdef;       /* ENUM */
-	const struct tenet_field *sub;          /* OBJECT */
-	size_t when_off, when_size;     /* OMIT, PRESENCE */
+	const struct tenet_field *sub;          /* OBJECT, ARRAY's elements */
+	size_t when_off, when_size;     /* OMIT, PRESENCE; ARRAY: its count */
 };
 
 #define TENET_FIELD(st, member, jname, ftype, ...)                                 \
 	{ .name = (jname), .type = (ftype), .off = offsetof(st, member),           \
 	  .size = sizeof(((st *)0)->member), __VA_ARGS__ }
+/* An array member and its uint16_t count member. */
+#define TENET_ARRAY(st, member, count, jname, subfields, ...)                     \
+	{ .name = (jname), .type = TENET_FT_ARRAY, .off = offsetof(st, member),    \
+	  .size = sizeof(((st *)0)->member),                                        \
+	  .max = sizeof(((st *)0)->member) / sizeof(((st *)0)->member[0]),          \
+	  .sub = (subfields), .when_off = offsetof(st, count),                     \
+	  .when_size = sizeof(((st *)0)->count), __VA_ARGS__ }
 #define TENET_WHEN(st, member)                                                     \
 	.when_off = offsetof(st, member), .when_size = sizeof(((st *)0)->member)
 

@@ -76,9 +76,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (!strcmp(l->kind, "vrf") && li[IFLA_INFO_DATA] &&
 	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VRF_TABLE])
 		l->vrf_table = mnl_attr_get_u32(data[IFLA_VRF_TABLE]);
-	else if (!strcmp(l->kind, "vlan") && li[IFLA_INFO_DATA] &&
-		 mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 &&
-		 data[IFLA_VLAN_ID])
+	if (!strcmp(l->kind, "vlan") && li[IFLA_INFO_DATA] &&
+	    mnl_attr_parse_nested(li[IFLA_INFO_DATA], attr_cb, data) >= 0 && data[IFLA_VLAN_ID])
 		l->vlan_id = mnl_attr_get_u16(data[IFLA_VLAN_ID]);
 	return 0;
 }
@@ -226,11 +225,16 @@ static struct nlmsghdr *set_link(struct nl *nl, char *buf, uint32_t ifindex,
 
 int nl_link_set_up(struct nl *nl, uint32_t ifindex)
 {
+	return nl_link_set_state(nl, ifindex, true);
+}
+
+int nl_link_set_state(struct nl *nl, uint32_t ifindex, bool up)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh = set_link(nl, buf, ifindex, &ifi);
 
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	return nl_transact(nl, nlh, NULL, NULL);
 }

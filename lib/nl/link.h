@@ -45,6 +45,8 @@ int nl_link_add_veth(struct nl *nl, const char *name, const char *peer, uint32_t
 int nl_link_del(struct nl *nl, uint32_t ifindex);
 
 int nl_link_set_up(struct nl *nl, uint32_t ifindex);
+/* Administratively up or down. */
+int nl_link_set_state(struct nl *nl, uint32_t ifindex, bool up);
 int nl_link_set_mtu(struct nl *nl, uint32_t ifindex, uint32_t mtu);
 /* master: ifindex, 0 to leave it (a VRF). */
 int nl_link_set_master(struct nl *nl, uint32_t ifindex, uint32_t master);

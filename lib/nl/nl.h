@@ -16,6 +16,9 @@
  * agent finds its own and leaves everyone else's alone. Unassigned in
  * iproute2's rt_protos; "116 tenet" there makes `ip route` print it. */
 #define TENET_RTPROT 116
+/* ... and of the routes through site-to-site VPN interfaces, which their
+ * own reconciler owns in the same tables ("117 tenet-s2s"). */
+#define TENET_RTPROT_S2S 117
 
 struct mnl_socket;
 struct nlmsghdr;

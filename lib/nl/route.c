@@ -18,7 +18,7 @@ static struct nlmsghdr *route_msg(struct nl *nl, char *buf, uint16_t type, uint1
 		return nlh;
 	rtm->rtm_dst_len = r->plen;
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = TENET_RTPROT;
+	rtm->rtm_protocol = r->proto ? r->proto : TENET_RTPROT;
 	rtm->rtm_type = r->type;
 	/* A delete matches any scope only with RT_SCOPE_NOWHERE. */
 	rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
@@ -62,19 +62,19 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_cb(const struct nlmsghdr *nlh, void *arg)
+static int dump_proto(const struct nlmsghdr *nlh, void *arg, uint8_t proto)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	struct nl_route *r;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET ||
-	    rtm->rtm_protocol != TENET_RTPROT ||
-	    mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb) < 0)
+	    rtm->rtm_protocol != proto || mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb) < 0)
 		return MNL_CB_OK;
 	r = nl_vec_push(arg);
 	if (!r)
 		return MNL_CB_OK;
+	r->proto = proto == TENET_RTPROT ? 0 : proto;
 	r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	r->plen = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;
@@ -90,12 +90,30 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n)
+static int dump_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return dump_proto(nlh, arg, TENET_RTPROT);
+}
+
+static int dump_s2s_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return dump_proto(nlh, arg, TENET_RTPROT_S2S);
+}
+
+int nl_route_dump_proto(struct nl *nl, uint8_t proto, struct nl_route **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = route_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP, NULL);
 
-	return nl_dump(nl, nlh, dump_cb, sizeof(struct nl_route), out, n);
+	if (proto != TENET_RTPROT && proto != TENET_RTPROT_S2S)
+		return -EINVAL;
+	return nl_dump(nl, nlh, proto == TENET_RTPROT ? dump_cb : dump_s2s_cb,
+		       sizeof(struct nl_route), out, n);
+}
+
+int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n)
+{
+	return nl_route_dump_proto(nl, TENET_RTPROT, out, n);
 }
 
 static int route_get_cb(const struct nlmsghdr *nlh, void *arg)

@@ -20,6 +20,10 @@ struct nl_route {
 	uint32_t oif;           /* unicast; 0 in a delete: any */
 	uint32_t via;           /* 0: on-link (scope link); 0 in a delete: any */
 	uint32_t metric;
+	/* rtm_protocol: 0 is TENET_RTPROT, the compartments'; S2S routes
+	 * have their own (TENET_RTPROT_S2S), so each reconciler finds its
+	 * routes only. */
+	uint8_t proto;
 };
 
 /* replace: create or replace the route of the same table, prefix and
@@ -29,6 +33,9 @@ int nl_route_add(struct nl *nl, const struct nl_route *r, bool replace);
 int nl_route_del(struct nl *nl, const struct nl_route *r);
 /* tenet's IPv4 routes in every table, collected (malloc'd array). */
 int nl_route_dump(struct nl *nl, struct nl_route **out, size_t *n);
+/* The same for routes of protocol proto (TENET_RTPROT or
+ * TENET_RTPROT_S2S). */
+int nl_route_dump_proto(struct nl *nl, uint8_t proto, struct nl_route **out, size_t *n);
 
 /* The route the kernel takes to dst from src out of oif (0: any). */
 struct nl_route_hop {

@@ -12,7 +12,7 @@
  * digits) names the public key it was sealed to, and the base64 is the
  * crypto_box_seal of "<context length, 2 bytes big-endian><context>
  * <secret>". The context is where the secret belongs (the record key and
- * field name, e.g. "/tenet/v1/host/gw1/ipsec/hq#psk"): a sealed value
+ * field name, e.g. "/tenet/v1/host/gw1/s2s/IfWe1#secret"): a sealed value
  * copied into another record or field does not open there.
  *
  * Clear secrets live only in sodium_malloc'd memory (guard pages, locked,

@@ -655,3 +655,9 @@ int vici_next_event(struct vici_conn *c, char **name, json_t **msg, struct tenet
 			return tenet_err_set(err, -EPROTO, "vici: unexpected packet %d", t);
 	}
 }
+
+int vici_conn_call(void *conn, const char *cmd, const json_t *req, const char *stream,
+		   vici_stream_cb cb, void *arg, json_t **resp, struct tenet_err *err)
+{
+	return vici_call(conn, cmd, req, stream, cb, arg, resp, err);
+}

@@ -105,6 +105,14 @@ typedef int (*vici_stream_cb)(void *arg, const json_t *event);
 int vici_call(struct vici_conn *c, const char *cmd, const json_t *req, const char *stream,
 	      vici_stream_cb cb, void *arg, json_t **resp, struct tenet_err *err);
 
+/* vici_call's shape, for code that should also run against a fake
+ * charon: ctx is whatever the function needs (vici_conn_call: the
+ * struct vici_conn). */
+typedef int (*vici_call_fn)(void *ctx, const char *cmd, const json_t *req, const char *stream,
+			    vici_stream_cb cb, void *arg, json_t **resp, struct tenet_err *err);
+int vici_conn_call(void *conn, const char *cmd, const json_t *req, const char *stream,
+		   vici_stream_cb cb, void *arg, json_t **resp, struct tenet_err *err);
+
 /* Subscribe an events connection to an event ("ike-updown",
  * "child-updown", "child-rekey", ...). */
 int vici_subscribe(struct vici_conn *c, const char *event, struct tenet_err *err);

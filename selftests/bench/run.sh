@@ -11,7 +11,11 @@
 #      agent RSS, change latency over 3 agents
 #   3. pps and TCP through veth, tenet against kernel gretap, in the
 #      Debian 6.1 guest (net_bench.sh; the running kernel has no GRE)
-#   4. native speed on the running kernel (native_bench.sh): tenet, kernel
+#   4. site-to-site VPN in the guest (s2s_bench.sh): iperf3 through a
+#      tunnel against plain XFRM with the same cipher; 100 tenants with a
+#      tunnel each: time to bring them up, memory per tunnel, one busy
+#      tunnel against another
+#   5. native speed on the running kernel (native_bench.sh): tenet, kernel
 #      VXLAN + bridge and a plain bridge, 64-byte pps (per busy core), TCP,
 #      ping RTT; not in the smoke
 #
@@ -28,7 +32,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -64,6 +68,7 @@ part prog selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "${pargs[@]
 part cp selftests/bench/cp_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
+	part s2s selftests/bench/s2s_bench.sh
 	part native selftests/bench/native_bench.sh
 fi
 
@@ -89,6 +94,7 @@ $1 == "@abl" { abl = 1; al = $2; af = $3; am = $4; aa = $5; ar = $6; aw = $7 }
 $1 == "@trace" { tr[$2] = 1; toff[$2] = $3; tarm[$2] = $4; tcp[$2] = $5
 	tname[$2] = $6; for (k = 7; k <= NF; k++) tname[$2] = tname[$2] " " $k }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
+$1 == "@s2s" { s2s[$2] = $3 }
 END {
 	print ""
 	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
@@ -148,6 +154,17 @@ END {
 		row("GSO: sending VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n1[k], n4[k]), "> 1458 B", "", v(n1[k] > 1458))
 		row("GRO: receiving VM skb avg, tenet (gretap)", sprintf("%d (%d) B", n3[k], n6[k]), "> 1458 B", "", v(n3[k] > 1458))
 	} else if (!smoke) row("TCP (guest)", "failed", ">= 1.0x", "", "-")
+	if ("tunnel_mbps" in s2s) {
+		r = s2s["plain_mbps"] > 0 ? s2s["tunnel_mbps"] / s2s["plain_mbps"] : 0
+		row("iperf3 S2S tunnel vs plain XFRM (guest)", sprintf("%.0f / %.0f Mbit/s", s2s["tunnel_mbps"], s2s["plain_mbps"]), ">= 0.95x", sprintf("%.2fx", r), v(r >= 0.95))
+	} else if (!smoke) row("iperf3 S2S tunnel vs plain XFRM (guest)", "failed", ">= 0.95x", "", "-")
+	if ("up_s" in s2s) {
+		row("100 tenant tunnels: sites dial to all up", s2s["up_s"] " s", "-", "", "-")
+		row("  store write to all programmed", s2s["program_s"] " s", "-", "", "-")
+		row("  memory per tunnel (kernel + charon + agent)", s2s["mem_kib"] " KiB (" s2s["charon_kib"] " / " s2s["agent_kib"] ")", "-", "", "-")
+		r = s2s["quiet_alone"] > 0 ? s2s["quiet_shared"] / s2s["quiet_alone"] : 0
+		row("  a tunnel while another is saturated", sprintf("%.0f / %.0f Mbit/s", s2s["quiet_shared"], s2s["quiet_alone"]), "-", sprintf("%.2fx", r), "-")
+	} else if (!smoke) row("100 tenant tunnels (guest)", "failed", "-", "", "-")
 	# Native speed: tenet / VXLAN + bridge / plain bridge, ratios tenet/VXLAN
 	# and tenet/bridge.
 	if ("pps" in nt && nt["pps"] > 0) {

@@ -260,6 +260,26 @@ static int fgw_veth_add(void *ctx, const char *name, const char *peer, uint32_t 
 	return 0;
 }
 
+static int fgw_vlan_add(void *ctx, const char *name, const char *parent, uint16_t vlan,
+			const char *alias)
+{
+	struct fake_gw *f = ctx;
+	int ret = fgw_record(f, "vlan_add %s %s %u", name, parent, vlan);
+	struct fgw_link *p, *l;
+
+	if (ret)
+		return ret;
+	p = fgw_link(f, parent);
+	if (!p)
+		return -ENODEV;
+	if (fgw_link(f, name))
+		return -EEXIST;
+	l = fgw_add_link(f, name, "vlan", alias);
+	l->l.vlan_id = vlan;
+	l->l.link = fgw_link(f, parent)->l.ifindex;
+	return 0;
+}
+
 static int fgw_link_del(void *ctx, const char *name)
 {
 	struct fake_gw *f = ctx;
@@ -529,6 +549,7 @@ static inline void fake_gw_init(struct fake_gw *f, struct vrf_ops *vops, struct 
 		.link_mtu = fgw_link_mtu,
 		.vrf_add = fgw_vrf_add,
 		.veth_add = fgw_veth_add,
+		.vlan_add = fgw_vlan_add,
 		.link_del = fgw_link_del,
 		.link_master = fgw_link_master,
 		.link_mac = fgw_link_mac,

@@ -280,6 +280,43 @@ static void test_compartment_rules(void **state)
 		    "external tgi7: a name tenet uses for compartment devices");
 }
 
+/* A VLAN compartment: no virtual subnet, no lookup record, no PA needed;
+ * its VLAN once per NIC; the VLAN cannot change in a replace. */
+static void test_vlan_compartment(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_record v = compartment("Fabrikam", "Contoso", 0, "10.0.0.1/24"), x;
+	struct tenet_record_list list;
+
+	v.compartment.vlan = 4000;
+	strcpy(v.compartment.vlan_dev, "eth1");
+	put_ok(f, &v, 0);
+	assert_int_equal(v.compartment.id, 1);
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_LOOKUP, NULL, &list, NULL), 0);
+	assert_int_equal(list.n, 0);
+	tenet_record_list_free(&list);
+	x = compartment("Woodgrove", "Woodgrove", 0, "10.0.0.1/24");
+	x.compartment.vlan = 4000;
+	strcpy(x.compartment.vlan_dev, "eth1");
+	put_refused(f, &x, 0, -EEXIST, "vlan 4000 on eth1: already compartment Fabrikam's");
+	strcpy(x.compartment.vlan_dev, "tgi9");
+	put_refused(f, &x, 0, -EINVAL, "dev tgi9: a name tenet uses for compartment devices");
+	x.compartment.vsid = 6999;
+	put_refused(f, &x, 0, -EINVAL, "internal: a compartment with a vsid has no VLAN");
+	x.compartment.vsid = 0;
+	x.compartment.vlan_dev[0] = '\0';
+	put_refused(f, &x, 0, -EINVAL, "vsid: missing (or internal: a VLAN)");
+	x = v;
+	x.compartment.vlan = 4001;
+	put_refused(f, &x, TENET_POLICY_REPLACE, -EINVAL,
+		    "compartment Fabrikam: only its external interface can change (delete and "
+		    "add it again)");
+	x = (struct tenet_record){ .kind = TENET_KIND_COMPARTMENT };
+	strcpy(x.compartment.host, "gw");
+	strcpy(x.compartment.name, "Fabrikam");
+	assert_int_equal(tenet_policy_del(f->s, &x, 0, NULL, NULL), 0);
+}
+
 static void test_nat_rules_and_delete(void **state)
 {
 	struct fx *f = *state;
@@ -394,6 +431,41 @@ static void test_nft_ruleset(void **state)
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2711 snat to 203.0.113.1\n"));
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2712 meta l4proto { tcp, udp } "
 				     "snat to 203.0.113.1:20000-29999\n"));
+	/* No S2S interface: no chain for them. */
+	assert_null(strstr(text, "s2s_"));
+	assert_null(strstr(text, "ct zone set iifname"));
+	free(text);
+}
+
+/* Flows between a tenant's internal and S2S interfaces are the tenant's
+ * both ways (zone Z in both directions); the rest keep the NAT design. */
+static void test_nft_ruleset_s2s(void **state)
+{
+	struct tenet_record c = compartment("C", "C", 5999, "10.0.254.2/24");
+	struct tenet_record w = compartment("W", "W", 6999, "10.0.254.2/24");
+	uint32_t cs[] = { 1 }, ws[] = { 2, 3 };
+	struct gw_tenant t[2] = { { .cm = &c.compartment, .s2s = cs, .ns2s = 1 },
+				  { .cm = &w.compartment, .s2s = ws, .ns2s = 2 } };
+	char *text;
+
+	(void)state;
+	c.compartment.id = 1;
+	w.compartment.id = 2;
+	text = gw_nft_ruleset(t, 2);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\tchain s2s_10002 {\n"
+				     "\t\tmeta mark set 0x7e4e2712\n"
+				     "\t\tfib daddr . mark oifname { \"ts2\", \"ts3\" } meta mark set "
+				     "0x00000000 ct zone set 10002 accept\n"
+				     "\t\tmeta mark set 0x00000000\n\t}\n"));
+	assert_non_null(strstr(text, "\tchain s2s_10001 {\n"));
+	assert_non_null(strstr(text, "type filter hook prerouting priority raw; policy accept;\n"
+				     "\t\tct zone set iifname map { \"ts1\" : 10001, \"ts2\" : 10002, "
+				     "\"ts3\" : 10002 }\n"
+				     "\t\tiifname vmap { \"tgi1\" : jump s2s_10001, \"tgi2\" : jump "
+				     "s2s_10002 }\n"
+				     "\t\tct original zone set iifname map { \"tgi1\" : 10001, \"tgi2\" : "
+				     "10002 }\n"));
 	free(text);
 }
 
@@ -465,8 +537,10 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test_setup_teardown(test_compartment_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_compartment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_rules_and_delete, setup, teardown),
 		cmocka_unit_test(test_nft_ruleset),
+		cmocka_unit_test(test_nft_ruleset_s2s),
 		cmocka_unit_test(test_cli_batch),
 	};
 

@@ -288,6 +288,47 @@ static void test_vrf_compartments(void **state)
 	assert_int_equal(x->nnotes, 0);
 }
 
+/* A VLAN compartment: its internal interface is the VLAN of a NIC, in
+ * the VRF with the address; no port, no routes to NVGRE subnets. A
+ * second round changes nothing; a new VLAN id replaces the device. */
+static void test_vrf_vlan(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record cm = compartment("Fabrikam", 3, 0);
+	struct fgw_link *in;
+
+	cm.compartment.vlan = 4000;
+	strcpy(cm.compartment.vlan_dev, "eth1");
+	tenet_parse_addr_len("10.0.0.1/24", &cm.compartment.addr, NULL);
+	put_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	in = fgw_link(&x->f, "tgi3");
+	assert_non_null(in);
+	assert_string_equal(in->l.kind, "vlan");
+	assert_int_equal(in->l.vlan_id, 4000);
+	assert_int_equal(in->l.link, ifindex(x, "eth1"));
+	assert_int_equal(in->l.master, ifindex(x, "tvrf3"));
+	assert_string_equal(in->l.alias, "tenet-gw:Fabrikam");
+	assert_true(in->l.flags & IFF_UP);
+	assert_int_equal(in->rp_filter, 2);
+	assert_true(fgw_link(&x->f, "eth1")->l.flags & IFF_UP);
+	assert_null(fgw_link(&x->f, "tgp3"));
+	assert_true(fgw_has_addr(&x->f, "tgi3", "10.0.0.1"));
+	assert_int_equal(fgw_routes_in(&x->f, 10003), 1);       /* unreachable default */
+	x->f.ncalls = 0;
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(x->f.ncalls, 0);
+	cm.compartment.vlan = 4001;
+	put_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(fgw_link(&x->f, "tgi3")->l.vlan_id, 4001);
+	assert_true(fgw_call_index(&x->f, "link_del tgi3") < fgw_call_index(&x->f, "vlan_add tgi3 eth1 4001"));
+	del_rec(&x->m, &cm);
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_null(fgw_link(&x->f, "tgi3"));
+	assert_non_null(fgw_link(&x->f, "eth1"));
+}
+
 /* Links first, then what lives on them; a port joins its VRF once both
  * exist; routes after the addresses. */
 static void test_vrf_put_order(void **state)
@@ -447,6 +488,23 @@ static void test_vrf_foreign_name(void **state)
 	assert_int_equal(fgw_link(&x->f, "tvrf2")->l.vrf_table, 77);
 	assert_int_equal(fgw_calls_count(&x->f, "link_del"), 0);
 	assert_non_null(fgw_link(&x->f, "tgi1"));
+}
+
+/* Someone else's interface in a compartment's VRF is released; one of
+ * tenet's S2S interfaces (another reconciler's) is not. */
+static void test_vrf_other_reconcilers_member(void **state)
+{
+	struct fx *x = *state;
+
+	tenants(&x->m);
+	assert_int_equal(run(x, &x->vrf), 0);
+	fgw_add_link(&x->f, "ts1", "xfrm", "tenet-s2s:IfWe1")->l.master = ifindex(x, "tvrf2");
+	fgw_add_link(&x->f, "dummy9", "dummy", "")->l.master = ifindex(x, "tvrf2");
+	x->f.ncalls = 0;
+	assert_int_equal(run(x, &x->vrf), 0);
+	assert_int_equal(fgw_link(&x->f, "ts1")->l.master, ifindex(x, "tvrf2"));
+	assert_int_equal(fgw_link(&x->f, "dummy9")->l.master, 0);
+	assert_int_equal(fgw_calls_count(&x->f, "link_master ts1"), 0);
 }
 
 /* A restarted agent: the kernel holds what an earlier agent made for
@@ -710,6 +768,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vrf_compartments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vrf_vlan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vrf_other_reconcilers_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_put_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vrf_repairs, setup, teardown),

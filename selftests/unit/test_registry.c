@@ -13,13 +13,36 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "kinds/codec.h"
 #include "kinds/record.h"
+#include "secret/secret.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- one sample record of every kind, every optional field set ---- */
+
+/* A host key and a secret sealed to it, made once. */
+static char sample_pub[64], sample_id[TENET_KEY_ID_LEN + 1], sample_sealed[TENET_S2S_SEALED_MAX + 1];
+
+static void sample_keys(void)
+{
+	unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+	char *sealed = NULL;
+
+	if (sample_pub[0])
+		return;
+	assert_true(sodium_init() >= 0);
+	crypto_box_keypair(pk, sk);
+	sodium_bin2base64(sample_pub, sizeof(sample_pub), pk, sizeof(pk),
+			  sodium_base64_VARIANT_ORIGINAL);
+	assert_int_equal(tenet_pubkey_id(sample_pub, sample_id, NULL), 0);
+	assert_int_equal(tenet_secret_seal(sample_pub, "/tenet/v1/host/gw/s2s/IfWe1#secret",
+					   "abc", 3, &sealed, NULL), 0);
+	snprintf(sample_sealed, sizeof(sample_sealed), "%s", sealed);
+	free(sealed);
+}
 
 static bool sample(enum tenet_kind kind, struct tenet_record *r)
 {
@@ -98,9 +121,51 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		tenet_parse_ipv4("10.0.0.5", &r->natmap.ca, NULL);
 		r->natmap.ca_port = 53;
 		return true;
+	case TENET_KIND_S2S:
+		sample_keys();
+		strcpy(r->s2s.host, "gw");
+		strcpy(r->s2s.name, "IfWe1");
+		strcpy(r->s2s.rdomain, "Woodgrove");
+		r->s2s.id = 2;
+		strcpy(r->s2s.destination, "59.10.10.100");
+		tenet_parse_ipv4("131.107.10.10", &r->s2s.source, NULL);
+		r->s2s.auth = TENET_S2S_EAP;
+		strcpy(r->s2s.peer, "IfWe1");
+		strcpy(r->s2s.secret, sample_sealed);
+		r->s2s.mode = TENET_S2S_RESPONDER;
+		r->s2s.dpd = 10;
+		r->s2s.retry = 30;
+		r->s2s.nroutes = 2;
+		tenet_parse_prefix("10.1.0.0/24", &r->s2s.routes[0].prefix, NULL);
+		r->s2s.routes[0].metric = 100;
+		tenet_parse_prefix("10.2.0.0/24", &r->s2s.routes[1].prefix, NULL);
+		r->s2s.routes[1].metric = 200;
+		r->s2s.npost = 1;
+		tenet_parse_prefix("10.9.0.0/16", &r->s2s.post[0].prefix, NULL);
+		r->s2s.post[0].metric = 100;
+		return true;
+	case TENET_KIND_PUBKEY:
+		sample_keys();
+		strcpy(r->pubkey.host, "gw");
+		strcpy(r->pubkey.id, sample_id);
+		strcpy(r->pubkey.pubkey, sample_pub);
+		return true;
 	default:
 		return false;
 	}
+}
+
+/* A second sample, for fields that cannot be set together with others
+ * (a compartment's internal side is a virtual subnet or a VLAN). */
+static bool sample_alt(enum tenet_kind kind, struct tenet_record *r)
+{
+	if (kind != TENET_KIND_COMPARTMENT)
+		return false;
+	sample(kind, r);
+	r->compartment.vsid = 0;
+	r->compartment.vlan = 4000;
+	strcpy(r->compartment.vlan_dev, "eth1");
+	return true;
 }
 
 static void test_every_kind_has_a_sample(void **state)
@@ -136,6 +201,8 @@ static size_t type_size(const struct tenet_field *f)
 	case TENET_FT_ENUM:
 		return f->size == 1 ? 1 : sizeof(int);
 	case TENET_FT_OBJECT:
+	case TENET_FT_TEXT:
+	case TENET_FT_ARRAY:
 		return f->size;
 	default:
 		return 0;
@@ -162,6 +229,16 @@ static void check_fields(const struct tenet_kind_desc *d, const struct tenet_fie
 		if (f->type == TENET_FT_OBJECT) {
 			assert_non_null(f->sub);
 			check_fields(d, f->sub, f->name);
+		}
+		if (f->type == TENET_FT_ARRAY) {
+			/* whole elements, and a uint16_t count */
+			assert_non_null(f->sub);
+			assert_true(f->max > 0 && f->size % f->max == 0);
+			assert_int_equal(f->when_size, sizeof(uint16_t));
+			for (const struct tenet_field *s = f->sub; s->name; s++)
+				if (s->off + s->size > f->size / f->max)
+					fail_msg("%s.%s.%s: outside its element", where, f->name,
+						 s->name);
 		}
 	}
 }
@@ -304,6 +381,8 @@ static void test_round_trips(void **state)
 	memset(r.compartment.ext_dev, 0, sizeof(r.compartment.ext_dev));
 	memset(&r.compartment.ext_addr, 0, sizeof(r.compartment.ext_addr));
 	round_trip(&r);
+	sample_alt(TENET_KIND_COMPARTMENT, &r);
+	round_trip(&r);
 }
 
 /* ---- every field check, with its message ---- */
@@ -319,6 +398,7 @@ static const char *bad_string(const struct tenet_field *f, char *why, size_t len
 		{ TENET_FT_IPV4, "10.0.0" },        { TENET_FT_PREFIX, "10.0.0.1/24" },
 		{ TENET_FT_ADDR_LEN, "10.0.0.1" },  { TENET_FT_MAC, "00:11:22" },
 		{ TENET_FT_GUID, "not-a-guid" },    { TENET_FT_ENUM, "nope" },
+		{ TENET_FT_TEXT, "a\tb" },
 	};
 	struct tenet_err e = { 0 };
 	uint8_t buf[64];
@@ -351,6 +431,9 @@ static const char *bad_string(const struct tenet_field *f, char *why, size_t len
 			break;
 		case TENET_FT_ENUM:
 			snprintf(e.msg, sizeof(e.msg), "%s", f->enumdef->invalid);
+			break;
+		case TENET_FT_TEXT:
+			snprintf(e.msg, sizeof(e.msg), "contains a control character");
 			break;
 		default:
 			break;
@@ -422,6 +505,28 @@ static void check_field(enum tenet_kind kind, json_t *root, json_t *obj,
 		for (const struct tenet_field *s = f->sub; s->name; s++)
 			check_field(kind, root, json_object_get(obj, f->name), s, name);
 		break;
+	case TENET_FT_ARRAY:
+		json_object_set_new(obj, f->name, json_integer(1));
+		snprintf(want, sizeof(want), "%s: not a JSON array", name);
+		expect(kind, root, want);
+		json_object_set_new(obj, f->name, json_pack("[i]", 1));
+		snprintf(want, sizeof(want), "%s[0]: not a JSON object", name);
+		expect(kind, root, want);
+		/* one element too many */
+		json_object_set_new(obj, f->name, json_array());
+		for (uint32_t i = 0; i <= f->max; i++)
+			json_array_append(json_object_get(obj, f->name),
+					  json_array_get(keep, 0));
+		snprintf(want, sizeof(want), "%s: more than %u", name, f->max);
+		expect(kind, root, want);
+		/* the element's fields, on the first element */
+		json_object_set(obj, f->name, keep);
+		assert_true(json_array_size(keep) > 0);
+		snprintf(name, sizeof(name), "%s%s[0]: ", pfx, f->name);
+		for (const struct tenet_field *s = f->sub; s->name; s++)
+			check_field(kind, root, json_array_get(json_object_get(obj, f->name), 0), s,
+				    name);
+		break;
 	default:
 		json_object_set_new(obj, f->name, json_integer(1));
 		snprintf(want, sizeof(want), "%s: not a string", name);
@@ -443,13 +548,23 @@ static void test_field_checks(void **state)
 
 	for (int k = TENET_KIND_NONE + 1; k < TENET_KIND_MAX; k++) {
 		const struct tenet_kind_desc *d = tenet_kind_get(k);
-		json_t *j;
+		json_t *j, *alt = NULL;
 
 		assert_true(sample(k, &r));
 		j = tenet_record_to_json(&r);
-		for (const struct tenet_field *f = d->fields; f->name; f++)
-			check_field(k, j, j, f, "");
+		if (sample_alt(k, &r))
+			alt = tenet_record_to_json(&r);
+		/* every field in one of the samples, checked there */
+		for (const struct tenet_field *f = d->fields; f->name; f++) {
+			if (json_object_get(j, f->name))
+				check_field(k, j, j, f, "");
+			else if (alt && json_object_get(alt, f->name))
+				check_field(k, alt, alt, f, "");
+			else
+				fail_msg("%s.%s: in no sample", d->name, f->name);
+		}
 		json_decref(j);
+		json_decref(alt);
 		/* not an object at all */
 		j = json_array();
 		expect(k, j, "value is not a JSON object");
@@ -479,6 +594,18 @@ static void test_cross_field_checks(void **state)
 	json_object_del(j, "mac");
 	json_object_set_new(j, "type", json_string("nope"));
 	expect(TENET_KIND_LOOKUP, j, "type: not a record type (static, l2only, gateway, dynamic)");
+	json_decref(j);
+
+	/* a compartment's internal side: a virtual subnet or a VLAN */
+	sample(TENET_KIND_COMPARTMENT, &r);
+	j = tenet_record_to_json(&r);
+	json_object_del(j, "vsid");
+	expect(TENET_KIND_COMPARTMENT, j, "vsid: missing (or internal: a VLAN)");
+	json_object_set_new(j, "vsid", json_integer(5999));
+	json_object_set_new(j, "internal", json_pack("{s:s, s:i}", "dev", "eth1", "vlan", 4000));
+	expect(TENET_KIND_COMPARTMENT, j, "internal: a compartment with a vsid has no VLAN");
+	json_object_del(j, "vsid");
+	expect(TENET_KIND_COMPARTMENT, j, NULL);
 	json_decref(j);
 
 	sample(TENET_KIND_NAT, &r);

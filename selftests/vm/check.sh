@@ -20,5 +20,13 @@ selftests/vm/run --timeout "${TENET_VM_HARDEN_TIMEOUT:-600}" -- selftests/vm/gue
 	selftests/net/test_hardening.sh selftests/net/test_underlay.sh || rc=1
 # Gateway scenarios (issue 6, selftests/gw/): a boot and time limit of their own.
 selftests/vm/run --timeout "${TENET_VM_GW_TIMEOUT:-600}" -- selftests/gw/run.sh || rc=1
+# Site-to-site VPN (issue 15): Libreswan for one site is unpacked on the
+# host first (the guest has no network); a boot of its own.
+if selftests/gw/libreswan.sh fetch; then
+	selftests/vm/run --timeout "${TENET_VM_S2S_TIMEOUT:-900}" -- selftests/gw/run.sh s2s || rc=1
+else
+	echo "[FAIL] vm: selftests/gw/libreswan.sh fetch"
+	rc=1
+fi
 echo "vm: suite took $((SECONDS - start))s (status $rc)"
 exit $rc
