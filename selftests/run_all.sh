@@ -6,18 +6,24 @@ BUILD=${BUILD:-build}
 export BUILD
 cd "$(dirname "$0")/.."
 suites=("$@")
+all_start=$SECONDS
 [ ${#suites[@]} -eq 0 ] && suites=(unit bpf fuzz bench net vm)
 passed=0
 failed=0
 failed_names=()
+# Each suite's wall time goes on a closing line of its own, so a slow
+# suite shows up in any log: "=== net/test_etcd.sh: passed in 182s".
 run() {
 	local name=$1; shift
+	local start=$SECONDS
 	echo "=== $name"
 	if "$@"; then
 		passed=$((passed + 1))
+		echo "=== $name: passed in $((SECONDS - start))s"
 	else
 		failed=$((failed + 1))
 		failed_names+=("$name")
+		echo "=== $name: FAILED in $((SECONDS - start))s"
 	fi
 }
 for s in "${suites[@]}"; do
@@ -46,5 +52,5 @@ for s in "${suites[@]}"; do
 	esac
 done
 [ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
-echo "suites: $passed passed, $failed failed"
+echo "suites: $passed passed, $failed failed in $((SECONDS - all_start))s"
 [ $failed -eq 0 ]
