@@ -103,6 +103,15 @@ lib_init() {
 		TMP=$(mktemp -d "/tmp/tenet-$1.XXXXXX")
 	fi
 	STORE=$TMP/store.db
+	# python3 is Debian's, which has the modules scripts/deps.sh installs
+	# (scapy, prometheus_client), also for commands run through ip netns
+	# exec: a pyenv or venv python3 earlier in PATH may lack them, and a
+	# pyenv shim costs 0.5 to 1.5 s per start, which tests that start
+	# python hundreds of times feel.
+	if [ -x /usr/bin/python3 ]; then
+		mkdir -p "$TMP/bin" && ln -sf /usr/bin/python3 "$TMP/bin/python3" &&
+		PATH=$TMP/bin:$PATH
+	fi
 	trap lib_cleanup EXIT
 	trap 'exit 130' INT TERM
 	# Neither tenet nor tenetd creates a store: this is the explicit step
