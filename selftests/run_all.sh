@@ -26,61 +26,84 @@ run() {
 		echo "=== $name: FAILED in $((SECONDS - start))s"
 	fi
 }
-# The vm suite in the background: its output goes to a file, printed
-# whole when it is done.
-vm_bg=
-vm_done=
-vm_bg_start() {
-	vm_log=$BUILD/check-vm.log
-	rm -f "$vm_log.rc"
-	echo "=== vm/check: started in the background (its output follows when it is done)"
+# The guest keeps about one core busy (TCG, 2 vCPUs) while most host
+# scenarios wait on pings, timers and agents (test_failsafe uses 0.3 of a
+# core, test_etcd 0.75). So with vm and other suites asked for (make
+# check), everything that boots a guest runs one after the other in the
+# background: the vm suite, then the net scenarios that boot a guest of
+# their own (require_kernel); the other suites run meanwhile. Each
+# background suite's output goes to a file under $BUILD/check-bg/ and is
+# printed whole, with its time, once the host's net suite is done (or at
+# the end). TENET_CHECK_OVERLAP=0 runs everything one after the other, in
+# the order listed.
+bg_names=()
+bg_cmds=()
+bg_pid=
+bg_dir=$BUILD/check-bg
+bg_start() {
+	local i
+	rm -rf "$bg_dir"
+	mkdir -p "$bg_dir"
+	echo "=== in the background, printed when done: ${bg_names[*]}"
 	(
-		start=$SECONDS
-		selftests/vm/check.sh >"$vm_log" 2>&1
-		echo "$? $((SECONDS - start))" >"$vm_log.rc"
+		for i in "${!bg_names[@]}"; do
+			start=$SECONDS
+			# shellcheck disable=SC2086 # a command line, split at blanks
+			${bg_cmds[$i]} >"$bg_dir/$i.log" 2>&1
+			echo "$? $((SECONDS - start))" >"$bg_dir/$i.rc"
+		done
 	) &
-	vm_bg=$!
+	bg_pid=$!
 	# Interrupted: the guest goes too (a background job ignores SIGINT).
-	trap 'vm_bg_kill; exit 130' INT TERM
+	trap 'bg_kill; exit 130' INT TERM
 }
 # Every process below the background job, listed before any is killed
 # (check.sh would go on to its next boot).
-vm_bg_kill() {
+bg_kill() {
 	local pids=() i=0 c
-	[ -n "$vm_bg" ] || return 0
-	pids=("$vm_bg")
+	[ -n "$bg_pid" ] || return 0
+	pids=("$bg_pid")
 	while [ $i -lt ${#pids[@]} ]; do
 		for c in $(pgrep -P "${pids[$i]}"); do pids+=("$c"); done
 		i=$((i + 1))
 	done
 	kill -TERM "${pids[@]}" 2>/dev/null
 }
-vm_bg_finish() {
-	local rc secs
-	[ -n "$vm_bg" ] || return 0
-	wait "$vm_bg"
-	vm_bg=
-	vm_done=1
-	read -r rc secs <"$vm_log.rc" 2>/dev/null || { rc=1; secs=?; }
-	echo "=== vm/check"
-	cat "$vm_log"
-	if [ "$rc" = 0 ]; then
-		passed=$((passed + 1))
-		echo "=== vm/check: passed in ${secs}s (in the background)"
-	else
-		failed=$((failed + 1))
-		failed_names+=(vm/check)
-		echo "=== vm/check: FAILED in ${secs}s (in the background)"
-	fi
+bg_finish() {
+	local i rc secs name
+	[ -n "$bg_pid" ] || return 0
+	wait "$bg_pid"
+	bg_pid=
+	for i in "${!bg_names[@]}"; do
+		name=${bg_names[$i]}
+		read -r rc secs <"$bg_dir/$i.rc" 2>/dev/null || { rc=1; secs=?; }
+		echo "=== $name"
+		cat "$bg_dir/$i.log"
+		if [ "$rc" = 0 ]; then
+			passed=$((passed + 1))
+			echo "=== $name: passed in ${secs}s (in the background)"
+		else
+			failed=$((failed + 1))
+			failed_names+=("$name")
+			echo "=== $name: FAILED in ${secs}s (in the background)"
+		fi
+	done
 }
-# The guest keeps both cores busy while most host scenarios wait on
-# pings, timers and agents (test_failsafe: 0.3 of a core, test_etcd 0.75):
-# with both suites asked for, the vm suite boots first, in the background,
-# and the host suites run meanwhile (TENET_CHECK_OVERLAP=0: one after the
-# other, as listed).
-if [ "${TENET_CHECK_OVERLAP:-1}" = 1 ] && [[ " ${suites[*]} " == *" vm "* ]] &&
-	[ ${#suites[@]} -gt 1 ] && [ -x selftests/vm/check.sh ]; then
-	vm_bg_start
+# in_bg NAME: whether NAME runs in the background.
+in_bg() { [[ " ${bg_names[*]} " == *" $1 "* ]]; }
+if [ "${TENET_CHECK_OVERLAP:-1}" = 1 ] && [ ${#suites[@]} -gt 1 ] &&
+	[[ " ${suites[*]} " == *" vm "* ]] && [ -x selftests/vm/check.sh ]; then
+	bg_names=(vm/check)
+	bg_cmds=(selftests/vm/check.sh)
+	if [[ " ${suites[*]} " == *" net "* ]]; then
+		for t in selftests/net/test_*.sh; do
+			if [ -x "$t" ] && grep -q '^require_kernel ' "$t"; then
+				bg_names+=("net/$(basename "$t")")
+				bg_cmds+=("$t")
+			fi
+		done
+	fi
+	bg_start
 fi
 for s in "${suites[@]}"; do
 	case $s in
@@ -99,29 +122,16 @@ for s in "${suites[@]}"; do
 		# are printed, not judged.
 		run bench/smoke selftests/bench/run.sh -s ;;
 	net)
-		# While the vm suite runs in the background, the scenarios
-		# that boot a guest of their own (require_kernel) wait for it.
-		guest_tests=()
 		for t in selftests/net/test_*.sh; do
-			[ -x "$t" ] || continue
-			if [ -n "$vm_bg" ] && grep -q '^require_kernel ' "$t"; then
-				guest_tests+=("$t")
-			else
-				run "net/$(basename "$t")" "$t"
-			fi
+			[ -x "$t" ] && ! in_bg "net/$(basename "$t")" && run "net/$(basename "$t")" "$t"
 		done
-		vm_bg_finish
-		for t in "${guest_tests[@]}"; do
-			run "net/$(basename "$t")" "$t"
-		done ;;
+		bg_finish ;;
 	vm)
-		# In the background already: waited for after net or at the end.
-		[ -z "$vm_bg" ] && [ -z "$vm_done" ] && [ -x selftests/vm/check.sh ] &&
-			run vm/check selftests/vm/check.sh ;;
+		in_bg vm/check || { [ -x selftests/vm/check.sh ] && run vm/check selftests/vm/check.sh; } ;;
 	*) echo "run_all: unknown suite '$s'" >&2; exit 2 ;;
 	esac
 done
-vm_bg_finish
+bg_finish
 [ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
 echo "suites: $passed passed, $failed failed in $((SECONDS - all_start))s"
 [ $failed -eq 0 ]
