@@ -103,6 +103,15 @@ lib_init() {
 		TMP=$(mktemp -d "/tmp/tenet-$1.XXXXXX")
 	fi
 	STORE=$TMP/store.db
+	# python3 is Debian's, which has the modules scripts/deps.sh installs
+	# (scapy, prometheus_client), also for commands run through ip netns
+	# exec: a pyenv or venv python3 earlier in PATH may lack them, and a
+	# pyenv shim costs 0.5 to 1.5 s per start, which tests that start
+	# python hundreds of times feel.
+	if [ -x /usr/bin/python3 ]; then
+		mkdir -p "$TMP/bin" && ln -sf /usr/bin/python3 "$TMP/bin/python3" &&
+		PATH=$TMP/bin:$PATH
+	fi
 	trap lib_cleanup EXIT
 	trap 'exit 130' INT TERM
 	# Neither tenet nor tenetd creates a store: this is the explicit step
@@ -166,11 +175,14 @@ require_build() {
 	[ -x "$TENET" ] || fail_all "no $TENET (run make first)"
 }
 # A python3 that has scapy (Debian's python3-scapy is for /usr/bin/python3,
-# which a pyenv or venv python3 earlier in PATH does not see).
+# which a pyenv or venv python3 earlier in PATH does not see). Found, not
+# imported: scapy takes 10 s to import under TCG, and the test that uses
+# it imports it again anyway.
 require_scapy() {
 	local p
 	for p in python3 /usr/bin/python3; do
-		if command -v "$p" >/dev/null && "$p" -c 'import scapy.all' 2>/dev/null; then
+		if command -v "$p" >/dev/null && "$p" -c 'import importlib.util, sys
+sys.exit(importlib.util.find_spec("scapy") is None)' 2>/dev/null; then
 			SCAPY_PY=$p
 			return 0
 		fi

@@ -100,17 +100,25 @@ raw_get() { sqlite3 "$STORE" "SELECT value FROM kv WHERE key = '$1'"; }
 # (entries sorted), the port filters, PA addresses, provider routes and
 # the decap filter. Program ids change when a new agent replaces the
 # programs in place: they are left out.
+# One python for all the maps (the test dumps both hosts some 70 times).
 dp_dump() {
-	local h=$1 m d dir
+	local h=$1 d dir
 	dir=$(host_bpffs "$h")/tenet/$h/v$LAYOUT
-	for m in tenet_cfg tenet_pa tenet_vsid tenet_port tenet_port_mac tenet_mac tenet_ca \
-		tenet_route tenet_route_lens tenet_l2only; do
-		echo "== $m"
-		bpftool -j map dump pinned "$dir/$m" | python3 -c '
-import json, sys
-for e in sorted(json.dumps(x, sort_keys=True) for x in json.load(sys.stdin)):
-    print(e)'
-	done
+	python3 - "$dir" tenet_cfg tenet_pa tenet_vsid tenet_port tenet_port_mac tenet_mac \
+		tenet_ca tenet_route tenet_route_lens tenet_l2only <<'EOF'
+import json, subprocess, sys
+for m in sys.argv[2:]:
+    print("== " + m, flush=True)
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", sys.argv[1] + "/" + m],
+                         stdout=subprocess.PIPE).stdout
+    try:
+        entries = json.loads(out)
+    except ValueError as e:
+        print("dp_dump: %s: %s" % (m, e), file=sys.stderr)
+        continue
+    for e in sorted(json.dumps(x, sort_keys=True) for x in entries):
+        print(e)
+EOF
 	for d in ${PORTS[$h]}; do
 		echo "== port $d: $(nx "$h" tc filter show dev "$d" ingress | grep -c tenet_tc_port)"
 	done

@@ -67,66 +67,98 @@ check "c5 resolved .7 to c7's MAC" test "$c5_arp_before" = $C7
 
 UL1_MAC=$(nx host1 cat /sys/class/net/ul0/address)
 cat >"$TMP/inject.py" <<'EOF'
-# inject.py KIND COUNT MARKER UL-MAC OUTER-SRC: one broken copy of host2's
-# NVGRE to c5, COUNT times.
+# inject.py UL-MAC: reads lines "KIND COUNT MARKER OUTER-SRC" from stdin;
+# for each, sends one broken copy of host2's NVGRE to c5 COUNT times and
+# answers "ok" (or "error: WHY") once they are sent. One process for the
+# whole test: scapy takes seconds to import (ten under TCG), and the test
+# injects 26 times.
 import sys
 from scapy.all import Ether, Dot1Q, IP, IPOption_NOP, GRE, UDP, ARP, Raw, sendp, conf
 conf.verb = 0
-kind, count, marker, ulmac, src = sys.argv[1:]
+ulmac = sys.argv[1]
 C5, C7 = "00:15:5d:c0:00:05", "00:15:5d:c0:00:07"
-payload = Raw(marker.encode() * 4)
-inner = Ether(src=C7, dst=C5) / IP(src="10.0.0.7", dst="10.0.0.5") / UDP(sport=4000, dport=4001) / payload
-def outer(inner, dst=ulmac, tag=None, **ip):
-    eth = Ether(dst=dst)
-    if tag is not None:
-        eth = eth / Dot1Q(vlan=tag)
-    return eth / IP(src=src, dst="192.168.4.11", flags="DF", **ip) / \
-        GRE(key_present=1, key=5001 << 8, proto=0x6558) / inner
-b = None
-if kind in ("control", "spoofed"):
-    f = outer(inner)
-elif kind == "trailer":
-    b = bytes(outer(inner)) + b"\xee" * 20
-elif kind == "cut":
-    b = bytes(outer(inner))[:-10]
-elif kind == "totlen":
-    f = outer(inner, len=19)
-elif kind == "csum":
-    f = outer(inner, chksum=0xbad)
-elif kind == "options":
-    b = bytearray(bytes(outer(inner, options=[IPOption_NOP()] * 4)))
-    b[14 + 21] ^= 0x01   # an option byte, after the checksum was made
-    b = bytes(b)
-elif kind == "dmac":
-    f = outer(inner, dst="02:00:00:00:04:63")
-elif kind == "bcast":
-    f = outer(inner, dst="ff:ff:ff:ff:ff:ff")
-elif kind == "vlan":
-    f = outer(inner, tag=42)
-elif kind == "short-inner":
-    f = outer(Ether(src=C7, dst=C5, type=0x0800) / Raw(marker.encode()[:19].ljust(19, b"x")))
-elif kind == "arp":
-    # "10.0.0.7 is at 00:15:5d:66:66:66", told to c5.
-    f = outer(Ether(src="00:15:5d:66:66:66", dst=C5) /
-              ARP(op=2, hwsrc="00:15:5d:66:66:66", psrc="10.0.0.7", hwdst=C5, pdst="10.0.0.5") /
-              payload)
-elif kind == "short-ipv4":
-    b = bytes(Ether(dst=ulmac, type=0x0800)) + marker.encode()[:19].ljust(19, b"x")
-else:
-    sys.exit("unknown kind " + kind)
-if b is None:
-    b = bytes(f)
-sendp(Raw(b), iface="eth0", count=int(count), inter=0.01)
+def frame(kind, marker, src):
+    payload = Raw(marker.encode() * 4)
+    inner = Ether(src=C7, dst=C5) / IP(src="10.0.0.7", dst="10.0.0.5") / UDP(sport=4000, dport=4001) / payload
+    def outer(inner, dst=ulmac, tag=None, **ip):
+        eth = Ether(dst=dst)
+        if tag is not None:
+            eth = eth / Dot1Q(vlan=tag)
+        return eth / IP(src=src, dst="192.168.4.11", flags="DF", **ip) / \
+            GRE(key_present=1, key=5001 << 8, proto=0x6558) / inner
+    b = None
+    if kind in ("control", "spoofed"):
+        f = outer(inner)
+    elif kind == "trailer":
+        b = bytes(outer(inner)) + b"\xee" * 20
+    elif kind == "cut":
+        b = bytes(outer(inner))[:-10]
+    elif kind == "totlen":
+        f = outer(inner, len=19)
+    elif kind == "csum":
+        f = outer(inner, chksum=0xbad)
+    elif kind == "options":
+        b = bytearray(bytes(outer(inner, options=[IPOption_NOP()] * 4)))
+        b[14 + 21] ^= 0x01   # an option byte, after the checksum was made
+        b = bytes(b)
+    elif kind == "dmac":
+        f = outer(inner, dst="02:00:00:00:04:63")
+    elif kind == "bcast":
+        f = outer(inner, dst="ff:ff:ff:ff:ff:ff")
+    elif kind == "vlan":
+        f = outer(inner, tag=42)
+    elif kind == "short-inner":
+        f = outer(Ether(src=C7, dst=C5, type=0x0800) / Raw(marker.encode()[:19].ljust(19, b"x")))
+    elif kind == "arp":
+        # "10.0.0.7 is at 00:15:5d:66:66:66", told to c5.
+        f = outer(Ether(src="00:15:5d:66:66:66", dst=C5) /
+                  ARP(op=2, hwsrc="00:15:5d:66:66:66", psrc="10.0.0.7", hwdst=C5, pdst="10.0.0.5") /
+                  payload)
+    elif kind == "short-ipv4":
+        b = bytes(Ether(dst=ulmac, type=0x0800)) + marker.encode()[:19].ljust(19, b"x")
+    else:
+        raise ValueError("unknown kind " + kind)
+    if b is None:
+        b = bytes(f)
+    return b
+print("ready", flush=True)
+for line in sys.stdin:
+    try:
+        kind, count, marker, src = line.split()
+        sendp(Raw(frame(kind, marker, src)), iface="eth0", count=int(count), inter=0.01)
+        print("ok", flush=True)
+    except Exception as e:
+        print("error: %r" % e, flush=True)
 EOF
 
+# The injector runs in the attacker's namespace for the whole test, a
+# coprocess: inject writes it one line and waits for its answer.
+coproc INJ { nx attacker "$SCAPY_PY" -u "$TMP/inject.py" "$UL1_MAC"; }
+LIB_BG+=("$INJ_PID")
+read -r -t 120 inj_ready <&"${INJ[0]}"
+[ "${inj_ready:-}" = ready ] || fail_all "the scapy injector did not start"
 # inject KIND COUNT MARKER [OUTER-SRC]
 inject() {
-	nx attacker "$SCAPY_PY" "$TMP/inject.py" "$1" "$2" "$3" "$UL1_MAC" "${4:-192.168.4.22}"
+	local reply
+	echo "$1 $2 $3 ${4:-192.168.4.22}" >&"${INJ[1]}" &&
+	read -r -t 60 reply <&"${INJ[0]}" || return 1
+	[ "$reply" = ok ] || { echo "inject $*: $reply" >&2; return 1; }
 }
-# marker_frames CAPTURE MARKER: frames in a capture that carry MARKER (c5
+# marker MARKER: the display filter for frames that carry MARKER (c5
 # answers the UDP with ICMP port unreachable, which quotes the frame: not
 # counted).
-marker_frames() { cap_read "$1" -Y "frame contains \"$2\" && !icmp" | wc -l; }
+marker() { echo "frame contains \"$1\" && !icmp"; }
+# cap_count CAPTURE FILTER...: for each display filter, how many frames of
+# the capture match it, on one line. One tshark for them all (io,stat
+# counts every filter in one pass): tshark takes 5 s to start under TCG.
+cap_count() {
+	local n=$1 f spec=io,stat,0; shift
+	for f in "$@"; do spec+=",$f"; done
+	cap_read "$n" -q -z "$spec" | awk -F'|' -v n=$# '
+		function row(z,   i, s) { for (i = 0; i < n; i++) s = s (i ? " " : "") (z ? 0 : $(3 + 2 * i) + 0); print s }
+		/<>/ { row(0); found = 1 }
+		END { if (!found) row(1) }'
+}
 # count_is HOST REASON N: the drop counter reads N (frames are counted as
 # the receiving softirq gets to them: wait a moment).
 count_eq() { [ "$(stats_count "$1" "$2")" -eq "$3" ]; }
@@ -150,7 +182,7 @@ KINDS=(cut totlen csum options dmac bcast vlan short-inner arp short-ipv4)
 
 # round HOOK: every broken kind, then the control and trailer frames.
 round() {
-	local hook=$1 k before after n tag len
+	local hook=$1 k before after n tag len c5_hard c5_ctl c5_trl w5_hard w5_any c7_hard c7_any
 	check "$hook: captures in c5, w5 and c7 started" \
 		eval "cap_start c5-$hook c5 eth0 && cap_start w5-$hook w5 eth0 && cap_start c7-$hook c7 eth0"
 	for k in "${KINDS[@]}"; do
@@ -176,15 +208,18 @@ round() {
 	cap_stop "c5-$hook"
 	cap_stop "w5-$hook"
 	cap_stop "c7-$hook"
-	n=$(( $(marker_frames "c5-$hook" tenet-hard) + $(marker_frames "w5-$hook" tenet-hard) +
-	      $(marker_frames "c7-$hook" tenet-hard) ))
+	read -r c5_hard c5_ctl c5_trl <<<"$(cap_count "c5-$hook" "$(marker tenet-hard)" \
+		"$(marker "tenet-ctl-$hook")" "$(marker "$tag") && frame.len == $len")"
+	read -r w5_hard w5_any <<<"$(cap_count "w5-$hook" "$(marker tenet-hard)" "$(marker tenet-)")"
+	read -r c7_hard c7_any <<<"$(cap_count "c7-$hook" "$(marker tenet-hard)" "$(marker tenet-)")"
+	n=$((c5_hard + w5_hard + c7_hard))
 	check "$hook: no VM received a broken frame ($n)" test "$n" = 0
-	n=$(marker_frames "c5-$hook" "tenet-ctl-$hook")
+	n=$c5_ctl
 	check "$hook: c5 received the control frames ($n of $N)" test "$n" -eq $N
-	n=$(cap_read "c5-$hook" -Y "frame contains \"$tag\" && !icmp && frame.len == $len" | wc -l)
+	n=$c5_trl
 	check "$hook: c5 received the trailer frames trimmed to $len bytes ($n of $N)" \
 		test "$n" -eq $N
-	n=$(( $(marker_frames "w5-$hook" tenet-) + $(marker_frames "c7-$hook" tenet-) ))
+	n=$((w5_any + c7_any))
 	check "$hook: nothing reached w5 or c7 ($n)" test "$n" = 0
 	check "$hook: c5 still resolves .7 to c7's MAC" test "$(neigh_mac c5 10.0.0.7)" = $C7
 }
@@ -218,9 +253,10 @@ check "strict: counted as src-pa-mismatch ($before + $N)" \
 	count_is host1 src-pa-mismatch $((before + N))
 check "strict: scapy: $N control frames from host2's PA" inject control $N tenet-ctl-strict
 cap_stop c5-strict
-n=$(marker_frames c5-strict tenet-hard-strict)
+read -r n_wrong n_right <<<"$(cap_count c5-strict "$(marker tenet-hard-strict)" "$(marker tenet-ctl-strict)")"
+n=$n_wrong
 check "strict: c5 received none from the wrong source ($n)" test "$n" = 0
-n=$(marker_frames c5-strict tenet-ctl-strict)
+n=$n_right
 check "strict: c5 received those from host2's PA ($n of $N)" test "$n" -eq $N
 
 info "tenet stats host host1 (non-zero):"
