@@ -450,10 +450,12 @@ static int s2s_put(struct pctx *c, struct tenet_record *in)
 static int s2s_del(struct pctx *c, struct tenet_record *id)
 {
 	char msg[TENET_ERR_LEN];
+	int ret;
 
 	snprintf(msg, sizeof(msg), "s2s %s: no such interface on host %s", id->s2s.name,
 		 id->s2s.host);
-	return pol_del_existing(c, id, msg);
+	ret = pol_del_existing(c, id, msg);
+	return ret ? ret : pol_del_filters(c, id->s2s.host, TENET_FILTER_S2S, id->s2s.name);
 }
 
 int pol_del_s2s(struct pctx *c, const char *host, const char *rdomain)
@@ -463,8 +465,11 @@ int pol_del_s2s(struct pctx *c, const char *host, const char *rdomain)
 
 	ret = pol_load_kind(c, TENET_KIND_S2S, host, &all);
 	for (size_t i = 0; ret == 0 && i < all.n; i++)
-		if (!strcmp(all.recs[i].s2s.rdomain, rdomain))
+		if (!strcmp(all.recs[i].s2s.rdomain, rdomain)) {
 			ret = pol_txn_del(c, &all.recs[i]);
+			if (!ret)
+				ret = pol_del_filters(c, host, TENET_FILTER_S2S, all.recs[i].s2s.name);
+		}
 	tenet_record_list_free(&all);
 	return ret;
 }

@@ -150,6 +150,27 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		strcpy(r->pubkey.id, sample_id);
 		strcpy(r->pubkey.pubkey, sample_pub);
 		return true;
+	case TENET_KIND_FILTER:
+		strcpy(r->filter.host, "gw");
+		r->filter.id = 3;
+		r->filter.on = TENET_FILTER_INTERNAL;
+		strcpy(r->filter.iface, "Contoso");
+		r->filter.dir = TENET_FILTER_OUT;
+		r->filter.action = TENET_FILTER_DENY;
+		tenet_parse_prefix("10.0.0.0/24", &r->filter.src, NULL);
+		tenet_parse_prefix("10.1.0.0/24", &r->filter.dst, NULL);
+		r->filter.proto = 6;
+		r->filter.sport_min = r->filter.sport_max = 1234;
+		r->filter.dport_min = 4000;
+		r->filter.dport_max = 4321;
+		return true;
+	case TENET_KIND_FILTERMODE:
+		strcpy(r->filtermode.host, "gw");
+		r->filtermode.on = TENET_FILTER_S2S;
+		strcpy(r->filtermode.iface, "IfCe1");
+		r->filtermode.dir = TENET_FILTER_IN;
+		r->filtermode.mode = TENET_FILTER_ALLOW_LIST;
+		return true;
 	default:
 		return false;
 	}
@@ -159,6 +180,16 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
  * (a compartment's internal side is a virtual subnet or a VLAN). */
 static bool sample_alt(enum tenet_kind kind, struct tenet_record *r)
 {
+	if (kind == TENET_KIND_FILTER) {
+		/* ICMP type and code instead of ports. */
+		sample(kind, r);
+		r->filter.proto = 1;
+		r->filter.sport_min = r->filter.sport_max = 0;
+		r->filter.dport_min = r->filter.dport_max = 0;
+		r->filter.has_icmp_type = r->filter.has_icmp_code = true;
+		r->filter.icmp_type = 8;
+		return true;
+	}
 	if (kind != TENET_KIND_COMPARTMENT)
 		return false;
 	sample(kind, r);
