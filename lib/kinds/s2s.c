@@ -214,6 +214,10 @@ static const struct tenet_field route_fields[] = {
 	{ NULL },
 };
 
+static const struct tenet_field s2s_rate_fields[] = {
+	TENET_RATE_SUBFIELDS(struct tenet_s2s, rate),
+};
+
 static const struct tenet_field s2s_fields[] = {
 	TENET_FIELD(struct tenet_s2s, host, "host", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_s2s, name, "name", TENET_FT_NAME),
@@ -236,6 +240,8 @@ static const struct tenet_field s2s_fields[] = {
 		    .flags = TENET_F_OPTIONAL),
 	TENET_ARRAY(struct tenet_s2s, post, npost, "postconnect", route_fields,
 		    .flags = TENET_F_OPTIONAL),
+	/* absent in records older than rate limits: the default applies */
+	TENET_RATE_FIELD(struct tenet_s2s, rate, "rate", s2s_rate_fields),
 	{ NULL },
 };
 
@@ -291,6 +297,8 @@ static int s2s_check(const void *obj, struct tenet_err *err)
 		return tenet_err_prefix(err, ret, "secret");
 	if (s->source && !tenet_ipv4_is_unicast(s->source))
 		return tenet_err_set(err, -EINVAL, "source: not a unicast address");
+	if ((ret = tenet_rate_check(&s->rate, err)) < 0)
+		return tenet_err_prefix(err, ret, "rate");
 	return check_routes(s, err);
 }
 
