@@ -105,8 +105,6 @@ static int compartment_check(const void *obj, struct tenet_err *err)
 		return tenet_err_prefix(err, ret, "rate_internal");
 	if ((ret = tenet_rate_check(&cm->rate_ext, err)) < 0)
 		return tenet_err_prefix(err, ret, "rate_external");
-	if (cm->rate_ext.set && !cm->ext_dev[0])
-		return tenet_err_set(err, -EINVAL, "rate_external: the compartment has no external interface");
 	return 0;
 }
 

@@ -103,6 +103,8 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		tenet_gw_default_mac("gw", "Contoso", r->compartment.mac);
 		strcpy(r->compartment.ext_dev, "eth1");
 		tenet_parse_addr_len("10.229.200.2/24", &r->compartment.ext_addr, NULL);
+		r->compartment.rate_int = (struct tenet_rate){ .set = true, .tx = 1024, .rx = 0 };
+		r->compartment.rate_ext = (struct tenet_rate){ .set = true, .tx = 0, .rx = 2048 };
 		return true;
 	case TENET_KIND_NAT:
 		strcpy(r->nat.host, "gw");
@@ -143,6 +145,7 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		r->s2s.npost = 1;
 		tenet_parse_prefix("10.9.0.0/16", &r->s2s.post[0].prefix, NULL);
 		r->s2s.post[0].metric = 100;
+		r->s2s.rate = (struct tenet_rate){ .set = true, .tx = 1024, .rx = 1024 };
 		return true;
 	case TENET_KIND_PUBKEY:
 		sample_keys();
@@ -368,7 +371,8 @@ static void round_trip(const struct tenet_record *r)
 
 	assert_non_null(j);
 	/* JSON <-> record */
-	assert_int_equal(tenet_record_from_json(r->kind, j, &back, &err), 0);
+	if (tenet_record_from_json(r->kind, j, &back, &err) < 0)
+		fail_msg("%s: %s", tenet_kind_name(r->kind), err.msg);
 	assert_memory_equal(&back, r, sizeof(back));
 	/* key <-> record identity, under the kind's prefix */
 	assert_int_equal(tenet_record_key(r, key, sizeof(key)), 0);
