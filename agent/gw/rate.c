@@ -18,9 +18,11 @@
  * (a GSO packet larger than the bucket is segmented by tbf); a queue of
  * 100 ms on top, at least 16 kB, so TCP through it sees losses rather
  * than seconds of delay. Receive: a policer cannot queue, so its bucket
- * takes 50 ms of the rate, and at least 64 KiB: decrypted packets reach
- * it through GRO, up to 64 KiB at once, and one larger than the bucket
- * would never conform. docs/rates.md has the figures. */
+ * takes 250 ms of the rate, and at least 64 KiB: decrypted packets reach
+ * it through GRO, up to 64 KiB at once (one larger than the bucket would
+ * never conform), and a drop there is a burst of segments, which TCP
+ * takes hard (with 50 ms, 5120 kbit/s gave TCP 3.2 Mbit/s). docs/rates.md
+ * has the figures. */
 void rate_params(__u32 kbps, bool tx, struct rate_val *v)
 {
 	__u64 bps = (__u64)kbps * 125;  /* bytes/s */
@@ -31,7 +33,7 @@ void rate_params(__u32 kbps, bool tx, struct rate_val *v)
 		v->burst = (__u32)MAX(bps / 50, 8 * 1500u);
 		v->limit = v->burst + (__u32)MAX(bps / 10, 16000u);
 	} else {
-		v->burst = (__u32)MAX(bps / 20, 65536u);
+		v->burst = (__u32)MAX(bps / 4, 65536u);
 	}
 }
 

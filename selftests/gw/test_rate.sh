@@ -30,7 +30,6 @@ W1_MAC=00:15:5d:00:60:05
 SECS=${TENET_RATE_SECS:-8}
 
 s2s_prewarm || fail_all "cannot load the ESP crypto"
-modprobe -a sch_tbf sch_ingress cls_matchall act_police 2>/dev/null
 
 fabric_add
 fabric_bridge brI
@@ -167,7 +166,7 @@ sys.exit(r != {\"tx\": 5120, \"rx\": 5120, \"default\": True})"'
 # site to the VM); the receiver's Mbit/s
 mbps() {
 	local out
-	out=$(nx "$1" iperf3 -c 10.1.0.10 -p 5201 -t "$SECS" -O 1 -J $2 2>&1) || { echo 0; return; }
+	out=$(nx "$1" iperf3 -c 10.1.0.10 -p 5201 -t "$SECS" -O 1 -J ${2:-} 2>&1) || { echo 0; return; }
 	python3 -c 'import json, sys
 print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' <<<"$out" 2>/dev/null || echo 0
 }
@@ -190,12 +189,21 @@ tput "1024, rx" c1 -R 0.87 1.18
 check "s2s set IfCe1 rate none" gq s2s set IfCe1 rate none
 check "no tbf, no clsact, no filter left on ts1" wait_for 20 unlimited ts1
 check "Woodgrove's limits untouched" limited ts2 5120Kbit 5120Kbit
-tput "none, tx (unlimited: over 3x the default)" c1 "" 15.4 100000
-tput "none, rx" c1 -R 15.4 100000
+# Under TCG the guest carries about 9-11 Mbit/s through one tunnel at
+# all: "unlimited" is over 1.4 times the default here.
+tput "none, tx (unlimited)" c1 "" 7.17 100000
+tput "none, rx (unlimited)" c1 -R 7.17 100000
 
-# ---- isolation: Contoso saturates its tunnel (at its default) ----
 check "s2s set IfCe1 rate default" gq s2s set IfCe1 rate default
 check "back to 5120Kbit" wait_for 20 limited ts1 5120Kbit 5120Kbit
+
+# ---- isolation: Contoso saturates its tunnel ----
+# Both at 2048 kbit/s: two tunnels at the default would be all the guest
+# can carry under TCG, and what would be measured is the CPU, not the
+# limits.
+check "both tunnels at 2048 kbit/s" eval \
+	'gq s2s set IfCe1 rate tx 2048 rx 2048 && gq s2s set IfWe1 rate tx 2048 rx 2048 &&
+	 wait_for 20 eval "limited ts1 2048Kbit 2048Kbit && limited ts2 2048Kbit 2048Kbit"'
 alone=$(mbps w1)
 info "Woodgrove alone: $alone Mbit/s"
 nx c1 iperf3 -c 10.1.0.10 -p 5201 -t $((SECS + 4)) >"$TMP/contoso-bg.out" 2>&1 &
@@ -243,10 +251,18 @@ refused "rate on an interface that does not exist" 1 "s2s IfNope: no such interf
 # ---- lifecycle ----
 check "s2s del IfCe1" gq s2s del IfCe1
 check "ts1 is gone, Woodgrove's limits stay" wait_for 20 eval \
-	'! nx gw ip link show ts1 >/dev/null 2>&1 && limited ts2 5120Kbit 5120Kbit'
+	'! nx gw ip link show ts1 >/dev/null 2>&1 && limited ts2 2048Kbit 2048Kbit'
 check "Woodgrove's internal limit, then its compartment deleted" eval \
 	'gq compartment set Woodgrove rate internal tx 1024 rx 1024 && wait_for 20 limited tgi2 1024Kbit 1024Kbit &&
 	 gq compartment del Woodgrove force'
-no_tenet_tc() { ! nx gw tc qdisc show | grep -q -e "tbf 7e52" -e clsact; }
+# (the datapath's own clsact qdiscs on ports and the underlay stay)
+no_tenet_tc() {
+	local d
+	! nx gw tc qdisc show | grep -q "tbf 7e52" || return 1
+	for d in $(nx gw tc qdisc show | awk '$2 == "clsact" { print $5 }'); do
+		! tcf "$d" | grep -q "pref 32338" || return 1
+	done
+}
 check "no tenet qdisc or filter left on the gateway" wait_for 20 no_tenet_tc
+info "the gateway's qdiscs: $(nx gw tc qdisc show | tr -s ' ' | paste -sd ';')"
 finish

@@ -139,10 +139,10 @@ static void test_params(void **state)
 	rate_params(1024, true, &v);
 	assert_int_equal(v.burst, 12000);       /* 8 packets */
 	assert_int_equal(v.limit, 12000 + 16000);
-	rate_params(5120, false, &v);
+	rate_params(1024, false, &v);
 	assert_int_equal(v.burst, 65536);       /* a GRO packet */
-	rate_params(100000, false, &v);
-	assert_int_equal(v.burst, 625000);      /* 50 ms */
+	rate_params(5120, false, &v);
+	assert_int_equal(v.burst, 160000);      /* 250 ms */
 }
 
 /* ---- a store with two tenants, each a compartment and an S2S interface ---- */
