@@ -75,6 +75,9 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags);
 
 static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
 {
+	/* `add NAME rate ...`: a line of `compartment show` (a limit) */
+	if (argc > 1 && !strcmp(argv[1], "rate"))
+		return cmp_set(c, argc, argv, flags);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "external"))
 			return cmp_set(c, argc, argv, flags | CMP_ADD_EXTERNAL);
@@ -436,7 +439,8 @@ static const struct cli_verb cmp_verbs[] = {
 	  "                             [host NAME]\n"
 	  "add NAME rdomain NAME vlan ID dev DEV address IP/LEN [mac MAC]\n"
 	  "                             [host NAME] [nocheck]\n"
-	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]" },
+	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
+	  "add NAME rate internal|external tx KBPS|none rx KBPS|none [host NAME]" },
 	{ "set", cmp_set, TENET_POLICY_REPLACE,
 	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
 	  "set NAME external none [host NAME]\n"
