@@ -317,8 +317,10 @@ int nl_tc_dump(struct nl *nl, struct nl_tc_state **out, size_t *n)
 		}
 		if (q[i].parent != TC_H_CLSACT)
 			continue;
+		/* A device gone since the qdisc dump, or an ingress qdisc of
+		 * someone else's that is not a clsact: nothing of tenet's. */
 		ret = filters(nl, q[i].ifindex, INGRESS, &f, &nf);
-		if (ret == -ENODEV || ret == -EINVAL) {  /* gone since the qdisc dump */
+		if (ret < 0 && ret != -ENOMEM && ret != -EINTR) {
 			ret = 0;
 			continue;
 		}
