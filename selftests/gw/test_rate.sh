@@ -27,7 +27,7 @@ require_build
 require_cmd ping python3 swanctl iperf3 tc sqlite3
 C1_MAC=00:15:5d:00:50:05
 W1_MAC=00:15:5d:00:60:05
-SECS=${TENET_RATE_SECS:-8}
+SECS=${TENET_RATE_SECS:-6}
 
 s2s_prewarm || fail_all "cannot load the ESP crypto"
 

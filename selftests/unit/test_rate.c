@@ -134,11 +134,14 @@ static void test_params(void **state)
 	(void)state;
 	rate_params(5120, true, &v);            /* 640,000 bytes/s */
 	assert_int_equal(v.kbps, 5120);
-	assert_int_equal(v.burst, 12800);       /* 20 ms */
-	assert_int_equal(v.limit, 12800 + 64000);
+	assert_int_equal(v.burst, 32000);       /* 50 ms */
+	assert_int_equal(v.limit, 32000 + 128000);
 	rate_params(1024, true, &v);
 	assert_int_equal(v.burst, 12000);       /* 8 packets */
-	assert_int_equal(v.limit, 12000 + 16000);
+	assert_int_equal(v.limit, 12000 + 32000);
+	rate_params(20000, true, &v);
+	assert_int_equal(v.burst, 125000);      /* 50 ms */
+	assert_int_equal(v.limit, 125000 + 500000);
 	rate_params(1024, false, &v);
 	assert_int_equal(v.burst, 65536);       /* a GRO packet */
 	rate_params(5120, false, &v);
