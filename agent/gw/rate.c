@@ -130,9 +130,40 @@ static int rate_observe(struct recon *rc, const struct recon_set *desired,
 			struct recon_set *out)
 {
 	const struct rate_ops *ops = rops(rc);
+	char (*also)[IF_NAMESIZE] = NULL;
 	struct rate_seen *s = NULL;
-	size_t n = 0;
-	int ret = ops->dump(ops->ctx, &s, &n);
+	size_t n = 0, na = 0;
+	int ret;
+
+	/* Where a policer of tenet's can be besides tsN and tgiN: external
+	 * interfaces, the desired ones and those of the last round. */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct htab *hs[2] = { desired ? &desired->t[RATE_RX] : NULL,
+					     &rc->shadow.t[RATE_RX] };
+
+		for (int h = 0; h < 2; h++) {
+			struct htab_iter it;
+			struct htab_entry *e;
+
+			if (!hs[h])
+				continue;
+			htab_iter_init(&it, (struct htab *)hs[h]);
+			while ((e = htab_iter_next(&it)))
+				if (pass)
+					memcpy(also[na++], ((const struct rate_key *)e->key)->dev,
+					       IF_NAMESIZE);
+				else
+					na++;
+		}
+		if (!pass) {
+			also = calloc(na ? na : 1, sizeof(*also));
+			if (!also)
+				return -ENOMEM;
+			na = 0;
+		}
+	}
+	ret = ops->dump(ops->ctx, (const char (*)[IF_NAMESIZE])also, na, &s, &n);
+	free(also);
 
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct rate_key k = { 0 };

@@ -51,8 +51,11 @@ struct rate_ops {
 	int (*tx_del)(void *ctx, const char *dev);
 	int (*rx_set)(void *ctx, const char *dev, const struct rate_val *v);
 	int (*rx_del)(void *ctx, const char *dev);
-	/* Every device with a tenet tbf or policer (malloc'd). */
-	int (*dump)(void *ctx, struct rate_seen **out, size_t *n);
+	/* Every device with a tenet tbf or policer (malloc'd); policers are
+	 * looked for on S2S interfaces, internal interfaces and the devices
+	 * named in also (n_also names). */
+	int (*dump)(void *ctx, const char (*also)[IF_NAMESIZE], size_t n_also,
+		    struct rate_seen **out, size_t *n);
 };
 
 int rate_kernel_open(struct rate_ops **ops);

@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include "gw/rate.h"
+#include "kinds/record.h"
 #include "nl/tc.h"
 
 struct rate_kernel {
@@ -55,13 +56,38 @@ static int k_rx_del(void *ctx, const char *dev)
 	return i < 0 ? i : nl_police_del(&k->nl, i);
 }
 
-static int k_dump(void *ctx, struct rate_seen **out, size_t *n)
+struct where {
+	const char (*also)[IF_NAMESIZE];
+	size_t n;
+};
+
+/* A device that can hold a policer of tenet's: not the ports (a host's
+ * hundreds of clsact qdiscs are the datapath's). */
+static bool policed(int ifindex, void *arg)
+{
+	const struct where *w = arg;
+	char dev[IF_NAMESIZE];
+
+	if (!if_indextoname((unsigned int)ifindex, dev))
+		return false;
+	if (!strncmp(dev, TENET_S2S_DEV_PFX, strlen(TENET_S2S_DEV_PFX)) ||
+	    !strncmp(dev, TENET_GW_INT_PFX, strlen(TENET_GW_INT_PFX)))
+		return true;
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(dev, w->also[i]))
+			return true;
+	return false;
+}
+
+static int k_dump(void *ctx, const char (*also)[IF_NAMESIZE], size_t n_also,
+		  struct rate_seen **out, size_t *n)
 {
 	struct rate_kernel *k = ctx;
 	struct nl_tc_state *s = NULL;
+	struct where w = { also, n_also };
 	struct rate_seen *r;
 	size_t ns = 0, j = 0;
-	int ret = nl_tc_dump(&k->nl, &s, &ns);
+	int ret = nl_tc_dump(&k->nl, policed, &w, &s, &ns);
 
 	*out = NULL;
 	*n = 0;

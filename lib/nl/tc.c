@@ -293,7 +293,8 @@ static struct nl_tc_state *state_of(struct nl_vec *v, int ifindex)
 	return s;
 }
 
-int nl_tc_dump(struct nl *nl, struct nl_tc_state **out, size_t *n)
+int nl_tc_dump(struct nl *nl, bool (*read_filters)(int ifindex, void *arg), void *arg,
+	       struct nl_tc_state **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nl_vec v = { .size = sizeof(struct nl_tc_state) };
@@ -315,7 +316,8 @@ int nl_tc_dump(struct nl *nl, struct nl_tc_state **out, size_t *n)
 				s->tbf_rate = q[i].rate;
 			}
 		}
-		if (q[i].parent != TC_H_CLSACT)
+		if (q[i].parent != TC_H_CLSACT ||
+		    (read_filters && !read_filters(q[i].ifindex, arg)))
 			continue;
 		/* A device gone since the qdisc dump, or an ingress qdisc of
 		 * someone else's that is not a clsact: nothing of tenet's. */

@@ -10,6 +10,8 @@
 #ifndef TENET_NL_TC_H
 #define TENET_NL_TC_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nl/nl.h"
@@ -47,7 +49,11 @@ struct nl_tc_state {
 	uint64_t police_rate;
 	bool tbf, police;
 };
-/* Every device with a tenet tbf or policer (malloc'd array). */
-int nl_tc_dump(struct nl *nl, struct nl_tc_state **out, size_t *n);
+/* Every device with a tenet tbf, and a policer where read_filters says
+ * so (NULL: every device with a clsact qdisc; filters are read one
+ * device at a time, so a caller that knows where its policers can be
+ * spares the rest, e.g. a host's hundreds of ports). malloc'd array. */
+int nl_tc_dump(struct nl *nl, bool (*read_filters)(int ifindex, void *arg), void *arg,
+	       struct nl_tc_state **out, size_t *n);
 
 #endif

@@ -416,7 +416,8 @@ static int fk_rx_del(void *ctx, const char *dev)
 	return fk_del(ctx, dev, false);
 }
 
-static int fk_dump(void *ctx, struct rate_seen **out, size_t *n)
+static int fk_dump(void *ctx, const char (*also)[IF_NAMESIZE], size_t n_also,
+		   struct rate_seen **out, size_t *n)
 {
 	struct fk *k = ctx;
 	size_t j = 0;
