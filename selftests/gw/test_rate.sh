@@ -215,6 +215,16 @@ info "Woodgrove while Contoso saturates its own tunnel: $both Mbit/s; Contoso: $
 check "Woodgrove keeps >= 90% of its throughput ($both vs $alone Mbit/s)" \
 	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) >= 0.9 * float(sys.argv[2]) > 0)' "$both" "$alone"
 
+# ---- a restarted agent adopts the limits: nothing set again ----
+sets() { grep -c "rate ts[0-9]* .* set$" "$TMP/gw.log"; }
+before=$(sets)
+host_stop gw
+host_start gw
+check "the gateway's agent restarts" host_wait_ready gw 60 2
+check "after a restart, the limits are the same and none was set again" eval \
+	'limited ts1 2048Kbit 2048Kbit && limited ts2 2048Kbit 2048Kbit && [ "$(sets)" = "$before" ]'
+info "rate lines in the agent's log: $before"
+
 # ---- a compartment's internal interface (IfCi1: tgi1) ----
 check "compartment set Contoso rate internal tx 2048 rx 4096" gq compartment set Contoso rate internal tx 2048 rx 4096
 check "tgi1: tbf 2048Kbit, policer 4096Kbit" wait_for 20 limited tgi1 2048Kbit 4096Kbit
