@@ -75,6 +75,9 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags);
 
 static int cmp_put(struct cli *c, int argc, char **argv, unsigned int flags)
 {
+	/* `add NAME rate ...`: a line of `compartment show` (a limit) */
+	if (argc > 1 && !strcmp(argv[1], "rate"))
+		return cmp_set(c, argc, argv, flags);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "external"))
 			return cmp_set(c, argc, argv, flags | CMP_ADD_EXTERNAL);
@@ -155,6 +158,51 @@ static int load_cmp(struct cli *c, const char *host, const char *name,
 	return ret ? cli_fail(c, "compartment %s: no such compartment on host %s", name, host) : 0;
 }
 
+/* `set NAME rate internal|external tx KBPS|none rx KBPS|none | none |
+ * default [host NAME]`. */
+static int cmp_set_rate(struct cli *c, const char *name, int argc, char **argv)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_COMPARTMENT };
+	struct tenet_compartment *cm = &rec.compartment;
+	char host[TENET_NAME_MAX + 1];
+	const char *hostarg = NULL;
+	struct tenet_rate r = { 0 }, *cur;
+	struct tenet_err e;
+	bool ext;
+	int ret, i;
+
+	if (argc < 2 || (strcmp(argv[1], "internal") && strcmp(argv[1], "external")))
+		return cli_usage(c, "compartment set: 'rate' needs internal or external, then "
+				 "tx KBPS rx KBPS, none or default");
+	ext = !strcmp(argv[1], "external");
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "host") && i + 1 < argc) {
+			hostarg = argv[++i];
+			continue;
+		}
+		if (i > 2)
+			return cli_usage(c, "compartment set: unknown argument '%s'", argv[i]);
+		/* the current value is read below: parse against "not set" now to
+		 * check the words, again once it is known */
+		if (tenet_rate_parse(argc, argv, &i, NULL, 0, &r, &e) < 0)
+			return cli_usage(c, "%s", e.msg);
+	}
+	if (argc == 2)
+		return cli_usage(c, "rate: needs a value (tx KBPS rx KBPS, none or default)");
+	ret = cli_host(c, hostarg, host);
+	if (!ret)
+		ret = load_cmp(c, host, name, cm);
+	if (ret)
+		return ret;
+	if (ext && !cm->ext_dev[0])
+		return cli_fail(c, "compartment %s: has no external interface", name);
+	cur = ext ? &cm->rate_ext : &cm->rate_int;
+	i = 2;
+	if (tenet_rate_parse(argc, argv, &i, cur, 0, cur, &e) < 0)
+		return cli_usage(c, "%s", e.msg);
+	return cli_put(c, &rec, TENET_POLICY_REPLACE);
+}
+
 /* `set NAME external DEV address IP/LEN` | `set NAME external none`. */
 static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 {
@@ -173,6 +221,8 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	ret = cli_positional(c, &argc, &argv, "NAME", &n);
 	if (!ret)
 		ret = cli_name(c, "compartment", n, name);
+	if (!ret && argc > 0 && !strcmp(argv[0], "rate") && !(flags & CMP_ADD_EXTERNAL))
+		return cmp_set_rate(c, name, argc, argv);
 	if (!ret)
 		ret = cli_args(c, argc, argv, args);
 	if (ret)
@@ -212,6 +262,8 @@ static int cmp_set(struct cli *c, int argc, char **argv, unsigned int flags)
 	flags = (flags & ~CMP_ADD_EXTERNAL) | TENET_POLICY_REPLACE;
 	memset(cm->ext_dev, 0, sizeof(cm->ext_dev));
 	memset(&cm->ext_addr, 0, sizeof(cm->ext_addr));
+	if (none)                       /* its limit goes with it */
+		memset(&cm->rate_ext, 0, sizeof(cm->rate_ext));
 	if (!none) {
 		strcpy(cm->ext_dev, dev);
 		cm->ext_addr = addr;
@@ -238,7 +290,8 @@ static int cmp_del(struct cli *c, int argc, char **argv, unsigned int flags)
 	return cli_del(c, &id, args[1].val ? TENET_POLICY_FORCE : 0);
 }
 
-static json_t *iface_json(const char *dev, const char *role, const struct tenet_prefix *p)
+static json_t *iface_json(const char *dev, const char *role, const struct tenet_prefix *p,
+			  const struct tenet_rate *rate)
 {
 	char a[TENET_PREFIX_STRLEN];
 	json_t *o = json_object();
@@ -246,6 +299,7 @@ static json_t *iface_json(const char *dev, const char *role, const struct tenet_
 	json_object_set_new(o, "dev", json_string(dev));
 	json_object_set_new(o, "role", json_string(role));
 	json_object_set_new(o, "address", json_string(tenet_fmt_prefix(p, a)));
+	json_object_set_new(o, "rate", tenet_rate_show_json(rate, 0));
 	return o;
 }
 
@@ -261,9 +315,10 @@ static json_t *cmp_show_json(const struct tenet_compartment *cm,
 			tenet_fmt_guid(rds->recs[i].rdomain.guid, guid);
 	tenet_gw_devname(TENET_GW_VRF_PFX, cm->id, vrf, sizeof(vrf));
 	tenet_gw_devname(TENET_GW_INT_PFX, cm->id, in, sizeof(in));
-	json_array_append_new(ifs, iface_json(in, "internal", &cm->addr));
+	json_array_append_new(ifs, iface_json(in, "internal", &cm->addr, &cm->rate_int));
 	if (cm->ext_dev[0])
-		json_array_append_new(ifs, iface_json(cm->ext_dev, "external", &cm->ext_addr));
+		json_array_append_new(ifs, iface_json(cm->ext_dev, "external", &cm->ext_addr,
+						      &cm->rate_ext));
 	json_object_set_new(o, "id", json_integer(cm->id));
 	json_object_set_new(o, "name", json_string(cm->name));
 	json_object_set_new(o, "rdomain", json_string(cm->rdomain));
@@ -310,6 +365,16 @@ static void cmp_print_text(struct cli *c, const json_t *o)
 		if (!strcmp(JS(i, "role"), "external"))
 			fprintf(c->out, "%s external %s address %s host %s\n", JS(o, "name"),
 				JS(i, "dev"), JS(i, "address"), JS(o, "host"));
+	/* Limits only when set ("NAME rate internal tx 1024 rx 1024 host H",
+	 * what `set` takes). */
+	json_array_foreach(ifs, k, i) {
+		char rate[64];
+
+		if (!json_is_true(json_object_get(json_object_get(i, "rate"), "default")))
+			fprintf(c->out, "%s rate %s %s host %s\n", JS(o, "name"), JS(i, "role"),
+				tenet_rate_show_text(json_object_get(i, "rate"), rate, sizeof(rate)),
+				JS(o, "host"));
+	}
 	if (!c->details)
 		return;
 	fprintf(c->out, "    id %lld guid %s vrf %s table %lld\n",
@@ -374,10 +439,13 @@ static const struct cli_verb cmp_verbs[] = {
 	  "                             [host NAME]\n"
 	  "add NAME rdomain NAME vlan ID dev DEV address IP/LEN [mac MAC]\n"
 	  "                             [host NAME] [nocheck]\n"
-	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]" },
+	  "add NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
+	  "add NAME rate internal|external tx KBPS|none rx KBPS|none [host NAME]" },
 	{ "set", cmp_set, TENET_POLICY_REPLACE,
 	  "set NAME external DEV address IP/LEN [host NAME] [nocheck]\n"
-	  "set NAME external none [host NAME]" },
+	  "set NAME external none [host NAME]\n"
+	  "set NAME rate internal|external tx KBPS|none rx KBPS|none [host NAME]\n"
+	  "set NAME rate internal|external none|default [host NAME]" },
 	{ "del", cmp_del, 0, "del NAME [force] [host NAME]" },
 	{ "delete", cmp_del, .alias = true },
 	{ "show", cmp_show, 0, "show [NAME] [host NAME | all]" },
@@ -399,7 +467,9 @@ const struct cli_object cli_compartment = {
 		"With 'vlan ID dev DEV' the internal side is that 802.1Q VLAN of a NIC of this\n"
 		"host instead of a virtual subnet (a tenant whose network is a VLAN).\n"
 		"'del' refuses while customer routes use the address ('force' deletes them)\n"
-		"and deletes the compartment's NAT and inbound mappings.\n",
+		"and deletes the compartment's NAT and inbound mappings.\n"
+		"'rate' limits what the compartment sends (tx) and receives (rx) through its\n"
+		"internal or external interface, in kbit/s (none by default; docs/rates.md).\n",
 };
 
 /* ---- exec ---- */

@@ -260,6 +260,11 @@ static int parse_attrs(struct cli *c, int argc, char **argv, struct tenet_s2s *s
 			ret = need_value(c, argc, i, kw, "SECONDS");
 			if (!ret)
 				ret = cli_u32(c, "retry", argv[++i], 1, 3600, &s->retry);
+		} else if (!strcmp(kw, "rate")) {
+			i++;
+			if (tenet_rate_parse(argc, argv, &i, &s->rate, TENET_RATE_S2S_DEFAULT_KBPS,
+					     &s->rate, &e) < 0)
+				ret = cli_usage(c, "%s", e.msg);
 		} else if (!strcmp(kw, "host")) {
 			ret = need_value(c, argc, i, kw, "NAME");
 			if (!ret)
@@ -517,6 +522,7 @@ static json_t *iface_json(const struct tenet_s2s *s, const struct vici_sa_info *
 	json_object_set_new(o, "retry", json_integer(s->retry));
 	json_object_set_new(o, "routes", routes_json(s->routes, s->nroutes));
 	json_object_set_new(o, "postconnect", routes_json(s->post, s->npost));
+	json_object_set_new(o, "rate", tenet_rate_show_json(&s->rate, TENET_RATE_S2S_DEFAULT_KBPS));
 	json_object_set_new(o, "state", json_string(state));
 	if (sa) {
 		json_object_set_new(o, "remote", json_string(sa->remote_addr));
@@ -567,6 +573,7 @@ static json_int_t jint(const json_t *o, const char *k)
 static void print_iface(FILE *f, const json_t *o, time_t now)
 {
 	const char *auth = jstr(o, "auth"), *state = jstr(o, "state");
+	char rate[64];
 
 	fprintf(f, "%s: rdomain %s dev %s if_id 0x%llx destination %s", jstr(o, "name"),
 		jstr(o, "rdomain"), jstr(o, "dev"), (unsigned long long)jint(o, "if_id"),
@@ -599,6 +606,8 @@ static void print_iface(FILE *f, const json_t *o, time_t now)
 	}
 	print_routes(f, "routes", json_object_get(o, "routes"));
 	print_routes(f, "postconnect", json_object_get(o, "postconnect"));
+	fprintf(f, "    rate %s\n", tenet_rate_show_text(json_object_get(o, "rate"), rate,
+						       sizeof(rate)));
 }
 
 static int s2s_show(struct cli *c, int argc, char **argv, unsigned int flags)
@@ -782,11 +791,13 @@ static const struct cli_verb s2s_verbs[] = {
 	  "                     [route PREFIX[:METRIC] [metric N]]...\n"
 	  "                     [postconnect PREFIX[:METRIC] [metric N]]...\n"
 	  "                     [both|initiator|responder] [dpd SECONDS] [retry SECONDS]\n"
-	  "                     [host NAME]" },
+	  "                     [rate tx KBPS|none rx KBPS|none | rate none] [host NAME]" },
 	{ "set", s2s_set, 0,
 	  "set NAME [destination ...] [source IP|none] [auth ...] [secret-file FILE | secret -]\n"
 	  "                     [route PREFIX[:METRIC] | none]... [postconnect ... | none]...\n"
-	  "                     [both|initiator|responder] [dpd S] [retry S] [host NAME]" },
+	  "                     [both|initiator|responder] [dpd S] [retry S]\n"
+	  "                     [rate tx KBPS|none [rx KBPS|none] | rate none | rate default]\n"
+	  "                     [host NAME]" },
 	{ "del", s2s_del, 0, "del NAME [host NAME]" },
 	{ "delete", s2s_del, .alias = true },
 	{ "show", s2s_show, 0, "show [NAME] [host NAME] [vici SOCKET]" },
@@ -811,5 +822,8 @@ const struct cli_object cli_s2s = {
 		"printed. 'route' prefixes are routed into the tunnel and dial it on demand;\n"
 		"'postconnect' prefixes only while it is connected. 'show', 'connect' and\n"
 		"'disconnect' talk to charon on this host (vici SOCKET, $TENET_VICI, or\n"
-		VICI_SOCKET_DEFAULT "). See docs/vpn.md.\n",
+		VICI_SOCKET_DEFAULT "). 'rate' limits what the gateway sends (tx) and receives\n"
+		"(rx) through the interface, in kbit/s of the tenant's plaintext; every interface\n"
+		"has 5120 each way until set ('rate none': unlimited; 'rate default': 5120).\n"
+		"See docs/vpn.md and docs/rates.md.\n",
 };

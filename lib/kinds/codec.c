@@ -346,6 +346,7 @@ static void part_to_text(const struct tenet_kpart *k, const void *obj, char *buf
 		snprintf(buf, len, "%s", (const char *)p);
 		break;
 	case TENET_KP_VSID:
+	case TENET_KP_ID:
 		snprintf(buf, len, "%08u", get_u32(obj, k->off));
 		break;
 	case TENET_KP_IPV4:
@@ -422,7 +423,7 @@ int tenet_codec_key(const struct tenet_kind_desc *d, const void *obj, int nparts
 	return 0;
 }
 
-static int vsid_from_text(const char *s, uint32_t *vsid)
+static int vsid_from_text(const char *s, uint32_t *vsid, uint32_t min, uint32_t max)
 {
 	uint32_t v = 0;
 
@@ -433,7 +434,7 @@ static int vsid_from_text(const char *s, uint32_t *vsid)
 			return -1;
 		v = v * 10 + (uint32_t)(s[i] - '0');
 	}
-	if (v < TENET_VSID_MIN || v > TENET_VSID_MAX)
+	if (v < min || v > max)
 		return -1;
 	*vsid = v;
 	return 0;
@@ -459,7 +460,12 @@ static int part_from_text(const struct tenet_kpart *k, char *s, void *obj)
 		strcpy(p, s);
 		return 0;
 	case TENET_KP_VSID:
-		if (vsid_from_text(s, &v) < 0)
+		if (vsid_from_text(s, &v, TENET_VSID_MIN, TENET_VSID_MAX) < 0)
+			return -1;
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	case TENET_KP_ID:
+		if (vsid_from_text(s, &v, 1, 99999999u) < 0)
 			return -1;
 		memcpy(p, &v, sizeof(v));
 		return 0;

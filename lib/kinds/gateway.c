@@ -57,6 +57,14 @@ static const struct tenet_field internal_fields[] = {
 	{ NULL },
 };
 
+static const struct tenet_field rate_int_fields[] = {
+	TENET_RATE_SUBFIELDS(struct tenet_compartment, rate_int),
+};
+
+static const struct tenet_field rate_ext_fields[] = {
+	TENET_RATE_SUBFIELDS(struct tenet_compartment, rate_ext),
+};
+
 static const struct tenet_field compartment_fields[] = {
 	TENET_FIELD(struct tenet_compartment, host, "host", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_compartment, name, "name", TENET_FT_NAME),
@@ -77,6 +85,9 @@ static const struct tenet_field compartment_fields[] = {
 	TENET_FIELD(struct tenet_compartment, ext_dev, "external", TENET_FT_OBJECT,
 		    .flags = TENET_F_OPTIONAL | TENET_F_OMIT, .sub = external_fields,
 		    .when_off = offsetof(struct tenet_compartment, ext_dev), .when_size = 1),
+	/* Written only when set (none in records older than rate limits). */
+	TENET_RATE_FIELD(struct tenet_compartment, rate_int, "rate_internal", rate_int_fields),
+	TENET_RATE_FIELD(struct tenet_compartment, rate_ext, "rate_external", rate_ext_fields),
 	{ NULL },
 };
 
@@ -84,11 +95,16 @@ static const struct tenet_field compartment_fields[] = {
 static int compartment_check(const void *obj, struct tenet_err *err)
 {
 	const struct tenet_compartment *cm = obj;
+	int ret;
 
 	if (!cm->vsid && !cm->vlan_dev[0])
 		return tenet_err_set(err, -EINVAL, "vsid: missing (or internal: a VLAN)");
 	if (cm->vsid && cm->vlan_dev[0])
 		return tenet_err_set(err, -EINVAL, "internal: a compartment with a vsid has no VLAN");
+	if ((ret = tenet_rate_check(&cm->rate_int, err)) < 0)
+		return tenet_err_prefix(err, ret, "rate_internal");
+	if ((ret = tenet_rate_check(&cm->rate_ext, err)) < 0)
+		return tenet_err_prefix(err, ret, "rate_external");
 	return 0;
 }
 
@@ -440,6 +456,8 @@ static int compartment_del(struct pctx *c, struct tenet_record *in)
 		ret = pol_del_natmaps(c, cm.host, cm.rdomain);
 	if (!ret)
 		ret = pol_del_s2s(c, cm.host, cm.rdomain);
+	if (!ret)
+		ret = pol_del_filters(c, cm.host, TENET_FILTER_INTERNAL, cm.name);
 	nat.kind = TENET_KIND_NAT;
 	memset(&nat.nat, 0, sizeof(nat.nat));
 	if (!ret) {

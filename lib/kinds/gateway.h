@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "kinds/rate.h"
 #include "util/errmsg.h"
 #include "util/parse.h"
 
@@ -55,6 +56,9 @@ struct tenet_compartment {
 	/* Forwarding gateway: a physical interface moved into the VRF. */
 	char ext_dev[TENET_IFNAME_MAX + 1]; /* "" = none */
 	struct tenet_prefix ext_addr;
+	/* Rate limits of the internal interface (IfCi1) and of the external
+	 * one; not set: none (kinds/rate.h). */
+	struct tenet_rate rate_int, rate_ext;
 };
 
 json_t *tenet_compartment_to_json(const struct tenet_compartment *c);

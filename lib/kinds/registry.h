@@ -30,6 +30,7 @@
 #include "kinds/gateway.h"
 #include "kinds/nat.h"
 #include "kinds/s2s.h"
+#include "kinds/filter.h"
 
 /* The rows, in enum order (the values are not stored anywhere, but keep
  * new kinds at the end anyway). */
@@ -45,7 +46,9 @@
 	X(NAT, nat)                                                                \
 	X(NATMAP, natmap)                                                          \
 	X(S2S, s2s)                                                                \
-	X(PUBKEY, pubkey)
+	X(PUBKEY, pubkey)                                                          \
+	X(FILTER, filter)                                                          \
+	X(FILTERMODE, filtermode)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,
@@ -160,6 +163,7 @@ enum tenet_kpart_type {
 	TENET_KP_MAC,
 	TENET_KP_ENUM,          /* uint8_t or int, by enumdef's names */
 	TENET_KP_PORT,          /* uint16_t 1..65535 */
+	TENET_KP_ID,            /* uint32_t 1..99999999, 8 digits (filter ids) */
 };
 
 struct tenet_kpart {

@@ -214,6 +214,10 @@ static const struct tenet_field route_fields[] = {
 	{ NULL },
 };
 
+static const struct tenet_field s2s_rate_fields[] = {
+	TENET_RATE_SUBFIELDS(struct tenet_s2s, rate),
+};
+
 static const struct tenet_field s2s_fields[] = {
 	TENET_FIELD(struct tenet_s2s, host, "host", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_s2s, name, "name", TENET_FT_NAME),
@@ -236,6 +240,8 @@ static const struct tenet_field s2s_fields[] = {
 		    .flags = TENET_F_OPTIONAL),
 	TENET_ARRAY(struct tenet_s2s, post, npost, "postconnect", route_fields,
 		    .flags = TENET_F_OPTIONAL),
+	/* absent in records older than rate limits: the default applies */
+	TENET_RATE_FIELD(struct tenet_s2s, rate, "rate", s2s_rate_fields),
 	{ NULL },
 };
 
@@ -291,6 +297,8 @@ static int s2s_check(const void *obj, struct tenet_err *err)
 		return tenet_err_prefix(err, ret, "secret");
 	if (s->source && !tenet_ipv4_is_unicast(s->source))
 		return tenet_err_set(err, -EINVAL, "source: not a unicast address");
+	if ((ret = tenet_rate_check(&s->rate, err)) < 0)
+		return tenet_err_prefix(err, ret, "rate");
 	return check_routes(s, err);
 }
 
@@ -450,10 +458,12 @@ static int s2s_put(struct pctx *c, struct tenet_record *in)
 static int s2s_del(struct pctx *c, struct tenet_record *id)
 {
 	char msg[TENET_ERR_LEN];
+	int ret;
 
 	snprintf(msg, sizeof(msg), "s2s %s: no such interface on host %s", id->s2s.name,
 		 id->s2s.host);
-	return pol_del_existing(c, id, msg);
+	ret = pol_del_existing(c, id, msg);
+	return ret ? ret : pol_del_filters(c, id->s2s.host, TENET_FILTER_S2S, id->s2s.name);
 }
 
 int pol_del_s2s(struct pctx *c, const char *host, const char *rdomain)
@@ -463,8 +473,11 @@ int pol_del_s2s(struct pctx *c, const char *host, const char *rdomain)
 
 	ret = pol_load_kind(c, TENET_KIND_S2S, host, &all);
 	for (size_t i = 0; ret == 0 && i < all.n; i++)
-		if (!strcmp(all.recs[i].s2s.rdomain, rdomain))
+		if (!strcmp(all.recs[i].s2s.rdomain, rdomain)) {
 			ret = pol_txn_del(c, &all.recs[i]);
+			if (!ret)
+				ret = pol_del_filters(c, host, TENET_FILTER_S2S, all.recs[i].s2s.name);
+		}
 	tenet_record_list_free(&all);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds/rate.h"
 #include "secret/secret.h"
 #include "util/errmsg.h"
 #include "util/parse.h"
@@ -75,6 +76,8 @@ struct tenet_s2s {
 	 * dialing) and post-connection routes (only while connected). */
 	struct tenet_s2s_route routes[TENET_S2S_ROUTES_MAX];
 	struct tenet_s2s_route post[TENET_S2S_ROUTES_MAX];
+	/* Not set: TENET_RATE_S2S_DEFAULT_KBPS each way (kinds/rate.h). */
+	struct tenet_rate rate;
 };
 
 /* The public half of a host's key (lib/secret), which secrets for that

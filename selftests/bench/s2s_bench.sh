@@ -5,7 +5,8 @@
 # the ratios mean something):
 #
 #   1. iperf3 through one tenet tunnel (VRF, XFRM interface, if_id, SAs
-#      negotiated by charon, programmed by tenetd) against the same cipher
+#      negotiated by charon, programmed by tenetd; its rate limit lifted,
+#      `rate none`) against the same cipher
 #      (AES-GCM-128, rfc4106) with plain XFRM policies and no VRF, between
 #      the same two namespaces, runs alternated, medians compared.
 #   2. N (100) tenants with one tunnel each on one gateway: the time from
@@ -80,7 +81,7 @@ cat >"$TMP/t1.batch" <<EOF
 rdomain add T1
 vsubnet add 100001 rdomain T1 prefix 10.0.254.0/24
 compartment add T1 rdomain T1 vsid 100001 address 10.0.254.2/24
-s2s add IfT1 rdomain T1 destination 198.18.0.1 auth psk secret-file $TMP/psk route 10.1.0.0/24
+s2s add IfT1 rdomain T1 destination 198.18.0.1 auth psk secret-file $TMP/psk route 10.1.0.0/24 rate none
 EOF
 check "tenant T1 with one S2S interface" eval 'g batch "$TMP/t1.batch" >>"$TMP/tenet.out" 2>&1'
 SD=$TMP/site
@@ -227,7 +228,8 @@ info "memory per tunnel: $per KiB (MemAvailable), charon RSS +$(( (crss1 - crss0
 echo "@s2s mem_kib $per"
 echo "@s2s charon_kib $(( (crss1 - crss0) / N ))"
 echo "@s2s agent_kib $(( (arss1 - arss0) / N ))"
-# one busy tunnel, another's throughput
+# one busy tunnel, another's throughput (both at the default rate limit,
+# 5120 kbit/s each way: docs/rates.md)
 spawn ip netns exec "${NS[sites]}" ip vrf exec v2 iperf3 -s -B 10.1.0.10 -p 5301
 spawn ip netns exec "${NS[sites]}" ip vrf exec v3 iperf3 -s -B 10.1.0.10 -p 5302
 sleep 1

@@ -190,6 +190,8 @@ static void populate(struct fx *f)
 	OK(f, "port set dev pv1 vsid 5001 mac " MAC1 " host h1");
 	OK(f, "compartment add Contoso rdomain Contoso vsid 5999 address 10.0.254.2/24");
 	OK(f, "compartment add Contoso external ext1 address 10.229.200.2/24");
+	OK(f, "compartment set Contoso rate internal tx 2048 rx 4096");
+	OK(f, "compartment set Contoso rate external rx 1024");
 	OK(f, "nat add rdomain Contoso external 203.0.113.1 via 203.0.113.254 ports 20000-29999");
 	OK(f, "nat map add rdomain Contoso proto tcp external 203.0.113.1:8080 ca 10.0.0.5:80");
 }

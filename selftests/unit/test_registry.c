@@ -103,6 +103,8 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		tenet_gw_default_mac("gw", "Contoso", r->compartment.mac);
 		strcpy(r->compartment.ext_dev, "eth1");
 		tenet_parse_addr_len("10.229.200.2/24", &r->compartment.ext_addr, NULL);
+		r->compartment.rate_int = (struct tenet_rate){ .set = true, .tx = 1024, .rx = 0 };
+		r->compartment.rate_ext = (struct tenet_rate){ .set = true, .tx = 0, .rx = 2048 };
 		return true;
 	case TENET_KIND_NAT:
 		strcpy(r->nat.host, "gw");
@@ -143,12 +145,34 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		r->s2s.npost = 1;
 		tenet_parse_prefix("10.9.0.0/16", &r->s2s.post[0].prefix, NULL);
 		r->s2s.post[0].metric = 100;
+		r->s2s.rate = (struct tenet_rate){ .set = true, .tx = 1024, .rx = 1024 };
 		return true;
 	case TENET_KIND_PUBKEY:
 		sample_keys();
 		strcpy(r->pubkey.host, "gw");
 		strcpy(r->pubkey.id, sample_id);
 		strcpy(r->pubkey.pubkey, sample_pub);
+		return true;
+	case TENET_KIND_FILTER:
+		strcpy(r->filter.host, "gw");
+		r->filter.id = 3;
+		r->filter.on = TENET_FILTER_INTERNAL;
+		strcpy(r->filter.iface, "Contoso");
+		r->filter.dir = TENET_FILTER_OUT;
+		r->filter.action = TENET_FILTER_DENY;
+		tenet_parse_prefix("10.0.0.0/24", &r->filter.src, NULL);
+		tenet_parse_prefix("10.1.0.0/24", &r->filter.dst, NULL);
+		r->filter.proto = 6;
+		r->filter.sport_min = r->filter.sport_max = 1234;
+		r->filter.dport_min = 4000;
+		r->filter.dport_max = 4321;
+		return true;
+	case TENET_KIND_FILTERMODE:
+		strcpy(r->filtermode.host, "gw");
+		r->filtermode.on = TENET_FILTER_S2S;
+		strcpy(r->filtermode.iface, "IfCe1");
+		r->filtermode.dir = TENET_FILTER_IN;
+		r->filtermode.mode = TENET_FILTER_ALLOW_LIST;
 		return true;
 	default:
 		return false;
@@ -159,6 +183,16 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
  * (a compartment's internal side is a virtual subnet or a VLAN). */
 static bool sample_alt(enum tenet_kind kind, struct tenet_record *r)
 {
+	if (kind == TENET_KIND_FILTER) {
+		/* ICMP type and code instead of ports. */
+		sample(kind, r);
+		r->filter.proto = 1;
+		r->filter.sport_min = r->filter.sport_max = 0;
+		r->filter.dport_min = r->filter.dport_max = 0;
+		r->filter.has_icmp_type = r->filter.has_icmp_code = true;
+		r->filter.icmp_type = 8;
+		return true;
+	}
 	if (kind != TENET_KIND_COMPARTMENT)
 		return false;
 	sample(kind, r);
@@ -337,7 +371,8 @@ static void round_trip(const struct tenet_record *r)
 
 	assert_non_null(j);
 	/* JSON <-> record */
-	assert_int_equal(tenet_record_from_json(r->kind, j, &back, &err), 0);
+	if (tenet_record_from_json(r->kind, j, &back, &err) < 0)
+		fail_msg("%s: %s", tenet_kind_name(r->kind), err.msg);
 	assert_memory_equal(&back, r, sizeof(back));
 	/* key <-> record identity, under the kind's prefix */
 	assert_int_equal(tenet_record_key(r, key, sizeof(key)), 0);
