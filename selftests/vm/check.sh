@@ -24,6 +24,8 @@ selftests/vm/run --timeout "${TENET_VM_GW_TIMEOUT:-600}" -- selftests/gw/run.sh 
 # host first (the guest has no network); a boot of its own.
 if selftests/gw/libreswan.sh fetch; then
 	selftests/vm/run --timeout "${TENET_VM_S2S_TIMEOUT:-900}" -- selftests/gw/run.sh s2s || rc=1
+	# Rate limits (issue 16): iperf3 through tunnels, minutes of it.
+	selftests/vm/run --timeout "${TENET_VM_RATE_TIMEOUT:-600}" -- selftests/gw/run.sh rate || rc=1
 else
 	echo "[FAIL] vm: selftests/gw/libreswan.sh fetch"
 	rc=1
