@@ -66,12 +66,14 @@ struct tenet_ravpngw {
 
 /* Whether user matches pattern ('*' any run, case ignored). */
 bool tenet_ravpn_match(const char *pattern, const char *user);
-/* Whether some user name matches both patterns. */
+/* Whether two tenant names clash: one matches the other read as a user
+ * name, with or without its stars (equal, or one takes in the other:
+ * *Cont* and *Contoso*, Cont* and *Contoso*). */
 bool tenet_ravpn_overlap(const char *a, const char *b);
 /* A tenant-name pattern: printable, no white space, quotes or '\'
- * '@' is allowed; at least one character that is not '*'. */
+ * ('@' is allowed); at least one character that is not '*'. */
 int tenet_ravpn_check_pattern(const char *s, struct tenet_err *err);
-/* An IPv6 prefix "fd00:10::/64" (len 64..128... any 1..128, no host bits). */
+/* An IPv6 prefix "fd00:10::/64": length 64..126, no host bits. */
 int tenet_ravpn_check_pool6(const char *s, struct tenet_err *err);
 /* SERVER[:PORT]. */
 int tenet_ravpn_parse_server(const char *s, uint32_t *addr, uint16_t *port,
