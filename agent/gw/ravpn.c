@@ -182,6 +182,7 @@ static int link_put(struct recon *rc, const void *key, const void *val, const vo
 		if (ret < 0)
 			return ret;
 		k->link_sysctl(k->ctx, dev, "forwarding", 1);
+		k->link_sysctl(k->ctx, dev, "rp_filter", 2);
 	}
 	if (!o || o->vrf != v->vrf) {
 		ret = k->link_master(k->ctx, dev, v->vrf ? vrf : NULL);
