@@ -38,6 +38,12 @@ struct ravpn_priv {
 	char *radius_text;
 	size_t radius_len;
 	char radius_written[24];
+	/* the EAP identity of recent IKE SAs, by unique id: refusals charon
+	 * logs without it name the user */
+	struct {
+		uint32_t uid;
+		char user[128];
+	} eap[64];
 };
 
 static const struct ravpn_ops *rops(const struct recon *rc)
@@ -695,7 +701,8 @@ static int count_user(void *arg, const struct vici_ra_user *u)
 {
 	struct count *c = arg;
 
-	if (!tenet_ravpn_conn_rdomain(u->conn))
+	/* users being set up (or going) are not connected yet */
+	if (!tenet_ravpn_conn_rdomain(u->conn) || !u->ike_up)
 		return 0;
 	c->all++;
 	c->tenant += !strcmp(u->conn, c->conn);
@@ -750,25 +757,30 @@ static void on_updown(struct recon *rc, const json_t *msg)
 }
 
 /* Refusals charon decides, in the tenant's words. */
-static void on_log(const json_t *msg)
+static void on_log(struct ravpn_priv *p, const json_t *msg)
 {
 	const char *text = json_string_value(json_object_get(msg, "msg"));
+	const char *uids = json_string_value(json_object_get(msg, "ikesa-uniqueid"));
+	uint32_t uid = uids ? (uint32_t)strtoul(uids, NULL, 10) : 0;
+	const char *user = p->eap[uid % 64].uid == uid && uid ? p->eap[uid % 64].user : "?";
 	const char *q;
 
 	if (!text)
 		return;
-	if (!strncmp(text, "RADIUS authentication of '", 27))
-		log_warn("ravpn: refused user %.*s: RADIUS rejected it", (int)strcspn(text + 27, "'"),
-			 text + 27);
-	else if (strstr(text, "no RADIUS server defined") || strstr(text, "RADIUS server not responding") ||
-		 ((q = strstr(text, "RADIUS")) && strstr(q, "no response")))
+	if (!strncmp(text, "received EAP identity '", 23) && uid) {
+		p->eap[uid % 64].uid = uid;
+		snprintf(p->eap[uid % 64].user, sizeof(p->eap[uid % 64].user), "%.*s",
+			 (int)strcspn(text + 23, "'"), text + 23);
+	} else if (!strncmp(text, "RADIUS authentication of '", 26) && strstr(text, "failed")) {
+		log_warn("ravpn: refused user %.*s: RADIUS rejected it (wrong password or unknown "
+			 "user)", (int)strcspn(text + 26, "'"), text + 26);
+	} else if (strstr(text, "no RADIUS server defined") ||
+		   ((q = strstr(text, "RADIUS")) && strstr(q, "not responding"))) {
 		log_warn("ravpn: RADIUS: %s", text);
-	else if (!strncmp(text, "selected peer config '" TENET_RAVPN_CONN_PFX, 22 + 9) &&
-		 strstr(text, "unacceptable"))
-		log_info("ravpn: %s", text);
-	else if (!strcmp(text, "no alternative config found"))
-		log_warn("ravpn: refused a user: its RADIUS Class names no tenant of this gateway "
-			 "(or the user name matches none)");
+	} else if (!strcmp(text, "no alternative config found")) {
+		log_warn("ravpn: refused user %s: its RADIUS Class names no tenant of this gateway",
+			 user);
+	}
 }
 
 /* ---- charon connection ---- */
@@ -844,7 +856,7 @@ static bool ravpn_wake(struct recon *rc)
 		if (!strcmp(name, "ike-updown"))
 			on_updown(rc, msg);
 		else if (!strcmp(name, "log"))
-			on_log(msg);
+			on_log(p, msg);
 		json_decref(msg);
 		free(name);
 	}

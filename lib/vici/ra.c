@@ -47,6 +47,7 @@ static int on_sa(void *arg, const json_t *ev)
 			snprintf(u.vip, sizeof(u.vip), "%s",
 				 json_string_value(json_array_get(vips, 0)) ?: "");
 		u.established = num(ike, "established");
+		u.ike_up = !strcmp(st, "ESTABLISHED");
 		json_object_foreach(json_object_get(ike, "child-sas"), ck, ch) {
 			if (strcmp(str(ch, "state"), "INSTALLED"))
 				continue;

@@ -13,7 +13,8 @@
 struct vici_ra_user {
 	char conn[128];
 	uint32_t ike_id;
-	bool up;                        /* ESTABLISHED with an installed child */
+	bool ike_up;                    /* the IKE SA is ESTABLISHED */
+	bool up;                        /* ... and has an installed child */
 	char user[256];                 /* the EAP identity, else the IKE identity */
 	char addr[64];                  /* where it dials from */
 	char vip[64];                   /* its first virtual IP; "" none */
