@@ -19,6 +19,8 @@
 #include "kinds/record.h"
 #include "kinds/ravpn.h"
 #include "policy/policy.h"
+#include "recon/model.h"
+#include "recon/recon.h"
 #include "secret/secret.h"
 #include "testutil.h"
 
@@ -391,6 +393,424 @@ static void test_rules(void **state)
 	tenet_record_list_free(&l);
 }
 
+/* ---- the reconciler on a fake kernel and charon ---- */
+
+#define MAXN 16
+
+struct rfake {
+	struct ipsec_link links[MAXN];
+	int nlinks;
+	struct ipsec_route_key routes[MAXN];
+	struct ipsec_route_val rvals[MAXN];
+	int nroutes;
+	char conns[MAXN][96], children[MAXN][96];
+	json_t *conn_msg[MAXN];
+	char pools[MAXN][96];
+	char *radius;
+	json_t *calls;          /* the changing VICI commands: [cmd, request] */
+	json_t *events;         /* [name, message] */
+	json_t *sas;            /* list-sas answers: { conn: {...} } each */
+};
+
+static struct rfake *RF(void *ctx)
+{
+	return ctx;
+}
+
+static int rf_link_dump(void *ctx, struct ipsec_link **out, size_t *n)
+{
+	struct rfake *f = RF(ctx);
+
+	*out = calloc(MAXN, sizeof(**out));
+	memcpy(*out, f->links, sizeof(f->links));
+	*n = (size_t)f->nlinks;
+	return 0;
+}
+
+static struct ipsec_link *rf_link(struct rfake *f, const char *name)
+{
+	for (int i = 0; i < f->nlinks; i++)
+		if (!strcmp(f->links[i].name, name))
+			return &f->links[i];
+	return NULL;
+}
+
+static int rf_link_add(void *ctx, const char *name, uint32_t if_id, uint32_t mtu, const char *alias)
+{
+	struct rfake *f = RF(ctx);
+	struct ipsec_link *l = &f->links[f->nlinks++];
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->alias, sizeof(l->alias), "%s", alias);
+	l->if_id = if_id;
+	assert_int_equal(mtu, IPSEC_MTU);
+	return 0;
+}
+
+static int rf_link_del(void *ctx, const char *name)
+{
+	struct rfake *f = RF(ctx);
+	struct ipsec_link *l = rf_link(f, name);
+
+	if (!l)
+		return -ENODEV;
+	*l = f->links[--f->nlinks];
+	return 0;
+}
+
+static int rf_link_master(void *ctx, const char *name, const char *master)
+{
+	snprintf(rf_link(RF(ctx), name)->master, IF_NAMESIZE, "%s", master ? master : "");
+	return 0;
+}
+
+static int rf_link_up(void *ctx, const char *name, bool up)
+{
+	rf_link(RF(ctx), name)->up = up;
+	return 0;
+}
+
+static int rf_link_sysctl(void *ctx, const char *name, const char *key, int val)
+{
+	return 0;
+}
+
+static int rf_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
+{
+	struct rfake *f = RF(ctx);
+
+	for (int i = 0; i < f->nroutes; i++)
+		cb(&f->routes[i], &f->rvals[i], arg);
+	return 0;
+}
+
+static int rf_route_set(void *ctx, const struct ipsec_route_key *k, const struct ipsec_route_val *v)
+{
+	struct rfake *f = RF(ctx);
+
+	f->routes[f->nroutes] = *k;
+	f->rvals[f->nroutes++] = *v;
+	return 0;
+}
+
+static int rf_route_del(void *ctx, const struct ipsec_route_key *k)
+{
+	struct rfake *f = RF(ctx);
+
+	for (int i = 0; i < f->nroutes; i++)
+		if (!memcmp(&f->routes[i], k, sizeof(*k))) {
+			f->routes[i] = f->routes[--f->nroutes];
+			f->rvals[i] = f->rvals[f->nroutes];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int rf_radius_write(void *ctx, const char *text)
+{
+	struct rfake *f = RF(ctx);
+
+	free(f->radius);
+	f->radius = strdup(text);
+	return 0;
+}
+
+static int rf_vici_open(void *ctx, struct tenet_err *err)
+{
+	return 0;
+}
+
+static void rf_vici_close(void *ctx)
+{
+}
+
+static int rf_vici_fd(void *ctx)
+{
+	return -1;
+}
+
+static int rf_find(char (*names)[96], const char *name)
+{
+	for (int i = 0; i < MAXN; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+static int rf_vici_call(void *ctx, const char *cmd, const json_t *req, const char *stream,
+			vici_stream_cb cb, void *arg, json_t **resp, struct tenet_err *err)
+{
+	struct rfake *f = RF(ctx);
+	const char *k;
+	json_t *v;
+	int i;
+
+	*resp = json_pack("{s:s}", "success", "yes");
+	if (!strcmp(cmd, "list-conns")) {
+		for (i = 0; i < MAXN; i++)
+			if (f->conns[i][0]) {
+				json_t *ev = json_pack("{s:{s:{s:{}}}}", f->conns[i], "children",
+						       f->children[i]);
+
+				cb(arg, ev);
+				json_decref(ev);
+			}
+		return 0;
+	}
+	if (!strcmp(cmd, "get-pools")) {
+		for (i = 0; i < MAXN; i++)
+			if (f->pools[i][0])
+				json_object_set_new(*resp, f->pools[i], json_pack("{s:s}", "base", "x"));
+		return 0;
+	}
+	if (!strcmp(cmd, "list-sas")) {
+		json_array_foreach(f->sas, i, v)
+			cb(arg, v);
+		return 0;
+	}
+	json_array_append_new(f->calls, json_pack("[s, O?]", cmd, (json_t *)req));
+	if (!strcmp(cmd, "load-conn")) {
+		json_object_foreach((json_t *)req, k, v) {
+			const char *ch;
+			json_t *cv;
+
+			i = rf_find(f->conns, k);
+			if (i < 0)
+				i = rf_find(f->conns, "");
+			snprintf(f->conns[i], 96, "%s", k);
+			json_object_foreach(json_object_get(v, "children"), ch, cv)
+				snprintf(f->children[i], 96, "%s", ch);
+			json_decref(f->conn_msg[i]);
+			f->conn_msg[i] = json_deep_copy(req);
+		}
+	} else if (!strcmp(cmd, "unload-conn")) {
+		i = rf_find(f->conns, json_string_value(json_object_get(req, "name")));
+		if (i >= 0)
+			f->conns[i][0] = '\0';
+	} else if (!strcmp(cmd, "load-pool")) {
+		json_object_foreach((json_t *)req, k, v)
+			snprintf(f->pools[rf_find(f->pools, "")], 96, "%s", k);
+	} else if (!strcmp(cmd, "unload-pool")) {
+		i = rf_find(f->pools, json_string_value(json_object_get(req, "name")));
+		if (i >= 0)
+			f->pools[i][0] = '\0';
+	}
+	return 0;
+}
+
+static int rf_vici_event(void *ctx, char **name, json_t **msg, struct tenet_err *err)
+{
+	struct rfake *f = RF(ctx);
+	json_t *e;
+
+	if (!json_array_size(f->events))
+		return -EAGAIN;
+	e = json_array_get(f->events, 0);
+	*name = strdup(json_string_value(json_array_get(e, 0)));
+	*msg = json_incref(json_array_get(e, 1));
+	json_array_remove(f->events, 0);
+	return 0;
+}
+
+/* The changing VICI commands since the last call, as "cmd cmd ...". */
+static char *calls(struct rfake *f)
+{
+	static char buf[512];
+	size_t i;
+	json_t *c;
+
+	buf[0] = '\0';
+	json_array_foreach(f->calls, i, c)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
+			 json_string_value(json_array_get(c, 0)));
+	json_array_clear(f->calls);
+	return buf;
+}
+
+static void model_rec_put(struct model *m, const struct tenet_record *r)
+{
+	struct tenet_err err = { 0 };
+	char key[TENET_KEY_MAX];
+	json_t *j = tenet_record_to_json(r);
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	assert_int_equal(tenet_record_key(r, key, sizeof(key)), 0);
+	if (model_put(m, key, text, &err) < 0)
+		fail_msg("model_put %s: %s", key, err.msg);
+	free(text);
+	json_decref(j);
+}
+
+static struct tenet_record cm_rec(uint32_t id, const char *name)
+{
+	struct tenet_record r = { .kind = TENET_KIND_COMPARTMENT };
+
+	strcpy(r.compartment.host, "gw");
+	strcpy(r.compartment.name, name);
+	strcpy(r.compartment.rdomain, name);
+	r.compartment.id = id;
+	r.compartment.vsid = 5999 + id;
+	tenet_parse_addr_len("10.0.254.2/24", &r.compartment.addr, NULL);
+	tenet_gw_default_mac("gw", name, r.compartment.mac);
+	return r;
+}
+
+/* A user's IKE SA as list-sas and ike-updown give it. */
+static json_t *user_sa(const char *conn, const char *uid, const char *user, const char *state)
+{
+	return json_pack("{s:{s:s, s:s, s:s, s:s, s:[s]}}", conn, "state", state, "uniqueid", uid,
+			 "remote-eap-id", user, "remote-host", "59.10.10.11", "remote-vips",
+			 "10.10.0.1");
+}
+
+static void test_reconciler(void **state)
+{
+	struct rfake f = { .calls = json_array(), .events = json_array(), .sas = json_array() };
+	struct ipsec_ops k = {
+		.ctx = &f, .link_dump = rf_link_dump, .link_add = rf_link_add, .link_del = rf_link_del,
+		.link_master = rf_link_master, .link_up = rf_link_up, .link_sysctl = rf_link_sysctl,
+		.vici_open = rf_vici_open, .vici_close = rf_vici_close, .vici_fd = rf_vici_fd,
+		.vici_call = rf_vici_call, .vici_event = rf_vici_event,
+	};
+	struct ravpn_ops ops = { .k = &k, .rctx = &f, .route_dump = rf_route_dump,
+				 .route_set = rf_route_set, .route_del = rf_route_del,
+				 .radius_write = rf_radius_write };
+	struct recon_env env = { .host = "gw" };
+	struct recon_hooks h = { 0 };
+	struct tenet_record c = cm_rec(1, "Contoso"), w = cm_rec(2, "Woodgrove");
+	struct tenet_record rc_ = tenant("Contoso", "*Contoso*"), rw = tenant("Woodgrove", NULL);
+	struct tenet_record rad = { .kind = TENET_KIND_RAVPNRADIUS }, cap = { .kind = TENET_KIND_RAVPNGW };
+	struct tenet_hostkey *key = NULL;
+	char *dir = tu_mkdtemp(), *path = NULL, ctx[TENET_KEY_MAX + 16], *sealed = NULL, *want;
+	struct recon r;
+	struct model m;
+	json_t *msg;
+	int i;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/key", dir) > 0);
+	assert_int_equal(tenet_hostkey_load(path, TENET_HOSTKEY_CREATE, &key, NULL), 0);
+	model_init(&m);
+	model_rec_put(&m, &c);
+	model_rec_put(&m, &w);
+	rc_.ravpn.max = 1;
+	model_rec_put(&m, &rc_);
+	model_rec_put(&m, &rw);
+	strcpy(rad.ravpnradius.host, "gw");
+	tenet_parse_ipv4("131.107.10.20", &rad.ravpnradius.server, NULL);
+	rad.ravpnradius.port = 1812;
+	tenet_ravpn_secret_context("gw", rad.ravpnradius.server, 1812, ctx, sizeof(ctx));
+	assert_int_equal(tenet_secret_seal(tenet_hostkey_public(key), ctx, "radius-secret", 13,
+					   &sealed, NULL), 0);
+	strcpy(rad.ravpnradius.secret, sealed);
+	free(sealed);
+	model_rec_put(&m, &rad);
+	strcpy(cap.ravpngw.host, "gw");
+	cap.ravpngw.max = 2;
+	model_rec_put(&m, &cap);
+
+	recon_init(&r, &gw_ravpn_reconciler, &ops);
+	assert_int_equal(ravpn_setup(&r, &key, 1, "PEM"), 0);
+	assert_true(gw_ravpn_reconciler.wake(&r));      /* connects to charon */
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+
+	/* per tenant: the XFRM interface in its VRF, the pool's route, a pool
+	 * and a connection (the exact message of ravpn_conn_msg); then the
+	 * RADIUS servers, with the opened secret, and a reload */
+	assert_int_equal(f.nlinks, 2);
+	for (i = 0; i < 2; i++) {
+		struct ipsec_link *l = rf_link(&f, i ? "tra2" : "tra1");
+
+		assert_non_null(l);
+		assert_int_equal(l->if_id, 0x7e520001u + (uint32_t)i);
+		assert_string_equal(l->master, i ? "tvrf2" : "tvrf1");
+		assert_string_equal(l->alias, i ? "tenet-ra:Woodgrove" : "tenet-ra:Contoso");
+		assert_true(l->up);
+	}
+	assert_int_equal(f.nroutes, 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(f.routes[i].plen, 24);
+		assert_int_equal(f.routes[i].dst, rc_.ravpn.pool.addr);
+		assert_string_equal(f.rvals[i].dev, f.routes[i].table == 10001 ? "tra1" : "tra2");
+	}
+	assert_string_equal(calls(&f), "load-pool load-pool load-conn load-conn reload-settings");
+	assert_int_equal(ravpn_conn_msg(&rc_.ravpn, 1, "PEM", &msg, NULL), 0);
+	i = rf_find(f.conns, "tenet-ra-Contoso");
+	assert_true(i >= 0 && json_equal(msg, f.conn_msg[i]));
+	json_decref(msg);
+	assert_non_null(strstr(f.radius, "address = 131.107.10.20"));
+	assert_non_null(strstr(f.radius, "secret = \"radius-secret\""));
+	assert_non_null(strstr(f.radius, "class_group = yes"));
+
+	/* a second round changes nothing */
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	assert_string_equal(calls(&f), "");
+
+	/* alice connected; carol is over Contoso's max of 1: ended again */
+	json_array_append_new(f.sas, user_sa("tenet-ra-Contoso", "5", "alice", "ESTABLISHED"));
+	json_array_append_new(f.sas, user_sa("tenet-ra-Contoso", "7", "carol", "ESTABLISHED"));
+	msg = user_sa("tenet-ra-Contoso", "7", "carol", "ESTABLISHED");
+	json_object_set_new(msg, "up", json_string("yes"));
+	json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
+	gw_ravpn_reconciler.wake(&r);
+	want = "[\"terminate\",{\"force\":\"yes\",\"ike-id\":7,\"timeout\":-1}]";
+	msg = json_array_get(f.calls, 0);
+	assert_non_null(msg);
+	{
+		char *got = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+
+		assert_string_equal(got, want);
+		free(got);
+	}
+	assert_string_equal(calls(&f), "terminate");
+	/* bob, Woodgrove's (no max), is the second user: kept */
+	json_array_clear(f.sas);
+	json_array_append_new(f.sas, user_sa("tenet-ra-Contoso", "5", "alice", "ESTABLISHED"));
+	json_array_append_new(f.sas, user_sa("tenet-ra-Woodgrove", "8", "bob", "ESTABLISHED"));
+	msg = user_sa("tenet-ra-Woodgrove", "8", "bob", "ESTABLISHED");
+	json_object_set_new(msg, "up", json_string("yes"));
+	json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
+	gw_ravpn_reconciler.wake(&r);
+	assert_string_equal(calls(&f), "");
+	/* dave, the third, is over the gateway's cap of 2 */
+	json_array_append_new(f.sas, user_sa("tenet-ra-Woodgrove", "9", "dave", "ESTABLISHED"));
+	msg = user_sa("tenet-ra-Woodgrove", "9", "dave", "ESTABLISHED");
+	json_object_set_new(msg, "up", json_string("yes"));
+	json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
+	gw_ravpn_reconciler.wake(&r);
+	assert_string_equal(calls(&f), "terminate");
+
+	/* Woodgrove's remote access deleted: its users ended, its connection,
+	 * pool, route and interface gone; Contoso's stay */
+	{
+		char k2[TENET_KEY_MAX];
+
+		assert_int_equal(tenet_record_key(&rw, k2, sizeof(k2)), 0);
+		assert_int_equal(model_delete(&m, k2), 1);
+	}
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	assert_string_equal(calls(&f), "terminate unload-conn unload-pool");
+	assert_int_equal(f.nlinks, 1);
+	assert_string_equal(f.links[0].name, "tra1");
+	assert_int_equal(f.nroutes, 1);
+	assert_int_equal(rf_find(f.conns, "tenet-ra-Woodgrove"), -1);
+	assert_true(rf_find(f.conns, "tenet-ra-Contoso") >= 0);
+
+	recon_fini(&r);
+	model_free(&m);
+	for (i = 0; i < MAXN; i++)
+		json_decref(f.conn_msg[i]);
+	json_decref(f.calls);
+	json_decref(f.events);
+	json_decref(f.sas);
+	free(f.radius);
+	tenet_hostkey_free(key);
+	tu_rmtree(dir);
+	free(dir);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_conf_msgs),
 		cmocka_unit_test(test_radius_conf),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+		cmocka_unit_test(test_reconciler),
 	};
 
 	return cmocka_run_group_tests_name("ravpn", tests, NULL, NULL);
