@@ -662,4 +662,11 @@ all_gone() {
 	[ -z "$(ip -n "${NS[gw]}" xfrm state)" ] && [ -z "$(ip -n "${NS[gw]}" xfrm policy)" ]
 }
 check "nothing left: no XFRM interface, route, connection, SA, policy" wait_for 30 all_gone
+if ! all_gone; then
+	for c in "ip -d link show type xfrm" "ip route show table all proto 117" "ip xfrm state" \
+		 "ip xfrm policy"; do
+		info "left: $c: $(nx gw $c 2>&1 | head -20)"
+	done
+	info "left in charon: $(swan "$GWD" --list-conns 2>&1 | grep tenet-s2s-; swan "$GWD" --list-sas 2>&1 | head -20)"
+fi
 finish
