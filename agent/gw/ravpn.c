@@ -361,12 +361,6 @@ static void put(struct want *w, enum ravpn_obj t, const void *key, const void *v
 		w->err = -ENOMEM;
 }
 
-static void note(struct want *w, const char *key, const char *msg)
-{
-	if (w->env->note)
-		w->env->note(w->env->note_arg, key, msg);
-}
-
 static void tenant(struct want *w, const char *key, const struct tenet_ravpn *r,
 		   const struct tenet_compartment *cm)
 {
@@ -410,7 +404,7 @@ static void tenant(struct want *w, const char *key, const struct tenet_ravpn *r,
 	memset(&nk, 0, sizeof(nk));
 	tenet_ravpn_conn_name(r->rdomain, nk.name, sizeof(nk.name));
 	if (ravpn_child_name(r, cm->id, p->cert_pem, cv->child, &err) < 0)
-		note(w, key, err.msg);
+		recon_note(w->env, key, "%s", err.msg);
 	else
 		put(w, RAVPN_CONN, &nk, cv);
 	free(pv);
@@ -545,8 +539,8 @@ static int ravpn_want(struct recon *rc, const struct model *m, const struct reco
 			continue;
 		c = htab_find(&cms, r->ravpn.rdomain);
 		if (!c) {
-			note(&w, e->key, "its routing domain has no compartment on this host; "
-			     "remote access not programmed");
+			recon_note(env, e->key, "its routing domain has no compartment on this host; "
+				   "remote access not programmed");
 			continue;
 		}
 		tenant(&w, e->key, &r->ravpn, *(const struct tenet_compartment **)c->val);
