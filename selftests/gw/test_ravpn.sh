@@ -222,8 +222,16 @@ ra_ok() {
 	swan "$GWD" --list-conns 2>/dev/null | grep -q "^tenet-ra-Woodgrove:" &&
 	[ "$(swan "$GWD" --list-pools 2>/dev/null | grep -c "^tenet-ra-.*10.10.0.0")" = 2 ]
 }
+# diag: what the agent said about remote access, and what the gateway holds
+diag() {
+	grep -i -e ravpn -e "ra-" -e charon "$TMP/gw.log" | tail -n 15 >&2
+	ip -n "${NS[gw]}" -d link show type xfrm >&2
+	ip -n "${NS[gw]}" route show table all proto 118 >&2
+	swan "$GWD" --list-sas >&2 2>&1
+}
+ra_ok_diag() { wait_for 20 ra_ok && return 0; diag; swan "$GWD" --list-pools >&2; return 1; }
 check "per tenant an XFRM interface in its VRF, the pool's route (proto 118), a connection and a pool" \
-	wait_for 20 ra_ok
+	ra_ok_diag
 check "the eap-radius settings are 0600 and charon reloaded them" \
 	eval '[ "$(stat -c %a "$GWD/radius.conf")" = 600 ] && grep -q "address = 131.107.10.20" "$GWD/radius.conf"'
 
@@ -306,12 +314,19 @@ check "the agent logged both users with their virtual IP" \
 cap_start w1cap w1 eth0
 cap_start c1cap c1 eth0
 echo_ok() { # CLIENT PORT WHO
-	nx "$1" python3 "$ECHO" client tcp 10.0.0.5 7001 "$2" "$1-hello" 2>/dev/null |
-		grep -q "^$3 saw 10.10.0.1:$2 said $1-hello"
+	local out
+	out=$(nx "$1" python3 "$ECHO" client tcp 10.0.0.5 7001 "$2" "$1-hello" 2>&1)
+	grep -q "^$3 saw 10.10.0.1:$2 said $1-hello" <<<"$out" && return 0
+	echo "$1: $out" >&2
+	diag
+	return 1
 }
-check "alice pings 10.0.0.5 (Contoso's VM)" wait_for 20 ping_ok alice 10.0.0.5
+ping_diag() { wait_for 20 ping_ok "$1" 10.0.0.5 && return 0; nx "$1" ip -4 addr >&2
+	nx "$1" ip route >&2; ip -n "${NS[gw]}" -s xfrm state | grep -e "^src" -e if_id -e bytes >&2
+	diag; return 1; }
+check "alice pings 10.0.0.5 (Contoso's VM)" ping_diag alice
 check "TCP: alice reaches contoso-vm" echo_ok alice 42001 contoso-vm
-check "bob pings 10.0.0.5 (Woodgrove's VM)" wait_for 20 ping_ok bob 10.0.0.5
+check "bob pings 10.0.0.5 (Woodgrove's VM)" ping_diag bob
 check "TCP: bob reaches woodgrove-vm (same addresses, same port)" echo_ok bob 42001 woodgrove-vm
 check "TCP: alice again, same tuple as bob's, still contoso-vm" echo_ok alice 42001 contoso-vm
 cap_stop w1cap
