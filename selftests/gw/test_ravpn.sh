@@ -207,7 +207,7 @@ check "bad input: a tenant name that clashes" \
 check "bad input: a pool with host bits" \
 	bad "tenet: pool '10.10.0.1/24': host bits set (did you mean 10.10.0.0/24?)" \
 	ravpn set rdomain Contoso pool 10.10.0.1/24
-check "bad input: a routing domain without a compartment here" \
+check "bad input: a routing domain that does not exist" \
 	bad "tenet: rdomain Fabrikam: no such routing domain" ravpn set rdomain Fabrikam pool 10.10.0.0/24
 ra_ok() {
 	local n
