@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "gw/gw.h"
 #include "gw/ravpn.h"
 #include "gw/ravpn_conf.h"
 #include "kinds/record.h"
@@ -811,6 +812,31 @@ static void test_reconciler(void **state)
 	free(path);
 }
 
+/* A tenant's remote-access interface joins its S2S interfaces: flows
+ * from traC, and those its table routes into traC, are zone Z both ways
+ * (two tenants' clients with the same virtual IP never meet in zone 0). */
+static void test_nft_zones(void **state)
+{
+	struct tenet_record c = cm_rec(1, "Contoso"), w = cm_rec(2, "Woodgrove");
+	uint32_t cs[] = { 1 };
+	struct gw_tenant t[2] = { { .cm = &c.compartment, .s2s = cs, .ns2s = 1, .ravpn = true },
+				  { .cm = &w.compartment, .ravpn = true } };
+	char *text;
+
+	(void)state;
+	text = gw_nft_ruleset(t, 2);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\t\tfib daddr . mark oifname { \"ts1\", \"tra1\" } meta mark set "
+				     "0x00000000 ct zone set 10001 accept\n"));
+	assert_non_null(strstr(text, "\t\tfib daddr . mark oifname { \"tra2\" } meta mark set "
+				     "0x00000000 ct zone set 10002 accept\n"));
+	assert_non_null(strstr(text, "\t\tct zone set iifname map { \"ts1\" : 10001, \"tra1\" : 10001, "
+				     "\"tra2\" : 10002 }\n"
+				     "\t\tiifname vmap { \"tgi1\" : jump s2s_10001, \"tgi2\" : jump "
+				     "s2s_10002 }\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -823,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_radius_conf),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test(test_reconciler),
+		cmocka_unit_test(test_nft_zones),
 	};
 
 	return cmocka_run_group_tests_name("ravpn", tests, NULL, NULL);
