@@ -769,8 +769,12 @@ static void on_log(struct ravpn_priv *p, const json_t *msg)
 		log_warn("ravpn: refused user %.*s: RADIUS rejected it (wrong password or unknown "
 			 "user)", (int)strcspn(text + 26, "'"), text + 26);
 	} else if (strstr(text, "no RADIUS server defined") ||
-		   ((q = strstr(text, "RADIUS")) && strstr(q, "not responding"))) {
-		log_warn("ravpn: RADIUS: %s", text);
+		   !strncmp(text, "receiving RADIUS message failed", 31) ||
+		   !strncmp(text, "waiting for RADIUS message failed", 33) ||
+		   ((q = strstr(text, "RADIUS ")) && strstr(q, " timed out after "))) {
+		/* the server is down (refused, or silent until charon's
+		 * retransmissions ran out) */
+		log_warn("ravpn: refused user %s: no answer from RADIUS (%s)", user, text);
 	} else if (!strcmp(text, "no alternative config found")) {
 		log_warn("ravpn: refused user %s: its RADIUS Class names no tenant of this gateway",
 			 user);

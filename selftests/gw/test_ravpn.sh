@@ -19,7 +19,8 @@
 # Checks: the tenant's XFRM interface, pool route and connection as the
 # agent programs them; alice and bob both get 10.10.0.1, each reaches its
 # own tenant's VM (TCP, ping) and nothing of the other's; show; refusals
-# with log lines (tenant max, gateway cap, a Class naming no tenant); bad
+# with log lines (tenant max, gateway cap, a Class naming no tenant, a
+# wrong password, RADIUS down within seconds); bad
 # input; deleting one tenant's remote access leaves nothing of it and the
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
@@ -141,7 +142,9 @@ mallory	Cleartext-Password := "mallory-pw-123"
 EOF
 }
 radius_conf
-spawn nx radius freeradius -X -d "$RAD" >"$RAD/debug.log" 2>&1
+# ip netns exec execs freeradius: BG_PID is its pid (nx would be a subshell)
+spawn ip netns exec "${NS[radius]}" freeradius -X -d "$RAD" >"$RAD/debug.log" 2>&1
+RAD_PID=$BG_PID
 check "FreeRADIUS runs in its namespace" wait_for 30 grep -q "Ready to process requests" "$RAD/debug.log"
 
 # ---- PKI, the gateway's charon, tenet ----
@@ -291,7 +294,8 @@ client() { # NS then NAME:USER:PASSWORD:IF_ID...
 }
 check "alice's, bob's and the extra client's charons" \
 	eval 'client alice ra:alice:alice-pw-123:7 && client bob ra:bob:bob-pw-123:7 &&
-	      client extra carol:carol:carol-pw-123 dave:dave:dave-pw-123 mallory:mallory:mallory-pw-123'
+	      client extra carol:carol:carol-pw-123 dave:dave:dave-pw-123 mallory:mallory:mallory-pw-123 \
+			wrongpw:alice:not-her-password'
 dial() { # NS CONN
 	swan "$TMP/$1" --initiate --child ra --ike "$2" --timeout 30 >"$TMP/$1-$2.init" 2>&1 && return 0
 	tail -n 5 "$TMP/$1-$2.init" >&2
@@ -359,7 +363,25 @@ check "dave (Woodgrove) refused: the gateway is at its cap, logged" \
 	refused dave "ravpn Woodgrove: refused user dave: the gateway's cap of 2 connected users is reached"
 check "mallory refused: RADIUS Class names no tenant, logged" \
 	refused mallory "ravpn: refused user mallory: its RADIUS Class names no tenant of this gateway"
+check "a wrong password refused (RADIUS rejects it), logged" \
+	refused wrongpw "ravpn: refused user alice: RADIUS rejected it (wrong password or unknown user)"
 check "alice and bob still connected" eval 'echo_ok alice 42002 contoso-vm && echo_ok bob 42002 woodgrove-vm'
+
+radius_down() {
+	local t0=$SECONDS
+	kill "$RAD_PID" && wait "$RAD_PID" 2>/dev/null
+	swan "$TMP/extra" --initiate --child ra --ike dave --timeout 30 >"$TMP/extra-down.init" 2>&1 &&
+		return 1
+	# the gateway gives RADIUS 3 tries 2 s apart (and the client's own
+	# IKE retransmissions end sooner): no hang
+	[ $((SECONDS - t0)) -le 30 ] &&
+		wait_for 15 host_log_has gw "ravpn: refused user dave: no answer from RADIUS" && return 0
+	echo "took $((SECONDS - t0))s" >&2
+	tail -n 3 "$TMP/extra-down.init" >&2
+	grep -i -e radius -e dave "$GWD/charon.log" | tail -n 12 >&2
+	return 1
+}
+check "RADIUS down: the user is refused within seconds, logged" radius_down
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"
