@@ -26,8 +26,8 @@ struct ravpn_kernel {
 static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 {
 	struct ravpn_kernel *k = ctx;
-	struct nl_route *rs;
-	size_t n;
+	struct nl_route *rs = NULL;
+	size_t n = 0;
 	int ret = nl_route_dump_proto(&k->nl, TENET_RTPROT_RA, &rs, &n);
 
 	for (size_t i = 0; ret >= 0 && i < n; i++) {
@@ -39,8 +39,7 @@ static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 			v.dev[0] = '\0';
 		ret = cb(&key, &v, arg);
 	}
-	if (ret >= 0)
-		free(rs);
+	free(rs);
 	return ret < 0 ? ret : 0;
 }
 
