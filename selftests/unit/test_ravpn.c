@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "gw/gw.h"
 #include "gw/ravpn.h"
 #include "gw/ravpn_conf.h"
@@ -837,6 +838,147 @@ static void test_nft_zones(void **state)
 	free(text);
 }
 
+/* ---- the CLI ---- */
+
+static int cli(struct fx *f, char **out, char **err, const char *cmd)
+{
+	char *argv[32], *copy = strdup(cmd), *save = NULL, *w;
+	size_t olen, elen;
+	FILE *o, *e;
+	int argc = 0, ret;
+
+	argv[argc++] = "tenet";
+	argv[argc++] = "--store";
+	argv[argc++] = f->path;
+	argv[argc++] = "--host";
+	argv[argc++] = "gw";
+	for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	o = open_memstream(out, &olen);
+	e = open_memstream(err, &elen);
+	ret = tenet_cli_main(argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	free(copy);
+	return ret;
+}
+
+static void cli_ok(struct fx *f, const char *cmd)
+{
+	char *out = NULL, *err = NULL;
+
+	if (cli(f, &out, &err, cmd) != 0)
+		fail_msg("%s: %s", cmd, err);
+	free(out);
+	free(err);
+}
+
+/* Refused with exactly msg, the store unchanged. */
+static void cli_refused(struct fx *f, int code, const char *msg, const char *cmd)
+{
+	char *out = NULL, *err = NULL;
+	int64_t before, after;
+	int ret;
+
+	assert_int_equal(tenet_store_revision(f->s, &before, NULL), 0);
+	ret = cli(f, &out, &err, cmd);
+	if (ret != code || strcmp(err, msg))
+		fail_msg("%s: got %d '%s', want %d '%s'", cmd, ret, err, code, msg);
+	assert_int_equal(tenet_store_revision(f->s, &after, NULL), 0);
+	assert_int_equal(before, after);
+	free(out);
+	free(err);
+}
+
+static void test_cli(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_record k = { .kind = TENET_KIND_PUBKEY };
+	struct tenet_record_list l;
+	struct tenet_secret *sec = NULL;
+	char *cmd, *path, ctx[TENET_KEY_MAX + 16];
+	FILE *fp;
+
+	cli_refused(f, 1, "tenet: host gw: no host key published (start tenetd on gw first: the "
+		    "RADIUS secret is sealed to its key)\n",
+		    "ravpn radius add server 10.9.0.2 secret-file /dev/null");
+	strcpy(k.pubkey.host, "gw");
+	strcpy(k.pubkey.id, tenet_hostkey_id(f->key));
+	strcpy(k.pubkey.pubkey, tenet_hostkey_public(f->key));
+	put_ok(f, &k);
+
+	cli_ok(f, "ravpn set rdomain Contoso pool 10.10.0.0/24 tenant-name *Contoso* max 1 dns 10.0.0.53");
+	cli_ok(f, "ravpn set rdomain Woodgrove pool 10.10.0.0/24 tenant-name *Woodgrove*");
+	/* set changes what is given and keeps the rest */
+	cli_ok(f, "ravpn set rdomain Contoso max 3");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPN, "gw", &l, NULL), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.recs[0].ravpn.rdomain, "Contoso");
+	assert_int_equal(l.recs[0].ravpn.max, 3);
+	assert_string_equal(l.recs[0].ravpn.tenant, "*Contoso*");
+	assert_int_equal(l.recs[0].ravpn.pool.len, 24);
+	assert_int_equal(l.recs[0].ravpn.ndns, 1);
+	tenet_record_list_free(&l);
+
+	/* the RADIUS secret: from a file, sealed, bound to its record */
+	assert_true(asprintf(&path, "%s/radius.secret", f->dir) > 0);
+	fp = fopen(path, "w");
+	fputs("radius-secret-0123\n", fp);
+	fclose(fp);
+	assert_true(asprintf(&cmd, "ravpn radius add server 10.9.0.2 secret-file %s", path) > 0);
+	cli_ok(f, cmd);
+	free(cmd);
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPNRADIUS, "gw", &l, NULL), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.recs[0].ravpnradius.port, 1812);
+	assert_null(strstr(l.recs[0].ravpnradius.secret, "radius-secret"));
+	tenet_ravpn_secret_context("gw", l.recs[0].ravpnradius.server, 1812, ctx, sizeof(ctx));
+	assert_int_equal(tenet_secret_open(&f->key, 1, ctx, l.recs[0].ravpnradius.secret, &sec,
+					   NULL), 0);
+	assert_int_equal(sec->len, 18);
+	assert_memory_equal(sec->data, "radius-secret-0123", 18);
+	tenet_secret_free(sec);
+	/* ... and not for another server's record */
+	tenet_ravpn_secret_context("gw", l.recs[0].ravpnradius.server, 1813, ctx, sizeof(ctx));
+	assert_true(tenet_secret_open(&f->key, 1, ctx, l.recs[0].ravpnradius.secret, &sec, NULL) < 0);
+	tenet_record_list_free(&l);
+
+	cli_ok(f, "ravpn limit max 5");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPNGW, "gw", &l, NULL), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.recs[0].ravpngw.max, 5);
+	tenet_record_list_free(&l);
+
+	/* refusals: one line each, nothing stored */
+	cli_refused(f, 1, "tenet: tenant-name Conto*: clashes with *Contoso* (tenant Contoso): tenant "
+		    "names are unique per gateway\n",
+		    "ravpn set rdomain Woodgrove tenant-name Conto*");
+	cli_refused(f, 2, "tenet: pool '10.10.0.1/24': host bits set (did you mean 10.10.0.0/24?)\n",
+		    "ravpn set rdomain Contoso pool 10.10.0.1/24");
+	cli_refused(f, 2, "tenet: ravpn set: missing 'pool PREFIX' or 'pool6 PREFIX'\n",
+		    "ravpn set rdomain Fabrikam max 1");
+	cli_refused(f, 2, "tenet: ravpn set: missing 'rdomain NAME'\n", "ravpn set pool 10.10.0.0/24");
+	cli_refused(f, 2, "tenet: tenant-name '**': matches every user name (give some text besides "
+		    "'*')\n", "ravpn set rdomain Contoso tenant-name **");
+	cli_refused(f, 2, "tenet: pool6 'fd00::1/64': host bits set (the prefix is a network)\n",
+		    "ravpn set rdomain Contoso pool6 fd00::1/64");
+	cli_refused(f, 2, "tenet: ravpn set: unknown argument 'rate'\n",
+		    "ravpn set rdomain Contoso rate 5120");
+	cli_refused(f, 1, "tenet: rdomain Fabrikam: no compartment on host gw (tenet compartment add "
+		    "first)\n", "ravpn set rdomain Fabrikam pool 10.10.0.0/24");
+	cli_refused(f, 1, "tenet: ravpn Fabrikam: no remote access configured on host gw\n",
+		    "ravpn del rdomain Fabrikam");
+	cli_refused(f, 2, "tenet: server '10.9.0.2:0': port: outside 1..65535\n",
+		    "ravpn radius add server 10.9.0.2:0 secret-file /dev/null");
+	cli_refused(f, 1, "tenet: RADIUS secret: empty (give it in secret-file FILE or on standard "
+		    "input)\n", "ravpn radius add server 10.9.0.3 secret-file /dev/null");
+	cli_refused(f, 1, "tenet: ravpn radius 10.9.0.3:1812: no such server on host gw\n",
+		    "ravpn radius del server 10.9.0.3");
+	cli_ok(f, "ravpn del rdomain Woodgrove");
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test(test_reconciler),
 		cmocka_unit_test(test_nft_zones),
+		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ravpn", tests, NULL, NULL);
