@@ -382,6 +382,12 @@ radius_down() {
 	return 1
 }
 check "RADIUS down: the user is refused within seconds, logged" radius_down
+radius_up() {
+	spawn ip netns exec "${NS[radius]}" freeradius -X -d "$RAD" >"$RAD/debug2.log" 2>&1
+	RAD_PID=$BG_PID
+	wait_for 30 grep -q "Ready to process requests" "$RAD/debug2.log"
+}
+check "FreeRADIUS back" radius_up
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"
