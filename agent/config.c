@@ -123,6 +123,8 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 		return set_str(c->ipsec_key, sizeof(c->ipsec_key), val, what, err);
 	if (!strcmp(key, "ipsec_ca"))
 		return set_str(c->ipsec_ca, sizeof(c->ipsec_ca), val, what, err);
+	if (!strcmp(key, "ravpn_radius_conf"))
+		return set_str(c->ravpn_radius_conf, sizeof(c->ravpn_radius_conf), val, what, err);
 	if (!strcmp(key, "strict_source"))
 		return set_bool(&c->strict_source, val, what, "on or off", err);
 	return tenet_err_set(err, -EINVAL, "%s: unknown key '%s'", what, key);

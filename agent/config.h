@@ -3,7 +3,7 @@
  * The file is `key = value` lines; # starts a comment. Keys: host,
  * underlay, store, bpffs, debug, flowid, decap, learn_age, strict_source,
  * delete_guard_percent, delete_guard_min, hostkey, vici, ipsec_cert,
- * ipsec_key, ipsec_ca. */
+ * ipsec_key, ipsec_ca, ravpn_radius_conf. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -57,6 +57,9 @@ struct config {
 	char ipsec_cert[PATH_MAX];
 	char ipsec_key[PATH_MAX];
 	char ipsec_ca[PATH_MAX];
+	/* Where tenetd writes charon's eap-radius settings (remote-access
+	 * VPN; strongswan.conf includes it); "" : none. */
+	char ravpn_radius_conf[PATH_MAX];
 	/* NVGRE delivered only from the PA the lookup records hold for its
 	 * sender (TENET_CFG_STRICT_SRC); off by default, as HNV trusts the
 	 * provider network. */

@@ -2,15 +2,17 @@
 /* The reconcilers of tenetd, one row each, in the order they run every
  * round: the compartments' links first (their internal interfaces are
  * ports of the datapath), then the host datapath, then NAT, then
- * site-to-site VPN (its XFRM interfaces go into the VRFs), then the
- * interfaces' filters (by interface name: they need no device), then
- * the interfaces' rate limits (tc on the devices made above). A new
+ * site-to-site VPN (its XFRM interfaces go into the VRFs), then
+ * remote-access VPN (its XFRM interfaces too), then the interfaces'
+ * filters (by interface name: they need no device), then the
+ * interfaces' rate limits (tc on the devices made above). A new
  * reconciler is a file defining a const struct reconciler and a row
  * here (docs/architecture.md, "Adding a reconciler"). */
 #include "gw/gw.h"
 #include "gw/filter.h"
 #include "gw/ipsec.h"
 #include "gw/rate.h"
+#include "gw/ravpn.h"
 #include "host/objs.h"
 #include "recon/recon.h"
 
@@ -19,6 +21,7 @@ const struct reconciler *const recon_registry[] = {
 	&host_reconciler,
 	&gw_nat_reconciler,
 	&gw_ipsec_reconciler,
+	&gw_ravpn_reconciler,
 	&gw_filter_reconciler,
 	&gw_rate_reconciler,
 };

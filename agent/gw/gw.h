@@ -30,6 +30,9 @@ struct gw_tenant {
 	/* Ids of its S2S interfaces on this host (device ts<id>), in order. */
 	uint32_t *s2s;
 	size_t ns2s;
+	/* It has remote access (device tra<compartment id>), whose flows are
+	 * the tenant's both ways as the S2S interfaces' are. */
+	bool ravpn;
 };
 
 /* This host's compartments, in store-key order, and every virtual subnet

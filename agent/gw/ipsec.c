@@ -811,7 +811,8 @@ static bool log_event(struct recon *rc, const json_t *msg)
 	char a[96], who[160];
 	const char *q;
 
-	if (!text)
+	/* remote-access users are the ravpn reconciler's to report */
+	if (!text || tenet_ravpn_conn_rdomain(conn))
 		return false;
 	if (!strncmp(text, "looking for peer configs matching ", 34)) {
 		snprintf(p->looking[th], sizeof(p->looking[th]), "%s", text + 34);

@@ -11,7 +11,8 @@
  *                               replies coming back on the shared uplink
  *                               (zone 0) still find their connection;
  *                               except where both ends are the tenant's:
- *                               packets from its S2S interfaces, and those
+ *                               packets from its S2S interfaces (and its
+ *                               remote-access interface), and those
  *                               from its internal interface that its own
  *                               table routes into one of them, get zone Z
  *                               both ways (s2s_<Z>), so two tenants' flows
@@ -42,7 +43,8 @@ static void ip_str(uint32_t a, char buf[TENET_IPV4_STRLEN])
 	tenet_fmt_ipv4(a, buf);
 }
 
-/* "ts1", "ts3": a tenant's S2S devices, for a map or a set. */
+/* "ts1", "ts3": a tenant's S2S devices, and its remote-access device
+ * "tra<C>", for a map or a set. */
 static void s2s_devs(FILE *f, const struct gw_tenant *t, const char *val)
 {
 	char dev[IF_NAMESIZE];
@@ -50,6 +52,10 @@ static void s2s_devs(FILE *f, const struct gw_tenant *t, const char *val)
 	for (size_t k = 0; k < t->ns2s; k++) {
 		tenet_s2s_devname(t->s2s[k], dev, sizeof(dev));
 		fprintf(f, "%s\"%s\"%s", k ? ", " : "", dev, val);
+	}
+	if (t->ravpn) {
+		tenet_ravpn_devname(t->cm->id, dev, sizeof(dev));
+		fprintf(f, "%s\"%s\"%s", t->ns2s ? ", " : "", dev, val);
 	}
 }
 
@@ -63,7 +69,7 @@ static void s2s_chains(FILE *f, const struct gw_tenant *t, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t z = tenet_gw_table(t[i].cm->id), m = tenet_gw_mark(t[i].cm->id);
 
-		if (!t[i].ns2s)
+		if (!t[i].ns2s && !t[i].ravpn)
 			continue;
 		fprintf(f, "\tchain s2s_%u {\n\t\tmeta mark set 0x%08x\n"
 			"\t\tfib daddr . mark oifname { ", z, m);
@@ -80,7 +86,7 @@ static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
 
 	fputs("\tchain zones {\n\t\ttype filter hook prerouting priority raw; policy accept;\n", f);
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].ns2s)
+		if (!t[i].ns2s && !t[i].ravpn)
 			continue;
 		fprintf(f, "%s", *sep ? ", " : "\t\tct zone set iifname map { ");
 		snprintf(val, sizeof(val), " : %u", tenet_gw_table(t[i].cm->id));
@@ -91,7 +97,7 @@ static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
 		fputs(" }\n", f);
 	sep = "";
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].ns2s)
+		if (!t[i].ns2s && !t[i].ravpn)
 			continue;
 		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : jump s2s_%u", *sep ? ", " :
 			"\t\tiifname vmap { ", t[i].cm->id, tenet_gw_table(t[i].cm->id));

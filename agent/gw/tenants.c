@@ -75,7 +75,8 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 {
 	const struct tenet_s2s **s2s = NULL;
 	const struct tenet_nat **nats = NULL;
-	size_t ns2s = 0;
+	const struct tenet_ravpn **ras = NULL;
+	size_t ns2s = 0, nras = 0;
 	char a[TENET_IPV4_STRLEN];
 	struct htab_iter it;
 	struct htab_entry *e;
@@ -101,6 +102,8 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 			ret = APPEND(nats, nnats, &r->nat);
 		} else if (r->kind == TENET_KIND_S2S && !strcmp(r->s2s.host, env->host)) {
 			ret = APPEND(s2s, ns2s, &r->s2s);
+		} else if (r->kind == TENET_KIND_RAVPN && !strcmp(r->ravpn.host, env->host)) {
+			ret = APPEND(ras, nras, &r->ravpn);
 		}
 	}
 	/* The ruleset lists compartments and mappings in these orders: the
@@ -125,8 +128,13 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 		for (size_t i = 0; i < g->n; i++)
 			if (!strcmp(g->t[i].cm->rdomain, s2s[k]->rdomain))
 				ret = APPEND(g->t[i].s2s, g->t[i].ns2s, s2s[k]->id);
+	for (size_t k = 0; !ret && k < nras; k++)
+		for (size_t i = 0; i < g->n; i++)
+			if (!strcmp(g->t[i].cm->rdomain, ras[k]->rdomain))
+				g->t[i].ravpn = true;
 	free(nats);
 	free(s2s);
+	free(ras);
 	if (ret < 0 || !dump)
 		return ret;
 	for (size_t k = 0; k < g->n; k++) {

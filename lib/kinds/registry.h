@@ -31,6 +31,7 @@
 #include "kinds/nat.h"
 #include "kinds/s2s.h"
 #include "kinds/filter.h"
+#include "kinds/ravpn.h"
 
 /* The rows, in enum order (the values are not stored anywhere, but keep
  * new kinds at the end anyway). */
@@ -48,7 +49,10 @@
 	X(S2S, s2s)                                                                \
 	X(PUBKEY, pubkey)                                                          \
 	X(FILTER, filter)                                                          \
-	X(FILTERMODE, filtermode)
+	X(FILTERMODE, filtermode)                                                  \
+	X(RAVPN, ravpn)                                                            \
+	X(RAVPNRADIUS, ravpnradius)                                                \
+	X(RAVPNGW, ravpngw)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,

@@ -19,6 +19,8 @@
 /* ... and of the routes through site-to-site VPN interfaces, which their
  * own reconciler owns in the same tables ("117 tenet-s2s"). */
 #define TENET_RTPROT_S2S 117
+/* ... and of the address pools of remote-access VPN tenants. */
+#define TENET_RTPROT_RA 118
 
 struct mnl_socket;
 struct nlmsghdr;

@@ -100,14 +100,20 @@ static int dump_s2s_cb(const struct nlmsghdr *nlh, void *arg)
 	return dump_proto(nlh, arg, TENET_RTPROT_S2S);
 }
 
+static int dump_ra_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return dump_proto(nlh, arg, TENET_RTPROT_RA);
+}
+
 int nl_route_dump_proto(struct nl *nl, uint8_t proto, struct nl_route **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = route_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP, NULL);
 
-	if (proto != TENET_RTPROT && proto != TENET_RTPROT_S2S)
+	if (proto != TENET_RTPROT && proto != TENET_RTPROT_S2S && proto != TENET_RTPROT_RA)
 		return -EINVAL;
-	return nl_dump(nl, nlh, proto == TENET_RTPROT ? dump_cb : dump_s2s_cb,
+	return nl_dump(nl, nlh, proto == TENET_RTPROT ? dump_cb :
+		       proto == TENET_RTPROT_S2S ? dump_s2s_cb : dump_ra_cb,
 		       sizeof(struct nl_route), out, n);
 }
 

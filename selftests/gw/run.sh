@@ -6,6 +6,7 @@
 #                                                    filters
 #   selftests/vm/run -- selftests/gw/run.sh s2s      site-to-site VPN
 #   selftests/vm/run -- selftests/gw/run.sh rate     rate limits (iperf3)
+#   selftests/vm/run -- selftests/gw/run.sh ravpn    remote-access VPN
 # (a boot and time limit each: the S2S and rate scenarios take minutes).
 cd "$(dirname "$0")/../.." || exit 1
 case ${1:-gateway} in
@@ -16,7 +17,9 @@ s2s)
 	exec selftests/vm/guest-suite.sh selftests/gw/test_s2s.sh ;;
 rate)
 	exec selftests/vm/guest-suite.sh selftests/gw/test_rate.sh ;;
+ravpn)
+	exec selftests/vm/guest-suite.sh selftests/gw/test_ravpn.sh ;;
 *)
-	echo "usage: $0 [gateway|s2s|rate]" >&2
+	echo "usage: $0 [gateway|s2s|rate|ravpn]" >&2
 	exit 2 ;;
 esac

@@ -174,6 +174,27 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		r->filtermode.dir = TENET_FILTER_IN;
 		r->filtermode.mode = TENET_FILTER_ALLOW_LIST;
 		return true;
+	case TENET_KIND_RAVPN:
+		strcpy(r->ravpn.host, "gw");
+		strcpy(r->ravpn.rdomain, "Contoso");
+		tenet_parse_prefix("10.10.0.0/24", &r->ravpn.pool, NULL);
+		strcpy(r->ravpn.pool6, "fd00:10::/64");
+		strcpy(r->ravpn.tenant, "*Contoso*");
+		r->ravpn.max = 100;
+		r->ravpn.ndns = 1;
+		tenet_parse_ipv4("10.0.0.53", &r->ravpn.dns[0].addr, NULL);
+		return true;
+	case TENET_KIND_RAVPNRADIUS:
+		sample_keys();
+		strcpy(r->ravpnradius.host, "gw");
+		tenet_parse_ipv4("10.9.0.2", &r->ravpnradius.server, NULL);
+		r->ravpnradius.port = 1812;
+		strcpy(r->ravpnradius.secret, sample_sealed);
+		return true;
+	case TENET_KIND_RAVPNGW:
+		strcpy(r->ravpngw.host, "gw");
+		r->ravpngw.max = 500;
+		return true;
 	default:
 		return false;
 	}

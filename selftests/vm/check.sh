@@ -30,5 +30,8 @@ else
 	echo "[FAIL] vm: selftests/gw/libreswan.sh fetch"
 	rc=1
 fi
+# Remote-access VPN (issue 18): FreeRADIUS and strongSwan clients; a boot
+# of its own.
+selftests/vm/run --timeout "${TENET_VM_RAVPN_TIMEOUT:-600}" -- selftests/gw/run.sh ravpn || rc=1
 echo "vm: suite took $((SECONDS - start))s (status $rc)"
 exit $rc

@@ -1,0 +1,972 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The ravpn reconciler (see ravpn.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "gw/gw.h"
+#include "gw/ravpn.h"
+#include "log.h"
+#include "secret/secret.h"
+#include "vici/ra.h"
+#include "vici/sas.h"
+
+#define RECONNECT_MS 1000
+
+struct tenant {
+	uint32_t max;
+	bool seen;
+};
+
+struct ravpn_priv {
+	struct tenet_hostkey *keys[2];
+	size_t nkeys;
+	bool own_keys;
+	char *cert_pem;
+	bool vici_up;
+	uint64_t reconnect_at;
+	char vici_err[TENET_ERR_LEN];
+	struct htab tenants;            /* rdomain -> struct tenant */
+	uint32_t gw_max;
+	/* the eap-radius text this round wants (secrets in clear: sodium
+	 * memory), and the digest last written */
+	char *radius_text;
+	size_t radius_len;
+	char radius_written[24];
+	/* the EAP identity of recent IKE SAs, by unique id: refusals charon
+	 * logs without it name the user */
+	struct {
+		uint32_t uid;
+		char user[128];
+	} eap[64];
+};
+
+static const struct ravpn_ops *rops(const struct recon *rc)
+{
+	return rc->ops;
+}
+
+static const struct ipsec_ops *kops(const struct recon *rc)
+{
+	return rops(rc)->k;
+}
+
+static struct ravpn_priv *priv(const struct recon *rc)
+{
+	return rc->priv;
+}
+
+static void devname(uint32_t cid, char name[IF_NAMESIZE])
+{
+	tenet_ravpn_devname(cid, name, IF_NAMESIZE);
+}
+
+static void vrfname(uint32_t cid, char name[IF_NAMESIZE])
+{
+	tenet_gw_devname(TENET_GW_VRF_PFX, cid, name, IF_NAMESIZE);
+}
+
+static uint32_t dev_cid(const char *name)
+{
+	size_t n = strlen(TENET_RAVPN_DEV_PFX);
+	char *end;
+	unsigned long id;
+
+	if (strncmp(name, TENET_RAVPN_DEV_PFX, n) || name[n] < '1' || name[n] > '9')
+		return 0;
+	id = strtoul(name + n, &end, 10);
+	return *end || id > 0xffff ? 0 : (uint32_t)id;
+}
+
+uint32_t ravpn_over_limit(uint32_t tenant_n, uint32_t tenant_max, uint32_t gw_n,
+			  uint32_t gw_max, const char **what)
+{
+	if (tenant_max && tenant_n > tenant_max) {
+		*what = "the tenant's max";
+		return tenant_max;
+	}
+	if (gw_max && gw_n > gw_max) {
+		*what = "the gateway's cap";
+		return gw_max;
+	}
+	*what = NULL;
+	return 0;
+}
+
+/* ---- describe ---- */
+
+static void describe_link(const void *key, const void *val, char *buf, size_t len)
+{
+	const struct ravpn_link_val *v = val;
+	char dev[IF_NAMESIZE], vrf[IF_NAMESIZE];
+
+	devname(((const struct ravpn_link_key *)key)->cid, dev);
+	if (!v) {
+		snprintf(buf, len, "XFRM interface %s", dev);
+		return;
+	}
+	vrfname(v->vrf, vrf);
+	snprintf(buf, len, "ravpn %s: XFRM interface %s (if_id 0x%x, VRF %s)", v->name, dev,
+		 v->if_id, vrf);
+}
+
+static void describe_name(const void *key, const void *val, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s in charon", ((const struct ravpn_name_key *)key)->name);
+}
+
+static void describe_route(const void *key, const void *val, char *buf, size_t len)
+{
+	const struct ipsec_route_key *k = key;
+	const struct ipsec_route_val *v = val;
+	char d[TENET_IPV4_STRLEN];
+
+	snprintf(buf, len, "pool route %s/%u table %u%s%s", tenet_fmt_ipv4(k->dst, d), k->plen,
+		 k->table, v ? " dev " : "", v ? v->dev : "");
+}
+
+static void describe_radius(const void *key, const void *val, char *buf, size_t len)
+{
+	snprintf(buf, len, "RADIUS servers of charon's eap-radius");
+}
+
+/* ---- charon ---- */
+
+static int call(struct recon *rc, const char *cmd, const json_t *req, struct tenet_err *err)
+{
+	const struct ipsec_ops *k = kops(rc);
+	json_t *r = NULL;
+	int ret;
+
+	if (!priv(rc)->vici_up)
+		return tenet_err_set(err, -ENOTCONN, "charon is not connected");
+	ret = k->vici_call(k->ctx, cmd, req, NULL, NULL, NULL, &r, err);
+	json_decref(r);
+	return ret;
+}
+
+static void terminate(struct recon *rc, const char *key, const char *val, uint32_t ike_id)
+{
+	struct tenet_err err = { 0 };
+	json_t *req = json_pack("{s:s, s:i}", "force", "yes", "timeout", -1);
+
+	if (!req)
+		return;
+	if (ike_id)
+		json_object_set_new(req, "ike-id", json_integer(ike_id));
+	else
+		json_object_set_new(req, key, json_string(val));
+	call(rc, "terminate", req, &err);
+	json_decref(req);
+}
+
+/* ---- object types ---- */
+
+static int link_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	const struct ipsec_ops *k = kops(rc);
+	const struct ravpn_link_val *v = val, *o = old;
+	char dev[IF_NAMESIZE], vrf[IF_NAMESIZE], alias[96];
+	int ret;
+
+	devname(((const struct ravpn_link_key *)key)->cid, dev);
+	vrfname(v->vrf, vrf);
+	snprintf(alias, sizeof(alias), TENET_RAVPN_ALIAS_PFX "%s", v->name);
+	if (o && (o->if_id != v->if_id || strcmp(o->name, v->name))) {
+		ret = k->link_del(k->ctx, dev);
+		if (ret < 0 && ret != -ENODEV)
+			return ret;
+		o = NULL;
+	}
+	if (!o) {
+		ret = k->link_add(k->ctx, dev, v->if_id, IPSEC_MTU, alias);
+		if (ret < 0)
+			return ret;
+		k->link_sysctl(k->ctx, dev, "forwarding", 1);
+		k->link_sysctl(k->ctx, dev, "rp_filter", 2);
+	}
+	if (!o || o->vrf != v->vrf) {
+		ret = k->link_master(k->ctx, dev, v->vrf ? vrf : NULL);
+		if (ret < 0) {
+			recon_errf(rc, "cannot enslave %s to %s: %s", dev, vrf, strerror(-ret));
+			return ret;
+		}
+	}
+	return o ? 0 : k->link_up(k->ctx, dev, true);
+}
+
+static int link_del(struct recon *rc, const void *key, const void *old)
+{
+	const struct ipsec_ops *k = kops(rc);
+	char dev[IF_NAMESIZE];
+
+	devname(((const struct ravpn_link_key *)key)->cid, dev);
+	return k->link_del(k->ctx, dev);
+}
+
+static int pool_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	const struct ravpn_pool_val *v = val;
+	struct tenet_err err = { 0 };
+	json_t *msg = ravpn_pool_msg(&v->ra, ((const struct ravpn_name_key *)key)->name, v->v6);
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = call(rc, "load-pool", msg, &err);
+	json_decref(msg);
+	if (ret < 0)
+		recon_errf(rc, "%s", err.msg);
+	return ret;
+}
+
+static int pool_del(struct recon *rc, const void *key, const void *old)
+{
+	struct tenet_err err = { 0 };
+	json_t *req = json_pack("{s:s}", "name", ((const struct ravpn_name_key *)key)->name);
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	ret = call(rc, "unload-pool", req, &err);
+	json_decref(req);
+	if (ret < 0)
+		recon_errf(rc, "%s", err.msg);
+	return ret;
+}
+
+static int conn_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	const struct ravpn_conn_val *v = val;
+	struct tenet_err err = { 0 };
+	json_t *msg;
+	int ret;
+
+	ret = ravpn_conn_msg(&v->ra, v->cid, priv(rc)->cert_pem, &msg, &err);
+	if (ret == 0) {
+		ret = call(rc, "load-conn", msg, &err);
+		json_decref(msg);
+	}
+	if (ret < 0)
+		recon_errf(rc, "%s", err.msg);
+	return ret;
+}
+
+static int conn_del(struct recon *rc, const void *key, const void *old)
+{
+	const char *name = ((const struct ravpn_name_key *)key)->name;
+	struct tenet_err err = { 0 };
+	json_t *req = json_pack("{s:s}", "name", name);
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	/* its users go with it (their leases free the pool) */
+	terminate(rc, "ike", name, 0);
+	ret = call(rc, "unload-conn", req, &err);
+	json_decref(req);
+	if (ret < 0)
+		recon_errf(rc, "%s", err.msg);
+	return ret;
+}
+
+static int route_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	return rops(rc)->route_set(rops(rc)->rctx, key, val);
+}
+
+static int route_del(struct recon *rc, const void *key, const void *old)
+{
+	return rops(rc)->route_del(rops(rc)->rctx, key);
+}
+
+static int radius_write(struct recon *rc, const char *text, const char *digest)
+{
+	struct ravpn_priv *p = priv(rc);
+	struct tenet_err err = { 0 };
+	int ret = rops(rc)->radius_write(rops(rc)->rctx, text);
+
+	if (ret < 0) {
+		recon_errf(rc, "eap-radius settings: %s", strerror(-ret));
+		return ret;
+	}
+	/* charon's eap-radius reads its servers again on reload-settings */
+	ret = call(rc, "reload-settings", NULL, &err);
+	if (ret < 0) {
+		recon_errf(rc, "charon: reload-settings: %s", err.msg);
+		return ret;
+	}
+	snprintf(p->radius_written, sizeof(p->radius_written), "%s", digest);
+	return 0;
+}
+
+static int radius_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	struct ravpn_priv *p = priv(rc);
+
+	if (!p->radius_text)
+		return -EAGAIN;
+	return radius_write(rc, p->radius_text, ((const struct ravpn_radius_val *)val)->digest);
+}
+
+static int radius_del(struct recon *rc, const void *key, const void *old)
+{
+	char *text = ravpn_radius_conf(NULL, 0);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	ret = radius_write(rc, text, "");
+	free(text);
+	return ret;
+}
+
+static const struct recon_type types[RAVPN_NOBJ] = {
+	[RAVPN_LINK] = { .name = "ra-link", .key_size = sizeof(struct ravpn_link_key),
+			 .val_size = sizeof(struct ravpn_link_val), .describe = describe_link,
+			 .put = link_put, .del = link_del },
+	[RAVPN_POOL] = { .name = "ra-pool", .key_size = sizeof(struct ravpn_name_key),
+			 .val_size = sizeof(struct ravpn_pool_val),
+			 .cmp_size = offsetof(struct ravpn_pool_val, v6),
+			 .describe = describe_name, .put = pool_put, .del = pool_del },
+	[RAVPN_CONN] = { .name = "ra-conn", .key_size = sizeof(struct ravpn_name_key),
+			 .val_size = sizeof(struct ravpn_conn_val),
+			 .cmp_size = offsetof(struct ravpn_conn_val, cid),
+			 .describe = describe_name, .put = conn_put, .del = conn_del },
+	[RAVPN_ROUTE] = { .name = "ra-route", .key_size = sizeof(struct ipsec_route_key),
+			  .val_size = sizeof(struct ipsec_route_val), .describe = describe_route,
+			  .put = route_put, .del = route_del },
+	[RAVPN_RADIUS] = { .name = "ra-radius", .key_size = sizeof(__u32),
+			   .val_size = sizeof(struct ravpn_radius_val), .describe = describe_radius,
+			   .put = radius_put, .del = radius_del },
+};
+
+/* ---- want ---- */
+
+struct want {
+	struct recon *rc;
+	const struct recon_env *env;
+	struct recon_set *out;
+	int err;
+};
+
+static void put(struct want *w, enum ravpn_obj t, const void *key, const void *val)
+{
+	if (!htab_put(&w->out->t[t], key, val, NULL))
+		w->err = -ENOMEM;
+}
+
+static void tenant(struct want *w, const char *key, const struct tenet_ravpn *r,
+		   const struct tenet_compartment *cm)
+{
+	struct ravpn_priv *p = priv(w->rc);
+	struct ravpn_link_key lk = { .cid = cm->id };
+	struct ravpn_link_val lv = { .if_id = tenet_ravpn_ifid(cm->id), .vrf = cm->id };
+	struct ravpn_name_key nk;
+	struct ravpn_pool_val *pv;
+	struct ravpn_conn_val *cv;
+	struct tenant t = { .max = r->max, .seen = true };
+	struct tenet_err err = { 0 };
+	char v4[RAVPN_NAME_LEN], v6[RAVPN_NAME_LEN];
+
+	if (!htab_put(&p->tenants, r->rdomain, &t, NULL))
+		w->err = -ENOMEM;
+	snprintf(lv.name, sizeof(lv.name), "%s", r->rdomain);
+	put(w, RAVPN_LINK, &lk, &lv);
+	pv = calloc(1, sizeof(*pv));
+	cv = calloc(1, sizeof(*cv));
+	if (!pv || !cv) {
+		free(pv);
+		free(cv);
+		w->err = -ENOMEM;
+		return;
+	}
+	ravpn_pool_names(r, v4, v6);
+	pv->one = 1;
+	pv->ra = *r;
+	for (int six = 0; six < 2; six++) {
+		const char *n = six ? v6 : v4;
+
+		if (!n[0])
+			continue;
+		memset(&nk, 0, sizeof(nk));
+		snprintf(nk.name, sizeof(nk.name), "%s", n);
+		pv->v6 = (__u8)six;
+		put(w, RAVPN_POOL, &nk, pv);
+	}
+	cv->cid = cm->id;
+	cv->ra = *r;
+	memset(&nk, 0, sizeof(nk));
+	tenet_ravpn_conn_name(r->rdomain, nk.name, sizeof(nk.name));
+	if (ravpn_child_name(r, cm->id, p->cert_pem, cv->child, &err) < 0)
+		recon_note(w->env, key, "%s", err.msg);
+	else
+		put(w, RAVPN_CONN, &nk, cv);
+	free(pv);
+	free(cv);
+	if (r->pool.len) {
+		struct ipsec_route_key rk = { .table = tenet_gw_table(cm->id), .dst = r->pool.addr,
+					      .plen = r->pool.len };
+		struct ipsec_route_val rv = { 0 };
+
+		devname(cm->id, rv.dev);
+		put(w, RAVPN_ROUTE, &rk, &rv);
+	}
+}
+
+static int cmp_radius(const void *a, const void *b)
+{
+	const struct tenet_ravpnradius *x = *(const struct tenet_ravpnradius *const *)a;
+	const struct tenet_ravpnradius *y = *(const struct tenet_ravpnradius *const *)b;
+
+	if (x->server != y->server)
+		return x->server < y->server ? -1 : 1;
+	return (int)x->port - (int)y->port;
+}
+
+/* The eap-radius text for this host's servers, and its digest (of the
+ * sealed secrets: the clear ones are never compared or kept beyond the
+ * text). A secret that does not open leaves the servers as they are. */
+static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n)
+{
+	struct ravpn_priv *p = priv(w->rc);
+	struct ravpn_radius_server *srv = calloc(n ? n : 1, sizeof(*srv));
+	struct tenet_secret **sec = calloc(n ? n : 1, sizeof(*sec));
+	crypto_generichash_state hs;
+	unsigned char h[8];
+	struct ravpn_radius_val v = { 0 };
+	__u32 key = 0;
+	char *text = NULL;
+	bool ok = srv && sec;
+
+	qsort(s, n, sizeof(*s), cmp_radius);
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	for (size_t i = 0; ok && i < n; i++) {
+		struct tenet_err err = { 0 };
+		char ctx[TENET_KEY_MAX + 16];
+
+		crypto_generichash_update(&hs, (const unsigned char *)&s[i]->server, 4);
+		crypto_generichash_update(&hs, (const unsigned char *)&s[i]->port, 2);
+		crypto_generichash_update(&hs, (const unsigned char *)s[i]->secret,
+					  strlen(s[i]->secret));
+		tenet_ravpn_secret_context(s[i]->host, s[i]->server, s[i]->port, ctx, sizeof(ctx));
+		if (tenet_secret_open(p->keys, p->nkeys, ctx, s[i]->secret, &sec[i], &err) < 0) {
+			log_warn("ravpn radius: secret: %s; charon keeps its RADIUS servers", err.msg);
+			ok = false;
+			break;
+		}
+		srv[i] = (struct ravpn_radius_server){ .addr = s[i]->server, .port = s[i]->port,
+						       .secret = (const char *)sec[i]->data };
+	}
+	crypto_generichash_final(&hs, h, sizeof(h));
+	for (size_t i = 0; i < sizeof(h); i++)
+		snprintf(v.digest + 2 * i, 3, "%02x", h[i]);
+	if (ok)
+		text = ravpn_radius_conf(srv, n);
+	for (size_t i = 0; sec && i < n; i++)
+		tenet_secret_free(sec[i]);
+	free(sec);
+	free(srv);
+	if (p->radius_text) {
+		sodium_memzero(p->radius_text, p->radius_len);
+		free(p->radius_text);
+		p->radius_text = NULL;
+	}
+	if (!ok) {
+		if (recon_hold(w->out, RAVPN_RADIUS, &key) < 0)
+			w->err = -ENOMEM;
+		return;
+	}
+	if (!text) {
+		w->err = -ENOMEM;
+		return;
+	}
+	p->radius_text = text;
+	p->radius_len = strlen(text);
+	put(w, RAVPN_RADIUS, &key, &v);
+}
+
+static int ravpn_want(struct recon *rc, const struct model *m, const struct recon_env *env,
+		      struct recon_set *out)
+{
+	struct want w = { .rc = rc, .env = env, .out = out };
+	struct ravpn_priv *p = priv(rc);
+	const struct tenet_ravpnradius **servers = NULL;
+	size_t nservers = 0;
+	struct htab cms;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!p)
+		return -ENODEV;
+	htab_free(&p->tenants);
+	htab_init(&p->tenants, 0, sizeof(struct tenant));
+	p->gw_max = 0;
+	htab_init(&cms, 0, sizeof(const struct tenet_compartment *));
+	htab_iter_init(&it, &m->recs);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = model_rec(e);
+
+		if (r->kind == TENET_KIND_COMPARTMENT && !strcmp(r->compartment.host, env->host)) {
+			const struct tenet_compartment *cm = &r->compartment;
+
+			if (!htab_put(&cms, cm->rdomain, &cm, NULL))
+				w.err = -ENOMEM;
+		} else if (r->kind == TENET_KIND_RAVPNRADIUS && !strcmp(r->ravpnradius.host, env->host)) {
+			const struct tenet_ravpnradius **v = realloc(servers, (nservers + 1) * sizeof(*v));
+
+			if (!v) {
+				w.err = -ENOMEM;
+				continue;
+			}
+			servers = v;
+			servers[nservers++] = &r->ravpnradius;
+		} else if (r->kind == TENET_KIND_RAVPNGW && !strcmp(r->ravpngw.host, env->host)) {
+			p->gw_max = r->ravpngw.max;
+		}
+	}
+	htab_iter_init(&it, &m->recs);
+	while (!w.err && (e = htab_iter_next(&it))) {
+		const struct tenet_record *r = model_rec(e);
+		struct htab_entry *c;
+
+		if (r->kind != TENET_KIND_RAVPN || strcmp(r->ravpn.host, env->host))
+			continue;
+		c = htab_find(&cms, r->ravpn.rdomain);
+		if (!c) {
+			recon_note(env, e->key, "its routing domain has no compartment on this host; "
+				   "remote access not programmed");
+			continue;
+		}
+		tenant(&w, e->key, &r->ravpn, *(const struct tenet_compartment **)c->val);
+	}
+	if (!w.err && nservers)
+		radius(&w, servers, nservers);
+	free(servers);
+	htab_free(&cms);
+	return w.err;
+}
+
+/* ---- observe ---- */
+
+struct observe {
+	struct recon_set *out;
+	const struct recon_set *desired;
+	int err;
+};
+
+static void found(struct observe *o, enum ravpn_obj t, const void *key, const void *val)
+{
+	if (!htab_put(&o->out->t[t], key, val, NULL))
+		o->err = -ENOMEM;
+}
+
+static int route_found(const struct ipsec_route_key *k, const struct ipsec_route_val *v,
+		       void *arg)
+{
+	found(arg, RAVPN_ROUTE, k, v);
+	return 0;
+}
+
+static int conn_found(void *arg, const char *name, const char *child)
+{
+	struct observe *o = arg;
+	struct ravpn_name_key k = { 0 };
+	struct ravpn_conn_val *v;
+
+	if (!tenet_ravpn_conn_rdomain(name) || strlen(name) >= sizeof(k.name))
+		return 0;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	snprintf(k.name, sizeof(k.name), "%s", name);
+	snprintf(v->child, sizeof(v->child), "%s", child);
+	found(o, RAVPN_CONN, &k, v);
+	free(v);
+	return 0;
+}
+
+static int pools_found(struct recon *rc, struct observe *o, struct tenet_err *err)
+{
+	const struct ipsec_ops *k = kops(rc);
+	json_t *resp = NULL, *v;
+	const char *name;
+	int ret = k->vici_call(k->ctx, "get-pools", NULL, NULL, NULL, NULL, &resp, err);
+
+	json_object_foreach(ret < 0 ? NULL : resp, name, v) {
+		struct ravpn_name_key nk = { 0 };
+		struct ravpn_pool_val *pv;
+
+		if (strncmp(name, TENET_RAVPN_CONN_PFX, strlen(TENET_RAVPN_CONN_PFX)) ||
+		    strlen(name) >= sizeof(nk.name) || !json_is_object(v))
+			continue;
+		pv = calloc(1, sizeof(*pv));
+		if (!pv) {
+			ret = -ENOMEM;
+			break;
+		}
+		snprintf(nk.name, sizeof(nk.name), "%s", name);
+		pv->one = 1;
+		found(o, RAVPN_POOL, &nk, pv);
+		free(pv);
+	}
+	json_decref(resp);
+	return ret;
+}
+
+static void assume_desired(struct observe *o, enum ravpn_obj t)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!o->desired)
+		return;
+	htab_iter_init(&it, &o->desired->t[t]);
+	while ((e = htab_iter_next(&it)))
+		found(o, t, e->key, e->val);
+}
+
+static int ravpn_observe(struct recon *rc, const struct recon_set *desired, struct recon_set *out)
+{
+	struct observe o = { .out = out, .desired = desired };
+	const struct ipsec_ops *k = kops(rc);
+	struct ravpn_priv *p = priv(rc);
+	struct tenet_err err = { 0 };
+	struct ipsec_link *links = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = k->link_dump(k->ctx, &links, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		const struct ipsec_link *l = &links[i];
+		size_t plen = strlen(TENET_RAVPN_ALIAS_PFX), vlen = strlen(TENET_GW_VRF_PFX);
+		struct ravpn_link_key lk = { .cid = dev_cid(l->name) };
+		struct ravpn_link_val v = { .if_id = l->if_id };
+
+		if (!lk.cid || strncmp(l->alias, TENET_RAVPN_ALIAS_PFX, plen))
+			continue;
+		snprintf(v.name, sizeof(v.name), "%s", l->alias + plen);
+		if (!strncmp(l->master, TENET_GW_VRF_PFX, vlen))
+			v.vrf = (uint32_t)strtoul(l->master + vlen, NULL, 10);
+		found(&o, RAVPN_LINK, &lk, &v);
+	}
+	free(links);
+	ret = rops(rc)->route_dump(rops(rc)->rctx, route_found, &o);
+	if (ret < 0)
+		return ret;
+	if (p->radius_written[0]) {
+		struct ravpn_radius_val v = { 0 };
+		__u32 key = 0;
+
+		snprintf(v.digest, sizeof(v.digest), "%s", p->radius_written);
+		found(&o, RAVPN_RADIUS, &key, &v);
+	}
+	if (!p->vici_up) {
+		assume_desired(&o, RAVPN_POOL);
+		assume_desired(&o, RAVPN_CONN);
+		assume_desired(&o, RAVPN_RADIUS);
+		return o.err;
+	}
+	ret = vici_conn_list(k->vici_call, k->ctx, conn_found, &o, &err);
+	if (!ret)
+		ret = pools_found(rc, &o, &err);
+	if (ret < 0) {
+		recon_errf(rc, "charon: %s", err.msg);
+		return ret;
+	}
+	return o.err;
+}
+
+/* ---- limits ---- */
+
+struct count {
+	const char *conn;
+	uint32_t tenant, all;
+};
+
+static int count_user(void *arg, const struct vici_ra_user *u)
+{
+	struct count *c = arg;
+
+	/* users being set up (or going) are not connected yet */
+	if (!tenet_ravpn_conn_rdomain(u->conn) || !u->ike_up)
+		return 0;
+	c->all++;
+	c->tenant += !strcmp(u->conn, c->conn);
+	return 0;
+}
+
+/* A user just connected to conn (IKE SA ike_id): over a limit, it is
+ * ended again with a line naming the tenant and the limit. */
+static void admit(struct recon *rc, const char *conn, const json_t *sa)
+{
+	const struct ipsec_ops *k = kops(rc);
+	struct ravpn_priv *p = priv(rc);
+	const char *rd = tenet_ravpn_conn_rdomain(conn), *what;
+	const char *uid = json_string_value(json_object_get(sa, "uniqueid"));
+	const char *user = json_string_value(json_object_get(sa, "remote-eap-id"));
+	const char *vip = json_string_value(json_array_get(json_object_get(sa, "remote-vips"), 0));
+	struct htab_entry *e = rd ? htab_find(&p->tenants, rd) : NULL;
+	struct count c = { .conn = conn };
+	struct tenet_err err = { 0 };
+	uint32_t limit;
+
+	if (!rd || !uid)
+		return;
+	if (!user)
+		user = json_string_value(json_object_get(sa, "remote-id"));
+	if (vici_ra_list(k->vici_call, k->ctx, NULL, count_user, &c, &err) < 0) {
+		log_warn("ravpn %s: cannot count connected users: %s", rd, err.msg);
+		return;
+	}
+	limit = ravpn_over_limit(c.tenant, e ? ((struct tenant *)e->val)->max : 0, c.all,
+				 p->gw_max, &what);
+	if (!limit) {
+		log_info("ravpn %s: user %s connected (virtual IP %s)", rd, user ? user : "?",
+			 vip ? vip : "none");
+		return;
+	}
+	log_warn("ravpn %s: refused user %s: %s of %u connected users is reached", rd,
+		 user ? user : "?", what, limit);
+	terminate(rc, NULL, NULL, (uint32_t)strtoul(uid, NULL, 10));
+}
+
+static void on_updown(struct recon *rc, const json_t *msg)
+{
+	const char *conn;
+	json_t *sa;
+
+	if (!json_object_get(msg, "up"))
+		return;
+	json_object_foreach((json_t *)msg, conn, sa)
+		if (json_is_object(sa) && tenet_ravpn_conn_rdomain(conn))
+			admit(rc, conn, sa);
+}
+
+/* Refusals charon decides, in the tenant's words. */
+static void on_log(struct ravpn_priv *p, const json_t *msg)
+{
+	const char *text = json_string_value(json_object_get(msg, "msg"));
+	const char *uids = json_string_value(json_object_get(msg, "ikesa-uniqueid"));
+	uint32_t uid = uids ? (uint32_t)strtoul(uids, NULL, 10) : 0;
+	const char *user = p->eap[uid % 64].uid == uid && uid ? p->eap[uid % 64].user : "?";
+	const char *q;
+
+	if (!text)
+		return;
+	if (!strncmp(text, "received EAP identity '", 23) && uid) {
+		p->eap[uid % 64].uid = uid;
+		snprintf(p->eap[uid % 64].user, sizeof(p->eap[uid % 64].user), "%.*s",
+			 (int)strcspn(text + 23, "'"), text + 23);
+	} else if (!strncmp(text, "RADIUS authentication of '", 26) && strstr(text, "failed")) {
+		log_warn("ravpn: refused user %.*s: RADIUS rejected it (wrong password or unknown "
+			 "user)", (int)strcspn(text + 26, "'"), text + 26);
+	} else if (strstr(text, "no RADIUS server defined") ||
+		   !strncmp(text, "receiving RADIUS message failed", 31) ||
+		   !strncmp(text, "waiting for RADIUS message failed", 33) ||
+		   ((q = strstr(text, "RADIUS ")) && strstr(q, " timed out after "))) {
+		/* the server is down (refused, or silent until charon's
+		 * retransmissions ran out) */
+		log_warn("ravpn: refused user %s: no answer from RADIUS (%s)", user, text);
+	} else if (!strcmp(text, "no alternative config found")) {
+		log_warn("ravpn: refused user %s: its RADIUS Class names no tenant of this gateway",
+			 user);
+	}
+}
+
+/* ---- charon connection ---- */
+
+static void lost(struct recon *rc, const char *why)
+{
+	const struct ipsec_ops *k = kops(rc);
+	struct ravpn_priv *p = priv(rc);
+
+	log_warn("ravpn: charon: %s; reconnecting", why);
+	k->vici_close(k->ctx);
+	p->vici_up = false;
+	p->radius_written[0] = '\0';
+	p->reconnect_at = now_ms() + RECONNECT_MS;
+}
+
+static int connect_charon(struct recon *rc)
+{
+	const struct ipsec_ops *k = kops(rc);
+	struct ravpn_priv *p = priv(rc);
+	struct tenet_err err = { 0 };
+	int ret = k->vici_open(k->ctx, &err);
+
+	if (ret < 0) {
+		if (strcmp(p->vici_err, err.msg))
+			log_warn("ravpn: charon: %s (retrying every %us)", err.msg, RECONNECT_MS / 1000);
+		snprintf(p->vici_err, sizeof(p->vici_err), "%s", err.msg);
+		p->reconnect_at = now_ms() + RECONNECT_MS;
+		return ret;
+	}
+	p->vici_up = true;
+	p->vici_err[0] = '\0';
+	return 0;
+}
+
+static int ravpn_poll_fd(struct recon *rc)
+{
+	const struct ipsec_ops *k = kops(rc);
+
+	return priv(rc) && priv(rc)->vici_up ? k->vici_fd(k->ctx) : -1;
+}
+
+static uint64_t ravpn_wake_at(struct recon *rc)
+{
+	struct ravpn_priv *p = priv(rc);
+
+	if (!p || p->vici_up)
+		return 0;
+	return p->reconnect_at ? p->reconnect_at : 1;
+}
+
+static bool ravpn_wake(struct recon *rc)
+{
+	const struct ipsec_ops *k = kops(rc);
+	struct ravpn_priv *p = priv(rc);
+
+	if (!p)
+		return false;
+	if (!p->vici_up)
+		return now_ms() >= p->reconnect_at && connect_charon(rc) == 0;
+	for (;;) {
+		struct tenet_err err = { 0 };
+		char *name = NULL;
+		json_t *msg = NULL;
+		int ret = k->vici_event(k->ctx, &name, &msg, &err);
+
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0) {
+			lost(rc, err.msg);
+			return true;
+		}
+		if (!strcmp(name, "ike-updown"))
+			on_updown(rc, msg);
+		else if (!strcmp(name, "log"))
+			on_log(p, msg);
+		json_decref(msg);
+		free(name);
+	}
+	return false;
+}
+
+/* ---- setup ---- */
+
+static void priv_free(struct ravpn_priv *p)
+{
+	if (!p)
+		return;
+	htab_free(&p->tenants);
+	if (p->own_keys)
+		for (size_t i = 0; i < p->nkeys; i++)
+			tenet_hostkey_free(p->keys[i]);
+	if (p->radius_text) {
+		sodium_memzero(p->radius_text, p->radius_len);
+		free(p->radius_text);
+	}
+	free(p->cert_pem);
+	free(p);
+}
+
+int ravpn_setup(struct recon *rc, struct tenet_hostkey *const *keys, size_t nkeys,
+		const char *cert_pem)
+{
+	struct ravpn_priv *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	htab_init(&p->tenants, 0, sizeof(struct tenant));
+	for (size_t i = 0; i < nkeys && i < 2; i++)
+		p->keys[p->nkeys++] = keys[i];
+	if (cert_pem && !(p->cert_pem = strdup(cert_pem))) {
+		free(p);
+		return -ENOMEM;
+	}
+	priv_free(rc->priv);
+	rc->priv = p;
+	return 0;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &len, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int ravpn_open(struct recon *rc, const struct recon_open *o)
+{
+	const struct config *cfg = o->cfg;
+	struct tenet_hostkey *key = NULL;
+	struct tenet_err err = { 0 };
+	struct ravpn_ops *ops;
+	char *cert = NULL;
+	int ret;
+
+	ret = ravpn_kernel_open(&ops, cfg ? cfg->vici : NULL, cfg ? cfg->ravpn_radius_conf : NULL);
+	if (ret < 0)
+		return ret;
+	rc->ops = ops;
+	if (cfg && cfg->hostkey[0] &&
+	    tenet_hostkey_load(cfg->hostkey, TENET_HOSTKEY_CREATE, &key, &err) < 0)
+		log_warn("host key %s: %s; RADIUS secrets cannot be opened", cfg->hostkey, err.msg);
+	if (cfg && cfg->ipsec_cert[0] && !(cert = read_text(cfg->ipsec_cert)))
+		log_warn("ipsec_cert %s: %s", cfg->ipsec_cert, strerror(errno));
+	ret = ravpn_setup(rc, key ? &key : NULL, key ? 1 : 0, cert);
+	free(cert);
+	if (ret < 0) {
+		tenet_hostkey_free(key);
+		return ret;
+	}
+	priv(rc)->own_keys = true;
+	connect_charon(rc);
+	return 0;
+}
+
+static void ravpn_close(struct recon *rc)
+{
+	struct ravpn_ops *ops = rc->ops;
+
+	if (rc->opened && ops) {
+		ops->k->vici_close(ops->k->ctx);
+		ravpn_kernel_close(ops);
+	}
+	priv_free(rc->priv);
+	rc->priv = NULL;
+}
+
+const struct reconciler gw_ravpn_reconciler = {
+	.name = "ravpn",
+	.types = types,
+	.ntypes = RAVPN_NOBJ,
+	.flags = RECON_OBSERVE_EACH,
+	.want = ravpn_want,
+	.observe = ravpn_observe,
+	.open = ravpn_open,
+	.close = ravpn_close,
+	.poll_fd = ravpn_poll_fd,
+	.wake_at = ravpn_wake_at,
+	.wake = ravpn_wake,
+};

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `tenet ravpn`: multi-tenant remote-access VPN of a gateway (the
+ * analogue of Set-RemoteAccessRoutingDomain, Add-RemoteAccessRadius and
+ * Get-/Disconnect-VpnUser). Configuration goes to the store; `show` and
+ * `disconnect` talk to charon on this host over VICI. The RADIUS shared
+ * secret is read from a file or standard input, sealed to the gateway
+ * host's key and never printed. See docs/vpn.md, "Remote access". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli_gw.h"
+#include "kinds/ravpn.h"
+#include "secret/secret.h"
+#include "vici/ra.h"
+#include "vici/vici.h"
+
+#define VICI_TIMEOUT_MS 10000
+#define SECRET_MAX 128
+
+static const char *vici_path(const char *arg)
+{
+	const char *env = getenv("TENET_VICI");
+
+	return arg ? arg : env && *env ? env : VICI_SOCKET_DEFAULT;
+}
+
+static int need_value(struct cli *c, int argc, int i, const char *kw, const char *meta)
+{
+	if (i + 1 < argc)
+		return 0;
+	return cli_usage(c, "ravpn %s: '%s' needs a value (%s)", c->verb, kw, meta);
+}
+
+static int load_one(struct cli *c, const char *host, const char *rdomain, struct tenet_ravpn *out)
+{
+	struct tenet_record_list all = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	int ret;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_RAVPN, host, &all, &err) < 0)
+		return cli_lib_fail(c, &err);
+	ret = -ENOENT;
+	for (size_t i = 0; i < all.n; i++)
+		if (!strcmp(all.recs[i].ravpn.rdomain, rdomain)) {
+			*out = all.recs[i].ravpn;
+			ret = 0;
+		}
+	tenet_record_list_free(&all);
+	return ret;
+}
+
+/* set rdomain R [pool P|none] [pool6 P|none] [tenant-name PAT|none]
+ * [dns IP|none]... [max N] [host GW]: what is given changes, the rest of
+ * an existing configuration stays. */
+static int ravpn_set(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_RAVPN };
+	struct tenet_ravpn *r = &rec.ravpn;
+	char rdomain[TENET_NAME_MAX + 1] = "", host[TENET_NAME_MAX + 1];
+	const char *hostarg = NULL;
+	bool dns_given = false;
+	struct tenet_err e;
+	int ret = 0, i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "host"))
+			hostarg = argv[i + 1];
+		else if (!strcmp(argv[i], "rdomain") && (ret = cli_name(c, "rdomain", argv[i + 1], rdomain)))
+			return ret;
+	if (!rdomain[0])
+		return cli_usage(c, "ravpn set: missing 'rdomain NAME'");
+	ret = cli_host(c, hostarg, host);
+	if (ret)
+		return ret;
+	ret = load_one(c, host, rdomain, r);
+	if (ret == -ENOENT) {
+		memset(r, 0, sizeof(*r));
+		ret = 0;
+	} else if (ret) {
+		return ret;
+	}
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	snprintf(r->rdomain, sizeof(r->rdomain), "%s", rdomain);
+	for (i = 0; !ret && i < argc; i++) {
+		const char *kw = argv[i];
+
+		if (!strcmp(kw, "rdomain") || !strcmp(kw, "host")) {
+			ret = need_value(c, argc, i, kw, "NAME");
+			i++;
+		} else if (!strcmp(kw, "pool")) {
+			ret = need_value(c, argc, i, kw, "PREFIX|none");
+			if (!ret && !strcmp(argv[++i], "none"))
+				memset(&r->pool, 0, sizeof(r->pool));
+			else if (!ret)
+				ret = cli_prefix(c, "pool", argv[i], &r->pool);
+		} else if (!strcmp(kw, "pool6")) {
+			ret = need_value(c, argc, i, kw, "PREFIX|none");
+			if (!ret && !strcmp(argv[++i], "none"))
+				r->pool6[0] = '\0';
+			else if (!ret && tenet_ravpn_check_pool6(argv[i], &e) < 0)
+				ret = cli_usage(c, "pool6 '%s': %s", argv[i], e.msg);
+			else if (!ret)
+				snprintf(r->pool6, sizeof(r->pool6), "%s", argv[i]);
+		} else if (!strcmp(kw, "tenant-name")) {
+			ret = need_value(c, argc, i, kw, "PATTERN|none");
+			if (!ret && !strcmp(argv[++i], "none"))
+				r->tenant[0] = '\0';
+			else if (!ret && tenet_ravpn_check_pattern(argv[i], &e) < 0)
+				ret = cli_usage(c, "tenant-name '%s': %s", argv[i], e.msg);
+			else if (!ret)
+				snprintf(r->tenant, sizeof(r->tenant), "%s", argv[i]);
+		} else if (!strcmp(kw, "dns")) {
+			ret = need_value(c, argc, i, kw, "IP|none");
+			if (!dns_given)
+				r->ndns = 0;
+			dns_given = true;
+			if (!ret && strcmp(argv[++i], "none")) {
+				if (r->ndns >= TENET_RAVPN_DNS_MAX)
+					ret = cli_usage(c, "dns: more than %u", TENET_RAVPN_DNS_MAX);
+				else
+					ret = cli_ip(c, "dns", argv[i], &r->dns[r->ndns++].addr);
+			}
+		} else if (!strcmp(kw, "max")) {
+			ret = need_value(c, argc, i, kw, "N");
+			if (!ret)
+				ret = cli_u32(c, "max", argv[++i], 0, TENET_RAVPN_MAX_CONN, &r->max);
+		} else {
+			ret = cli_usage(c, "ravpn set: unknown argument '%s'", kw);
+		}
+	}
+	if (!ret && !r->pool.len && !r->pool6[0])
+		ret = cli_usage(c, "ravpn set: missing 'pool PREFIX' or 'pool6 PREFIX'");
+	return ret ? ret : cli_put(c, &rec, flags);
+}
+
+static int ravpn_del(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record id = { .kind = TENET_KIND_RAVPN };
+	struct cli_arg args[] = { { "rdomain", "NAME", ARG_REQUIRED }, { "host", "NAME" }, { NULL } };
+	int ret = cli_args(c, argc, argv, args);
+
+	if (!ret)
+		ret = cli_name(c, "rdomain", args[0].val, id.ravpn.rdomain);
+	if (!ret)
+		ret = cli_host(c, args[1].val, id.ravpn.host);
+	return ret ? ret : cli_del(c, &id, 0);
+}
+
+/* ---- RADIUS servers ---- */
+
+/* One line of file (or standard input: "-"), sealed for host's key. */
+static int seal_file(struct cli *c, const char *host, uint32_t server, uint16_t port,
+		     const char *file, char *out, size_t outlen)
+{
+	struct tenet_record_list keys = { 0 };
+	struct tenet_err err = { 0 };
+	struct tenet_store *s;
+	char ctx[TENET_KEY_MAX + 16], *sealed = NULL;
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	int fd = STDIN_FILENO, ret;
+	char ch;
+
+	ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_PUBKEY, host, &keys, &err) < 0)
+		return cli_lib_fail(c, &err);
+	if (!keys.n) {
+		ret = cli_fail(c, "host %s: no host key published (start tenetd on %s first: the "
+			       "RADIUS secret is sealed to its key)", host, host);
+		goto out;
+	}
+	if (sodium_init() < 0 || !(buf = sodium_malloc(SECRET_MAX + 1))) {
+		ret = cli_fail(c, "cannot allocate secure memory for the RADIUS secret");
+		goto out;
+	}
+	if (strcmp(file, "-") && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		ret = cli_fail(c, "secret-file %s: %s", file, strerror(errno));
+		goto out;
+	}
+	while (read(fd, &ch, 1) == 1 && ch != '\n' && n <= SECRET_MAX)
+		buf[n++] = (unsigned char)ch;
+	sodium_memzero(&ch, 1);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (n && buf[n - 1] == '\r')
+		n--;
+	if (n > SECRET_MAX || !n) {
+		ret = cli_fail(c, "RADIUS secret: %s", n ? "longer than 128 bytes" :
+			       "empty (give it in secret-file FILE or on standard input)");
+		goto out;
+	}
+	tenet_ravpn_secret_context(host, server, port, ctx, sizeof(ctx));
+	if (tenet_secret_seal(keys.recs[0].pubkey.pubkey, ctx, buf, n, &sealed, &err) < 0) {
+		ret = cli_lib_fail(c, &err);
+		goto out;
+	}
+	if (strlen(sealed) >= outlen) {
+		ret = cli_fail(c, "RADIUS secret: too long to store sealed");
+		goto out;
+	}
+	strcpy(out, sealed);
+	ret = 0;
+out:
+	free(sealed);
+	if (buf)
+		sodium_free(buf);
+	tenet_record_list_free(&keys);
+	return ret;
+}
+
+static int radius_add(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_RAVPNRADIUS };
+	struct tenet_ravpnradius *r = &rec.ravpnradius;
+	struct cli_arg args[] = { { "server", "IP[:PORT]", ARG_REQUIRED },
+				  { "secret-file", "FILE", ARG_REQUIRED }, { "host", "NAME" },
+				  { NULL } };
+	struct tenet_err e;
+	int ret = cli_args(c, argc, argv, args);
+
+	if (!ret && tenet_ravpn_parse_server(args[0].val, &r->server, &r->port, &e) < 0)
+		ret = cli_usage(c, "server '%s': %s", args[0].val, e.msg);
+	if (!ret)
+		ret = cli_host(c, args[2].val, r->host);
+	if (!ret)
+		ret = seal_file(c, r->host, r->server, r->port, args[1].val, r->secret,
+				sizeof(r->secret));
+	return ret ? ret : cli_put(c, &rec, flags);
+}
+
+static int radius_del(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record id = { .kind = TENET_KIND_RAVPNRADIUS };
+	struct cli_arg args[] = { { "server", "IP[:PORT]", ARG_REQUIRED }, { "host", "NAME" },
+				  { NULL } };
+	struct tenet_err e;
+	int ret = cli_args(c, argc, argv, args);
+
+	if (!ret && tenet_ravpn_parse_server(args[0].val, &id.ravpnradius.server,
+					     &id.ravpnradius.port, &e) < 0)
+		ret = cli_usage(c, "server '%s': %s", args[0].val, e.msg);
+	if (!ret)
+		ret = cli_host(c, args[1].val, id.ravpnradius.host);
+	return ret ? ret : cli_del(c, &id, 0);
+}
+
+static const struct cli_verb radius_verbs[] = {
+	{ "add", radius_add, 0 },
+	{ "del", radius_del, 0 },
+	{ "delete", radius_del, .alias = true },
+	{ NULL },
+};
+
+static int radius_run(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	c->verb = "radius";
+	return cli_run_subverb(c, radius_verbs, "ravpn radius", argc, argv);
+}
+
+/* limit max N [host GW]: the gateway-wide cap (0: none). */
+static int ravpn_limit(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct tenet_record rec = { .kind = TENET_KIND_RAVPNGW };
+	struct cli_arg args[] = { { "max", "N", ARG_REQUIRED }, { "host", "NAME" }, { NULL } };
+	int ret = cli_args(c, argc, argv, args);
+
+	if (!ret)
+		ret = cli_u32(c, "max", args[0].val, 0, TENET_RAVPN_MAX_CONN, &rec.ravpngw.max);
+	if (!ret)
+		ret = cli_host(c, args[1].val, rec.ravpngw.host);
+	return ret ? ret : cli_put(c, &rec, 0);
+}
+
+/* ---- show, disconnect ---- */
+
+struct users {
+	struct vici_ra_user *v;
+	size_t n;
+};
+
+static int keep_user(void *arg, const struct vici_ra_user *u)
+{
+	struct users *us = arg;
+	struct vici_ra_user *v;
+
+	if (!tenet_ravpn_conn_rdomain(u->conn))
+		return 0;
+	v = realloc(us->v, (us->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	us->v = v;
+	us->v[us->n++] = *u;
+	return 0;
+}
+
+static int users_of(const char *vici, struct users *us, struct tenet_err *err)
+{
+	struct vici_conn *vc = NULL;
+	int ret = vici_connect(vici, VICI_TIMEOUT_MS, &vc, err);
+
+	if (!ret)
+		ret = vici_ra_list(vici_conn_call, vc, NULL, keep_user, us, err);
+	vici_close(vc);
+	return ret;
+}
+
+static json_t *tenant_json(const struct tenet_ravpn *r, const struct users *us, time_t now)
+{
+	char p[TENET_PREFIX_STRLEN], a[TENET_IPV4_STRLEN], since[32];
+	json_t *o = json_pack("{s:s}", "rdomain", r->rdomain), *users = json_array(), *dns;
+
+	if (r->pool.len)
+		json_object_set_new(o, "pool", json_string(tenet_fmt_prefix(&r->pool, p)));
+	if (r->pool6[0])
+		json_object_set_new(o, "pool6", json_string(r->pool6));
+	if (r->tenant[0])
+		json_object_set_new(o, "tenant-name", json_string(r->tenant));
+	if (r->ndns) {
+		dns = json_array();
+		for (uint16_t i = 0; i < r->ndns && i < TENET_RAVPN_DNS_MAX; i++)
+			json_array_append_new(dns, json_string(tenet_fmt_ipv4(r->dns[i].addr, a)));
+		json_object_set_new(o, "dns", dns);
+	}
+	json_object_set_new(o, "max", json_integer(r->max));
+	for (size_t i = 0; us && i < us->n; i++) {
+		const struct vici_ra_user *u = &us->v[i];
+		time_t t = now - (time_t)u->established;
+		struct tm tm;
+
+		if (strcmp(tenet_ravpn_conn_rdomain(u->conn), r->rdomain))
+			continue;
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_array_append_new(users, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "user",
+						       u->user, "vip", u->vip, "from", u->addr,
+						       "since", since, "bytes-in",
+						       (json_int_t)u->bytes_in, "bytes-out",
+						       (json_int_t)u->bytes_out, "up", u->up));
+	}
+	json_object_set_new(o, "users", users);
+	return o;
+}
+
+static void print_tenant(FILE *f, const json_t *o)
+{
+	const json_t *u, *users = json_object_get(o, "users");
+	size_t i;
+
+	fprintf(f, "ravpn %s:", json_string_value(json_object_get(o, "rdomain")));
+	if (json_object_get(o, "pool"))
+		fprintf(f, " pool %s", json_string_value(json_object_get(o, "pool")));
+	if (json_object_get(o, "pool6"))
+		fprintf(f, " pool6 %s", json_string_value(json_object_get(o, "pool6")));
+	if (json_object_get(o, "tenant-name"))
+		fprintf(f, " tenant-name %s", json_string_value(json_object_get(o, "tenant-name")));
+	if (json_integer_value(json_object_get(o, "max")))
+		fprintf(f, " max %lld", (long long)json_integer_value(json_object_get(o, "max")));
+	fprintf(f, " users %zu\n", json_array_size(users));
+	json_array_foreach(users, i, u) {
+		fputs("    ", f);
+		cli_put_escaped(f, json_string_value(json_object_get(u, "user")));
+		fprintf(f, " %s since %s in %lld out %lld bytes from %s%s\n",
+			*json_string_value(json_object_get(u, "vip")) ?
+			json_string_value(json_object_get(u, "vip")) : "-",
+			json_string_value(json_object_get(u, "since")),
+			(long long)json_integer_value(json_object_get(u, "bytes-in")),
+			(long long)json_integer_value(json_object_get(u, "bytes-out")),
+			json_string_value(json_object_get(u, "from")),
+			json_is_true(json_object_get(u, "up")) ? "" : " (connecting)");
+	}
+}
+
+static int ravpn_show(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct cli_arg args[] = { { "rdomain", "NAME" }, { "host", "NAME" }, { "vici", "SOCKET" },
+				  { NULL } };
+	struct tenet_record_list all = { 0 };
+	struct tenet_err err = { 0 }, verr = { 0 };
+	char host[TENET_NAME_MAX + 1];
+	struct users us = { 0 };
+	struct tenet_store *s;
+	bool vici_ok;
+	json_t *out;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_host(c, args[1].val, host);
+	if (!ret)
+		ret = cli_store(c, &s);
+	if (ret)
+		return ret;
+	if (tenet_policy_list(s, TENET_KIND_RAVPN, host, &all, &err) < 0)
+		return cli_lib_fail(c, &err);
+	vici_ok = users_of(vici_path(args[2].val), &us, &verr) == 0;
+	out = json_array();
+	for (size_t i = 0; i < all.n; i++)
+		if (!args[0].val || !strcmp(args[0].val, all.recs[i].ravpn.rdomain))
+			json_array_append_new(out, tenant_json(&all.recs[i].ravpn, &us, time(NULL)));
+	if (args[0].val && !json_array_size(out)) {
+		ret = cli_fail(c, "ravpn %s: no remote access configured on host %s", args[0].val,
+			       host);
+	} else if (c->json) {
+		ret = cli_print(c, out, NULL);
+	} else {
+		size_t i;
+		json_t *o;
+
+		if (!vici_ok)
+			fprintf(c->out, "# charon not reachable (%s): users unknown\n", verr.msg);
+		json_array_foreach(out, i, o)
+			print_tenant(c->out, o);
+	}
+	json_decref(out);
+	free(us.v);
+	tenet_record_list_free(&all);
+	return ret;
+}
+
+/* disconnect rdomain R [user U] [host GW] [vici S]: ends the users' IKE SAs. */
+static int ravpn_disconnect(struct cli *c, int argc, char **argv, unsigned int flags)
+{
+	struct cli_arg args[] = { { "rdomain", "NAME", ARG_REQUIRED }, { "user", "NAME" },
+				  { "host", "NAME" }, { "vici", "SOCKET" }, { NULL } };
+	char host[TENET_NAME_MAX + 1];
+	struct tenet_ravpn cur;
+	struct tenet_err err = { 0 };
+	struct vici_conn *vc = NULL;
+	struct users us = { 0 };
+	size_t n = 0;
+	int ret;
+
+	ret = cli_args(c, argc, argv, args);
+	if (!ret)
+		ret = cli_host(c, args[2].val, host);
+	if (!ret && (ret = load_one(c, host, args[0].val, &cur)) == -ENOENT)
+		ret = cli_fail(c, "ravpn %s: no remote access configured on host %s", args[0].val,
+			       host);
+	if (ret)
+		return ret;
+	if (vici_connect(vici_path(args[3].val), VICI_TIMEOUT_MS, &vc, &err) < 0 ||
+	    vici_ra_list(vici_conn_call, vc, NULL, keep_user, &us, &err) < 0) {
+		ret = cli_fail(c, "charon: %s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; !ret && i < us.n; i++) {
+		json_t *req, *resp = NULL;
+
+		if (strcmp(tenet_ravpn_conn_rdomain(us.v[i].conn), cur.rdomain) ||
+		    (args[1].val && strcmp(args[1].val, us.v[i].user)))
+			continue;
+		req = json_pack("{s:I, s:s, s:i}", "ike-id", (json_int_t)us.v[i].ike_id, "force",
+				"yes", "timeout", VICI_TIMEOUT_MS);
+		if (vici_call(vc, "terminate", req, NULL, NULL, NULL, &resp, &err) < 0)
+			ret = cli_fail(c, "ravpn %s: user %s: %s", cur.rdomain, us.v[i].user, err.msg);
+		json_decref(req);
+		json_decref(resp);
+		n++;
+	}
+	if (!ret && args[1].val && !n)
+		ret = cli_fail(c, "ravpn %s: user %s is not connected", cur.rdomain, args[1].val);
+out:
+	free(us.v);
+	vici_close(vc);
+	return ret;
+}
+
+static const struct cli_verb ravpn_verbs[] = {
+	{ "set", ravpn_set, 0,
+	  "set rdomain NAME [pool PREFIX|none] [pool6 PREFIX|none]\n"
+	  "                     [tenant-name PATTERN|none] [dns IP|none]... [max N] [host NAME]" },
+	{ "del", ravpn_del, 0, "del rdomain NAME [host NAME]" },
+	{ "delete", ravpn_del, .alias = true },
+	{ "radius", radius_run, 0,
+	  "radius add server IP[:PORT] secret-file FILE|- [host NAME]\n"
+	  "radius del server IP[:PORT] [host NAME]" },
+	{ "limit", ravpn_limit, 0, "limit max N [host NAME]" },
+	{ "show", ravpn_show, 0, "show [rdomain NAME] [host NAME] [vici SOCKET]" },
+	{ "list", ravpn_show, .alias = true },
+	{ "disconnect", ravpn_disconnect, 0,
+	  "disconnect rdomain NAME [user NAME] [host NAME] [vici SOCKET]" },
+	{ NULL },
+};
+
+const struct cli_object cli_ravpn = {
+	.name = "ravpn",
+	.summary = "multi-tenant remote-access VPN (IKEv2, EAP through RADIUS, strongSwan)",
+	.verbs = ravpn_verbs,
+	.dflt = "show",
+	.notes =
+		"Remote access per routing domain: users dial in over IKEv2 and authenticate with\n"
+		"EAP, which the gateway relays to its RADIUS servers. A user is its tenant's when\n"
+		"RADIUS returns the Class attribute 'TenantName=<routing domain>'. Each tenant\n"
+		"has its own address pool (two tenants may use the same one), its own XFRM\n"
+		"interface in its compartment and an optional limit of connected users (max);\n"
+		"'limit max N' caps the gateway's users of all tenants. The RADIUS secret is\n"
+		"read from secret-file FILE or standard input ('-'), sealed to the gateway host's\n"
+		"key and never printed. 'show' and 'disconnect' talk to charon on this host (vici\n"
+		"SOCKET, $TENET_VICI, or " VICI_SOCKET_DEFAULT "). See docs/vpn.md.\n",
+};
