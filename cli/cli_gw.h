@@ -12,6 +12,13 @@
 extern const struct cli_object cli_compartment, cli_nat, cli_exec, cli_s2s, cli_filter,
 	cli_ravpn;
 
+/* A secret from file (or standard input: "-" or NULL; a terminal is asked
+ * without echo, "WHAT for NAME: "), at most max bytes, sealed for host's
+ * published key with context ctx into out: 0 or exit code 1, errors
+ * naming it as `what` ("pre-shared key", "RADIUS secret"). cli/secret.c */
+int cli_seal_secret(struct cli *c, const char *host, const char *what, const char *name,
+		    const char *file, const char *ctx, size_t max, char *out, size_t outlen);
+
 /* A device named on the command line must exist here: 0 or exit code 1. */
 int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev);
 

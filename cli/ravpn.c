@@ -6,14 +6,11 @@
  * secret is read from a file or standard input, sealed to the gateway
  * host's key and never printed. See docs/vpn.md, "Remote access". */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "cli_gw.h"
 #include "kinds/ravpn.h"
@@ -159,66 +156,14 @@ static int ravpn_del(struct cli *c, int argc, char **argv, unsigned int flags)
 
 /* ---- RADIUS servers ---- */
 
-/* One line of file (or standard input: "-"), sealed for host's key. */
-static int seal_file(struct cli *c, const char *host, uint32_t server, uint16_t port,
-		     const char *file, char *out, size_t outlen)
+static int seal_radius(struct cli *c, struct tenet_ravpnradius *r, const char *server,
+		       const char *file)
 {
-	struct tenet_record_list keys = { 0 };
-	struct tenet_err err = { 0 };
-	struct tenet_store *s;
-	char ctx[TENET_KEY_MAX + 16], *sealed = NULL;
-	unsigned char *buf = NULL;
-	size_t n = 0;
-	int fd = STDIN_FILENO, ret;
-	char ch;
+	char ctx[TENET_KEY_MAX + 16];
 
-	ret = cli_store(c, &s);
-	if (ret)
-		return ret;
-	if (tenet_policy_list(s, TENET_KIND_PUBKEY, host, &keys, &err) < 0)
-		return cli_lib_fail(c, &err);
-	if (!keys.n) {
-		ret = cli_fail(c, "host %s: no host key published (start tenetd on %s first: the "
-			       "RADIUS secret is sealed to its key)", host, host);
-		goto out;
-	}
-	if (sodium_init() < 0 || !(buf = sodium_malloc(SECRET_MAX + 1))) {
-		ret = cli_fail(c, "cannot allocate secure memory for the RADIUS secret");
-		goto out;
-	}
-	if (strcmp(file, "-") && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-		ret = cli_fail(c, "secret-file %s: %s", file, strerror(errno));
-		goto out;
-	}
-	while (read(fd, &ch, 1) == 1 && ch != '\n' && n <= SECRET_MAX)
-		buf[n++] = (unsigned char)ch;
-	sodium_memzero(&ch, 1);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (n && buf[n - 1] == '\r')
-		n--;
-	if (n > SECRET_MAX || !n) {
-		ret = cli_fail(c, "RADIUS secret: %s", n ? "longer than 128 bytes" :
-			       "empty (give it in secret-file FILE or on standard input)");
-		goto out;
-	}
-	tenet_ravpn_secret_context(host, server, port, ctx, sizeof(ctx));
-	if (tenet_secret_seal(keys.recs[0].pubkey.pubkey, ctx, buf, n, &sealed, &err) < 0) {
-		ret = cli_lib_fail(c, &err);
-		goto out;
-	}
-	if (strlen(sealed) >= outlen) {
-		ret = cli_fail(c, "RADIUS secret: too long to store sealed");
-		goto out;
-	}
-	strcpy(out, sealed);
-	ret = 0;
-out:
-	free(sealed);
-	if (buf)
-		sodium_free(buf);
-	tenet_record_list_free(&keys);
-	return ret;
+	tenet_ravpn_secret_context(r->host, r->server, r->port, ctx, sizeof(ctx));
+	return cli_seal_secret(c, r->host, "RADIUS secret", server, file, ctx, SECRET_MAX,
+			       r->secret, sizeof(r->secret));
 }
 
 static int radius_add(struct cli *c, int argc, char **argv, unsigned int flags)
@@ -236,8 +181,7 @@ static int radius_add(struct cli *c, int argc, char **argv, unsigned int flags)
 	if (!ret)
 		ret = cli_host(c, args[2].val, r->host);
 	if (!ret)
-		ret = seal_file(c, r->host, r->server, r->port, args[1].val, r->secret,
-				sizeof(r->secret));
+		ret = seal_radius(c, r, args[0].val, args[1].val);
 	return ret ? ret : cli_put(c, &rec, flags);
 }
 

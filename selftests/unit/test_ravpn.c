@@ -971,8 +971,8 @@ static void test_cli(void **state)
 		    "ravpn del rdomain Fabrikam");
 	cli_refused(f, 2, "tenet: server '10.9.0.2:0': port: outside 1..65535\n",
 		    "ravpn radius add server 10.9.0.2:0 secret-file /dev/null");
-	cli_refused(f, 1, "tenet: RADIUS secret: empty (give it in secret-file FILE or on standard "
-		    "input)\n", "ravpn radius add server 10.9.0.3 secret-file /dev/null");
+	cli_refused(f, 1, "tenet: RADIUS secret: empty (give it on standard input or with "
+		    "secret-file FILE)\n", "ravpn radius add server 10.9.0.3 secret-file /dev/null");
 	cli_refused(f, 1, "tenet: ravpn radius 10.9.0.3:1812: no such server on host gw\n",
 		    "ravpn radius del server 10.9.0.3");
 	cli_ok(f, "ravpn del rdomain Woodgrove");
