@@ -64,7 +64,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TENET_MAX_PORTS);
 	__type(key, struct tenet_mac_key);
-	__type(value, __u32);
+	__type(value, struct tenet_port_mac_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tenet_port_mac SEC(".maps");
 

@@ -100,23 +100,37 @@ struct tenet_vsid_val {
 };
 _Static_assert(sizeof(struct tenet_vsid_val) == 16, "tenet_vsid_val layout");
 
-/* tenet_port: hash, key __u32 ifindex of the host-side interface of a VM. */
+/* tenet_port: hash, key __u32 ifindex of the host-side interface of a VM.
+ * It carries copies of what the port's every frame needs from other maps
+ * (its VSID's routing domain and .1, the host's PA), so a frame costs one
+ * lookup here and none in tenet_vsid or tenet_pa; the agent rewrites the
+ * entry when any of them changes. */
 struct tenet_port_val {
 	__u32 vsid;
-	__u32 rdomain;        /* copy of the VSID's, saves a lookup per packet */
+	__u32 rdomain;        /* copy of the VSID's */
 	__u8 mac[TENET_ETH_ALEN]; /* the only source MAC the port may send */
 	__u16 pad;
 	__be32 pa;            /* provider address used as outer source */
+	__be32 gateway;       /* copy of the VSID's .1 (ARP proxy, ping) */
 };
-_Static_assert(sizeof(struct tenet_port_val) == 20, "tenet_port_val layout");
+_Static_assert(sizeof(struct tenet_port_val) == 24, "tenet_port_val layout");
 
-/* tenet_port_mac: hash, key MAC of a local port -> its ifindex. Used on
- * decap: a host's ports have unique MACs, as on any L2 switch. */
+/* tenet_port_mac: hash, key MAC of a local port -> the port. Used on
+ * decap: a host's ports have unique MACs, as on any L2 switch. The value
+ * carries the port's VSID and routing domain (copies of its tenet_port
+ * entry), which is all decap needs of the port: one lookup, not two. */
 struct tenet_mac_key {
 	__u8 mac[TENET_ETH_ALEN];
 	__u16 pad;
 };
 _Static_assert(sizeof(struct tenet_mac_key) == 8, "tenet_mac_key layout");
+
+struct tenet_port_mac_val {
+	__u32 ifindex;
+	__u32 vsid;           /* copy of the port's */
+	__u32 rdomain;        /* copy of the port's */
+};
+_Static_assert(sizeof(struct tenet_port_mac_val) == 12, "tenet_port_mac_val layout");
 
 /* Record types and rules: the same numbers the store's JSON names map to. */
 enum tenet_lookup_type {

@@ -56,16 +56,23 @@ void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *g
 	topo_put(TOPO_MAPS.tenet_vsid, &vsid, &v);
 }
 
+/* As the agent writes a port: with copies of its VSID's routing domain
+ * and .1 (from the VSID's entry, added first) and of the host's PA, and
+ * the MAC entry with copies of the port's VSID and routing domain. */
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 {
 	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = topo_be(PA_LOCAL) };
-	struct tenet_mac_key mk = {};
 	__u32 ifindex = topo.ifindex[dev];
+	struct tenet_port_mac_val pm = { .ifindex = ifindex, .vsid = vsid, .rdomain = rd };
+	struct tenet_vsid_val v;
+	struct tenet_mac_key mk = {};
 
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v))
+		p.gateway = v.gateway;
 	memcpy(p.mac, mac, 6);
 	memcpy(mk.mac, mac, 6);
 	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p);
-	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &ifindex);
+	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &pm);
 }
 
 /* A lookup record: goes to the CA map (routing, ARP) and the MAC map. */
