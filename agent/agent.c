@@ -1170,7 +1170,8 @@ static int load_datapath(struct agent *a)
 	ret = open_reconcilers(a, &(struct recon_open){ .dp = &a->dp, .pin_dir = a->pin_dir });
 	if (ret < 0)
 		return ret;
-	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop));
+	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop),
+			    bpf_map__fd(a->dp.tc->maps.tenet_nhcache));
 	if (ret < 0) {
 		log_err("next-hop table: %s", strerror(-ret));
 		return ret;

@@ -31,6 +31,7 @@
 #define TENET_MAP_LEARN_STATS "tenet_lstats"
 #define TENET_MAP_NEXTHOP "tenet_nexthop"
 #define TENET_MAP_NH_STATS "tenet_nhstats"
+#define TENET_MAP_NH_CACHE "tenet_nhcache"
 
 /* tenet_cfg: array, one entry (key 0). */
 struct tenet_cfg {
@@ -80,6 +81,32 @@ struct tenet_nh_val {
 	__u16 pad;
 };
 _Static_assert(sizeof(struct tenet_nh_val) == 20, "tenet_nh_val layout");
+
+/* tenet_nhcache: array, a direct-mapped copy of tenet_nexthop that encap
+ * reads first: slot tenet_nh_slot(src, dst) holds that pair's entry, or
+ * another pair's, or nothing (valid 0). An array lookup is a few
+ * instructions (the verifier inlines it) where a hash lookup is a helper
+ * call and a bucket walk, so a hit saves most of the next-hop lookup's
+ * cost; anything else falls back to tenet_nexthop. tenetd writes the slots
+ * after the hash (host/nexthop.c), and never changes key or val while
+ * valid is 1: it clears valid, waits out every reader, writes key and val,
+ * waits again and sets valid, so a reader that sees valid 1 sees a whole
+ * entry. Two pairs on one slot: the lower key (memcmp) gets it. */
+#define TENET_NH_CACHE_SLOTS 16384 /* a power of 2 */
+struct tenet_nh_cache {
+	__u32 valid;          /* 1: key and val are whole and current */
+	struct tenet_nh_key key;
+	struct tenet_nh_val val;
+};
+_Static_assert(sizeof(struct tenet_nh_cache) == 32, "tenet_nh_cache layout");
+
+static inline __u32 tenet_nh_slot(__be32 src_pa, __be32 dst_pa)
+{
+	__u32 h = (__u32)dst_pa * 0x9e3779b1u ^ (__u32)src_pa;
+
+	h ^= h >> 15;
+	return h & (TENET_NH_CACHE_SLOTS - 1);
+}
 
 /* tenet_nhstats: per-CPU array of __u64 counters, indexed by these. */
 #define TENET_NH_STATS(X)                                                  \

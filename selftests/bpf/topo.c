@@ -150,13 +150,37 @@ void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dma
 	memcpy(v.smac, smac, 6);
 	memcpy(v.dmac, dmac, 6);
 	topo_put(TOPO_MAPS.tenet_nexthop, &k, &v);
+	topo_set_nhcache(pa, pa, dev, smac, dmac, vlan, 1);
+}
+
+/* Slot tenet_nh_slot(PA_LOCAL, pa) of tenet_nhcache: holding the entry of
+ * (PA_LOCAL, key_pa) with valid as given. topo_add_nexthop() writes the
+ * pair's own slot as tenetd leaves it (valid, the same entry); tests
+ * write others. */
+void topo_set_nhcache(const char *pa, const char *key_pa, int dev, const mac_t smac,
+		      const mac_t dmac, uint16_t vlan, __u32 valid)
+{
+	__u32 slot = tenet_nh_slot(topo_be(PA_LOCAL), topo_be(pa));
+	struct tenet_nh_cache c = { .valid = valid,
+				    .key = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(key_pa) },
+				    .val = { .ifindex = topo.ifindex[dev], .vlan = vlan } };
+
+	memcpy(c.val.smac, smac, 6);
+	memcpy(c.val.dmac, dmac, 6);
+	topo_put(TOPO_MAPS.tenet_nhcache, &slot, &c);
 }
 
 void topo_del_nexthop(const char *pa)
 {
 	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+	__u32 slot = tenet_nh_slot(k.src_pa, k.dst_pa);
+	struct tenet_nh_cache c = {}, zero = {};
 
 	bpf_map_delete_elem(bpf_map__fd(TOPO_MAPS.tenet_nexthop), &k);
+	/* The slot too, if it is this pair's (as tenetd does). */
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_nhcache), &slot, &c) &&
+	    !memcmp(&c.key, &k, sizeof(k)))
+		topo_put(TOPO_MAPS.tenet_nhcache, &slot, &zero);
 }
 
 void topo_seed_nexthops(void)
