@@ -1209,7 +1209,8 @@ static int load_datapath(struct agent *a)
 						      .cfg = &a->cfg });
 	if (ret < 0)
 		return ret;
-	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop));
+	ret = nexthops_init(&a->nh, bpf_map__fd(a->dp.tc->maps.tenet_nexthop),
+			    bpf_map__fd(a->dp.tc->maps.tenet_nhcache));
 	if (ret < 0) {
 		log_err("next-hop table: %s", strerror(-ret));
 		return ret;

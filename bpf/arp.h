@@ -15,13 +15,13 @@
 /* Decide what MAC answers an ARP request from a port, or why none does.
  * Returns 0 and sets *answer, or a drop reason. */
 static __always_inline int arp_answer(const struct tenet_port_val *port,
-				      const struct tenet_vsid_val *vinfo,
 				      __be32 tpa, const __u8 **answer)
 {
 	struct tenet_ca_val *rec;
 	struct tenet_cfg *cfg;
 
-	if (tpa == vinfo->gateway) {
+	/* The port entry carries its VSID's .1: no tenet_vsid lookup. */
+	if (port->gateway && tpa == port->gateway) {
 		cfg = cfg_get();
 		if (!cfg)
 			return TENET_DROP_ARP_MISS;
@@ -46,7 +46,6 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 	void *data_end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	struct arp_eth_ipv4 *arp = data + sizeof(*eth);
-	struct tenet_vsid_val *vinfo;
 	const __u8 *answer = NULL;
 	__be32 spa, tpa;
 	int l2;
@@ -84,12 +83,7 @@ static __always_inline int arp_from_port(struct __sk_buff *skb,
 		*reason = TENET_DROP_ARP_ANNOUNCE;
 		return TC_ACT_SHOT;
 	}
-	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
-	if (!vinfo) {
-		*reason = TENET_DROP_VSID_UNKNOWN;
-		return TC_ACT_SHOT;
-	}
-	r = arp_answer(port, vinfo, tpa, &answer);
+	r = arp_answer(port, tpa, &answer);
 	if (r || !answer) {
 		/* Nobody known has it: ask the holders of l2only MACs. */
 		r = tenet_learn_flood(skb, vsid, port->pa);

@@ -97,14 +97,14 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 {
 	struct cursor c = { .pos = data, .end = data_end };
 	struct tenet_mac_key mk = {};
+	struct tenet_port_mac_val *port;
 	struct tenet_vsid_val *vinfo;
-	struct tenet_port_val *port;
 	struct tenet_pa_val *pa;
 	struct nvgre_hdr *gre;
 	struct ethhdr *eth, *inner;
 	struct vlan_hdr *vh;
 	struct iphdr *iph;
-	__u32 *ifindex, hlen, tot, end, vid = in->tag_tci & 0x0fff;
+	__u32 hlen, tot, end, vid = in->tag_tci & 0x0fff;
 	__u32 tag_proto = in->tag_proto;
 	__be16 proto;
 	__u16 flags;
@@ -202,10 +202,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 		return decap_drop(res, TENET_DROP_BCAST);
 
 	mac_copy(mk.mac, inner->h_dest);
-	ifindex = bpf_map_lookup_elem(&tenet_port_mac, &mk);
-	if (!ifindex)
-		return decap_drop(res, TENET_DROP_NO_PORT);
-	port = bpf_map_lookup_elem(&tenet_port, ifindex);
+	port = bpf_map_lookup_elem(&tenet_port_mac, &mk);
 	if (!port)
 		return decap_drop(res, TENET_DROP_NO_PORT);
 	/* The VSID ACL: a frame never crosses into another routing domain. */
@@ -214,7 +211,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	r = decap_src_check(res, inner, data_end);
 	if (r)
 		return decap_drop(res, r);
-	res->ifindex = *ifindex;
+	res->ifindex = port->ifindex;
 	return DECAP_DELIVER;
 }
 

@@ -30,7 +30,6 @@ static __always_inline int gateway_echo(struct __sk_buff *skb, const struct tene
 					const struct tenet_cfg *cfg, struct ethhdr *eth,
 					struct iphdr *iph, struct icmphdr *icmp, void *data_end)
 {
-	struct tenet_vsid_val *vinfo;
 	__u16 old, new;
 	__be32 addr;
 
@@ -38,9 +37,8 @@ static __always_inline int gateway_echo(struct __sk_buff *skb, const struct tene
 	    icmp->type != ICMP_ECHO || icmp->code ||
 	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return ECHO_NOT_MINE;
-	/* Looked up only for pings: the per-packet path stays without it. */
-	vinfo = bpf_map_lookup_elem(&tenet_vsid, &port->vsid);
-	if (!vinfo || iph->daddr != vinfo->gateway)
+	/* The port entry carries its VSID's .1. */
+	if (iph->daddr != port->gateway)
 		return ECHO_NOT_MINE;
 
 	old = *(__u16 *)icmp;           /* type and code */

@@ -55,6 +55,7 @@ struct encap_target {
 	__be32 dst_pa;
 	__u32 vsid;       /* goes into the key: the destination's VSID */
 	__u32 src_vsid;   /* the sending port's: accounting, ICMP source */
+	__u32 cfg_flags;  /* tenet_cfg's, as the caller read them */
 };
 
 /* Encapsulate the frame at skb->data (already rewritten for its final
@@ -65,7 +66,6 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 {
 	struct tenet_nh_val *nh;
 	struct tenet_pa_val *pa;
-	struct tenet_cfg *cfg;
 	struct nvgre_encap *hdr;
 	struct ethhdr *outer;
 	void *data, *data_end;
@@ -83,8 +83,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 		return TC_ACT_SHOT;
 	}
 	__builtin_memcpy(&inner, data, sizeof(inner));
-	cfg = cfg_get();
-	flowid = cfg && (cfg->flags & TENET_CFG_NO_FLOWID) ? 0 : inner_flowid(data, data_end);
+	flowid = t->cfg_flags & TENET_CFG_NO_FLOWID ? 0 : inner_flowid(data, data_end);
 
 	/* The agent keeps entries for its own PAs only, so a hit also says
 	 * the source PA is local. */

@@ -433,9 +433,8 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 {
 	struct tenet_l2only_key lk = { .vsid = res->vsid, .slot = 0 };
 	struct tenet_mac_key mk = {}, sk = {};
-	struct tenet_port_val *port;
+	struct tenet_port_mac_val *port;
 	struct tenet_l2only_val t;
-	__u32 *ifindex;
 
 	if (mac_is_multicast(inner->h_dest))
 		return arp->op == bpf_htons(ARPOP_REQUEST) ? TENET_DROP_ARP_MISS : TENET_DROP_BCAST;
@@ -445,10 +444,7 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 	if (!bpf_map_lookup_elem(&tenet_l2only, &lk))
 		return TENET_DROP_UL_ARP_NO_L2ONLY;
 	mac_copy(mk.mac, inner->h_dest);
-	ifindex = bpf_map_lookup_elem(&tenet_port_mac, &mk);
-	if (!ifindex)
-		return TENET_DROP_NO_PORT;
-	port = bpf_map_lookup_elem(&tenet_port, ifindex);
+	port = bpf_map_lookup_elem(&tenet_port_mac, &mk);
 	/* ARP stays in its broadcast domain: the port must be on the VSID. */
 	if (!port || port->vsid != res->vsid)
 		return TENET_DROP_NO_PORT;
@@ -458,12 +454,12 @@ static __always_inline int learn_from_underlay(const struct ethhdr *inner,
 			lstat_inc(TENET_LSTAT_DENIED);
 			return TENET_DROP_LEARN_DENIED;
 		}
-		tenet_learn_report(res->vsid, arp->spa, &sk, outer_src, *ifindex);
+		tenet_learn_report(res->vsid, arp->spa, &sk, outer_src, port->ifindex);
 	} else if (arp->op != bpf_htons(ARPOP_REQUEST)) {
 		lstat_inc(TENET_LSTAT_DENIED);
 		return TENET_DROP_LEARN_DENIED;
 	}
-	res->ifindex = *ifindex;
+	res->ifindex = port->ifindex;
 	return 0;
 }
 

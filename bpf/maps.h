@@ -37,6 +37,14 @@ struct {
 } tenet_nexthop SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENET_NH_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tenet_nh_cache);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_nhcache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TENET_NHSTAT_MAX);
 	__type(key, __u32);
@@ -64,7 +72,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TENET_MAX_PORTS);
 	__type(key, struct tenet_mac_key);
-	__type(value, __u32);
+	__type(value, struct tenet_port_mac_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tenet_port_mac SEC(".maps");
 

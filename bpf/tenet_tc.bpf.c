@@ -23,14 +23,15 @@
 /* Send the frame to its destination record: a local port directly, a
  * remote one inside NVGRE with the record's VSID in the key. */
 static __always_inline int deliver(struct __sk_buff *skb, const struct tenet_port_val *port,
-				   __u32 dst_vsid, __u32 ifindex, __be32 pa, __u8 rule,
-				   int *reason)
+				   const struct tenet_cfg *cfg, __u32 dst_vsid, __u32 ifindex,
+				   __be32 pa, __u8 rule, int *reason)
 {
 	struct encap_target t = {
 		.src_pa = port->pa,
 		.dst_pa = pa,
 		.vsid = dst_vsid,
 		.src_vsid = port->vsid,
+		.cfg_flags = cfg->flags,
 	};
 
 	if (ifindex) {
@@ -78,12 +79,13 @@ static __always_inline int route_from_port(struct __sk_buff *skb,
 	ipv4_decrease_ttl(iph);
 	mac_copy(eth->h_dest, rec->mac);
 	mac_copy(eth->h_source, cfg->router_mac);
-	return deliver(skb, port, rec->vsid, rec->ifindex, rec->pa, rec->rule, reason);
+	return deliver(skb, port, cfg, rec->vsid, rec->ifindex, rec->pa, rec->rule, reason);
 }
 
 static __always_inline int switch_from_port(struct __sk_buff *skb,
 					    const struct tenet_port_val *port,
-					    const __u8 *dmac, int *reason)
+					    const struct tenet_cfg *cfg, const __u8 *dmac,
+					    int *reason)
 {
 	struct tenet_vmac_val *dst = vmac_lookup(port->vsid, dmac);
 
@@ -91,7 +93,7 @@ static __always_inline int switch_from_port(struct __sk_buff *skb,
 		*reason = TENET_DROP_L2_MISS;
 		return TC_ACT_SHOT;
 	}
-	return deliver(skb, port, port->vsid, dst->ifindex, dst->pa, dst->rule, reason);
+	return deliver(skb, port, cfg, port->vsid, dst->ifindex, dst->pa, dst->rule, reason);
 }
 
 static __always_inline int port_ingress(struct __sk_buff *skb, const struct tenet_port_val *port,
@@ -143,7 +145,7 @@ static __always_inline int port_ingress(struct __sk_buff *skb, const struct tene
 		}
 		return route_from_port(skb, port, cfg, reason);
 	}
-	return switch_from_port(skb, port, dmac, reason);
+	return switch_from_port(skb, port, cfg, dmac, reason);
 }
 
 SEC("tc")

@@ -219,6 +219,12 @@ static void add_proute(struct build *b, const char *key, const struct tenet_prou
 
 /* ---- pass 2: virtual subnets ---- */
 
+/* The first address of the subnet is the distributed router. */
+static __be32 subnet_gateway(const struct tenet_prefix *p)
+{
+	return htonl(ntohl(p->addr) + 1);
+}
+
 static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsubnet *s)
 {
 	const struct htab_entry *rd = htab_find(&b->rd, s->rdomain);
@@ -241,8 +247,7 @@ static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsu
 	v.rdomain = info.rdomain;
 	v.prefix = s->prefix.addr;
 	v.plen = s->prefix.len;
-	/* The first address of the subnet is the distributed router. */
-	v.gateway = htonl(ntohl(s->prefix.addr) + 1);
+	v.gateway = subnet_gateway(&s->prefix);
 	if (!htab_put(&b->vs, &s->vsid, &info, NULL)) {
 		b->err = -ENOMEM;
 		return;
@@ -256,8 +261,10 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 {
 	struct tenet_vmac_key lk = { .vsid = p->vsid };
 	struct tenet_port_val v = { .vsid = p->vsid };
+	struct tenet_port_mac_val pm = { .vsid = p->vsid };
 	struct tenet_mac_key mk = { 0 };
 	struct attach_val att = { 0 };
+	const struct vs_info *vi;
 	const struct htab_entry *vs;
 	__u32 ifx;
 	int ifindex;
@@ -281,13 +288,20 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 		return;
 	}
 	ifx = (__u32)ifindex;
-	v.rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	vi = vs->val;
+	/* Copies of what every frame of the port needs (headers/tenet/maps.h):
+	 * built here from the same records as the originals, so a change of
+	 * the subnet, its routing domain or the host's PA rewrites them. */
+	v.rdomain = vi->rdomain;
 	v.pa = b->src_pa;
+	v.gateway = subnet_gateway(&vi->prefix);
 	memcpy(v.mac, p->mac, TENET_ETH_ALEN);
+	pm.ifindex = ifx;
+	pm.rdomain = vi->rdomain;
 	memcpy(mk.mac, p->mac, TENET_ETH_ALEN);
 	memcpy(lk.mac, p->mac, TENET_ETH_ALEN);
 	put_owned(b, OBJ_PORT, &ifx, &v, key, NULL);
-	put_owned(b, OBJ_PORT_MAC, &mk, &ifx, key, NULL);
+	put_owned(b, OBJ_PORT_MAC, &mk, &pm, key, NULL);
 	put_owned(b, OBJ_ATTACH, &ifx, &att, key, NULL);
 	if (!htab_put(&b->local_port, &lk, &ifx, NULL))
 		b->err = -ENOMEM;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include <tenet/maps.h>
 
 #include "nl/nl.h"
 #include "recon/htab.h"
@@ -27,6 +28,8 @@ struct nexthops {
 	struct htab remote;     /* __be32 remote PA (value unused) */
 	struct htab vias;       /* __be32 next hop in use (value unused) */
 	struct htab cur;        /* struct tenet_nh_key -> tenet_nh_val: the map */
+	int cache_fd;           /* tenet_nhcache (not owned) */
+	struct tenet_nh_cache *cache; /* what its slots hold */
 	bool dirty;             /* resolve everything at the next refresh */
 	uint64_t retry_at;      /* some pair unresolved: again then (ms) */
 	nh_resolve_fn resolve;
@@ -34,9 +37,10 @@ struct nexthops {
 	unsigned long n_updates;
 };
 
-/* map_fd: tenet_nexthop (not owned). Reads what the map holds (an
- * earlier agent's entries), so the first refresh writes only changes. */
-int nexthops_init(struct nexthops *n, int map_fd);
+/* map_fd: tenet_nexthop, cache_fd: tenet_nhcache (not owned). Reads what
+ * the maps hold (an earlier agent's entries), so the first refresh writes
+ * only changes. */
+int nexthops_init(struct nexthops *n, int map_fd, int cache_fd);
 void nexthops_fini(struct nexthops *n);
 /* The PAs the table is for, from the state the reconciler applied: local
  * ones from the PA map, remote ones from the lookup maps. Marks the table
@@ -47,7 +51,8 @@ int nexthops_set_pas(struct nexthops *n, const struct recon_set *s);
 void nexthops_on_neigh(struct nexthops *n, const struct nl_neigh *e);
 void nexthops_on_change(struct nexthops *n);
 /* When dirty or a retry is due: resolve every pair and write the
- * differences to the map. Returns how many entries changed or -errno. */
+ * differences to the map, then to its cache (tenet_nhcache). Returns how
+ * many entries of the map changed or -errno. */
 int nexthops_refresh(struct nexthops *n, uint64_t now);
 /* ms until the next refresh is due (-1: none pending). */
 int nexthops_wait_ms(const struct nexthops *n, uint64_t now);

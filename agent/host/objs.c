@@ -25,7 +25,8 @@ static const struct {
 	[OBJ_PA] = { "pa", sizeof(__be32), sizeof(struct tenet_pa_val) },
 	[OBJ_VSID] = { "vsid", sizeof(__u32), sizeof(struct tenet_vsid_val) },
 	[OBJ_PORT] = { "port", sizeof(__u32), sizeof(struct tenet_port_val) },
-	[OBJ_PORT_MAC] = { "port-mac", sizeof(struct tenet_mac_key), sizeof(__u32) },
+	[OBJ_PORT_MAC] = { "port-mac", sizeof(struct tenet_mac_key),
+			   sizeof(struct tenet_port_mac_val) },
 	[OBJ_MAC] = { "mac", sizeof(struct tenet_vmac_key), sizeof(struct tenet_vmac_val) },
 	[OBJ_CA] = { "ca", sizeof(struct tenet_ca_key), sizeof(struct tenet_ca_val) },
 	[OBJ_ROUTE] = { "route", sizeof(struct tenet_route_key), sizeof(struct tenet_route_val) },
@@ -166,7 +167,7 @@ static void describe_val(enum obj o, const void *val, char *buf, size_t len)
 		snprintf(buf, len, " -> vsid %u mac %s", pv->vsid, tenet_fmt_mac(pv->mac, a));
 		break;
 	case OBJ_PORT_MAC:
-		memcpy(&u32, val, sizeof(u32));
+		memcpy(&u32, val, sizeof(u32)); /* the ifindex comes first */
 		snprintf(buf, len, " -> port %s", dev_name(u32, n));
 		break;
 	case OBJ_MAC:

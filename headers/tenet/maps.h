@@ -31,6 +31,7 @@
 #define TENET_MAP_LEARN_STATS "tenet_lstats"
 #define TENET_MAP_NEXTHOP "tenet_nexthop"
 #define TENET_MAP_NH_STATS "tenet_nhstats"
+#define TENET_MAP_NH_CACHE "tenet_nhcache"
 
 /* tenet_cfg: array, one entry (key 0). */
 struct tenet_cfg {
@@ -81,6 +82,32 @@ struct tenet_nh_val {
 };
 _Static_assert(sizeof(struct tenet_nh_val) == 20, "tenet_nh_val layout");
 
+/* tenet_nhcache: array, a direct-mapped copy of tenet_nexthop that encap
+ * reads first: slot tenet_nh_slot(src, dst) holds that pair's entry, or
+ * another pair's, or nothing (valid 0). An array lookup is a few
+ * instructions (the verifier inlines it) where a hash lookup is a helper
+ * call and a bucket walk, so a hit saves most of the next-hop lookup's
+ * cost; anything else falls back to tenet_nexthop. tenetd writes the slots
+ * after the hash (host/nexthop.c), and never changes key or val while
+ * valid is 1: it clears valid, waits out every reader, writes key and val,
+ * waits again and sets valid, so a reader that sees valid 1 sees a whole
+ * entry. Two pairs on one slot: the lower key (memcmp) gets it. */
+#define TENET_NH_CACHE_SLOTS 16384 /* a power of 2 */
+struct tenet_nh_cache {
+	__u32 valid;          /* 1: key and val are whole and current */
+	struct tenet_nh_key key;
+	struct tenet_nh_val val;
+};
+_Static_assert(sizeof(struct tenet_nh_cache) == 32, "tenet_nh_cache layout");
+
+static inline __u32 tenet_nh_slot(__be32 src_pa, __be32 dst_pa)
+{
+	__u32 h = (__u32)dst_pa * 0x9e3779b1u ^ (__u32)src_pa;
+
+	h ^= h >> 15;
+	return h & (TENET_NH_CACHE_SLOTS - 1);
+}
+
 /* tenet_nhstats: per-CPU array of __u64 counters, indexed by these. */
 #define TENET_NH_STATS(X)                                                  \
 	X(MISS, "misses")               /* no entry: the kernel routed it */ \
@@ -100,23 +127,37 @@ struct tenet_vsid_val {
 };
 _Static_assert(sizeof(struct tenet_vsid_val) == 16, "tenet_vsid_val layout");
 
-/* tenet_port: hash, key __u32 ifindex of the host-side interface of a VM. */
+/* tenet_port: hash, key __u32 ifindex of the host-side interface of a VM.
+ * It carries copies of what the port's every frame needs from other maps
+ * (its VSID's routing domain and .1, the host's PA), so a frame costs one
+ * lookup here and none in tenet_vsid or tenet_pa; the agent rewrites the
+ * entry when any of them changes. */
 struct tenet_port_val {
 	__u32 vsid;
-	__u32 rdomain;        /* copy of the VSID's, saves a lookup per packet */
+	__u32 rdomain;        /* copy of the VSID's */
 	__u8 mac[TENET_ETH_ALEN]; /* the only source MAC the port may send */
 	__u16 pad;
 	__be32 pa;            /* provider address used as outer source */
+	__be32 gateway;       /* copy of the VSID's .1 (ARP proxy, ping) */
 };
-_Static_assert(sizeof(struct tenet_port_val) == 20, "tenet_port_val layout");
+_Static_assert(sizeof(struct tenet_port_val) == 24, "tenet_port_val layout");
 
-/* tenet_port_mac: hash, key MAC of a local port -> its ifindex. Used on
- * decap: a host's ports have unique MACs, as on any L2 switch. */
+/* tenet_port_mac: hash, key MAC of a local port -> the port. Used on
+ * decap: a host's ports have unique MACs, as on any L2 switch. The value
+ * carries the port's VSID and routing domain (copies of its tenet_port
+ * entry), which is all decap needs of the port: one lookup, not two. */
 struct tenet_mac_key {
 	__u8 mac[TENET_ETH_ALEN];
 	__u16 pad;
 };
 _Static_assert(sizeof(struct tenet_mac_key) == 8, "tenet_mac_key layout");
+
+struct tenet_port_mac_val {
+	__u32 ifindex;
+	__u32 vsid;           /* copy of the port's */
+	__u32 rdomain;        /* copy of the port's */
+};
+_Static_assert(sizeof(struct tenet_port_mac_val) == 12, "tenet_port_mac_val layout");
 
 /* Record types and rules: the same numbers the store's JSON names map to. */
 enum tenet_lookup_type {

@@ -10,6 +10,7 @@
  * with the same routes. Neither changes the frame, so they can run with a
  * large repeat count. */
 #include "../../bpf/route.h"
+#include "../../bpf/nexthop.h"
 
 static __always_inline int swap_macs(void *data, void *data_end)
 {
@@ -128,13 +129,12 @@ int abl_lookups(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* The next-hop table lookup encap does in place of bpf_fib_lookup(). */
+/* The next-hop lookup encap does in place of bpf_fib_lookup(): its
+ * tenet_nhcache slot, tenet_nexthop only when the slot is not the pair's. */
 SEC("tc")
 int abl_nexthop(struct __sk_buff *skb)
 {
-	struct tenet_nh_key k = { .src_pa = ABL_SRC_PA, .dst_pa = ABL_DST_PA };
-
-	return bpf_map_lookup_elem(&tenet_nexthop, &k) ? TC_ACT_OK : TC_ACT_SHOT;
+	return nexthop_get(ABL_SRC_PA, ABL_DST_PA) ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
 SEC("tc")

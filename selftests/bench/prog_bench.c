@@ -119,7 +119,7 @@ static struct bench_case lookups[] = {
 static struct bench_case ablation[] = {
 	{ "TC_ACT_OK", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "map lookups (port, MAC, cfg, PA, vstats)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
-	{ "next-hop table lookup", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
+	{ "next-hop lookup (tenet_nhcache slot)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_check_mtu (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_skb_adjust_room (encap flags)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_OK },
 	{ "bpf_redirect (+ PA lookup)", H_TC, P1, b_encap, 0, -1, 1, TC_ACT_REDIRECT },

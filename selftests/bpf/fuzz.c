@@ -327,11 +327,11 @@ static enum cls ref_arp(struct expect *e, size_t ip, size_t inner, size_t end, _
 static enum cls ref_decap(struct expect *e)
 {
 	struct tenet_vsid_val vinfo;
-	struct tenet_port_val port;
+	struct tenet_port_mac_val port;
 	struct tenet_mac_key pk = {};
 	uint16_t proto, tag_proto = 0, vid = 0, tot, flags;
 	size_t ip, hlen, end, gre, inner;
-	__u32 ifindex, vsid;
+	__u32 vsid;
 	__be32 daddr, osrc;
 
 	memset(e, 0, offsetof(struct expect, out));
@@ -396,15 +396,14 @@ static enum cls ref_decap(struct expect *e)
 	if (B[inner] & 1)
 		return drop(e, TENET_DROP_BCAST);
 	memcpy(pk.mac, B + inner, 6);
-	if (lookup(TOPO_MAPS.tenet_port_mac, &pk, &ifindex) ||
-	    lookup(TOPO_MAPS.tenet_port, &ifindex, &port))
+	if (lookup(TOPO_MAPS.tenet_port_mac, &pk, &port))
 		return drop(e, TENET_DROP_NO_PORT);
 	if (port.rdomain != vinfo.rdomain)
 		return drop(e, TENET_DROP_RDOMAIN_MISMATCH);
 	if (!strict_ok(vsid, vinfo.rdomain, inner, end, osrc))
 		return drop(e, TENET_DROP_SRC_PA);
 	e->cls = C_DELIVER;
-	e->port = ifindex;
+	e->port = port.ifindex;
 	e->out_len = end - inner;
 	memcpy(e->out, B + inner, e->out_len);
 	return C_DELIVER;

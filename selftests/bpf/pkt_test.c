@@ -1850,6 +1850,42 @@ static int check_nexthop_miss(char *why, size_t whylen)
 	return ret;
 }
 
+/* tenet_nhcache: a valid slot holding the pair is all encap reads (here
+ * the pair has no tenet_nexthop entry at all, and nothing is counted as a
+ * miss); tenetd never leaves the two apart, this only shows which one
+ * the fast path takes. */
+static int check_nhcache_hit(char *why, size_t whylen)
+{
+	static const mac_t smac = { 0x02, 0, 0, 0, 0x78, 0x01 }, dmac = { 0x02, 0, 0, 0, 0x78, 0x02 };
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(PA_REMOTE) };
+	int ret;
+
+	bpf_map_delete_elem(map_fd(TOPO_MAPS.tenet_nexthop), &k);
+	topo_set_nhcache(PA_REMOTE, PA_REMOTE, P2, smac, dmac, 0, 1);
+	ret = nexthop_run(dmac, smac, P2, 0, why, whylen);
+	topo_seed_nexthops();
+	return ret;
+}
+
+/* A slot that is not valid, or holds another pair (two pairs on one
+ * slot), is not used: the pair's tenet_nexthop entry is. */
+static int check_nhcache_fallback(char *why, size_t whylen)
+{
+	static const mac_t smac = { 0x02, 0, 0, 0, 0x79, 0x01 }, dmac = { 0x02, 0, 0, 0, 0x79, 0x02 };
+	int ret;
+
+	/* Being rewritten: key and val of the pair, valid 0. */
+	topo_set_nhcache(PA_REMOTE, PA_REMOTE, P2, smac, dmac, 0, 0);
+	ret = nexthop_run(MAC_PA_REMOTE, MAC_UL0, UL0, 0, why, whylen);
+	if (!ret) {
+		/* Another pair's entry on the slot. */
+		topo_set_nhcache(PA_REMOTE, PA_ROUTED, P2, smac, dmac, 0, 1);
+		ret = nexthop_run(MAC_PA_REMOTE, MAC_UL0, UL0, 0, why, whylen);
+	}
+	topo_seed_nexthops();
+	return ret;
+}
+
 /* One local holder (p2) and two remote ones (one behind the underlay
  * router): the local copy goes to p2 as a plain unicast ARP, the first
  * remote one is a clone on the underlay, the last the frame itself. */
@@ -2081,6 +2117,9 @@ int main(int argc, char **argv)
 			{ "encap: next hop from tenet_nexthop (forwarding off)", check_nexthop_hit },
 			{ "encap: no next-hop entry, the kernel routes it, counted",
 			  check_nexthop_miss },
+			{ "encap: next hop from its tenet_nhcache slot", check_nhcache_hit },
+			{ "encap: an invalid or another pair's slot falls back to tenet_nexthop",
+			  check_nhcache_fallback },
 			{ "learn: one local and two remote holders, each copy's bytes",
 			  check_flood_copies },
 			{ "learn: duplicates suppressed, a storm rate-limited per port",

@@ -56,16 +56,23 @@ void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *g
 	topo_put(TOPO_MAPS.tenet_vsid, &vsid, &v);
 }
 
+/* As the agent writes a port: with copies of its VSID's routing domain
+ * and .1 (from the VSID's entry, added first) and of the host's PA, and
+ * the MAC entry with copies of the port's VSID and routing domain. */
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 {
 	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = topo_be(PA_LOCAL) };
-	struct tenet_mac_key mk = {};
 	__u32 ifindex = topo.ifindex[dev];
+	struct tenet_port_mac_val pm = { .ifindex = ifindex, .vsid = vsid, .rdomain = rd };
+	struct tenet_vsid_val v;
+	struct tenet_mac_key mk = {};
 
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v))
+		p.gateway = v.gateway;
 	memcpy(p.mac, mac, 6);
 	memcpy(mk.mac, mac, 6);
 	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p);
-	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &ifindex);
+	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &pm);
 }
 
 /* A lookup record: goes to the CA map (routing, ARP) and the MAC map. */
@@ -143,13 +150,37 @@ void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dma
 	memcpy(v.smac, smac, 6);
 	memcpy(v.dmac, dmac, 6);
 	topo_put(TOPO_MAPS.tenet_nexthop, &k, &v);
+	topo_set_nhcache(pa, pa, dev, smac, dmac, vlan, 1);
+}
+
+/* Slot tenet_nh_slot(PA_LOCAL, pa) of tenet_nhcache: holding the entry of
+ * (PA_LOCAL, key_pa) with valid as given. topo_add_nexthop() writes the
+ * pair's own slot as tenetd leaves it (valid, the same entry); tests
+ * write others. */
+void topo_set_nhcache(const char *pa, const char *key_pa, int dev, const mac_t smac,
+		      const mac_t dmac, uint16_t vlan, __u32 valid)
+{
+	__u32 slot = tenet_nh_slot(topo_be(PA_LOCAL), topo_be(pa));
+	struct tenet_nh_cache c = { .valid = valid,
+				    .key = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(key_pa) },
+				    .val = { .ifindex = topo.ifindex[dev], .vlan = vlan } };
+
+	memcpy(c.val.smac, smac, 6);
+	memcpy(c.val.dmac, dmac, 6);
+	topo_put(TOPO_MAPS.tenet_nhcache, &slot, &c);
 }
 
 void topo_del_nexthop(const char *pa)
 {
 	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+	__u32 slot = tenet_nh_slot(k.src_pa, k.dst_pa);
+	struct tenet_nh_cache c = {}, zero = {};
 
 	bpf_map_delete_elem(bpf_map__fd(TOPO_MAPS.tenet_nexthop), &k);
+	/* The slot too, if it is this pair's (as tenetd does). */
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_nhcache), &slot, &c) &&
+	    !memcmp(&c.key, &k, sizeof(k)))
+		topo_put(TOPO_MAPS.tenet_nhcache, &slot, &zero);
 }
 
 void topo_seed_nexthops(void)

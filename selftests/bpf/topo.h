@@ -64,6 +64,8 @@ void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac
  * PA_REMOTE's and PA_ROUTED's entries as tenetd would write them. */
 void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
 		      uint16_t vlan);
+void topo_set_nhcache(const char *pa, const char *key_pa, int dev, const mac_t smac,
+		      const mac_t dmac, uint16_t vlan, __u32 valid);
 void topo_del_nexthop(const char *pa);
 void topo_seed_nexthops(void);
 /* nh NULL: on-link route. */

@@ -83,6 +83,30 @@ v = json.load(sys.stdin)["value"]
 print(":".join(x[2:] for x in v[12:18]))' 2>/dev/null
 }
 nh_is() { [ "$(nh_dmac "$1")" = "$2" ]; }
+# nhc_dmac HOST-PA: the same from the pair's slot of tenet_nhcache, the
+# copy encap reads first; empty unless the slot is valid and the pair's.
+NHCACHE=${NHMAP%/*}/tenet_nhcache
+# nhc_slot HOST-PA: the slot of (host1's PA, HOST-PA) as bpftool key
+# bytes: tenet_nh_slot() of headers/tenet/maps.h, on the addresses as
+# stored (network order, read as a little-endian word on this host).
+nhc_slot() {
+	python3 -c '
+import sys
+src, dst = bytes([192, 168, 4, 11]), bytes(int(x) for x in sys.argv[1].split("."))
+h = (int.from_bytes(dst, "little") * 0x9e3779b1 & 0xffffffff) ^ int.from_bytes(src, "little")
+h ^= h >> 15
+print(" ".join("%02x" % b for b in (h & 16383).to_bytes(4, "little")))' "$1"
+}
+nhc_dmac() {
+	bpftool -j map lookup pinned "$NHCACHE" key hex $(nhc_slot "$1") 2>/dev/null |
+		python3 -c '
+import json, sys
+v = bytes(int(x, 16) for x in json.load(sys.stdin)["value"])
+# valid 1, the pair (host1 -> the PA) as the key: its destination MAC.
+if v[0:4] == (1).to_bytes(4, "little") and v[4:12] == bytes([192, 168, 4, 11] + [int(x) for x in sys.argv[1].split(".")]):
+	print(":".join("%02x" % b for b in v[24:30]))' "$1" 2>/dev/null
+}
+nhc_is() { [ "$(nhc_dmac "$1")" = "$2" ]; }
 # nh_misses: NVGRE host1 sent without an entry (tenet stats nexthop).
 nh_misses() {
 	"$TENET" --store "$STORE" --pin-root "$(host_bpffs host1)/tenet" stats nexthop host host1 |
@@ -93,6 +117,7 @@ UL2_MAC=$(nx host2 cat /sys/class/net/ul0/address)
 R1_MAC=$(nx r1 cat /sys/class/net/ul0/address)
 UL1_MAC=$(nx host1 cat /sys/class/net/ul0/address)
 check "host1's entry toward host2: host2's MAC" wait_for 5 nh_is 192.168.4.22 "$UL2_MAC"
+check "and its tenet_nhcache slot" wait_for 5 nhc_is 192.168.4.22 "$UL2_MAC"
 
 # (b) The attacker takes host1 for its router: to host2's PA, and to a
 # network host1 can reach (10.99.0.0/24 via host2).
@@ -125,6 +150,7 @@ r1_before=$(forwarded r1)
 nx host1 ip route add 192.168.4.22/32 via 192.168.4.1 dev ul0
 check "route moved behind r1: the entry follows (r1's MAC)" \
 	wait_for 10 nh_is 192.168.4.22 "$R1_MAC"
+check "and its tenet_nhcache slot" wait_for 5 nhc_is 192.168.4.22 "$R1_MAC"
 check "traffic flows via r1" wait_for 5 flowing
 check "r1 forwards the NVGRE" test "$(forwarded r1)" -gt "$r1_before"
 
@@ -133,6 +159,7 @@ R1_NEW=02:00:00:00:04:99
 nx r1 sysctl -qw net.ipv4.conf.ul0.arp_notify=1
 nx r1 ip link set ul0 address $R1_NEW
 check "r1's new MAC: the entry follows" wait_for 10 nh_is 192.168.4.22 $R1_NEW
+check "and its tenet_nhcache slot" wait_for 5 nhc_is 192.168.4.22 $R1_NEW
 r1_before=$(forwarded r1)
 check "traffic flows via r1's new MAC" wait_for 5 flowing
 check "r1 still forwards it" test "$(forwarded r1)" -gt "$r1_before"
@@ -141,15 +168,19 @@ check "r1 still forwards it" test "$(forwarded r1)" -gt "$r1_before"
 nx host1 ip route del 192.168.4.22/32 via 192.168.4.1 dev ul0
 check "route back on the segment: the entry follows" \
 	wait_for 10 nh_is 192.168.4.22 "$UL2_MAC"
+check "and its tenet_nhcache slot" wait_for 5 nhc_is 192.168.4.22 "$UL2_MAC"
 r1_before=$(forwarded r1)
 check "traffic flows direct" wait_for 5 flowing
 sleep 1
 check "r1 no longer in the path" test "$(forwarded r1)" = "$r1_before"
 
-# No entry (the table emptied behind the agent's back): the kernel routes
-# the frames and the misses are counted, until the agent's next refresh.
+# No entry (the table and its copy emptied behind the agent's back): the
+# kernel routes the frames and the misses are counted, until the agent's
+# next refresh.
 miss_before=$(nh_misses)
 bpftool map delete pinned "$NHMAP" key hex $(printf '%02x ' 192 168 4 11 192 168 4 22)
+bpftool map update pinned "$NHCACHE" key hex $(nhc_slot 192.168.4.22) \
+	value hex $(printf '00 %.0s' {1..32})
 check "no entry: ping still answered (the kernel routes it)" ping_ok c5 10.0.0.7
 check "misses counted (tenet stats nexthop)" test "$(nh_misses)" -gt "$miss_before"
 

@@ -288,6 +288,7 @@ static void test_build_maps(void **state)
 	struct tenet_ca_key ck = { .rdomain = 1 };
 	struct tenet_mac_key pmk = { 0 };
 	const struct tenet_vsid_val *vv;
+	const struct tenet_port_mac_val *pmv;
 	const struct tenet_port_val *pv;
 	const struct tenet_pa_val *pav;
 	const struct tenet_vmac_val *mv;
@@ -325,9 +326,16 @@ static void test_build_maps(void **state)
 	assert_int_equal(pv->vsid, 5001);
 	assert_int_equal(pv->rdomain, 1);
 	assert_int_equal(pv->pa, ip(PA_LOCAL));
+	/* The subnet's .1, copied for the ARP proxy (no tenet_vsid lookup). */
+	assert_int_equal(pv->gateway, ip("10.0.0.1"));
 	mac(MAC_P1, pmk.mac);
 	assert_memory_equal(pv->mac, pmk.mac, 6);
-	assert_int_equal(*(const __u32 *)get(&d, OBJ_PORT_MAC, &pmk), x->p1);
+	pmv = get(&d, OBJ_PORT_MAC, &pmk);
+	assert_non_null(pmv);
+	/* The port's VSID and routing domain, copied for decap. */
+	assert_int_equal(pmv->ifindex, x->p1);
+	assert_int_equal(pmv->vsid, 5001);
+	assert_int_equal(pmv->rdomain, 1);
 	assert_non_null(get(&d, OBJ_ATTACH, &x->p1));
 	assert_non_null(get(&d, OBJ_ATTACH, &x->p2));
 
@@ -832,6 +840,55 @@ static void test_apply_one_change(void **state)
 			 ip("192.168.4.33"));
 }
 
+/* The port entries carry copies of other records' fields (its subnet's
+ * routing domain and .1, the host's PA): when those records change, the
+ * port's entries are rewritten with them, and nothing else is. */
+static void test_apply_port_copies_follow(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record sub = vsubnet(5001, "Woodgrove", "10.5.0.0/16");
+	struct tenet_record rd = rdomain("Woodgrove", 2);
+	struct tenet_record pa_new = pa(HOST, "192.168.4.12/24", "ul0", 0);
+	struct tenet_record pa_old = pa(HOST, PA_LOCAL "/24", "ul0", 0);
+	const struct tenet_port_mac_val *pmv;
+	const struct tenet_port_val *pv;
+	struct tenet_mac_key pmk = { 0 };
+	struct recon_stats st;
+
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	mac(MAC_P1, pmk.mac);
+
+	/* The subnet moves to another routing domain and prefix. */
+	put_rec(&x->m, &rd);
+	put_rec(&x->m, &sub);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.upd[OBJ_PORT], 1);
+	assert_int_equal(st.upd[OBJ_PORT_MAC], 1);
+	pv = get(&x->f.k, OBJ_PORT, &x->p1);
+	assert_non_null(pv);
+	assert_int_equal(pv->rdomain, 2);
+	assert_int_equal(pv->gateway, ip("10.5.0.1"));
+	pmv = get(&x->f.k, OBJ_PORT_MAC, &pmk);
+	assert_non_null(pmv);
+	assert_int_equal(pmv->rdomain, 2);
+	assert_int_equal(pmv->vsid, 5001);
+	/* p2's subnet did not change: neither did its entries. */
+	pv = get(&x->f.k, OBJ_PORT, &x->p2);
+	assert_int_equal(pv->rdomain, 1);
+	assert_int_equal(pv->gateway, ip("10.0.1.1"));
+
+	/* The host's PA changes: every port's outer source follows. */
+	del_rec(&x->m, &pa_old);
+	put_rec(&x->m, &pa_new);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.upd[OBJ_PORT], 2);
+	assert_int_equal(((const struct tenet_port_val *)get(&x->f.k, OBJ_PORT, &x->p1))->pa,
+			 ip("192.168.4.12"));
+	assert_int_equal(((const struct tenet_port_val *)get(&x->f.k, OBJ_PORT, &x->p2))->pa,
+			 ip("192.168.4.12"));
+}
+
 static void test_apply_port_removed_detaches_first(void **state)
 {
 	struct fx *x = *state;
@@ -1222,6 +1279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_batched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_batch_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_one_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_port_copies_follow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_port_removed_detaches_first, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_apply_device_comes_and_goes, setup, teardown),
