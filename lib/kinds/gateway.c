@@ -440,6 +440,8 @@ static int compartment_del(struct pctx *c, struct tenet_record *in)
 		ret = pol_del_natmaps(c, cm.host, cm.rdomain);
 	if (!ret)
 		ret = pol_del_s2s(c, cm.host, cm.rdomain);
+	if (!ret)
+		ret = pol_del_bgp(c, cm.host, cm.rdomain);
 	nat.kind = TENET_KIND_NAT;
 	memset(&nat.nat, 0, sizeof(nat.nat));
 	if (!ret) {

@@ -30,6 +30,7 @@
 #include "kinds/gateway.h"
 #include "kinds/nat.h"
 #include "kinds/s2s.h"
+#include "kinds/bgp.h"
 
 /* The rows, in enum order (the values are not stored anywhere, but keep
  * new kinds at the end anyway). */
@@ -45,7 +46,9 @@
 	X(NAT, nat)                                                                \
 	X(NATMAP, natmap)                                                          \
 	X(S2S, s2s)                                                                \
-	X(PUBKEY, pubkey)
+	X(PUBKEY, pubkey)                                                          \
+	X(BGP, bgp)                                                                \
+	X(BGPNBR, bgpnbr)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,
