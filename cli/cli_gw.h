@@ -9,7 +9,7 @@
 
 #include "cli_int.h"
 
-extern const struct cli_object cli_compartment, cli_nat, cli_exec, cli_s2s;
+extern const struct cli_object cli_compartment, cli_nat, cli_exec, cli_s2s, cli_bgp;
 
 /* A device named on the command line must exist here: 0 or exit code 1. */
 int cli_gw_check_dev(struct cli *c, const char *kw, const char *dev);

@@ -19,6 +19,7 @@
 #define FRR_BGP_NBR_MAX 64
 #define FRR_BGP_NET_MAX 256
 #define FRR_VRF_MAX 16          /* IFNAMSIZ */
+#define FRR_VRF_LEN FRR_VRF_MAX
 
 struct frr_bgp_nbr {
 	uint32_t addr;                  /* network order */

@@ -134,7 +134,13 @@ int frr_vtysh(const char *pathspace, const char *cmd, const char *file, char **o
 	buf[len] = '\0';
 	if (!ret && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		first_line(buf, line, sizeof(line));
-		ret = tenet_err_set(err, -EIO, "vtysh: %s", line[0] ? line : "failed");
+		if (line[0])
+			ret = tenet_err_set(err, -EIO, "vtysh: %s", line);
+		else
+			ret = tenet_err_set(err, -EIO, "vtysh: exit status %d (FRR not running%s%s?)",
+					    WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+					    pathspace && *pathspace ? " in path space " : "",
+					    pathspace ? pathspace : "");
 	}
 	if (!ret && out)
 		*out = buf;

@@ -9,6 +9,7 @@
 #include "kinds/codec.h"
 #include "kinds/record.h"
 #include "policy/engine.h"
+#include "policy/policy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -278,6 +279,22 @@ static int nbr_put(struct pctx *c, struct tenet_record *in)
 		ret = need_compartment(c, n->host, n->rdomain, &cm);
 	if (!ret)
 		ret = check_reach(c, n, &cm);
+	if (!ret) {
+		char a[TENET_IPV4_STRLEN];
+		struct tenet_record old;
+		int got = pol_load(c, &rec, &old);
+
+		tenet_fmt_ipv4(n->address, a);
+		if (got == 0 && !(c->flags & TENET_POLICY_REPLACE))
+			ret = tenet_err_set(c->err, -EEXIST,
+					    "neighbor %s: already in rdomain %s on host %s", a,
+					    n->rdomain, n->host);
+		else if (got == -ENOENT && (c->flags & TENET_POLICY_REPLACE))
+			ret = tenet_err_set(c->err, -ENOENT, "neighbor %s: none in rdomain %s on host %s",
+					    a, n->rdomain, n->host);
+		else if (got < 0 && got != -ENOENT)
+			ret = got;
+	}
 	return ret ? ret : pol_txn_put(c, &rec);
 }
 
