@@ -28,5 +28,8 @@ else
 	echo "[FAIL] vm: selftests/gw/libreswan.sh fetch"
 	rc=1
 fi
+# BGP per compartment (issue 17): FRR on the gateway, BIRD 2 and GoBGP at
+# the sites; a boot of its own.
+selftests/vm/run --timeout "${TENET_VM_BGP_TIMEOUT:-600}" -- selftests/gw/run.sh bgp || rc=1
 echo "vm: suite took $((SECONDS - start))s (status $rc)"
 exit $rc

@@ -1,0 +1,265 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# BGP per compartment (docs/bgp.md) on a kernel with VRF (run it in the
+# stock-kernel guest: selftests/vm/run -- selftests/gw/run.sh bgp):
+#
+#   host1  (PA 192.168.4.11)  Contoso VM c1 10.0.0.5, Woodgrove VM w1 10.0.0.5
+#   gw     (PA 192.168.4.33)  compartments Contoso and Woodgrove (both
+#                             10.0.254.2, both AS 65412), tenetd, FRR
+#                             (zebra, bgpd, staticd); external interfaces
+#                             ce0 / we0, both 172.16.0.2/30
+#   csite  172.16.0.1 AS 65001  Contoso's site, BIRD 2, announces 10.1.0.0/24
+#   wsite  172.16.0.1 AS 65001  Woodgrove's site, GoBGP, announces 10.1.0.0/24
+#                             and 10.7.0.0/24
+#
+# The same ASN, peer address and prefix in both tenants, on one gateway:
+# both sessions Established (two listeners on port 179 with the same
+# address, one per VRF), each VRF table holds its own peer's routes only
+# (and keeps its unreachable default), each site learns its tenant's
+# virtual subnets, each VM reaches its own site only; show (text and -j);
+# FRR restarted (the agent re-applies), agent restarted (no session
+# flap); lifecycle (bgp del leaves nothing in FRR or the table); bad input.
+. "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/bgp_lib.sh"
+lib_init bgp
+trap 'frr_cleanup; lib_cleanup' EXIT
+require_root
+require_build
+require_kernel vrf
+require_cmd python3 vtysh bird birdc gobgpd gobgp
+[ -x /usr/lib/frr/zebra ] || fail_all "FRR is not installed (scripts/deps.sh)"
+ECHO=$LIB_ROOT/selftests/gw/echo.py
+C1_MAC=00:15:5d:00:50:05
+W1_MAC=00:15:5d:00:60:05
+modprobe vrf 2>/dev/null
+
+# ---- physical network, the sites ----
+fabric_add
+host_add host1 192.168.4.11/24
+host_add gw 192.168.4.33/24
+vm_add c1 host1 p1 "$C1_MAC" 10.0.0.5/24
+vm_add w1 host1 p2 "$W1_MAC" 10.0.0.5/24
+# site NAME GWDEV WHO: a site router linked to the gateway (GWDEV on the
+# gateway's side), its LAN 10.1.0.0/24 (router .1) with an echo server
+site() {
+	ns_add "$1"
+	ip -n "${NS[gw]}" link add "$2" type veth peer name eth0 netns "${NS[$1]}"
+	ip -n "${NS[gw]}" link set "$2" up
+	nx "$1" ip addr add 172.16.0.1/30 dev eth0
+	nx "$1" ip link set eth0 up
+	nx "$1" ip link add lan0 type dummy
+	nx "$1" ip addr add 10.1.0.1/24 dev lan0
+	nx "$1" ip link set lan0 up
+	nx "$1" sysctl -qw net.ipv4.ip_forward=1
+	spawn nx "$1" python3 "$ECHO" server 7000 "$3"
+}
+site csite ce0 contoso-site
+site wsite we0 woodgrove-site
+nx wsite ip link add lan7 type dummy
+nx wsite ip addr add 10.7.0.1/24 dev lan7
+nx wsite ip link set lan7 up
+
+# BIRD 2 at Contoso's site: announces its LAN, installs what it learns
+cat >"$TMP/bird.conf" <<'CONF'
+router id 172.16.0.1;
+protocol device { }
+protocol direct { ipv4; interface "lan0"; }
+protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; }
+protocol bgp gw {
+	local 172.16.0.1 as 65001;
+	neighbor 172.16.0.2 as 65412;
+	connect retry time 2;
+	ipv4 { import all; export where source = RTS_DEVICE; };
+}
+CONF
+check "BIRD 2 starts at Contoso's site" bird_start csite "$TMP/bird.conf"
+# GoBGP at Woodgrove's site: announces its LAN and one more prefix; it
+# does not touch the kernel, so its way back is a static route
+cat >"$TMP/gobgp.toml" <<'CONF'
+[global.config]
+  as = 65001
+  router-id = "172.16.0.1"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "172.16.0.2"
+    peer-as = 65412
+  [neighbors.timers.config]
+    connect-retry = 2
+CONF
+gobgp_start wsite "$TMP/gobgp.toml"
+check "GoBGP starts at Woodgrove's site" wait_for 20 eval 'gobgpx wsite global >/dev/null 2>&1'
+check "GoBGP announces 10.1.0.0/24 and 10.7.0.0/24" \
+	eval 'gobgpx wsite global rib add 10.1.0.0/24 -a ipv4 && gobgpx wsite global rib add 10.7.0.0/24 -a ipv4'
+nx wsite ip route add 10.0.0.0/24 via 172.16.0.2
+
+# ---- the gateway's FRR, tenet configured, agents ----
+check "FRR starts on the gateway (zebra, bgpd, staticd; empty configuration)" \
+	frr_start gw zebra bgpd staticd
+host_conf gw "frr = $FRR_PS"
+host_conf gw "hostkey = none"
+g() { nx gw "$TENET" --store "$STORE" --host gw "$@"; }
+gq() { g "$@" >>"$TMP/tenet.out" 2>&1 || { tail -n 3 "$TMP/tenet.out" >&2; return 1; }; }
+configure() {
+	tq rdomain add Contoso &&
+	tq vsubnet add 5001 rdomain Contoso prefix 10.0.0.0/24 &&
+	tq vsubnet add 5999 rdomain Contoso prefix 10.0.254.0/24 &&
+	tq rdomain add Woodgrove &&
+	tq vsubnet add 6001 rdomain Woodgrove prefix 10.0.0.0/24 &&
+	tq vsubnet add 6999 rdomain Woodgrove prefix 10.0.254.0/24 &&
+	tq lookup add vsid 5001 ca 10.0.0.5 mac "$C1_MAC" pa 192.168.4.11 &&
+	tq lookup add vsid 6001 ca 10.0.0.5 mac "$W1_MAC" pa 192.168.4.11 &&
+	tq port set dev p1 vsid 5001 mac "$C1_MAC" host host1 &&
+	tq port set dev p2 vsid 6001 mac "$W1_MAC" host host1 &&
+	gq compartment add Contoso rdomain Contoso vsid 5999 address 10.0.254.2/24 &&
+	gq compartment add Contoso external ce0 address 172.16.0.2/30 &&
+	gq compartment add Woodgrove rdomain Woodgrove vsid 6999 address 10.0.254.2/24 &&
+	gq compartment add Woodgrove external we0 address 172.16.0.2/30 &&
+	tq croute add rdomain Contoso vsid 5999 prefix 0.0.0.0/0 nexthop 10.0.254.2 &&
+	tq croute add rdomain Woodgrove vsid 6999 prefix 0.0.0.0/0 nexthop 10.0.254.2 &&
+	gq bgp set rdomain Contoso asn 65412 router-id 10.0.254.2 &&
+	gq bgp neighbor add rdomain Contoso address 172.16.0.1 remote-as 65001 &&
+	gq bgp set rdomain Woodgrove asn 65412 router-id 10.0.254.2 &&
+	gq bgp neighbor add rdomain Woodgrove address 172.16.0.1 remote-as 65001
+}
+check "two tenants with the same addresses, the same AS and the same peer" configure
+host_start_all
+
+# ---- FRR as tenet configured it ----
+blocks_ok() {
+	local rc
+	rc=$(vty 'show running-config') || return 1
+	grep -q '^router bgp 65412 vrf tvrf1$' <<<"$rc" &&
+		grep -q '^router bgp 65412 vrf tvrf2$' <<<"$rc" &&
+		[ "$(grep -c '^ neighbor 172.16.0.1 remote-as 65001$' <<<"$rc")" = 2 ] &&
+		[ "$(grep -c '^  network 10.0.0.0/24$' <<<"$rc")" = 2 ] &&
+		[ "$(grep -c '^  network 10.0.254.0/24$' <<<"$rc")" = 2 ]
+}
+check "FRR holds a BGP instance per compartment VRF, the virtual subnets as networks" \
+	wait_for 30 blocks_ok
+state() { # VRF: the session's state as FRR reports it
+	vty "show bgp vrf $1 ipv4 unicast summary json" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"]["172.16.0.1"]["state"])' \
+			2>/dev/null
+}
+established() { [ "$(state tvrf1)" = Established ] && [ "$(state tvrf2)" = Established ]; }
+check "both sessions Established (BIRD 2 with Contoso, GoBGP with Woodgrove)" \
+	wait_for 60 established
+info "sessions: Contoso $(state tvrf1), Woodgrove $(state tvrf2)"
+tables_ok() {
+	local t1 t2
+	t1=$(ip -n "${NS[gw]}" route show table 10001 proto bgp)
+	t2=$(ip -n "${NS[gw]}" route show table 10002 proto bgp)
+	grep -q '^10.1.0.0/24 via 172.16.0.1 dev ce0' <<<"$t1" &&
+		grep -q '^10.1.0.0/24 via 172.16.0.1 dev we0' <<<"$t2" &&
+		grep -q '^10.7.0.0/24 via 172.16.0.1 dev we0' <<<"$t2" &&
+		[ "$(wc -l <<<"$t1")" = 1 ] && [ "$(wc -l <<<"$t2")" = 2 ]
+}
+check "each VRF table holds its own peer's routes only (zebra)" wait_for 30 tables_ok
+info "Contoso's table: $(ip -n "${NS[gw]}" route show table 10001 proto bgp | tr '\n' ';')"
+info "Woodgrove's table: $(ip -n "${NS[gw]}" route show table 10002 proto bgp | tr '\n' ';')"
+check "Contoso's table has no route to Woodgrove's 10.7.0.0/24" \
+	eval '! ip -n "${NS[gw]}" route show table 10001 | grep -q 10.7.0.0'
+check "both tables keep their unreachable default" \
+	eval 'ip -n "${NS[gw]}" route show table 10001 | grep -q "^unreachable default" &&
+	      ip -n "${NS[gw]}" route show table 10002 | grep -q "^unreachable default"'
+check "BIRD learned Contoso's virtual subnets from the gateway (and installed them)" \
+	wait_for 20 eval 'birdx csite show route 10.0.0.0/24 protocol gw | grep -q 10.0.0.0/24 &&
+			  nx csite ip route show 10.0.0.0/24 | grep -q "via 172.16.0.2"'
+check "GoBGP learned Woodgrove's virtual subnets from the gateway" \
+	wait_for 20 eval 'gobgpx wsite neighbor 172.16.0.2 adj-in | grep -q 10.0.254.0/24'
+
+# ---- traffic ----
+echo_ok() { # VM PORT WHO
+	nx "$1" python3 "$ECHO" client tcp 10.1.0.1 7000 "$2" "$1" 2>/dev/null |
+		grep -q "^$3 saw 10.0.0.5:$2 said $1"
+}
+check "Contoso's VM reaches Contoso's site, Woodgrove's VM Woodgrove's (same address, same port)" \
+	wait_for 20 eval 'echo_ok c1 41000 contoso-site && echo_ok w1 41000 woodgrove-site'
+check "Woodgrove's VM reaches 10.7.0.1 (learned from GoBGP)" wait_for 10 ping_ok w1 10.7.0.1
+check "Contoso's VM does not (not in its table)" ping_fails c1 10.7.0.1
+
+# ---- show ----
+show_ok() {
+	local txt js
+	txt=$(g bgp show) || return 1
+	js=$(g -j bgp show rdomain Woodgrove) || return 1
+	grep -q '^rdomain Contoso asn 65412 router-id 10.0.254.2 host gw  # vrf tvrf1$' <<<"$txt" &&
+		grep -q '^  neighbor 172.16.0.1 remote-as 65001  # Established, up .*, received 1, sent 2$' <<<"$txt" &&
+		grep -q '^  route 10.1.0.0/24 via 172.16.0.1 dev ce0$' <<<"$txt" &&
+		python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+assert len(j) == 1 and j[0]["rdomain"] == "Woodgrove" and j[0]["vrf"] == "tvrf2", j
+n = j[0]["neighbors"][0]
+assert n["state"] == "Established" and n["prefixes_received"] == 2 and n["prefixes_sent"] == 2, n
+assert sorted(r["prefix"] for r in j[0]["routes"]) == ["10.1.0.0/24", "10.7.0.0/24"], j
+' "$js"
+}
+check "bgp show: sessions, prefixes received/sent, learned routes (text and -j)" show_ok
+g bgp show | sed 's/^/# /'
+
+# ---- FRR restarted: the agent puts tenet's part back ----
+uptime_ms() { # VRF
+	vty "show bgp vrf $1 ipv4 unicast summary json" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"]["172.16.0.1"]["connectionsEstablished"])' \
+			2>/dev/null
+}
+frr_stop staticd bgpd zebra
+check "FRR stopped: the sessions are gone" eval '[ -z "$(state tvrf1)" ]'
+check "FRR started again with its own (empty) configuration" frr_start gw zebra bgpd staticd
+check "the agent re-applies tenet's part (no agent restart): both Established again" \
+	wait_for 60 eval 'blocks_ok && established'
+check "... and the routes are back in both tables" wait_for 30 tables_ok
+check "the agent said it read FRR again" host_log_has gw "FRR: daemons"
+
+# ---- agent restarted: no session flap ----
+before1=$(uptime_ms tvrf1)
+before2=$(uptime_ms tvrf2)
+host_stop gw
+host_start gw
+check "the gateway's agent restarts" host_wait_ready gw 30 2
+sleep 3
+check "agent restarted: no session flapped (connections established unchanged)" \
+	eval '[ "$(uptime_ms tvrf1)" = "$before1" ] && [ "$(uptime_ms tvrf2)" = "$before2" ] && established'
+
+# ---- bad input: one-line errors, nothing stored ----
+refused() { # WHAT EXPECTED CMD...
+	local what=$1 want=$2 out before after
+	shift 2
+	before=$(sqlite3 "$STORE" "select key, value from kv where key like '%/bgp%'" | md5sum)
+	out=$("$@" 2>&1) && { fail "$what: accepted"; return; }
+	after=$(sqlite3 "$STORE" "select key, value from kv where key like '%/bgp%'" | md5sum)
+	if [ "$(wc -l <<<"$out")" = 1 ] && grep -qF -- "$want" <<<"$out" && [ "$before" = "$after" ]; then
+		ok "refused: $what"
+	else
+		fail "refused: $what (got: $out)"
+	fi
+}
+refused "a bad ASN" "asn '70000000000': not an AS number" g bgp set rdomain Contoso asn 70000000000
+refused "AS_TRANS" "AS_TRANS" g bgp set rdomain Contoso asn 23456
+refused "a neighbor outside every compartment subnet, no via" \
+	"address 192.0.2.9: outside the subnets of compartment Contoso" \
+	g bgp neighbor add rdomain Contoso address 192.0.2.9 remote-as 65001
+refused "a neighbor via an S2S interface that does not exist" "via s2s IfCe9: no such interface" \
+	g bgp neighbor add rdomain Contoso address 10.1.0.1 remote-as 65001 via s2s IfCe9
+refused "the same neighbor twice" "neighbor 172.16.0.1: already in rdomain Contoso" \
+	g bgp neighbor add rdomain Contoso address 172.16.0.1 remote-as 65001
+
+# ---- lifecycle ----
+check "bgp del rdomain Contoso" gq bgp del rdomain Contoso
+gone_ok() {
+	local rc
+	rc=$(vty 'show running-config') || return 1
+	! grep -q 'vrf tvrf1' <<<"$rc" && grep -q '^router bgp 65412 vrf tvrf2$' <<<"$rc" &&
+		[ -z "$(ip -n "${NS[gw]}" route show table 10001 proto bgp)" ]
+}
+check "nothing of Contoso's BGP left in FRR or its table; Woodgrove's untouched" wait_for 30 gone_ok
+check "Woodgrove's session stays Established" eval '[ "$(state tvrf2)" = Established ]'
+check "its neighbors went with it" eval '! sqlite3 "$STORE" "select key from kv" | grep -q "/bgpnbr/Contoso/"'
+refused "a neighbor in a routing domain without BGP" "rdomain Contoso: no BGP on host gw" \
+	g bgp neighbor add rdomain Contoso address 172.16.0.1 remote-as 65001
+check "deleting Woodgrove's compartment takes its BGP with it" gq compartment del Woodgrove
+check "... nothing of it left in FRR" \
+	wait_for 30 eval '! vty "show running-config" | grep -q "vrf tvrf2"'
+check "... nor in the store" eval '! sqlite3 "$STORE" "select key from kv" | grep -q "/bgp"'
+finish
