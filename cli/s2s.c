@@ -340,7 +340,7 @@ static int load_one(struct cli *c, const char *host, const char *name, struct te
 		return ret;
 	if (tenet_policy_list(s, TENET_KIND_S2S, host, &all, &err) < 0)
 		return cli_lib_fail(c, &err);
-	ret = cli_fail(c, "s2s %s: no such interface on host %s", name, host);
+	ret = -ENOENT;
 	for (size_t i = 0; i < all.n; i++) {
 		if (!strcmp(all.recs[i].s2s.name, name)) {
 			*out = all.recs[i].s2s;
@@ -348,6 +348,8 @@ static int load_one(struct cli *c, const char *host, const char *name, struct te
 			break;
 		}
 	}
+	if (ret)
+		ret = cli_fail(c, "s2s %s: no such interface on host %s", name, host);
 	tenet_record_list_free(&all);
 	return ret;
 }
@@ -689,8 +691,15 @@ static int on_log(void *arg, const json_t *ev)
 	return 0;
 }
 
+static int keep_state(void *arg, const struct vici_sa_info *sa)
+{
+	*(enum vici_sa_state *)arg = sa->state;
+	return 0;
+}
+
 static int s2s_act(struct cli *c, int argc, char **argv, bool connect)
 {
+	enum vici_sa_state state = VICI_SA_NONE;
 	struct cli_arg args[] = { { "host", "NAME" }, { "vici", "SOCKET" }, { "timeout", "SECONDS" },
 				  { NULL } };
 	char name[TENET_NAME_MAX + 1], host[TENET_NAME_MAX + 1], conn[TENET_NAME_MAX + 16];
@@ -727,6 +736,17 @@ static int s2s_act(struct cli *c, int argc, char **argv, bool connect)
 			       name, host);
 		goto out;
 	}
+	/* Like `ip link set up` of a link that is up: asking for the state
+	 * an interface is already in succeeds and changes nothing (charon
+	 * would refuse a duplicate child, or find nothing to terminate). */
+	ret = vici_sa_list(vici_conn_call, vc, conn, keep_state, &state, &err);
+	if (ret < 0) {
+		ret = cli_fail(c, "charon: %s", err.msg);
+		goto out;
+	}
+	ret = 0;
+	if (connect ? state == VICI_SA_UP : state == VICI_SA_NONE)
+		goto out;
 	if (connect)
 		req = json_pack("{s:s, s:s, s:I, s:s}", "child", fc.child, "ike", conn, "timeout",
 				(json_int_t)secs * 1000, "init-limits", "no");

@@ -27,6 +27,9 @@ struct gw_tenant {
 	uint32_t uplink_ifindex;                /* 0: not found */
 	const struct tenet_natmap **maps;
 	size_t nmaps;
+	/* Ids of its S2S interfaces on this host (device ts<id>), in order. */
+	uint32_t *s2s;
+	size_t ns2s;
 };
 
 /* This host's compartments, in store-key order, and every virtual subnet

@@ -10,6 +10,14 @@
  *                               zone Z in the original direction only, so
  *                               replies coming back on the shared uplink
  *                               (zone 0) still find their connection;
+ *                               except where both ends are the tenant's:
+ *                               packets from its S2S interfaces, and those
+ *                               from its internal interface that its own
+ *                               table routes into one of them, get zone Z
+ *                               both ways (s2s_<Z>), so two tenants' flows
+ *                               with identical tuples never meet in zone 0
+ *                               (where NAT's null binding would give the
+ *                               second another source port);
  *   marks (prerouting, mangle)  new connections from its interfaces get ct
  *                               mark M; on an uplink, ct mark M becomes the
  *                               packet mark, and the fwmark rule M ->
@@ -34,12 +42,65 @@ static void ip_str(uint32_t a, char buf[TENET_IPV4_STRLEN])
 	tenet_fmt_ipv4(a, buf);
 }
 
+/* "ts1", "ts3": a tenant's S2S devices, for a map or a set. */
+static void s2s_devs(FILE *f, const struct gw_tenant *t, const char *val)
+{
+	char dev[IF_NAMESIZE];
+
+	for (size_t k = 0; k < t->ns2s; k++) {
+		tenet_s2s_devname(t->s2s[k], dev, sizeof(dev));
+		fprintf(f, "%s\"%s\"%s", k ? ", " : "", dev, val);
+	}
+}
+
+/* Which way a packet from the internal interface goes, asked of the
+ * tenant's own table (the fwmark rule M -> table Z) before routing: into
+ * one of its S2S interfaces, the flow is the tenant's both ways. The mark
+ * is only the question; it is cleared either way so nothing after (the
+ * tunnel's outer route above all) sees it. */
+static void s2s_chains(FILE *f, const struct gw_tenant *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t z = tenet_gw_table(t[i].cm->id), m = tenet_gw_mark(t[i].cm->id);
+
+		if (!t[i].ns2s)
+			continue;
+		fprintf(f, "\tchain s2s_%u {\n\t\tmeta mark set 0x%08x\n"
+			"\t\tfib daddr . mark oifname { ", z, m);
+		s2s_devs(f, &t[i], "");
+		fprintf(f, " } meta mark set 0x00000000 ct zone set %u accept\n"
+			"\t\tmeta mark set 0x00000000\n\t}\n", z);
+	}
+}
+
 static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
 {
 	const char *sep = "";
+	char val[32];
 
-	fputs("\tchain zones {\n\t\ttype filter hook prerouting priority raw; policy accept;\n"
-	      "\t\tct original zone set iifname map { ", f);
+	fputs("\tchain zones {\n\t\ttype filter hook prerouting priority raw; policy accept;\n", f);
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].ns2s)
+			continue;
+		fprintf(f, "%s", *sep ? ", " : "\t\tct zone set iifname map { ");
+		snprintf(val, sizeof(val), " : %u", tenet_gw_table(t[i].cm->id));
+		s2s_devs(f, &t[i], val);
+		sep = ", ";
+	}
+	if (*sep)
+		fputs(" }\n", f);
+	sep = "";
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].ns2s)
+			continue;
+		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : jump s2s_%u", *sep ? ", " :
+			"\t\tiifname vmap { ", t[i].cm->id, tenet_gw_table(t[i].cm->id));
+		sep = ", ";
+	}
+	if (*sep)
+		fputs(" }\n", f);
+	sep = "";
+	fputs("\t\tct original zone set iifname map { ", f);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t z = tenet_gw_table(t[i].cm->id);
 
@@ -143,6 +204,7 @@ char *gw_nft_ruleset(const struct gw_tenant *t, size_t n)
 	/* Create (a no-op if present), delete, then define: one transaction
 	 * that replaces whatever the table held. */
 	fputs("table " TABLE "\ndelete table " TABLE "\ntable " TABLE " {\n", f);
+	s2s_chains(f, t, n);
 	zone_chain(f, t, n);
 	mark_chain(f, t, n);
 	dnat_chain(f, t, n);

@@ -45,6 +45,14 @@ static int by_external(const void *pa, const void *pb)
 	return a->ext_port < b->ext_port ? -1 : a->ext_port > b->ext_port;
 }
 
+static int by_id(const void *pa, const void *pb)
+{
+	const struct tenet_s2s *a = *(const struct tenet_s2s *const *)pa;
+	const struct tenet_s2s *b = *(const struct tenet_s2s *const *)pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static int uplink_addr(const char *dev, uint32_t ifindex, uint32_t addr, uint8_t plen,
 		       void *arg)
 {
@@ -82,7 +90,9 @@ static void note(const struct recon_env *env, const char *key, const char *fmt, 
 int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct recon_env *env,
 		       gw_addr_dump_fn dump, void *dump_ctx)
 {
+	const struct tenet_s2s **s2s = NULL;
 	const struct tenet_nat **nats = NULL;
+	size_t ns2s = 0;
 	char a[TENET_IPV4_STRLEN];
 	struct htab_iter it;
 	struct htab_entry *e;
@@ -106,6 +116,8 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 			ret = APPEND(g->maps, g->nmaps, &r->natmap);
 		} else if (r->kind == TENET_KIND_NAT && !strcmp(r->nat.host, env->host)) {
 			ret = APPEND(nats, nnats, &r->nat);
+		} else if (r->kind == TENET_KIND_S2S && !strcmp(r->s2s.host, env->host)) {
+			ret = APPEND(s2s, ns2s, &r->s2s);
 		}
 	}
 	/* The ruleset lists compartments and mappings in these orders: the
@@ -123,7 +135,15 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 		for (size_t i = 0; i < g->n; i++)
 			if (!strcmp(g->t[i].cm->rdomain, g->maps[k]->rdomain))
 				ret = APPEND(g->t[i].maps, g->t[i].nmaps, g->maps[k]);
+	/* S2S interfaces join theirs too, by id: the same text every walk. */
+	if (ns2s)
+		qsort(s2s, ns2s, sizeof(*s2s), by_id);
+	for (size_t k = 0; !ret && k < ns2s; k++)
+		for (size_t i = 0; i < g->n; i++)
+			if (!strcmp(g->t[i].cm->rdomain, s2s[k]->rdomain))
+				ret = APPEND(g->t[i].s2s, g->t[i].ns2s, s2s[k]->id);
 	free(nats);
+	free(s2s);
 	if (ret < 0 || !dump)
 		return ret;
 	for (size_t k = 0; k < g->n; k++) {
@@ -142,8 +162,10 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 
 void gw_tenants_free(struct gw_tenants *g)
 {
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
 		free(g->t[i].maps);
+		free(g->t[i].s2s);
+	}
 	free(g->t);
 	free(g->vs);
 	free(g->maps);

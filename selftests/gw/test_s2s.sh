@@ -94,6 +94,8 @@ done
 spawn nx cnyh python3 "$ECHO" server 7000 contoso-ny
 spawn nx wnyh python3 "$ECHO" server 7000 woodgrove-ny
 spawn nx wsfoh python3 "$ECHO" server 7000 woodgrove-sfo
+spawn nx c1 python3 "$ECHO" server 7001 contoso-vm
+spawn nx w1 python3 "$ECHO" server 7001 woodgrove-vm
 
 # ---- certificates ----
 PKI=$TMP/pki
@@ -185,7 +187,6 @@ check "static routes with their metrics in the tenant's table, protocol 117" \
 	ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.1.0.0/24 dev ts3 .*metric 200" &&
 	ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.2.0.0/24 dev ts3 .*metric 100" &&
 	ip -n "${NS[gw]}" route show table 10001 proto 117 | grep -q "10.1.0.0/24 dev ts1 .*metric 100"'
-info "the S2S routes: $(ip -n "${NS[gw]}" route show table all proto 117)"
 check "no post-connection route before the tunnel is up" \
 	eval '! ip -n "${NS[gw]}" route show table 10002 | grep -q 10.1.9.0/24'
 check "an EAP interface only answers: no routes before its site connects" \
@@ -322,11 +323,42 @@ echo_ok() { # VM PROTO PORT WHO
 	nx "$1" python3 "$ECHO" client "$2" 10.1.0.10 7000 "$3" "$1-$2" 2>/dev/null |
 		grep -q "^$4 saw 10.0.0.5:$3 said $1-$2"
 }
-check "TCP: Contoso reaches contoso-ny, Woodgrove woodgrove-ny (same addresses, same ports)" \
-	eval 'echo_ok c1 tcp 41000 contoso-ny && echo_ok w1 tcp 41000 woodgrove-ny'
-check "UDP: the same" eval 'echo_ok c1 udp 41001 contoso-ny && echo_ok w1 udp 41001 woodgrove-ny'
+check "TCP: Contoso's VM reaches contoso-ny" echo_ok c1 tcp 41000 contoso-ny
+check "TCP: Woodgrove's VM reaches woodgrove-ny (same addresses, same ports)" \
+	echo_ok w1 tcp 41000 woodgrove-ny
+check "UDP: Contoso's VM reaches contoso-ny" echo_ok c1 udp 41001 contoso-ny
+check "UDP: Woodgrove's VM reaches woodgrove-ny (same addresses, same ports)" \
+	echo_ok w1 udp 41001 woodgrove-ny
+# On failure, show where a flow stops (checksums included).
+if ! echo_ok c1 tcp 41002 contoso-ny || ! echo_ok w1 tcp 41002 woodgrove-ny; then
+	for d in "gw any" "cny any" "cnyh eth0" "wny any" "wnyh eth0" "host1 any"; do
+		set -- $d
+		nx "$1" timeout 8 tcpdump -U -vv -ni "$2" -c 6 'port 7000' \
+			>"$TMP/dbg-$1-$2.txt" 2>&1 &
+	done
+	sleep 1.5
+	info "c1: $(nx c1 python3 "$ECHO" client tcp 10.1.0.10 7000 41003 dbg 2>&1)"
+	info "w1: $(nx w1 python3 "$ECHO" client tcp 10.1.0.10 7000 41003 dbg 2>&1)"
+	sleep 6
+	for f in "$TMP"/dbg-*.txt; do echo "--- $f"; head -16 "$f"; done
+	nx gw nstat -az 2>/dev/null | grep -i -e csum -e inerr -e drop -e Xfrm | grep -v ' 0 '
+	nx gw nft list ruleset | head -60
+	nx c1 ethtool -K eth0 tx off >/dev/null
+	info "with tx checksum offload off: $(nx c1 python3 "$ECHO" client tcp 10.1.0.10 7000 41004 txoff 2>&1)"
+	nx c1 ethtool -K eth0 tx on >/dev/null
+fi
 check "Contoso cannot reach Woodgrove's SFO subnet (no route: unreachable)" ping_fails c1 10.2.0.10
 check "a site reaches its tenant's VM: Woodgrove NY -> w1" ping_ok wnyh 10.0.0.5
+# Both tenants' sites open the same flow to their VMs: each VM sees its
+# site's own source port (nothing translated between two tenants).
+site_echo_ok() { # SITE-HOST VM-NAME PROTO PORT
+	nx "$1" python3 "$ECHO" client "$3" 10.0.0.5 7001 "$4" "$1" 2>/dev/null |
+		grep -q "^$2 saw 10.1.0.10:$4 said $1"
+}
+check "TCP: Contoso NY -> c1 and Woodgrove NY -> w1, the same flow, ports kept" \
+	eval 'site_echo_ok cnyh contoso-vm tcp 42000 && site_echo_ok wnyh woodgrove-vm tcp 42000'
+check "UDP: the same" \
+	eval 'site_echo_ok cnyh contoso-vm udp 42001 && site_echo_ok wnyh woodgrove-vm udp 42001'
 check "a site reaches its tenant's VM: Contoso NY -> c1" ping_ok cnyh 10.0.0.5
 cap_stop inet
 cap_stop cnylan
@@ -475,6 +507,9 @@ wrong_psk() {
 }
 check "refused: a wrong pre-shared key from a known peer, logged" wrong_psk
 (cd "$WNY" && swan "$WNY" --load-all --clear --file "$WNY/swanctl.conf") >/dev/null 2>&1
+check "Woodgrove NY connects again with the right key" \
+	swan "$WNY" --initiate --child net --timeout 30
+check "IfWe1 connected again" wait_for 20 s2s_is IfWe1 connected
 for l in "refused 59.10.10.66" "refused certificate" "wrong pre-shared key"; do
 	info "$(grep -m1 "$l" "$TMP/gw.log")"
 done
@@ -482,10 +517,11 @@ done
 # ---- on demand: the gateway dials when a packet needs the tunnel ----
 check "s2s disconnect IfWe1" gq s2s disconnect IfWe1 vici "$GW_VICI"
 check "IfWe1 configured again (its site does not redial)" wait_for 20 s2s_is IfWe1 configured
+check "s2s disconnect of a disconnected interface is fine" gq s2s disconnect IfWe1 vici "$GW_VICI"
 check "its post-connection route is gone" \
 	wait_for 10 eval '! ip -n "${NS[gw]}" route show table 10002 | grep -q 10.1.9.0/24'
 check "its static routes stay (they dial)" \
-	eval 'ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.1.0.0/24 dev ts2 metric 100"'
+	eval 'ip -n "${NS[gw]}" route show table 10002 proto 117 | grep -q "10.1.0.0/24 dev ts2 .*metric 100"'
 check "the first packets toward NY bring the tunnel up" wait_for 30 ping_ok w1 10.1.0.10
 check "IfWe1 connected (dialed by the gateway)" wait_for 20 s2s_is IfWe1 connected
 check "the gateway initiated it" eval 'gs show IfWe1 | grep -q "state connected"' 
@@ -505,7 +541,7 @@ sleep 2
 t_cut=$SECONDS
 nx isp nft -f - <<'EOF'
 table ip cut {
-	chain fwd {
+	chain forward {
 		type filter hook forward priority 0; policy accept;
 		ip saddr 59.10.10.100 drop
 		ip daddr 59.10.10.100 drop
@@ -626,4 +662,11 @@ all_gone() {
 	[ -z "$(ip -n "${NS[gw]}" xfrm state)" ] && [ -z "$(ip -n "${NS[gw]}" xfrm policy)" ]
 }
 check "nothing left: no XFRM interface, route, connection, SA, policy" wait_for 30 all_gone
+if ! all_gone; then
+	for c in "ip -d link show type xfrm" "ip route show table all proto 117" "ip xfrm state" \
+		 "ip xfrm policy"; do
+		info "left: $c: $(nx gw $c 2>&1 | head -20)"
+	done
+	info "left in charon: $(swan "$GWD" --list-conns 2>&1 | grep tenet-s2s-; swan "$GWD" --list-sas 2>&1 | head -20)"
+fi
 finish

@@ -431,6 +431,41 @@ static void test_nft_ruleset(void **state)
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2711 snat to 203.0.113.1\n"));
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2712 meta l4proto { tcp, udp } "
 				     "snat to 203.0.113.1:20000-29999\n"));
+	/* No S2S interface: no chain for them. */
+	assert_null(strstr(text, "s2s_"));
+	assert_null(strstr(text, "ct zone set iifname"));
+	free(text);
+}
+
+/* Flows between a tenant's internal and S2S interfaces are the tenant's
+ * both ways (zone Z in both directions); the rest keep the NAT design. */
+static void test_nft_ruleset_s2s(void **state)
+{
+	struct tenet_record c = compartment("C", "C", 5999, "10.0.254.2/24");
+	struct tenet_record w = compartment("W", "W", 6999, "10.0.254.2/24");
+	uint32_t cs[] = { 1 }, ws[] = { 2, 3 };
+	struct gw_tenant t[2] = { { .cm = &c.compartment, .s2s = cs, .ns2s = 1 },
+				  { .cm = &w.compartment, .s2s = ws, .ns2s = 2 } };
+	char *text;
+
+	(void)state;
+	c.compartment.id = 1;
+	w.compartment.id = 2;
+	text = gw_nft_ruleset(t, 2);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\tchain s2s_10002 {\n"
+				     "\t\tmeta mark set 0x7e4e2712\n"
+				     "\t\tfib daddr . mark oifname { \"ts2\", \"ts3\" } meta mark set "
+				     "0x00000000 ct zone set 10002 accept\n"
+				     "\t\tmeta mark set 0x00000000\n\t}\n"));
+	assert_non_null(strstr(text, "\tchain s2s_10001 {\n"));
+	assert_non_null(strstr(text, "type filter hook prerouting priority raw; policy accept;\n"
+				     "\t\tct zone set iifname map { \"ts1\" : 10001, \"ts2\" : 10002, "
+				     "\"ts3\" : 10002 }\n"
+				     "\t\tiifname vmap { \"tgi1\" : jump s2s_10001, \"tgi2\" : jump "
+				     "s2s_10002 }\n"
+				     "\t\tct original zone set iifname map { \"tgi1\" : 10001, \"tgi2\" : "
+				     "10002 }\n"));
 	free(text);
 }
 
@@ -505,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vlan_compartment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_rules_and_delete, setup, teardown),
 		cmocka_unit_test(test_nft_ruleset),
+		cmocka_unit_test(test_nft_ruleset_s2s),
 		cmocka_unit_test(test_cli_batch),
 	};
 
