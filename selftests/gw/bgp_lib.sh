@@ -17,13 +17,15 @@ declare -A FRR_NS=()
 frr_start() { # NAME DAEMON...
 	local n=$1 d
 	shift
-	mkdir -p "$FRR_DIR" "$TMP/frr"
-	chown frr:frr "$FRR_DIR" "$TMP/frr"
+	# FRR's daemons run as frr: their files are in its run directory
+	# ($TMP is root's alone)
+	mkdir -p "$FRR_DIR"
+	chown frr:frr "$FRR_DIR"
 	for d in "$@"; do
-		[ -e "$TMP/frr/$d.conf" ] || : >"$TMP/frr/$d.conf"
-		chown frr:frr "$TMP/frr/$d.conf"
-		ip netns exec "${NS[$n]}" "/usr/lib/frr/$d" -d -N "$FRR_PS" -f "$TMP/frr/$d.conf" \
-			-P 0 --log "file:$TMP/frr/$d.log" || return 1
+		[ -e "$FRR_DIR/$d.conf" ] || : >"$FRR_DIR/$d.conf"
+		chown frr:frr "$FRR_DIR/$d.conf"
+		ip netns exec "${NS[$n]}" "/usr/lib/frr/$d" -d -N "$FRR_PS" -f "$FRR_DIR/$d.conf" \
+			-P 0 --log "file:$FRR_DIR/$d.log" || return 1
 		FRR_NS[$d]=$n
 	done
 }
@@ -38,6 +40,8 @@ frr_stop() { # DAEMON...: SIGTERM and wait for each to go
 vty() { vtysh -N "$FRR_PS" -c "$*" 2>/dev/null; }
 frr_cleanup() {
 	frr_stop bfdd staticd bgpd zebra
+	# the daemons' logs go with the test's files
+	[ -d "$TMP" ] && cp "$FRR_DIR"/*.log "$TMP/" 2>/dev/null
 	rm -rf "$FRR_DIR"
 }
 
