@@ -381,10 +381,10 @@ static int bgp_observe(struct recon *rc, const struct recon_set *desired, struct
 	ops->signature(ops->ctx, p->sig, sizeof(p->sig));
 	ret = ops->running(ops->ctx, &text, &err);
 	if (ret < 0) {
-		/* FRR not running: it holds nothing of tenet's; its start
-		 * (a new signature) makes the agent read it again */
-		if (!rc->teardown)
-			log_warn("FRR: %s; BGP is configured when it starts", err.msg);
+		/* FRR not running (or not installed: a host that is no BGP
+		 * gateway): it holds nothing of tenet's. Its start (a new
+		 * signature) makes the agent read it again; a put before
+		 * that fails and says why. */
 		return 0;
 	}
 	ret = frr_bgp_parse(text, TENET_GW_VRF_PFX, adopt, out, &err);
@@ -398,7 +398,8 @@ static uint64_t bgp_wake_at(struct recon *rc)
 {
 	struct bgp_priv *p = rc->priv;
 
-	if (!p)
+	/* a host without BGP instances does not look */
+	if (!p || (!p->nwant && !rc->shadow.t[BGP_INST].n))
 		return 0;
 	if (!p->check_at)
 		p->check_at = now_ms() + BGP_CHECK_MS;
