@@ -11,27 +11,36 @@
 #   csite  172.16.0.1 AS 65001  Contoso's site, BIRD 2, announces 10.1.0.0/24
 #   wsite  172.16.0.1 AS 65001  Woodgrove's site, GoBGP, announces 10.1.0.0/24
 #                             and 10.7.0.0/24
+#   isp                       the Internet (131.107.10.1, 59.10.10.1); the
+#                             gateway's uplink inet0 131.107.10.10, charon
+#   wny    59.10.10.100       Woodgrove's site behind an S2S tunnel (IfWe1,
+#                             strongSwan, PSK), BIRD 2 at 10.2.0.1 AS 65413,
+#                             announces 10.2.0.0/24
 #
 # The same ASN, peer address and prefix in both tenants, on one gateway:
 # both sessions Established (two listeners on port 179 with the same
 # address, one per VRF), each VRF table holds its own peer's routes only
 # (and keeps its unreachable default), each site learns its tenant's
 # virtual subnets, each VM reaches its own site only; show (text and -j);
+# a peer behind an S2S tunnel: with the tunnel down, the BGP session's
+# /32 trigger route dials it, and the learned prefix lands on the tunnel;
 # FRR restarted (the agent re-applies), agent restarted (no session
 # flap); lifecycle (bgp del leaves nothing in FRR or the table); bad input.
 . "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/s2s_lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 lib_init bgp
 trap 'frr_cleanup; lib_cleanup' EXIT
 require_root
 require_build
 require_kernel vrf
-require_cmd python3 vtysh bird birdc gobgpd gobgp
+require_cmd python3 vtysh bird birdc gobgpd gobgp swanctl sqlite3
 [ -x /usr/lib/frr/zebra ] || fail_all "FRR is not installed (scripts/deps.sh)"
 ECHO=$LIB_ROOT/selftests/gw/echo.py
 C1_MAC=00:15:5d:00:50:05
 W1_MAC=00:15:5d:00:60:05
 modprobe vrf 2>/dev/null
+s2s_prewarm || fail_all "cannot load the ESP crypto"
 
 # ---- physical network, the sites ----
 fabric_add
@@ -92,11 +101,78 @@ check "GoBGP announces 10.1.0.0/24 and 10.7.0.0/24" \
 	eval 'gobgpx wsite global rib add 10.1.0.0/24 -a ipv4 && gobgpx wsite global rib add 10.7.0.0/24 -a ipv4'
 nx wsite ip route add 10.0.0.0/24 via 172.16.0.2
 
+# The Internet, and Woodgrove's site behind a tunnel: strongSwan waits to
+# be dialed (route-based, if_id 7; its way back to the virtual network
+# while the tunnel is up), BIRD 2 speaks from its LAN address
+fabric_bridge brI
+plain_add isp 131.107.10.1/24 eth0 brI
+nx isp ip addr add 59.10.10.1/24 dev eth0
+nx isp sysctl -qw net.ipv4.ip_forward=1
+fabric_link gw inet0 brI
+nx gw ip addr add 131.107.10.10/24 dev inet0
+nx gw ip route add default via 131.107.10.1
+plain_add wny 59.10.10.100/24 eth0 brI
+nx wny ip route add default via 59.10.10.1
+nx wny ip link add lan0 type dummy
+nx wny ip addr add 10.2.0.1/24 dev lan0
+nx wny ip link set lan0 up
+nx wny sysctl -qw net.ipv4.ip_forward=1
+WNY=$TMP/wny
+charon_conf "$WNY"
+site_updown "$WNY" 10.0.0.0/16 ipsec0 100
+nx wny ip link add ipsec0 type xfrm if_id 7
+nx wny ip link set ipsec0 up
+cat >"$WNY/swanctl.conf" <<CONF
+connections {
+	gw {
+		version = 2
+		local_addrs = 59.10.10.100
+		remote_addrs = 131.107.10.10
+		proposals = aes128gcm16-prfsha256-x25519
+		dpd_delay = 2s
+		local { auth = psk }
+		remote { auth = psk
+			id = 131.107.10.10 }
+		children {
+			net {
+				local_ts = 0.0.0.0/0
+				remote_ts = 0.0.0.0/0
+				if_id_in = 7
+				if_id_out = 7
+				esp_proposals = aes128gcm16
+				updown = $WNY/updown.sh
+			}
+		}
+	}
+}
+secrets { ike-1 { id-1 = 59.10.10.100
+	secret = woodgrove-ny-psk-0123456789 } }
+CONF
+check "Woodgrove's tunnel site: charon waits to be dialed" \
+	eval 'charon_start wny "$WNY" && swan_load "$WNY"'
+cat >"$TMP/bird-wny.conf" <<'CONF'
+router id 10.2.0.1;
+protocol device { }
+protocol direct { ipv4; interface "lan0"; }
+protocol bgp gw {
+	local 10.2.0.1 as 65413;
+	neighbor 10.0.254.2 as 65412;
+	multihop;
+	connect retry time 2;
+	ipv4 { import all; export where source = RTS_DEVICE; };
+}
+CONF
+check "BIRD 2 at the tunnel site" bird_start wny "$TMP/bird-wny.conf"
+GWD=$TMP/gw-charon
+GW_VICI=$GWD/charon.vici
+check "the gateway's charon starts" charon_start gw "$GWD"
+
 # ---- the gateway's FRR, tenet configured, agents ----
 check "FRR starts on the gateway (zebra, bgpd, staticd; empty configuration)" \
 	frr_start gw zebra bgpd staticd
 host_conf gw "frr = $FRR_PS"
-host_conf gw "hostkey = none"
+host_conf gw "hostkey = $TMP/gw.hostkey"
+host_conf gw "vici = $GW_VICI"
 g() { nx gw "$TENET" --store "$STORE" --host gw "$@"; }
 gq() { g "$@" >>"$TMP/tenet.out" 2>&1 || { tail -n 3 "$TMP/tenet.out" >&2; return 1; }; }
 configure() {
@@ -136,10 +212,10 @@ blocks_ok() {
 }
 check "FRR holds a BGP instance per compartment VRF, the virtual subnets as networks" \
 	wait_for 30 blocks_ok
-state() { # VRF: the session's state as FRR reports it
+state() { # VRF [PEER]: the session's state as FRR reports it
 	vty "show bgp vrf $1 ipv4 unicast summary json" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"]["172.16.0.1"]["state"])' \
-			2>/dev/null
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"][sys.argv[1]]["state"])' \
+			"${2:-172.16.0.1}" 2>/dev/null
 }
 established() { [ "$(state tvrf1)" = Established ] && [ "$(state tvrf2)" = Established ]; }
 check "both sessions Established (BIRD 2 with Contoso, GoBGP with Woodgrove)" \
@@ -152,7 +228,7 @@ tables_ok() {
 	grep -q '^10.1.0.0/24 via 172.16.0.1 dev ce0' <<<"$t1" &&
 		grep -q '^10.1.0.0/24 via 172.16.0.1 dev we0' <<<"$t2" &&
 		grep -q '^10.7.0.0/24 via 172.16.0.1 dev we0' <<<"$t2" &&
-		[ "$(wc -l <<<"$t1")" = 1 ] && [ "$(wc -l <<<"$t2")" = 2 ]
+		[ "$(wc -l <<<"$t1")" = 1 ] && [ "$(wc -l <<<"$t2")" = "${T2_ROUTES:-2}" ]
 }
 check "each VRF table holds its own peer's routes only (zebra)" wait_for 30 tables_ok
 info "Contoso's table: $(ip -n "${NS[gw]}" route show table 10001 proto bgp | tr '\n' ';')"
@@ -198,6 +274,28 @@ assert sorted(r["prefix"] for r in j[0]["routes"]) == ["10.1.0.0/24", "10.7.0.0/
 check "bgp show: sessions, prefixes received/sent, learned routes (text and -j)" show_ok
 g bgp show | sed 's/^/# /'
 
+# ---- a peer behind an S2S tunnel: the trigger route dials it ----
+check "the gateway's agent published its public key" \
+	wait_for 20 eval 'sqlite3 "$STORE" "select key from kv" | grep -q "^/tenet/v1/host/gw/pubkey/x25519$"'
+printf 'woodgrove-ny-psk-0123456789\n' >"$TMP/wny.psk"
+chmod 600 "$TMP/wny.psk"
+check "s2s add IfWe1 (no routes of its own)" \
+	gq s2s add IfWe1 rdomain Woodgrove destination 59.10.10.100 auth psk \
+		secret-file "$TMP/wny.psk" dpd 2 retry 3
+check "the S2S interface is there and not connected" \
+	wait_for 20 eval 's2s_is IfWe1 configured || s2s_is IfWe1 connecting'
+check "bgp neighbor add ... via s2s IfWe1" \
+	gq bgp neighbor add rdomain Woodgrove address 10.2.0.1 remote-as 65413 via s2s IfWe1
+check "the /32 trigger route to the peer on the tunnel's interface (staticd)" \
+	wait_for 20 eval 'ip -n "${NS[gw]}" route show table 10002 10.2.0.1 | grep -q "dev ts1 proto static"'
+check "the BGP session dialed the tunnel: IfWe1 connected" wait_for 60 s2s_is IfWe1 connected
+check "the session over the tunnel is Established" wait_for 60 eval '[ "$(state tvrf2 10.2.0.1)" = Established ]'
+check "its prefix is in Woodgrove's table on the tunnel (recursive via the trigger route)" \
+	wait_for 30 eval 'ip -n "${NS[gw]}" route show table 10002 proto bgp | grep -q "^10.2.0.0/24 via 10.2.0.1 dev ts1"'
+check "Woodgrove's VM reaches the tunnel site's LAN" wait_for 20 ping_ok w1 10.2.0.1
+check "Contoso's table has nothing of it" eval '! ip -n "${NS[gw]}" route show table 10001 | grep -q 10.2.0'
+T2_ROUTES=3
+
 # ---- FRR restarted: the agent puts tenet's part back ----
 uptime_ms() { # VRF
 	vty "show bgp vrf $1 ipv4 unicast summary json" |
@@ -209,7 +307,8 @@ check "FRR stopped: the sessions are gone" eval '[ -z "$(state tvrf1)" ]'
 check "FRR started again with its own (empty) configuration" frr_start gw zebra bgpd staticd
 check "the agent re-applies tenet's part (no agent restart): both Established again" \
 	wait_for 60 eval 'blocks_ok && established'
-check "... and the routes are back in both tables" wait_for 30 tables_ok
+check "... and the routes are back in both tables, the tunnel's too" \
+	wait_for 60 eval 'tables_ok && [ "$(state tvrf2 10.2.0.1)" = Established ]'
 check "the agent said it read FRR again" host_log_has gw "FRR: daemons"
 
 # ---- agent restarted: no session flap ----
