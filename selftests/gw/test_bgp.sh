@@ -56,7 +56,8 @@ site() {
 	ip -n "${NS[gw]}" link set "$2" up
 	nx "$1" ip addr add 172.16.0.1/30 dev eth0
 	nx "$1" ip link set eth0 up
-	nx "$1" ip link add lan0 type dummy
+	nx "$1" ip link add lan0 type veth peer name lan0p
+	nx "$1" ip link set lan0p up
 	nx "$1" ip addr add 10.1.0.1/24 dev lan0
 	nx "$1" ip link set lan0 up
 	nx "$1" sysctl -qw net.ipv4.ip_forward=1
@@ -64,7 +65,8 @@ site() {
 }
 site csite ce0 contoso-site
 site wsite we0 woodgrove-site
-nx wsite ip link add lan7 type dummy
+nx wsite ip link add lan7 type veth peer name lan7p
+nx wsite ip link set lan7p up
 nx wsite ip addr add 10.7.0.1/24 dev lan7
 nx wsite ip link set lan7 up
 
@@ -74,7 +76,7 @@ router id 172.16.0.1;
 protocol device { }
 protocol direct { ipv4; interface "lan0"; }
 protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; }
-protocol bgp gw {
+protocol bgp fabrikam {
 	local 172.16.0.1 as 65001;
 	neighbor 172.16.0.2 as 65412;
 	connect retry time 2;
@@ -113,7 +115,8 @@ nx gw ip addr add 131.107.10.10/24 dev inet0
 nx gw ip route add default via 131.107.10.1
 plain_add wny 59.10.10.100/24 eth0 brI
 nx wny ip route add default via 59.10.10.1
-nx wny ip link add lan0 type dummy
+nx wny ip link add lan0 type veth peer name lan0p
+nx wny ip link set lan0p up
 nx wny ip addr add 10.2.0.1/24 dev lan0
 nx wny ip link set lan0 up
 nx wny sysctl -qw net.ipv4.ip_forward=1
@@ -154,7 +157,7 @@ cat >"$TMP/bird-wny.conf" <<'CONF'
 router id 10.2.0.1;
 protocol device { }
 protocol direct { ipv4; interface "lan0"; }
-protocol bgp gw {
+protocol bgp fabrikam {
 	local 10.2.0.1 as 65413;
 	neighbor 10.0.254.2 as 65412;
 	multihop;
@@ -239,7 +242,7 @@ check "both tables keep their unreachable default" \
 	eval 'ip -n "${NS[gw]}" route show table 10001 | grep -q "^unreachable default" &&
 	      ip -n "${NS[gw]}" route show table 10002 | grep -q "^unreachable default"'
 check "BIRD learned Contoso's virtual subnets from the gateway (and installed them)" \
-	wait_for 20 eval 'birdx csite show route 10.0.0.0/24 protocol gw | grep -q 10.0.0.0/24 &&
+	wait_for 20 eval 'birdx csite show route 10.0.0.0/24 protocol fabrikam | grep -q 10.0.0.0/24 &&
 			  nx csite ip route show 10.0.0.0/24 | grep -q "via 172.16.0.2"'
 check "GoBGP learned Woodgrove's virtual subnets from the gateway" \
 	wait_for 20 eval 'gobgpx wsite neighbor 172.16.0.2 adj-in | grep -q 10.0.254.0/24'
