@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The bgp reconciler (see bgp.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -352,7 +352,7 @@ check "bgp del rdomain Contoso" gq bgp del rdomain Contoso
 gone_ok() {
 	local rc
 	rc=$(vty 'show running-config') || return 1
-	! grep -q 'vrf tvrf1' <<<"$rc" && grep -q '^router bgp 65412 vrf tvrf2$' <<<"$rc" &&
+	! grep -q 'router bgp .* vrf tvrf1' <<<"$rc" && grep -q '^router bgp 65412 vrf tvrf2$' <<<"$rc" &&
 		[ -z "$(ip -n "${NS[gw]}" route show table 10001 proto bgp)" ]
 }
 check "nothing of Contoso's BGP left in FRR or its table; Woodgrove's untouched" wait_for 30 gone_ok
@@ -362,6 +362,6 @@ refused "a neighbor in a routing domain without BGP" "rdomain Contoso: no BGP on
 	g bgp neighbor add rdomain Contoso address 172.16.0.1 remote-as 65001
 check "deleting Woodgrove's compartment takes its BGP with it" gq compartment del Woodgrove
 check "... nothing of it left in FRR" \
-	wait_for 30 eval '! vty "show running-config" | grep -q "vrf tvrf2"'
+	wait_for 30 eval '! vty "show running-config" | grep -qE "router bgp .* vrf tvrf2|ip route 10.2.0.1/32"'
 check "... nor in the store" eval '! sqlite3 "$STORE" "select key from kv" | grep -q "/bgp"'
 finish
