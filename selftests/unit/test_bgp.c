@@ -511,6 +511,52 @@ static void test_reconciler(void **state)
 	free(f);
 }
 
+/* Records that cannot be decoded: a tenant's instance stays as FRR has it. */
+static void test_lost_records(void **state)
+{
+	struct ffrr *f = calloc(1, sizeof(*f));
+	struct recon_env env = { .host = "gw" };
+	struct tenet_record id = { .kind = TENET_KIND_BGP };
+	struct tenet_err err = { 0 };
+	struct recon rc;
+	struct model m;
+
+	(void)state;
+	f->ops = (struct bgp_ops){ .ctx = f, .running = f_running, .apply = f_apply,
+				   .signature = f_signature };
+	f->running = running;   /* both instances, as wanted */
+	model_init(&m);
+	tenant(&m, "Contoso", 1, 5001, false);
+	tenant(&m, "Woodgrove", 2, 6001, true);
+	recon_init(&rc, &gw_bgp_reconciler, &f->ops);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(f->napplied, 0);
+	/* a corrupt neighbor of Woodgrove: its instance is frozen, so a
+	 * neighbor deleted meanwhile is not removed from FRR */
+	assert_true(model_put(&m, "/tenet/v1/host/gw/bgpnbr/Woodgrove/10.9.9.9", "{\"host\":",
+			      &err) < 0);
+	id.kind = TENET_KIND_BGPNBR;
+	strcpy(id.bgpnbr.host, "gw");
+	strcpy(id.bgpnbr.rdomain, "Woodgrove");
+	id.bgpnbr.address = ip("10.2.0.1");
+	del_rec(&m, &id);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(f->napplied, 0);
+	/* a corrupt instance record: the instances FRR has that are not
+	 * wanted are held, not removed */
+	id = (struct tenet_record){ .kind = TENET_KIND_BGP };
+	strcpy(id.bgp.host, "gw");
+	strcpy(id.bgp.rdomain, "Contoso");
+	del_rec(&m, &id);
+	assert_true(model_put(&m, "/tenet/v1/host/gw/bgp/Contoso", "[", &err) < 0);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(f->napplied, 0);
+	assert_int_equal(rc.st.held, 1);
+	recon_fini(&rc);
+	model_free(&m);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_render_changes),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reconciler),
+		cmocka_unit_test(test_lost_records),
 	};
 
 	return cmocka_run_group_tests_name("bgp", tests, NULL, NULL);
