@@ -116,10 +116,14 @@ static void render_bgp(FILE *f, const struct frr_bgp_inst *w, const struct frr_b
 			fprintf(f, " neighbor %s bfd\n", a);
 		else if (o && o->bfd)
 			fprintf(f, " no neighbor %s bfd\n", a);
+		/* behind a tunnel: the first SYN only dials it (the trap
+		 * drops it), so the next attempt comes after seconds, not
+		 * FRR's default 120 */
 		if (n->multihop)
-			fprintf(f, " neighbor %s ebgp-multihop 255\n", a);
+			fprintf(f, " neighbor %s ebgp-multihop 255\n neighbor %s timers connect %u\n", a, a,
+				FRR_BGP_CONNECT_TUNNEL);
 		else if (o && o->multihop)
-			fprintf(f, " no neighbor %s ebgp-multihop\n", a);
+			fprintf(f, " no neighbor %s ebgp-multihop\n no neighbor %s timers connect\n", a, a);
 		if (n->source) {
 			char s[TENET_IPV4_STRLEN];
 

@@ -20,6 +20,8 @@
 #define FRR_BGP_NET_MAX 256
 #define FRR_VRF_MAX 16          /* IFNAMSIZ */
 #define FRR_VRF_LEN FRR_VRF_MAX
+/* Seconds between a tunnelled neighbor's connection attempts. */
+#define FRR_BGP_CONNECT_TUNNEL 5
 
 struct frr_bgp_nbr {
 	uint32_t addr;                  /* network order */
