@@ -33,7 +33,6 @@ lib_init bgp
 trap 'frr_cleanup; lib_cleanup' EXIT
 require_root
 require_build
-require_kernel vrf
 require_cmd python3 vtysh bird birdc gobgpd gobgp swanctl sqlite3
 [ -x /usr/lib/frr/zebra ] || fail_all "FRR is not installed (scripts/deps.sh)"
 ECHO=$LIB_ROOT/selftests/gw/echo.py
