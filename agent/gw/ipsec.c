@@ -375,22 +375,6 @@ struct want {
 	int err;
 };
 
-static void note(struct want *w, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(struct want *w, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!w->env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->env->note(w->env->note_arg, key, msg);
-}
-
 static void put(struct want *w, enum ipsec_obj t, const void *key, const void *val)
 {
 	if (!htab_put(&w->out->t[t], key, val, NULL))
@@ -437,7 +421,7 @@ static bool secret_opens(struct want *w, const char *key, const struct tenet_s2s
 
 	tenet_s2s_secret_context(s->host, s->name, ctx, sizeof(ctx));
 	if (tenet_secret_open(p->keys, p->nkeys, ctx, s->secret, &sec, &err) < 0) {
-		note(w, key, "secret: %s; charon keeps the interface's last secret", err.msg);
+		recon_note(w->env, key, "secret: %s; charon keeps the interface's last secret", err.msg);
 		return false;
 	}
 	tenet_secret_free(sec);
@@ -492,7 +476,7 @@ static void iface(struct want *w, const char *key, const struct tenet_s2s *s,
 	memset(nk.name, 0, sizeof(nk.name));
 	tenet_s2s_conn_name(s->name, nk.name, sizeof(nk.name));
 	if (ipsec_child_name(s, &p->gw, cv->child, &err) < 0) {
-		note(w, key, "%s", err.msg);
+		recon_note(w->env, key, "%s", err.msg);
 	} else {
 		put(w, IPSEC_CONN, &nk, cv);
 		snprintf(t->child, sizeof(t->child), "%s", cv->child);
@@ -543,7 +527,7 @@ static int ipsec_want(struct recon *rc, const struct model *m, const struct reco
 			continue;
 		c = htab_find(&cms, r->s2s.rdomain);
 		if (!c) {
-			note(&w, e->key, "routing domain %s has no compartment on this host; "
+			recon_note(w.env, e->key, "routing domain %s has no compartment on this host; "
 			     "interface not programmed", r->s2s.rdomain);
 			continue;
 		}

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* This host's compartments, read from the model (see gw.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,22 +66,6 @@ static int uplink_addr(const char *dev, uint32_t ifindex, uint32_t addr, uint8_t
 		t->uplink_ifindex = ifindex;
 	}
 	return 0;
-}
-
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	env->note(env->note_arg, key, msg);
 }
 
 /* One walk of the model (a million lookup records on a big host): the
@@ -155,7 +138,7 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 	}
 	for (size_t k = 0; k < g->n; k++)
 		if (g->t[k].nat && !g->t[k].uplink_ifindex)
-			note(env, g->t[k].key, "nat external %s: no interface of this host holds "
+			recon_note(env, g->t[k].key, "nat external %s: no interface of this host holds "
 			     "it; NAT not programmed", tenet_fmt_ipv4(g->t[k].nat->external, a));
 	return 0;
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The vrf reconciler (see vrf.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,22 +357,6 @@ struct want {
 	int err;
 };
 
-static void note(const struct want *w, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct want *w, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!w->env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->env->note(w->env->note_arg, key, msg);
-}
-
 static void put(struct want *w, enum vrf_obj t, const void *key, const void *val)
 {
 	if (!htab_put(&w->out->t[t], key, val, NULL))
@@ -428,7 +411,7 @@ static bool names_free(const struct want *w, const struct gw_tenant *t)
 	for (size_t i = 0; i < 3; i++) {
 		devname(pfx[i], t->cm->id, name);
 		if (!w->ops->link_owner(w->ops->ctx, name)) {
-			note(w, t->key, "device %s exists and is not tenet's; compartment not "
+			recon_note(w->env, t->key, "device %s exists and is not tenet's; compartment not "
 			     "programmed", name);
 			return false;
 		}
@@ -513,7 +496,7 @@ static void compartment(struct want *w, const struct gw_tenants *g, const struct
 			w->err = -ENOMEM;
 		/* Its NIC not there yet: made when it appears (a link event). */
 		if (w->ops->link_owner(w->ops->ctx, cm->vlan_dev) == -ENODEV) {
-			note(w, t->key, "dev %s not present; the VLAN is made when it appears",
+			recon_note(w->env, t->key, "dev %s not present; the VLAN is made when it appears",
 			     cm->vlan_dev);
 			put(w, VRF_LINK, &id, &lv);
 			setting(w, vrf, SET_UP, 1);

@@ -457,3 +457,16 @@ int name_set_add(struct name_set *n, const char *name)
 
 	return htab_put(&n->names, name, &zero, NULL) ? 0 : -ENOMEM;
 }
+
+void recon_note(const struct recon_env *env, const char *key, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!env->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	env->note(env->note_arg, key, msg);
+}

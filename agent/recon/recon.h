@@ -247,6 +247,9 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 
 /* For put/del: say why, for the log (one line). */
 void recon_errf(struct recon *rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Say through env->note (if set) why record key cannot be programmed. */
+void recon_note(const struct recon_env *env, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* True when a delete failed only because the object is already gone. */
 bool recon_gone(int err);
 const char *recon_verb(const struct recon_type *t, enum recon_op op);
