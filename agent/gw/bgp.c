@@ -39,12 +39,11 @@ static void describe_inst(const void *key, const void *val, char *buf, size_t le
 	const struct bgp_inst_key *k = key;
 	const struct bgp_inst_val *v = val;
 
-	if (v && v->want)
+	/* never v->want: a shadow's value outlives its round's array */
+	if (v)
 		snprintf(buf, len, "frr: router bgp %u vrf " TENET_GW_VRF_PFX "%u (%u neighbors, "
-			 "%u networks, %u trigger routes)", v->asn, k->id, v->want->nnbr,
-			 v->want->nnet, v->want->nstatic);
-	else if (v)
-		snprintf(buf, len, "frr: router bgp %u vrf " TENET_GW_VRF_PFX "%u", v->asn, k->id);
+			 "%u networks, %u trigger routes)", v->asn, k->id, v->nnbr, v->nnet,
+			 v->nstatic);
 	else
 		snprintf(buf, len, "frr: bgp of vrf " TENET_GW_VRF_PFX "%u", k->id);
 }
@@ -331,6 +330,9 @@ static int bgp_want(struct recon *rc, const struct model *m, const struct recon_
 		build(in, m, env, &r->bgp, cm);
 		v.asn = in->asn;
 		v.want = in;
+		v.nnbr = (__u16)in->nnbr;
+		v.nnet = (__u16)in->nnet;
+		v.nstatic = (__u16)in->nstatic;
 		if (frr_bgp_digest(in, v.digest) < 0 ||
 		    !htab_put(&out->t[BGP_INST], &k, &v, NULL))
 			return -ENOMEM;
@@ -362,6 +364,9 @@ static int adopt(void *arg, const struct frr_bgp_inst *in)
 		return 0;
 	k.id = id;
 	v.asn = in->asn;
+	v.nnbr = (__u16)in->nnbr;
+	v.nnet = (__u16)in->nnet;
+	v.nstatic = (__u16)in->nstatic;
 	/* a VRF with trigger routes left but no instance: a digest that
 	 * matches nothing, so it is rewritten or removed */
 	if (in->asn && frr_bgp_digest(in, v.digest) < 0)

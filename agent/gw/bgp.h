@@ -34,7 +34,10 @@ struct bgp_inst_key {
 struct bgp_inst_val {
 	__u32 asn;
 	__u8 digest[16];                /* of the canonical block (frr_bgp_digest) */
-	const struct frr_bgp_inst *want; /* the desired one's value: not compared */
+	/* Not compared: the desired one's value (valid during its round's
+	 * apply only), and its sizes for the log. */
+	const struct frr_bgp_inst *want;
+	__u16 nnbr, nnet, nstatic;
 };
 
 struct bgp_ops {
