@@ -659,7 +659,10 @@ all_gone() {
 	[ -z "$(ip -n "${NS[gw]}" route show table all proto 117)" ] &&
 	! swan "$GWD" --list-conns | grep -q tenet-s2s- &&
 	! swan "$GWD" --list-sas | grep -q tenet-s2s- &&
-	[ -z "$(ip -n "${NS[gw]}" xfrm state)" ] && [ -z "$(ip -n "${NS[gw]}" xfrm policy)" ]
+	[ -z "$(ip -n "${NS[gw]}" xfrm state)" ] &&
+	# charon's own per-socket bypass policies (IKE's sockets) stay while
+	# it runs; no policy of the SPD (dir in, out or fwd) may.
+	! ip -n "${NS[gw]}" xfrm policy | grep -q '^[[:space:]]*dir '
 }
 check "nothing left: no XFRM interface, route, connection, SA, policy" wait_for 30 all_gone
 if ! all_gone; then
@@ -667,6 +670,6 @@ if ! all_gone; then
 		 "ip xfrm policy"; do
 		info "left: $c: $(nx gw $c 2>&1 | head -20)"
 	done
-	info "left in charon: $(swan "$GWD" --list-conns 2>&1 | grep tenet-s2s-; swan "$GWD" --list-sas 2>&1 | head -20)"
+	info "left in charon: $(swan "$GWD" --list-conns 2>/dev/null | grep tenet-s2s-; swan "$GWD" --list-sas 2>/dev/null | head -20)"
 fi
 finish
