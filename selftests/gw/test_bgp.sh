@@ -263,19 +263,22 @@ check "Woodgrove's VM reaches 10.7.0.1 (learned from GoBGP)" wait_for 10 ping_ok
 check "Contoso's VM does not (not in its table)" ping_fails c1 10.7.0.1
 
 # ---- show ----
+# Sent: the two virtual subnets, and (FRR's count) the prefixes learned
+# from the peer, which FRR sends back to it and the peer drops (its own AS
+# in the path).
 show_ok() {
 	local txt js
 	txt=$(g bgp show) || return 1
 	js=$(g -j bgp show rdomain Woodgrove) || return 1
 	grep -q '^rdomain Contoso asn 65412 router-id 10.0.254.2 host gw  # vrf tvrf1$' <<<"$txt" &&
-		grep -q '^  neighbor 172.16.0.1 remote-as 65001  # Established, up .*, received 1, sent 2$' <<<"$txt" &&
+		grep -q '^  neighbor 172.16.0.1 remote-as 65001  # Established, up .*, received 1, sent 3$' <<<"$txt" &&
 		grep -q '^  route 10.1.0.0/24 via 172.16.0.1 dev ce0$' <<<"$txt" &&
 		python3 -c '
 import json, sys
 j = json.loads(sys.argv[1])
 assert len(j) == 1 and j[0]["rdomain"] == "Woodgrove" and j[0]["vrf"] == "tvrf2", j
 n = j[0]["neighbors"][0]
-assert n["state"] == "Established" and n["prefixes_received"] == 2 and n["prefixes_sent"] == 2, n
+assert n["state"] == "Established" and n["prefixes_received"] == 2 and n["prefixes_sent"] == 4, n
 assert sorted(r["prefix"] for r in j[0]["routes"]) == ["10.1.0.0/24", "10.7.0.0/24"], j
 ' "$js"
 }
