@@ -117,6 +117,8 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 			       err);
 	if (!strcmp(key, "vici"))
 		return set_str(c->vici, sizeof(c->vici), val, what, err);
+	if (!strcmp(key, "frr"))
+		return set_str(c->frr, sizeof(c->frr), val, what, err);
 	if (!strcmp(key, "ipsec_cert"))
 		return set_str(c->ipsec_cert, sizeof(c->ipsec_cert), val, what, err);
 	if (!strcmp(key, "ipsec_key"))

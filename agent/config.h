@@ -3,7 +3,7 @@
  * The file is `key = value` lines; # starts a comment. Keys: host,
  * underlay, store, bpffs, debug, flowid, decap, learn_age, strict_source,
  * delete_guard_percent, delete_guard_min, hostkey, vici, ipsec_cert,
- * ipsec_key, ipsec_ca, ravpn_radius_conf. */
+ * ipsec_key, ipsec_ca, ravpn_radius_conf, frr. */
 #ifndef TENETD_CONFIG_H
 #define TENETD_CONFIG_H
 
@@ -51,6 +51,8 @@ struct config {
 	char hostkey[PATH_MAX];
 	/* charon's VICI socket; "" : VICI_SOCKET_DEFAULT. */
 	char vici[PATH_MAX];
+	/* FRR's path space (its daemons' -N, vtysh -N): "" the default. */
+	char frr[64];
 	/* The gateway's certificate and private key (PEM), which it proves
 	 * itself with to certificate and EAP peers, and the provider's root
 	 * certificate(s) every peer certificate must chain to; "" : none. */

@@ -18,8 +18,8 @@ static const struct cli_object cli_batch;
 static const struct cli_object *const objects[] = {
 	&cli_rdomain, &cli_vsubnet, &cli_lookup, &cli_croute,
 	&cli_pa, &cli_proute, &cli_port, &cli_stats,
-	&cli_compartment, &cli_nat, &cli_s2s, &cli_ravpn, &cli_filter, &cli_exec, &cli_store_obj,
-	&cli_batch, &cli_trace, &cli_monitor, &cli_host_obj,
+	&cli_compartment, &cli_nat, &cli_s2s, &cli_ravpn, &cli_bgp, &cli_filter, &cli_exec,
+	&cli_store_obj, &cli_batch, &cli_trace, &cli_monitor, &cli_host_obj,
 };
 
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))

@@ -10,7 +10,7 @@
 #include "cli_int.h"
 
 extern const struct cli_object cli_compartment, cli_nat, cli_exec, cli_s2s, cli_filter,
-	cli_ravpn;
+	cli_ravpn, cli_bgp;
 
 /* A secret from file (or standard input: "-" or NULL; a terminal is asked
  * without echo, "WHAT for NAME: "), at most max bytes, sealed for host's

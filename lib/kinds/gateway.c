@@ -460,6 +460,8 @@ static int compartment_del(struct pctx *c, struct tenet_record *in)
 		ret = pol_del_filters(c, cm.host, TENET_FILTER_INTERNAL, cm.name);
 	if (!ret)
 		ret = pol_del_ravpn(c, cm.host, cm.rdomain);
+	if (!ret)
+		ret = pol_del_bgp(c, cm.host, cm.rdomain);
 	nat.kind = TENET_KIND_NAT;
 	memset(&nat.nat, 0, sizeof(nat.nat));
 	if (!ret) {

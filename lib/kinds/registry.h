@@ -32,6 +32,7 @@
 #include "kinds/s2s.h"
 #include "kinds/filter.h"
 #include "kinds/ravpn.h"
+#include "kinds/bgp.h"
 
 /* The rows, in enum order (the values are not stored anywhere, but keep
  * new kinds at the end anyway). */
@@ -52,7 +53,9 @@
 	X(FILTERMODE, filtermode)                                                  \
 	X(RAVPN, ravpn)                                                            \
 	X(RAVPNRADIUS, ravpnradius)                                                \
-	X(RAVPNGW, ravpngw)
+	X(RAVPNGW, ravpngw)                                                        \
+	X(BGP, bgp)                                                                \
+	X(BGPNBR, bgpnbr)
 
 enum tenet_kind {
 	TENET_KIND_NONE = 0,

@@ -7,6 +7,7 @@
 #   selftests/vm/run -- selftests/gw/run.sh s2s      site-to-site VPN
 #   selftests/vm/run -- selftests/gw/run.sh rate     rate limits (iperf3)
 #   selftests/vm/run -- selftests/gw/run.sh ravpn    remote-access VPN
+#   selftests/vm/run -- selftests/gw/run.sh bgp      BGP per compartment
 # (a boot and time limit each: the S2S and rate scenarios take minutes).
 cd "$(dirname "$0")/../.." || exit 1
 case ${1:-gateway} in
@@ -19,7 +20,9 @@ rate)
 	exec selftests/vm/guest-suite.sh selftests/gw/test_rate.sh ;;
 ravpn)
 	exec selftests/vm/guest-suite.sh selftests/gw/test_ravpn.sh ;;
+bgp)
+	exec selftests/vm/guest-suite.sh selftests/gw/test_bgp.sh ;;
 *)
-	echo "usage: $0 [gateway|s2s|rate|ravpn]" >&2
+	echo "usage: $0 [gateway|s2s|rate|ravpn|bgp]" >&2
 	exit 2 ;;
 esac

@@ -195,6 +195,20 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		strcpy(r->ravpngw.host, "gw");
 		r->ravpngw.max = 500;
 		return true;
+	case TENET_KIND_BGP:
+		strcpy(r->bgp.host, "gw");
+		strcpy(r->bgp.rdomain, "Woodgrove");
+		r->bgp.asn = 65412;
+		tenet_parse_ipv4("10.0.254.2", &r->bgp.router_id, NULL);
+		return true;
+	case TENET_KIND_BGPNBR:
+		strcpy(r->bgpnbr.host, "gw");
+		strcpy(r->bgpnbr.rdomain, "Woodgrove");
+		tenet_parse_ipv4("10.1.0.1", &r->bgpnbr.address, NULL);
+		r->bgpnbr.remote_as = 65413;
+		r->bgpnbr.bfd = 1;
+		strcpy(r->bgpnbr.via, "IfWe1");
+		return true;
 	default:
 		return false;
 	}

@@ -33,5 +33,8 @@ fi
 # Remote-access VPN (issue 18): FreeRADIUS and strongSwan clients; a boot
 # of its own.
 selftests/vm/run --timeout "${TENET_VM_RAVPN_TIMEOUT:-600}" -- selftests/gw/run.sh ravpn || rc=1
+# BGP per compartment (issue 17): FRR on the gateway, BIRD 2 and GoBGP at
+# the sites; a boot of its own.
+selftests/vm/run --timeout "${TENET_VM_BGP_TIMEOUT:-600}" -- selftests/gw/run.sh bgp || rc=1
 echo "vm: suite took $((SECONDS - start))s (status $rc)"
 exit $rc
