@@ -11,12 +11,13 @@
  *                               replies coming back on the shared uplink
  *                               (zone 0) still find their connection;
  *                               except where both ends are the tenant's:
- *                               packets from its S2S interfaces (and its
- *                               remote-access interface), and those
- *                               from its internal interface that its own
- *                               table routes into one of them, get zone Z
- *                               both ways (s2s_<Z>), so two tenants' flows
- *                               with identical tuples never meet in zone 0
+ *                               packets from its own devices (S2S and
+ *                               remote-access XFRM interfaces, its external
+ *                               interface, all in its VRF), and those from
+ *                               its internal interface that its own table
+ *                               routes into one of them, get zone Z both
+ *                               ways (own_<Z>), so two tenants' flows with
+ *                               identical tuples never meet in zone 0
  *                               (where NAT's null binding would give the
  *                               second another source port);
  *   marks (prerouting, mangle)  new connections from its interfaces get ct
@@ -43,37 +44,48 @@ static void ip_str(uint32_t a, char buf[TENET_IPV4_STRLEN])
 	tenet_fmt_ipv4(a, buf);
 }
 
-/* "ts1", "ts3": a tenant's S2S devices, and its remote-access device
- * "tra<C>", for a map or a set. */
-static void s2s_devs(FILE *f, const struct gw_tenant *t, const char *val)
+/* Devices in a tenant's VRF that only it uses (a shared NAT uplink is
+ * in none): its S2S devices "ts1", "ts3", its remote-access device
+ * "tra<C>", its external interface. */
+static bool has_own(const struct gw_tenant *t)
 {
+	return t->ns2s || t->ravpn || t->cm->ext_dev[0];
+}
+
+/* Its own devices, for a map (val " : Z") or a set (val ""). */
+static void own_devs(FILE *f, const struct gw_tenant *t, const char *val)
+{
+	const char *sep = "";
 	char dev[IF_NAMESIZE];
 
-	for (size_t k = 0; k < t->ns2s; k++) {
+	for (size_t k = 0; k < t->ns2s; k++, sep = ", ") {
 		tenet_s2s_devname(t->s2s[k], dev, sizeof(dev));
-		fprintf(f, "%s\"%s\"%s", k ? ", " : "", dev, val);
+		fprintf(f, "%s\"%s\"%s", sep, dev, val);
 	}
 	if (t->ravpn) {
 		tenet_ravpn_devname(t->cm->id, dev, sizeof(dev));
-		fprintf(f, "%s\"%s\"%s", t->ns2s ? ", " : "", dev, val);
+		fprintf(f, "%s\"%s\"%s", sep, dev, val);
+		sep = ", ";
 	}
+	if (t->cm->ext_dev[0])
+		fprintf(f, "%s\"%s\"%s", sep, t->cm->ext_dev, val);
 }
 
 /* Which way a packet from the internal interface goes, asked of the
  * tenant's own table (the fwmark rule M -> table Z) before routing: into
- * one of its S2S interfaces, the flow is the tenant's both ways. The mark
+ * one of its own devices, the flow is the tenant's both ways. The mark
  * is only the question; it is cleared either way so nothing after (the
  * tunnel's outer route above all) sees it. */
-static void s2s_chains(FILE *f, const struct gw_tenant *t, size_t n)
+static void own_chains(FILE *f, const struct gw_tenant *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint32_t z = tenet_gw_table(t[i].cm->id), m = tenet_gw_mark(t[i].cm->id);
 
-		if (!t[i].ns2s && !t[i].ravpn)
+		if (!has_own(&t[i]))
 			continue;
-		fprintf(f, "\tchain s2s_%u {\n\t\tmeta mark set 0x%08x\n"
+		fprintf(f, "\tchain own_%u {\n\t\tmeta mark set 0x%08x\n"
 			"\t\tfib daddr . mark oifname { ", z, m);
-		s2s_devs(f, &t[i], "");
+		own_devs(f, &t[i], "");
 		fprintf(f, " } meta mark set 0x00000000 ct zone set %u accept\n"
 			"\t\tmeta mark set 0x00000000\n\t}\n", z);
 	}
@@ -86,20 +98,20 @@ static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
 
 	fputs("\tchain zones {\n\t\ttype filter hook prerouting priority raw; policy accept;\n", f);
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].ns2s && !t[i].ravpn)
+		if (!has_own(&t[i]))
 			continue;
 		fprintf(f, "%s", *sep ? ", " : "\t\tct zone set iifname map { ");
 		snprintf(val, sizeof(val), " : %u", tenet_gw_table(t[i].cm->id));
-		s2s_devs(f, &t[i], val);
+		own_devs(f, &t[i], val);
 		sep = ", ";
 	}
 	if (*sep)
 		fputs(" }\n", f);
 	sep = "";
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].ns2s && !t[i].ravpn)
+		if (!has_own(&t[i]))
 			continue;
-		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : jump s2s_%u", *sep ? ", " :
+		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : jump own_%u", *sep ? ", " :
 			"\t\tiifname vmap { ", t[i].cm->id, tenet_gw_table(t[i].cm->id));
 		sep = ", ";
 	}
@@ -112,8 +124,6 @@ static void zone_chain(FILE *f, const struct gw_tenant *t, size_t n)
 
 		fprintf(f, "%s\"" TENET_GW_INT_PFX "%u\" : %u", sep, t[i].cm->id, z);
 		sep = ", ";
-		if (t[i].cm->ext_dev[0])
-			fprintf(f, ", \"%s\" : %u", t[i].cm->ext_dev, z);
 	}
 	fputs(" }\n\t}\n", f);
 }
@@ -210,7 +220,7 @@ char *gw_nft_ruleset(const struct gw_tenant *t, size_t n)
 	/* Create (a no-op if present), delete, then define: one transaction
 	 * that replaces whatever the table held. */
 	fputs("table " TABLE "\ndelete table " TABLE "\ntable " TABLE " {\n", f);
-	s2s_chains(f, t, n);
+	own_chains(f, t, n);
 	zone_chain(f, t, n);
 	mark_chain(f, t, n);
 	dnat_chain(f, t, n);

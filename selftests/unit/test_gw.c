@@ -419,8 +419,16 @@ static void test_nft_ruleset(void **state)
 	text = gw_nft_ruleset(t, 2);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "table ip tenet\ndelete table ip tenet\ntable ip tenet {\n"));
-	assert_non_null(strstr(text, "ct original zone set iifname map { \"tgi1\" : 10001, "
-				     "\"eth1\" : 10001, \"tgi2\" : 10002 }"));
+	/* Contoso's own external interface eth1 (in its VRF) is its flows'
+	 * both ways; what goes to the shared uplink keeps the original
+	 * direction's zone. */
+	assert_non_null(strstr(text, "ct zone set iifname map { \"eth1\" : 10001 }\n"
+				     "\t\tiifname vmap { \"tgi1\" : jump own_10001 }\n"
+				     "\t\tct original zone set iifname map { \"tgi1\" : 10001, "
+				     "\"tgi2\" : 10002 }"));
+	assert_non_null(strstr(text, "\tchain own_10001 {\n\t\tmeta mark set 0x7e4e2711\n"
+				     "\t\tfib daddr . mark oifname { \"eth1\" } meta mark set "
+				     "0x00000000 ct zone set 10001 accept\n"));
 	assert_non_null(strstr(text, "ct direction original ct mark set iifname map { \"tgi1\" : "
 				     "0x7e4e2711, \"eth1\" : 0x7e4e2711, \"tgi2\" : 0x7e4e2712 }"));
 	/* One uplink shared by both: listed once. */
@@ -431,9 +439,8 @@ static void test_nft_ruleset(void **state)
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2711 snat to 203.0.113.1\n"));
 	assert_non_null(strstr(text, "oifname \"up0\" ct mark 0x7e4e2712 meta l4proto { tcp, udp } "
 				     "snat to 203.0.113.1:20000-29999\n"));
-	/* No S2S interface: no chain for them. */
-	assert_null(strstr(text, "s2s_"));
-	assert_null(strstr(text, "ct zone set iifname"));
+	/* Woodgrove has no device of its own: no chain. */
+	assert_null(strstr(text, "own_10002"));
 	free(text);
 }
 
@@ -453,17 +460,17 @@ static void test_nft_ruleset_s2s(void **state)
 	w.compartment.id = 2;
 	text = gw_nft_ruleset(t, 2);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\tchain s2s_10002 {\n"
+	assert_non_null(strstr(text, "\tchain own_10002 {\n"
 				     "\t\tmeta mark set 0x7e4e2712\n"
 				     "\t\tfib daddr . mark oifname { \"ts2\", \"ts3\" } meta mark set "
 				     "0x00000000 ct zone set 10002 accept\n"
 				     "\t\tmeta mark set 0x00000000\n\t}\n"));
-	assert_non_null(strstr(text, "\tchain s2s_10001 {\n"));
+	assert_non_null(strstr(text, "\tchain own_10001 {\n"));
 	assert_non_null(strstr(text, "type filter hook prerouting priority raw; policy accept;\n"
 				     "\t\tct zone set iifname map { \"ts1\" : 10001, \"ts2\" : 10002, "
 				     "\"ts3\" : 10002 }\n"
-				     "\t\tiifname vmap { \"tgi1\" : jump s2s_10001, \"tgi2\" : jump "
-				     "s2s_10002 }\n"
+				     "\t\tiifname vmap { \"tgi1\" : jump own_10001, \"tgi2\" : jump "
+				     "own_10002 }\n"
 				     "\t\tct original zone set iifname map { \"tgi1\" : 10001, \"tgi2\" : "
 				     "10002 }\n"));
 	free(text);

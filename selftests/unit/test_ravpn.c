@@ -833,8 +833,8 @@ static void test_nft_zones(void **state)
 				     "0x00000000 ct zone set 10002 accept\n"));
 	assert_non_null(strstr(text, "\t\tct zone set iifname map { \"ts1\" : 10001, \"tra1\" : 10001, "
 				     "\"tra2\" : 10002 }\n"
-				     "\t\tiifname vmap { \"tgi1\" : jump s2s_10001, \"tgi2\" : jump "
-				     "s2s_10002 }\n"));
+				     "\t\tiifname vmap { \"tgi1\" : jump own_10001, \"tgi2\" : jump "
+				     "own_10002 }\n"));
 	free(text);
 }
 
