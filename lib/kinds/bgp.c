@@ -29,31 +29,6 @@ static int check_host(struct pctx *c, const char *host)
 	return 0;
 }
 
-/* The compartment of rdomain on host (BGP runs in its VRF). */
-static int need_compartment(struct pctx *c, const char *host, const char *rdomain,
-			    struct tenet_compartment *out)
-{
-	struct tenet_record_list all;
-	int ret;
-
-	ret = pol_load_kind(c, TENET_KIND_COMPARTMENT, host, &all);
-	if (ret < 0)
-		return ret;
-	ret = tenet_err_set(c->err, -ENOENT,
-			    "rdomain %s: no compartment on host %s (tenet compartment add first)",
-			    rdomain, host);
-	for (size_t i = 0; i < all.n; i++) {
-		if (!strcmp(all.recs[i].compartment.rdomain, rdomain)) {
-			tenet_err_clear(c->err);
-			*out = all.recs[i].compartment;
-			ret = 0;
-			break;
-		}
-	}
-	tenet_record_list_free(&all);
-	return ret;
-}
-
 /* ================= instances ================= */
 
 static const struct tenet_field bgp_fields[] = {
@@ -109,7 +84,7 @@ static int bgp_put(struct pctx *c, struct tenet_record *in)
 	if (!ret)
 		ret = pol_need_rdomain(c, in->bgp.rdomain, NULL);
 	if (!ret)
-		ret = need_compartment(c, in->bgp.host, in->bgp.rdomain, &cm);
+		ret = pol_compartment_of(c, in->bgp.host, in->bgp.rdomain, &cm);
 	return ret ? ret : pol_txn_put(c, &rec);
 }
 
@@ -276,7 +251,7 @@ static int nbr_put(struct pctx *c, struct tenet_record *in)
 					    n->rdomain, n->host);
 	}
 	if (!ret)
-		ret = need_compartment(c, n->host, n->rdomain, &cm);
+		ret = pol_compartment_of(c, n->host, n->rdomain, &cm);
 	if (!ret)
 		ret = check_reach(c, n, &cm);
 	if (!ret) {

@@ -501,3 +501,28 @@ int tenet_compartment_from_json(const json_t *j, struct tenet_compartment *c,
 {
 	return tenet_codec_from_json(&tenet_kind_compartment, j, c, err);
 }
+
+int pol_compartment_of(struct pctx *c, const char *host, const char *rdomain,
+		       struct tenet_compartment *out)
+{
+	struct tenet_record_list all;
+	int ret;
+
+	ret = pol_load_kind(c, TENET_KIND_COMPARTMENT, host, &all);
+	if (ret < 0)
+		return ret;
+	ret = tenet_err_set(c->err, -ENOENT,
+			    "rdomain %s: no compartment on host %s (tenet compartment add first)",
+			    rdomain, host);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!strcmp(all.recs[i].compartment.rdomain, rdomain)) {
+			tenet_err_clear(c->err);
+			if (out)
+				*out = all.recs[i].compartment;
+			ret = 0;
+			break;
+		}
+	}
+	tenet_record_list_free(&all);
+	return ret;
+}

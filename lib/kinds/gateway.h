@@ -79,4 +79,11 @@ static inline uint32_t tenet_gw_mark(uint32_t id)
  * hash of host and name (never the router MAC). */
 void tenet_gw_default_mac(const char *host, const char *name, uint8_t mac[TENET_MAC_LEN]);
 
+/* For the validated writes of what lives in a compartment (S2S, remote
+ * access, BGP): the compartment of rdomain on host into out (may be NULL),
+ * or -ENOENT with the one line that says to add it first. */
+struct pctx;
+int pol_compartment_of(struct pctx *c, const char *host, const char *rdomain,
+		       struct tenet_compartment *out);
+
 #endif

@@ -232,28 +232,6 @@ static int ravpn_guards(struct pctx *c, const struct tenet_record *rec, bool del
 	return ret ? ret : pol_guard_host(c, rec->ravpn.host, true);
 }
 
-static int need_compartment(struct pctx *c, const char *host, const char *rdomain)
-{
-	struct tenet_record_list all;
-	int ret;
-
-	ret = pol_load_kind(c, TENET_KIND_COMPARTMENT, host, &all);
-	if (ret < 0)
-		return ret;
-	ret = tenet_err_set(c->err, -ENOENT,
-			    "rdomain %s: no compartment on host %s (tenet compartment add first)",
-			    rdomain, host);
-	for (size_t i = 0; i < all.n; i++) {
-		if (!strcmp(all.recs[i].compartment.rdomain, rdomain)) {
-			tenet_err_clear(c->err);
-			ret = 0;
-			break;
-		}
-	}
-	tenet_record_list_free(&all);
-	return ret;
-}
-
 /* Tenant names are unique per gateway: no user name may match two. */
 static int check_tenants(struct pctx *c, const struct tenet_ravpn *r)
 {
@@ -288,7 +266,7 @@ static int ravpn_put(struct pctx *c, struct tenet_record *in)
 	if (!ret)
 		ret = pol_need_rdomain(c, r->rdomain, NULL);
 	if (!ret)
-		ret = need_compartment(c, r->host, r->rdomain);
+		ret = pol_compartment_of(c, r->host, r->rdomain, NULL);
 	if (!ret)
 		ret = check_tenants(c, r);
 	return ret ? ret : pol_txn_put(c, in);

@@ -324,28 +324,6 @@ static int s2s_guards(struct pctx *c, const struct tenet_record *rec, bool del)
 	return ret ? ret : pol_guard_host(c, rec->s2s.host, true);
 }
 
-static int need_compartment(struct pctx *c, const char *host, const char *rdomain)
-{
-	struct tenet_record_list all;
-	int ret;
-
-	ret = pol_load_kind(c, TENET_KIND_COMPARTMENT, host, &all);
-	if (ret < 0)
-		return ret;
-	ret = tenet_err_set(c->err, -ENOENT,
-			    "rdomain %s: no compartment on host %s (tenet compartment add first)",
-			    rdomain, host);
-	for (size_t i = 0; i < all.n; i++) {
-		if (!strcmp(all.recs[i].compartment.rdomain, rdomain)) {
-			tenet_err_clear(c->err);
-			ret = 0;
-			break;
-		}
-	}
-	tenet_record_list_free(&all);
-	return ret;
-}
-
 /* Two interfaces of a tenant cannot put the same prefix at the same
  * metric into its table (the kernel holds one route per table, prefix
  * and metric): the metric says which is preferred. */
@@ -443,7 +421,7 @@ static int s2s_put(struct pctx *c, struct tenet_record *in)
 	if (!ret)
 		ret = pol_need_rdomain(c, s->rdomain, NULL);
 	if (!ret)
-		ret = need_compartment(c, s->host, s->rdomain);
+		ret = pol_compartment_of(c, s->host, s->rdomain, NULL);
 	if (!ret)
 		ret = pol_load_kind(c, TENET_KIND_S2S, s->host, &all);
 	if (!ret)
