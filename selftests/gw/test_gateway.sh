@@ -94,7 +94,8 @@ show_ok() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = {x["name"]: x for x in d}
-ok = c["Contoso"]["interfaces"][0] == {"dev": "tgi1", "role": "internal", "address": "10.0.254.2/24"}
+ok = c["Contoso"]["interfaces"][0] == {"dev": "tgi1", "role": "internal", "address": "10.0.254.2/24",
+                                        "rate": {"tx": 0, "rx": 0, "default": True}}
 sys.exit(0 if ok and c["Woodgrove"]["table"] == 10002 else 1)
 EOF
 }

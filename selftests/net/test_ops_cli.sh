@@ -52,7 +52,7 @@ complete_words() {
 has() { local want=$1; shift; [[ " $(complete_words tenet "$@") " == *" $want "* ]]; }
 check "objects" has monitor "" && check "objects (2)" has rdomain ""
 check "an abbreviation's object" test "$(complete_words tenet ro)" = ""
-check "prefix r" test "$(complete_words tenet r)" = rdomain
+check "prefix r" test "$(complete_words tenet r)" = "rdomain ravpn"
 check "verbs of lookup" has show lookup ""
 check "keywords of lookup add" has pa lookup add ""
 check "trace's keywords" has -w --store "$STORE" trace rdomain Contoso ""
