@@ -326,9 +326,15 @@ ping_start "store replaced by one without Fabrikam, then confirmed"
 sqlite3 "$STORE" ".backup $TMP/store-c.db"
 "$TENET" --store "$TMP/store-c.db" rdomain del Fabrikam force >/dev/null
 n_refused=$(grep -c "refusing to delete" "$TMP/h1.log")
+n_refused2=$(grep -c "refusing to delete" "$TMP/h2.log")
 swap_store store-c.db
 check "losing a tenant to a whole read is refused" \
 	wait_for 10 eval '[ "$(grep -c "refusing to delete" "$TMP/h1.log")" -gt '"$n_refused"' ]'
+# Both must have refused before the confirmation: a flag written before an
+# agent's read confirms nothing for it (docs/agent.md), so confirming while
+# h2 had not read the new store yet left h2 refusing (seen under load).
+check "h2 refuses it too" \
+	wait_for 10 eval '[ "$(grep -c "refusing to delete" "$TMP/h2.log")" -gt '"$n_refused2"' ]'
 check "Fabrikam still programmed" test "$(map_count h1 tenet_ca)" -ge 153
 check "tenet store accept-deletions" tq store accept-deletions
 check "h1: deletions confirmed" wait_for 10 host_log_has h1 "deletions confirmed in the store at revision"
