@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The bgp reconciler (see bgp.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,21 +187,6 @@ static const struct tenet_s2s *s2s_of(const struct model *m, const char *host, c
 	return NULL;
 }
 
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	env->note(env->note_arg, key, msg);
-}
-
 /* The instance of BGP record b (its compartment cm) from the model. */
 static void build(struct frr_bgp_inst *in, const struct model *m, const struct recon_env *env,
 		  const struct tenet_bgp *b, const struct tenet_compartment *cm)
@@ -222,7 +206,7 @@ static void build(struct frr_bgp_inst *in, const struct model *m, const struct r
 			if (in->nnet < FRR_BGP_NET_MAX)
 				in->net[in->nnet++] = r->vsubnet.prefix;
 			else
-				note(env, e->key, "BGP: more than %u virtual subnets in rdomain %s: "
+				recon_note(env, e->key, "BGP: more than %u virtual subnets in rdomain %s: "
 				     "not all announced", FRR_BGP_NET_MAX, b->rdomain);
 		} else if (r->kind == TENET_KIND_BGPNBR && !strcmp(r->bgpnbr.host, b->host) &&
 			   !strcmp(r->bgpnbr.rdomain, b->rdomain)) {
@@ -230,7 +214,7 @@ static void build(struct frr_bgp_inst *in, const struct model *m, const struct r
 			struct frr_bgp_nbr *x;
 
 			if (in->nnbr == FRR_BGP_NBR_MAX) {
-				note(env, e->key, "BGP: more than %u neighbors: left out",
+				recon_note(env, e->key, "BGP: more than %u neighbors: left out",
 				     FRR_BGP_NBR_MAX);
 				continue;
 			}
@@ -246,7 +230,7 @@ static void build(struct frr_bgp_inst *in, const struct model *m, const struct r
 				x->multihop = true;
 				x->source = cm->addr.addr;
 				if (!s || strcmp(s->rdomain, b->rdomain)) {
-					note(env, e->key, "BGP: via s2s %s: no such interface in "
+					recon_note(env, e->key, "BGP: via s2s %s: no such interface in "
 					     "rdomain %s: no trigger route", n->via, b->rdomain);
 					continue;
 				}
@@ -315,7 +299,7 @@ static int bgp_want(struct recon *rc, const struct model *m, const struct recon_
 			continue;
 		cm = compartment_of(m, env->host, r->bgp.rdomain);
 		if (!cm) {
-			note(env, e->key, "BGP: no compartment of rdomain %s on this host",
+			recon_note(env, e->key, "BGP: no compartment of rdomain %s on this host",
 			     r->bgp.rdomain);
 			continue;
 		}

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The filter reconciler (see filter.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +9,6 @@
 #include "gw/filter.h"
 
 /* ---- this host's filters from the model ---- */
-
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct recon_env *env, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!env->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	env->note(env->note_arg, key, msg);
-}
 
 /* Arrays grow one element at a time: a gateway has a few thousand
  * filters at most. */
@@ -112,7 +95,7 @@ int filter_collect(struct filter_set *s, const struct model *m, const struct rec
 		if (r->kind == TENET_KIND_FILTER && !strcmp(r->filter.host, env->host)) {
 			iface_dev(m, env->host, r->filter.on, r->filter.iface, dev);
 			if (!dev[0]) {
-				note(env, e->key, "%s %s: no such interface; filter not programmed",
+				recon_note(env, e->key, "%s %s: no such interface; filter not programmed",
 				     tenet_filter_on_name(r->filter.on), r->filter.iface);
 				continue;
 			}
@@ -124,7 +107,7 @@ int filter_collect(struct filter_set *s, const struct model *m, const struct rec
 		} else if (r->kind == TENET_KIND_FILTERMODE && !strcmp(r->filtermode.host, env->host)) {
 			iface_dev(m, env->host, r->filtermode.on, r->filtermode.iface, dev);
 			if (!dev[0]) {
-				note(env, e->key, "%s %s: no such interface; mode not programmed",
+				recon_note(env, e->key, "%s %s: no such interface; mode not programmed",
 				     tenet_filter_on_name(r->filtermode.on), r->filtermode.iface);
 				continue;
 			}
