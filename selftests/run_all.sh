@@ -13,11 +13,18 @@ failed=0
 failed_names=()
 # Each suite's wall time goes on a closing line of its own, so a slow
 # suite shows up in any log: "=== net/test_etcd.sh: passed in 182s".
+# Each suite's output is also kept in $BUILD/check-logs/ (NAME with / as
+# _), so the failed checks can be printed again at the end: a CI log is
+# often read from its tail only.
+log_dir=$BUILD/check-logs
+rm -rf "$log_dir"
+mkdir -p "$log_dir"
+log_of() { echo "$log_dir/${1//\//_}.log"; }
 run() {
 	local name=$1; shift
 	local start=$SECONDS
 	echo "=== $name"
-	if "$@"; then
+	if "$@" 2>&1 | tee "$(log_of "$name")"; [ "${PIPESTATUS[0]}" = 0 ]; then
 		passed=$((passed + 1))
 		echo "=== $name: passed in $((SECONDS - start))s"
 	else
@@ -78,6 +85,7 @@ bg_finish() {
 		name=${bg_names[$i]}
 		read -r rc secs <"$bg_dir/$i.rc" 2>/dev/null || { rc=1; secs=?; }
 		echo "=== $name"
+		cp "$bg_dir/$i.log" "$(log_of "$name")"
 		cat "$bg_dir/$i.log"
 		if [ "$rc" = 0 ]; then
 			passed=$((passed + 1))
@@ -140,6 +148,16 @@ for s in "${suites[@]}"; do
 	esac
 done
 bg_finish
-[ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
+# The failed checks again, each under its suite: what failed, the vm
+# runner's verdict (timed out, exit status) and the suite's own total.
+if [ $failed -gt 0 ]; then
+	echo "failed checks:"
+	for name in "${failed_names[@]}"; do
+		echo "  $name:"
+		grep -a -E '^\[FAIL\]|^vm: (booting|timed out|command exited [^0])|^[0-9]+ passed, [0-9]+ failed|^=== .*: (FAILED|passed)' \
+			"$(log_of "$name")" 2>/dev/null | sed 's/^/    /' | tail -n 60
+	done
+	echo "failed suites: ${failed_names[*]}"
+fi
 echo "suites: $passed passed, $failed failed in $((SECONDS - all_start))s"
 [ $failed -eq 0 ]
