@@ -221,9 +221,11 @@ require_kernel() {
 	exec "$LIB_ROOT/selftests/vm/run" --timeout "${TENET_VM_TIMEOUT:-300}" -- "$LIB_SELF" "$@"
 }
 
-# wait_for SECONDS CMD...: retry every 0.1 s.
+# wait_for SECONDS CMD...: retry every 0.1 s. The limit is multiplied by
+# TENET_WAIT_SCALE (the vm runner sets 3 under TCG): it bounds how long a
+# failure takes to be seen, not how long a pass takes.
 wait_for() {
-	local end=$((SECONDS + $1)); shift
+	local end=$((SECONDS + $1 * ${TENET_WAIT_SCALE:-1})); shift
 	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 

@@ -56,8 +56,8 @@ t() { "$TENET" --store "$STORE" "$@"; }
 t store init >/dev/null || fail_all "tenet store init"
 hx() { ip netns exec "$HOST" "$@"; }
 vm() { local n=$1; shift; ip netns exec "${VMS[$n]}" "$@"; }
-wait_for() { # timeout-seconds command...
-	local end=$((SECONDS + $1)); shift
+wait_for() { # timeout-seconds command... (x TENET_WAIT_SCALE, as in lib.sh)
+	local end=$((SECONDS + $1 * ${TENET_WAIT_SCALE:-1})); shift
 	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 log_has() { grep -q -- "$1" "$TMP/tenetd.log"; }

@@ -47,7 +47,8 @@ check() {
 }
 # wait_for SECS CMD...: retry CMD until it succeeds or SECS pass.
 wait_for() {
-	local secs=$1 end=$((SECONDS + $1)) out
+	local secs=$(($1 * ${TENET_WAIT_SCALE:-1})) out end
+	end=$((SECONDS + secs))
 	shift
 	while :; do
 		out=$("$@" 2>&1) && { printf '%s\n' "$out"; return 0; }
