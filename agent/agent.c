@@ -122,6 +122,7 @@ struct agent {
 	int64_t seen_rev;               /* newest change read into the model: the
 					 * applied revision once reconciled */
 	bool store_live;                /* the open store's watch follows it */
+	bool check_down;                /* a read found it away: only a read says it is back */
 	uint64_t store_down_at;
 };
 
@@ -481,6 +482,8 @@ static int store_open(struct agent *a)
  * the store compacted past it). */
 static void store_live(struct agent *a, bool live, const char *why)
 {
+	if (live)
+		a->check_down = false;
 	if (live == a->store_live)
 		return;
 	a->store_live = live;
@@ -510,18 +513,28 @@ static void store_check(struct agent *a)
 	int ret;
 
 	/* While the watch cannot reach the store it fails over by itself;
-	 * a check would only wait for the same timeouts. */
-	if (!a->store || now_ms() < a->check_at || !a->store_live)
+	 * a check would only wait for the same timeouts. Unless the check
+	 * itself found the store away: the watch's stream can look alive
+	 * for seconds after its member became unreachable (nothing reset
+	 * the connection), so only a read that answers says it is back. */
+	if (!a->store || now_ms() < a->check_at || (!a->store_live && !a->check_down))
 		return;
 	a->check_at = now_ms() + POLL_MS;
 	ret = tenet_store_check(a->store, &err);
-	if (!ret)
+	if (!ret) {
+		if (a->check_down) {
+			a->check_down = false;
+			if (a->watch && tenet_watch_live(a->watch))
+				store_live(a, true, NULL);
+		}
 		return;
+	}
 	if (ret != -ENOENT && tenet_store_errclass(ret) == TENET_STORE_UNAVAILABLE) {
 		/* Away (etcd), not gone (-ENOENT: no file at the path any
 		 * more, closed and opened again below): the store stays
 		 * open and the watch resumes at its position. */
 		store_live(a, false, err.msg);
+		a->check_down = true;
 		return;
 	}
 	if (ret == -ESTALE) {
@@ -716,7 +729,7 @@ static void follow_store(struct agent *a)
 	} else if (ret < 0) {
 		store_lost(a, ret, err.msg);
 	}
-	if (a->watch && ret != -ESTALE && tenet_watch_live(a->watch))
+	if (a->watch && ret != -ESTALE && !a->check_down && tenet_watch_live(a->watch))
 		store_live(a, true, NULL);
 	/* Changes that are no records of ours (other agents' status, guard
 	 * keys) are routine: said only in debug. */

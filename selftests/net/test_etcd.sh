@@ -251,6 +251,10 @@ check "10.0.1.21 reaches all 3 agents' maps" wait_for 20 ca_all 10.0.1.21 192.16
 # gwhost is cut off from etcd (its control NIC down) long enough to notice;
 # meanwhile a record comes, one goes, and the cluster compacts past both.
 # Back on the network, its watch is stale: it resyncs and converges.
+back_n() { grep -c "store reachable again" "$TMP/gwhost.log" 2>/dev/null; }
+away_n() { grep -c "store unavailable: " "$TMP/gwhost.log" 2>/dev/null; }
+back0=$(back_n)
+away0=$(away_n)
 nx gwhost ip link set ctl0 down
 sleep 10
 check "a record added while gwhost is cut off" \
@@ -260,6 +264,10 @@ REV=$(etcdctl_ops endpoint status -w json | python3 -c 'import json,sys; print(m
 check "etcd compacted up to revision $REV" etcdctl_ops compact "$REV"
 check "host1 has the new record meanwhile" wait_for 10 ca_has host1 10.0.1.22
 check "gwhost does not (cut off)" eval '! ca_has gwhost 10.0.1.22'
+check "gwhost said the store was unavailable" eval '[ "$(away_n)" -gt "$away0" ]'
+# Its watch's connection outlives the link for seconds (nothing resets it):
+# only a read that answers may say the store is back.
+check "gwhost never said the store was back while cut off" eval '[ "$(back_n)" = "$back0" ]'
 nx gwhost ip link set ctl0 up
 check "gwhost resynced after the compaction" wait_for 30 host_log_has gwhost "compaction; full resync"
 check "gwhost converged: 10.0.1.22 there" wait_for 10 ca_has gwhost 10.0.1.22 192.168.4.11
