@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/epoll.h>
@@ -91,6 +92,7 @@ struct agent {
 	enum decap_mode ul_mode;        /* the hook there: DECAP_XDP or DECAP_TC */
 	enum decap_mode ul_cfg;         /* the decap setting it was chosen under */
 	bool dirty;                     /* reconcile at the next turn */
+	bool full;                      /* ... a full round: not store changes alone */
 	bool resync;                    /* re-read the whole store */
 	bool xdp_check;                 /* look at the underlay attachment */
 	bool stop;
@@ -277,22 +279,50 @@ static bool guard_count(void *arg, const struct recon *rc, size_t ndel, size_t t
 static void nexthops_follow(struct agent *a)
 {
 	const struct recon_stats *st = &a->host->st;
-	unsigned int n = 0;
-	static const int types[] = { OBJ_PA, OBJ_MAC, OBJ_CA, OBJ_L2ONLY };
 
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		n += st->add[types[i]] + st->upd[types[i]] + st->del[types[i]];
-	if (!a->nh_pas || n)
+	/* Lookup entries were followed one by one (shadow_changed); a
+	 * change of the local PAs is read whole. */
+	if (!a->nh_pas || st->add[OBJ_PA] + st->upd[OBJ_PA] + st->del[OBJ_PA])
 		a->nh_pas = nexthops_set_pas(&a->nh, &a->host->shadow) == 0;
 }
 
-static bool round_all(struct agent *a, bool counting)
+/* The PAs lookup entries name, followed change by change once the
+ * next-hop table has them (nexthops_follow). */
+static void shadow_changed(void *arg, const struct recon *rc, unsigned int t, const void *key,
+			   const void *old, const void *now)
+{
+	struct agent *a = arg;
+	__be32 o = 0, n = 0;
+
+	if (rc != a->host || !a->nh_pas)
+		return;
+	if (t == OBJ_MAC) {
+		o = old ? ((const struct tenet_vmac_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_vmac_val *)now)->pa : 0;
+	} else if (t == OBJ_CA) {
+		o = old ? ((const struct tenet_ca_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_ca_val *)now)->pa : 0;
+	} else if (t == OBJ_L2ONLY) {
+		o = old ? ((const struct tenet_l2only_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_l2only_val *)now)->pa : 0;
+	} else {
+		return;
+	}
+	nexthops_pa_changed(&a->nh, o, n);
+}
+
+/* changes: an incremental round (recon_env.changes), NULL: a full one.
+ * An incremental round keeps the notes and interface names of the last
+ * full one: they come from records that did not change. */
+static bool round_all(struct agent *a, bool counting, const struct model_log *changes)
 {
 	struct name_set names;
 	struct recon_env env = { .host = a->cfg.host, .no_flowid = !a->cfg.flowid,
 				 .strict_source = a->cfg.strict_source, .note = note,
-				 .note_arg = a, .names = &names };
-	struct recon_hooks hooks = { .applied = applied, .arg = a };
+				 .note_arg = a, .names = changes ? NULL : &names,
+				 .changes = changes };
+	struct recon_hooks hooks = { .applied = applied, .arg = a,
+				     .shadow_changed = shadow_changed };
 	bool retry = false, complete = true;
 	int ret;
 
@@ -303,7 +333,8 @@ static bool round_all(struct agent *a, bool counting)
 	}
 	a->nbulk = a->nbulk_hidden = a->nheld_logged = 0;
 	a->nheld = 0;
-	notes_rotate(a);
+	if (!changes)
+		notes_rotate(a);
 	name_set_init(&names);
 	for (size_t i = 0; i < recon_registry_len; i++) {
 		struct recon *rc = &a->rc[i];
@@ -332,7 +363,7 @@ static bool round_all(struct agent *a, bool counting)
 	 * deletions. */
 	if (!counting || !a->pending_del)
 		status_applied(&a->status, a->seen_rev);
-	if (complete) {
+	if (complete && !changes) {
 		name_set_free(&a->names);
 		a->names = names;
 	} else {
@@ -350,15 +381,14 @@ static bool round_all(struct agent *a, bool counting)
  * accept-deletions`, `tenetd --accept-deletions`) or the store is
  * repaired. Deletes that arrive as store events (an explicit `tenet ...
  * del`) never meet the guard. */
-static void reconcile(struct agent *a)
+static void reconcile_rounds(struct agent *a, const struct model_log *changes)
 {
 	char msg[400];
 
-	a->dirty = false;
 	if (a->guard && !a->accept) {
 		a->over = false;
 		a->pending_del = 0;
-		if (!round_all(a, true))
+		if (!round_all(a, true, NULL))
 			return;
 		if (!a->pending_del) {
 			a->guard = false;
@@ -379,13 +409,41 @@ static void reconcile(struct agent *a)
 			return;
 		}
 	}
-	if (!round_all(a, false))
+	if (!round_all(a, false, changes))
 		return;
 	if (a->guard && a->accept && a->refused[0])
 		log_info("deletions confirmed: applied");
 	a->guard = false;
 	a->accept = false;
 	a->refused[0] = '\0';
+}
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A round after changes of lookup records alone (no other kind, link
+ * event, retry, reload, wake, guard, whole re-read, record that cannot be
+ * decoded) follows just those changes: docs/agent.md, "Incremental
+ * rounds". */
+static void reconcile(struct agent *a)
+{
+	/* Lookup records alone: interface names and notes come from the
+	 * other kinds (a port, a PA), so a round of these keeps them. */
+	bool inc = !a->full && !a->guard && !a->model.log.whole && !a->model.bad.n &&
+		   a->model.log.kinds == 1ULL << TENET_KIND_LOOKUP;
+	double t0 = cpu_ms();
+
+	a->dirty = false;
+	reconcile_rounds(a, inc ? &a->model.log : NULL);
+	log_debug("round (%s, %zu lookup changes): %.2f ms of CPU", inc ? "incremental" : "full",
+		  a->model.log.changes.n, cpu_ms() - t0);
+	model_log_clear(&a->model);
+	a->full = false;
 }
 
 /* ---- the store ----
@@ -666,7 +724,7 @@ static void accept_flag(struct agent *a, const struct tenet_kv *kv)
 	if (!a->guard || kv->mod_rev <= a->guard_rev || a->accept)
 		return;
 	a->accept = true;
-	a->dirty = true;
+	a->dirty = a->full = true;
 	log_info("deletions confirmed in the store at revision %lld", (long long)kv->mod_rev);
 }
 
@@ -891,7 +949,7 @@ static void on_link(const struct nl_link *l, void *arg)
 	if (name_set_has(&a->names, l->name) || shadow_has_ifindex(a, l->ifindex)) {
 		log_debug("link %s (ifindex %u) %s", l->name, l->ifindex,
 			  l->deleted ? "removed" : "changed");
-		a->dirty = true;
+		a->dirty = a->full = true;
 	}
 	if (!strcmp(l->name, a->cfg.underlay) || l->ifindex == a->xdp_ifindex) {
 		if (l->deleted && l->ifindex == a->xdp_ifindex)
@@ -930,7 +988,7 @@ static void read_links(struct agent *a)
 
 	/* Lost events: look at everything. */
 	if (ret == -ENOBUFS) {
-		a->dirty = true;
+		a->dirty = a->full = true;
 		a->xdp_check = true;
 		nexthops_on_change(&a->nh);
 	}
@@ -1056,7 +1114,7 @@ static void reload(struct agent *a, pid_t requester)
 	a->share = (struct recon_share){ .percent = n.c.guard_percent, .min = n.c.guard_min };
 	log_set_debug(n.c.debug);
 	a->xdp_check = true;
-	a->dirty = true;
+	a->dirty = a->full = true;
 	snprintf(status, sizeof(status), "configuration reloaded (host %s, underlay %s, store %s, "
 		 "decap %s, learn_age %us, strict_source %s, flowid %s)", n.c.host,
 		 n.c.underlay[0] ? n.c.underlay : "(none)", store_name(a),
@@ -1426,7 +1484,7 @@ static void wake_reconcilers(struct agent *a)
 			continue;
 		a->recon_ready[i] = false;
 		if (rc->r->wake(rc))
-			a->dirty = true;
+			a->dirty = a->full = true;
 	}
 	sync_recon_fds(a);
 }
@@ -1469,7 +1527,7 @@ static void turn(struct agent *a)
 	follow_store(a);
 	if (a->retry_at && a->retry_at <= now_ms()) {
 		a->retry_at = 0;
-		a->dirty = true;
+		a->dirty = a->full = true;
 		a->xdp_check = true;
 	}
 	if (a->dirty && a->synced)

@@ -441,6 +441,7 @@ static void bgp_close(struct recon *rc)
 }
 
 const struct reconciler gw_bgp_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "bgp",
 	.types = bgp_types,
 	.ntypes = BGP_NOBJ,

@@ -273,6 +273,7 @@ static void filter_close(struct recon *rc)
 }
 
 const struct reconciler gw_filter_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "filter",
 	.types = filter_types,
 	.ntypes = FILTER_NOBJ,

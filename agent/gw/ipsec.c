@@ -1179,6 +1179,7 @@ void ipsec_pubkey_record(const char *host, const struct tenet_hostkey *k,
 }
 
 const struct reconciler gw_ipsec_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "ipsec",
 	.types = types,
 	.ntypes = IPSEC_NOBJ,

@@ -180,6 +180,7 @@ static void nat_close(struct recon *rc)
 }
 
 const struct reconciler gw_nat_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "nat",
 	.types = nat_types,
 	.ntypes = NAT_NOBJ,

@@ -272,6 +272,7 @@ static void rate_close(struct recon *rc)
  * with a clsact qdisc; a device recreated by its own reconciler (an S2S
  * interface, a compartment) gets its limits back in the same round. */
 const struct reconciler gw_rate_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "rate",
 	.types = rate_types,
 	.ntypes = RATE_NOBJ,

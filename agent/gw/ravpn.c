@@ -958,6 +958,7 @@ static void ravpn_close(struct recon *rc)
 }
 
 const struct reconciler gw_ravpn_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "ravpn",
 	.types = types,
 	.ntypes = RAVPN_NOBJ,

@@ -880,6 +880,7 @@ static void vrf_close(struct recon *rc)
 }
 
 const struct reconciler gw_vrf_reconciler = {
+	.kinds = RECON_KINDS_NO_LOOKUP,  /* skipped when only lookup records change */
 	.name = "vrf",
 	.types = vrf_types,
 	.ntypes = VRF_NOBJ,

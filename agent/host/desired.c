@@ -54,6 +54,8 @@ struct build {
 	__be32 src_pa;          /* first usable PA: outer source of encap */
 	const char *src_pa_key;
 	struct lost lost;
+	/* With env->index: the MAC and CA keys that met a conflict. */
+	struct htab *contested_mac, *contested_ca;
 	int err;
 };
 
@@ -108,6 +110,17 @@ static int pa_devname(const struct tenet_pa *pa, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* A MAC or CA entry more than one record wants: desired_update leaves
+ * it to a whole build. */
+static void contest(struct build *b, enum obj o, const void *key)
+{
+	struct htab *h = o == OBJ_MAC ? b->contested_mac : o == OBJ_CA ? b->contested_ca : NULL;
+	char one = 1;
+
+	if (h && !htab_find(h, key) && !htab_put(h, key, &one, NULL))
+		b->err = -ENOMEM;
+}
+
 /* Put an entry owned by store key `owner`. When another record already
  * owns it, the smaller store key wins and the loser is noted. better()
  * may decide first (customer route metrics). */
@@ -121,6 +134,7 @@ static void put_owned(struct build *b, enum obj o, const void *key, const void *
 	int cmp = 0;
 
 	if (e) {
+		contest(b, o, key);
 		if (better)
 			cmp = better(val, e->val);
 		if (!cmp)
@@ -341,6 +355,7 @@ static void put_mac(struct build *b, const char *key, const struct tenet_vmac_ke
 		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
 		return;
 	}
+	contest(b, OBJ_MAC, mk);
 	old = e->val;
 	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
 		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
@@ -996,15 +1011,35 @@ static void lost_hold(struct build *b)
 			hold(b, OBJ_KROUTE, e->key);
 }
 
+void desired_index_free(struct desired_index *ix)
+{
+	if (!ix)
+		return;
+	htab_free(&ix->vs);
+	htab_free(&ix->local_pa);
+	htab_free(&ix->local_port);
+	htab_free(&ix->contested_mac);
+	htab_free(&ix->contested_ca);
+	ix->valid = false;
+}
+
 int desired_build(const struct model *m, const struct build_env *env, struct recon_set *out,
 		  struct name_set *names)
 {
 	struct build b = { .m = m, .env = env, .out = out, .names = names };
+	struct desired_index *ix = env->index;
 
 	htab_init(&b.rd, 0, sizeof(struct rd_info));
 	htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
 	htab_init(&b.local_pa, sizeof(__be32), 1);
 	htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	if (ix) {
+		desired_index_free(ix);
+		htab_init(&ix->contested_mac, sizeof(struct tenet_vmac_key), 1);
+		htab_init(&ix->contested_ca, sizeof(struct tenet_ca_key), 1);
+		b.contested_mac = &ix->contested_mac;
+		b.contested_ca = &ix->contested_ca;
+	}
 	lost_init(&b);
 	/* Mostly lookup records, each a MAC entry and most a CA entry: sized
 	 * once rather than rehashed twenty times on the way to a million. */
@@ -1016,12 +1051,142 @@ int desired_build(const struct model *m, const struct build_env *env, struct rec
 	free(b.l2);
 	add_route_lens(&b);
 	lost_hold(&b);
+	if (ix) {
+		/* Kept, not freed: what desired_update builds against. */
+		ix->valid = !b.err && !b.lost.any && !m->bad.n;
+		ix->vs = b.vs;
+		ix->local_pa = b.local_pa;
+		ix->local_port = b.local_port;
+		htab_init(&b.vs, sizeof(__u32), sizeof(struct vs_info));
+		htab_init(&b.local_pa, sizeof(__be32), 1);
+		htab_init(&b.local_port, sizeof(struct tenet_vmac_key), sizeof(__u32));
+	}
 	lost_free(&b);
 	htab_free(&b.rd);
 	htab_free(&b.vs);
 	htab_free(&b.local_pa);
 	htab_free(&b.local_port);
 	return b.err;
+}
+
+/* ---- following lookup records one by one ---- */
+
+/* The records desired_update follows: l2only records are numbered per
+ * VSID across records, learned ones share a MAC entry with them. */
+static bool followed(const struct tenet_lookup *l)
+{
+	return !learned_type(l->type);
+}
+
+/* The MAC entry of l, and its CA entry (false: none). */
+static bool lookup_keys(const struct desired_index *ix, const struct tenet_lookup *l,
+			struct tenet_vmac_key *mk, struct tenet_ca_key *ck)
+{
+	const struct htab_entry *vs;
+
+	memset(mk, 0, sizeof(*mk));
+	memset(ck, 0, sizeof(*ck));
+	mk->vsid = l->vsid;
+	memcpy(mk->mac, l->mac, TENET_ETH_ALEN);
+	if (!l->has_ca || !(vs = htab_find(&ix->vs, &l->vsid)))
+		return false;
+	ck->rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	ck->ip = l->ca;
+	return true;
+}
+
+static int unset(struct recon_set *out, struct recon_keys *dirty, enum obj o,
+		 const struct htab *contested, const void *key)
+{
+	if (htab_find(contested, key))
+		return 1;
+	if (htab_del(&out->t[o], key) < 0)
+		return 0;       /* it made none (e.g. its subnet is unknown) */
+	return recon_keys_add(dirty, o, key);
+}
+
+/* The entries add_lookup makes, where nobody has them: else 1 (a
+ * conflict: who wins is the whole build's to say). */
+static int set(struct build *b, const struct desired_index *ix, struct recon_keys *dirty,
+	       const char *key, const struct tenet_lookup *l)
+{
+	struct tenet_vmac_val mv = { .type = l->type, .rule = l->rule };
+	struct tenet_ca_val cv = { .vsid = l->vsid, .type = l->type, .rule = l->rule };
+	struct tenet_vmac_key mk;
+	struct tenet_ca_key ck;
+	bool has_ca = lookup_keys(ix, l, &mk, &ck);
+	__u32 ifindex = local_ifindex(b, l);
+	struct htab_entry *e;
+	int ret;
+
+	if (htab_find(&b->out->t[OBJ_MAC], &mk) || (has_ca && htab_find(&b->out->t[OBJ_CA], &ck)))
+		return 1;
+	mv.ifindex = cv.ifindex = ifindex;
+	mv.pa = cv.pa = ifindex ? 0 : l->pa;
+	memcpy(cv.mac, l->mac, TENET_ETH_ALEN);
+	if (!(e = htab_put(&b->out->t[OBJ_MAC], &mk, &mv, NULL)))
+		return -ENOMEM;
+	e->tag = NULL;  /* tags are the build's, valid only during it */
+	ret = recon_keys_add(dirty, OBJ_MAC, &mk);
+	if (ret < 0 || !l->has_ca)
+		return ret;
+	if (!has_ca) {
+		note(b, key, "VSID %u has no virtual subnet; CA entry not programmed", l->vsid);
+		return 0;
+	}
+	if (!(e = htab_put(&b->out->t[OBJ_CA], &ck, &cv, NULL)))
+		return -ENOMEM;
+	e->tag = NULL;
+	return recon_keys_add(dirty, OBJ_CA, &ck);
+}
+
+int desired_update(const struct model *m, const struct build_env *env,
+		   const struct desired_index *ix, struct recon_set *out, struct recon_keys *dirty)
+{
+	const struct model_log *log = &m->log;
+	struct build b = { .m = m, .env = env, .out = out };
+	struct tenet_vmac_key mk;
+	struct tenet_ca_key ck;
+	struct htab_iter it;
+	struct htab_entry *c, *e;
+	int ret;
+
+	if (!ix || !ix->valid || log->whole || m->bad.n ||
+	    (log->kinds & ~(1ULL << TENET_KIND_LOOKUP)))
+		return 1;
+	/* Read only here: the index's tables, shallow copies. */
+	b.vs = ix->vs;
+	b.local_pa = ix->local_pa;
+	b.local_port = ix->local_port;
+	/* First what the versions before made, then what the versions now
+	 * make: records that trade a MAC or CA meet no conflict. */
+	htab_iter_init(&it, &log->changes);
+	while ((c = htab_iter_next(&it))) {
+		const struct model_change *ch = c->val;
+
+		if (!ch->had)
+			continue;
+		if (!followed(&ch->old))
+			return 1;
+		if (lookup_keys(ix, &ch->old, &mk, &ck) &&
+		    (ret = unset(out, dirty, OBJ_CA, &ix->contested_ca, &ck)))
+			return ret;
+		if ((ret = unset(out, dirty, OBJ_MAC, &ix->contested_mac, &mk)))
+			return ret;
+	}
+	htab_iter_init(&it, &log->changes);
+	while ((c = htab_iter_next(&it))) {
+		const struct tenet_record *r;
+
+		if (!(e = htab_find(&m->recs, c->key)))
+			continue;
+		r = model_rec(e);
+		if (r->kind != TENET_KIND_LOOKUP || !followed(&r->lookup))
+			return 1;
+		if ((ret = set(&b, ix, dirty, e->key, &r->lookup)))
+			return ret;
+	}
+	return 0;
 }
 
 /* ---- kernel links the records depend on ---- */

@@ -10,6 +10,8 @@
 #include "recon/names.h"
 #include "recon/recon.h"
 
+struct desired_index;
+
 struct build_env {
 	const char *host;               /* this host's name in the store */
 	const struct knl_ops *ops;      /* link_index, link_mtu, link_mac, vlan/link setup */
@@ -26,7 +28,35 @@ struct build_env {
 	const struct recon_set *kernel;
 	/* Remove no VLAN device (recon_env.cautious). */
 	bool no_prune;
+	/* Filled by desired_build for desired_update (may be NULL). */
+	struct desired_index *index;
 };
+
+/* What a whole build knows that following lookup records one by one
+ * needs: the subnets, this host's PAs and ports, and the MAC and CA
+ * entries more than one record wants (who wins there is decided by a
+ * whole build). Not valid when lost records shaped the build. */
+struct desired_index {
+	bool valid;
+	struct htab vs;                 /* VSID -> routing domain and prefix */
+	struct htab local_pa;           /* this host's PA IPs */
+	struct htab local_port;         /* struct tenet_vmac_key -> ifindex */
+	struct htab contested_mac;      /* struct tenet_vmac_key */
+	struct htab contested_ca;       /* struct tenet_ca_key */
+};
+
+void desired_index_free(struct desired_index *ix);
+
+/* Follow the model's log (m->log: lookup records changed since the set
+ * out was built or last updated) in out, O(change): each changed record's
+ * MAC and CA entries out, its new version's in, and their keys into
+ * dirty. 1 when that cannot be done (a change of another kind, an l2only
+ * or learned record, an entry more than one record wants, no valid
+ * index): then out is partly updated and must be built whole. 0, 1 or
+ * -ENOMEM. Equal to desired_build by construction; the unit tests check
+ * it over random changes. */
+int desired_update(const struct model *m, const struct build_env *env,
+		   const struct desired_index *ix, struct recon_set *out, struct recon_keys *dirty);
 
 /* Kernel links the records need before a build can find them: VLAN
  * subdevices of PAs, PA devices up (forwarding untouched); and the VLAN

@@ -35,17 +35,21 @@ void learn_table_seen(struct learn_table *t, const struct tenet_lookup *l, uint6
 		htab_put(&t->seen, key, &now_ms, NULL);
 }
 
-/* This host's PAs, from the model. */
+/* This host's PAs, from the model (its few records that are not lookup
+ * records: a pass every few seconds must not walk a million). */
 static void host_pas(const struct model *m, const char *host, struct htab *pas)
 {
 	struct htab_iter it;
-	struct htab_entry *e;
+	struct htab_entry *k, *e;
 	char one = 1;
 
-	htab_iter_init(&it, &m->recs);
-	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = model_rec(e);
+	htab_iter_init(&it, &m->others);
+	while ((k = htab_iter_next(&it))) {
+		const struct tenet_record *r;
 
+		if (!(e = htab_find(&m->recs, k->key)))
+			continue;
+		r = model_rec(e);
 		if (r->kind == TENET_KIND_PA && !strcmp(r->pa.host, host))
 			htab_put(pas, &r->pa.addr.addr, &one, NULL);
 	}
@@ -57,22 +61,25 @@ int learn_table_age(struct learn_table *t, const struct model *m, const char *ho
 {
 	struct htab pas, next;
 	struct htab_iter it;
-	struct htab_entry *e;
+	struct htab_entry *k, *e;
 	int aged = 0;
 
 	htab_init(&pas, sizeof(uint32_t), 1);
 	htab_init(&next, 0, sizeof(uint64_t));
 	host_pas(m, host, &pas);
 	/* The table is rebuilt from the model, so records deleted by anyone
-	 * are forgotten here too. */
-	htab_iter_init(&it, &m->recs);
-	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = model_rec(e);
+	 * are forgotten here too. Learned records only (m->learned). */
+	htab_iter_init(&it, &m->learned);
+	while ((k = htab_iter_next(&it))) {
+		const struct tenet_record *r;
 		struct tenet_err err = { 0 };
 		const struct htab_entry *s;
 		uint64_t last;
 		int ret;
 
+		if (!(e = htab_find(&m->recs, k->key)))
+			continue;
+		r = model_rec(e);
 		if (r->kind != TENET_KIND_LOOKUP || r->lookup.type != TENET_LOOKUP_DYNAMIC ||
 		    !htab_find(&pas, &r->lookup.pa))
 			continue;

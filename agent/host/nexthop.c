@@ -44,6 +44,7 @@ int nexthops_init(struct nexthops *n, int map_fd, int cache_fd)
 		bpf_map_lookup_elem(cache_fd, &i, &n->cache[i]);
 	htab_init(&n->local, sizeof(__be32), sizeof(__u32));
 	htab_init(&n->remote, sizeof(__be32), 1);
+	htab_init(&n->refs, sizeof(__be32), sizeof(__u32));
 	htab_init(&n->vias, sizeof(__be32), 1);
 	htab_init(&n->cur, sizeof(struct tenet_nh_key), sizeof(struct tenet_nh_val));
 	ret = nl_open(&n->nl);
@@ -65,16 +66,50 @@ void nexthops_fini(struct nexthops *n)
 		nl_close(&n->nl);
 	htab_free(&n->local);
 	htab_free(&n->remote);
+	htab_free(&n->refs);
 	htab_free(&n->vias);
 	htab_free(&n->cur);
 	free(n->cache);
 }
 
+/* One more lookup entry names pa. */
 static int add_remote(struct htab *h, __be32 pa)
 {
+	struct htab_entry *e;
+	__u32 one = 1;
+
+	if (!pa)
+		return 0;
+	if ((e = htab_find(h, &pa))) {
+		(*(__u32 *)e->val)++;
+		return 0;
+	}
+	return htab_put(h, &pa, &one, NULL) ? 0 : -ENOMEM;
+}
+
+void nexthops_pa_changed(struct nexthops *n, __be32 old, __be32 now)
+{
+	struct htab_entry *e;
 	char one = 1;
 
-	return !pa || htab_find(h, &pa) || htab_put(h, &pa, &one, NULL) ? 0 : -ENOMEM;
+	if (old == now)
+		return;
+	if (old && (e = htab_find(&n->refs, &old)) && !--*(__u32 *)e->val) {
+		htab_del(&n->refs, &old);
+		if (htab_del(&n->remote, &old) == 0)
+			n->dirty = true;
+	}
+	if (!now)
+		return;
+	if (add_remote(&n->refs, now) < 0) {
+		n->dirty = true;        /* resolved whole at the next set_pas */
+		return;
+	}
+	/* A PA of this host is never a remote one (a local VM is local). */
+	if (!htab_find(&n->local, &now) && !htab_find(&n->remote, &now)) {
+		if (htab_put(&n->remote, &now, &one, NULL))
+			n->dirty = true;
+	}
 }
 
 static bool same_set(const struct htab *a, const struct htab *b)
@@ -95,13 +130,15 @@ static bool same_set(const struct htab *a, const struct htab *b)
 
 int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
 {
-	struct htab local, remote;
+	struct htab local, remote, refs;
 	struct htab_iter it;
 	struct htab_entry *e;
+	char one = 1;
 	int ret = 0;
 
 	htab_init(&local, sizeof(__be32), sizeof(__u32));
 	htab_init(&remote, sizeof(__be32), 1);
+	htab_init(&refs, sizeof(__be32), sizeof(__u32));
 	htab_iter_init(&it, &s->t[OBJ_PA]);
 	while (!ret && (e = htab_iter_next(&it))) {
 		const struct tenet_pa_val *pv = e->val;
@@ -111,28 +148,32 @@ int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
 	}
 	htab_iter_init(&it, &s->t[OBJ_MAC]);
 	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&remote, ((const struct tenet_vmac_val *)e->val)->pa);
+		ret = add_remote(&refs, ((const struct tenet_vmac_val *)e->val)->pa);
 	htab_iter_init(&it, &s->t[OBJ_CA]);
 	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&remote, ((const struct tenet_ca_val *)e->val)->pa);
+		ret = add_remote(&refs, ((const struct tenet_ca_val *)e->val)->pa);
 	htab_iter_init(&it, &s->t[OBJ_L2ONLY]);
 	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&remote, ((const struct tenet_l2only_val *)e->val)->pa);
+		ret = add_remote(&refs, ((const struct tenet_l2only_val *)e->val)->pa);
+	/* A PA of this host is never a remote one (a local VM is local). */
+	htab_iter_init(&it, &refs);
+	while (!ret && (e = htab_iter_next(&it)))
+		if (!htab_find(&local, e->key) && !htab_put(&remote, e->key, &one, NULL))
+			ret = -ENOMEM;
 	if (ret < 0) {
 		htab_free(&local);
 		htab_free(&remote);
+		htab_free(&refs);
 		return ret;
 	}
-	/* A PA of this host is never a remote one (a local VM is local). */
-	htab_iter_init(&it, &local);
-	while ((e = htab_iter_next(&it)))
-		htab_del(&remote, e->key);
 	if (!same_set(&local, &n->local) || !same_set(&remote, &n->remote))
 		n->dirty = true;
 	htab_free(&n->local);
 	htab_free(&n->remote);
+	htab_free(&n->refs);
 	n->local = local;
 	n->remote = remote;
+	n->refs = refs;
 	return 0;
 }
 

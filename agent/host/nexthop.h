@@ -26,6 +26,7 @@ struct nexthops {
 	struct nl nl;
 	struct htab local;      /* __be32 local PA -> __u32 its device */
 	struct htab remote;     /* __be32 remote PA (value unused) */
+	struct htab refs;       /* __be32 PA -> __u32 lookup entries naming it */
 	struct htab vias;       /* __be32 next hop in use (value unused) */
 	struct htab cur;        /* struct tenet_nh_key -> tenet_nh_val: the map */
 	int cache_fd;           /* tenet_nhcache (not owned) */
@@ -46,6 +47,10 @@ void nexthops_fini(struct nexthops *n);
  * ones from the PA map, remote ones from the lookup maps. Marks the table
  * dirty when the set changed. 0 or -ENOMEM. */
 int nexthops_set_pas(struct nexthops *n, const struct recon_set *s);
+/* One lookup entry (MAC, CA or l2only) of the applied state changed from
+ * naming PA old to naming PA now (0: none): the same as nexthops_set_pas
+ * over the whole state, without walking it. */
+void nexthops_pa_changed(struct nexthops *n, __be32 old, __be32 now);
 /* Events: a neighbour (dirty when it is a next hop in use or a remote
  * PA), anything else about routes or links (dirty). */
 void nexthops_on_neigh(struct nexthops *n, const struct nl_neigh *e);

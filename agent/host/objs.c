@@ -498,13 +498,29 @@ static int host_observe(struct recon *rc, const struct recon_set *desired,
 
 /* ---- want: the desired state of this host (desired.c) ---- */
 
+/* rc->cache: the index of the last whole build (desired_update). */
+static struct desired_index *host_index(struct recon *rc)
+{
+	if (!rc->cache)
+		rc->cache = calloc(1, sizeof(struct desired_index));
+	return rc->cache;
+}
+
+static void host_cache_free(struct recon *rc)
+{
+	desired_index_free(rc->cache);
+	free(rc->cache);
+	rc->cache = NULL;
+}
+
 static int host_want(struct recon *rc, const struct model *m, const struct recon_env *env,
 		     struct recon_set *out)
 {
 	struct build_env benv = { .host = env->host, .ops = kops(rc), .no_flowid = env->no_flowid,
 				  .strict_source = env->strict_source,
 				  .note = env->note, .note_arg = env->note_arg,
-				  .kernel = &rc->shadow, .no_prune = env->cautious };
+				  .kernel = &rc->shadow, .no_prune = env->cautious,
+				  .index = host_index(rc) };
 	int ret;
 
 	desired_prepare_links(m, &benv);
@@ -513,6 +529,20 @@ static int host_want(struct recon *rc, const struct model *m, const struct recon
 		return ret;
 	desired_clamp_mtu(out, &benv);
 	return 0;
+}
+
+/* Lookup records changed alone (the bulk of a large store): their MAC
+ * and CA entries, nothing else (docs/agent.md, "Incremental rounds"). */
+static int host_want_changes(struct recon *rc, const struct model *m,
+			     const struct recon_env *env, struct recon_set *desired,
+			     struct recon_keys *dirty)
+{
+	struct build_env benv = { .host = env->host, .ops = kops(rc), .no_flowid = env->no_flowid,
+				  .strict_source = env->strict_source,
+				  .note = env->note, .note_arg = env->note_arg,
+				  .kernel = &rc->shadow, .no_prune = env->cautious };
+
+	return desired_update(m, &benv, rc->cache, desired, dirty);
 }
 
 /* ---- the real kernel ---- */
@@ -557,6 +587,8 @@ const struct reconciler host_reconciler = {
 	.types = host_types,
 	.ntypes = OBJ_MAX,
 	.want = host_want,
+	.want_changes = host_want_changes,
+	.cache_free = host_cache_free,
 	.observe = host_observe,
 	.open = host_open,
 	.close = host_close,

@@ -8,12 +8,84 @@ void model_init(struct model *m)
 {
 	htab_init(&m->recs, 0, sizeof(struct tenet_record));
 	htab_init(&m->bad, 0, sizeof(struct tenet_record));
+	htab_init(&m->log.changes, 0, sizeof(struct model_change));
+	m->log.whole = true;
+	m->log.kinds = 0;
+	htab_init(&m->others, 0, 1);
+	htab_init(&m->learned, 0, 1);
 }
 
 void model_free(struct model *m)
 {
 	htab_free(&m->recs);
 	htab_free(&m->bad);
+	htab_free(&m->log.changes);
+	htab_free(&m->others);
+	htab_free(&m->learned);
+}
+
+/* m->others and m->learned after key now holds r (NULL: nothing).
+ * 0 or -ENOMEM. */
+static int index_set(struct model *m, const char *key, const struct tenet_record *r)
+{
+	char zero = 0;
+
+	if (r && r->kind != TENET_KIND_LOOKUP)
+		return htab_find(&m->others, key) || htab_put(&m->others, key, &zero, NULL) ?
+			       0 : -ENOMEM;
+	if (m->others.n)
+		htab_del(&m->others, key);
+	if (r && r->lookup.type == TENET_LOOKUP_DYNAMIC)
+		return htab_find(&m->learned, key) || htab_put(&m->learned, key, &zero, NULL) ?
+			       0 : -ENOMEM;
+	if (m->learned.n)
+		htab_del(&m->learned, key);
+	return 0;
+}
+
+void model_log_clear(struct model *m)
+{
+	htab_free(&m->log.changes);
+	htab_init(&m->log.changes, 0, sizeof(struct model_change));
+	m->log.whole = false;
+	m->log.kinds = 0;
+}
+
+static void log_whole(struct model *m)
+{
+	if (m->log.whole)
+		return;
+	m->log.whole = true;
+	htab_free(&m->log.changes);
+	htab_init(&m->log.changes, 0, sizeof(struct model_change));
+}
+
+/* The record under key is about to change (cur: what the model has now,
+ * NULL: nothing; kind: the kind of the key). The first change of a key
+ * since the last clear keeps the version the last round saw. */
+static void log_change(struct model *m, const char *key, const struct htab_entry *cur,
+		       enum tenet_kind kind)
+{
+	struct model_change c = { 0 };
+
+	if (m->log.whole)
+		return;
+	m->log.kinds |= 1ULL << kind;
+	if (cur)
+		m->log.kinds |= 1ULL << model_rec(cur)->kind;
+	if (kind != TENET_KIND_LOOKUP || (cur && model_rec(cur)->kind != TENET_KIND_LOOKUP))
+		return;
+	if (htab_find(&m->log.changes, key))
+		return;
+	if (m->log.changes.n >= MODEL_LOG_MAX) {
+		log_whole(m);
+		return;
+	}
+	c.had = cur != NULL;
+	if (cur)
+		c.old = model_rec(cur)->lookup;
+	if (!htab_put(&m->log.changes, key, &c, NULL))
+		log_whole(m);
 }
 
 size_t model_nlost(const struct model *m)
@@ -35,6 +107,7 @@ size_t model_nlost(const struct model *m)
  * never decoded). */
 static void mark_bad(struct model *m, const char *key, const struct tenet_record *id)
 {
+	log_whole(m);
 	htab_put(&m->bad, key, id, NULL);
 }
 
@@ -66,14 +139,15 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 	}
 	if (ret < 0)
 		return ret;
-	if (m->bad.n)
-		htab_del(&m->bad, key);
+	if (m->bad.n && htab_del(&m->bad, key) == 0)
+		log_whole(m);   /* repaired: what was held is built again */
 	size = model_rec_size(&rec);
 	e = htab_find(&m->recs, key);
 	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
 		return 0;
+	log_change(m, key, e, rec.kind);
 	if (!(e ? htab_put_len(&m->recs, key, &rec, size, NULL) :
-		  htab_add(&m->recs, key, &rec, size)))
+		  htab_add(&m->recs, key, &rec, size)) || index_set(m, key, &rec) < 0)
 		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
 	return 1;
 }
@@ -81,7 +155,13 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 int model_delete(struct model *m, const char *key)
 {
 	bool was_bad = m->bad.n && htab_del(&m->bad, key) == 0;
+	const struct htab_entry *e = htab_find(&m->recs, key);
 
+	if (was_bad)
+		log_whole(m);
+	if (e)
+		log_change(m, key, e, model_rec(e)->kind);
+	index_set(m, key, NULL);
 	/* A lost record deleted: its held kernel state can go. */
 	return htab_del(&m->recs, key) == 0 || was_bad;
 }
@@ -112,7 +192,8 @@ int model_load_one(struct model_load *ld, const char *key, const char *value)
 	if (ld->bad)
 		ld->bad(ld->arg, err.msg);
 	old = htab_find(&ld->m->recs, key);
-	if (old && !htab_put_len(&ld->fresh.recs, old->key, old->val, old->vlen, NULL))
+	if (old && (!htab_put_len(&ld->fresh.recs, old->key, old->val, old->vlen, NULL) ||
+		    index_set(&ld->fresh, old->key, model_rec(old)) < 0))
 		return -ENOMEM;
 	return 0;
 }

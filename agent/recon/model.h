@@ -12,6 +12,29 @@
 #include "kinds/record.h"
 #include "store/store.h"
 
+/* What changed in the model since model_log_clear, for rounds that touch
+ * only what changed (docs/agent.md, "Incremental rounds"). Lookup records
+ * are most of a large store, so their changes are listed one by one,
+ * with the version before (the objects it made are found from it);
+ * changes of other kinds only mark their kind. Anything that cannot be
+ * followed so (a whole re-read, a record that cannot be decoded, too many
+ * changes) marks the log whole: every reconciler builds from the whole
+ * model then. */
+struct model_change {
+	bool had;                       /* the model had a record under the key */
+	struct tenet_lookup old;        /* that record (a lookup record) */
+};
+
+struct model_log {
+	bool whole;
+	uint64_t kinds;                 /* 1 << kind of every kind that changed */
+	struct htab changes;            /* store key -> struct model_change: the
+					 * lookup records changed, each once */
+};
+
+/* More lookup changes than this between two rounds: a whole rebuild. */
+#define MODEL_LOG_MAX (1u << 18)
+
 struct model {
 	/* store key -> struct tenet_record, of model_rec_size() bytes: a
 	 * record keeps its kind and its own union member only (a lookup
@@ -26,6 +49,13 @@ struct model {
 	 * (corrupt since before this agent read it, model_lost) owns kernel
 	 * state nobody can rebuild: reconcilers hold it (recon.h). */
 	struct htab bad;
+	struct model_log log;           /* whole after model_init and a load */
+	/* Keys (value unused) of the records that are not lookup records
+	 * (the few: routing domains, subnets, PAs, ports ...) and of the
+	 * learned lookup records: what periodic work reads without walking
+	 * a million records. */
+	struct htab others;
+	struct htab learned;
 };
 
 static inline size_t model_rec_size(const struct tenet_record *r)
@@ -40,6 +70,8 @@ static inline size_t model_rec_size(const struct tenet_record *r)
 
 void model_init(struct model *m);
 void model_free(struct model *m);
+/* Start a new log (after a round has seen this one): nothing changed. */
+void model_log_clear(struct model *m);
 /* Put a record from its stored key and JSON text. Returns 1 when the
  * model changed, 0 when the key is not a policy record (e.g. the serial
  * key) or the record is unchanged, and a negative errno with a message

@@ -54,6 +54,27 @@ void recon_set_free(struct recon_set *s)
 	}
 }
 
+void recon_keys_init(struct recon_keys *k, const struct reconciler *r)
+{
+	memset(k, 0, sizeof(*k));
+	k->ntypes = r->ntypes;
+	for (unsigned int t = 0; t < r->ntypes; t++)
+		htab_init(&k->t[t], r->types[t].key_size, 1);
+}
+
+void recon_keys_free(struct recon_keys *k)
+{
+	for (unsigned int t = 0; t < k->ntypes; t++)
+		htab_free(&k->t[t]);
+}
+
+int recon_keys_add(struct recon_keys *k, unsigned int t, const void *key)
+{
+	char one = 1;
+
+	return htab_find(&k->t[t], key) || htab_put(&k->t[t], key, &one, NULL) ? 0 : -ENOMEM;
+}
+
 int recon_hold(struct recon_set *s, unsigned int t, const void *key)
 {
 	char one = 1;
@@ -79,12 +100,23 @@ int recon_open(struct recon *rc, const struct recon_open *o)
 	return ret;
 }
 
+static void drop_desired(struct recon *rc)
+{
+	if (rc->have_desired)
+		recon_set_free(&rc->desired);
+	rc->have_desired = false;
+}
+
 void recon_fini(struct recon *rc)
 {
 	if (rc->r->close)
 		rc->r->close(rc);
 	rc->opened = false;
 	recon_set_free(&rc->shadow);
+	drop_desired(rc);
+	if (rc->r->cache_free)
+		rc->r->cache_free(rc);
+	rc->cache = NULL;
 }
 
 /* What the kernel holds, into the shadow. The first time the shadow is
@@ -140,6 +172,13 @@ static void report(const struct recon_hooks *h, const struct recon *rc, unsigned
 			   err < 0 && rc->msg[0] ? rc->msg : NULL);
 }
 
+static void shadow_changed(const struct recon_hooks *h, const struct recon *rc, unsigned int t,
+			   const void *key, const void *old, const void *now)
+{
+	if (h && h->shadow_changed)
+		h->shadow_changed(h->arg, rc, t, key, old, now);
+}
+
 static size_t cmp_size(const struct recon_type *ty)
 {
 	return ty->cmp_size ? ty->cmp_size : ty->val_size;
@@ -180,6 +219,7 @@ static int batch_flush(struct recon *rc, struct batch *b, const struct recon_hoo
 			failed++;
 			continue;
 		}
+		shadow_changed(h, rc, b->t, e->key, b->old[i], e->val);
 		if (!(b->old[i] ? htab_put(sh, e->key, e->val, NULL) :
 				  htab_add(sh, e->key, e->val, ty->val_size)))
 			return -ENOMEM;
@@ -245,39 +285,50 @@ out:
 	return ret;
 }
 
+/* Put desired entry e of type t unless the shadow has it: 0, 1 (failed)
+ * or -ENOMEM. */
+static int put_one(struct recon *rc, unsigned int t, const struct htab_entry *e,
+		   const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[t];
+	struct htab *sh = &rc->shadow.t[t];
+	struct htab_entry *cur = htab_find(sh, e->key);
+	enum recon_op op = cur ? RECON_UPDATE : RECON_ADD;
+	int ret;
+
+	if (cur && !memcmp(cur->val, e->val, cmp_size(ty)))
+		return 0;
+	rc->msg[0] = '\0';
+	ret = ty->put(rc, e->key, e->val, cur ? cur->val : NULL);
+	report(h, rc, t, op, e->key, e->val, ret);
+	if (ret < 0)
+		return 1;
+	shadow_changed(h, rc, t, e->key, cur ? cur->val : NULL, e->val);
+	if (!htab_put(sh, e->key, e->val, NULL))
+		return -ENOMEM;
+	if (op == RECON_ADD)
+		rc->st.add[t]++;
+	else
+		rc->st.upd[t]++;
+	return 0;
+}
+
 static int put_pass(struct recon *rc, const struct recon_set *desired, unsigned int t,
 		    const struct recon_hooks *h)
 {
 	const struct recon_type *ty = &rc->r->types[t];
-	struct htab *sh = &rc->shadow.t[t];
-	size_t csz = cmp_size(ty);
 	struct htab_iter it;
 	struct htab_entry *e;
-	int failed = 0;
+	int failed = 0, ret;
 
 	if (ty->put_batch)
 		return put_pass_batched(rc, desired, t, h);
 	htab_iter_init(&it, &desired->t[t]);
 	while ((e = htab_iter_next(&it))) {
-		struct htab_entry *cur = htab_find(sh, e->key);
-		enum recon_op op = cur ? RECON_UPDATE : RECON_ADD;
-		int ret;
-
-		if (cur && !memcmp(cur->val, e->val, csz))
-			continue;
-		rc->msg[0] = '\0';
-		ret = ty->put(rc, e->key, e->val, cur ? cur->val : NULL);
-		report(h, rc, t, op, e->key, e->val, ret);
-		if (ret < 0) {
-			failed++;
-			continue;
-		}
-		if (!htab_put(sh, e->key, e->val, NULL))
-			return -ENOMEM;
-		if (op == RECON_ADD)
-			rc->st.add[t]++;
-		else
-			rc->st.upd[t]++;
+		ret = put_one(rc, t, e, h);
+		if (ret < 0)
+			return ret;
+		failed += ret;
 	}
 	return failed;
 }
@@ -312,38 +363,44 @@ static size_t count_deletes(const struct recon *rc, const struct recon_set *desi
 	return n;
 }
 
+/* Delete shadow entry e of type t unless it is desired or held: 0 or 1
+ * (failed). e is gone after a delete. */
+static int del_one(struct recon *rc, const struct recon_set *desired, unsigned int t,
+		   struct htab_entry *e, const struct recon_hooks *h)
+{
+	const struct recon_type *ty = &rc->r->types[t];
+	int ret;
+
+	if (htab_find(&desired->t[t], e->key))
+		return 0;
+	if (is_held(desired, t, e->key)) {
+		rc->st.held++;
+		report(h, rc, t, RECON_HELD, e->key, e->val, 0);
+		return 0;
+	}
+	rc->msg[0] = '\0';
+	ret = ty->del(rc, e->key, e->val);
+	if (recon_gone(ret))
+		ret = 0;
+	report(h, rc, t, RECON_DELETE, e->key, e->val, ret);
+	if (ret < 0)
+		return 1;
+	shadow_changed(h, rc, t, e->key, e->val, NULL);
+	htab_del(&rc->shadow.t[t], e->key);
+	rc->st.del[t]++;
+	return 0;
+}
+
 static int del_pass(struct recon *rc, const struct recon_set *desired, unsigned int t,
 		    const struct recon_hooks *h)
 {
-	const struct recon_type *ty = &rc->r->types[t];
-	struct htab *sh = &rc->shadow.t[t];
 	struct htab_iter it;
 	struct htab_entry *e;
 	int failed = 0;
 
-	htab_iter_init(&it, sh);
-	while ((e = htab_iter_next(&it))) {
-		int ret;
-
-		if (htab_find(&desired->t[t], e->key))
-			continue;
-		if (is_held(desired, t, e->key)) {
-			rc->st.held++;
-			report(h, rc, t, RECON_HELD, e->key, e->val, 0);
-			continue;
-		}
-		rc->msg[0] = '\0';
-		ret = ty->del(rc, e->key, e->val);
-		if (recon_gone(ret))
-			ret = 0;
-		report(h, rc, t, RECON_DELETE, e->key, e->val, ret);
-		if (ret < 0) {
-			failed++;
-			continue;
-		}
-		htab_del(sh, e->key);
-		rc->st.del[t]++;
-	}
+	htab_iter_init(&it, &rc->shadow.t[t]);
+	while ((e = htab_iter_next(&it)))
+		failed += del_one(rc, desired, t, e, h);
 	return failed;
 }
 
@@ -386,7 +443,100 @@ int recon_apply(struct recon *rc, const struct recon_set *desired,
 	}
 out:
 	rc->st.failed = (unsigned int)failed;
+	rc->clean = !failed && !rc->st.refused;
 	return failed;
+}
+
+int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
+		     const struct recon_keys *keys, const struct recon_hooks *hooks)
+{
+	const struct reconciler *r = rc->r;
+	size_t total = 0, ndel = 0;
+	struct htab_iter it;
+	struct htab_entry *k, *e;
+	int failed = 0, ret;
+	unsigned int t;
+
+	memset(&rc->st, 0, sizeof(rc->st));
+	for (t = 0; t < r->ntypes; t++)
+		total += rc->shadow.t[t].n;
+	for (t = 0; t < r->ntypes; t++) {
+		htab_iter_init(&it, &keys->t[t]);
+		while ((k = htab_iter_next(&it))) {
+			if (!(e = htab_find(&desired->t[t], k->key)))
+				continue;
+			ret = put_one(rc, t, e, hooks);
+			if (ret < 0)
+				return ret;
+			failed += ret;
+		}
+	}
+	if (hooks && hooks->allow_delete) {
+		for (t = 0; t < r->ntypes; t++) {
+			if (!deletes(rc, t))
+				continue;
+			htab_iter_init(&it, &keys->t[t]);
+			while ((k = htab_iter_next(&it)))
+				ndel += !htab_find(&desired->t[t], k->key) &&
+					htab_find(&rc->shadow.t[t], k->key) &&
+					!is_held(desired, t, k->key);
+		}
+		if (ndel && !hooks->allow_delete(hooks->guard_arg, rc, ndel, total)) {
+			rc->st.refused = (unsigned int)ndel;
+			goto out;
+		}
+	}
+	for (t = r->ntypes; t-- > 0;) {
+		if (!deletes(rc, t))
+			continue;
+		htab_iter_init(&it, &keys->t[t]);
+		while ((k = htab_iter_next(&it)))
+			if ((e = htab_find(&rc->shadow.t[t], k->key)))
+				failed += del_one(rc, desired, t, e, hooks);
+	}
+out:
+	rc->st.failed = (unsigned int)failed;
+	rc->clean = !failed && !rc->st.refused;
+	return failed;
+}
+
+/* An incremental round that changed none of the kinds the reconciler
+ * reads, and its last round applied all: nothing to do. */
+static bool can_skip(const struct recon *rc, const struct recon_env *env)
+{
+	const struct model_log *l = env->changes;
+
+	return l && !l->whole && rc->r->kinds && !(rc->r->kinds & l->kinds) && rc->clean &&
+	       rc->observed && !rc->teardown;
+}
+
+static bool can_follow(const struct recon *rc, const struct recon_env *env)
+{
+	return env->changes && !env->changes->whole && rc->r->want_changes && rc->have_desired &&
+	       rc->clean && rc->observed && !rc->teardown &&
+	       !(rc->r->flags & RECON_OBSERVE_EACH);
+}
+
+/* 1: the round was done from the changes alone (*ret its result), 0: a
+ * full round is needed. */
+static int run_changes(struct recon *rc, const struct model *m, const struct recon_env *env,
+		       const struct recon_hooks *hooks, int *ret)
+{
+	struct recon_keys dirty;
+	int r;
+
+	recon_keys_init(&dirty, rc->r);
+	r = rc->r->want_changes(rc, m, env, &rc->desired, &dirty);
+	if (r == 0)
+		*ret = recon_apply_keys(rc, &rc->desired, &dirty, hooks);
+	recon_keys_free(&dirty);
+	if (r == 0) {
+		rc->nincremental++;
+		return 1;
+	}
+	/* Half updated, or not at all: built whole again. */
+	drop_desired(rc);
+	return 0;
 }
 
 int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
@@ -396,6 +546,14 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 	int ret = 0;
 
 	memset(&rc->st, 0, sizeof(rc->st));
+	if (can_skip(rc, env)) {
+		rc->nskipped++;
+		return 0;
+	}
+	if (can_follow(rc, env) && run_changes(rc, m, env, hooks, &ret))
+		return ret;
+	drop_desired(rc);
+	rc->clean = false;      /* until this round's apply says so */
 	recon_set_init(&desired, rc->r);
 	/* The first round reads the kernel before want, so that want sees
 	 * what an earlier agent left (what to hold of records that cannot be
@@ -411,6 +569,7 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 	if (!rc->teardown)
 		ret = rc->r->want(rc, m, env, &desired);
 	if (ret < 0) {
+		rc->clean = false;
 		recon_errf(rc, "cannot build the desired state");
 		goto out;
 	}
@@ -422,6 +581,12 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 		}
 	}
 	ret = recon_apply(rc, &desired, hooks);
+	/* Kept for the next round's want_changes. */
+	if (ret >= 0 && rc->r->want_changes && !rc->teardown) {
+		rc->desired = desired;
+		rc->have_desired = true;
+		return ret;
+	}
 out:
 	recon_set_free(&desired);
 	return ret;

@@ -36,11 +36,16 @@
 #include "recon/htab.h"
 #include "recon/model.h"
 
+/* struct reconciler's kinds: every kind but lookup records (a
+ * reconciler that reads none: the gateway's). */
+#define RECON_KINDS_NO_LOOKUP (((1ULL << TENET_KIND_MAX) - 1) & ~(1ULL << TENET_KIND_LOOKUP))
+
 /* Object types per reconciler, at most. */
 #define RECON_MAX_TYPES 16
 
 struct recon;
 struct recon_set;
+struct recon_keys;
 
 enum recon_op {
 	RECON_ADD,
@@ -111,6 +116,10 @@ struct recon_env {
 	 * counting): want removes nothing outside the engine either (no
 	 * pruning of prerequisites such as VLAN devices). */
 	bool cautious;
+	/* An incremental round: nothing but these model changes happened
+	 * since the last round (no link event, retry, reload ...). NULL: a
+	 * full round. See struct reconciler's kinds and want_changes. */
+	const struct model_log *changes;
 };
 
 /* Reconciler flags. */
@@ -165,6 +174,20 @@ struct reconciler {
 	int (*poll_fd)(struct recon *rc);
 	uint64_t (*wake_at)(struct recon *rc);
 	bool (*wake)(struct recon *rc);
+	/* Optional: the record kinds want reads (1 << kind; 0: all of them).
+	 * An incremental round that changed none of them skips this
+	 * reconciler when its last round applied everything. */
+	uint64_t kinds;
+	/* Optional, O(change) rounds: update desired (the last round's
+	 * desired set, kept by the engine) for env->changes, adding the key
+	 * of every object that may have changed to dirty; the engine then
+	 * applies only those keys. 0, 1 when the changes cannot be followed
+	 * so (then desired is dropped and want builds it whole), or -errno.
+	 * Only asked when the last round applied everything. */
+	int (*want_changes)(struct recon *rc, const struct model *m, const struct recon_env *env,
+			    struct recon_set *desired, struct recon_keys *dirty);
+	/* Release rc->cache (what want keeps for want_changes); optional. */
+	void (*cache_free)(struct recon *rc);
 };
 
 /* A set of objects: one table per type of a reconciler, and the keys
@@ -177,6 +200,16 @@ struct recon_set {
 
 void recon_set_init(struct recon_set *s, const struct reconciler *r);
 void recon_set_free(struct recon_set *s);
+
+/* Keys of objects, per type: what an incremental round applies. */
+struct recon_keys {
+	unsigned int ntypes;
+	struct htab t[RECON_MAX_TYPES];
+};
+void recon_keys_init(struct recon_keys *k, const struct reconciler *r);
+void recon_keys_free(struct recon_keys *k);
+/* 0 or -ENOMEM. */
+int recon_keys_add(struct recon_keys *k, unsigned int t, const void *key);
 /* Hold key of type t: the engine will not delete it (its record cannot be
  * decoded: the kernel keeps the last good state). A desired value for the
  * same key is still put. 0 or -ENOMEM. */
@@ -205,6 +238,12 @@ struct recon_hooks {
 	 * asked again next round). NULL: always allowed. */
 	bool (*allow_delete)(void *arg, const struct recon *rc, size_t ndel, size_t total);
 	void *guard_arg;
+	/* Optional: after each change that entered the shadow, its value
+	 * before (NULL: added) and now (NULL: removed), for state kept
+	 * alongside the shadow without walking it (the next-hop table's
+	 * remote PAs). */
+	void (*shadow_changed)(void *arg, const struct recon *rc, unsigned int type,
+			       const void *key, const void *old, const void *now);
 };
 
 /* A ready guard policy (guard_arg): refuse deleting more than percent %
@@ -226,6 +265,15 @@ struct recon {
 	bool teardown;                  /* tenetd --cleanup: every object goes */
 	struct recon_stats st;          /* of the last round */
 	char msg[256];                  /* put/del: why it failed (recon_errf) */
+	/* The last round applied all it wanted (no failure, nothing
+	 * refused): the shadow is the desired state. */
+	bool clean;
+	/* With want_changes: the last round's desired set, and what want
+	 * keeps for want_changes (the reconciler's, freed by cache_free). */
+	struct recon_set desired;
+	bool have_desired;
+	void *cache;
+	unsigned int nskipped, nincremental; /* rounds so, for the log */
 };
 
 /* ops: the reconciler's ops table (a fake), or NULL for recon_open. */
@@ -239,9 +287,16 @@ int recon_observe(struct recon *rc, const struct recon_set *desired);
  * of failures, or -ENOMEM. rc->st holds the round's counts. */
 int recon_apply(struct recon *rc, const struct recon_set *desired,
 		const struct recon_hooks *hooks);
+/* The same for the objects of keys only (an incremental round), with
+ * the same order, reports and guard. */
+int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
+		     const struct recon_keys *keys, const struct recon_hooks *hooks);
 /* A round: observe (first round, before want), want, observe (every
  * round with RECON_OBSERVE_EACH), apply. Failures, or -errno when want or
- * observe failed (then nothing was applied and rc->msg says which). */
+ * observe failed (then nothing was applied and rc->msg says which).
+ * An incremental round (env->changes) skips a clean reconciler whose
+ * kinds did not change, and one with want_changes applies only what
+ * changed. */
 int recon_run(struct recon *rc, const struct model *m, const struct recon_env *env,
 	      const struct recon_hooks *hooks);
 

@@ -13,6 +13,14 @@
  *                                  returned, time until every PIN_DIR's
  *                                  tenet_ca holds the new record (routing
  *                                  domain id RD); prints p50/p99/max in ms.
+ *   cp_bench cpu N PID RD VSID NET STORE TENET PIN_DIR
+ *                                  the agent PID's CPU time per change: N
+ *                                  times `lookup add|replace` of CA
+ *                                  NET.200+x.y in VSID, waited for in PIN_DIR's
+ *                                  tenet_ca, then until the agent is idle
+ *                                  again; from its threads' schedstat (ns,
+ *                                  not the 10 ms ticks of /proc/PID/stat).
+ *                                  Prints p50/p99/max in ms.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <tenet/maps.h>
@@ -221,6 +230,116 @@ out:
 	return ret;
 }
 
+/* CPU time of all threads of pid so far, in ns (0: unreadable). */
+static unsigned long long task_cpu_ns(int pid)
+{
+	unsigned long long sum = 0, v;
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1)
+			sum += v;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* Wait until the agent used no CPU for quiet_ms (its round, the status
+ * write after it, are over); returns its CPU time then. */
+static unsigned long long cpu_settled(int pid, int quiet_ms)
+{
+	unsigned long long prev = task_cpu_ns(pid), cur;
+	double t0 = now_s(), still = now_s();
+
+	for (;;) {
+		usleep(2000);
+		cur = task_cpu_ns(pid);
+		if (cur != prev) {
+			prev = cur;
+			still = now_s();
+		} else if ((now_s() - still) * 1000 >= quiet_ms || now_s() - t0 > 10) {
+			return cur;
+		}
+	}
+}
+
+/* Changes alternate as in cmd_latency (add, then replace to another PA);
+ * each change's cost is the agent's CPU from before the CLI ran until it
+ * is idle after the record reached its map. */
+static int cmd_cpu(int n, int pid, unsigned int rd, const char *vsid, const char *net,
+		   const char *store, const char *tenet, const char *dir)
+{
+	double *cpu = calloc(n, sizeof(*cpu)), *lat = calloc(n, sizeof(*lat));
+	int fd = -1, ret = 1;
+
+	if (!cpu || !lat || (fd = open_ca(dir)) < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		unsigned int idx = i / 2, host = 2 + idx % 250, sub = idx / 250;
+		char ca[48], mac[32], pa[32];
+		char *argv[] = { (char *)tenet, "--store", (char *)store, "lookup",
+				 i % 2 ? "replace" : "add", "vsid", (char *)vsid, "ca", ca,
+				 "mac", mac, "pa", pa, NULL };
+		struct tenet_ca_key k = { .rdomain = rd };
+		struct tenet_ca_val v;
+		unsigned long long c0;
+		__be32 want;
+		double t0;
+
+		snprintf(ca, sizeof(ca), "%s.%u.%u", net, 200 + sub, host);
+		snprintf(mac, sizeof(mac), "02:31:00:00:%02x:%02x", idx >> 8 & 0xff, idx & 0xff);
+		snprintf(pa, sizeof(pa), "192.168.4.%u", i % 2 ? 23 : 22);
+		if (inet_pton(AF_INET, ca, &k.ip) != 1)
+			goto out;
+		inet_pton(AF_INET, pa, &want);
+		c0 = cpu_settled(pid, 20);
+		if (!c0) {
+			fprintf(stderr, "cp_bench: cannot read the CPU time of pid %d\n", pid);
+			goto out;
+		}
+		if (run(argv)) {
+			fprintf(stderr, "cp_bench: tenet lookup %s %s failed\n", argv[4], ca);
+			goto out;
+		}
+		t0 = now_s();
+		while (bpf_map_lookup_elem(fd, &k, &v) || v.pa != want) {
+			if (now_s() - t0 > 30) {
+				fprintf(stderr, "cp_bench: %s not in the map after 30 s\n", ca);
+				goto out;
+			}
+			usleep(200);
+		}
+		lat[i] = (now_s() - t0) * 1000;
+		cpu[i] = (cpu_settled(pid, 20) - c0) / 1e6;
+	}
+	qsort(cpu, n, sizeof(*cpu), cmp_dbl);
+	qsort(lat, n, sizeof(*lat), cmp_dbl);
+	printf("changes %d agent CPU p50 %.2f p99 %.2f max %.2f ms; to the map p50 %.1f p99 %.1f ms\n",
+	       n, cpu[n / 2], cpu[(n * 99 + 99) / 100 - 1], cpu[n - 1], lat[n / 2],
+	       lat[(n * 99 + 99) / 100 - 1]);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(cpu);
+	free(lat);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "load"))
@@ -230,7 +349,11 @@ int main(int argc, char **argv)
 	if (argc >= 7 && !strcmp(argv[1], "latency"))
 		return cmd_latency(atoi(argv[2]), strtoul(argv[3], NULL, 0), argv[4], argv[5],
 				   argv + 6, argc - 6);
+	if (argc == 10 && !strcmp(argv[1], "cpu"))
+		return cmd_cpu(atoi(argv[2]), atoi(argv[3]), strtoul(argv[4], NULL, 0), argv[5],
+			       argv[6], argv[7], argv[8], argv[9]);
 	fprintf(stderr, "usage: cp_bench load STORE N | count PIN_DIR |\n"
-			"       cp_bench latency N RDOMAIN-ID STORE TENET PIN_DIR...\n");
+			"       cp_bench latency N RDOMAIN-ID STORE TENET PIN_DIR... |\n"
+			"       cp_bench cpu N PID RDOMAIN-ID VSID NET STORE TENET PIN_DIR\n");
 	return 2;
 }

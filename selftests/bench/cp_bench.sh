@@ -8,6 +8,9 @@
 #   change  3 agents (3 hosts) on one store: from `tenet lookup add` or
 #           `replace` returning to the record being in all 3 agents'
 #           tenet_ca maps, p50/p99 over M changes (selftests/bench/cp_bench.c).
+#   cpu     the agent's CPU time per single-record change (`lookup add`
+#           or `replace`), at N records (the load's agent) and at 1k
+#           records, p50/p99 (selftests/bench/cp_bench.c cpu);
 #   batch   `tenet batch` of 2M `lookup add` lines: records/s.
 #   etcd    load, change and batch again with the store on a 3-member
 #           etcd cluster (lib.sh etcd_up; Debian's etcd-server), the load
@@ -21,10 +24,10 @@
 . "$(dirname "$0")/../net/lib.sh"
 
 usage() { sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; }
-RECORDS=1000000 CHANGES=1000
+RECORDS=1000000 CHANGES=1000 CPU_CHANGES=200
 while getopts sh o; do
 	case $o in
-	s) RECORDS=20000 CHANGES=20 ;;
+	s) RECORDS=20000 CHANGES=20 CPU_CHANGES=20 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -79,7 +82,38 @@ echo "@cp load_s $secs"
 echo "@cp load_cpu_s $cpu"
 echo "@cp rss_mib $((rss / 1024))"
 echo "@cp hwm_mib $((hwm / 1024))"
+
+# ---- CPU per change: at N records, then at 1k ----
+# cpu_per_change HOST LABEL KEY: CPU_CHANGES lookup changes in VSID 10015
+# (10.31/16, after the loaded records), the agent's CPU time for each.
+cpu_per_change() {
+	local rd out
+	rd=$("$TENET" --store "$STORE" -d rdomain show Fabrikam | awk '$1 == "number" { print $2 }')
+	if out=$("$CP" cpu "$CPU_CHANGES" "${AGENT_PID[$1]}" "$rd" 10015 10.31 "$STORE" "$TENET" \
+		"$(pin_dir "$1")"); then
+		ok "$CPU_CHANGES changes at $2 records"
+		info "agent CPU per change at $2 records: $out"
+		set -- "$3" $out
+		echo "@cp ${1}_p50_ms $7"
+		echo "@cp ${1}_p99_ms $9"
+	else
+		fail "$CPU_CHANGES changes at $2 records"
+	fi
+}
+cpu_per_change host1 "$RECORDS" cpu_big
 host_stop host1
+STORE=$TMP/store1k.db
+{
+	tq store init && tq rdomain add Fabrikam &&
+	for i in $(seq 0 15); do
+		tq vsubnet add $((10000 + i)) rdomain Fabrikam prefix 10.$((16 + i)).0.0/16 || exit 1
+	done && "$CP" load "$STORE" 1000 >/dev/null
+} || fail_all "building a store of 1000 records"
+host_add k1 192.168.4.12/24
+host_start k1
+check "tenetd with 1000 records ready" host_wait_ready k1
+cpu_per_change k1 1000 cpu_1k
+host_stop k1
 
 # ---- change latency: 3 agents, one store ----
 STORE=$TMP/store2.db

@@ -16,6 +16,7 @@
 #include <tenet/maps.h>
 
 #include "host/desired.h"
+#include "host/nexthop.h"
 #include "host/objs.h"
 #include "fake_ops.h"
 #include "recon/model.h"
@@ -1259,6 +1260,194 @@ static void test_corrupt_while_running_changes_nothing(void **state)
 			 fake_calls_count(&x->f, "pa_link") - fake_calls_count(&x->f, "vlan_"), 0);
 }
 
+
+/* ---- incremental rounds ---- */
+
+/* The agent's next-hop PAs followed change by change (its shadow_changed
+ * hook), to compare with nexthops_set_pas over the whole shadow. */
+static void nh_follow(void *arg, const struct recon *rc, unsigned int t, const void *key,
+		      const void *old, const void *now)
+{
+	__be32 o = 0, n = 0;
+
+	if (t == OBJ_MAC) {
+		o = old ? ((const struct tenet_vmac_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_vmac_val *)now)->pa : 0;
+	} else if (t == OBJ_CA) {
+		o = old ? ((const struct tenet_ca_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_ca_val *)now)->pa : 0;
+	} else if (t == OBJ_L2ONLY) {
+		o = old ? ((const struct tenet_l2only_val *)old)->pa : 0;
+		n = now ? ((const struct tenet_l2only_val *)now)->pa : 0;
+	} else {
+		return;
+	}
+	nexthops_pa_changed(arg, o, n);
+}
+
+static void nh_init(struct nexthops *n)
+{
+	memset(n, 0, sizeof(*n));
+	htab_init(&n->local, sizeof(__be32), sizeof(__u32));
+	htab_init(&n->remote, sizeof(__be32), 1);
+	htab_init(&n->refs, sizeof(__be32), sizeof(__u32));
+}
+
+static void nh_free(struct nexthops *n)
+{
+	htab_free(&n->local);
+	htab_free(&n->remote);
+	htab_free(&n->refs);
+}
+
+static void assert_same_keys(const struct htab *a, const struct htab *b)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	assert_int_equal(a->n, b->n);
+	htab_iter_init(&it, (struct htab *)a);
+	while ((e = htab_iter_next(&it)))
+		assert_non_null(htab_find(b, e->key));
+}
+
+/* Random lookup changes (adds, replaces, deletes; local and remote; some
+ * in a VSID without a subnet, some trading MACs and CAs, some l2only),
+ * a few at a time, each batch applied as the agent does after store
+ * changes alone (recon_env.changes = the model's log): after every round
+ * the kept desired set, the shadow and the fake kernel equal a whole
+ * build of the model. The incremental path and the fallback to a whole
+ * build are both taken. */
+static void test_incremental_equals_full(void **state)
+{
+	static const char *const pas[] = { PA_LOCAL, PA_REMOTE, "192.168.4.33" };
+	static const uint32_t vsids[] = { 5001, 6001, 7777 };
+	struct fx *x = *state;
+	struct recon_env env = x->env_recon;
+	unsigned int seed = 2026, fallbacks = 0;
+	bool live[64] = { 0 };
+	struct tenet_record cur[64];
+	struct nexthops nh, whole;
+	struct recon_hooks hooks = { .shadow_changed = nh_follow, .arg = &nh };
+
+	nh_init(&nh);
+	topology(&x->m);
+	assert_int_equal(run_round(x), 0);
+	assert_int_equal(nexthops_set_pas(&nh, &x->rc.shadow), 0);
+	model_log_clear(&x->m);
+	env.changes = &x->m.log;
+	for (int step = 0; step < 600; step++) {
+		int nchanges = 1 + rand_r(&seed) % 3;
+		unsigned int before;
+		struct recon_set fresh;
+
+		for (int c = 0; c < nchanges; c++) {
+			int i = rand_r(&seed) % 64, op = rand_r(&seed) % 3;
+			char ca[32], m[32];
+			enum tenet_lookup_type type = rand_r(&seed) % 40 ? TENET_LOOKUP_STATIC :
+							  TENET_LOOKUP_L2ONLY;
+			uint32_t vsid = vsids[rand_r(&seed) % 3];
+
+			struct tenet_record r;
+			bool taken = false;
+
+			/* Record i has CA .i+20 and MAC :i mostly; now and then
+			 * another's (the subnets share a routing domain). */
+			snprintf(ca, sizeof(ca), "10.0.0.%d",
+				 20 + (rand_r(&seed) % 8 ? i : rand_r(&seed) % 64));
+			snprintf(m, sizeof(m), "02:00:00:00:00:%02x",
+				 rand_r(&seed) % 8 ? i : rand_r(&seed) % 64);
+			if (live[i] && op == 0) {
+				del_rec(&x->m, &cur[i]);
+				live[i] = false;
+				continue;
+			}
+			r = lookup(vsid, type == TENET_LOOKUP_L2ONLY ? NULL : ca, m,
+				   pas[rand_r(&seed) % 3], type);
+			/* One record per store key. */
+			for (int j = 0; j < 64; j++)
+				taken |= j != i && live[j] && tenet_record_same_key(&cur[j], &r);
+			if (taken)
+				continue;
+			if (live[i])
+				del_rec(&x->m, &cur[i]);
+			cur[i] = r;
+			put_rec(&x->m, &cur[i]);
+			live[i] = true;
+		}
+		before = x->rc.nincremental;
+		assert_true(recon_run(&x->rc, &x->m, &env, &hooks) >= 0);
+		fallbacks += x->rc.nincremental == before;
+		model_log_clear(&x->m);
+		x->nnotes = 0;
+		recon_set_init(&fresh, &host_reconciler);
+		assert_int_equal(desired_build(&x->m, &x->env, &fresh, NULL), 0);
+		assert_true(x->rc.have_desired);
+		assert_same_kernel(&fresh, &x->rc.desired);
+		assert_same_kernel(&x->rc.desired, &fresh);
+		assert_same_kernel(&fresh, &x->rc.shadow);
+		assert_same_kernel(&x->rc.shadow, &fresh);
+		assert_same_kernel(&fresh, &x->f.k);
+		recon_set_free(&fresh);
+		/* The remote PAs followed equal those read whole. */
+		nh_init(&whole);
+		assert_int_equal(nexthops_set_pas(&whole, &x->rc.shadow), 0);
+		assert_same_keys(&whole.remote, &nh.remote);
+		assert_same_keys(&whole.refs, &nh.refs);
+		nh_free(&whole);
+	}
+	nh_free(&nh);
+	/* Both paths were taken, the incremental one mostly. */
+	assert_true(x->rc.nincremental > 300);
+	assert_true(fallbacks > 10);
+}
+
+/* A round after store changes of lookup records alone skips a reconciler
+ * that reads none (the gateway's) and whose last round applied all; the
+ * host datapath applies just the new record's two entries. */
+static int nwants;
+
+static int count_want(struct recon *rc, const struct model *m, const struct recon_env *env,
+		      struct recon_set *out)
+{
+	nwants++;
+	return 0;
+}
+
+static void test_incremental_skips_unrelated(void **state)
+{
+	static const struct reconciler gwlike = {
+		.name = "test", .ntypes = 0, .want = count_want, .kinds = RECON_KINDS_NO_LOOKUP,
+	};
+	struct fx *x = *state;
+	struct recon rc;
+	struct recon_env env = x->env_recon;
+	struct tenet_record r = lookup(5001, "10.0.0.99", "02:00:00:00:01:01", PA_REMOTE,
+				       TENET_LOOKUP_STATIC);
+
+	recon_init(&rc, &gwlike, NULL);
+	topology(&x->m);
+	assert_int_equal(run_round(x), 0);
+	assert_int_equal(recon_run(&rc, &x->m, &env, NULL), 0);
+	assert_int_equal(nwants, 1);
+	model_log_clear(&x->m);
+	put_rec(&x->m, &r);
+	env.changes = &x->m.log;
+	assert_int_equal(recon_run(&x->rc, &x->m, &env, NULL), 0);
+	assert_int_equal(recon_run(&rc, &x->m, &env, NULL), 0);
+	assert_int_equal(x->rc.nincremental, 1);
+	assert_int_equal(total(&x->rc.st), 2);
+	assert_int_equal(x->rc.st.add[OBJ_MAC] + x->rc.st.add[OBJ_CA], 2);
+	assert_int_equal(nwants, 1);
+	/* Another kind changed: it runs. */
+	model_log_clear(&x->m);
+	r = rdomain("Fabrikam", 2);
+	put_rec(&x->m, &r);
+	assert_int_equal(recon_run(&rc, &x->m, &env, NULL), 0);
+	assert_int_equal(nwants, 2);
+	recon_fini(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1292,6 +1481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model_load_skips_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_record_keeps_kernel_state, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_skips_unrelated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_while_running_changes_nothing, setup,
 						teardown),
 	};
