@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gw/rate.h"
+#include "kinds/ravpn.h"
 #include "kinds/record.h"
 #include "recon/names.h"
 
@@ -78,7 +79,8 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 	while (!lost && (e = htab_iter_next(&it))) {
 		const struct tenet_record *r = e->val;
 		const char *host = r->kind == TENET_KIND_S2S ? r->s2s.host :
-				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host : NULL;
+				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host :
+				   r->kind == TENET_KIND_RAVPN ? r->ravpn.host : NULL;
 
 		lost = host && !strcmp(host, env->host) && model_lost(m, e);
 	}
@@ -87,6 +89,23 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 		while ((e = htab_iter_next(&it)))
 			if (recon_hold(out, t, e->key) < 0)
 				return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The compartment id of a routing domain on this host; 0: none. */
+static uint32_t compartment_id(const struct model *m, const char *host, const char *rdomain)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, (struct htab *)&m->recs);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = model_rec(e);
+
+		if (r->kind == TENET_KIND_COMPARTMENT && !strcmp(r->compartment.host, host) &&
+		    !strcmp(r->compartment.rdomain, rdomain))
+			return r->compartment.id;
 	}
 	return 0;
 }
@@ -114,6 +133,13 @@ static int rate_want(struct recon *rc, const struct model *m, const struct recon
 			ret = want_dev(out, env, dev, &cm->rate_int, 0);
 			if (!ret && cm->ext_dev[0])
 				ret = want_dev(out, env, cm->ext_dev, &cm->rate_ext, 0);
+		} else if (r->kind == TENET_KIND_RAVPN && !strcmp(r->ravpn.host, env->host) &&
+			   r->ravpn.rate.set) {
+			/* remote access: all of the tenant's users on traC */
+			uint32_t cid = compartment_id(m, env->host, r->ravpn.rdomain);
+
+			if (cid && tenet_ravpn_devname(cid, dev, sizeof(dev)) == 0)
+				ret = want_dev(out, env, dev, &r->ravpn.rate, 0);
 		}
 	}
 	return ret ? ret : hold_if_lost(rc, m, env, out);
@@ -135,7 +161,7 @@ static int rate_observe(struct recon *rc, const struct recon_set *desired,
 	size_t n = 0, na = 0;
 	int ret;
 
-	/* Where a policer of tenet's can be besides tsN and tgiN: external
+	/* Where a policer of tenet's can be besides tsN, tgiN and traN: external
 	 * interfaces, the desired ones and those of the last round. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct htab *hs[2] = { desired ? &desired->t[RATE_RX] : NULL,

@@ -15,12 +15,15 @@
 #   alice  59.10.10.11        strongSwan client (Contoso)
 #   bob    59.10.10.12        strongSwan client (Woodgrove)
 #   extra  59.10.10.13        strongSwan with carol, dave and mallory
+#   carol  59.10.10.14        strongSwan client (Contoso, alice's second)
 #
 # Checks: the tenant's XFRM interface, pool route and connection as the
 # agent programs them; alice and bob both get 10.10.0.1, each reaches its
 # own tenant's VM (TCP, ping) and nothing of the other's; show; refusals
 # with log lines (tenant max, gateway cap, a Class naming no tenant, a
-# wrong password, RADIUS down within seconds); bad
+# wrong password, RADIUS down within seconds); Contoso's aggregate rate
+# (alice and carol together about 5 Mbit/s at rate 5120, iperf3; bob's
+# Woodgrove not limited); bad
 # input; deleting one tenant's remote access leaves nothing of it and the
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
@@ -28,7 +31,7 @@
 lib_init ravpn
 require_root
 require_build
-require_cmd ping swanctl pki freeradius dumpcap tshark python3
+require_cmd ping swanctl pki freeradius dumpcap tshark python3 iperf3 tc
 ECHO=$LIB_ROOT/selftests/gw/echo.py
 C1_MAC=00:15:5d:00:50:05
 W1_MAC=00:15:5d:00:60:05
@@ -52,12 +55,14 @@ fabric_link gw inet0 brI
 nx gw ip addr add 131.107.10.10/24 dev inet0
 nx gw ip route add default via 131.107.10.1
 plain_add radius 131.107.10.20/24 eth0 brI
-for c in alice:11 bob:12 extra:13; do
+for c in alice:11 bob:12 extra:13 carol:14; do
 	plain_add "${c%:*}" "59.10.10.${c#*:}/24" eth0 brI
 	nx "${c%:*}" ip route add default via 59.10.10.1
 done
 spawn nx c1 python3 "$ECHO" server 7001 contoso-vm
 spawn nx w1 python3 "$ECHO" server 7001 woodgrove-vm
+for p in 5201 5202; do spawn nx c1 iperf3 -s -p $p; done
+spawn nx w1 iperf3 -s -p 5201
 
 # ---- FreeRADIUS, a configuration of its own ----
 RAD=$TMP/radius
@@ -289,7 +294,8 @@ client() { # NS then NAME:USER:PASSWORD:IF_ID...
 		echo "}"
 	} >"$D/swanctl.conf"
 	nx "$n" ip link add ipsec0 type xfrm if_id 7
-	nx "$n" ip link set ipsec0 up
+	# below the path's MTU with ESP on top: iperf3's full-size segments
+	nx "$n" ip link set ipsec0 mtu 1400 up
 	charon_start "$n" "$D" && swan_load "$D"
 }
 check "alice's, bob's and the extra client's charons" \
@@ -388,6 +394,54 @@ radius_up() {
 	wait_for 30 grep -q "Ready to process requests" "$RAD/debug2.log"
 }
 check "FreeRADIUS back" radius_up
+
+# ---- the tenant's aggregate rate: Contoso's users together ----
+tcq() { nx gw tc qdisc show dev "$1" 2>/dev/null; }
+tcf() { nx gw tc filter show dev "$1" ingress 2>/dev/null; }
+limited() { # DEV RATE (as tc prints it: 5120Kbit), both ways
+	tcq "$1" | grep -q "qdisc tbf 7e52: root .*rate $2" && tcf "$1" | grep -q "police .* rate $2"
+}
+unlimited() { ! tcq "$1" | grep -q -e "tbf 7e52" -e clsact && ! tcf "$1" | grep -q matchall; }
+check "ravpn set rdomain Contoso max 2 rate 5120; gateway cap 3" \
+	eval 'gq ravpn set rdomain Contoso max 2 rate 5120 && gq ravpn limit max 3'
+check "tra1: tbf and policer at 5120Kbit; tra2 (Woodgrove) not limited" \
+	wait_for 20 eval 'limited tra1 5120Kbit && unlimited tra2'
+check "show: Contoso's rate" eval 'g ravpn show rdomain Contoso vici "$GW_VICI" |
+	grep -q "^ravpn Contoso: pool 10.10.0.0/24 tenant-name \*Contoso\* max 2 rate 5120 users 1$"'
+check "carol's charon; carol (Contoso) connects beside alice" \
+	eval 'client carol ra:carol:carol-pw-123:7 && dial carol ra &&
+	      wait_for 20 ping_ok carol 10.0.0.5 && wait_for 20 ping_ok alice 10.0.0.5'
+SECS=5
+# rx_mbps JSON-FILE: the receiver's Mbit/s of an iperf3 -J run
+rx_mbps() { python3 -c 'import json, sys
+print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null || echo 0; }
+within() { python3 -c 'import sys; x, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= x <= hi)' "$@"; }
+# pair [-R]: alice and carol at once to Contoso's VM (-R: from it); the sum
+pair() {
+	nx alice iperf3 -c 10.0.0.5 -p 5201 -t $SECS -O 1 -J ${1:-} >"$TMP/ip-alice.json" 2>&1 &
+	local a=$!
+	nx carol iperf3 -c 10.0.0.5 -p 5202 -t $SECS -O 1 -J ${1:-} >"$TMP/ip-carol.json" 2>&1
+	wait $a
+	python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) + float(sys.argv[2])))' \
+		"$(rx_mbps "$TMP/ip-alice.json")" "$(rx_mbps "$TMP/ip-carol.json")"
+}
+# 5120 kbit/s = 5.12 Mbit/s, +-15%
+up=$(pair)
+info "Contoso's users to its VM (rx policer): alice $(rx_mbps "$TMP/ip-alice.json") + carol $(rx_mbps "$TMP/ip-carol.json") = $up Mbit/s"
+check "Contoso's two users together, to the VM: $up Mbit/s in 4.35..5.89" within "$up" 4.35 5.89
+down=$(pair -R)
+info "Contoso's VM to its users (tx tbf): alice $(rx_mbps "$TMP/ip-alice.json") + carol $(rx_mbps "$TMP/ip-carol.json") = $down Mbit/s"
+check "Contoso's two users together, from the VM: $down Mbit/s in 4.35..5.89" within "$down" 4.35 5.89
+nx bob iperf3 -c 10.0.0.5 -p 5201 -t $SECS -O 1 -J >"$TMP/ip-bob.json" 2>&1
+bobm=$(rx_mbps "$TMP/ip-bob.json")
+info "Woodgrove's bob alone: $bobm Mbit/s"
+# over the cap's band: not limited by it (the guest carries 9-44 Mbit/s
+# through one tunnel under TCG)
+check "Woodgrove's user is not limited by Contoso's rate: $bobm Mbit/s > 5.89" within "$bobm" 5.89 100000
+check "ravpn set rdomain Contoso rate none: nothing left on tra1" \
+	eval 'gq ravpn set rdomain Contoso rate none && wait_for 20 unlimited tra1'
+check "carol hangs up" eval 'swan "$TMP/carol" --terminate --ike ra --timeout 10 >/dev/null 2>&1 &&
+	wait_for 10 eval "! user_sa carol"'
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"

@@ -891,6 +891,20 @@ static void cli_refused(struct fx *f, int code, const char *msg, const char *cmd
 	free(err);
 }
 
+/* The line of a tenant in show (after the "# charon not reachable"
+ * note). */
+static void show_line(struct fx *f, const char *cmd, const char *want)
+{
+	char *out = NULL, *err = NULL, *line;
+
+	assert_int_equal(cli(f, &out, &err, cmd), 0);
+	line = strstr(out, "ravpn ");
+	if (!line || strcmp(line, want))
+		fail_msg("%s: got '%s', want '%s'", cmd, out, want);
+	free(out);
+	free(err);
+}
+
 static void test_cli(void **state)
 {
 	struct fx *f = *state;
@@ -944,6 +958,27 @@ static void test_cli(void **state)
 	assert_true(tenet_secret_open(&f->key, 1, ctx, l.recs[0].ravpnradius.secret, &sec, NULL) < 0);
 	tenet_record_list_free(&l);
 
+	/* the tenant's aggregate rate: KBPS both ways, tx/rx, none */
+	cli_ok(f, "ravpn set rdomain Contoso rate 5120");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPN, "gw", &l, NULL), 0);
+	assert_true(l.recs[0].ravpn.rate.set);
+	assert_int_equal(l.recs[0].ravpn.rate.tx, 5120);
+	assert_int_equal(l.recs[0].ravpn.rate.rx, 5120);
+	assert_false(l.recs[1].ravpn.rate.set);         /* Woodgrove: none */
+	tenet_record_list_free(&l);
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 rate 5120 users 0\n");
+	cli_ok(f, "ravpn set rdomain Contoso rate tx 2048");
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 rate tx 2048 rx 5120 "
+		  "users 0\n");
+	cli_ok(f, "ravpn set rdomain Contoso rate none");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPN, "gw", &l, NULL), 0);
+	assert_false(l.recs[0].ravpn.rate.set);
+	tenet_record_list_free(&l);
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 users 0\n");
+
 	cli_ok(f, "ravpn limit max 5");
 	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPNGW, "gw", &l, NULL), 0);
 	assert_int_equal(l.n, 1);
@@ -963,8 +998,10 @@ static void test_cli(void **state)
 		    "'*')\n", "ravpn set rdomain Contoso tenant-name **");
 	cli_refused(f, 2, "tenet: pool6 'fd00::1/64': host bits set (the prefix is a network)\n",
 		    "ravpn set rdomain Contoso pool6 fd00::1/64");
-	cli_refused(f, 2, "tenet: ravpn set: unknown argument 'rate'\n",
-		    "ravpn set rdomain Contoso rate 5120");
+	cli_refused(f, 2, "tenet: rate '4': outside 8..10000000\n",
+		    "ravpn set rdomain Contoso rate 4");
+	cli_refused(f, 2, "tenet: rate 'fast': not tx KBPS, rx KBPS, none or default\n",
+		    "ravpn set rdomain Contoso rate fast");
 	cli_refused(f, 1, "tenet: rdomain Fabrikam: no compartment on host gw (tenet compartment add "
 		    "first)\n", "ravpn set rdomain Fabrikam pool 10.10.0.0/24");
 	cli_refused(f, 1, "tenet: ravpn Fabrikam: no remote access configured on host gw\n",
