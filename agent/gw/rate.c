@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw/gw.h"
 #include "gw/rate.h"
 #include "kinds/ravpn.h"
 #include "kinds/record.h"
@@ -93,23 +94,6 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 	return 0;
 }
 
-/* The compartment id of a routing domain on this host; 0: none. */
-static uint32_t compartment_id(const struct model *m, const char *host, const char *rdomain)
-{
-	struct htab_iter it;
-	struct htab_entry *e;
-
-	htab_iter_init(&it, (struct htab *)&m->recs);
-	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = model_rec(e);
-
-		if (r->kind == TENET_KIND_COMPARTMENT && !strcmp(r->compartment.host, host) &&
-		    !strcmp(r->compartment.rdomain, rdomain))
-			return r->compartment.id;
-	}
-	return 0;
-}
-
 static int rate_want(struct recon *rc, const struct model *m, const struct recon_env *env,
 		     struct recon_set *out)
 {
@@ -136,9 +120,10 @@ static int rate_want(struct recon *rc, const struct model *m, const struct recon
 		} else if (r->kind == TENET_KIND_RAVPN && !strcmp(r->ravpn.host, env->host) &&
 			   r->ravpn.rate.set) {
 			/* remote access: all of the tenant's users on traC */
-			uint32_t cid = compartment_id(m, env->host, r->ravpn.rdomain);
+			const struct tenet_compartment *cm =
+				gw_compartment_of(m, env->host, r->ravpn.rdomain);
 
-			if (cid && tenet_ravpn_devname(cid, dev, sizeof(dev)) == 0)
+			if (cm && tenet_ravpn_devname(cm->id, dev, sizeof(dev)) == 0)
 				ret = want_dev(out, env, dev, &r->ravpn.rate, 0);
 		}
 	}
