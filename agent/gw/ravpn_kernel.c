@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The ravpn reconciler's real ops: the ipsec reconciler's (XFRM links,
  * its own VICI connections), routes of protocol TENET_RTPROT_RA over
- * rtnetlink, and the eap-radius settings file. */
+ * rtnetlink (IPv4 and IPv6; a dev "" is an unreachable route), and the
+ * eap-radius settings file. */
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "gw/ravpn.h"
 #include "nl/link.h"
 #include "nl/route.h"
+#include "nl/route6.h"
 
 struct ravpn_kernel {
 	struct ravpn_ops ops;
@@ -35,7 +37,7 @@ static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 					       .plen = rs[i].plen, .metric = rs[i].metric };
 		struct ipsec_route_val v = { 0 };
 
-		if (rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
+		if (rs[i].type == RTN_UNICAST && rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
 			v.dev[0] = '\0';
 		ret = cb(&key, &v, arg);
 	}
@@ -54,13 +56,15 @@ static int r_route_set(void *ctx, const struct ipsec_route_key *key,
 		       const struct ipsec_route_val *v)
 {
 	struct ravpn_kernel *k = ctx;
-	int ifindex = nl_ifindex(v->dev);
+	int ifindex = v->dev[0] ? nl_ifindex(v->dev) : 0;
 	struct nl_route r;
 
 	if (ifindex < 0)
 		return ifindex;
 	to_nl(key, &r);
 	r.oif = (uint32_t)ifindex;
+	if (!v->dev[0])
+		r.type = RTN_UNREACHABLE;
 	return nl_route_add(&k->nl, &r, true);
 }
 
@@ -70,7 +74,61 @@ static int r_route_del(void *ctx, const struct ipsec_route_key *key)
 	struct nl_route r;
 
 	to_nl(key, &r);
+	r.type = RTN_UNSPEC;    /* any type: the pool's is unreachable */
 	return nl_route_del(&k->nl, &r);
+}
+
+static int r_route6_dump(void *ctx, ravpn_route6_cb cb, void *arg)
+{
+	struct ravpn_kernel *k = ctx;
+	struct nl_route6 *rs = NULL;
+	size_t n = 0;
+	int ret = nl_route6_dump_proto(&k->nl, TENET_RTPROT_RA, &rs, &n);
+
+	for (size_t i = 0; ret >= 0 && i < n; i++) {
+		struct ravpn_route6_key key = { .table = rs[i].table, .plen = rs[i].plen };
+		struct ipsec_route_val v = { 0 };
+
+		memcpy(key.dst, rs[i].dst, sizeof(key.dst));
+		if (rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
+			v.dev[0] = '\0';
+		ret = cb(&key, &v, arg);
+	}
+	free(rs);
+	return ret < 0 ? ret : 0;
+}
+
+static void to_nl6(const struct ravpn_route6_key *k, struct nl_route6 *r)
+{
+	*r = (struct nl_route6){ .table = k->table, .plen = k->plen, .type = RTN_UNICAST,
+				 .proto = TENET_RTPROT_RA };
+	memcpy(r->dst, k->dst, sizeof(r->dst));
+}
+
+static int r_route6_set(void *ctx, const struct ravpn_route6_key *key,
+			const struct ipsec_route_val *v)
+{
+	struct ravpn_kernel *k = ctx;
+	int ifindex = v->dev[0] ? nl_ifindex(v->dev) : 0;
+	struct nl_route6 r;
+
+	if (ifindex < 0)
+		return ifindex;
+	to_nl6(key, &r);
+	r.oif = (uint32_t)ifindex;
+	if (!v->dev[0])
+		r.type = RTN_UNREACHABLE;
+	return nl_route6_add(&k->nl, &r, true);
+}
+
+static int r_route6_del(void *ctx, const struct ravpn_route6_key *key)
+{
+	struct ravpn_kernel *k = ctx;
+	struct nl_route6 r;
+
+	to_nl6(key, &r);
+	r.type = RTN_UNSPEC;
+	return nl_route6_del(&k->nl, &r);
 }
 
 /* Written beside and renamed over: charon never reads half a file. It
@@ -131,6 +189,9 @@ int ravpn_kernel_open(struct ravpn_ops **ops, const char *socket, const char *ra
 		.route_dump = r_route_dump,
 		.route_set = r_route_set,
 		.route_del = r_route_del,
+		.route6_dump = r_route6_dump,
+		.route6_set = r_route6_set,
+		.route6_del = r_route6_del,
 		.radius_write = r_radius_write,
 	};
 	*ops = &k->ops;

@@ -17,13 +17,15 @@
 #   extra  59.10.10.13        strongSwan with carol, dave and mallory
 #   carol  59.10.10.14        strongSwan client (Contoso, alice's second)
 #
-# Checks: the tenant's XFRM interface, pool route and connection as the
-# agent programs them; alice and bob both get 10.10.0.1, each reaches its
+# Checks: the tenant's XFRM interface, pool route (unreachable) and
+# connection as the agent programs them; alice and bob both get 10.10.0.1,
+# each with a /32 through its tenant's interface, each reaches its
 # own tenant's VM (TCP, ping) and nothing of the other's; show; refusals
 # with log lines (tenant max, gateway cap, a Class naming no tenant, a
 # wrong password, RADIUS down within seconds); Contoso's aggregate rate
 # (alice and carol together about 5 Mbit/s at rate 5120, iperf3; bob's
-# Woodgrove not limited); bad
+# Woodgrove not limited); a user's /32 (and, with pool6, /128) comes and
+# goes with the user; bad
 # input; deleting one tenant's remote access leaves nothing of it and the
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
@@ -224,8 +226,8 @@ ra_ok() {
 		ip -n "${NS[gw]}" -d link show tra$n | grep -q "xfrm if_id 0x7e52000$n" || return 1
 	done
 	ip -n "${NS[gw]}" link show tra1 | grep -q "alias tenet-ra:Contoso" &&
-	ip -n "${NS[gw]}" route show table 10001 proto 118 | grep -q "10.10.0.0/24 dev tra1" &&
-	ip -n "${NS[gw]}" route show table 10002 proto 118 | grep -q "10.10.0.0/24 dev tra2" &&
+	ip -n "${NS[gw]}" route show table 10001 proto 118 | grep -q "^unreachable 10.10.0.0/24" &&
+	ip -n "${NS[gw]}" route show table 10002 proto 118 | grep -q "^unreachable 10.10.0.0/24" &&
 	swan "$GWD" --list-conns 2>/dev/null | grep -q "^tenet-ra-Contoso:" &&
 	swan "$GWD" --list-conns 2>/dev/null | grep -q "^tenet-ra-Woodgrove:" &&
 	[ "$(swan "$GWD" --list-pools 2>/dev/null | grep -c "^tenet-ra-.*10.10.0.0")" = 2 ]
@@ -238,7 +240,7 @@ diag() {
 	swan "$GWD" --list-sas >&2 2>&1
 }
 ra_ok_diag() { wait_for 20 ra_ok && return 0; diag; swan "$GWD" --list-pools >&2; return 1; }
-check "per tenant an XFRM interface in its VRF, the pool's route (proto 118), a connection and a pool" \
+check "per tenant an XFRM interface in its VRF, the pool's route (proto 118, unreachable), a connection and a pool" \
 	ra_ok_diag
 check "the eap-radius settings are 0600 and charon reloaded them" \
 	eval '[ "$(stat -c %a "$GWD/radius.conf")" = 600 ] && grep -q "address = 131.107.10.20" "$GWD/radius.conf"'
@@ -257,12 +259,14 @@ exit 0
 EOF
 	chmod +x "$1/updown.sh"
 }
-client_conn() { # NAME USER PASSWORD [IF_ID]
+client_conn() { # NAME USER PASSWORD [IF_ID [6: an IPv6 virtual IP too]]
+	local vips=0.0.0.0
+	[ "${5:-}" = 6 ] && vips="0.0.0.0, ::"
 	cat <<EOF
 	$1 {
 		version = 2
 		remote_addrs = 131.107.10.10
-		vips = 0.0.0.0
+		vips = $vips
 		proposals = aes128gcm16-prfsha256-x25519
 		local { auth = eap-md5
 			id = $2
@@ -286,10 +290,11 @@ client() { # NS then NAME:USER:PASSWORD:IF_ID...
 	cp "$PKI/ca.pem" "$D/x509ca/"
 	{
 		echo "connections {"
-		for c in "$@"; do IFS=: read -r cn u pw ifid <<<"$c"; client_conn "$cn" "$u" "$pw" "$ifid"; done
+		for c in "$@"; do IFS=: read -r cn u pw ifid six <<<"$c"
+			client_conn "$cn" "$u" "$pw" "$ifid" "$six"; done
 		echo "}"
 		echo "secrets {"
-		for c in "$@"; do IFS=: read -r cn u pw ifid <<<"$c"
+		for c in "$@"; do IFS=: read -r cn u pw ifid six <<<"$c"
 			printf '\teap-%s { id = %s\n\t\tsecret = %s }\n' "$cn" "$u" "$pw"; done
 		echo "}"
 	} >"$D/swanctl.conf"
@@ -313,6 +318,10 @@ check "bob connects (RADIUS Class TenantName=Woodgrove)" dial bob ra
 check "alice and bob both got 10.10.0.1 (the same pool in two tenants)" \
 	wait_for 10 eval 'nx alice ip -4 addr show ipsec0 | grep -q "10.10.0.1/32" &&
 	                  nx bob ip -4 addr show ipsec0 | grep -q "10.10.0.1/32"'
+# rt TABLE [-6]: the agent's routes (proto 118) in a tenant's table
+rt() { ip -n "${NS[gw]}" ${2:-} route show table "$1" proto 118 2>/dev/null; }
+check "a /32 per user: 10.10.0.1 through tra1 in Contoso's table, through tra2 in Woodgrove's" \
+	wait_for 10 eval 'rt 10001 | grep -q "^10.10.0.1 dev tra1" && rt 10002 | grep -q "^10.10.0.1 dev tra2"'
 check "alice is Contoso's, bob is Woodgrove's (charon)" \
 	eval 'swan "$GWD" --list-sas | grep -A3 "^tenet-ra-Contoso:" | grep -q "alice" &&
 	      swan "$GWD" --list-sas | grep -A3 "^tenet-ra-Woodgrove:" | grep -q "bob"'
@@ -409,8 +418,10 @@ check "tra1: tbf and policer at 5120Kbit; tra2 (Woodgrove) not limited" \
 check "show: Contoso's rate" eval 'g ravpn show rdomain Contoso vici "$GW_VICI" |
 	grep -q "^ravpn Contoso: pool 10.10.0.0/24 tenant-name \*Contoso\* max 2 rate 5120 users 1$"'
 check "carol's charon; carol (Contoso) connects beside alice" \
-	eval 'client carol ra:carol:carol-pw-123:7 && dial carol ra &&
+	eval 'client carol ra:carol:carol-pw-123:7 ra6:carol:carol-pw-123:7:6 && dial carol ra &&
 	      wait_for 20 ping_ok carol 10.0.0.5 && wait_for 20 ping_ok alice 10.0.0.5'
+check "carol's /32 (10.10.0.2) through tra1 beside alice's" \
+	wait_for 10 eval 'rt 10001 | grep -q "^10.10.0.2 dev tra1" && rt 10001 | grep -q "^10.10.0.1 dev tra1"'
 SECS=5
 # rx_mbps JSON-FILE: the receiver's Mbit/s of an iperf3 -J run
 rx_mbps() { python3 -c 'import json, sys
@@ -442,6 +453,23 @@ check "ravpn set rdomain Contoso rate none: nothing left on tra1" \
 	eval 'gq ravpn set rdomain Contoso rate none && wait_for 20 unlimited tra1'
 check "carol hangs up" eval 'swan "$TMP/carol" --terminate --ike ra --timeout 10 >/dev/null 2>&1 &&
 	wait_for 10 eval "! user_sa carol"'
+check "carol's /32 is gone, alice's stays" \
+	wait_for 10 eval '! rt 10001 | grep -q "^10.10.0.2 " && rt 10001 | grep -q "^10.10.0.1 dev tra1"'
+
+# ---- IPv6 users: a /128 each ----
+# The compartments have no IPv6 (tenet has no IPv6 customer addresses
+# yet), so no IPv6 ping to a VM: the route is what is checked.
+check "ravpn set rdomain Contoso pool6 fd00:10::/64: the pool6 unreachable in table 10001" \
+	eval 'gq ravpn set rdomain Contoso pool6 fd00:10::/64 &&
+	      wait_for 20 eval "rt 10001 -6 | grep -q \"^unreachable fd00:10::/64\""'
+check "carol dials with an IPv6 virtual IP too: fd00:10::1" \
+	eval 'dial carol ra6 &&
+	      swan "$GWD" --list-sas | grep -q "fd00:10::1"'
+check "carol's /128 and /32 through tra1" \
+	wait_for 10 eval 'rt 10001 -6 | grep -q "^fd00:10::1 dev tra1" && rt 10001 | grep -q "^10.10.0.2 dev tra1"'
+check "carol hangs up: her /128 and /32 are gone" \
+	eval 'swan "$TMP/carol" --terminate --ike ra6 --timeout 10 >/dev/null 2>&1 &&
+	      wait_for 10 eval "! rt 10001 -6 | grep -q ^fd00:10::1 && ! rt 10001 | grep -q \"^10.10.0.2 \""'
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"
