@@ -25,7 +25,8 @@
 # wrong password, RADIUS down within seconds); Contoso's aggregate rate
 # (alice and carol together about 5 Mbit/s at rate 5120, iperf3; bob's
 # Woodgrove not limited); a user's /32 (and, with pool6, /128) comes and
-# goes with the user; bad
+# goes with the user; an agent restart with alice and bob connected (the
+# same SAs after it, a ping across it loses nothing); bad
 # input; deleting one tenant's remote access leaves nothing of it and the
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
@@ -470,6 +471,32 @@ check "carol's /128 and /32 through tra1" \
 check "carol hangs up: her /128 and /32 are gone" \
 	eval 'swan "$TMP/carol" --terminate --ike ra6 --timeout 10 >/dev/null 2>&1 &&
 	      wait_for 10 eval "! rt 10001 -6 | grep -q ^fd00:10::1 && ! rt 10001 | grep -q \"^10.10.0.2 \""'
+
+# ---- an agent restart with users connected ----
+# ids: the tenants' IKE and CHILD SAs with their unique ids
+ids() { swan "$GWD" --list-sas 2>/dev/null | grep -oE "^ *(tenet-ra-[A-Za-z]+|ra-[0-9a-f]+): #[0-9]+" |
+	tr -d " " | sort; }
+before_ids=$(ids)
+info "the users' SAs before the restart: $(echo $before_ids)"
+check "alice and bob connected (two IKE SAs, two CHILD SAs)" \
+	eval '[ "$(grep -c "^tenet-ra-" <<<"$before_ids")" = 2 ] && [ "$(grep -c "^ra-" <<<"$before_ids")" = 2 ]'
+# 30 s of pings from alice to Contoso's VM, the restart in the middle
+nx alice ping -c 150 -i 0.2 -W 2 10.0.0.5 >"$TMP/ping-restart.out" 2>&1 &
+pingpid=$!
+sleep 2
+host_stop gw
+host_start gw
+check "the gateway's agent restarts" host_wait_ready gw 60 2
+back_in_time=no
+kill -0 "$pingpid" 2>/dev/null && back_in_time=yes
+wait "$pingpid"
+info "ping across the restart: $(grep "packets transmitted" "$TMP/ping-restart.out")"
+check "the agent was back (its first round done) while the ping ran" [ "$back_in_time" = yes ]
+check "a ping across the restart lost nothing" grep -q " 0% packet loss" "$TMP/ping-restart.out"
+check "after the restart: the same SAs (unique ids) and the users' routes" \
+	eval '[ "$(ids)" = "$before_ids" ] && rt 10001 | grep -q "^10.10.0.1 dev tra1" &&
+	      rt 10002 | grep -q "^10.10.0.1 dev tra2"'
+check "bob still reaches woodgrove-vm" echo_ok bob 42004 woodgrove-vm
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"
