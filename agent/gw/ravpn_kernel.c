@@ -114,6 +114,12 @@ static int r_route6_set(void *ctx, const struct ravpn_route6_key *key,
 
 	if (ifindex < 0)
 		return ifindex;
+	/* A route through a device needs the device's IPv6 (else EACCES),
+	 * which a host may have off for new devices
+	 * (net.ipv6.conf.default.disable_ipv6): the tenant's users have
+	 * IPv6 addresses, so its traC has IPv6. */
+	if (v->dev[0])
+		sysctl_dev_set("ipv6", v->dev, "disable_ipv6", 0);
 	to_nl6(key, &r);
 	r.oif = (uint32_t)ifindex;
 	if (!v->dev[0])

@@ -64,8 +64,8 @@ for c in alice:11 bob:12 extra:13 carol:14; do
 done
 spawn nx c1 python3 "$ECHO" server 7001 contoso-vm
 spawn nx w1 python3 "$ECHO" server 7001 woodgrove-vm
-for p in 5201 5202; do spawn nx c1 iperf3 -s -p $p; done
-spawn nx w1 iperf3 -s -p 5201
+for p in 5201 5202; do spawn nx c1 iperf3 -s -p $p >/dev/null 2>&1; done
+spawn nx w1 iperf3 -s -p 5201 >/dev/null 2>&1
 
 # ---- FreeRADIUS, a configuration of its own ----
 RAD=$TMP/radius
