@@ -12,6 +12,7 @@
 #include "config.h"
 #include "gw/gw.h"
 #include "gw/ravpn.h"
+#include "gw/xfrmif.h"
 #include "log.h"
 #include "secret/secret.h"
 #include "vici/ra.h"
@@ -71,18 +72,6 @@ static void devname(uint32_t cid, char name[IF_NAMESIZE])
 static void vrfname(uint32_t cid, char name[IF_NAMESIZE])
 {
 	tenet_gw_devname(TENET_GW_VRF_PFX, cid, name, IF_NAMESIZE);
-}
-
-static uint32_t dev_cid(const char *name)
-{
-	size_t n = strlen(TENET_RAVPN_DEV_PFX);
-	char *end;
-	unsigned long id;
-
-	if (strncmp(name, TENET_RAVPN_DEV_PFX, n) || name[n] < '1' || name[n] > '9')
-		return 0;
-	id = strtoul(name + n, &end, 10);
-	return *end || id > 0xffff ? 0 : (uint32_t)id;
 }
 
 uint32_t ravpn_over_limit(uint32_t tenant_n, uint32_t tenant_max, uint32_t gw_n,
@@ -185,35 +174,16 @@ static void terminate(struct recon *rc, const char *key, const char *val, uint32
 
 static int link_put(struct recon *rc, const void *key, const void *val, const void *old)
 {
-	const struct ipsec_ops *k = kops(rc);
 	const struct ravpn_link_val *v = val, *o = old;
-	char dev[IF_NAMESIZE], vrf[IF_NAMESIZE], alias[96];
-	int ret;
+	/* always up (its observed value is not compared) */
+	struct xfrmif want = { .if_id = v->if_id, .vrf = v->vrf, .name = v->name, .up = true };
+	struct xfrmif was = o ? (struct xfrmif){ .if_id = o->if_id, .vrf = o->vrf,
+						 .name = o->name, .up = true } :
+				(struct xfrmif){ 0 };
+	char dev[IF_NAMESIZE];
 
 	devname(((const struct ravpn_link_key *)key)->cid, dev);
-	vrfname(v->vrf, vrf);
-	snprintf(alias, sizeof(alias), TENET_RAVPN_ALIAS_PFX "%s", v->name);
-	if (o && (o->if_id != v->if_id || strcmp(o->name, v->name))) {
-		ret = k->link_del(k->ctx, dev);
-		if (ret < 0 && ret != -ENODEV)
-			return ret;
-		o = NULL;
-	}
-	if (!o) {
-		ret = k->link_add(k->ctx, dev, v->if_id, IPSEC_MTU, alias);
-		if (ret < 0)
-			return ret;
-		k->link_sysctl(k->ctx, dev, "forwarding", 1);
-		k->link_sysctl(k->ctx, dev, "rp_filter", 2);
-	}
-	if (!o || o->vrf != v->vrf) {
-		ret = k->link_master(k->ctx, dev, v->vrf ? vrf : NULL);
-		if (ret < 0) {
-			recon_errf(rc, "cannot enslave %s to %s: %s", dev, vrf, strerror(-ret));
-			return ret;
-		}
-	}
-	return o ? 0 : k->link_up(k->ctx, dev, true);
+	return xfrmif_put(rc, kops(rc), dev, TENET_RAVPN_ALIAS_PFX, &want, o ? &was : NULL);
 }
 
 static int link_del(struct recon *rc, const void *key, const void *old)
@@ -738,16 +708,14 @@ static int pools_found(struct recon *rc, struct observe *o, struct tenet_err *er
 	return ret;
 }
 
-static void assume_desired(struct observe *o, enum ravpn_obj t)
+static int link_found(void *arg, uint32_t cid, const struct xfrmif *x)
 {
-	struct htab_iter it;
-	struct htab_entry *e;
+	struct ravpn_link_key lk = { .cid = cid };
+	struct ravpn_link_val v = { .if_id = x->if_id, .vrf = x->vrf };
 
-	if (!o->desired)
-		return;
-	htab_iter_init(&it, &o->desired->t[t]);
-	while ((e = htab_iter_next(&it)))
-		found(o, t, e->key, e->val);
+	snprintf(v.name, sizeof(v.name), "%s", x->name);
+	found(arg, RAVPN_LINK, &lk, &v);
+	return 0;
 }
 
 static int ravpn_observe(struct recon *rc, const struct recon_set *desired, struct recon_set *out)
@@ -756,27 +724,11 @@ static int ravpn_observe(struct recon *rc, const struct recon_set *desired, stru
 	const struct ipsec_ops *k = kops(rc);
 	struct ravpn_priv *p = priv(rc);
 	struct tenet_err err = { 0 };
-	struct ipsec_link *links = NULL;
-	size_t n = 0;
 	int ret;
 
-	ret = k->link_dump(k->ctx, &links, &n);
+	ret = xfrmif_dump(k, TENET_RAVPN_DEV_PFX, 0xffff, TENET_RAVPN_ALIAS_PFX, link_found, &o);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < n; i++) {
-		const struct ipsec_link *l = &links[i];
-		size_t plen = strlen(TENET_RAVPN_ALIAS_PFX), vlen = strlen(TENET_GW_VRF_PFX);
-		struct ravpn_link_key lk = { .cid = dev_cid(l->name) };
-		struct ravpn_link_val v = { .if_id = l->if_id };
-
-		if (!lk.cid || strncmp(l->alias, TENET_RAVPN_ALIAS_PFX, plen))
-			continue;
-		snprintf(v.name, sizeof(v.name), "%s", l->alias + plen);
-		if (!strncmp(l->master, TENET_GW_VRF_PFX, vlen))
-			v.vrf = (uint32_t)strtoul(l->master + vlen, NULL, 10);
-		found(&o, RAVPN_LINK, &lk, &v);
-	}
-	free(links);
 	ret = rops(rc)->route_dump(rops(rc)->rctx, route_found, &o);
 	if (ret >= 0)
 		ret = rops(rc)->route6_dump(rops(rc)->rctx, route6_found, &o);
@@ -790,9 +742,13 @@ static int ravpn_observe(struct recon *rc, const struct recon_set *desired, stru
 		found(&o, RAVPN_RADIUS, &key, &v);
 	}
 	if (!p->vici_up) {
-		assume_desired(&o, RAVPN_POOL);
-		assume_desired(&o, RAVPN_CONN);
-		assume_desired(&o, RAVPN_RADIUS);
+		/* charon away: what it should hold is taken as held */
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_POOL);
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_CONN);
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_RADIUS);
 		return o.err;
 	}
 	ret = vici_conn_list(k->vici_call, k->ctx, conn_found, &o, &err);

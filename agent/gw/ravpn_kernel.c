@@ -14,8 +14,8 @@
 #include <linux/rtnetlink.h>
 
 #include "gw/ravpn.h"
+#include "gw/xfrmif.h"
 #include "nl/link.h"
-#include "nl/route.h"
 #include "nl/route6.h"
 
 struct ravpn_kernel {
@@ -27,55 +27,18 @@ struct ravpn_kernel {
 
 static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 {
-	struct ravpn_kernel *k = ctx;
-	struct nl_route *rs = NULL;
-	size_t n = 0;
-	int ret = nl_route_dump_proto(&k->nl, TENET_RTPROT_RA, &rs, &n);
-
-	for (size_t i = 0; ret >= 0 && i < n; i++) {
-		struct ipsec_route_key key = { .table = rs[i].table, .dst = rs[i].dst,
-					       .plen = rs[i].plen, .metric = rs[i].metric };
-		struct ipsec_route_val v = { 0 };
-
-		if (rs[i].type == RTN_UNICAST && rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
-			v.dev[0] = '\0';
-		ret = cb(&key, &v, arg);
-	}
-	free(rs);
-	return ret < 0 ? ret : 0;
-}
-
-static void to_nl(const struct ipsec_route_key *k, struct nl_route *r)
-{
-	*r = (struct nl_route){ .table = k->table, .dst = k->dst, .plen = k->plen,
-				.type = RTN_UNICAST, .metric = k->metric,
-				.proto = TENET_RTPROT_RA };
+	return xfrmif_route_dump(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, cb, arg);
 }
 
 static int r_route_set(void *ctx, const struct ipsec_route_key *key,
 		       const struct ipsec_route_val *v)
 {
-	struct ravpn_kernel *k = ctx;
-	int ifindex = v->dev[0] ? nl_ifindex(v->dev) : 0;
-	struct nl_route r;
-
-	if (ifindex < 0)
-		return ifindex;
-	to_nl(key, &r);
-	r.oif = (uint32_t)ifindex;
-	if (!v->dev[0])
-		r.type = RTN_UNREACHABLE;
-	return nl_route_add(&k->nl, &r, true);
+	return xfrmif_route_set(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, key, v);
 }
 
 static int r_route_del(void *ctx, const struct ipsec_route_key *key)
 {
-	struct ravpn_kernel *k = ctx;
-	struct nl_route r;
-
-	to_nl(key, &r);
-	r.type = RTN_UNSPEC;    /* any type: the pool's is unreachable */
-	return nl_route_del(&k->nl, &r);
+	return xfrmif_route_del(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, key);
 }
 
 static int r_route6_dump(void *ctx, ravpn_route6_cb cb, void *arg)
