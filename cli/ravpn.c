@@ -5,6 +5,7 @@
  * `disconnect` talk to charon on this host over VICI. The RADIUS shared
  * secret is read from a file or standard input, sealed to the gateway
  * host's key and never printed. See docs/vpn.md, "Remote access". */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,9 +58,34 @@ static int load_one(struct cli *c, const char *host, const char *rdomain, struct
 	return ret;
 }
 
+/* rate KBPS (both ways), or the words of kinds/rate.h (tx KBPS rx KBPS,
+ * none, default): the tenant's aggregate; none and default are the same
+ * here (no limit), stored as not set. *i ends on the last word taken. */
+static int parse_rate(struct cli *c, int argc, char **argv, int *i, struct tenet_rate *r)
+{
+	struct tenet_err e;
+	uint32_t v;
+	int ret;
+
+	if ((ret = need_value(c, argc, *i, "rate", "KBPS|none")))
+		return ret;
+	if (isdigit((unsigned char)argv[*i + 1][0])) {
+		ret = cli_u32(c, "rate", argv[++*i], TENET_RATE_MIN_KBPS, TENET_RATE_MAX_KBPS, &v);
+		if (!ret)
+			*r = (struct tenet_rate){ .set = true, .tx = v, .rx = v };
+		return ret;
+	}
+	++*i;
+	if (tenet_rate_parse(argc, argv, i, r, 0, r, &e) < 0)
+		return cli_usage(c, "%s", e.msg);
+	if (!r->tx && !r->rx)
+		*r = (struct tenet_rate){ 0 };
+	return 0;
+}
+
 /* set rdomain R [pool P|none] [pool6 P|none] [tenant-name PAT|none]
- * [dns IP|none]... [max N] [host GW]: what is given changes, the rest of
- * an existing configuration stays. */
+ * [dns IP|none]... [max N] [rate KBPS|none] [host GW]: what is given
+ * changes, the rest of an existing configuration stays. */
 static int ravpn_set(struct cli *c, int argc, char **argv, unsigned int flags)
 {
 	struct tenet_record rec = { .kind = TENET_KIND_RAVPN };
@@ -132,6 +158,8 @@ static int ravpn_set(struct cli *c, int argc, char **argv, unsigned int flags)
 			ret = need_value(c, argc, i, kw, "N");
 			if (!ret)
 				ret = cli_u32(c, "max", argv[++i], 0, TENET_RAVPN_MAX_CONN, &r->max);
+		} else if (!strcmp(kw, "rate")) {
+			ret = parse_rate(c, argc, argv, &i, &r->rate);
 		} else {
 			ret = cli_usage(c, "ravpn set: unknown argument '%s'", kw);
 		}
@@ -279,6 +307,7 @@ static json_t *tenant_json(const struct tenet_ravpn *r, const struct users *us, 
 		json_object_set_new(o, "dns", dns);
 	}
 	json_object_set_new(o, "max", json_integer(r->max));
+	json_object_set_new(o, "rate", tenet_rate_show_json(&r->rate, 0));
 	for (size_t i = 0; us && i < us->n; i++) {
 		const struct vici_ra_user *u = &us->v[i];
 		time_t t = now - (time_t)u->established;
@@ -300,7 +329,9 @@ static json_t *tenant_json(const struct tenet_ravpn *r, const struct users *us, 
 
 static void print_tenant(FILE *f, const json_t *o)
 {
-	const json_t *u, *users = json_object_get(o, "users");
+	const json_t *u, *rate, *users = json_object_get(o, "users");
+	json_int_t tx, rx;
+	char text[64];
 	size_t i;
 
 	fprintf(f, "ravpn %s:", json_string_value(json_object_get(o, "rdomain")));
@@ -312,6 +343,13 @@ static void print_tenant(FILE *f, const json_t *o)
 		fprintf(f, " tenant-name %s", json_string_value(json_object_get(o, "tenant-name")));
 	if (json_integer_value(json_object_get(o, "max")))
 		fprintf(f, " max %lld", (long long)json_integer_value(json_object_get(o, "max")));
+	rate = json_object_get(o, "rate");
+	tx = json_integer_value(json_object_get(rate, "tx"));
+	rx = json_integer_value(json_object_get(rate, "rx"));
+	if (tx && tx == rx)
+		fprintf(f, " rate %lld", (long long)tx);
+	else if (tx || rx)
+		fprintf(f, " rate %s", tenet_rate_show_text(rate, text, sizeof(text)));
 	fprintf(f, " users %zu\n", json_array_size(users));
 	json_array_foreach(users, i, u) {
 		fputs("    ", f);
@@ -425,7 +463,8 @@ out:
 static const struct cli_verb ravpn_verbs[] = {
 	{ "set", ravpn_set, 0,
 	  "set rdomain NAME [pool PREFIX|none] [pool6 PREFIX|none]\n"
-	  "                     [tenant-name PATTERN|none] [dns IP|none]... [max N] [host NAME]" },
+	  "                     [tenant-name PATTERN|none] [dns IP|none]... [max N]\n"
+	  "                     [rate KBPS|none | rate tx KBPS|none rx KBPS|none] [host NAME]" },
 	{ "del", ravpn_del, 0, "del rdomain NAME [host NAME]" },
 	{ "delete", ravpn_del, .alias = true },
 	{ "radius", radius_run, 0,
@@ -450,8 +489,10 @@ const struct cli_object cli_ravpn = {
 		"RADIUS returns the Class attribute 'TenantName=<routing domain>'. Each tenant\n"
 		"has its own address pool (two tenants may use the same one), its own XFRM\n"
 		"interface in its compartment and an optional limit of connected users (max);\n"
-		"'limit max N' caps the gateway's users of all tenants. The RADIUS secret is\n"
-		"read from secret-file FILE or standard input ('-'), sealed to the gateway host's\n"
-		"key and never printed. 'show' and 'disconnect' talk to charon on this host (vici\n"
-		"SOCKET, $TENET_VICI, or " VICI_SOCKET_DEFAULT "). See docs/vpn.md.\n",
+		"'limit max N' caps the gateway's users of all tenants; 'rate KBPS' caps the\n"
+		"bandwidth of all of a tenant's users together, each way (default: none). The\n"
+		"RADIUS secret is read from secret-file FILE or standard input ('-'), sealed to\n"
+		"the gateway host's key and never printed. 'show' and 'disconnect' talk to\n"
+		"charon on this host (vici SOCKET, $TENET_VICI, or " VICI_SOCKET_DEFAULT ").\n"
+		"See docs/vpn.md and docs/rates.md.\n",
 };

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "gw/bgp.h"
+#include "gw/gw.h"
 #include "kinds/gateway.h"
 #include "log.h"
 
@@ -154,23 +155,6 @@ static const struct recon_type bgp_types[BGP_NOBJ] = {
 
 /* ---- the desired state ---- */
 
-static const struct tenet_compartment *compartment_of(const struct model *m, const char *host,
-						      const char *rdomain)
-{
-	struct htab_iter it;
-	struct htab_entry *e;
-
-	htab_iter_init(&it, (struct htab *)&m->recs);
-	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = model_rec(e);
-
-		if (r->kind == TENET_KIND_COMPARTMENT && !strcmp(r->compartment.host, host) &&
-		    !strcmp(r->compartment.rdomain, rdomain))
-			return &r->compartment;
-	}
-	return NULL;
-}
-
 static const struct tenet_s2s *s2s_of(const struct model *m, const char *host, const char *name)
 {
 	struct htab_iter it;
@@ -297,7 +281,7 @@ static int bgp_want(struct recon *rc, const struct model *m, const struct recon_
 
 		if (r->kind != TENET_KIND_BGP || strcmp(r->bgp.host, env->host))
 			continue;
-		cm = compartment_of(m, env->host, r->bgp.rdomain);
+		cm = gw_compartment_of(m, env->host, r->bgp.rdomain);
 		if (!cm) {
 			recon_note(env, e->key, "BGP: no compartment of rdomain %s on this host",
 			     r->bgp.rdomain);

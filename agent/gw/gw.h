@@ -58,6 +58,10 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 		       gw_addr_dump_fn dump, void *dump_ctx);
 void gw_tenants_free(struct gw_tenants *g);
 
+/* The compartment of rdomain on host in the model; NULL: none. */
+const struct tenet_compartment *gw_compartment_of(const struct model *m, const char *host,
+						  const char *rdomain);
+
 /* tenet's nftables ruleset for these compartments (nat_rules.c):
  * malloc'd text, or NULL for none (n == 0) or on ENOMEM. */
 char *gw_nft_ruleset(const struct gw_tenant *t, size_t n);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "gw/gw.h"
 #include "gw/ipsec.h"
+#include "gw/xfrmif.h"
 #include "log.h"
 #include "vici/sas.h"
 
@@ -78,18 +79,6 @@ static void devname(uint32_t id, char name[IF_NAMESIZE])
 static void vrfname(uint32_t cid, char name[IF_NAMESIZE])
 {
 	tenet_gw_devname(TENET_GW_VRF_PFX, cid, name, IF_NAMESIZE);
-}
-
-static uint32_t dev_id(const char *name)
-{
-	size_t n = strlen(TENET_S2S_DEV_PFX);
-	char *end;
-	unsigned long id;
-
-	if (strncmp(name, TENET_S2S_DEV_PFX, n) || name[n] < '1' || name[n] > '9')
-		return 0;
-	id = strtoul(name + n, &end, 10);
-	return *end || id > TENET_S2S_ID_MAX ? 0 : (uint32_t)id;
 }
 
 /* ---- describe ---- */
@@ -190,40 +179,15 @@ static int control(struct recon *rc, const char *cmd, const char *conn, const ch
 
 static int link_put(struct recon *rc, const void *key, const void *val, const void *old)
 {
-	const struct ipsec_ops *ops = iops(rc);
 	const struct ipsec_link_val *v = val, *o = old;
-	char dev[IF_NAMESIZE], vrf[IF_NAMESIZE], alias[96];
-	int ret;
+	struct xfrmif want = { .if_id = v->if_id, .vrf = v->vrf, .name = v->name, .up = v->up };
+	struct xfrmif was = o ? (struct xfrmif){ .if_id = o->if_id, .vrf = o->vrf,
+						 .name = o->name, .up = o->up } :
+				(struct xfrmif){ 0 };
+	char dev[IF_NAMESIZE];
 
 	devname(((const struct ipsec_link_key *)key)->id, dev);
-	vrfname(v->vrf, vrf);
-	snprintf(alias, sizeof(alias), TENET_S2S_ALIAS_PFX "%s", v->name);
-	if (o && (o->if_id != v->if_id || strcmp(o->name, v->name))) {
-		/* the if_id is the device's identity: a new one is a new device */
-		ret = ops->link_del(ops->ctx, dev);
-		if (ret < 0 && ret != -ENODEV)
-			return ret;
-		o = NULL;
-	}
-	if (!o) {
-		ret = ops->link_add(ops->ctx, dev, v->if_id, IPSEC_MTU, alias);
-		if (ret < 0)
-			return ret;
-		/* What arrives through the tunnel is forwarded inside the VRF;
-		 * a site's sources may return over another tunnel (failover). */
-		ops->link_sysctl(ops->ctx, dev, "forwarding", 1);
-		ops->link_sysctl(ops->ctx, dev, "rp_filter", 2);
-	}
-	if (!o || o->vrf != v->vrf) {
-		ret = ops->link_master(ops->ctx, dev, v->vrf ? vrf : NULL);
-		if (ret < 0) {
-			recon_errf(rc, "cannot enslave %s to %s: %s", dev, vrf, strerror(-ret));
-			return ret;
-		}
-	}
-	if (!o || o->up != v->up)
-		return ops->link_up(ops->ctx, dev, v->up);
-	return 0;
+	return xfrmif_put(rc, iops(rc), dev, TENET_S2S_ALIAS_PFX, &want, o ? &was : NULL);
 }
 
 static int link_del(struct recon *rc, const void *key, const void *old)
@@ -601,18 +565,14 @@ static int secret_found(void *arg, const char *id)
 	return 0;
 }
 
-/* With charon away, what it should hold is taken as held: nothing is
- * loaded into the void, and when it is back a round reads the truth. */
-static void assume_desired(struct observe *o, enum ipsec_obj t)
+static int link_found(void *arg, uint32_t id, const struct xfrmif *x)
 {
-	struct htab_iter it;
-	struct htab_entry *e;
+	struct ipsec_link_key k = { .id = id };
+	struct ipsec_link_val v = { .if_id = x->if_id, .vrf = x->vrf, .up = x->up };
 
-	if (!o->desired)
-		return;
-	htab_iter_init(&it, &o->desired->t[t]);
-	while ((e = htab_iter_next(&it)))
-		found(o, t, e->key, e->val);
+	snprintf(v.name, sizeof(v.name), "%s", x->name);
+	found(arg, IPSEC_LINK, &k, &v);
+	return 0;
 }
 
 static int ipsec_observe(struct recon *rc, const struct recon_set *desired, struct recon_set *out)
@@ -621,35 +581,22 @@ static int ipsec_observe(struct recon *rc, const struct recon_set *desired, stru
 	const struct ipsec_ops *ops = iops(rc);
 	struct ipsec_priv *p = priv(rc);
 	struct tenet_err err = { 0 };
-	struct ipsec_link *links = NULL;
-	size_t n = 0;
 	int ret;
 
-	ret = ops->link_dump(ops->ctx, &links, &n);
+	ret = xfrmif_dump(ops, TENET_S2S_DEV_PFX, TENET_S2S_ID_MAX, TENET_S2S_ALIAS_PFX, link_found,
+			  &o);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < n; i++) {
-		const struct ipsec_link *l = &links[i];
-		size_t plen = strlen(TENET_S2S_ALIAS_PFX), vlen = strlen(TENET_GW_VRF_PFX);
-		struct ipsec_link_key k = { .id = dev_id(l->name) };
-		struct ipsec_link_val v = { .if_id = l->if_id, .up = l->up };
-
-		if (!k.id || strncmp(l->alias, TENET_S2S_ALIAS_PFX, plen))
-			continue;
-		snprintf(v.name, sizeof(v.name), "%s", l->alias + plen);
-		/* the compartment id from its VRF's name, tvrfC */
-		if (!strncmp(l->master, TENET_GW_VRF_PFX, vlen))
-			v.vrf = (uint32_t)strtoul(l->master + vlen, NULL, 10);
-		found(&o, IPSEC_LINK, &k, &v);
-	}
-	free(links);
 	if (!o.err)
 		ret = ops->route_dump(ops->ctx, route_found, &o);
 	if (ret < 0)
 		return ret;
 	if (!p->vici_up) {
-		assume_desired(&o, IPSEC_SECRET);
-		assume_desired(&o, IPSEC_CONN);
+		/* With charon away, what it should hold is taken as held */
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, IPSEC_SECRET);
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, IPSEC_CONN);
 		return o.err;
 	}
 	ret = vici_conn_list(ops->vici_call, ops->ctx, conn_found, &o, &err);

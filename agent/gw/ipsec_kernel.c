@@ -11,8 +11,8 @@
 #include <linux/rtnetlink.h>
 
 #include "gw/ipsec.h"
+#include "gw/xfrmif.h"
 #include "nl/link.h"
-#include "nl/route.h"
 #include "nl/xfrm.h"
 
 /* Every VICI exchange of the agent is bounded by this (charon busy or
@@ -113,52 +113,18 @@ static int k_link_sysctl(void *ctx, const char *name, const char *key, int val)
 
 static int k_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 {
-	struct ipsec_kernel *k = ctx;
-	struct nl_route *rs;
-	size_t n;
-	int ret = nl_route_dump_proto(&k->nl, TENET_RTPROT_S2S, &rs, &n);
-
-	for (size_t i = 0; ret >= 0 && i < n; i++) {
-		struct ipsec_route_key key = { .table = rs[i].table, .dst = rs[i].dst,
-					       .plen = rs[i].plen, .metric = rs[i].metric };
-		struct ipsec_route_val v = { 0 };
-
-		if (rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
-			v.dev[0] = '\0';
-		ret = cb(&key, &v, arg);
-	}
-	free(rs);
-	return ret < 0 ? ret : 0;
-}
-
-static void to_nl(const struct ipsec_route_key *k, struct nl_route *r)
-{
-	*r = (struct nl_route){ .table = k->table, .dst = k->dst, .plen = k->plen,
-				.type = RTN_UNICAST, .metric = k->metric,
-				.proto = TENET_RTPROT_S2S };
+	return xfrmif_route_dump(&((struct ipsec_kernel *)ctx)->nl, TENET_RTPROT_S2S, cb, arg);
 }
 
 static int k_route_set(void *ctx, const struct ipsec_route_key *key,
 		       const struct ipsec_route_val *v)
 {
-	struct ipsec_kernel *k = ctx;
-	int ifindex = nl_ifindex(v->dev);
-	struct nl_route r;
-
-	if (ifindex < 0)
-		return ifindex;
-	to_nl(key, &r);
-	r.oif = (uint32_t)ifindex;
-	return nl_route_add(&k->nl, &r, true);
+	return xfrmif_route_set(&((struct ipsec_kernel *)ctx)->nl, TENET_RTPROT_S2S, key, v);
 }
 
 static int k_route_del(void *ctx, const struct ipsec_route_key *key)
 {
-	struct ipsec_kernel *k = ctx;
-	struct nl_route r;
-
-	to_nl(key, &r);
-	return nl_route_del(&k->nl, &r);
+	return xfrmif_route_del(&((struct ipsec_kernel *)ctx)->nl, TENET_RTPROT_S2S, key);
 }
 
 /* ---- charon ---- */

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw/gw.h"
 #include "gw/rate.h"
+#include "kinds/ravpn.h"
 #include "kinds/record.h"
 #include "recon/names.h"
 
@@ -78,7 +80,8 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 	while (!lost && (e = htab_iter_next(&it))) {
 		const struct tenet_record *r = e->val;
 		const char *host = r->kind == TENET_KIND_S2S ? r->s2s.host :
-				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host : NULL;
+				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host :
+				   r->kind == TENET_KIND_RAVPN ? r->ravpn.host : NULL;
 
 		lost = host && !strcmp(host, env->host) && model_lost(m, e);
 	}
@@ -114,6 +117,14 @@ static int rate_want(struct recon *rc, const struct model *m, const struct recon
 			ret = want_dev(out, env, dev, &cm->rate_int, 0);
 			if (!ret && cm->ext_dev[0])
 				ret = want_dev(out, env, cm->ext_dev, &cm->rate_ext, 0);
+		} else if (r->kind == TENET_KIND_RAVPN && !strcmp(r->ravpn.host, env->host) &&
+			   r->ravpn.rate.set) {
+			/* remote access: all of the tenant's users on traC */
+			const struct tenet_compartment *cm =
+				gw_compartment_of(m, env->host, r->ravpn.rdomain);
+
+			if (cm && tenet_ravpn_devname(cm->id, dev, sizeof(dev)) == 0)
+				ret = want_dev(out, env, dev, &r->ravpn.rate, 0);
 		}
 	}
 	return ret ? ret : hold_if_lost(rc, m, env, out);
@@ -135,7 +146,7 @@ static int rate_observe(struct recon *rc, const struct recon_set *desired,
 	size_t n = 0, na = 0;
 	int ret;
 
-	/* Where a policer of tenet's can be besides tsN and tgiN: external
+	/* Where a policer of tenet's can be besides tsN, tgiN and traN: external
 	 * interfaces, the desired ones and those of the last round. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct htab *hs[2] = { desired ? &desired->t[RATE_RX] : NULL,

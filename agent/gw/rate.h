@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The rate reconciler: the limits of gateway interfaces (S2S interfaces,
- * a compartment's internal and external interfaces; kinds/rate.h) as tc
+ * a compartment's internal and external interfaces, a tenant's
+ * remote-access interface traC; kinds/rate.h) as tc
  * objects of tenet's on each device (nl/tc.h): transmit, a root tbf;
  * receive, a matchall policer on ingress. Its kernel side is struct
  * rate_ops: rate_kernel.c (rtnetlink), or a fake in the unit tests. See
@@ -52,7 +53,7 @@ struct rate_ops {
 	int (*rx_set)(void *ctx, const char *dev, const struct rate_val *v);
 	int (*rx_del)(void *ctx, const char *dev);
 	/* Every device with a tenet tbf or policer (malloc'd); policers are
-	 * looked for on S2S interfaces, internal interfaces and the devices
+	 * looked for on S2S, internal and remote-access interfaces and the devices
 	 * named in also (n_also names). */
 	int (*dump)(void *ctx, const char (*also)[IF_NAMESIZE], size_t n_also,
 		    struct rate_seen **out, size_t *n);

@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include "gw/rate.h"
+#include "kinds/ravpn.h"
 #include "kinds/record.h"
 #include "nl/tc.h"
 
@@ -71,7 +72,8 @@ static bool policed(int ifindex, void *arg)
 	if (!if_indextoname((unsigned int)ifindex, dev))
 		return false;
 	if (!strncmp(dev, TENET_S2S_DEV_PFX, strlen(TENET_S2S_DEV_PFX)) ||
-	    !strncmp(dev, TENET_GW_INT_PFX, strlen(TENET_GW_INT_PFX)))
+	    !strncmp(dev, TENET_GW_INT_PFX, strlen(TENET_GW_INT_PFX)) ||
+	    !strncmp(dev, TENET_RAVPN_DEV_PFX, strlen(TENET_RAVPN_DEV_PFX)))
 		return true;
 	for (size_t i = 0; i < w->n; i++)
 		if (!strcmp(dev, w->also[i]))

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <sodium.h>
 
 #include "config.h"
 #include "gw/gw.h"
 #include "gw/ravpn.h"
+#include "gw/xfrmif.h"
 #include "log.h"
 #include "secret/secret.h"
 #include "vici/ra.h"
@@ -20,6 +22,7 @@
 
 struct tenant {
 	uint32_t max;
+	uint32_t cid;                   /* its compartment */
 	bool seen;
 };
 
@@ -71,18 +74,6 @@ static void vrfname(uint32_t cid, char name[IF_NAMESIZE])
 	tenet_gw_devname(TENET_GW_VRF_PFX, cid, name, IF_NAMESIZE);
 }
 
-static uint32_t dev_cid(const char *name)
-{
-	size_t n = strlen(TENET_RAVPN_DEV_PFX);
-	char *end;
-	unsigned long id;
-
-	if (strncmp(name, TENET_RAVPN_DEV_PFX, n) || name[n] < '1' || name[n] > '9')
-		return 0;
-	id = strtoul(name + n, &end, 10);
-	return *end || id > 0xffff ? 0 : (uint32_t)id;
-}
-
 uint32_t ravpn_over_limit(uint32_t tenant_n, uint32_t tenant_max, uint32_t gw_n,
 			  uint32_t gw_max, const char **what)
 {
@@ -120,14 +111,28 @@ static void describe_name(const void *key, const void *val, char *buf, size_t le
 	snprintf(buf, len, "%s in charon", ((const struct ravpn_name_key *)key)->name);
 }
 
+static void route_text(const char *dst, unsigned int plen, unsigned int full, __u32 table,
+		       const struct ipsec_route_val *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s route %s/%u table %u%s%s", plen == full ? "user" : "pool", dst, plen,
+		 table, !v ? "" : v->dev[0] ? " dev " : " unreachable", v ? v->dev : "");
+}
+
 static void describe_route(const void *key, const void *val, char *buf, size_t len)
 {
 	const struct ipsec_route_key *k = key;
-	const struct ipsec_route_val *v = val;
 	char d[TENET_IPV4_STRLEN];
 
-	snprintf(buf, len, "pool route %s/%u table %u%s%s", tenet_fmt_ipv4(k->dst, d), k->plen,
-		 k->table, v ? " dev " : "", v ? v->dev : "");
+	route_text(tenet_fmt_ipv4(k->dst, d), k->plen, 32, k->table, val, buf, len);
+}
+
+static void describe_route6(const void *key, const void *val, char *buf, size_t len)
+{
+	const struct ravpn_route6_key *k = key;
+	char d[INET6_ADDRSTRLEN];
+
+	route_text(inet_ntop(AF_INET6, k->dst, d, sizeof(d)) ? d : "?", k->plen, 128, k->table, val,
+		   buf, len);
 }
 
 static void describe_radius(const void *key, const void *val, char *buf, size_t len)
@@ -169,35 +174,16 @@ static void terminate(struct recon *rc, const char *key, const char *val, uint32
 
 static int link_put(struct recon *rc, const void *key, const void *val, const void *old)
 {
-	const struct ipsec_ops *k = kops(rc);
 	const struct ravpn_link_val *v = val, *o = old;
-	char dev[IF_NAMESIZE], vrf[IF_NAMESIZE], alias[96];
-	int ret;
+	/* always up (its observed value is not compared) */
+	struct xfrmif want = { .if_id = v->if_id, .vrf = v->vrf, .name = v->name, .up = true };
+	struct xfrmif was = o ? (struct xfrmif){ .if_id = o->if_id, .vrf = o->vrf,
+						 .name = o->name, .up = true } :
+				(struct xfrmif){ 0 };
+	char dev[IF_NAMESIZE];
 
 	devname(((const struct ravpn_link_key *)key)->cid, dev);
-	vrfname(v->vrf, vrf);
-	snprintf(alias, sizeof(alias), TENET_RAVPN_ALIAS_PFX "%s", v->name);
-	if (o && (o->if_id != v->if_id || strcmp(o->name, v->name))) {
-		ret = k->link_del(k->ctx, dev);
-		if (ret < 0 && ret != -ENODEV)
-			return ret;
-		o = NULL;
-	}
-	if (!o) {
-		ret = k->link_add(k->ctx, dev, v->if_id, IPSEC_MTU, alias);
-		if (ret < 0)
-			return ret;
-		k->link_sysctl(k->ctx, dev, "forwarding", 1);
-		k->link_sysctl(k->ctx, dev, "rp_filter", 2);
-	}
-	if (!o || o->vrf != v->vrf) {
-		ret = k->link_master(k->ctx, dev, v->vrf ? vrf : NULL);
-		if (ret < 0) {
-			recon_errf(rc, "cannot enslave %s to %s: %s", dev, vrf, strerror(-ret));
-			return ret;
-		}
-	}
-	return o ? 0 : k->link_up(k->ctx, dev, true);
+	return xfrmif_put(rc, kops(rc), dev, TENET_RAVPN_ALIAS_PFX, &want, o ? &was : NULL);
 }
 
 static int link_del(struct recon *rc, const void *key, const void *old)
@@ -285,6 +271,16 @@ static int route_del(struct recon *rc, const void *key, const void *old)
 	return rops(rc)->route_del(rops(rc)->rctx, key);
 }
 
+static int route6_put(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	return rops(rc)->route6_set(rops(rc)->rctx, key, val);
+}
+
+static int route6_del(struct recon *rc, const void *key, const void *old)
+{
+	return rops(rc)->route6_del(rops(rc)->rctx, key);
+}
+
 static int radius_write(struct recon *rc, const char *text, const char *digest)
 {
 	struct ravpn_priv *p = priv(rc);
@@ -341,6 +337,9 @@ static const struct recon_type types[RAVPN_NOBJ] = {
 	[RAVPN_ROUTE] = { .name = "ra-route", .key_size = sizeof(struct ipsec_route_key),
 			  .val_size = sizeof(struct ipsec_route_val), .describe = describe_route,
 			  .put = route_put, .del = route_del },
+	[RAVPN_ROUTE6] = { .name = "ra-route6", .key_size = sizeof(struct ravpn_route6_key),
+			   .val_size = sizeof(struct ipsec_route_val), .describe = describe_route6,
+			   .put = route6_put, .del = route6_del },
 	[RAVPN_RADIUS] = { .name = "ra-radius", .key_size = sizeof(__u32),
 			   .val_size = sizeof(struct ravpn_radius_val), .describe = describe_radius,
 			   .put = radius_put, .del = radius_del },
@@ -370,7 +369,7 @@ static void tenant(struct want *w, const char *key, const struct tenet_ravpn *r,
 	struct ravpn_name_key nk;
 	struct ravpn_pool_val *pv;
 	struct ravpn_conn_val *cv;
-	struct tenant t = { .max = r->max, .seen = true };
+	struct tenant t = { .max = r->max, .cid = cm->id, .seen = true };
 	struct tenet_err err = { 0 };
 	char v4[RAVPN_NAME_LEN], v6[RAVPN_NAME_LEN];
 
@@ -409,13 +408,94 @@ static void tenant(struct want *w, const char *key, const struct tenet_ravpn *r,
 		put(w, RAVPN_CONN, &nk, cv);
 	free(pv);
 	free(cv);
+	/* The pools unreachable: the users' own routes (users()) carry
+	 * their traffic; an address no user holds is refused here rather
+	 * than routed elsewhere by the compartment's table. */
 	if (r->pool.len) {
 		struct ipsec_route_key rk = { .table = tenet_gw_table(cm->id), .dst = r->pool.addr,
 					      .plen = r->pool.len };
 		struct ipsec_route_val rv = { 0 };
 
-		devname(cm->id, rv.dev);
 		put(w, RAVPN_ROUTE, &rk, &rv);
+	}
+	if (r->pool6[0]) {
+		struct ravpn_route6_key rk = { .table = tenet_gw_table(cm->id) };
+		struct ipsec_route_val rv = { 0 };
+		char a[TENET_RAVPN_POOL6_MAX + 1];
+		char *slash;
+
+		snprintf(a, sizeof(a), "%s", r->pool6);
+		slash = strchr(a, '/');
+		if (slash) {
+			*slash = '\0';
+			rk.plen = (__u8)atoi(slash + 1);
+		}
+		if (slash && inet_pton(AF_INET6, a, rk.dst) == 1)
+			put(w, RAVPN_ROUTE6, &rk, &rv);
+	}
+}
+
+/* ---- the users' routes ---- */
+
+static int user_route(void *arg, const struct vici_ra_user *u)
+{
+	struct want *w = arg;
+	const char *rd = tenet_ravpn_conn_rdomain(u->conn);
+	struct htab_entry *e = rd ? htab_find(&priv(w->rc)->tenants, rd) : NULL;
+	const char *vips[2] = { u->vip, u->vip2 };
+	uint32_t cid;
+
+	if (!e)
+		return 0;
+	cid = ((const struct tenant *)e->val)->cid;
+	for (int i = 0; i < 2; i++) {
+		struct ipsec_route_val rv = { 0 };
+		struct ipsec_route_key k4 = { .table = tenet_gw_table(cid), .plen = 32 };
+		struct ravpn_route6_key k6 = { .table = tenet_gw_table(cid), .plen = 128 };
+
+		devname(cid, rv.dev);
+		if (inet_pton(AF_INET, vips[i], &k4.dst) == 1)
+			put(w, RAVPN_ROUTE, &k4, &rv);
+		else if (inet_pton(AF_INET6, vips[i], k6.dst) == 1)
+			put(w, RAVPN_ROUTE6, &k6, &rv);
+	}
+	return 0;
+}
+
+/* Charon cannot say who is connected: the users' routes stay as they
+ * are (the kernel's SAs, and so the users, outlive the agent's view). */
+static void hold_users(struct want *w)
+{
+	const struct recon_set *sh = &w->rc->shadow;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, (struct htab *)&sh->t[RAVPN_ROUTE]);
+	while ((e = htab_iter_next(&it)))
+		if (((const struct ipsec_route_key *)e->key)->plen == 32 &&
+		    recon_hold(w->out, RAVPN_ROUTE, e->key) < 0)
+			w->err = -ENOMEM;
+	htab_iter_init(&it, (struct htab *)&sh->t[RAVPN_ROUTE6]);
+	while ((e = htab_iter_next(&it)))
+		if (((const struct ravpn_route6_key *)e->key)->plen == 128 &&
+		    recon_hold(w->out, RAVPN_ROUTE6, e->key) < 0)
+			w->err = -ENOMEM;
+}
+
+/* A /32 (/128) through traC per virtual IP charon has handed out,
+ * from its IKE SAs (list-sas). */
+static void users(struct want *w)
+{
+	const struct ipsec_ops *k = kops(w->rc);
+	struct tenet_err err = { 0 };
+
+	if (!priv(w->rc)->vici_up) {
+		hold_users(w);
+		return;
+	}
+	if (vici_ra_list(k->vici_call, k->ctx, NULL, user_route, w, &err) < 0) {
+		log_warn("ravpn: charon: cannot list the users: %s; their routes stay", err.msg);
+		hold_users(w);
 	}
 }
 
@@ -545,6 +625,8 @@ static int ravpn_want(struct recon *rc, const struct model *m, const struct reco
 		}
 		tenant(&w, e->key, &r->ravpn, *(const struct tenet_compartment **)c->val);
 	}
+	if (!w.err)
+		users(&w);
 	if (!w.err && nservers)
 		radius(&w, servers, nservers);
 	free(servers);
@@ -570,6 +652,13 @@ static int route_found(const struct ipsec_route_key *k, const struct ipsec_route
 		       void *arg)
 {
 	found(arg, RAVPN_ROUTE, k, v);
+	return 0;
+}
+
+static int route6_found(const struct ravpn_route6_key *k, const struct ipsec_route_val *v,
+			void *arg)
+{
+	found(arg, RAVPN_ROUTE6, k, v);
 	return 0;
 }
 
@@ -619,16 +708,14 @@ static int pools_found(struct recon *rc, struct observe *o, struct tenet_err *er
 	return ret;
 }
 
-static void assume_desired(struct observe *o, enum ravpn_obj t)
+static int link_found(void *arg, uint32_t cid, const struct xfrmif *x)
 {
-	struct htab_iter it;
-	struct htab_entry *e;
+	struct ravpn_link_key lk = { .cid = cid };
+	struct ravpn_link_val v = { .if_id = x->if_id, .vrf = x->vrf };
 
-	if (!o->desired)
-		return;
-	htab_iter_init(&it, &o->desired->t[t]);
-	while ((e = htab_iter_next(&it)))
-		found(o, t, e->key, e->val);
+	snprintf(v.name, sizeof(v.name), "%s", x->name);
+	found(arg, RAVPN_LINK, &lk, &v);
+	return 0;
 }
 
 static int ravpn_observe(struct recon *rc, const struct recon_set *desired, struct recon_set *out)
@@ -637,28 +724,14 @@ static int ravpn_observe(struct recon *rc, const struct recon_set *desired, stru
 	const struct ipsec_ops *k = kops(rc);
 	struct ravpn_priv *p = priv(rc);
 	struct tenet_err err = { 0 };
-	struct ipsec_link *links = NULL;
-	size_t n = 0;
 	int ret;
 
-	ret = k->link_dump(k->ctx, &links, &n);
+	ret = xfrmif_dump(k, TENET_RAVPN_DEV_PFX, 0xffff, TENET_RAVPN_ALIAS_PFX, link_found, &o);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < n; i++) {
-		const struct ipsec_link *l = &links[i];
-		size_t plen = strlen(TENET_RAVPN_ALIAS_PFX), vlen = strlen(TENET_GW_VRF_PFX);
-		struct ravpn_link_key lk = { .cid = dev_cid(l->name) };
-		struct ravpn_link_val v = { .if_id = l->if_id };
-
-		if (!lk.cid || strncmp(l->alias, TENET_RAVPN_ALIAS_PFX, plen))
-			continue;
-		snprintf(v.name, sizeof(v.name), "%s", l->alias + plen);
-		if (!strncmp(l->master, TENET_GW_VRF_PFX, vlen))
-			v.vrf = (uint32_t)strtoul(l->master + vlen, NULL, 10);
-		found(&o, RAVPN_LINK, &lk, &v);
-	}
-	free(links);
 	ret = rops(rc)->route_dump(rops(rc)->rctx, route_found, &o);
+	if (ret >= 0)
+		ret = rops(rc)->route6_dump(rops(rc)->rctx, route6_found, &o);
 	if (ret < 0)
 		return ret;
 	if (p->radius_written[0]) {
@@ -669,9 +742,13 @@ static int ravpn_observe(struct recon *rc, const struct recon_set *desired, stru
 		found(&o, RAVPN_RADIUS, &key, &v);
 	}
 	if (!p->vici_up) {
-		assume_desired(&o, RAVPN_POOL);
-		assume_desired(&o, RAVPN_CONN);
-		assume_desired(&o, RAVPN_RADIUS);
+		/* charon away: what it should hold is taken as held */
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_POOL);
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_CONN);
+		if (!o.err)
+			o.err = xfrmif_assume_desired(out, desired, RAVPN_RADIUS);
 		return o.err;
 	}
 	ret = vici_conn_list(k->vici_call, k->ctx, conn_found, &o, &err);
@@ -738,16 +815,21 @@ static void admit(struct recon *rc, const char *conn, const json_t *sa)
 	terminate(rc, NULL, NULL, (uint32_t)strtoul(uid, NULL, 10));
 }
 
-static void on_updown(struct recon *rc, const json_t *msg)
+/* Whether a tenant's user came or went (a round follows: its route). */
+static bool on_updown(struct recon *rc, const json_t *msg)
 {
+	bool up = json_object_get(msg, "up"), ours = false;
 	const char *conn;
 	json_t *sa;
 
-	if (!json_object_get(msg, "up"))
-		return;
-	json_object_foreach((json_t *)msg, conn, sa)
-		if (json_is_object(sa) && tenet_ravpn_conn_rdomain(conn))
+	json_object_foreach((json_t *)msg, conn, sa) {
+		if (!json_is_object(sa) || !tenet_ravpn_conn_rdomain(conn))
+			continue;
+		ours = true;
+		if (up)
 			admit(rc, conn, sa);
+	}
+	return ours;
 }
 
 /* Refusals charon decides, in the tenant's words. */
@@ -834,6 +916,7 @@ static bool ravpn_wake(struct recon *rc)
 {
 	const struct ipsec_ops *k = kops(rc);
 	struct ravpn_priv *p = priv(rc);
+	bool changed = false;
 
 	if (!p)
 		return false;
@@ -852,13 +935,13 @@ static bool ravpn_wake(struct recon *rc)
 			return true;
 		}
 		if (!strcmp(name, "ike-updown"))
-			on_updown(rc, msg);
+			changed |= on_updown(rc, msg);
 		else if (!strcmp(name, "log"))
 			on_log(p, msg);
 		json_decref(msg);
 		free(name);
 	}
-	return false;
+	return changed;
 }
 
 /* ---- setup ---- */

@@ -9,12 +9,16 @@
  *   conn     "tenet-ra-<rdomain>" in charon (load-conn): EAP through
  *            RADIUS, the group "TenantName=<rdomain>" required, child
  *            "ra-<hash>" with the tenant's if_id
- *   route    the IPv4 pool in table 10000+C through traC, protocol 118
+ *   routes   in table 10000+C, protocol 118: each connected user's
+ *            virtual IP (/32, /128) through traC, from charon's SAs; the
+ *            pools (IPv4 and IPv6) unreachable, so an address no user
+ *            holds is refused at the gateway, not routed elsewhere
  *
  * and per host the eap-radius section of strongswan.conf (the file
  * ravpn_radius_conf of tenetd.conf, mode 0600, then reload-settings).
- * It follows charon's ike-updown events and refuses (terminates, with a
- * log line) a user over its tenant's max or the gateway's cap. The
+ * It follows charon's ike-updown events (a round follows each: the users'
+ * routes) and refuses (terminates, with a log line) a user over its
+ * tenant's max or the gateway's cap. The
  * kernel and charon side is struct ravpn_ops: ravpn_kernel.c, or a fake
  * (selftests/unit/test_ravpn.c). */
 #ifndef TENETD_GW_RAVPN_H
@@ -32,7 +36,8 @@ enum ravpn_obj {
 	RAVPN_LINK,     /* traC */
 	RAVPN_POOL,     /* a pool in charon */
 	RAVPN_CONN,     /* a connection in charon */
-	RAVPN_ROUTE,    /* the pool's route through traC */
+	RAVPN_ROUTE,    /* IPv4: the pool (unreachable), a user's /32 via traC */
+	RAVPN_ROUTE6,   /* IPv6: the pool6 (unreachable), a user's /128 */
 	RAVPN_RADIUS,   /* the eap-radius settings */
 	RAVPN_NOBJ,
 };
@@ -65,12 +70,24 @@ struct ravpn_conn_val {
 	struct tenet_ravpn ra;
 };
 
+/* RAVPN_ROUTE's key and value are the ipsec reconciler's (an empty dev:
+ * unreachable); RAVPN_ROUTE6's: */
+struct ravpn_route6_key {
+	__u32 table;
+	__u8 dst[16];
+	__u8 plen;
+	__u8 pad[3];
+};
+
+typedef int (*ravpn_route6_cb)(const struct ravpn_route6_key *k, const struct ipsec_route_val *v,
+			       void *arg);
+
 struct ravpn_radius_val {
 	char digest[24];                /* of the servers and their sealed secrets */
 };
 
 /* The kernel and charon: the ipsec reconciler's ops (XFRM links, VICI)
- * with the routes of protocol TENET_RTPROT_RA. */
+ * with the routes of protocol TENET_RTPROT_RA (a dev "": unreachable). */
 struct ravpn_ops {
 	const struct ipsec_ops *k;
 	void *rctx;
@@ -78,6 +95,10 @@ struct ravpn_ops {
 	int (*route_set)(void *rctx, const struct ipsec_route_key *k,
 			 const struct ipsec_route_val *v);
 	int (*route_del)(void *rctx, const struct ipsec_route_key *k);
+	int (*route6_dump)(void *rctx, ravpn_route6_cb cb, void *arg);
+	int (*route6_set)(void *rctx, const struct ravpn_route6_key *k,
+			  const struct ipsec_route_val *v);
+	int (*route6_del)(void *rctx, const struct ravpn_route6_key *k);
 	/* Write the eap-radius settings (text) where charon reads them. */
 	int (*radius_write)(void *rctx, const char *text);
 };

@@ -111,6 +111,9 @@ static int conn_body(const struct tenet_ravpn *r, uint32_t cid, const char *cert
 	ch = json_pack("{s:[s], s:[s], s:s, s:s, s:s, s:s}", "local_ts", "0.0.0.0/0",
 		       "remote_ts", "dynamic", "if_id_in", ifid, "if_id_out", ifid,
 		       "dpd_action", "clear", "close_action", "none");
+	/* IPv6 users (pool6) reach the tenant over IPv6 too */
+	if (ch && r->pool6[0])
+		json_array_append_new(json_object_get(ch, "local_ts"), json_string("::/0"));
 	if (ch)
 		json_object_set_new(ch, "esp_proposals",
 				    strings(esp_proposals, sizeof(esp_proposals) / sizeof(esp_proposals[0])));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The ravpn reconciler's real ops: the ipsec reconciler's (XFRM links,
  * its own VICI connections), routes of protocol TENET_RTPROT_RA over
- * rtnetlink, and the eap-radius settings file. */
+ * rtnetlink (IPv4 and IPv6; a dev "" is an unreachable route), and the
+ * eap-radius settings file. */
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -13,8 +14,9 @@
 #include <linux/rtnetlink.h>
 
 #include "gw/ravpn.h"
+#include "gw/xfrmif.h"
 #include "nl/link.h"
-#include "nl/route.h"
+#include "nl/route6.h"
 
 struct ravpn_kernel {
 	struct ravpn_ops ops;
@@ -25,16 +27,32 @@ struct ravpn_kernel {
 
 static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 {
+	return xfrmif_route_dump(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, cb, arg);
+}
+
+static int r_route_set(void *ctx, const struct ipsec_route_key *key,
+		       const struct ipsec_route_val *v)
+{
+	return xfrmif_route_set(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, key, v);
+}
+
+static int r_route_del(void *ctx, const struct ipsec_route_key *key)
+{
+	return xfrmif_route_del(&((struct ravpn_kernel *)ctx)->nl, TENET_RTPROT_RA, key);
+}
+
+static int r_route6_dump(void *ctx, ravpn_route6_cb cb, void *arg)
+{
 	struct ravpn_kernel *k = ctx;
-	struct nl_route *rs = NULL;
+	struct nl_route6 *rs = NULL;
 	size_t n = 0;
-	int ret = nl_route_dump_proto(&k->nl, TENET_RTPROT_RA, &rs, &n);
+	int ret = nl_route6_dump_proto(&k->nl, TENET_RTPROT_RA, &rs, &n);
 
 	for (size_t i = 0; ret >= 0 && i < n; i++) {
-		struct ipsec_route_key key = { .table = rs[i].table, .dst = rs[i].dst,
-					       .plen = rs[i].plen, .metric = rs[i].metric };
+		struct ravpn_route6_key key = { .table = rs[i].table, .plen = rs[i].plen };
 		struct ipsec_route_val v = { 0 };
 
+		memcpy(key.dst, rs[i].dst, sizeof(key.dst));
 		if (rs[i].oif && !if_indextoname(rs[i].oif, v.dev))
 			v.dev[0] = '\0';
 		ret = cb(&key, &v, arg);
@@ -43,34 +61,43 @@ static int r_route_dump(void *ctx, ipsec_route_cb cb, void *arg)
 	return ret < 0 ? ret : 0;
 }
 
-static void to_nl(const struct ipsec_route_key *k, struct nl_route *r)
+static void to_nl6(const struct ravpn_route6_key *k, struct nl_route6 *r)
 {
-	*r = (struct nl_route){ .table = k->table, .dst = k->dst, .plen = k->plen,
-				.type = RTN_UNICAST, .metric = k->metric,
-				.proto = TENET_RTPROT_RA };
+	*r = (struct nl_route6){ .table = k->table, .plen = k->plen, .type = RTN_UNICAST,
+				 .proto = TENET_RTPROT_RA };
+	memcpy(r->dst, k->dst, sizeof(r->dst));
 }
 
-static int r_route_set(void *ctx, const struct ipsec_route_key *key,
-		       const struct ipsec_route_val *v)
+static int r_route6_set(void *ctx, const struct ravpn_route6_key *key,
+			const struct ipsec_route_val *v)
 {
 	struct ravpn_kernel *k = ctx;
-	int ifindex = nl_ifindex(v->dev);
-	struct nl_route r;
+	int ifindex = v->dev[0] ? nl_ifindex(v->dev) : 0;
+	struct nl_route6 r;
 
 	if (ifindex < 0)
 		return ifindex;
-	to_nl(key, &r);
+	/* A route through a device needs the device's IPv6 (else EACCES),
+	 * which a host may have off for new devices
+	 * (net.ipv6.conf.default.disable_ipv6): the tenant's users have
+	 * IPv6 addresses, so its traC has IPv6. */
+	if (v->dev[0])
+		sysctl_dev_set("ipv6", v->dev, "disable_ipv6", 0);
+	to_nl6(key, &r);
 	r.oif = (uint32_t)ifindex;
-	return nl_route_add(&k->nl, &r, true);
+	if (!v->dev[0])
+		r.type = RTN_UNREACHABLE;
+	return nl_route6_add(&k->nl, &r, true);
 }
 
-static int r_route_del(void *ctx, const struct ipsec_route_key *key)
+static int r_route6_del(void *ctx, const struct ravpn_route6_key *key)
 {
 	struct ravpn_kernel *k = ctx;
-	struct nl_route r;
+	struct nl_route6 r;
 
-	to_nl(key, &r);
-	return nl_route_del(&k->nl, &r);
+	to_nl6(key, &r);
+	r.type = RTN_UNSPEC;
+	return nl_route6_del(&k->nl, &r);
 }
 
 /* Written beside and renamed over: charon never reads half a file. It
@@ -131,6 +158,9 @@ int ravpn_kernel_open(struct ravpn_ops **ops, const char *socket, const char *ra
 		.route_dump = r_route_dump,
 		.route_set = r_route_set,
 		.route_del = r_route_del,
+		.route6_dump = r_route6_dump,
+		.route6_set = r_route6_set,
+		.route6_del = r_route6_del,
 		.radius_write = r_radius_write,
 	};
 	*ops = &k->ops;

@@ -162,3 +162,20 @@ void gw_tenants_free(struct gw_tenants *g)
 	free(g->maps);
 	memset(g, 0, sizeof(*g));
 }
+
+const struct tenet_compartment *gw_compartment_of(const struct model *m, const char *host,
+						  const char *rdomain)
+{
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	htab_iter_init(&it, (struct htab *)&m->recs);
+	while ((e = htab_iter_next(&it))) {
+		const struct tenet_record *r = model_rec(e);
+
+		if (r->kind == TENET_KIND_COMPARTMENT && !strcmp(r->compartment.host, host) &&
+		    !strcmp(r->compartment.rdomain, rdomain))
+			return &r->compartment;
+	}
+	return NULL;
+}

@@ -172,6 +172,10 @@ static const struct tenet_field dns_fields[] = {
 	{ NULL },
 };
 
+static const struct tenet_field ravpn_rate_fields[] = {
+	TENET_RATE_SUBFIELDS(struct tenet_ravpn, rate),
+};
+
 static const struct tenet_field ravpn_fields[] = {
 	TENET_FIELD(struct tenet_ravpn, host, "host", TENET_FT_NAME),
 	TENET_FIELD(struct tenet_ravpn, rdomain, "rdomain", TENET_FT_NAME),
@@ -186,6 +190,8 @@ static const struct tenet_field ravpn_fields[] = {
 	TENET_FIELD(struct tenet_ravpn, max, "max", TENET_FT_U32, .flags = TENET_F_OPTIONAL,
 		    .min = 0, .max = TENET_RAVPN_MAX_CONN),
 	TENET_ARRAY(struct tenet_ravpn, dns, ndns, "dns", dns_fields, .flags = TENET_F_OPTIONAL),
+	/* absent: no limit (records older than the limit have none) */
+	TENET_RATE_FIELD(struct tenet_ravpn, rate, "rate", ravpn_rate_fields),
 	{ NULL },
 };
 
@@ -210,6 +216,8 @@ static int ravpn_check(const void *obj, struct tenet_err *err)
 	for (uint16_t i = 0; i < r->ndns && i < TENET_RAVPN_DNS_MAX; i++)
 		if (!tenet_ipv4_is_unicast(r->dns[i].addr))
 			return tenet_err_set(err, -EINVAL, "dns: not a unicast address");
+	if ((ret = tenet_rate_check(&r->rate, err)) < 0)
+		return tenet_err_prefix(err, ret, "rate");
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds/rate.h"
 #include "util/errmsg.h"
 #include "util/parse.h"
 
@@ -50,6 +51,10 @@ struct tenet_ravpn {
 	uint32_t max;                   /* connected users; 0 no limit */
 	uint16_t ndns;
 	struct tenet_ravpn_dns dns[TENET_RAVPN_DNS_MAX];
+	/* The aggregate of all its users, on traC (kinds/rate.h): tx what
+	 * the gateway sends to them, rx what it receives from them. Not
+	 * set: none (unlimited). */
+	struct tenet_rate rate;
 };
 
 struct tenet_ravpnradius {

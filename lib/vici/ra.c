@@ -46,6 +46,9 @@ static int on_sa(void *arg, const json_t *ev)
 		if (json_array_size(vips))
 			snprintf(u.vip, sizeof(u.vip), "%s",
 				 json_string_value(json_array_get(vips, 0)) ?: "");
+		if (json_array_size(vips) > 1)
+			snprintf(u.vip2, sizeof(u.vip2), "%s",
+				 json_string_value(json_array_get(vips, 1)) ?: "");
 		u.established = num(ike, "established");
 		u.ike_up = !strcmp(st, "ESTABLISHED");
 		json_object_foreach(json_object_get(ike, "child-sas"), ck, ch) {

@@ -18,6 +18,7 @@ struct vici_ra_user {
 	char user[256];                 /* the EAP identity, else the IKE identity */
 	char addr[64];                  /* where it dials from */
 	char vip[64];                   /* its first virtual IP; "" none */
+	char vip2[64];                  /* a second (IPv4 and IPv6); "" none */
 	uint64_t established;           /* seconds ago */
 	uint64_t bytes_in, bytes_out;   /* over its installed children */
 };

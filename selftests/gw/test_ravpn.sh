@@ -15,12 +15,18 @@
 #   alice  59.10.10.11        strongSwan client (Contoso)
 #   bob    59.10.10.12        strongSwan client (Woodgrove)
 #   extra  59.10.10.13        strongSwan with carol, dave and mallory
+#   carol  59.10.10.14        strongSwan client (Contoso, alice's second)
 #
-# Checks: the tenant's XFRM interface, pool route and connection as the
-# agent programs them; alice and bob both get 10.10.0.1, each reaches its
+# Checks: the tenant's XFRM interface, pool route (unreachable) and
+# connection as the agent programs them; alice and bob both get 10.10.0.1,
+# each with a /32 through its tenant's interface, each reaches its
 # own tenant's VM (TCP, ping) and nothing of the other's; show; refusals
 # with log lines (tenant max, gateway cap, a Class naming no tenant, a
-# wrong password, RADIUS down within seconds); bad
+# wrong password, RADIUS down within seconds); Contoso's aggregate rate
+# (alice and carol together about 5 Mbit/s at rate 5120, iperf3; bob's
+# Woodgrove not limited); a user's /32 (and, with pool6, /128) comes and
+# goes with the user; an agent restart with alice and bob connected (the
+# same SAs after it, a ping across it loses nothing); bad
 # input; deleting one tenant's remote access leaves nothing of it and the
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
@@ -28,7 +34,7 @@
 lib_init ravpn
 require_root
 require_build
-require_cmd ping swanctl pki freeradius dumpcap tshark python3
+require_cmd ping swanctl pki freeradius dumpcap tshark python3 iperf3 tc
 ECHO=$LIB_ROOT/selftests/gw/echo.py
 C1_MAC=00:15:5d:00:50:05
 W1_MAC=00:15:5d:00:60:05
@@ -52,12 +58,14 @@ fabric_link gw inet0 brI
 nx gw ip addr add 131.107.10.10/24 dev inet0
 nx gw ip route add default via 131.107.10.1
 plain_add radius 131.107.10.20/24 eth0 brI
-for c in alice:11 bob:12 extra:13; do
+for c in alice:11 bob:12 extra:13 carol:14; do
 	plain_add "${c%:*}" "59.10.10.${c#*:}/24" eth0 brI
 	nx "${c%:*}" ip route add default via 59.10.10.1
 done
 spawn nx c1 python3 "$ECHO" server 7001 contoso-vm
 spawn nx w1 python3 "$ECHO" server 7001 woodgrove-vm
+for p in 5201 5202; do spawn nx c1 iperf3 -s -p $p >/dev/null 2>&1; done
+spawn nx w1 iperf3 -s -p 5201 >/dev/null 2>&1
 
 # ---- FreeRADIUS, a configuration of its own ----
 RAD=$TMP/radius
@@ -219,8 +227,8 @@ ra_ok() {
 		ip -n "${NS[gw]}" -d link show tra$n | grep -q "xfrm if_id 0x7e52000$n" || return 1
 	done
 	ip -n "${NS[gw]}" link show tra1 | grep -q "alias tenet-ra:Contoso" &&
-	ip -n "${NS[gw]}" route show table 10001 proto 118 | grep -q "10.10.0.0/24 dev tra1" &&
-	ip -n "${NS[gw]}" route show table 10002 proto 118 | grep -q "10.10.0.0/24 dev tra2" &&
+	ip -n "${NS[gw]}" route show table 10001 proto 118 | grep -q "^unreachable 10.10.0.0/24" &&
+	ip -n "${NS[gw]}" route show table 10002 proto 118 | grep -q "^unreachable 10.10.0.0/24" &&
 	swan "$GWD" --list-conns 2>/dev/null | grep -q "^tenet-ra-Contoso:" &&
 	swan "$GWD" --list-conns 2>/dev/null | grep -q "^tenet-ra-Woodgrove:" &&
 	[ "$(swan "$GWD" --list-pools 2>/dev/null | grep -c "^tenet-ra-.*10.10.0.0")" = 2 ]
@@ -233,7 +241,7 @@ diag() {
 	swan "$GWD" --list-sas >&2 2>&1
 }
 ra_ok_diag() { wait_for 20 ra_ok && return 0; diag; swan "$GWD" --list-pools >&2; return 1; }
-check "per tenant an XFRM interface in its VRF, the pool's route (proto 118), a connection and a pool" \
+check "per tenant an XFRM interface in its VRF, the pool's route (proto 118, unreachable), a connection and a pool" \
 	ra_ok_diag
 check "the eap-radius settings are 0600 and charon reloaded them" \
 	eval '[ "$(stat -c %a "$GWD/radius.conf")" = 600 ] && grep -q "address = 131.107.10.20" "$GWD/radius.conf"'
@@ -252,12 +260,14 @@ exit 0
 EOF
 	chmod +x "$1/updown.sh"
 }
-client_conn() { # NAME USER PASSWORD [IF_ID]
+client_conn() { # NAME USER PASSWORD [IF_ID [6: an IPv6 virtual IP too]]
+	local vips=0.0.0.0
+	[ "${5:-}" = 6 ] && vips="0.0.0.0, ::"
 	cat <<EOF
 	$1 {
 		version = 2
 		remote_addrs = 131.107.10.10
-		vips = 0.0.0.0
+		vips = $vips
 		proposals = aes128gcm16-prfsha256-x25519
 		local { auth = eap-md5
 			id = $2
@@ -281,15 +291,17 @@ client() { # NS then NAME:USER:PASSWORD:IF_ID...
 	cp "$PKI/ca.pem" "$D/x509ca/"
 	{
 		echo "connections {"
-		for c in "$@"; do IFS=: read -r cn u pw ifid <<<"$c"; client_conn "$cn" "$u" "$pw" "$ifid"; done
+		for c in "$@"; do IFS=: read -r cn u pw ifid six <<<"$c"
+			client_conn "$cn" "$u" "$pw" "$ifid" "$six"; done
 		echo "}"
 		echo "secrets {"
-		for c in "$@"; do IFS=: read -r cn u pw ifid <<<"$c"
+		for c in "$@"; do IFS=: read -r cn u pw ifid six <<<"$c"
 			printf '\teap-%s { id = %s\n\t\tsecret = %s }\n' "$cn" "$u" "$pw"; done
 		echo "}"
 	} >"$D/swanctl.conf"
 	nx "$n" ip link add ipsec0 type xfrm if_id 7
-	nx "$n" ip link set ipsec0 up
+	# below the path's MTU with ESP on top: iperf3's full-size segments
+	nx "$n" ip link set ipsec0 mtu 1400 up
 	charon_start "$n" "$D" && swan_load "$D"
 }
 check "alice's, bob's and the extra client's charons" \
@@ -307,6 +319,10 @@ check "bob connects (RADIUS Class TenantName=Woodgrove)" dial bob ra
 check "alice and bob both got 10.10.0.1 (the same pool in two tenants)" \
 	wait_for 10 eval 'nx alice ip -4 addr show ipsec0 | grep -q "10.10.0.1/32" &&
 	                  nx bob ip -4 addr show ipsec0 | grep -q "10.10.0.1/32"'
+# rt TABLE [-6]: the agent's routes (proto 118) in a tenant's table
+rt() { ip -n "${NS[gw]}" ${2:-} route show table "$1" proto 118 2>/dev/null; }
+check "a /32 per user: 10.10.0.1 through tra1 in Contoso's table, through tra2 in Woodgrove's" \
+	wait_for 10 eval 'rt 10001 | grep -q "^10.10.0.1 dev tra1" && rt 10002 | grep -q "^10.10.0.1 dev tra2"'
 check "alice is Contoso's, bob is Woodgrove's (charon)" \
 	eval 'swan "$GWD" --list-sas | grep -A3 "^tenet-ra-Contoso:" | grep -q "alice" &&
 	      swan "$GWD" --list-sas | grep -A3 "^tenet-ra-Woodgrove:" | grep -q "bob"'
@@ -388,6 +404,99 @@ radius_up() {
 	wait_for 30 grep -q "Ready to process requests" "$RAD/debug2.log"
 }
 check "FreeRADIUS back" radius_up
+
+# ---- the tenant's aggregate rate: Contoso's users together ----
+tcq() { nx gw tc qdisc show dev "$1" 2>/dev/null; }
+tcf() { nx gw tc filter show dev "$1" ingress 2>/dev/null; }
+limited() { # DEV RATE (as tc prints it: 5120Kbit), both ways
+	tcq "$1" | grep -q "qdisc tbf 7e52: root .*rate $2" && tcf "$1" | grep -q "police .* rate $2"
+}
+unlimited() { ! tcq "$1" | grep -q -e "tbf 7e52" -e clsact && ! tcf "$1" | grep -q matchall; }
+check "ravpn set rdomain Contoso max 2 rate 5120; gateway cap 3" \
+	eval 'gq ravpn set rdomain Contoso max 2 rate 5120 && gq ravpn limit max 3'
+check "tra1: tbf and policer at 5120Kbit; tra2 (Woodgrove) not limited" \
+	wait_for 20 eval 'limited tra1 5120Kbit && unlimited tra2'
+check "show: Contoso's rate" eval 'g ravpn show rdomain Contoso vici "$GW_VICI" |
+	grep -q "^ravpn Contoso: pool 10.10.0.0/24 tenant-name \*Contoso\* max 2 rate 5120 users 1$"'
+check "carol's charon; carol (Contoso) connects beside alice" \
+	eval 'client carol ra:carol:carol-pw-123:7 ra6:carol:carol-pw-123:7:6 && dial carol ra &&
+	      wait_for 20 ping_ok carol 10.0.0.5 && wait_for 20 ping_ok alice 10.0.0.5'
+check "carol's /32 (10.10.0.2) through tra1 beside alice's" \
+	wait_for 10 eval 'rt 10001 | grep -q "^10.10.0.2 dev tra1" && rt 10001 | grep -q "^10.10.0.1 dev tra1"'
+SECS=5
+# rx_mbps JSON-FILE: the receiver's Mbit/s of an iperf3 -J run
+rx_mbps() { python3 -c 'import json, sys
+print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null || echo 0; }
+within() { python3 -c 'import sys; x, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= x <= hi)' "$@"; }
+# pair [-R]: alice and carol at once to Contoso's VM (-R: from it); the sum
+pair() {
+	nx alice iperf3 -c 10.0.0.5 -p 5201 -t $SECS -O 1 -J ${1:-} >"$TMP/ip-alice.json" 2>&1 &
+	local a=$!
+	nx carol iperf3 -c 10.0.0.5 -p 5202 -t $SECS -O 1 -J ${1:-} >"$TMP/ip-carol.json" 2>&1
+	wait $a
+	python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) + float(sys.argv[2])))' \
+		"$(rx_mbps "$TMP/ip-alice.json")" "$(rx_mbps "$TMP/ip-carol.json")"
+}
+# 5120 kbit/s = 5.12 Mbit/s, +-15%
+up=$(pair)
+info "Contoso's users to its VM (rx policer): alice $(rx_mbps "$TMP/ip-alice.json") + carol $(rx_mbps "$TMP/ip-carol.json") = $up Mbit/s"
+check "Contoso's two users together, to the VM: $up Mbit/s in 4.35..5.89" within "$up" 4.35 5.89
+down=$(pair -R)
+info "Contoso's VM to its users (tx tbf): alice $(rx_mbps "$TMP/ip-alice.json") + carol $(rx_mbps "$TMP/ip-carol.json") = $down Mbit/s"
+check "Contoso's two users together, from the VM: $down Mbit/s in 4.35..5.89" within "$down" 4.35 5.89
+nx bob iperf3 -c 10.0.0.5 -p 5201 -t $SECS -O 1 -J >"$TMP/ip-bob.json" 2>&1
+bobm=$(rx_mbps "$TMP/ip-bob.json")
+info "Woodgrove's bob alone: $bobm Mbit/s"
+# over the cap's band: not limited by it (the guest carries 9-44 Mbit/s
+# through one tunnel under TCG)
+check "Woodgrove's user is not limited by Contoso's rate: $bobm Mbit/s > 5.89" within "$bobm" 5.89 100000
+check "ravpn set rdomain Contoso rate none: nothing left on tra1" \
+	eval 'gq ravpn set rdomain Contoso rate none && wait_for 20 unlimited tra1'
+check "carol hangs up" eval 'swan "$TMP/carol" --terminate --ike ra --timeout 10 >/dev/null 2>&1 &&
+	wait_for 10 eval "! user_sa carol"'
+check "carol's /32 is gone, alice's stays" \
+	wait_for 10 eval '! rt 10001 | grep -q "^10.10.0.2 " && rt 10001 | grep -q "^10.10.0.1 dev tra1"'
+
+# ---- IPv6 users: a /128 each ----
+# The compartments have no IPv6 (tenet has no IPv6 customer addresses
+# yet), so no IPv6 ping to a VM: the route is what is checked.
+check "ravpn set rdomain Contoso pool6 fd00:10::/64: the pool6 unreachable in table 10001" \
+	eval 'gq ravpn set rdomain Contoso pool6 fd00:10::/64 &&
+	      wait_for 20 eval "rt 10001 -6 | grep -q \"^unreachable fd00:10::/64\""'
+check "carol dials with an IPv6 virtual IP too: fd00:10::1" \
+	eval 'dial carol ra6 &&
+	      swan "$GWD" --list-sas | grep -q "fd00:10::1"'
+check "carol's /128 and /32 through tra1" \
+	wait_for 10 eval 'rt 10001 -6 | grep -q "^fd00:10::1 dev tra1" && rt 10001 | grep -q "^10.10.0.2 dev tra1"'
+check "carol hangs up: her /128 and /32 are gone" \
+	eval 'swan "$TMP/carol" --terminate --ike ra6 --timeout 10 >/dev/null 2>&1 &&
+	      wait_for 10 eval "! rt 10001 -6 | grep -q ^fd00:10::1 && ! rt 10001 | grep -q \"^10.10.0.2 \""'
+
+# ---- an agent restart with users connected ----
+# ids: the tenants' IKE and CHILD SAs with their unique ids
+ids() { swan "$GWD" --list-sas 2>/dev/null | grep -oE "^ *(tenet-ra-[A-Za-z]+|ra-[0-9a-f]+): #[0-9]+" |
+	tr -d " " | sort; }
+before_ids=$(ids)
+info "the users' SAs before the restart: $(echo $before_ids)"
+check "alice and bob connected (two IKE SAs, two CHILD SAs)" \
+	eval '[ "$(grep -c "^tenet-ra-" <<<"$before_ids")" = 2 ] && [ "$(grep -c "^ra-" <<<"$before_ids")" = 2 ]'
+# 30 s of pings from alice to Contoso's VM, the restart in the middle
+nx alice ping -c 150 -i 0.2 -W 2 10.0.0.5 >"$TMP/ping-restart.out" 2>&1 &
+pingpid=$!
+sleep 2
+host_stop gw
+host_start gw
+check "the gateway's agent restarts" host_wait_ready gw 60 2
+back_in_time=no
+kill -0 "$pingpid" 2>/dev/null && back_in_time=yes
+wait "$pingpid"
+info "ping across the restart: $(grep "packets transmitted" "$TMP/ping-restart.out")"
+check "the agent was back (its first round done) while the ping ran" [ "$back_in_time" = yes ]
+check "a ping across the restart lost nothing" grep -q " 0% packet loss" "$TMP/ping-restart.out"
+check "after the restart: the same SAs (unique ids) and the users' routes" \
+	eval '[ "$(ids)" = "$before_ids" ] && rt 10001 | grep -q "^10.10.0.1 dev tra1" &&
+	      rt 10002 | grep -q "^10.10.0.1 dev tra2"'
+check "bob still reaches woodgrove-vm" echo_ok bob 42004 woodgrove-vm
 
 # ---- disconnect, lifecycle ----
 check "ravpn disconnect rdomain Contoso user alice" gq ravpn disconnect rdomain Contoso user alice vici "$GW_VICI"

@@ -293,6 +293,9 @@ check "Contoso NY: Libreswan's pluto" lsw_start cny "$CNY"
 
 # ---- both tenants' sites dial the same gateway address ----
 lsw_up() {
+	# pluto adds the connections of its configuration after it listens:
+	# an --initiate before that finds "no connection named gw"
+	wait_for 20 eval 'whack "$CNY" --status 2>/dev/null | grep -q "^[0-9 ]*\"gw\":"'
 	whack "$CNY" --name gw --initiate >"$CNY/init.out" 2>&1
 	wait_for 20 s2s_is IfCe1 connected && return 0
 	tail -n 5 "$CNY/init.out" >&2

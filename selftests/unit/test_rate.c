@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Rate limits (lib/kinds/rate.c, the S2S and compartment records, cli/
- * s2s.c and cli/gw.c, agent/gw/rate.c): parsing and printing, the codec
+ * s2s.c, cli/gw.c and cli/ravpn.c, agent/gw/rate.c): parsing and printing, the codec
  * (old records without a limit get the default), the CLI's set and show
  * and its refusals (one line, nothing stored), the tc parameters, and the
  * reconciler on a fake kernel (the default on every S2S interface, a
@@ -365,6 +365,16 @@ static void test_reconciler(void **state)
 	kernel_is(&k, "ts1", 0, 0);
 	kernel_is(&k, "ts2", 0, 0);
 	kernel_is(&k, "tgi2", 0, 0);
+
+	/* A tenant's remote-access users together: on its traC. */
+	ok(f, "ravpn set rdomain Contoso pool 10.10.0.0/24 rate 5120", "");
+	load_model(f, &m);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	kernel_is(&k, "tra1", 5120, 5120);
+	ok(f, "ravpn set rdomain Contoso rate none", "");
+	load_model(f, &m);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	kernel_is(&k, "tra1", 0, 0);
 	recon_fini(&rc);
 	model_free(&m);
 }

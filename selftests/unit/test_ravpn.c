@@ -207,6 +207,11 @@ static void test_conf_msgs(void **state)
 		 "\"unique\":\"never\",\"version\":\"2\"}}", child, v4);
 	assert_string_equal(s, want);
 	free(s);
+	/* a tenant with pool6: its users reach it over IPv6 too */
+	assert_int_equal(ravpn_conn_msg(&w, 2, "PEM", &m, NULL), 0);
+	s = dump(m);
+	assert_non_null(strstr(s, "\"local_ts\":[\"0.0.0.0/0\",\"::/0\"]"));
+	free(s);
 	/* another compartment is another child (its if_id) */
 	assert_int_equal(ravpn_child_name(&r, 2, "PEM", v6, NULL), 0);
 	assert_string_not_equal(child, v6);
@@ -405,6 +410,9 @@ struct rfake {
 	struct ipsec_route_key routes[MAXN];
 	struct ipsec_route_val rvals[MAXN];
 	int nroutes;
+	struct ravpn_route6_key routes6[MAXN];
+	struct ipsec_route_val rvals6[MAXN];
+	int nroutes6;
 	char conns[MAXN][96], children[MAXN][96];
 	json_t *conn_msg[MAXN];
 	char pools[MAXN][96];
@@ -507,6 +515,51 @@ static int rf_route_del(void *ctx, const struct ipsec_route_key *k)
 			return 0;
 		}
 	return -ENOENT;
+}
+
+static int rf_route6_dump(void *ctx, ravpn_route6_cb cb, void *arg)
+{
+	struct rfake *f = RF(ctx);
+
+	for (int i = 0; i < f->nroutes6; i++)
+		cb(&f->routes6[i], &f->rvals6[i], arg);
+	return 0;
+}
+
+static int rf_route6_set(void *ctx, const struct ravpn_route6_key *k,
+			 const struct ipsec_route_val *v)
+{
+	struct rfake *f = RF(ctx);
+
+	f->routes6[f->nroutes6] = *k;
+	f->rvals6[f->nroutes6++] = *v;
+	return 0;
+}
+
+static int rf_route6_del(void *ctx, const struct ravpn_route6_key *k)
+{
+	struct rfake *f = RF(ctx);
+
+	for (int i = 0; i < f->nroutes6; i++)
+		if (!memcmp(&f->routes6[i], k, sizeof(*k))) {
+			f->routes6[i] = f->routes6[--f->nroutes6];
+			f->rvals6[i] = f->rvals6[f->nroutes6];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The route of dst/plen in table, or NULL. */
+static const struct ipsec_route_val *rf_route(struct rfake *f, __u32 table, const char *dst,
+					      __u8 plen)
+{
+	__be32 a;
+
+	tenet_parse_ipv4(dst, &a, NULL);
+	for (int i = 0; i < f->nroutes; i++)
+		if (f->routes[i].table == table && f->routes[i].dst == a && f->routes[i].plen == plen)
+			return &f->rvals[i];
+	return NULL;
 }
 
 static int rf_radius_write(void *ctx, const char *text)
@@ -677,7 +730,8 @@ static void test_reconciler(void **state)
 	};
 	struct ravpn_ops ops = { .k = &k, .rctx = &f, .route_dump = rf_route_dump,
 				 .route_set = rf_route_set, .route_del = rf_route_del,
-				 .radius_write = rf_radius_write };
+				 .route6_dump = rf_route6_dump, .route6_set = rf_route6_set,
+				 .route6_del = rf_route6_del, .radius_write = rf_radius_write };
 	struct recon_env env = { .host = "gw" };
 	struct recon_hooks h = { 0 };
 	struct tenet_record c = cm_rec(1, "Contoso"), w = cm_rec(2, "Woodgrove");
@@ -717,7 +771,8 @@ static void test_reconciler(void **state)
 	assert_true(gw_ravpn_reconciler.wake(&r));      /* connects to charon */
 	assert_true(recon_run(&r, &m, &env, &h) >= 0);
 
-	/* per tenant: the XFRM interface in its VRF, the pool's route, a pool
+	/* per tenant: the XFRM interface in its VRF, the pool's route
+	 * (unreachable: the users get routes of their own), a pool
 	 * and a connection (the exact message of ravpn_conn_msg); then the
 	 * RADIUS servers, with the opened secret, and a reload */
 	assert_int_equal(f.nlinks, 2);
@@ -734,7 +789,7 @@ static void test_reconciler(void **state)
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(f.routes[i].plen, 24);
 		assert_int_equal(f.routes[i].dst, rc_.ravpn.pool.addr);
-		assert_string_equal(f.rvals[i].dev, f.routes[i].table == 10001 ? "tra1" : "tra2");
+		assert_string_equal(f.rvals[i].dev, "");
 	}
 	assert_string_equal(calls(&f), "load-pool load-pool load-conn load-conn reload-settings");
 	assert_int_equal(ravpn_conn_msg(&rc_.ravpn, 1, "PEM", &msg, NULL), 0);
@@ -780,8 +835,51 @@ static void test_reconciler(void **state)
 	msg = user_sa("tenet-ra-Woodgrove", "9", "dave", "ESTABLISHED");
 	json_object_set_new(msg, "up", json_string("yes"));
 	json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
-	gw_ravpn_reconciler.wake(&r);
+	assert_true(gw_ravpn_reconciler.wake(&r));      /* a round follows */
 	assert_string_equal(calls(&f), "terminate");
+
+	/* Each user's virtual IPs are routed through its tenant's interface,
+	 * in its tenant's table: alice's and bob's 10.10.0.1 both, bob's
+	 * IPv6 one too. */
+	json_array_clear(f.sas);
+	json_array_append_new(f.sas, user_sa("tenet-ra-Contoso", "5", "alice", "ESTABLISHED"));
+	msg = user_sa("tenet-ra-Woodgrove", "8", "bob", "ESTABLISHED");
+	json_array_append_new(json_object_get(json_object_get(msg, "tenet-ra-Woodgrove"),
+					      "remote-vips"), json_string("fd00:10::1"));
+	json_array_append_new(f.sas, msg);
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	assert_int_equal(f.nroutes, 4);
+	assert_non_null(rf_route(&f, 10001, "10.10.0.1", 32));
+	assert_string_equal(rf_route(&f, 10001, "10.10.0.1", 32)->dev, "tra1");
+	assert_string_equal(rf_route(&f, 10002, "10.10.0.1", 32)->dev, "tra2");
+	assert_string_equal(rf_route(&f, 10001, "10.10.0.0", 24)->dev, "");
+	assert_int_equal(f.nroutes6, 1);
+	assert_int_equal(f.routes6[0].table, 10002);
+	assert_int_equal(f.routes6[0].plen, 128);
+	assert_int_equal(f.routes6[0].dst[0], 0xfd);
+	assert_int_equal(f.routes6[0].dst[15], 1);
+	assert_string_equal(f.rvals6[0].dev, "tra2");
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);  /* nothing changes */
+	assert_int_equal(f.nroutes, 4);
+	assert_int_equal(f.nroutes6, 1);
+	/* bob hangs up: his routes go */
+	json_array_remove(f.sas, 1);
+	json_array_append_new(f.events, json_pack("[s, o]", "ike-updown",
+						  user_sa("tenet-ra-Woodgrove", "8", "bob",
+							  "DELETING")));
+	assert_true(gw_ravpn_reconciler.wake(&r));
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	assert_int_equal(f.nroutes, 3);
+	assert_null(rf_route(&f, 10002, "10.10.0.1", 32));
+	assert_int_equal(f.nroutes6, 0);
+	/* charon gone: the users' routes stay */
+	gw_ravpn_reconciler.close(&r);
+	assert_int_equal(ravpn_setup(&r, &key, 1, "PEM"), 0);
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	assert_non_null(rf_route(&f, 10001, "10.10.0.1", 32));
+	assert_true(gw_ravpn_reconciler.wake(&r));      /* connects again */
+	assert_true(recon_run(&r, &m, &env, &h) >= 0);
+	calls(&f);
 
 	/* Woodgrove's remote access deleted: its users ended, its connection,
 	 * pool, route and interface gone; Contoso's stay */
@@ -795,7 +893,9 @@ static void test_reconciler(void **state)
 	assert_string_equal(calls(&f), "terminate unload-conn unload-pool");
 	assert_int_equal(f.nlinks, 1);
 	assert_string_equal(f.links[0].name, "tra1");
-	assert_int_equal(f.nroutes, 1);
+	/* Contoso's pool and alice's route */
+	assert_int_equal(f.nroutes, 2);
+	assert_non_null(rf_route(&f, 10001, "10.10.0.1", 32));
 	assert_int_equal(rf_find(f.conns, "tenet-ra-Woodgrove"), -1);
 	assert_true(rf_find(f.conns, "tenet-ra-Contoso") >= 0);
 
@@ -891,6 +991,20 @@ static void cli_refused(struct fx *f, int code, const char *msg, const char *cmd
 	free(err);
 }
 
+/* The line of a tenant in show (after the "# charon not reachable"
+ * note). */
+static void show_line(struct fx *f, const char *cmd, const char *want)
+{
+	char *out = NULL, *err = NULL, *line;
+
+	assert_int_equal(cli(f, &out, &err, cmd), 0);
+	line = strstr(out, "ravpn ");
+	if (!line || strcmp(line, want))
+		fail_msg("%s: got '%s', want '%s'", cmd, out, want);
+	free(out);
+	free(err);
+}
+
 static void test_cli(void **state)
 {
 	struct fx *f = *state;
@@ -944,6 +1058,27 @@ static void test_cli(void **state)
 	assert_true(tenet_secret_open(&f->key, 1, ctx, l.recs[0].ravpnradius.secret, &sec, NULL) < 0);
 	tenet_record_list_free(&l);
 
+	/* the tenant's aggregate rate: KBPS both ways, tx/rx, none */
+	cli_ok(f, "ravpn set rdomain Contoso rate 5120");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPN, "gw", &l, NULL), 0);
+	assert_true(l.recs[0].ravpn.rate.set);
+	assert_int_equal(l.recs[0].ravpn.rate.tx, 5120);
+	assert_int_equal(l.recs[0].ravpn.rate.rx, 5120);
+	assert_false(l.recs[1].ravpn.rate.set);         /* Woodgrove: none */
+	tenet_record_list_free(&l);
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 rate 5120 users 0\n");
+	cli_ok(f, "ravpn set rdomain Contoso rate tx 2048");
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 rate tx 2048 rx 5120 "
+		  "users 0\n");
+	cli_ok(f, "ravpn set rdomain Contoso rate none");
+	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPN, "gw", &l, NULL), 0);
+	assert_false(l.recs[0].ravpn.rate.set);
+	tenet_record_list_free(&l);
+	show_line(f, "ravpn show rdomain Contoso vici /nonexistent",
+		  "ravpn Contoso: pool 10.10.0.0/24 tenant-name *Contoso* max 3 users 0\n");
+
 	cli_ok(f, "ravpn limit max 5");
 	assert_int_equal(tenet_policy_list(f->s, TENET_KIND_RAVPNGW, "gw", &l, NULL), 0);
 	assert_int_equal(l.n, 1);
@@ -963,8 +1098,10 @@ static void test_cli(void **state)
 		    "'*')\n", "ravpn set rdomain Contoso tenant-name **");
 	cli_refused(f, 2, "tenet: pool6 'fd00::1/64': host bits set (the prefix is a network)\n",
 		    "ravpn set rdomain Contoso pool6 fd00::1/64");
-	cli_refused(f, 2, "tenet: ravpn set: unknown argument 'rate'\n",
-		    "ravpn set rdomain Contoso rate 5120");
+	cli_refused(f, 2, "tenet: rate '4': outside 8..10000000\n",
+		    "ravpn set rdomain Contoso rate 4");
+	cli_refused(f, 2, "tenet: rate 'fast': not tx KBPS, rx KBPS, none or default\n",
+		    "ravpn set rdomain Contoso rate fast");
 	cli_refused(f, 1, "tenet: rdomain Fabrikam: no compartment on host gw (tenet compartment add "
 		    "first)\n", "ravpn set rdomain Fabrikam pool 10.10.0.0/24");
 	cli_refused(f, 1, "tenet: ravpn Fabrikam: no remote access configured on host gw\n",

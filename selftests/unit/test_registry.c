@@ -183,6 +183,7 @@ static bool sample(enum tenet_kind kind, struct tenet_record *r)
 		r->ravpn.max = 100;
 		r->ravpn.ndns = 1;
 		tenet_parse_ipv4("10.0.0.53", &r->ravpn.dns[0].addr, NULL);
+		r->ravpn.rate = (struct tenet_rate){ .set = true, .tx = 5120, .rx = 5120 };
 		return true;
 	case TENET_KIND_RAVPNRADIUS:
 		sample_keys();
