@@ -89,15 +89,57 @@ static int read_current(struct recon *rc, uint32_t id, struct frr_bgp_inst *cur)
 	return f.found ? 0 : -ENOENT;
 }
 
-static int apply(struct recon *rc, const struct frr_bgp_inst *want, const struct frr_bgp_inst *cur)
+void bgp_guard_render(FILE *f, uint32_t id, const struct frr_bgp_inst *in)
+{
+	char a[TENET_IPV4_STRLEN];
+
+	/* "table { chain }" adds both if missing; then the chain's rules
+	 * are replaced, or the chain deleted, in the same transaction */
+	fprintf(f, "table %s {\n\tchain c%u {\n"
+		"\t\ttype filter hook prerouting priority raw; policy accept;\n\t}\n}\n",
+		BGP_GUARD_TABLE, id);
+	if (!in || !in->nstatic) {
+		fprintf(f, "delete chain %s c%u\n", BGP_GUARD_TABLE, id);
+		return;
+	}
+	fprintf(f, "flush chain %s c%u\n", BGP_GUARD_TABLE, id);
+	/* the peer's SYNs to port 179 from its tunnel (a SYN without ACK:
+	 * the replies to the gateway's own connection pass) */
+	for (unsigned int i = 0; i < in->nstatic; i++)
+		fprintf(f, "add rule %s c%u iifname \"%s\" ip saddr %s tcp dport 179 "
+			"tcp flags & (syn | ack) == syn drop\n", BGP_GUARD_TABLE, id,
+			in->statics[i].dev, tenet_fmt_ipv4(in->statics[i].addr, a));
+}
+
+/* The guard first (the peer's own connection must not get in once the
+ * trigger route is there), then FRR's block. */
+static int apply(struct recon *rc, uint32_t id, const struct frr_bgp_inst *want,
+		 const struct frr_bgp_inst *cur)
 {
 	const struct bgp_ops *ops = bops(rc);
 	struct tenet_err err = { 0 };
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f;
 	int ret;
 
+	if (ops->nft) {
+		f = open_memstream(&text, &len);
+		if (!f)
+			return -ENOMEM;
+		bgp_guard_render(f, id, want);
+		ret = fclose(f) ? -ENOMEM : 0;
+		if (!ret)
+			ret = ops->nft(ops->ctx, text, &err);
+		free(text);
+		text = NULL;
+		len = 0;
+		if (ret < 0) {
+			recon_errf(rc, "nftables: %s", err.msg);
+			return ret;
+		}
+	}
+	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
 	ret = frr_bgp_render(f, want, cur);
@@ -122,7 +164,7 @@ static int inst_put(struct recon *rc, const void *key, const void *val, const vo
 		return -ENOMEM;
 	ret = read_current(rc, k->id, cur);
 	if (ret == 0 || ret == -ENOENT)
-		ret = apply(rc, v->want, ret ? NULL : cur);
+		ret = apply(rc, k->id, v->want, ret ? NULL : cur);
 	free(cur);
 	return ret;
 }
@@ -139,7 +181,7 @@ static int inst_del(struct recon *rc, const void *key, const void *old)
 	if (ret == -ENOENT)
 		ret = 0;        /* already gone */
 	else if (ret == 0)
-		ret = apply(rc, NULL, cur);
+		ret = apply(rc, k->id, NULL, cur);
 	free(cur);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #define TENETD_GW_BGP_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -50,7 +51,19 @@ struct bgp_ops {
 	/* Something that changes when FRR's daemons restart (their pids);
 	 * "" when none runs. */
 	void (*signature)(void *ctx, char *buf, size_t len);
+	/* Run nftables commands (the guard of the tunnel peers' sessions,
+	 * bgp.c's guard_render); NULL: none. */
+	int (*nft)(void *ctx, const char *cmds, struct tenet_err *err);
 };
+
+/* tenet's nftables table that keeps a tunnel peer's own connections to
+ * port 179 out (one chain per compartment, c<id>): the gateway alone opens
+ * the sessions over S2S tunnels. docs/bgp.md, "One connection". */
+#define BGP_GUARD_TABLE "ip tenet_bgp"
+
+/* The nftables commands that make compartment id's chain hold exactly the
+ * drops of in's tunnel peers (in NULL or without any: the chain goes). */
+void bgp_guard_render(FILE *f, uint32_t id, const struct frr_bgp_inst *in);
 
 /* The real ops (bgp_frr.c); pathspace is FRR's -N ("" the default). */
 int bgp_frr_open(struct bgp_ops **ops, const char *pathspace);

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The bgp reconciler's FRR side: vtysh (lib/frr/vtysh.h) and FRR's pid
- * files. */
+ * files; and libnftables for the guard of the tunnel peers' sessions. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <nftables/libnftables.h>
 
 #include "frr/vtysh.h"
 #include "gw/bgp.h"
 
 struct frr_ctx {
 	char pathspace[64];
+	struct nft_ctx *nft;
 };
 
 static int frr_running(void *ctx, char **text, struct tenet_err *err)
@@ -59,6 +61,26 @@ static void frr_signature(void *ctx, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+static int frr_nft(void *ctx, const char *cmds, struct tenet_err *err)
+{
+	struct frr_ctx *f = ctx;
+	const char *e;
+
+	if (!f->nft) {
+		f->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+		if (!f->nft)
+			return tenet_err_set(err, -ENOMEM, "out of memory");
+		nft_ctx_buffer_output(f->nft);
+		nft_ctx_buffer_error(f->nft);
+	}
+	if (!nft_run_cmd_from_buffer(f->nft, cmds))
+		return 0;
+	/* nft's first line says what; the rest quotes the input */
+	e = nft_ctx_get_error_buffer(f->nft);
+	return tenet_err_set(err, -EINVAL, "%.*s", (int)strcspn(e && *e ? e : "error", "\n"),
+			     e && *e ? e : "error");
+}
+
 int bgp_frr_open(struct bgp_ops **ops, const char *pathspace)
 {
 	struct bgp_ops *o = calloc(1, sizeof(*o));
@@ -74,14 +96,20 @@ int bgp_frr_open(struct bgp_ops **ops, const char *pathspace)
 	o->running = frr_running;
 	o->apply = frr_apply;
 	o->signature = frr_signature;
+	o->nft = frr_nft;
 	*ops = o;
 	return 0;
 }
 
 void bgp_frr_close(struct bgp_ops *ops)
 {
+	struct frr_ctx *f;
+
 	if (!ops)
 		return;
-	free(ops->ctx);
+	f = ops->ctx;
+	if (f->nft)
+		nft_ctx_free(f->nft);
+	free(f);
 	free(ops);
 }

@@ -16,6 +16,11 @@
 #   wny    59.10.10.100       Woodgrove's site behind an S2S tunnel (IfWe1,
 #                             strongSwan, PSK), BIRD 2 at 10.2.0.1 AS 65413,
 #                             announces 10.2.0.0/24
+#   wnyr   10.2.1.2           NY's edge router on wny's LAN, BIRD 2 AS 65413,
+#                             BFD, announces 10.1.0.0/24 (10.1.0.1 answers)
+#   wsfo   59.10.10.200       Woodgrove's SFO site behind IfWe2, BIRD 2 at
+#                             10.3.0.1 AS 65414, BFD, announces 10.1.0.0/24
+#                             with the path from NY (65414 65413)
 #
 # The same ASN, peer address and prefix in both tenants, on one gateway:
 # both sessions Established (two listeners on port 179 with the same
@@ -24,8 +29,12 @@
 # virtual subnets, each VM reaches its own site only; show (text and -j);
 # a peer behind an S2S tunnel: with the tunnel down, the BGP session's
 # /32 trigger route dials it, and the learned prefix lands on the tunnel;
-# FRR restarted (the agent re-applies), agent restarted (no session
-# flap); lifecycle (bgp del leaves nothing in FRR or the table); bad input.
+# the gateway alone connects to a tunnel peer (an nftables guard keeps
+# the peer's own SYNs out: no collision); FRR restarted (the agent
+# re-applies), agent restarted (no session flap); the book's failover: NY
+# preferred, NY's link cut silently, BFD moves 10.1.0.0/24 to SFO (the
+# outage measured), NY back; lifecycle (bgp del leaves nothing in FRR, the
+# table or bfdd); bad input.
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/s2s_lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
@@ -152,7 +161,9 @@ secrets { ike-1 { id-1 = 59.10.10.100
 CONF
 check "Woodgrove's tunnel site: charon waits to be dialed" \
 	eval 'charon_start wny "$WNY" && swan_load "$WNY"'
-cat >"$TMP/bird-wny.conf" <<'CONF'
+cat >"$TMP/bird-wny.conf" <<CONF
+log "$TMP/bird-wny.log" all;
+debug protocols { states, events };
 router id 10.2.0.1;
 protocol device { }
 protocol direct { ipv4; interface "lan0"; }
@@ -170,8 +181,8 @@ GW_VICI=$GWD/charon.vici
 check "the gateway's charon starts" charon_start gw "$GWD"
 
 # ---- the gateway's FRR, tenet configured, agents ----
-check "FRR starts on the gateway (zebra, bgpd, staticd; empty configuration)" \
-	frr_start gw zebra bgpd staticd
+check "FRR starts on the gateway (zebra, bgpd, staticd, bfdd; empty configuration)" \
+	frr_start gw zebra bgpd staticd bfdd
 host_conf gw "frr = $FRR_PS"
 host_conf gw "hostkey = $TMP/gw.hostkey"
 host_conf gw "vici = $GW_VICI"
@@ -295,16 +306,28 @@ check "s2s add IfWe1 (no routes of its own)" \
 		secret-file "$TMP/wny.psk" dpd 2 retry 3
 check "the S2S interface is there and not connected" \
 	wait_for 20 eval 's2s_is IfWe1 configured || s2s_is IfWe1 connecting'
+vty 'debug bgp neighbor-events' >/dev/null
+ms() { date +%s%3N; }
+t0=$(ms)
 check "bgp neighbor add ... via s2s IfWe1" \
 	gq bgp neighbor add rdomain Woodgrove address 10.2.0.1 remote-as 65413 via s2s IfWe1
 check "the /32 trigger route to the peer on the tunnel's interface (staticd)" \
 	wait_for 20 eval 'ip -n "${NS[gw]}" route show table 10002 10.2.0.1 | grep -q "dev ts1 proto static"'
 check "the BGP session dialed the tunnel: IfWe1 connected" wait_for 60 s2s_is IfWe1 connected
+info "tunnel connected $(($(ms) - t0)) ms after the neighbor was added"
 check "the session over the tunnel is Established" wait_for 60 eval '[ "$(state tvrf2 10.2.0.1)" = Established ]'
+info "session over the tunnel Established $(($(ms) - t0)) ms after the neighbor was added"
 check "its prefix is in Woodgrove's table on the tunnel (recursive via the trigger route)" \
 	wait_for 30 eval 'ip -n "${NS[gw]}" route show table 10002 proto bgp | grep -q "^10.2.0.0/24 .*via 10.2.0.1 dev ts1"'
 check "Woodgrove's VM reaches the tunnel site's LAN" wait_for 20 ping_ok w1 10.2.0.1
 check "Contoso's table has nothing of it" eval '! ip -n "${NS[gw]}" route show table 10001 | grep -q 10.2.0'
+# One connection: the gateway alone opens sessions over tunnels (the
+# trigger route needs it to); the peer's own SYNs from the tunnel are
+# dropped, so the two never collide (docs/bgp.md)
+check "the peer's own connections from the tunnel are kept out (nftables guard)" \
+	eval 'nx gw nft list chain ip tenet_bgp c2 | grep -q "iifname \"ts1\" ip saddr 10.2.0.1 tcp dport 179 tcp flags syn / syn,ack drop"'
+check "the session is the gateway's connection (BIRD accepted it)" \
+	grep -q "fabrikam: Incoming connection from 10.0.254.2" "$TMP/bird-wny.log"
 T2_ROUTES=3
 
 # ---- FRR restarted: the agent puts tenet's part back ----
@@ -313,9 +336,9 @@ uptime_ms() { # VRF
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"]["172.16.0.1"]["connectionsEstablished"])' \
 			2>/dev/null
 }
-frr_stop staticd bgpd zebra
+frr_stop bfdd staticd bgpd zebra
 check "FRR stopped: the sessions are gone" eval '[ -z "$(state tvrf1)" ]'
-check "FRR started again with its own (empty) configuration" frr_start gw zebra bgpd staticd
+check "FRR started again with its own (empty) configuration" frr_start gw zebra bgpd staticd bfdd
 check "the agent re-applies tenet's part (no agent restart): both Established again" \
 	wait_for 60 eval 'blocks_ok && established'
 check "... and the routes are back in both tables, the tunnel's too" \
@@ -331,6 +354,174 @@ check "the gateway's agent restarts" host_wait_ready gw 30 2
 sleep 3
 check "agent restarted: no session flapped (connections established unchanged)" \
 	eval '[ "$(uptime_ms tvrf1)" = "$before1" ] && [ "$(uptime_ms tvrf2)" = "$before2" ] && established'
+
+# ---- the book's failover: NY and SFO, BFD ----
+# Woodgrove's NY site is the tunnel site above (IfWe1; its edge router
+# speaks BGP from 10.2.1.2, AS 65413, with BFD), SFO another one (IfWe2,
+# BIRD 2 at 10.3.0.1, AS 65414, BFD). Both announce the site prefix
+# 10.1.0.0/24, both answer at 10.1.0.1: NY its own (AS path 65413), SFO
+# the one it has from NY over the sites' own link (65414 65413). The
+# compartment prefers NY (the shorter AS path). NY's Internet link dies
+# silently (the ISP drops its packets; no interface goes down, no BGP
+# message gets through): BFD notices, 10.1.0.0/24 moves to SFO's tunnel;
+# NY returns: back to NY. Contoso is not touched.
+fo_route() { # the device of Woodgrove's route to 10.1.0.0/24
+	ip -n "${NS[gw]}" route show table 10002 10.1.0.0/24 | sed -n 's/.* dev \(ts[0-9]*\) .*/\1/p'
+}
+bfd_peers() { # "PEER/mh=STATUS ..." of Woodgrove's BFD sessions
+	vty "show bfd vrf tvrf2 peers json" | python3 -c '
+import json, sys
+print(" ".join(sorted(p["peer"] + ("/mh" if p.get("multihop") else "") + "=" + p["status"]
+                      for p in json.load(sys.stdin))))' 2>/dev/null
+}
+check "GoBGP's site stops announcing 10.1.0.0/24 (the two tunnel sites have it now)" \
+	eval 'gobgpx wsite global rib del 10.1.0.0/24 -a ipv4 && wait_for 20 eval "[ -z \"\$(fo_route)\" ]"'
+# NY's edge router, BIRD 2 with BFD, on the tunnel site's LAN (the VPN
+# box forwards for it); back within seconds after a failure (BIRD's
+# default error wait is 60 s)
+ns_add wnyr
+ip -n "${NS[wny]}" link add lanr type veth peer name eth0 netns "${NS[wnyr]}"
+nx wny ip addr add 10.2.1.1/24 dev lanr
+nx wny ip link set lanr up
+nx wny ip route add 10.1.0.0/24 via 10.2.1.2
+nx wnyr ip addr add 10.2.1.2/24 dev eth0
+nx wnyr ip link set eth0 up
+nx wnyr ip route add default via 10.2.1.1
+nx wnyr ip link add lan1 type veth peer name lan1p
+nx wnyr ip link set lan1p up
+nx wnyr ip addr add 10.1.0.1/24 dev lan1
+nx wnyr ip link set lan1 up
+spawn nx wnyr python3 "$ECHO" server 7000 woodgrove-ny
+cat >"$TMP/bird-wnyr.conf" <<CONF
+log "$TMP/bird-wnyr.log" all;
+debug protocols { states, events };
+router id 10.2.1.2;
+protocol device { }
+protocol direct { ipv4; interface "lan1"; }
+protocol bfd { multihop { interval 500 ms; multiplier 3; }; }
+protocol bgp fabrikam {
+	local 10.2.1.2 as 65413;
+	neighbor 10.0.254.2 as 65412;
+	multihop;
+	bfd on;
+	connect retry time 2;
+	error wait time 1, 5;
+	ipv4 { import all; export where source = RTS_DEVICE; };
+}
+CONF
+plain_add wsfo 59.10.10.200/24 eth0 brI
+nx wsfo ip route add default via 59.10.10.1
+for l in lan0:10.3.0.1 lan1:10.1.0.1; do
+	nx wsfo ip link add "${l%%:*}" type veth peer name "${l%%:*}p"
+	nx wsfo ip link set "${l%%:*}p" up
+	nx wsfo ip addr add "${l#*:}/24" dev "${l%%:*}"
+	nx wsfo ip link set "${l%%:*}" up
+done
+nx wsfo sysctl -qw net.ipv4.ip_forward=1
+spawn nx wsfo python3 "$ECHO" server 7000 woodgrove-sfo
+WSFO=$TMP/wsfo
+charon_conf "$WSFO"
+site_updown "$WSFO" 10.0.0.0/16 ipsec0 100
+nx wsfo ip link add ipsec0 type xfrm if_id 7
+nx wsfo ip link set ipsec0 up
+sed -e 's/59\.10\.10\.100/59.10.10.200/g' -e 's/woodgrove-ny-psk/woodgrove-sfo-psk/' \
+	-e "s|$WNY/|$WSFO/|g" "$WNY/swanctl.conf" >"$WSFO/swanctl.conf"
+cat >"$TMP/bird-wsfo.conf" <<CONF
+log "$TMP/bird-wsfo.log" all;
+debug protocols { states, events };
+router id 10.3.0.1;
+protocol device { }
+protocol direct { ipv4; interface "lan0", "lan1"; }
+protocol bfd { multihop { interval 500 ms; multiplier 3; }; }
+protocol bgp fabrikam {
+	local 10.3.0.1 as 65414;
+	neighbor 10.0.254.2 as 65412;
+	multihop;
+	bfd on;
+	connect retry time 2;
+	error wait time 1, 5;
+	ipv4 {
+		import all;
+		export filter {
+			if net = 10.1.0.0/24 then { bgp_path.prepend(65413); accept; }
+			if net = 10.3.0.0/24 then accept;
+			reject;
+		};
+	};
+}
+CONF
+check "SFO's tunnel site: charon waits to be dialed, BIRD 2 runs" \
+	eval 'charon_start wsfo "$WSFO" && swan_load "$WSFO" && bird_start wsfo "$TMP/bird-wsfo.conf"'
+check "NY's edge router (BIRD 2, BFD) runs behind the tunnel site" bird_start wnyr "$TMP/bird-wnyr.conf"
+printf 'woodgrove-sfo-psk-0123456789\n' >"$TMP/wsfo.psk"
+chmod 600 "$TMP/wsfo.psk"
+check "s2s add IfWe2 (SFO)" \
+	gq s2s add IfWe2 rdomain Woodgrove destination 59.10.10.200 auth psk \
+		secret-file "$TMP/wsfo.psk" dpd 2 retry 3
+t0=$(ms)
+check "bgp neighbor add NY (10.2.1.2 via IfWe1) and SFO (10.3.0.1 via IfWe2), both bfd" \
+	eval 'gq bgp neighbor add rdomain Woodgrove address 10.2.1.2 remote-as 65413 bfd via s2s IfWe1 &&
+	      gq bgp neighbor add rdomain Woodgrove address 10.3.0.1 remote-as 65414 bfd via s2s IfWe2'
+fo_up() {
+	[ "$(state tvrf2 10.2.1.2)" = Established ] && [ "$(state tvrf2 10.3.0.1)" = Established ] &&
+		[ "$(bfd_peers)" = "10.2.1.2/mh=up 10.3.0.1/mh=up" ]
+}
+check "both sessions Established, both BFD sessions up (multihop, bfdd)" wait_for 60 fo_up
+info "NY and SFO up $(($(ms) - t0)) ms after the neighbors were added; BFD: $(bfd_peers)"
+SFO_DEV=$(ip -n "${NS[gw]}" route show table 10002 10.3.0.1 | sed -n 's/.* dev \(ts[0-9]*\) .*/\1/p')
+paths_ok() {
+	vty "show bgp vrf tvrf2 ipv4 unicast 10.1.0.0/24 json" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["paths"]
+best = [x for x in p if x.get("bestpath", {}).get("overall")]
+assert sorted(x["aspath"]["string"] for x in p) == ["65413", "65414 65413"], p
+assert best[0]["aspath"]["string"] == "65413", best' 2>/dev/null && [ "$(fo_route)" = ts1 ]
+}
+check "10.1.0.0/24 via NY on IfWe1 (AS path 65413); SFO's 65414 65413 the alternative" \
+	wait_for 30 paths_ok
+check "Woodgrove's VM reaches 10.1.0.1 at NY" wait_for 20 echo_ok w1 41010 woodgrove-ny
+c_conn=$(uptime_ms tvrf1)
+c_table=$(ip -n "${NS[gw]}" route show table 10001)
+ip netns exec "${NS[w1]}" ping -D -n -i 0.1 -W 1 10.1.0.1 >"$TMP/failover.ping" 2>&1 &
+ping_pid=$!
+sleep 1
+nx isp ip rule add from 59.10.10.100 blackhole pref 10
+nx isp ip rule add to 59.10.10.100 blackhole pref 11
+t0=$(ms)
+check "NY's link cut: BFD takes its session down, 10.1.0.0/24 moves to SFO ($SFO_DEV)" \
+	wait_for 10 eval '[ "$(fo_route)" = "$SFO_DEV" ]'
+t_fail=$(($(ms) - t0))
+info "route on SFO $t_fail ms after the cut (BFD: 3 x 500 ms); NY's session $(state tvrf2 10.2.1.2)"
+check "... within BFD's detection time and a little (under 4 s, not the 180 s hold time)" \
+	[ "$t_fail" -lt 4000 ]
+check "the VM's traffic to 10.1.0.x flows via SFO" wait_for 10 echo_ok w1 41011 woodgrove-sfo
+nx isp ip rule del pref 10
+nx isp ip rule del pref 11
+t0=$(ms)
+back_ok() { [ "$(state tvrf2 10.2.1.2)" = Established ] && [ "$(fo_route)" = ts1 ] &&
+		[ "$(bfd_peers)" = "10.2.1.2/mh=up 10.3.0.1/mh=up" ]; }
+check "NY returns: its session and BFD up again, 10.1.0.0/24 via NY again" wait_for 45 back_ok
+info "back on NY $(($(ms) - t0)) ms after its link returned"
+check "the VM reaches 10.1.0.1 at NY again" wait_for 20 echo_ok w1 41012 woodgrove-ny
+sleep 1
+kill -INT "$ping_pid"
+wait "$ping_pid"
+outage() { # the longest gap between replies (ms), and the packets lost
+	python3 -c '
+import re, sys
+t = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from", open(sys.argv[1]).read(), re.M)]
+s = re.search(r"(\d+) packets transmitted, (\d+) received", open(sys.argv[1]).read())
+gap = max(b - a for a, b in zip(t, t[1:])) if len(t) > 1 else 0
+print(int(gap * 1000), int(s.group(1)) - int(s.group(2)) if s else -1, s.group(1) if s else 0)' "$1"
+}
+read -r gap lost sent <<<"$(outage "$TMP/failover.ping")"
+info "the VM's ping to 10.1.0.1 every 100 ms: longest gap $gap ms, $lost of $sent lost (failover and return)"
+check "the outage of the VM's traffic is under 4 s" eval '[ "$gap" -gt 0 ] && [ "$gap" -lt 4000 ]'
+check "Contoso unaffected: its session did not flap, its table is unchanged, its VM reaches its site" \
+	eval '[ "$(uptime_ms tvrf1)" = "$c_conn" ] &&
+	      [ "$(ip -n "${NS[gw]}" route show table 10001)" = "$c_table" ] &&
+	      echo_ok c1 41013 contoso-site'
+check "GoBGP's site announces 10.1.0.0/24 again" gobgpx wsite global rib add 10.1.0.0/24 -a ipv4
 
 # ---- bad input: one-line errors, nothing stored ----
 refused() { # WHAT EXPECTED CMD...
@@ -372,4 +563,5 @@ check "deleting Woodgrove's compartment takes its BGP with it" gq compartment de
 check "... nothing of it left in FRR" \
 	wait_for 30 eval '! vty "show running-config" | grep -qE "router bgp .* vrf tvrf2|ip route 10.2.0.1/32"'
 check "... nor in the store" eval '! sqlite3 "$STORE" "select key from kv" | grep -q "/bgp"'
+check "... nor a BFD session (bfdd)" wait_for 20 eval '[ "$(vty "show bfd peers json" | tr -d " \n")" = "[]" ]'
 finish

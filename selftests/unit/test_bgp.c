@@ -516,6 +516,63 @@ static void test_reconciler(void **state)
 	free(f);
 }
 
+static char guarded[2][1024];
+static int nguarded;
+
+static int f_nft(void *ctx, const char *cmds, struct tenet_err *err)
+{
+	(void)ctx;
+	(void)err;
+	assert_true(nguarded < 2);
+	snprintf(guarded[nguarded++], sizeof(guarded[0]), "%s", cmds);
+	return 0;
+}
+
+/* The guard of the tunnel peers' sessions: the peers' own SYNs to port
+ * 179 from their tunnels dropped (the gateway alone connects), applied
+ * with the instance, gone with it. */
+static void test_guard(void **state)
+{
+	struct ffrr *f = calloc(1, sizeof(*f));
+	struct recon_env env = { .host = "gw" };
+	struct tenet_record id = { .kind = TENET_KIND_BGP };
+	struct recon rc;
+	struct model m;
+	static const char chain[] =
+		"table ip tenet_bgp {\n\tchain c2 {\n"
+		"\t\ttype filter hook prerouting priority raw; policy accept;\n\t}\n}\n";
+
+	(void)state;
+	f->ops = (struct bgp_ops){ .ctx = f, .running = f_running, .apply = f_apply,
+				   .signature = f_signature, .nft = f_nft };
+	f->running = "";
+	model_init(&m);
+	tenant(&m, "Woodgrove", 2, 6001, true);
+	recon_init(&rc, &gw_bgp_reconciler, &f->ops);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(nguarded, 1);
+	assert_int_equal(f->napplied, 1);
+	assert_true(!strncmp(guarded[0], chain, strlen(chain)));
+	assert_string_equal(guarded[0] + strlen(chain),
+		"flush chain ip tenet_bgp c2\n"
+		"add rule ip tenet_bgp c2 iifname \"ts2\" ip saddr 10.1.0.1 tcp dport 179 "
+		"tcp flags & (syn | ack) == syn drop\n"
+		"add rule ip tenet_bgp c2 iifname \"ts3\" ip saddr 10.2.0.1 tcp dport 179 "
+		"tcp flags & (syn | ack) == syn drop\n");
+	/* the instance deleted: its chain goes */
+	f->running = running;
+	strcpy(id.bgp.host, "gw");
+	strcpy(id.bgp.rdomain, "Woodgrove");
+	del_rec(&m, &id);
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(nguarded, 2);
+	assert_true(!strncmp(guarded[1], chain, strlen(chain)));
+	assert_string_equal(guarded[1] + strlen(chain), "delete chain ip tenet_bgp c2\n");
+	recon_fini(&rc);
+	model_free(&m);
+	free(f);
+}
+
 /* Records that cannot be decoded: a tenant's instance stays as FRR has it. */
 static void test_lost_records(void **state)
 {
@@ -570,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_render_changes),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reconciler),
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_lost_records),
 	};
 
