@@ -6,7 +6,7 @@
  * installs:
  *   tx DEV KBPS   tenet's root tbf (transmit limit)
  *   rx DEV KBPS   tenet's clsact + matchall police (receive limit)
- *   del DEV       remove both (what is not there is no error)
+ *   del tx|rx DEV remove it (the reconciler's tx_del, rx_del)
  * tx and rx print the parameters as "# DEV tx|rx K kbit/s, bucket B bytes
  * [, queue L bytes]" and read them back from the kernel (the reconciler's
  * dump): a limit the kernel does not hold is an error. */
@@ -41,11 +41,13 @@ int main(int argc, char **argv)
 {
 	struct rate_ops *ops;
 	struct rate_val v;
-	bool tx;
+	bool del, tx;
 	int ret;
 
-	if (argc < 3 || (strcmp(argv[1], "del") && argc != 4)) {
-		fprintf(stderr, "usage: rate_bench tx|rx DEV KBPS | del DEV\n");
+	del = argc == 4 && !strcmp(argv[1], "del");
+	if (argc != 4 || (!del && strcmp(argv[1], "tx") && strcmp(argv[1], "rx")) ||
+	    (del && strcmp(argv[2], "tx") && strcmp(argv[2], "rx"))) {
+		fprintf(stderr, "usage: rate_bench tx|rx DEV KBPS | del tx|rx DEV\n");
 		return 2;
 	}
 	ret = rate_kernel_open(&ops);
@@ -53,24 +55,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rate_bench: netlink: %s\n", strerror(-ret));
 		return 1;
 	}
-	if (!strcmp(argv[1], "del")) {
-		ret = ops->tx_del(ops->ctx, argv[2]);
-		if (ret == -ENOENT)
-			ret = 0;
-		if (!ret)
-			ret = ops->rx_del(ops->ctx, argv[2]);
-		if (ret == -ENOENT)
-			ret = 0;
+	if (del) {
+		tx = !strcmp(argv[2], "tx");
+		ret = tx ? ops->tx_del(ops->ctx, argv[3]) : ops->rx_del(ops->ctx, argv[3]);
 		if (ret)
-			fprintf(stderr, "rate_bench: del %s: %s\n", argv[2], strerror(-ret));
+			fprintf(stderr, "rate_bench: del %s %s: %s\n", argv[2], argv[3], strerror(-ret));
 		goto out;
 	}
 	tx = !strcmp(argv[1], "tx");
-	if (!tx && strcmp(argv[1], "rx")) {
-		ret = -EINVAL;
-		fprintf(stderr, "rate_bench: tx or rx, not %s\n", argv[1]);
-		goto out;
-	}
 	rate_params((__u32)strtoul(argv[3], NULL, 10), tx, &v);
 	ret = tx ? ops->tx_set(ops->ctx, argv[2], &v) : ops->rx_set(ops->ctx, argv[2], &v);
 	if (!ret)

@@ -115,8 +115,8 @@ run() {
 	local st=$?
 	t1=$(now) b1=$(busy)
 	case $c in
-	tx) ip netns exec $A "$RB" del a0 ;;
-	rx) ip netns exec $B "$RB" del b0 ;;
+	tx) ip netns exec $A "$RB" del tx a0 ;;
+	rx) ip netns exec $B "$RB" del rx b0 ;;
 	esac || return 1
 	[ $st = 0 ] || { head -c 400 "$OUT/iperf.json"; echo; echo "rate_bench: iperf3 failed ($c $k)"; return 1; }
 	python3 - "$OUT/iperf.json" "$r $k $c" "$b0" "$b1" "$t0" "$t1" "$HZ" >>"$OUT/runs" <<'EOF' || return 1
