@@ -214,7 +214,7 @@ END {
 			m = m (i ? " / " : "") (("acc_" k "_" r) in rt ? sprintf("%.2f", rt["acc_" k "_" r]) : "-")
 			c = c (i ? " / " : "") (("ratio_" k "_" r) in rt ? sprintf("%.2fx", rt["ratio_" k "_" r]) : "-")
 		}
-		row("rate limit " k " (" (d ? "police" : "tbf") ") 1/5/50 Mbit/s: got/limit", m, "-", "", "-")
+		row("rate " k " (" (d ? "police" : "tbf") ") 1/5/50 Mbit/s: got/limit", m, "-", "", "-")
 		row("  CPU per GB, limit / none at the rate", c, "-", "", "-")
 	}
 	if ("load_s" in cp) {
