@@ -73,6 +73,7 @@ CP_BENCH := $(BUILD)/selftests/bench/cp_bench
 PKT_SEND := $(BUILD)/selftests/bench/pkt_send
 BENCH_BPF := $(patsubst selftests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard selftests/bench/*.bpf.c))
 FILTER_BENCH := $(BUILD)/selftests/bench/filter_bench
+RATE_BENCH := $(BUILD)/selftests/bench/rate_bench
 
 .PHONY: all bpf deps demo demo-clean check check-unit check-bpf check-net check-vm check-fresh bench install uninstall clean help
 .DEFAULT_GOAL := all
@@ -137,6 +138,10 @@ $(FILTER_BENCH): $(BUILD)/selftests/bench/filter_bench.o $(LIBAGENT) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
 
+$(RATE_BENCH): $(BUILD)/selftests/bench/rate_bench.o $(LIBAGENT) $(LIBTENET)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
+
 $(PKT_TEST): $(PKT_OBJS) $(LIBTENET)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(ALL_LDLIBS) -o $@
@@ -158,7 +163,7 @@ demo-clean:
 	$(Q)./scripts/demo.sh --clean
 
 # Every suite runs even if an earlier one failed; the last line counts them.
-check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(BENCH_BPF)
+check: all $(UNIT_TESTS) $(PKT_TEST) $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(RATE_BENCH) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/run_all.sh
 
 check-unit: $(UNIT_TESTS)
@@ -175,7 +180,7 @@ check-fresh:
 
 # Benchmarks print figures; they never fail on a number. `make check` runs
 # a seconds-long smoke of them (suite bench) so they keep working.
-bench: all $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(PKT_SEND) $(BENCH_BPF)
+bench: all $(PROG_BENCH) $(CP_BENCH) $(FILTER_BENCH) $(RATE_BENCH) $(PKT_SEND) $(BENCH_BPF)
 	$(Q)BUILD=$(BUILD) ./selftests/bench/run.sh
 
 install: all

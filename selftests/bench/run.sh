@@ -21,6 +21,10 @@
 #   6. filters on the running kernel (filter_bench.sh): 1,000 filters over
 #      100 interfaces, load and change time; UDP pps out of a filtered
 #      interface against an unfiltered one
+#   7. rate limits (rate_bench.sh), in the guest (the running kernel has
+#      no cls_matchall): accuracy of the tx (tbf) and rx (police) limits
+#      at 1, 5 and 50 Mbit/s, CPU per GB against the same flow unlimited
+#      at the same rate; the smoke: tx at 5 Mbit/s on the running kernel
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -35,7 +39,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -70,6 +74,7 @@ part() {
 part prog selftests/bpf/netns.sh "$BUILD/selftests/bench/prog_bench" "${pargs[@]}"
 part cp selftests/bench/cp_bench.sh ${smoke:+-s}
 part filter selftests/bench/filter_bench.sh ${smoke:+-s}
+part rate selftests/bench/rate_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
 	part s2s selftests/bench/s2s_bench.sh
@@ -100,6 +105,7 @@ $1 == "@trace" { tr[$2] = 1; toff[$2] = $3; tarm[$2] = $4; tcp[$2] = $5
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 $1 == "@s2s" { s2s[$2] = $3 }
 $1 == "@filter" { flt[$2] = $3 }
+$1 == "@rate" { rt[$2] = $3 }
 END {
 	print ""
 	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
@@ -194,6 +200,23 @@ END {
 		r = flt["filtered_pps"] / flt["unfiltered_pps"]
 		row("UDP pps out of a filtered / unfiltered if", flt["filtered_pps"] " / " flt["unfiltered_pps"], "~1.0x", sprintf("%.2fx", r), v(r >= 0.9))
 	} else row("pps filtered / unfiltered interface", "failed", "~1.0x", "", "-")
+	# Rate limits at 1, 5 and 50 Mbit/s: received / limit, and CPU per GB
+	# with the limit / the same flow without it at the same rate.
+	for (d = 0; d < 2; d++) {
+		k = d ? "rx" : "tx"
+		if (!(("acc_" k "_5000") in rt)) {
+			row("rate limit " k ", 1/5/50 Mbit/s (rate_bench)", smoke ? "not in the smoke" : "failed", "-", "", "-")
+			continue
+		}
+		m = ""; c = ""
+		for (i = 0; i < 3; i++) {
+			r = i == 0 ? 1000 : i == 1 ? 5000 : 50000
+			m = m (i ? " / " : "") (("acc_" k "_" r) in rt ? sprintf("%.2f", rt["acc_" k "_" r]) : "-")
+			c = c (i ? " / " : "") (("ratio_" k "_" r) in rt ? sprintf("%.2fx", rt["ratio_" k "_" r]) : "-")
+		}
+		row("rate " k " (" (d ? "police" : "tbf") ") 1/5/50 Mbit/s: got/limit", m, "-", "", "-")
+		row("  CPU per GB, limit / none at the rate", c, "-", "", "-")
+	}
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 3 s", "", v(cp["load_s"] < 3))
 		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
