@@ -292,23 +292,9 @@ static void shadow_changed(void *arg, const struct recon *rc, unsigned int t, co
 			   const void *old, const void *now)
 {
 	struct agent *a = arg;
-	__be32 o = 0, n = 0;
 
-	if (rc != a->host || !a->nh_pas)
-		return;
-	if (t == OBJ_MAC) {
-		o = old ? ((const struct tenet_vmac_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_vmac_val *)now)->pa : 0;
-	} else if (t == OBJ_CA) {
-		o = old ? ((const struct tenet_ca_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_ca_val *)now)->pa : 0;
-	} else if (t == OBJ_L2ONLY) {
-		o = old ? ((const struct tenet_l2only_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_l2only_val *)now)->pa : 0;
-	} else {
-		return;
-	}
-	nexthops_pa_changed(&a->nh, o, n);
+	if (rc == a->host && a->nh_pas)
+		nexthops_entry_changed(&a->nh, t, old, now);
 }
 
 /* changes: an incremental round (recon_env.changes), NULL: a full one.

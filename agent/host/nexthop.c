@@ -87,7 +87,25 @@ static int add_remote(struct htab *h, __be32 pa)
 	return htab_put(h, &pa, &one, NULL) ? 0 : -ENOMEM;
 }
 
-void nexthops_pa_changed(struct nexthops *n, __be32 old, __be32 now)
+/* The lookup entries that name a PA, and the PA one names (0: none). */
+static const unsigned int lookup_types[] = { OBJ_MAC, OBJ_CA, OBJ_L2ONLY };
+
+static __be32 entry_pa(unsigned int t, const void *val)
+{
+	if (!val)
+		return 0;
+	switch (t) {
+	case OBJ_MAC:
+		return ((const struct tenet_vmac_val *)val)->pa;
+	case OBJ_CA:
+		return ((const struct tenet_ca_val *)val)->pa;
+	case OBJ_L2ONLY:
+		return ((const struct tenet_l2only_val *)val)->pa;
+	}
+	return 0;
+}
+
+static void pa_changed(struct nexthops *n, __be32 old, __be32 now)
 {
 	struct htab_entry *e;
 	char one = 1;
@@ -128,6 +146,12 @@ static bool same_set(const struct htab *a, const struct htab *b)
 	return true;
 }
 
+void nexthops_entry_changed(struct nexthops *n, unsigned int t, const void *old,
+			    const void *now)
+{
+	pa_changed(n, entry_pa(t, old), entry_pa(t, now));
+}
+
 int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
 {
 	struct htab local, remote, refs;
@@ -146,15 +170,11 @@ int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
 		if (!htab_put(&local, e->key, &pv->ifindex, NULL))
 			ret = -ENOMEM;
 	}
-	htab_iter_init(&it, &s->t[OBJ_MAC]);
-	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&refs, ((const struct tenet_vmac_val *)e->val)->pa);
-	htab_iter_init(&it, &s->t[OBJ_CA]);
-	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&refs, ((const struct tenet_ca_val *)e->val)->pa);
-	htab_iter_init(&it, &s->t[OBJ_L2ONLY]);
-	while (!ret && (e = htab_iter_next(&it)))
-		ret = add_remote(&refs, ((const struct tenet_l2only_val *)e->val)->pa);
+	for (size_t i = 0; !ret && i < sizeof(lookup_types) / sizeof(lookup_types[0]); i++) {
+		htab_iter_init(&it, &s->t[lookup_types[i]]);
+		while (!ret && (e = htab_iter_next(&it)))
+			ret = add_remote(&refs, entry_pa(lookup_types[i], e->val));
+	}
 	/* A PA of this host is never a remote one (a local VM is local). */
 	htab_iter_init(&it, &refs);
 	while (!ret && (e = htab_iter_next(&it)))

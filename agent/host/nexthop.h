@@ -47,10 +47,12 @@ void nexthops_fini(struct nexthops *n);
  * ones from the PA map, remote ones from the lookup maps. Marks the table
  * dirty when the set changed. 0 or -ENOMEM. */
 int nexthops_set_pas(struct nexthops *n, const struct recon_set *s);
-/* One lookup entry (MAC, CA or l2only) of the applied state changed from
- * naming PA old to naming PA now (0: none): the same as nexthops_set_pas
- * over the whole state, without walking it. */
-void nexthops_pa_changed(struct nexthops *n, __be32 old, __be32 now);
+/* An entry of type t (an OBJ_ of host/objs.h) of the applied state
+ * changed from old to now (either NULL: added, removed): for a lookup entry
+ * (MAC, CA or l2only), the same as nexthops_set_pas over the whole state,
+ * without walking it; other types change nothing. */
+void nexthops_entry_changed(struct nexthops *n, unsigned int t, const void *old,
+			    const void *now);
 /* Events: a neighbour (dirty when it is a next hop in use or a remote
  * PA), anything else about routes or links (dirty). */
 void nexthops_on_neigh(struct nexthops *n, const struct nl_neigh *e);

@@ -1268,21 +1268,7 @@ static void test_corrupt_while_running_changes_nothing(void **state)
 static void nh_follow(void *arg, const struct recon *rc, unsigned int t, const void *key,
 		      const void *old, const void *now)
 {
-	__be32 o = 0, n = 0;
-
-	if (t == OBJ_MAC) {
-		o = old ? ((const struct tenet_vmac_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_vmac_val *)now)->pa : 0;
-	} else if (t == OBJ_CA) {
-		o = old ? ((const struct tenet_ca_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_ca_val *)now)->pa : 0;
-	} else if (t == OBJ_L2ONLY) {
-		o = old ? ((const struct tenet_l2only_val *)old)->pa : 0;
-		n = now ? ((const struct tenet_l2only_val *)now)->pa : 0;
-	} else {
-		return;
-	}
-	nexthops_pa_changed(arg, o, n);
+	nexthops_entry_changed(arg, t, old, now);
 }
 
 static void nh_init(struct nexthops *n)
