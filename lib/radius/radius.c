@@ -190,7 +190,8 @@ static int resp_auth(const uint8_t *p, const uint8_t *auth, const char *secret, 
 }
 
 int tenet_radius_relay_request(const uint8_t *in, size_t len, const char *from, const char *to,
-			       uint8_t *out, size_t outsz, size_t *outlen, struct tenet_err *err)
+			       uint8_t id, uint8_t *out, size_t outsz, size_t *outlen,
+			       struct tenet_err *err)
 {
 	struct scan s;
 	int l = tenet_radius_check(in, len, err);
@@ -203,6 +204,7 @@ int tenet_radius_relay_request(const uint8_t *in, size_t len, const char *from, 
 	if ((size_t)l > outsz)
 		return tenet_err_set(err, -ENOSPC, "RADIUS request of %d bytes: no room", l);
 	memcpy(out, in, l);
+	out[1] = id;
 	l = scan(out, &s, false, err) ?: l;
 	if (l < 0)
 		return l;
@@ -328,6 +330,7 @@ int tenet_radius_relay_reply(const uint8_t *req, const uint8_t *in, size_t len, 
 			return tenet_err_set(err, -ENOSPC, "RADIUS reply: no room");
 		memcpy(out, in, TENET_RADIUS_HDR);
 		out[0] = TENET_RADIUS_ACCESS_REJECT;
+		out[1] = edit->id;
 		memcpy(out + TENET_RADIUS_HDR, ma, sizeof(ma));
 	} else {
 		cl = edit && edit->add_class ? strlen(edit->add_class) : 0;
@@ -350,6 +353,7 @@ int tenet_radius_relay_reply(const uint8_t *req, const uint8_t *in, size_t len, 
 			memcpy(out + l + 2, edit->add_class, cl);
 			l += cl + 2;
 		}
+		out[1] = edit ? edit->id : in[1];
 	}
 	out[2] = (uint8_t)(l >> 8);
 	out[3] = (uint8_t)l;

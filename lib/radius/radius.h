@@ -51,25 +51,27 @@ bool tenet_radius_attr(const uint8_t *p, uint8_t type, unsigned n, const uint8_t
 
 /* An Access-Request sent with secret from: checked, its
  * Message-Authenticator verified (required with an EAP-Message), and
- * re-signed with secret to into out (outsz bytes; *outlen its length).
- * The Request Authenticator stays: the reply is tied to it on both
- * sides. -EBADMSG malformed, -EACCES not signed with from, -EPROTO a
+ * re-signed with secret to into out (outsz bytes; *outlen its length)
+ * with identifier id (a relay numbers its own requests). The Request
+ * Authenticator stays: the reply is tied to it on both sides. -EBADMSG malformed, -EACCES not signed with from, -EPROTO a
  * secret-bound attribute that is not relayed. */
 int tenet_radius_relay_request(const uint8_t *in, size_t len, const char *from, const char *to,
-			       uint8_t *out, size_t outsz, size_t *outlen, struct tenet_err *err);
+			       uint8_t id, uint8_t *out, size_t outsz, size_t *outlen,
+			       struct tenet_err *err);
 
 /* What the relay changes in a reply. */
 struct tenet_radius_edit {
+	uint8_t id;                     /* the identifier of the request answered */
 	const char *add_class;          /* a Class value to append; NULL none */
 	bool reject;                    /* an Access-Reject instead, no attributes */
 };
 
-/* The reply in to the request req (as relayed: its id and Request
- * Authenticator are the same on both sides) sent with secret from:
+/* The reply in to the request req (as relayed: its Request
+ * Authenticator is the same on both sides) sent with secret from:
  * checked and verified (Response Authenticator; Message-Authenticator,
- * required with an EAP-Message), edited, and signed with secret to into
- * out; MS-MPPE keys are decrypted and encrypted again. Errors as
- * tenet_radius_relay_request's. */
+ * required with an EAP-Message), edited (edit->id its identifier), and
+ * signed with secret to into out; MS-MPPE keys are decrypted and
+ * encrypted again. Errors as tenet_radius_relay_request's. */
 int tenet_radius_relay_reply(const uint8_t *req, const uint8_t *in, size_t len, const char *from,
 			     const char *to, const struct tenet_radius_edit *edit, uint8_t *out,
 			     size_t outsz, size_t *outlen, struct tenet_err *err);

@@ -83,7 +83,7 @@ static const uint8_t pap_accept3[] = {
 };
 
 #define RELAY_REQ(in, from, to, out, ol, err) \
-	tenet_radius_relay_request(in, sizeof(in), from, to, out, sizeof(out), ol, err)
+	tenet_radius_relay_request(in, sizeof(in), from, to, in[1], out, sizeof(out), ol, err)
 
 static void test_check(void **state)
 {
@@ -130,10 +130,16 @@ static void test_request(void **state)
 	assert_int_equal(al, sizeof(eap_req1));
 	assert_memory_equal(a + 4, eap_req1 + 4, 16);
 	assert_memory_not_equal(a, eap_req1, al);       /* a new signature */
-	assert_int_equal(tenet_radius_relay_request(a, al, CHARON, OP, b, sizeof(b), &bl, &err), 0);
+	assert_int_equal(tenet_radius_relay_request(a, al, CHARON, OP, a[1], b, sizeof(b), &bl, &err), 0);
 	assert_int_equal(bl, sizeof(eap_req1));
 	assert_memory_equal(b, eap_req1, bl);
 	assert_int_equal(RELAY_REQ(eap_req2, OP, OP, b, &bl, &err), 0);
+	assert_memory_equal(b, eap_req2, bl);
+	/* a relay's own identifier, signed along */
+	assert_int_equal(tenet_radius_relay_request(eap_req2, sizeof(eap_req2), OP, CHARON, 200, a,
+						    sizeof(a), &al, &err), 0);
+	assert_int_equal(a[1], 200);
+	assert_int_equal(tenet_radius_relay_request(a, al, CHARON, OP, 2, b, sizeof(b), &bl, &err), 0);
 	assert_memory_equal(b, eap_req2, bl);
 	assert_true(tenet_radius_attr(eap_req2, TENET_RADIUS_USER_NAME, 0, &v, &vl));
 	assert_int_equal(vl, 15);
@@ -145,13 +151,13 @@ static void test_request(void **state)
 	assert_string_equal(err.msg, "RADIUS Message-Authenticator does not verify (another secret?)");
 	memcpy(b, eap_req1, sizeof(eap_req1));
 	b[30] ^= 1;                     /* the user name */
-	assert_int_equal(tenet_radius_relay_request(b, sizeof(eap_req1), OP, CHARON, a, sizeof(a),
+	assert_int_equal(tenet_radius_relay_request(b, sizeof(eap_req1), OP, CHARON, 1, a, sizeof(a),
 						    &al, &err), -EACCES);
 	/* an EAP-Message needs a Message-Authenticator (RFC 3579 3.2):
 	 * eap_req1 with its last attribute (the Message-Authenticator) cut */
 	memcpy(b, eap_req1, sizeof(eap_req1));
 	b[3] -= 18;
-	assert_int_equal(tenet_radius_relay_request(b, sizeof(eap_req1) - 18, OP, CHARON, a,
+	assert_int_equal(tenet_radius_relay_request(b, sizeof(eap_req1) - 18, OP, CHARON, 1, a,
 						    sizeof(a), &al, &err), -EACCES);
 	assert_string_equal(err.msg, "RADIUS EAP-Message without Message-Authenticator");
 	/* a User-Password is hidden with the secret: not relayed */
@@ -160,15 +166,15 @@ static void test_request(void **state)
 	/* a reply is no request */
 	assert_int_equal(RELAY_REQ(eap_chal1, OP, CHARON, b, &bl, &err), -EBADMSG);
 	assert_string_equal(err.msg, "RADIUS packet of code 11: not an Access-Request");
-	assert_int_equal(tenet_radius_relay_request(eap_req1, sizeof(eap_req1), OP, CHARON, b, 40,
+	assert_int_equal(tenet_radius_relay_request(eap_req1, sizeof(eap_req1), OP, CHARON, 1, b, 40,
 						    &bl, &err), -ENOSPC);
 }
 
 static void test_reply(void **state)
 {
 	uint8_t a[TENET_RADIUS_MAX], b[TENET_RADIUS_MAX];
-	struct tenet_radius_edit add = { .add_class = "TenantName=Contoso" };
-	struct tenet_radius_edit rej = { .reject = true };
+	struct tenet_radius_edit add = { .id = 2, .add_class = "TenantName=Contoso" };
+	struct tenet_radius_edit rej = { .id = 2, .reject = true };
 	size_t al, bl;
 	const uint8_t *v, *w;
 	uint8_t vl, wl;
@@ -215,6 +221,16 @@ static void test_reply(void **state)
 	assert_memory_equal(v, w, vl);
 	assert_int_equal(v[0], 3);      /* EAP Success */
 	assert_memory_equal(a + 20, eap_accept2 + 20, sizeof(eap_accept2) - 20 - 18 - 17);
+
+	/* answered under the identifier charon's request had */
+	add.id = 7;
+	assert_int_equal(tenet_radius_relay_reply(eap_req2, eap_accept2, sizeof(eap_accept2), OP,
+						  CHARON, &add, a, sizeof(a), &al, &err), 0);
+	memcpy(b, eap_req2, sizeof(eap_req2));
+	b[1] = 7;
+	assert_int_equal(a[1], 7);
+	assert_int_equal(tenet_radius_verify_reply(b, a, al, CHARON, &err), 0);
+	assert_int_equal(tenet_radius_verify_reply(eap_req2, a, al, CHARON, &err), -EBADMSG);
 
 	/* a user of no tenant: a Reject with only a Message-Authenticator */
 	assert_int_equal(tenet_radius_relay_reply(eap_req2, eap_accept2, sizeof(eap_accept2), OP,
