@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The RADIUS relay's packets (lib/radius/radius.c) on packets recorded
+/* The RADIUS relay (lib/radius/radius.c, the packets; agent/gw/
+ * ravpn_relay.c, tenetd's relay between charon and the operator's
+ * servers) on packets recorded
  * from FreeRADIUS 3.2.1 (Debian 12's freeradius, the configuration of
  * selftests/gw/test_ravpn.sh on 127.0.0.1 with secret "op-secret-0123"):
  * an EAP-MD5 exchange of "Contoso\JohnDoe" (users entry
@@ -16,10 +18,14 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
+#include "gw/ravpn_relay.h"
 #include "radius/radius.h"
 
 #define OP "op-secret-0123"
 #define CHARON "charon-per-boot-5f1c"
+#define OP2 "op-secret-of-the-second-server"
 
 static const uint8_t eap_req1[] = {
 	0x01, 0x01, 0x00, 0x4d, 0x99, 0xb1, 0xbc, 0x9a, 0xb1, 0x69, 0x45, 0x13,
@@ -308,6 +314,195 @@ static void test_mppe(void **state)
 				     "not relayed");
 }
 
+/* ---- the relay ---- */
+
+static struct sockaddr_in sin4(const char *a, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, a, &s.sin_addr);
+	return s;
+}
+
+static bool same(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+struct relay_fix {
+	struct ravpn_relay r;
+	struct sockaddr_in peer, srv[2];
+	uint8_t creq[TENET_RADIUS_MAX]; /* charon's request: eap_req2, id 9 */
+	size_t creql;
+};
+
+static void relay_setup(struct relay_fix *f, const char *const *tenants, size_t nt)
+{
+	struct tenet_ravpn t[2] = { 0 };
+	const struct tenet_ravpn *tp[2] = { &t[0], &t[1] };
+	const char *secrets[] = { OP, OP2 };
+	struct tenet_err err = { 0 };
+
+	assert_int_equal(ravpn_relay_init(&f->r), 0);
+	assert_int_equal(strlen(f->r.secret), 32);
+	f->peer = sin4("127.0.0.1", 40000);
+	f->srv[0] = sin4("131.107.10.20", 1812);
+	f->srv[1] = sin4("131.107.10.21", 1812);
+	for (size_t i = 0; i < nt; i++) {
+		snprintf(t[i].rdomain, sizeof(t[i].rdomain), "%s", tenants[2 * i]);
+		snprintf(t[i].tenant, sizeof(t[i].tenant), "%s", tenants[2 * i + 1]);
+	}
+	assert_int_equal(ravpn_relay_set(&f->r, f->srv, secrets, 2, tp, nt), 0);
+	assert_int_equal(tenet_radius_relay_request(eap_req2, sizeof(eap_req2), OP, f->r.secret, 9,
+						    f->creq, sizeof(f->creq), &f->creql, &err), 0);
+}
+
+/* What FreeRADIUS's Accept of eap_req2 is as a reply to fwd (our
+ * identifier; the authenticator is charon's), signed with secret and
+ * with a Class if cls. */
+static size_t server_reply(const uint8_t *fwd, const char *secret, const char *cls, uint8_t *out)
+{
+	struct tenet_radius_edit e = { .id = fwd[1], .add_class = cls };
+	struct tenet_err err = { 0 };
+	size_t l;
+
+	assert_memory_equal(fwd + 4, eap_req2 + 4, 16);
+	assert_int_equal(tenet_radius_relay_reply(eap_req2, eap_accept2, sizeof(eap_accept2), OP,
+						  secret, &e, out, TENET_RADIUS_MAX, &l, &err), 0);
+	return l;
+}
+
+static void test_relay(void **state)
+{
+	static const char *const tenants[] = { "Woodgrove", "*Woodgrove*", "Contoso", "*Contoso*" };
+	struct relay_fix f;
+	uint8_t fwd[TENET_RADIUS_MAX], rep[TENET_RADIUS_MAX], out[TENET_RADIUS_MAX], chk[TENET_RADIUS_MAX];
+	char user[256], why[TENET_ERR_LEN];
+	struct sockaddr_in to;
+	size_t fl, rl, ol, cl;
+	const uint8_t *v;
+	uint8_t vl;
+	struct tenet_err err = { 0 };
+
+	(void)state;
+	relay_setup(&f, tenants, 2);
+	/* charon's request goes to the first server, numbered by the relay
+	 * and signed with the operator's secret */
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	assert_true(same(&to, &f.srv[0]));
+	assert_int_equal(tenet_radius_relay_request(fwd, fl, OP, OP, fwd[1], chk, sizeof(chk), &cl,
+						    &err), 0);
+	assert_int_equal(tenet_radius_relay_request(fwd, fl, f.r.secret, OP, fwd[1], chk,
+						    sizeof(chk), &cl, &err), -EACCES);
+
+	/* the Accept without Class: Contoso\JohnDoe is Contoso's */
+	rl = server_reply(fwd, OP, NULL, rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_true(same(&to, &f.peer));
+	assert_string_equal(user, "Contoso\\JohnDoe");
+	assert_string_equal(why, "");
+	assert_int_equal(out[0], TENET_RADIUS_ACCESS_ACCEPT);
+	assert_int_equal(out[1], 9);
+	assert_int_equal(tenet_radius_verify_reply(f.creq, out, ol, f.r.secret, &err), 0);
+	assert_true(tenet_radius_attr(out, TENET_RADIUS_CLASS, 0, &v, &vl));
+	assert_int_equal(vl, 18);
+	assert_memory_equal(v, "TenantName=Contoso", 18);
+	assert_false(tenet_radius_attr(out, TENET_RADIUS_CLASS, 1, &v, &vl));
+	/* answered: a second copy of the reply is no longer ours */
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), -ENOENT);
+
+	/* RADIUS's TenantName Class wins over the name */
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	rl = server_reply(fwd, OP, "TenantName=Woodgrove", rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_true(tenet_radius_attr(out, TENET_RADIUS_CLASS, 0, &v, &vl));
+	assert_memory_equal(v, "TenantName=Woodgrove", 20);
+	assert_false(tenet_radius_attr(out, TENET_RADIUS_CLASS, 1, &v, &vl));
+	/* ... but a Class that names no tenant does not */
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	rl = server_reply(fwd, OP, "Staff", rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_true(tenet_radius_attr(out, TENET_RADIUS_CLASS, 1, &v, &vl));
+	assert_memory_equal(v, "TenantName=Contoso", 18);
+
+	/* a retransmission goes to the next server, same identifier; then
+	 * only that server's reply, with its secret, counts */
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	assert_true(same(&to, &f.srv[0]));
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, chk, &cl, &to, &err), 0);
+	assert_true(same(&to, &f.srv[1]));
+	assert_int_equal(chk[1], fwd[1]);
+	rl = server_reply(fwd, OP, NULL, rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), -ENOENT);
+	assert_string_equal(err.msg, "RADIUS reply of id 3 to no request of ours");
+	/* a reply not signed with the server's secret is dropped; the
+	 * request still waits for the real one */
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[1], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), -EACCES);
+	rl = server_reply(fwd, OP2, NULL, rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[1], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_int_equal(tenet_radius_verify_reply(f.creq, out, ol, f.r.secret, &err), 0);
+	ravpn_relay_free(&f.r);
+}
+
+static void test_relay_refuse(void **state)
+{
+	static const char *const tenants[] = { "Woodgrove", "*Woodgrove*" };
+	struct relay_fix f;
+	uint8_t fwd[TENET_RADIUS_MAX], rep[TENET_RADIUS_MAX], out[TENET_RADIUS_MAX];
+	char user[256], why[TENET_ERR_LEN];
+	struct sockaddr_in to;
+	size_t fl, rl, ol;
+	const uint8_t *v;
+	uint8_t vl;
+	struct tenet_err err = { 0 };
+
+	(void)state;
+	/* a user of no tenant: the Accept becomes a Reject, with the reason */
+	relay_setup(&f, tenants, 1);
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	rl = server_reply(fwd, OP, NULL, rep);
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_string_equal(why, "no RADIUS Class and its name matches no tenant name");
+	assert_string_equal(user, "Contoso\\JohnDoe");
+	assert_int_equal(out[0], TENET_RADIUS_ACCESS_REJECT);
+	assert_int_equal(tenet_radius_verify_reply(f.creq, out, ol, f.r.secret, &err), 0);
+	assert_false(tenet_radius_attr(out, TENET_RADIUS_EAP_MESSAGE, 0, &v, &vl));
+
+	/* a challenge is no decision: it passes */
+	assert_int_equal(tenet_radius_relay_request(eap_req1, sizeof(eap_req1), OP, f.r.secret, 4,
+						    f.creq, sizeof(f.creq), &f.creql, &err), 0);
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err), 0);
+	{
+		struct tenet_radius_edit e = { .id = fwd[1] };
+
+		assert_int_equal(tenet_radius_relay_reply(eap_req1, eap_chal1, sizeof(eap_chal1), OP,
+							  OP, &e, rep, sizeof(rep), &rl, &err), 0);
+	}
+	assert_int_equal(ravpn_relay_reply(&f.r, &f.srv[0], rep, rl, out, &ol, &to, user,
+					   sizeof(user), why, &err), 0);
+	assert_string_equal(why, "");
+	assert_int_equal(out[0], TENET_RADIUS_ACCESS_CHALLENGE);
+	assert_int_equal(tenet_radius_verify_reply(f.creq, out, ol, f.r.secret, &err), 0);
+
+	/* charon's request signed with another secret is not relayed */
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, eap_req1, sizeof(eap_req1), fwd, &fl,
+					     &to, &err), -EACCES);
+	/* no servers */
+	assert_int_equal(ravpn_relay_set(&f.r, NULL, NULL, 0, NULL, 0), 0);
+	assert_int_equal(ravpn_relay_request(&f.r, &f.peer, f.creq, f.creql, fwd, &fl, &to, &err),
+			 -ENOENT);
+	assert_string_equal(err.msg, "no RADIUS server configured");
+	ravpn_relay_free(&f.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +510,8 @@ int main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_mppe),
+		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_relay_refuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
