@@ -101,15 +101,18 @@ int ravpn_relay_request(struct ravpn_relay *r, const struct sockaddr_in *peer, c
 		p = &r->p[slot];
 		p->srv = (p->srv + 1) % r->nsrv;
 	} else {
-		for (int i = 0; i < RAVPN_RELAY_PENDING && slot < 0; i++)
-			if (!r->p[(uint8_t)(r->next + i)].used)
+		for (int i = 0; i < RAVPN_RELAY_PENDING && slot < 0; i++) {
+			const struct ravpn_relay_pending *q = &r->p[(uint8_t)(r->next + i)];
+
+			if (!q->used || r->now - q->at > RAVPN_RELAY_STALE_MS)
 				slot = (uint8_t)(r->next + i);
-		r->next = (uint8_t)(slot + 1);
+		}
 		if (slot < 0)
 			return tenet_err_set(err, -EBUSY, "%d RADIUS requests in flight",
 					     RAVPN_RELAY_PENDING);
+		r->next = (uint8_t)(slot + 1);
 		p = &r->p[slot];
-		*p = (struct ravpn_relay_pending){ .peer = *peer, .id = in[1] };
+		*p = (struct ravpn_relay_pending){ .peer = *peer, .id = in[1], .at = r->now };
 		memcpy(p->auth, in + 4, 16);
 		if (tenet_radius_attr(in, TENET_RADIUS_USER_NAME, 0, &v, &vl))
 			snprintf(p->user, sizeof(p->user), "%.*s", (int)vl, (const char *)v);

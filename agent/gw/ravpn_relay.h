@@ -27,6 +27,7 @@ struct ravpn_relay_pending {
 	uint8_t id;                     /* charon's identifier */
 	uint8_t auth[16];               /* the Request Authenticator (both sides) */
 	unsigned srv;                   /* the server it went to last */
+	uint64_t at;                    /* r->now when it came */
 	char user[254];                 /* User-Name, "" none */
 };
 
@@ -41,7 +42,13 @@ struct ravpn_relay {
 	size_t ntenants;
 	struct ravpn_relay_pending p[RAVPN_RELAY_PENDING];
 	uint8_t next;
+	/* the caller's clock (ms): a request no server answered within
+	 * RAVPN_RELAY_STALE_MS gives its identifier back (charon gave up
+	 * after its retransmissions long before) */
+	uint64_t now;
 };
+
+#define RAVPN_RELAY_STALE_MS 60000
 
 /* A relay with a fresh secret and no servers. -EIO: libsodium failed. */
 int ravpn_relay_init(struct ravpn_relay *r);
