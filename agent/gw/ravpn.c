@@ -1002,51 +1002,28 @@ static uint64_t ravpn_wake_at(struct recon *rc)
 	return p->reconnect_at ? p->reconnect_at : 1;
 }
 
-/* charon's requests to the servers, their replies to charon; a bounded
- * batch per wake (epoll is level-triggered: the rest wakes again). */
+static void relay_refused(void *arg, const char *user, const char *why)
+{
+	struct ravpn_priv *p = arg;
+
+	log_warn("ravpn: refused user %s: %s", user, why);
+	snprintf(p->refused[p->nrefused++ % 4], sizeof(p->refused[0]), "%s", user);
+}
+
+static void relay_dropped(void *arg, const char *what, const char *err)
+{
+	log_warn("ravpn radius relay: %s: %s", what, err);
+}
+
 static void relay_drain(struct ravpn_priv *p)
 {
-	uint8_t in[TENET_RADIUS_MAX], out[TENET_RADIUS_MAX];
+	const struct ravpn_relay_note n = { .refused = relay_refused, .dropped = relay_dropped,
+					    .arg = p };
 
 	if (!p->relay || p->lfd < 0)
 		return;
 	p->relay->now = now_ms();
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in from, to;
-		socklen_t fl = sizeof(from);
-		struct tenet_err err = { 0 };
-		ssize_t n = recvfrom(p->lfd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
-		size_t ol;
-
-		if (n < 0)
-			break;
-		if (ravpn_relay_request(p->relay, &from, in, (size_t)n, out, &ol, &to, &err) < 0)
-			log_warn("ravpn radius relay: charon's request: %s", err.msg);
-		else if (sendto(p->ufd, out, ol, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-			log_warn("ravpn radius relay: to the server: %s", strerror(errno));
-	}
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in from, to;
-		socklen_t fl = sizeof(from);
-		struct tenet_err err = { 0 };
-		char user[128], why[TENET_ERR_LEN];
-		ssize_t n = recvfrom(p->ufd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
-		size_t ol;
-
-		if (n < 0)
-			break;
-		if (ravpn_relay_reply(p->relay, &from, in, (size_t)n, out, &ol, &to, user,
-				      sizeof(user), why, &err) < 0) {
-			log_warn("ravpn radius relay: a server's reply: %s", err.msg);
-			continue;
-		}
-		if (why[0]) {
-			log_warn("ravpn: refused user %s: %s", user, why);
-			snprintf(p->refused[p->nrefused++ % 4], sizeof(p->refused[0]), "%s", user);
-		}
-		if (sendto(p->lfd, out, ol, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-			log_warn("ravpn radius relay: to charon: %s", strerror(errno));
-	}
+	ravpn_relay_pump(p->relay, p->lfd, p->ufd, &n);
 }
 
 static bool ravpn_wake(struct recon *rc)
@@ -1160,31 +1137,22 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-/* The relay's sockets: charon's side on 127.0.0.1 (a port of the
- * kernel's choosing, written into the eap-radius settings), the
- * servers' side unbound; epfd holds them for the agent's loop. */
+/* The relay's sockets and the epoll fd that holds them (and charon's
+ * VICI socket) for the agent's loop. */
 static int relay_open(struct ravpn_priv *p)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
 	struct epoll_event ev = { .events = EPOLLIN };
-	int ret = 0;
+	int ret = ravpn_relay_sockets(&p->lfd, &p->ufd, &p->relay_port);
 
-	p->lfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	p->ufd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	p->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (p->lfd < 0 || p->ufd < 0 || p->epfd < 0 ||
-	    bind(p->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(p->lfd, (struct sockaddr *)&a, &al) < 0 ||
-	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->lfd, &ev) < 0 ||
-	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->ufd, &ev) < 0)
-		ret = -errno;
-	if (ret < 0) {
-		relay_close(p);
+	if (ret < 0)
 		return ret;
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->lfd, &ev) < 0 ||
+	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->ufd, &ev) < 0) {
+		ret = -errno;
+		relay_close(p);
 	}
-	p->relay_port = ntohs(a.sin_port);
-	return 0;
+	return ret;
 }
 
 static int ravpn_open(struct recon *rc, const struct recon_open *o)

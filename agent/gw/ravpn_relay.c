@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+#include <sys/socket.h>
+
 #include <sodium.h>
 
 #include "gw/ravpn_relay.h"
@@ -199,4 +202,69 @@ int ravpn_relay_reply(struct ravpn_relay *r, const struct sockaddr_in *from, con
 	snprintf(user, userlen, "%s", p->user);
 	p->used = false;
 	return 0;
+}
+
+int ravpn_relay_sockets(int *lfd, int *ufd, uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int ret = 0;
+
+	*lfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	*ufd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*lfd < 0 || *ufd < 0 || bind(*lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(*lfd, (struct sockaddr *)&a, &al) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		if (*lfd >= 0)
+			close(*lfd);
+		if (*ufd >= 0)
+			close(*ufd);
+		*lfd = *ufd = -1;
+		return ret;
+	}
+	*port = ntohs(a.sin_port);
+	return 0;
+}
+
+#define PUMP_BATCH 64
+
+void ravpn_relay_pump(struct ravpn_relay *r, int lfd, int ufd, const struct ravpn_relay_note *n)
+{
+	uint8_t in[TENET_RADIUS_MAX], out[TENET_RADIUS_MAX];
+
+	for (int i = 0; i < PUMP_BATCH; i++) {
+		struct sockaddr_in from, to;
+		socklen_t fl = sizeof(from);
+		struct tenet_err err = { 0 };
+		ssize_t len = recvfrom(lfd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		size_t ol;
+
+		if (len < 0)
+			break;
+		if (ravpn_relay_request(r, &from, in, (size_t)len, out, &ol, &to, &err) < 0)
+			n->dropped(n->arg, "charon's request", err.msg);
+		else if (sendto(ufd, out, ol, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			n->dropped(n->arg, "to the server", strerror(errno));
+	}
+	for (int i = 0; i < PUMP_BATCH; i++) {
+		struct sockaddr_in from, to;
+		socklen_t fl = sizeof(from);
+		struct tenet_err err = { 0 };
+		char user[254], why[TENET_ERR_LEN];
+		ssize_t len = recvfrom(ufd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		size_t ol;
+
+		if (len < 0)
+			break;
+		if (ravpn_relay_reply(r, &from, in, (size_t)len, out, &ol, &to, user, sizeof(user),
+				      why, &err) < 0) {
+			n->dropped(n->arg, "a server's reply", err.msg);
+			continue;
+		}
+		if (why[0])
+			n->refused(n->arg, user, why);
+		if (sendto(lfd, out, ol, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			n->dropped(n->arg, "to charon", strerror(errno));
+	}
 }

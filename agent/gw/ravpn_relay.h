@@ -75,4 +75,22 @@ int ravpn_relay_reply(struct ravpn_relay *r, const struct sockaddr_in *from, con
 		      size_t len, uint8_t *out, size_t *outlen, struct sockaddr_in *to,
 		      char *user, size_t userlen, char *why, struct tenet_err *err);
 
+/* The relay's sockets, nonblocking: charon's side bound to 127.0.0.1 on
+ * a port of the kernel's choosing (*port), the servers' side unbound.
+ * -errno; nothing left open then. */
+int ravpn_relay_sockets(int *lfd, int *ufd, uint16_t *port);
+
+/* What the pump has to say: an Accept turned into a Reject (user, why),
+ * or a packet dropped (err). */
+struct ravpn_relay_note {
+	void (*refused)(void *arg, const char *user, const char *why);
+	void (*dropped)(void *arg, const char *what, const char *err);
+	void *arg;
+};
+
+/* Relays what waits: charon's requests on lfd to the servers over ufd,
+ * the servers' replies on ufd to charon over lfd; at most a batch of
+ * each per call (the caller's poll is level-triggered). */
+void ravpn_relay_pump(struct ravpn_relay *r, int lfd, int ufd, const struct ravpn_relay_note *n);
+
 #endif

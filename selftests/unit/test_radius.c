@@ -18,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "gw/ravpn_relay.h"
 #include "radius/radius.h"
@@ -503,6 +506,124 @@ static void test_relay_refuse(void **state)
 	ravpn_relay_free(&f.r);
 }
 
+/* The pump over real sockets on loopback: "charon" and "the server" are
+ * the test's own sockets. */
+struct pump_seen {
+	char user[256], why[TENET_ERR_LEN];
+	int dropped;
+};
+
+static void pump_refused(void *arg, const char *user, const char *why)
+{
+	struct pump_seen *s = arg;
+
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	snprintf(s->why, sizeof(s->why), "%s", why);
+}
+
+static void pump_dropped(void *arg, const char *what, const char *err)
+{
+	((struct pump_seen *)arg)->dropped++;
+}
+
+static int udp_lo(struct sockaddr_in *a)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	socklen_t al = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*a = sin4("127.0.0.1", 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &al), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+/* pump until fd has a datagram (the relay's sockets are nonblocking) */
+static ssize_t pump_recv(struct ravpn_relay *r, int lfd, int ufd, const struct ravpn_relay_note *n,
+			 int fd, uint8_t *buf, struct sockaddr_in *from)
+{
+	for (int i = 0; i < 200; i++) {
+		socklen_t fl = sizeof(*from);
+		ssize_t len;
+
+		ravpn_relay_pump(r, lfd, ufd, n);
+		len = recvfrom(fd, buf, TENET_RADIUS_MAX, MSG_DONTWAIT, (struct sockaddr *)from, &fl);
+		if (len >= 0)
+			return len;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void test_relay_pump(void **state)
+{
+	static const char *const tenants[] = { "Woodgrove", "*Woodgrove*", "Contoso", "*Contoso*" };
+	struct ravpn_relay r;
+	struct pump_seen seen = { 0 };
+	const struct ravpn_relay_note n = { .refused = pump_refused, .dropped = pump_dropped,
+					    .arg = &seen };
+	struct sockaddr_in ca, sa, relay, from;
+	struct tenet_ravpn t[2] = { 0 };
+	const struct tenet_ravpn *tp[2] = { &t[0], &t[1] };
+	const char *secrets[] = { OP };
+	uint8_t creq[TENET_RADIUS_MAX], buf[TENET_RADIUS_MAX], rep[TENET_RADIUS_MAX];
+	size_t cl, rl;
+	ssize_t len;
+	int lfd, ufd, cfd, sfd;
+	uint16_t port = 0;
+	const uint8_t *v;
+	uint8_t vl;
+	struct tenet_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(ravpn_relay_init(&r), 0);
+	assert_int_equal(ravpn_relay_sockets(&lfd, &ufd, &port), 0);
+	assert_true(port > 0);
+	relay = sin4("127.0.0.1", port);
+	cfd = udp_lo(&ca);              /* charon */
+	sfd = udp_lo(&sa);              /* the operator's server */
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(t[i].rdomain, sizeof(t[i].rdomain), "%s", tenants[2 * i]);
+		snprintf(t[i].tenant, sizeof(t[i].tenant), "%s", tenants[2 * i + 1]);
+	}
+	assert_int_equal(ravpn_relay_set(&r, &sa, secrets, 1, tp, 2), 0);
+
+	/* charon's request reaches the server, signed with its secret */
+	assert_int_equal(tenet_radius_relay_request(eap_req2, sizeof(eap_req2), OP, r.secret, 9,
+						    creq, sizeof(creq), &cl, &err), 0);
+	assert_int_equal(sendto(cfd, creq, cl, 0, (struct sockaddr *)&relay, sizeof(relay)), (ssize_t)cl);
+	len = pump_recv(&r, lfd, ufd, &n, sfd, buf, &from);
+	assert_true(len > 0);
+	assert_int_equal(tenet_radius_relay_request(buf, (size_t)len, OP, OP, buf[1], rep,
+						    sizeof(rep), &rl, &err), 0);
+	/* the server's Accept without Class reaches charon with Contoso's */
+	rl = server_reply(buf, OP, NULL, rep);
+	assert_int_equal(sendto(sfd, rep, rl, 0, (struct sockaddr *)&from, sizeof(from)), (ssize_t)rl);
+	len = pump_recv(&r, lfd, ufd, &n, cfd, buf, &from);
+	assert_true(len > 0);
+	assert_true(from.sin_port == htons(port));
+	assert_int_equal(tenet_radius_verify_reply(creq, buf, (size_t)len, r.secret, &err), 0);
+	assert_true(tenet_radius_attr(buf, TENET_RADIUS_CLASS, 0, &v, &vl));
+	assert_memory_equal(v, "TenantName=Contoso", 18);
+	assert_int_equal(seen.dropped, 0);
+	assert_string_equal(seen.why, "");
+
+	/* a stray datagram on charon's side is dropped, said */
+	assert_int_equal(sendto(cfd, "x", 1, 0, (struct sockaddr *)&relay, sizeof(relay)), 1);
+	for (int i = 0; i < 200 && !seen.dropped; i++) {
+		ravpn_relay_pump(&r, lfd, ufd, &n);
+		usleep(10000);
+	}
+	assert_int_equal(seen.dropped, 1);
+	close(cfd);
+	close(sfd);
+	close(lfd);
+	close(ufd);
+	ravpn_relay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_mppe),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_relay_refuse),
+		cmocka_unit_test(test_relay_pump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
