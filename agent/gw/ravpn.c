@@ -5,11 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -524,9 +522,6 @@ static int cmp_radius(const void *a, const void *b)
 	return (int)x->port - (int)y->port;
 }
 
-/* The eap-radius text for this host's servers, and its digest (of the
- * sealed secrets: the clear ones are never compared or kept beyond the
- * text). A secret that does not open leaves the servers as they are. */
 /* Whether tenetd relays charon's RADIUS: it can (its sockets are open)
  * and some tenant is chosen by user name (docs/vpn.md, "Tenant by user
  * name"); else charon talks to the servers itself. */
@@ -537,6 +532,12 @@ static bool relaying(const struct ravpn_priv *p, const struct tenet_ravpn **t, s
 			return true;
 	return false;
 }
+
+/* The eap-radius text for this host's servers (or for the relay in front
+ * of them), and its digest (of the sealed secrets: the clear ones are
+ * never compared or kept beyond the text; with the relay, of its secret
+ * and port too, so a restarted agent writes its new ones). A secret that
+ * does not open leaves the servers as they are. */
 
 static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n,
 		   const struct tenet_ravpn **t, size_t nt)
@@ -572,7 +573,6 @@ static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n,
 						       .secret = (const char *)sec[i]->data };
 	}
 	if (relay) {
-		/* per boot: a restarted agent writes charon's secret again */
 		crypto_generichash_update(&hs, (const unsigned char *)p->relay->secret,
 					  strlen(p->relay->secret));
 		crypto_generichash_update(&hs, (const unsigned char *)&p->relay_port, 2);
