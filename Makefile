@@ -29,7 +29,7 @@ TENET_VERSION := 0.1.0
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid \
+PKGS := libbpf libxdp jansson sqlite3 libsodium libmnl libsystemd libnftables uuid libcrypto \
 	libnetfilter_conntrack libcurl libpcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/epoll.h>
 
 #include <sodium.h>
 
 #include "config.h"
 #include "gw/gw.h"
 #include "gw/ravpn.h"
+#include "gw/ravpn_relay.h"
 #include "gw/xfrmif.h"
 #include "log.h"
 #include "secret/secret.h"
@@ -41,6 +44,16 @@ struct ravpn_priv {
 	char *radius_text;
 	size_t radius_len;
 	char radius_written[24];
+	/* the RADIUS relay (ravpn_relay.h), when tenetd runs it: charon's
+	 * eap-radius talks to lfd on 127.0.0.1:relay_port, the relay to the
+	 * servers over ufd; epfd holds them and charon's VICI socket */
+	struct ravpn_relay *relay;
+	int epfd, lfd, ufd;
+	uint16_t relay_port;
+	/* users the relay refused, last few: charon's "RADIUS
+	 * authentication ... failed" about them is not a wrong password */
+	char refused[4][128];
+	unsigned nrefused;
 	/* the EAP identity of recent IKE SAs, by unique id: refusals charon
 	 * logs without it name the user */
 	struct {
@@ -509,12 +522,28 @@ static int cmp_radius(const void *a, const void *b)
 	return (int)x->port - (int)y->port;
 }
 
-/* The eap-radius text for this host's servers, and its digest (of the
- * sealed secrets: the clear ones are never compared or kept beyond the
- * text). A secret that does not open leaves the servers as they are. */
-static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n)
+/* Whether tenetd relays charon's RADIUS: it can (its sockets are open)
+ * and some tenant is chosen by user name (docs/vpn.md, "Tenant by user
+ * name"); else charon talks to the servers itself. */
+static bool relaying(const struct ravpn_priv *p, const struct tenet_ravpn **t, size_t nt)
+{
+	for (size_t i = 0; p->relay && p->lfd >= 0 && i < nt; i++)
+		if (t[i]->tenant[0])
+			return true;
+	return false;
+}
+
+/* The eap-radius text for this host's servers (or for the relay in front
+ * of them), and its digest (of the sealed secrets: the clear ones are
+ * never compared or kept beyond the text; with the relay, of its secret
+ * and port too, so a restarted agent writes its new ones). A secret that
+ * does not open leaves the servers as they are. */
+
+static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n,
+		   const struct tenet_ravpn **t, size_t nt)
 {
 	struct ravpn_priv *p = priv(w->rc);
+	bool relay = relaying(p, t, nt);
 	struct ravpn_radius_server *srv = calloc(n ? n : 1, sizeof(*srv));
 	struct tenet_secret **sec = calloc(n ? n : 1, sizeof(*sec));
 	crypto_generichash_state hs;
@@ -543,11 +572,42 @@ static void radius(struct want *w, const struct tenet_ravpnradius **s, size_t n)
 		srv[i] = (struct ravpn_radius_server){ .addr = s[i]->server, .port = s[i]->port,
 						       .secret = (const char *)sec[i]->data };
 	}
+	if (relay) {
+		crypto_generichash_update(&hs, (const unsigned char *)p->relay->secret,
+					  strlen(p->relay->secret));
+		crypto_generichash_update(&hs, (const unsigned char *)&p->relay_port, 2);
+	}
 	crypto_generichash_final(&hs, h, sizeof(h));
 	for (size_t i = 0; i < sizeof(h); i++)
 		snprintf(v.digest + 2 * i, 3, "%02x", h[i]);
-	if (ok)
+	if (ok && relay) {
+		struct sockaddr_in addr[RAVPN_RELAY_SERVERS];
+		const char *secs[RAVPN_RELAY_SERVERS];
+		struct ravpn_radius_server lo = { .addr = htonl(INADDR_LOOPBACK),
+						  .port = p->relay_port,
+						  .secret = p->relay->secret };
+		int ret = n > RAVPN_RELAY_SERVERS ? -E2BIG : 0;
+
+		for (size_t i = 0; !ret && i < n; i++) {
+			addr[i] = (struct sockaddr_in){ .sin_family = AF_INET,
+							.sin_port = htons(s[i]->port),
+							.sin_addr.s_addr = s[i]->server };
+			secs[i] = srv[i].secret;
+		}
+		if (!ret)
+			ret = ravpn_relay_set(p->relay, addr, secs, n, t, nt);
+		if (ret < 0) {
+			log_warn("ravpn radius: relay: %s; charon keeps its RADIUS servers",
+				 strerror(-ret));
+			ok = false;
+		} else {
+			text = ravpn_radius_conf(&lo, 1);
+		}
+	} else if (ok) {
+		if (p->relay)   /* the operators' secrets leave the relay's memory */
+			ravpn_relay_set(p->relay, NULL, NULL, 0, NULL, 0);
 		text = ravpn_radius_conf(srv, n);
+	}
 	for (size_t i = 0; sec && i < n; i++)
 		tenet_secret_free(sec[i]);
 	free(sec);
@@ -577,7 +637,8 @@ static int ravpn_want(struct recon *rc, const struct model *m, const struct reco
 	struct want w = { .rc = rc, .env = env, .out = out };
 	struct ravpn_priv *p = priv(rc);
 	const struct tenet_ravpnradius **servers = NULL;
-	size_t nservers = 0;
+	const struct tenet_ravpn **tenants = NULL;
+	size_t nservers = 0, ntenants = 0;
 	struct htab cms;
 	struct htab_iter it;
 	struct htab_entry *e;
@@ -624,12 +685,23 @@ static int ravpn_want(struct recon *rc, const struct model *m, const struct reco
 			continue;
 		}
 		tenant(&w, e->key, &r->ravpn, *(const struct tenet_compartment **)c->val);
+		{
+			const struct tenet_ravpn **v = realloc(tenants, (ntenants + 1) * sizeof(*v));
+
+			if (!v) {
+				w.err = -ENOMEM;
+				continue;
+			}
+			tenants = v;
+			tenants[ntenants++] = &r->ravpn;
+		}
 	}
 	if (!w.err)
 		users(&w);
 	if (!w.err && nservers)
-		radius(&w, servers, nservers);
+		radius(&w, servers, nservers, tenants, ntenants);
 	free(servers);
+	free(tenants);
 	htab_free(&cms);
 	return w.err;
 }
@@ -848,6 +920,15 @@ static void on_log(struct ravpn_priv *p, const json_t *msg)
 		snprintf(p->eap[uid % 64].user, sizeof(p->eap[uid % 64].user), "%.*s",
 			 (int)strcspn(text + 23, "'"), text + 23);
 	} else if (!strncmp(text, "RADIUS authentication of '", 26) && strstr(text, "failed")) {
+		int ul = (int)strcspn(text + 26, "'");
+
+		/* the relay refused it and said why */
+		for (unsigned i = 0; i < 4; i++)
+			if ((int)strlen(p->refused[i]) == ul && !strncmp(p->refused[i], text + 26, ul) &&
+			    ul) {
+				p->refused[i][0] = '\0';
+				return;
+			}
 		log_warn("ravpn: refused user %.*s: RADIUS rejected it (wrong password or unknown "
 			 "user)", (int)strcspn(text + 26, "'"), text + 26);
 	} else if (strstr(text, "no RADIUS server defined") ||
@@ -871,6 +952,8 @@ static void lost(struct recon *rc, const char *why)
 	struct ravpn_priv *p = priv(rc);
 
 	log_warn("ravpn: charon: %s; reconnecting", why);
+	if (p->epfd >= 0 && k->vici_fd(k->ctx) >= 0)
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, k->vici_fd(k->ctx), NULL);
 	k->vici_close(k->ctx);
 	p->vici_up = false;
 	p->radius_written[0] = '\0';
@@ -893,6 +976,11 @@ static int connect_charon(struct recon *rc)
 	}
 	p->vici_up = true;
 	p->vici_err[0] = '\0';
+	if (p->epfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		epoll_ctl(p->epfd, EPOLL_CTL_ADD, k->vici_fd(k->ctx), &ev);
+	}
 	return 0;
 }
 
@@ -900,6 +988,8 @@ static int ravpn_poll_fd(struct recon *rc)
 {
 	const struct ipsec_ops *k = kops(rc);
 
+	if (priv(rc) && priv(rc)->epfd >= 0)
+		return priv(rc)->epfd;
 	return priv(rc) && priv(rc)->vici_up ? k->vici_fd(k->ctx) : -1;
 }
 
@@ -912,6 +1002,30 @@ static uint64_t ravpn_wake_at(struct recon *rc)
 	return p->reconnect_at ? p->reconnect_at : 1;
 }
 
+static void relay_refused(void *arg, const char *user, const char *why)
+{
+	struct ravpn_priv *p = arg;
+
+	log_warn("ravpn: refused user %s: %s", user, why);
+	snprintf(p->refused[p->nrefused++ % 4], sizeof(p->refused[0]), "%s", user);
+}
+
+static void relay_dropped(void *arg, const char *what, const char *err)
+{
+	log_warn("ravpn radius relay: %s: %s", what, err);
+}
+
+static void relay_drain(struct ravpn_priv *p)
+{
+	const struct ravpn_relay_note n = { .refused = relay_refused, .dropped = relay_dropped,
+					    .arg = p };
+
+	if (!p->relay || p->lfd < 0)
+		return;
+	p->relay->now = now_ms();
+	ravpn_relay_pump(p->relay, p->lfd, p->ufd, &n);
+}
+
 static bool ravpn_wake(struct recon *rc)
 {
 	const struct ipsec_ops *k = kops(rc);
@@ -920,6 +1034,7 @@ static bool ravpn_wake(struct recon *rc)
 
 	if (!p)
 		return false;
+	relay_drain(p);
 	if (!p->vici_up)
 		return now_ms() >= p->reconnect_at && connect_charon(rc) == 0;
 	for (;;) {
@@ -946,6 +1061,17 @@ static bool ravpn_wake(struct recon *rc)
 
 /* ---- setup ---- */
 
+static void relay_close(struct ravpn_priv *p)
+{
+	int *fds[] = { &p->epfd, &p->lfd, &p->ufd };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 static void priv_free(struct ravpn_priv *p)
 {
 	if (!p)
@@ -959,6 +1085,11 @@ static void priv_free(struct ravpn_priv *p)
 		free(p->radius_text);
 	}
 	free(p->cert_pem);
+	if (p->relay) {
+		ravpn_relay_free(p->relay);
+		free(p->relay);
+	}
+	relay_close(p);
 	free(p);
 }
 
@@ -970,10 +1101,17 @@ int ravpn_setup(struct recon *rc, struct tenet_hostkey *const *keys, size_t nkey
 	if (!p)
 		return -ENOMEM;
 	htab_init(&p->tenants, 0, sizeof(struct tenant));
+	p->epfd = p->lfd = p->ufd = -1;
+	p->relay = malloc(sizeof(*p->relay));
+	if (!p->relay || ravpn_relay_init(p->relay) < 0) {
+		free(p->relay);
+		free(p);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nkeys && i < 2; i++)
 		p->keys[p->nkeys++] = keys[i];
 	if (cert_pem && !(p->cert_pem = strdup(cert_pem))) {
-		free(p);
+		priv_free(p);
 		return -ENOMEM;
 	}
 	priv_free(rc->priv);
@@ -997,6 +1135,24 @@ static char *read_text(const char *path)
 		return NULL;
 	}
 	return buf;
+}
+
+/* The relay's sockets and the epoll fd that holds them (and charon's
+ * VICI socket) for the agent's loop. */
+static int relay_open(struct ravpn_priv *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret = ravpn_relay_sockets(&p->lfd, &p->ufd, &p->relay_port);
+
+	if (ret < 0)
+		return ret;
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->lfd, &ev) < 0 ||
+	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->ufd, &ev) < 0) {
+		ret = -errno;
+		relay_close(p);
+	}
+	return ret;
 }
 
 static int ravpn_open(struct recon *rc, const struct recon_open *o)
@@ -1024,6 +1180,10 @@ static int ravpn_open(struct recon *rc, const struct recon_open *o)
 		return ret;
 	}
 	priv(rc)->own_keys = true;
+	ret = relay_open(priv(rc));
+	if (ret < 0)
+		log_warn("ravpn radius relay: %s; tenants are chosen by RADIUS Class only",
+			 strerror(-ret));
 	connect_charon(rc);
 	return 0;
 }

@@ -70,6 +70,37 @@ bool tenet_ravpn_overlap(const char *a, const char *b)
 	       tenet_ravpn_match(b, sa);
 }
 
+bool tenet_ravpn_class_names_tenant(const void *data, size_t len)
+{
+	size_t pl = strlen(TENET_RAVPN_CLASS_PFX);
+
+	/* charon's eap-radius ignores a Class of 44 bytes or more (NPS puts
+	 * other data there): such a Class selects nothing */
+	return len > pl && len < 44 && !memcmp(data, TENET_RAVPN_CLASS_PFX, pl);
+}
+
+int tenet_ravpn_pick(const char *user, const struct tenet_ravpn *const *t, size_t n,
+		     struct tenet_err *err)
+{
+	int found = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i]->tenant[0] || !tenet_ravpn_match(t[i]->tenant, user))
+			continue;
+		if (found >= 0)
+			return tenet_err_set(err, -EEXIST,
+					     "no RADIUS Class and its name matches the tenant names "
+					     "of both %s (%s) and %s (%s)",
+					     t[found]->rdomain, t[found]->tenant, t[i]->rdomain,
+					     t[i]->tenant);
+		found = (int)i;
+	}
+	if (found < 0)
+		return tenet_err_set(err, -ENOENT,
+				     "no RADIUS Class and its name matches no tenant name");
+	return found;
+}
+
 int tenet_ravpn_check_pattern(const char *s, struct tenet_err *err)
 {
 	bool lit = false;

@@ -75,6 +75,19 @@ bool tenet_ravpn_match(const char *pattern, const char *user);
  * name, with or without its stars (equal, or one takes in the other:
  * *Cont* and *Contoso*, Cont* and *Contoso*). */
 bool tenet_ravpn_overlap(const char *a, const char *b);
+/* Whether a RADIUS Class value (len bytes, not NUL-terminated) selects a
+ * tenant: "TenantName=<something>", what charon's class_group makes the
+ * group a tenant's connection requires. Such a Class wins over the user
+ * name (docs/vpn.md, "Tenant by user name"). */
+bool tenet_ravpn_class_names_tenant(const void *data, size_t len);
+/* The tenant of a user whose RADIUS Accept has no TenantName Class: the
+ * index in t[0..n) of the one tenant whose tenant-name matches user
+ * (tenants without one are skipped). -ENOENT when none matches, -EEXIST
+ * when two do (unique names cannot exclude that: "ContosoWoodgrove"
+ * takes in *Contoso* and *Woodgrove*); err says why, to be logged as the
+ * reason of the refusal. */
+int tenet_ravpn_pick(const char *user, const struct tenet_ravpn *const *t, size_t n,
+		     struct tenet_err *err);
 /* A tenant-name pattern: printable, no white space, quotes or '\'
  * ('@' is allowed); at least one character that is not '*'. */
 int tenet_ravpn_check_pattern(const char *s, struct tenet_err *err);

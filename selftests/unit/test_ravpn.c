@@ -47,6 +47,47 @@ static void test_match(void **state)
 	assert_false(tenet_ravpn_match("x", ""));
 }
 
+/* The tenant of a user whose Accept carries no TenantName Class
+ * (docs/vpn.md, "Tenant by user name"). */
+static void test_pick(void **state)
+{
+	struct tenet_ravpn c = { .rdomain = "Contoso", .tenant = "*Contoso*" };
+	struct tenet_ravpn w = { .rdomain = "Woodgrove", .tenant = "*Woodgrove*" };
+	struct tenet_ravpn x = { .rdomain = "Fabrikam" };       /* Class only */
+	const struct tenet_ravpn *t[] = { &x, &w, &c };
+	struct tenet_err err = { 0 };
+
+	(void)state;
+	/* the book's two forms land in Contoso, whatever the case */
+	assert_int_equal(tenet_ravpn_pick("JohnDoe@Contoso.Fabrikam.com", t, 3, &err), 2);
+	assert_int_equal(tenet_ravpn_pick("Contoso\\JohnDoe", t, 3, &err), 2);
+	assert_int_equal(tenet_ravpn_pick("CONTOSO\\johndoe", t, 3, &err), 2);
+	assert_int_equal(tenet_ravpn_pick("Woodgrove\\bob", t, 3, &err), 1);
+	/* a tenant without a tenant-name is chosen by its Class only */
+	assert_int_equal(tenet_ravpn_pick("Fabrikam\\eve", t, 3, &err), -ENOENT);
+	assert_string_equal(err.msg, "no RADIUS Class and its name matches no tenant name");
+	assert_int_equal(tenet_ravpn_pick("mallory", t, 3, &err), -ENOENT);
+	assert_int_equal(tenet_ravpn_pick("", t, 3, &err), -ENOENT);
+	assert_int_equal(tenet_ravpn_pick("JohnDoe", t, 0, &err), -ENOENT);
+	/* unique names still leave a user name that takes in two */
+	assert_int_equal(tenet_ravpn_pick("ContosoWoodgrove\\eve", t, 3, &err), -EEXIST);
+	assert_string_equal(err.msg, "no RADIUS Class and its name matches the tenant names "
+				     "of both Woodgrove (*Woodgrove*) and Contoso (*Contoso*)");
+
+	/* a Class that selects a tenant wins over the name; charon ignores
+	 * one of 44 bytes or more, so it selects nothing */
+	assert_true(tenet_ravpn_class_names_tenant("TenantName=Contoso", 18));
+	assert_true(tenet_ravpn_class_names_tenant("TenantName=Nobody", 17));
+	assert_false(tenet_ravpn_class_names_tenant("TenantName=", 11));
+	assert_false(tenet_ravpn_class_names_tenant("tenantname=Contoso", 18));
+	assert_false(tenet_ravpn_class_names_tenant("TenantName=Contoso", 10));
+	assert_false(tenet_ravpn_class_names_tenant("Staff", 5));
+	assert_false(tenet_ravpn_class_names_tenant(
+		"TenantName=Contoso-0123456789012345678901234", 44));
+	assert_true(tenet_ravpn_class_names_tenant(
+		"TenantName=Contoso-012345678901234567890123", 43));
+}
+
 static void test_clash(void **state)
 {
 	(void)state;
@@ -1120,6 +1161,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_clash),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_names),
