@@ -37,7 +37,7 @@
  * write, a policy write's reads), prepared once per handle: compiling SQL
  * was most of what SQLite cost per change (docs/performance.md). */
 enum sq_stmt_id {
-	ST_BEGIN, ST_BEGIN_IMMEDIATE, ST_COMMIT,
+	ST_BEGIN, ST_BEGIN_IMMEDIATE, ST_COMMIT, ST_SAVEPOINT, ST_RELEASE,
 	ST_META_GET, ST_META_SET, ST_GET, ST_KEY_STATE, ST_VALUE,
 	ST_RANGE, ST_RANGE_OPEN, ST_KEYS, ST_KEYS_OPEN,
 	ST_PUT, ST_DELETE, ST_LOG, ST_BATCH_END, ST_EVENTS,
@@ -54,6 +54,7 @@ struct sq_store {
 	dev_t dev;              /* the file opened, to notice its replacement */
 	ino_t ino;
 	struct sq_cached stmts[ST_COUNT];
+	bool batch;             /* in a batch: one open write transaction */
 };
 
 struct sq_watch {
@@ -202,6 +203,44 @@ static void sq_rollback(struct tenet_store *s)
 {
 	if (!sqlite3_get_autocommit(SQ(s)->db))
 		sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A read snapshot: its own transaction, or, in a batch, the batch's
+ * (which holds the write lock: nothing else changes the store under it). */
+static int read_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	return SQ(s)->batch ? 0 : sq_begin(s, err);
+}
+
+static int read_end(struct tenet_store *s, int ret, struct tenet_err *err)
+{
+	if (SQ(s)->batch)
+		return ret;
+	if (ret == 0)
+		ret = sq_commit_txn(s, err);
+	if (ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
+/* A write: its own BEGIN IMMEDIATE ... COMMIT, or, in a batch, a
+ * savepoint released into the batch's transaction (rolled back alone
+ * when it fails). */
+static int write_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	return SQ(s)->batch ? sq_exec_cached(s, ST_SAVEPOINT, "SAVEPOINT w", err)
+			    : sq_begin_immediate(s, err);
+}
+
+static int write_end(struct tenet_store *s, int ret, struct tenet_err *err)
+{
+	if (!SQ(s)->batch)
+		return read_end(s, ret, err);
+	if (ret == 0)
+		ret = sq_exec_cached(s, ST_RELEASE, "RELEASE w", err);
+	if (ret < 0)
+		sqlite3_exec(SQ(s)->db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	return ret;
 }
 
 static int meta_get(struct tenet_store *s, const char *name, int64_t *v, struct tenet_err *err)
@@ -611,9 +650,9 @@ static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
 
 	if (tenet_prefix_end(prefix, &end) < 0)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
-	ret = sq_begin(s, err);
+	ret = read_begin(s, err);
 	if (ret < 0)
-		goto out;
+		goto free;
 	ret = sq_revision(s, rev, err);
 	if (ret < 0)
 		goto out;
@@ -630,13 +669,10 @@ static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
 		ret = sq_fail(s, rc, "range", err);
 		goto out;
 	}
-	sq_put(s, st);
-	st = NULL;
-	ret = sq_commit_txn(s, err);
 out:
 	sq_put(s, st);
-	if (ret < 0)
-		sq_rollback(s);
+	ret = read_end(s, ret, err);
+free:
 	free(end);
 	return ret;
 }
@@ -981,7 +1017,7 @@ static int sq_commit(struct tenet_store *s, const struct tenet_txn *t, int64_t *
 	int64_t cur;
 	int ret;
 
-	ret = sq_begin_immediate(s, err);
+	ret = write_begin(s, err);
 	if (ret < 0)
 		return ret;
 	ret = check_compares(s, t, err);
@@ -1000,12 +1036,10 @@ static int sq_commit(struct tenet_store *s, const struct tenet_txn *t, int64_t *
 			goto out;
 		cur = cc.rev;
 	}
-	ret = sq_commit_txn(s, err);
+out:
+	ret = write_end(s, ret, err);
 	if (ret == 0)
 		*rev = cur;
-out:
-	if (ret < 0)
-		sq_rollback(s);
 	return ret;
 }
 
@@ -1015,7 +1049,7 @@ static int sq_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 	int64_t cur, old;
 	int ret, rc;
 
-	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	ret = write_begin(s, err);
 	if (ret < 0)
 		return ret;
 	ret = sq_revision(s, &cur, err);
@@ -1041,11 +1075,7 @@ static int sq_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 	ret = meta_set(s, "compact", rev, err);
 out:
 	sqlite3_finalize(st);
-	if (ret == 0)
-		ret = sq_exec(s, "COMMIT", err);
-	if (ret < 0)
-		sq_rollback(s);
-	return ret;
+	return write_end(s, ret, err);
 }
 
 /* ---- watch ---- */
@@ -1205,7 +1235,7 @@ static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct te
 
 	if (tenet_prefix_end(w->prefix, &end) < 0)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
-	ret = sq_begin(w->s, err);
+	ret = read_begin(w->s, err);
 	if (ret < 0)
 		goto out;
 	ret = meta_get(w->s, "compact", &compact, err);
@@ -1218,20 +1248,18 @@ static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct te
 		ret = batch_end(w, end, &last, &more, err);
 	if (ret == 0 && last)
 		ret = read_events(w, end, last, out, err);
-	if (ret < 0)
-		goto out;
-	/* Everything up to cur was looked at, unless the batch was cut short:
-	 * moving past revisions that held nothing for us keeps the position
-	 * clear of a later compaction. */
-	out->rev = more ? last : cur;
-	if (out->rev + 1 > w->next_rev)
-		w->next_rev = out->rev + 1;
-	ret = sq_commit_txn(w->s, err);
-out:
-	if (ret < 0) {
-		sq_rollback(w->s);
-		tenet_watch_batch_free(out);
+	if (ret == 0) {
+		/* Everything up to cur was looked at, unless the batch was cut
+		 * short: moving past revisions that held nothing for us keeps
+		 * the position clear of a later compaction. */
+		out->rev = more ? last : cur;
+		if (out->rev + 1 > w->next_rev)
+			w->next_rev = out->rev + 1;
 	}
+	ret = read_end(w->s, ret, err);
+out:
+	if (ret < 0)
+		tenet_watch_batch_free(out);
 	free(end);
 	return ret;
 }
@@ -1280,6 +1308,34 @@ static int sq_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_wat
 	}
 }
 
+/* ---- batches ---- */
+
+static int sq_batch_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	int ret;
+
+	if (SQ(s)->batch)
+		return tenet_err_set(err, -EINVAL, "store %s: already in a batch", s->location);
+	ret = sq_begin_immediate(s, err);
+	if (ret == 0)
+		SQ(s)->batch = true;
+	return ret;
+}
+
+static int sq_batch_end(struct tenet_store *s, bool commit, struct tenet_err *err)
+{
+	int ret = 0;
+
+	if (!SQ(s)->batch)
+		return tenet_err_set(err, -EINVAL, "store %s: not in a batch", s->location);
+	SQ(s)->batch = false;
+	if (commit)
+		ret = sq_commit_txn(s, err);
+	if (!commit || ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
 const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1295,4 +1351,6 @@ const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.watch_fd = sq_watch_fd,
 	.watch_next = sq_watch_next,
 	.watch_close = sq_watch_close,
+	.batch_begin = sq_batch_begin,
+	.batch_end = sq_batch_end,
 };
