@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -390,7 +391,73 @@ int cli_host(struct cli *c, const char *arg, char *dst)
 
 /* An existing store only: `tenet store init` is the one command that
  * creates one (cli/store.c). */
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Ends the batch's open chunk: its writes become durable and visible
+ * together. Fails naming the lines that were not written. */
+static int chunk_end(struct cli *c)
+{
+	struct tenet_err err = { 0 };
+
+	if (!c->chunk_open)
+		return 0;
+	c->chunk_open = false;
+	if (tenet_store_batch_end(c->store, true, &err) < 0)
+		return cli_fail(c, "batch: lines %d-%d not written: %s", c->chunk_first,
+				c->chunk_first + c->chunk_lines - 1, err.msg);
+	return 0;
+}
+
+static int store_open(struct cli *c, struct tenet_store **s);
+
+/* The store for a validated write (cli_put, cli_del). In a batch without
+ * --wait (which waits for agents that cannot see an open chunk), the
+ * write joins the open chunk, or opens one (SQLite; on etcd every write
+ * commits alone), and the policy keeps its memo for the batch. */
+static int write_store(struct cli *c, struct tenet_store **s)
+{
+	struct tenet_err err = { 0 };
+	int ret;
+
+	if (!c->in_batch || c->wait_s >= 0)
+		return cli_store(c, s);
+	ret = store_open(c, s);
+	if (ret)
+		return ret;
+	if (!c->memo && tenet_policy_memo_begin(*s) == 0)
+		c->memo = true;
+	if (c->chunk_open || c->no_chunks)
+		return 0;
+	ret = tenet_store_batch_begin(*s, &err);
+	if (ret == -EOPNOTSUPP) {
+		c->no_chunks = true;
+		return 0;
+	}
+	if (ret < 0)
+		return cli_lib_fail(c, &err);
+	c->chunk_open = true;
+	c->chunk_first = c->batch_line_n;
+	c->chunk_lines = 0;
+	c->chunk_t0 = mono_s();
+	return 0;
+}
+
+/* Anything but a validated write sees and changes the store as every
+ * other process does: the batch's open chunk ends first. */
 int cli_store(struct cli *c, struct tenet_store **s)
+{
+	int ret = chunk_end(c);
+
+	return ret ? ret : store_open(c, s);
+}
+
+static int store_open(struct cli *c, struct tenet_store **s)
 {
 	struct tenet_err err = { 0 };
 	int ret;
@@ -560,7 +627,7 @@ int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags)
 	char *old = NULL, *new = NULL;
 	int ret;
 
-	ret = cli_store(c, &s);
+	ret = write_store(c, &s);
 	if (ret)
 		return ret;
 	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
@@ -571,6 +638,7 @@ int cli_put(struct cli *c, struct tenet_record *rec, unsigned int flags)
 		free(old);
 		return cli_lib_fail(c, &err);
 	}
+	c->batch_writes++;
 	if (old) {
 		new = stored_value(s, rec);
 		/* The same record again: the store moved, no agent's model did. */
@@ -589,13 +657,14 @@ int cli_del(struct cli *c, const struct tenet_record *id, unsigned int flags)
 	int64_t before = 0, rev = 0;
 	int ret;
 
-	ret = cli_store(c, &s);
+	ret = write_store(c, &s);
 	if (ret)
 		return ret;
 	if (c->wait_s >= 0 && tenet_store_revision(s, &before, &err) < 0)
 		return cli_lib_fail(c, &err);
 	if (tenet_policy_del(s, id, flags, &rev, &err) < 0)
 		return cli_lib_fail(c, &err);
+	c->batch_writes++;
 	return after_write(c, id, before, rev);
 }
 
@@ -789,6 +858,10 @@ static int batch_line(struct cli *c, char *line, int n)
 	o = find_object(words[0]);
 	if (!o || o == &cli_batch)
 		return cli_usage(c, "batch line %d: unknown object '%s'", n, words[0]);
+	c->batch_line_n = n;
+	/* `store` opens and reads the store its own way: end the chunk. */
+	if (o == &cli_store_obj && (ret = chunk_end(c)))
+		return ret;
 	if (c->json) {
 		/* JSON errors name the line themselves (report_json). */
 		c->batch_line = n;
@@ -811,14 +884,24 @@ static int batch_line(struct cli *c, char *line, int n)
 	return ret;
 }
 
+/* A chunk ends after this many lines or this long, whichever comes
+ * first: one sync per chunk instead of one per line, while other writers
+ * (agents' status, learning) wait for the store's lock at most this long. */
+#define BATCH_CHUNK_LINES 1000
+#define BATCH_CHUNK_S 0.2
+
 /* A batch that could not be read to its end failed, even if every line
- * it read worked: the rest of it was not done. */
+ * it read worked: the rest of it was not done. Validated writes run in
+ * chunks (write_store): each line is still checked against everything
+ * before it, and a failing line leaves the lines before it written, as
+ * if each had committed alone. */
 static int batch_run(struct cli *c, int argc, char **argv)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int n = 0, ret = 0;
+	int n = 0, ret = 0, end;
 	struct stat st;
+	double t0;
 	FILE *f;
 
 	if (argc != 1)
@@ -831,13 +914,33 @@ static int batch_run(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	errno = 0;
+	c->in_batch = true;
+	c->batch_writes = 0;
+	t0 = mono_s();
 	while (ret == 0 && getline(&line, &cap, f) > 0) {
 		ret = batch_line(c, line, ++n);
+		if (ret == 0 && c->chunk_open &&
+		    (++c->chunk_lines >= BATCH_CHUNK_LINES || mono_s() - c->chunk_t0 >= BATCH_CHUNK_S))
+			ret = chunk_end(c);
 		errno = 0;
 	}
+	end = chunk_end(c);
+	if (!ret)
+		ret = end;
+	if (c->memo)
+		tenet_policy_memo_end(c->store);
+	c->memo = false;
+	c->in_batch = false;
 	if (!ret && ferror(f))
 		ret = cli_fail(c, "batch: %s: read error after line %d: %s", argv[0], n,
 			       strerror(errno ? errno : EIO));
+	/* The rate, where the operator looks: text mode, after writes. */
+	if (!ret && !c->json && c->batch_writes) {
+		double secs = mono_s() - t0;
+
+		fprintf(c->out, "batch: %d lines, %ld records written in %.2f s (%.0f records/s)\n",
+			n, c->batch_writes, secs, secs > 0 ? c->batch_writes / secs : 0.0);
+	}
 out:
 	free(line);
 	if (f != stdin)

@@ -30,6 +30,14 @@ struct cli {
 	const char *object, *verb;      /* for messages: "lookup", "add" */
 	struct tenet_store *store;      /* opened on first use */
 	int batch_line;                 /* the batch line running, 0 none */
+	/* tenet batch: runs of validated writes share one store transaction
+	 * (a chunk, tenet_store_batch_begin) and the policy's memo. */
+	bool in_batch;
+	bool chunk_open, no_chunks, memo;
+	int chunk_first, chunk_lines;   /* the chunk's first line, lines in it */
+	double chunk_t0;                /* when it began (CLOCK_MONOTONIC, s) */
+	long batch_writes;              /* validated writes the batch made */
+	int batch_line_n;               /* the batch line running (any mode) */
 	int64_t wait_s;                 /* --wait: seconds, -1 none, 0 forever */
 };
 

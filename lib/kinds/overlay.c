@@ -683,14 +683,33 @@ static int check_learned_l2only(struct pctx *c, const struct tenet_lookup *l)
 	return 0;
 }
 
+static int mac_used(struct pctx *c, const struct tenet_lookup *l, const struct tenet_lookup *o)
+{
+	char m[TENET_MAC_STRLEN], a[TENET_IPV4_STRLEN];
+
+	tenet_fmt_mac(l->mac, m);
+	if (o->has_ca)
+		return tenet_err_set(c->err, -EEXIST, "mac %s: already used in vsid %u (ca %s)",
+				     m, l->vsid, tenet_fmt_ipv4(o->ca, a));
+	return tenet_err_set(c->err, -EEXIST, "mac %s: already used in vsid %u (l2only record)",
+			     m, l->vsid);
+}
+
+/* In a run of writes (`tenet batch`) the VSID's records are read once
+ * and followed (lib/policy/memo.c): the same answer without reading the
+ * whole VSID for every add. */
 static int check_mac_unique(struct pctx *c, const struct tenet_record *rec)
 {
 	const struct tenet_lookup *l = &rec->lookup;
+	const struct tenet_record *found;
 	struct tenet_record_list same;
-	char m[TENET_MAC_STRLEN], a[TENET_IPV4_STRLEN];
 	size_t i;
 	int ret;
 
+	if (c->memo) {
+		ret = pol_memo_mac_conflict(c, rec, mac_conflict, &found);
+		return ret < 0 ? ret : found ? mac_used(c, l, &found->lookup) : 0;
+	}
 	ret = pol_load_vsid_lookups(c, l->vsid, &same);
 	if (ret < 0)
 		return ret;
@@ -699,14 +718,7 @@ static int check_mac_unique(struct pctx *c, const struct tenet_record *rec)
 
 		if (tenet_record_same_key(&same.recs[i], rec) || !mac_conflict(o, l))
 			continue;
-		tenet_fmt_mac(l->mac, m);
-		if (o->has_ca)
-			ret = tenet_err_set(c->err, -EEXIST, "mac %s: already used in vsid %u (ca %s)",
-					    m, l->vsid, tenet_fmt_ipv4(o->ca, a));
-		else
-			ret = tenet_err_set(c->err, -EEXIST,
-					    "mac %s: already used in vsid %u (l2only record)", m,
-					    l->vsid);
+		ret = mac_used(c, l, o);
 		break;
 	}
 	tenet_record_list_free(&same);

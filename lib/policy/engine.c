@@ -161,7 +161,10 @@ int pol_txn_put(struct pctx *c, const struct tenet_record *rec)
 		return tenet_err_set(c->err, -ENOMEM, "out of memory");
 	ret = tenet_txn_put_json(c->txn, key, j);
 	json_decref(j);
-	return ret < 0 ? tenet_err_set(c->err, ret, "out of memory") : 0;
+	if (ret < 0)
+		return tenet_err_set(c->err, ret, "out of memory");
+	pol_memo_note(c, rec, false);
+	return 0;
 }
 
 int pol_txn_del(struct pctx *c, const struct tenet_record *rec)
@@ -170,8 +173,10 @@ int pol_txn_del(struct pctx *c, const struct tenet_record *rec)
 
 	if (tenet_record_key(rec, key, sizeof(key)) < 0)
 		return tenet_err_set(c->err, -ENAMETOOLONG, "record key too long");
-	return tenet_txn_delete(c->txn, key) < 0 ? tenet_err_set(c->err, -ENOMEM, "out of memory")
-						 : 0;
+	if (tenet_txn_delete(c->txn, key) < 0)
+		return tenet_err_set(c->err, -ENOMEM, "out of memory");
+	pol_memo_note(c, rec, true);
+	return 0;
 }
 
 int pol_del_existing(struct pctx *c, const struct tenet_record *id, const char *missing)
@@ -290,17 +295,27 @@ int pol_run(struct tenet_store *s, struct tenet_record *rec, pol_build_fn build,
 	    unsigned int flags, int64_t *rev, struct tenet_err *err)
 {
 	const struct tenet_kind_desc *d = tenet_kind_get(rec->kind);
-	struct pctx c = { .s = s, .err = err, .flags = flags };
+	struct pctx c = { .s = s, .err = err, .flags = flags, .memo = pol_memo_for(s) };
+	int64_t crev = 0;
 	int attempt, ret = 0;
 
 	if (!d || !build)
 		return tenet_err_set(err, -EINVAL, "unknown record kind %d", (int)rec->kind);
+	if (!rev)
+		rev = &crev;
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		c.nguards = 0;
+		pol_memo_reset_changes(&c);
 		c.txn = tenet_txn_new();
-		if (!c.txn)
-			return tenet_err_set(err, -ENOMEM, "out of memory");
+		if (!c.txn) {
+			ret = tenet_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
 		ret = d->guards ? d->guards(&c, rec, del) : 0;
+		/* The memo after the guards: what it holds is then as good as
+		 * the store read now, which the guards' compares protect. */
+		if (ret == 0 && c.memo)
+			ret = pol_memo_sync(&c);
 		if (ret == 0)
 			ret = build(&c, rec);
 		if (ret == 0)
@@ -309,11 +324,14 @@ int pol_run(struct tenet_store *s, struct tenet_record *rec, pol_build_fn build,
 			commit_hook(commit_hook_arg, attempt);
 		if (ret == 0)
 			ret = tenet_store_commit(s, c.txn, rev, err);
+		if (ret == 0 && c.memo)
+			pol_memo_committed(&c, *rev);
 		tenet_txn_free(c.txn);
 		c.txn = NULL;
 		if (ret != -ECANCELED)
 			break;
 	}
+	free(c.chg);
 	if (ret == -ECANCELED)
 		ret = tenet_err_set(err, -EAGAIN, "the store kept changing; gave up after %d tries",
 				    MAX_ATTEMPTS);

@@ -20,6 +20,12 @@ struct pol_guard {
 	bool bump;
 };
 
+/* A record this write puts or deletes, for the memo (memo.c). */
+struct pol_chg {
+	struct tenet_record rec;
+	bool del;
+};
+
 struct pctx {
 	struct tenet_store *s;
 	struct tenet_txn *txn;
@@ -27,6 +33,10 @@ struct pctx {
 	unsigned int flags;     /* TENET_POLICY_* */
 	size_t nguards;
 	struct pol_guard guards[POL_GUARDS];
+	struct pol_memo *memo;  /* NULL: none (tenet_policy_memo_begin) */
+	struct pol_chg *chg;    /* with a memo: the records this attempt changes */
+	size_t nchg, capchg;
+	bool chg_other;         /* ... and it changes others than lookup records */
 };
 
 /* ---- guard keys ----
@@ -85,6 +95,26 @@ int pol_del_existing(struct pctx *c, const struct tenet_record *id, const char *
 /* Another kind's put rules, inside this write (a compartment's lookup
  * record). The caller's guards must cover what that put touches. */
 int pol_put_nested(struct pctx *c, struct tenet_record *rec);
+
+/* ---- the memo of a run of writes (memo.c) ---- */
+
+/* The memo of s's run of writes, or NULL. */
+struct pol_memo *pol_memo_for(struct tenet_store *s);
+/* After the guards are read: starts the memo over unless the store is
+ * still at the revision it holds. */
+int pol_memo_sync(struct pctx *c);
+/* What pol_txn_put/pol_txn_del add to the transaction. */
+void pol_memo_note(struct pctx *c, const struct tenet_record *rec, bool del);
+void pol_memo_reset_changes(struct pctx *c);
+/* The write committed at rev: follows its changes, or starts over. */
+void pol_memo_committed(struct pctx *c, int64_t rev);
+/* The first record (in list order) of rec's VSID whose MAC conflicts
+ * with rec's (conflict(other, rec)), not rec's own key; *found NULL if
+ * none. The VSID is read once, then followed. */
+int pol_memo_mac_conflict(struct pctx *c, const struct tenet_record *rec,
+			  bool (*conflict)(const struct tenet_lookup *a,
+					   const struct tenet_lookup *b),
+			  const struct tenet_record **found);
 
 /* ---- checks shared by kinds; each fails with its one line ---- */
 

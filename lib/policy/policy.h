@@ -38,6 +38,15 @@ enum {
  * an all-zero GUID means "generate one", and the numeric id is always
  * assigned here: both are written back into rec. rev (may be NULL)
  * receives the store revision after the write. */
+/* A run of writes on s (`tenet batch`): until tenet_policy_memo_end, the
+ * checks of lookup writes keep the lookup records of the VSIDs they read
+ * in memory and follow the run's own changes, instead of reading the
+ * VSID again for every write (lib/policy/memo.c); a change by anyone
+ * else (the store's revision moved) makes them read it again. One run
+ * at a time per process: -EBUSY for a second, -ENOMEM. */
+int tenet_policy_memo_begin(struct tenet_store *s);
+void tenet_policy_memo_end(struct tenet_store *s);
+
 int tenet_policy_put(struct tenet_store *s, struct tenet_record *rec, unsigned int flags,
 		     int64_t *rev, struct tenet_err *err);
 

@@ -33,10 +33,28 @@
  * the truth, so a missed notification costs at most this much latency. */
 #define WATCH_SLICE_MS 1000
 
+/* The statements of the hot paths (a watch's look at the log, a status
+ * write, a policy write's reads), prepared once per handle: compiling SQL
+ * was most of what SQLite cost per change (docs/performance.md). */
+enum sq_stmt_id {
+	ST_BEGIN, ST_BEGIN_IMMEDIATE, ST_COMMIT, ST_SAVEPOINT, ST_RELEASE,
+	ST_META_GET, ST_META_SET, ST_GET, ST_KEY_STATE, ST_VALUE,
+	ST_RANGE, ST_RANGE_OPEN, ST_KEYS, ST_KEYS_OPEN,
+	ST_PUT, ST_DELETE, ST_LOG, ST_BATCH_END, ST_EVENTS,
+	ST_COUNT
+};
+
+struct sq_cached {
+	sqlite3_stmt *st;
+	bool busy;              /* handed out and not yet given back */
+};
+
 struct sq_store {
 	sqlite3 *db;
 	dev_t dev;              /* the file opened, to notice its replacement */
 	ino_t ino;
+	struct sq_cached stmts[ST_COUNT];
+	bool batch;             /* in a batch: one open write transaction */
 };
 
 struct sq_watch {
@@ -105,6 +123,81 @@ static int sq_prepare(struct tenet_store *s, const char *sql, sqlite3_stmt **st,
 	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, "prepare", err);
 }
 
+/* A cached statement: prepared on first use, then reset and reused. A
+ * statement still in use (a range read whose callback reads the same
+ * handle again) is not shared: the nested use gets one of its own,
+ * finalized by sq_put. Statements from sqlite3_prepare_v2 re-prepare
+ * themselves when the schema changes. */
+static int sq_stmt(struct tenet_store *s, enum sq_stmt_id id, const char *sql,
+		   sqlite3_stmt **st, struct tenet_err *err)
+{
+	struct sq_cached *c = &SQ(s)->stmts[id];
+	int ret;
+
+	if (c->busy)
+		return sq_prepare(s, sql, st, err);
+	if (!c->st) {
+		ret = sq_prepare(s, sql, &c->st, err);
+		if (ret < 0)
+			return ret;
+	}
+	c->busy = true;
+	*st = c->st;
+	return 0;
+}
+
+/* Gives back what sq_stmt handed out (NULL: nothing): a cached statement
+ * is reset (ending its read) and its bindings cleared (they point into
+ * the caller's strings); any other is finalized. */
+static void sq_put(struct tenet_store *s, sqlite3_stmt *st)
+{
+	struct sq_store *ss = SQ(s);
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (ss->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			ss->stmts[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static void sq_stmts_free(struct sq_store *ss)
+{
+	size_t i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(ss->stmts[i].st);
+		ss->stmts[i].st = NULL;
+		ss->stmts[i].busy = false;
+	}
+}
+
+/* BEGIN, BEGIN IMMEDIATE and COMMIT, cached; errors as sq_exec's. */
+static int sq_exec_cached(struct tenet_store *s, enum sq_stmt_id id, const char *sql,
+			  struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = sq_stmt(s, id, sql, &st, err);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, sql, err);
+	sq_put(s, st);
+	return ret;
+}
+
+#define sq_begin(s, err) sq_exec_cached(s, ST_BEGIN, "BEGIN", err)
+#define sq_begin_immediate(s, err) sq_exec_cached(s, ST_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE", err)
+#define sq_commit_txn(s, err) sq_exec_cached(s, ST_COMMIT, "COMMIT", err)
+
 /* Ends a transaction without masking the error that made us end it. */
 static void sq_rollback(struct tenet_store *s)
 {
@@ -112,12 +205,50 @@ static void sq_rollback(struct tenet_store *s)
 		sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A read snapshot: its own transaction, or, in a batch, the batch's
+ * (which holds the write lock: nothing else changes the store under it). */
+static int read_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	return SQ(s)->batch ? 0 : sq_begin(s, err);
+}
+
+static int read_end(struct tenet_store *s, int ret, struct tenet_err *err)
+{
+	if (SQ(s)->batch)
+		return ret;
+	if (ret == 0)
+		ret = sq_commit_txn(s, err);
+	if (ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
+/* A write: its own BEGIN IMMEDIATE ... COMMIT, or, in a batch, a
+ * savepoint released into the batch's transaction (rolled back alone
+ * when it fails). */
+static int write_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	return SQ(s)->batch ? sq_exec_cached(s, ST_SAVEPOINT, "SAVEPOINT w", err)
+			    : sq_begin_immediate(s, err);
+}
+
+static int write_end(struct tenet_store *s, int ret, struct tenet_err *err)
+{
+	if (!SQ(s)->batch)
+		return read_end(s, ret, err);
+	if (ret == 0)
+		ret = sq_exec_cached(s, ST_RELEASE, "RELEASE w", err);
+	if (ret < 0)
+		sqlite3_exec(SQ(s)->db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	return ret;
+}
+
 static int meta_get(struct tenet_store *s, const char *name, int64_t *v, struct tenet_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(s, "SELECT value FROM meta WHERE name = ?1", &st, err);
+	ret = sq_stmt(s, ST_META_GET, "SELECT value FROM meta WHERE name = ?1", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -132,7 +263,7 @@ static int meta_get(struct tenet_store *s, const char *name, int64_t *v, struct 
 	*v = sqlite3_column_int64(st, 0);
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	sq_put(s, st);
 	return ret;
 }
 
@@ -141,7 +272,7 @@ static int meta_set(struct tenet_store *s, const char *name, int64_t v, struct t
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(s, "UPDATE meta SET value = ?2 WHERE name = ?1", &st, err);
+	ret = sq_stmt(s, ST_META_SET, "UPDATE meta SET value = ?2 WHERE name = ?1", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -149,7 +280,7 @@ static int meta_set(struct tenet_store *s, const char *name, int64_t v, struct t
 	rc = sqlite3_step(st);
 	ret = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "write meta", err);
 out:
-	sqlite3_finalize(st);
+	sq_put(s, st);
 	return ret;
 }
 
@@ -344,6 +475,7 @@ static int sq_open(struct tenet_store *s, const char *path, unsigned int flags,
 	ss->ino = sb.st_ino;
 out:
 	if (ret < 0) {
+		sq_stmts_free(ss);
 		sqlite3_close(ss->db);
 		free(ss);
 		s->priv = NULL;
@@ -374,6 +506,8 @@ static void sq_close(struct tenet_store *s)
 
 	if (!ss)
 		return;
+	/* Every statement finalized first, or the close fails and leaks. */
+	sq_stmts_free(ss);
 	sqlite3_close(ss->db);
 	free(ss);
 	s->priv = NULL;
@@ -426,8 +560,8 @@ static int sq_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(s, "SELECT key, value, create_rev, mod_rev, version FROM kv"
-			    " WHERE key = ?1", &st, err);
+	ret = sq_stmt(s, ST_GET, "SELECT key, value, create_rev, mod_rev, version FROM kv"
+			 " WHERE key = ?1", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -439,7 +573,7 @@ static int sq_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
 	else if (row_kv(st, out) < 0)
 		ret = tenet_err_set(err, -ENOMEM, "out of memory");
 out:
-	sqlite3_finalize(st);
+	sq_put(s, st);
 	return ret;
 }
 
@@ -461,11 +595,12 @@ static const char keys_open_sql[] =
 
 /* Prepares the bounded or the open-ended statement of a range and binds
  * [prefix, end) to ?1 and ?2. */
-static int prepare_range(struct tenet_store *s, const char *bounded, const char *open_ended,
-			 const char *prefix, const char *end, sqlite3_stmt **st,
-			 struct tenet_err *err)
+static int prepare_range(struct tenet_store *s, enum sq_stmt_id bounded_id, const char *bounded,
+			 enum sq_stmt_id open_id, const char *open_ended, const char *prefix,
+			 const char *end, sqlite3_stmt **st, struct tenet_err *err)
 {
-	int ret = sq_prepare(s, end ? bounded : open_ended, st, err);
+	int ret = end ? sq_stmt(s, bounded_id, bounded, st, err)
+		      : sq_stmt(s, open_id, open_ended, st, err);
 
 	if (ret < 0)
 		return ret;
@@ -515,14 +650,14 @@ static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
 
 	if (tenet_prefix_end(prefix, &end) < 0)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
-	ret = sq_exec(s, "BEGIN", err);
+	ret = read_begin(s, err);
 	if (ret < 0)
-		goto out;
+		goto free;
 	ret = sq_revision(s, rev, err);
 	if (ret < 0)
 		goto out;
-	ret = prepare_range(s, tenet_sqlite_range_sql, tenet_sqlite_range_open_sql, prefix, end,
-			    &st, err);
+	ret = prepare_range(s, ST_RANGE, tenet_sqlite_range_sql, ST_RANGE_OPEN,
+			    tenet_sqlite_range_open_sql, prefix, end, &st, err);
 	if (ret < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -534,13 +669,10 @@ static int sq_scan(struct tenet_store *s, const char *prefix, int64_t *rev,
 		ret = sq_fail(s, rc, "range", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	ret = sq_exec(s, "COMMIT", err);
 out:
-	sqlite3_finalize(st);
-	if (ret < 0)
-		sq_rollback(s);
+	sq_put(s, st);
+	ret = read_end(s, ret, err);
+free:
 	free(end);
 	return ret;
 }
@@ -615,8 +747,8 @@ static int key_state(struct tenet_store *s, const char *key, struct kstate *ks,
 	int ret, rc;
 
 	memset(ks, 0, sizeof(*ks));
-	ret = sq_prepare(s, "SELECT create_rev, mod_rev, version FROM kv WHERE key = ?1",
-			 &st, err);
+	ret = sq_stmt(s, ST_KEY_STATE, "SELECT create_rev, mod_rev, version FROM kv WHERE key = ?1",
+		      &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -630,7 +762,7 @@ static int key_state(struct tenet_store *s, const char *key, struct kstate *ks,
 		ret = sq_fail(s, rc, "read key", err);
 	}
 out:
-	sqlite3_finalize(st);
+	sq_put(s, st);
 	return ret;
 }
 
@@ -666,7 +798,7 @@ static int value_holds(struct tenet_store *s, const struct txn_cmp *c, bool *hol
 	int ret, rc;
 
 	*holds = false;
-	ret = sq_prepare(s, "SELECT value FROM kv WHERE key = ?1", &st, err);
+	ret = sq_stmt(s, ST_VALUE, "SELECT value FROM kv WHERE key = ?1", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, c->key, -1, SQLITE_STATIC);
@@ -681,7 +813,7 @@ static int value_holds(struct tenet_store *s, const struct txn_cmp *c, bool *hol
 		ret = sq_fail(s, rc, "read key", err);
 	}
 out:
-	sqlite3_finalize(st);
+	sq_put(s, st);
 	return ret;
 }
 
@@ -736,8 +868,8 @@ static int log_change(struct commit_ctx *cc, const char *key, const char *value,
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(cc->s, "INSERT INTO log (rev, idx, key, value, create_rev, version)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, cc->err);
+	ret = sq_stmt(cc->s, ST_LOG, "INSERT INTO log (rev, idx, key, value, create_rev, version)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, cc->err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, cc->rev);
@@ -756,7 +888,7 @@ static int log_change(struct commit_ctx *cc, const char *key, const char *value,
 	}
 	cc->idx++;
 out:
-	sqlite3_finalize(st);
+	sq_put(cc->s, st);
 	return ret;
 }
 
@@ -772,8 +904,8 @@ static int apply_put(struct commit_ctx *cc, const char *key, const char *value)
 		return ret;
 	create = ks.exists ? ks.create_rev : cc->rev;
 	version = ks.exists ? ks.version + 1 : 1;
-	ret = sq_prepare(cc->s, "INSERT OR REPLACE INTO kv (key, value, create_rev, mod_rev,"
-				" version) VALUES (?1, ?2, ?3, ?4, ?5)", &st, cc->err);
+	ret = sq_stmt(cc->s, ST_PUT, "INSERT OR REPLACE INTO kv (key, value, create_rev, mod_rev,"
+			     " version) VALUES (?1, ?2, ?3, ?4, ?5)", &st, cc->err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -786,9 +918,11 @@ static int apply_put(struct commit_ctx *cc, const char *key, const char *value)
 		ret = sq_fail(cc->s, rc, "put", cc->err);
 		goto out;
 	}
+	sq_put(cc->s, st);
+	st = NULL;
 	ret = log_change(cc, key, value, create, version);
 out:
-	sqlite3_finalize(st);
+	sq_put(cc->s, st);
 	return ret;
 }
 
@@ -797,7 +931,7 @@ static int apply_delete(struct commit_ctx *cc, const char *key)
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(cc->s, "DELETE FROM kv WHERE key = ?1", &st, cc->err);
+	ret = sq_stmt(cc->s, ST_DELETE, "DELETE FROM kv WHERE key = ?1", &st, cc->err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -807,10 +941,13 @@ static int apply_delete(struct commit_ctx *cc, const char *key)
 		goto out;
 	}
 	/* Deleting a missing key is no change, and so no event. */
-	if (sqlite3_changes(SQ(cc->s)->db) > 0)
+	if (sqlite3_changes(SQ(cc->s)->db) > 0) {
+		sq_put(cc->s, st);
+		st = NULL;
 		ret = log_change(cc, key, NULL, 0, 0);
+	}
 out:
-	sqlite3_finalize(st);
+	sq_put(cc->s, st);
 	return ret;
 }
 
@@ -824,8 +961,8 @@ static int apply_delete_prefix(struct commit_ctx *cc, const char *prefix)
 
 	if (tenet_prefix_end(prefix, &end) < 0)
 		return tenet_err_set(cc->err, -ENOMEM, "out of memory");
-	ret = prepare_range(cc->s, tenet_sqlite_keys_sql, keys_open_sql, prefix, end, &st,
-			    cc->err);
+	ret = prepare_range(cc->s, ST_KEYS, tenet_sqlite_keys_sql, ST_KEYS_OPEN, keys_open_sql,
+			    prefix, end, &st, cc->err);
 	if (ret < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -839,12 +976,12 @@ static int apply_delete_prefix(struct commit_ctx *cc, const char *prefix)
 		goto out;
 	}
 	/* The statement must be done before the deletes change the table. */
-	sqlite3_finalize(st);
+	sq_put(cc->s, st);
 	st = NULL;
 	for (i = 0; i < keys.n && ret == 0; i++)
 		ret = apply_delete(cc, keys.kvs[i].key);
 out:
-	sqlite3_finalize(st);
+	sq_put(cc->s, st);
 	tenet_kv_list_free(&keys);
 	free(end);
 	return ret;
@@ -880,7 +1017,7 @@ static int sq_commit(struct tenet_store *s, const struct tenet_txn *t, int64_t *
 	int64_t cur;
 	int ret;
 
-	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	ret = write_begin(s, err);
 	if (ret < 0)
 		return ret;
 	ret = check_compares(s, t, err);
@@ -899,12 +1036,10 @@ static int sq_commit(struct tenet_store *s, const struct tenet_txn *t, int64_t *
 			goto out;
 		cur = cc.rev;
 	}
-	ret = sq_exec(s, "COMMIT", err);
+out:
+	ret = write_end(s, ret, err);
 	if (ret == 0)
 		*rev = cur;
-out:
-	if (ret < 0)
-		sq_rollback(s);
 	return ret;
 }
 
@@ -914,7 +1049,7 @@ static int sq_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 	int64_t cur, old;
 	int ret, rc;
 
-	ret = sq_exec(s, "BEGIN IMMEDIATE", err);
+	ret = write_begin(s, err);
 	if (ret < 0)
 		return ret;
 	ret = sq_revision(s, &cur, err);
@@ -940,11 +1075,7 @@ static int sq_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 	ret = meta_set(s, "compact", rev, err);
 out:
 	sqlite3_finalize(st);
-	if (ret == 0)
-		ret = sq_exec(s, "COMMIT", err);
-	if (ret < 0)
-		sq_rollback(s);
-	return ret;
+	return write_end(s, ret, err);
 }
 
 /* ---- watch ---- */
@@ -1046,9 +1177,9 @@ static int batch_end(struct tenet_watch *w, const char *end, int64_t *last, bool
 	sqlite3_stmt *st = NULL;
 	int ret, rc;
 
-	ret = sq_prepare(w->s, "SELECT count(*), ifnull(max(rev), 0) FROM (SELECT rev FROM log"
-			       " WHERE rev >= ?1 AND key >= ?2 AND (?3 IS NULL OR key < ?3)"
-			       " ORDER BY rev, idx LIMIT ?4)", &st, err);
+	ret = sq_stmt(w->s, ST_BATCH_END, "SELECT count(*), ifnull(max(rev), 0) FROM (SELECT rev"
+			    " FROM log WHERE rev >= ?1 AND key >= ?2 AND (?3 IS NULL OR key < ?3)"
+			    " ORDER BY rev, idx LIMIT ?4)", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->next_rev);
@@ -1062,7 +1193,7 @@ static int batch_end(struct tenet_watch *w, const char *end, int64_t *last, bool
 	*more = sqlite3_column_int64(st, 0) >= WATCH_BATCH_ROWS;
 	*last = sqlite3_column_int64(st, 1);
 out:
-	sqlite3_finalize(st);
+	sq_put(w->s, st);
 	return ret;
 }
 
@@ -1073,9 +1204,9 @@ static int read_events(struct tenet_watch *w, const char *end, int64_t last,
 	size_t cap = 0;
 	int ret, rc;
 
-	ret = sq_prepare(w->s, "SELECT key, value, create_rev, rev, version FROM log"
-			       " WHERE rev >= ?1 AND rev <= ?4 AND key >= ?2"
-			       " AND (?3 IS NULL OR key < ?3) ORDER BY rev, idx", &st, err);
+	ret = sq_stmt(w->s, ST_EVENTS, "SELECT key, value, create_rev, rev, version FROM log"
+			    " WHERE rev >= ?1 AND rev <= ?4 AND key >= ?2"
+			    " AND (?3 IS NULL OR key < ?3) ORDER BY rev, idx", &st, err);
 	if (ret < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, w->next_rev);
@@ -1090,7 +1221,7 @@ static int read_events(struct tenet_watch *w, const char *end, int64_t last,
 	if (rc != SQLITE_DONE)
 		ret = sq_fail(w->s, rc, "watch", err);
 out:
-	sqlite3_finalize(st);
+	sq_put(w->s, st);
 	return ret;
 }
 
@@ -1104,7 +1235,7 @@ static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct te
 
 	if (tenet_prefix_end(w->prefix, &end) < 0)
 		return tenet_err_set(err, -ENOMEM, "out of memory");
-	ret = sq_exec(w->s, "BEGIN", err);
+	ret = read_begin(w->s, err);
 	if (ret < 0)
 		goto out;
 	ret = meta_get(w->s, "compact", &compact, err);
@@ -1117,20 +1248,18 @@ static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct te
 		ret = batch_end(w, end, &last, &more, err);
 	if (ret == 0 && last)
 		ret = read_events(w, end, last, out, err);
-	if (ret < 0)
-		goto out;
-	/* Everything up to cur was looked at, unless the batch was cut short:
-	 * moving past revisions that held nothing for us keeps the position
-	 * clear of a later compaction. */
-	out->rev = more ? last : cur;
-	if (out->rev + 1 > w->next_rev)
-		w->next_rev = out->rev + 1;
-	ret = sq_exec(w->s, "COMMIT", err);
-out:
-	if (ret < 0) {
-		sq_rollback(w->s);
-		tenet_watch_batch_free(out);
+	if (ret == 0) {
+		/* Everything up to cur was looked at, unless the batch was cut
+		 * short: moving past revisions that held nothing for us keeps
+		 * the position clear of a later compaction. */
+		out->rev = more ? last : cur;
+		if (out->rev + 1 > w->next_rev)
+			w->next_rev = out->rev + 1;
 	}
+	ret = read_end(w->s, ret, err);
+out:
+	if (ret < 0)
+		tenet_watch_batch_free(out);
 	free(end);
 	return ret;
 }
@@ -1179,6 +1308,34 @@ static int sq_watch_next(struct tenet_watch *w, int timeout_ms, struct tenet_wat
 	}
 }
 
+/* ---- batches ---- */
+
+static int sq_batch_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	int ret;
+
+	if (SQ(s)->batch)
+		return tenet_err_set(err, -EINVAL, "store %s: already in a batch", s->location);
+	ret = sq_begin_immediate(s, err);
+	if (ret == 0)
+		SQ(s)->batch = true;
+	return ret;
+}
+
+static int sq_batch_end(struct tenet_store *s, bool commit, struct tenet_err *err)
+{
+	int ret = 0;
+
+	if (!SQ(s)->batch)
+		return tenet_err_set(err, -EINVAL, "store %s: not in a batch", s->location);
+	SQ(s)->batch = false;
+	if (commit)
+		ret = sq_commit_txn(s, err);
+	if (!commit || ret < 0)
+		sq_rollback(s);
+	return ret;
+}
+
 const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1194,4 +1351,6 @@ const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.watch_fd = sq_watch_fd,
 	.watch_next = sq_watch_next,
 	.watch_close = sq_watch_close,
+	.batch_begin = sq_batch_begin,
+	.batch_end = sq_batch_end,
 };

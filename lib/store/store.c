@@ -225,6 +225,22 @@ int tenet_store_lease_revoke(struct tenet_store *s, int64_t id, struct tenet_err
 	return s->ops->lease_revoke ? s->ops->lease_revoke(s, id, err) : no_leases(s, err);
 }
 
+int tenet_store_batch_begin(struct tenet_store *s, struct tenet_err *err)
+{
+	if (!s->ops->batch_begin)
+		return tenet_err_set(err, -EOPNOTSUPP, "the %s store has no batches",
+				     s->ops->name);
+	return s->ops->batch_begin(s, err);
+}
+
+int tenet_store_batch_end(struct tenet_store *s, bool commit, struct tenet_err *err)
+{
+	if (!s->ops->batch_end)
+		return tenet_err_set(err, -EOPNOTSUPP, "the %s store has no batches",
+				     s->ops->name);
+	return s->ops->batch_end(s, commit, err);
+}
+
 int tenet_store_compact(struct tenet_store *s, int64_t rev, struct tenet_err *err)
 {
 	return s->ops->compact(s, rev, err);

@@ -20,6 +20,7 @@
 #ifndef TENET_STORE_H
 #define TENET_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -201,6 +202,20 @@ size_t tenet_txn_size(const struct tenet_txn *t);
  * stayed locked by another writer for longer than the busy timeout. */
 int tenet_store_commit(struct tenet_store *s, struct tenet_txn *t, int64_t *rev,
 		       struct tenet_err *err);
+
+/* Batches: many transactions, made durable and visible together.
+ * Between tenet_store_batch_begin and tenet_store_batch_end the handle
+ * holds the store's write lock (other writers wait, up to the busy
+ * timeout), each tenet_store_commit applies whole or not at all under
+ * its own revision as always, and the handle's own reads see them; other
+ * handles see none of them until tenet_store_batch_end(s, true) commits
+ * them all at once (false drops them all). One sync instead of one per
+ * transaction: `tenet batch` uses it for runs of writes. Holding the
+ * lock long starves other writers: end a batch every few hundred ms.
+ * -EOPNOTSUPP from a backend without them (etcd: each commit is its own
+ * round trip anyway); the caller then commits one by one. */
+int tenet_store_batch_begin(struct tenet_store *s, struct tenet_err *err);
+int tenet_store_batch_end(struct tenet_store *s, bool commit, struct tenet_err *err);
 
 /* Leases, as in etcd: a key put with a lease (tenet_txn_put_lease) is
  * deleted (a delete event, a new revision) when the lease expires, i.e.

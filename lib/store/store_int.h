@@ -73,6 +73,9 @@ struct tenet_store_ops {
 	int (*lease_keepalive)(struct tenet_store *s, int64_t id, int64_t *ttl_s,
 			       struct tenet_err *err);
 	int (*lease_revoke)(struct tenet_store *s, int64_t id, struct tenet_err *err);
+	/* optional (NULL: -EOPNOTSUPP): batches, store.h */
+	int (*batch_begin)(struct tenet_store *s, struct tenet_err *err);
+	int (*batch_end)(struct tenet_store *s, bool commit, struct tenet_err *err);
 };
 
 struct tenet_store {

@@ -439,6 +439,75 @@ static void test_json_errors(void **state)
 	free(batch);
 }
 
+/* tenet batch writes in chunks with the policy's memo: a duplicate MAC
+ * is still refused within the batch and against the store, with the
+ * line named and the single command's message byte for byte; the lines
+ * before a failing one are written; a good batch prints its rate. */
+static void batch_of(struct fx *f, const char *name, const char *lines)
+{
+	char *path;
+	FILE *b;
+
+	assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);
+	b = fopen(path, "w");
+	assert_non_null(b);
+	fputs(lines, b);
+	fclose(b);
+	free(path);
+}
+
+static void test_batch_mac_unique(void **state)
+{
+	struct fx *f = *state;
+	char *single;
+
+	populate(f);
+	batch_of(f, "a", "lookup add vsid 5001 ca 10.0.0.20 mac 02:00:00:00:00:01 pa 192.168.4.11\n"
+			 "# a comment\n"
+			 "lookup add vsid 5001 ca 10.0.0.21 mac 02:00:00:00:00:02 pa 192.168.4.11\n"
+			 "lookup add vsid 5001 ca 10.0.0.22 mac 02:00:00:00:00:01 pa 192.168.4.11\n"
+			 "lookup add vsid 5001 ca 10.0.0.23 mac 02:00:00:00:00:03 pa 192.168.4.11\n");
+	assert_int_equal(run(f, "batch %s/a", f->dir), 1);
+	assert_string_equal(f->err, "tenet: batch line 4: mac 02:00:00:00:00:01: already used in "
+				    "vsid 5001 (ca 10.0.0.20)\n");
+	assert_string_equal(f->out, "");
+	/* The same line alone: the same message; lines 1 and 3 were written. */
+	assert_true(asprintf(&single, "tenet: %s", f->err + strlen("tenet: batch line 4: ")) > 0);
+	assert_int_equal(run(f, "lookup add vsid 5001 ca 10.0.0.22 mac 02:00:00:00:00:01 "
+				"pa 192.168.4.11"), 1);
+	assert_string_equal(f->err, single);
+	free(single);
+	FAILS(f, 1, "tenet: mac 02:00:00:00:00:02: already used in vsid 5001 (ca 10.0.0.21)",
+	      "lookup add vsid 5001 ca 10.0.0.24 mac 02:00:00:00:00:02 pa 192.168.4.11");
+	assert_int_equal(run(f, "lookup show vsid 5001 ca 10.0.0.23"), 1);
+	/* Against the store: a record of populate() and one of batch a. */
+	batch_of(f, "b", "lookup add vsid 5001 ca 10.0.0.23 mac 02:00:00:00:00:03 pa 192.168.4.11\n"
+			 "lookup add vsid 5002 ca 10.0.1.9 mac 00:11:22:33:44:88 pa 192.168.4.11\n");
+	FAILS(f, 1, "tenet: batch line 2: mac 00:11:22:33:44:88: already used in vsid 5002 "
+		    "(l2only record)", "batch %s/b", f->dir);
+	batch_of(f, "c", "lookup add vsid 5001 ca 10.0.0.30 mac " MAC1 " pa 192.168.4.11\n");
+	FAILS(f, 1, "tenet: batch line 1: mac " MAC1 ": already used in vsid 5001 (ca 10.0.0.5)",
+	      "batch %s/c", f->dir);
+	/* A replace and a delete inside a batch free their MACs for the lines
+	 * after them; a subnet added in the batch is there for them too. */
+	batch_of(f, "d", "lookup replace vsid 5001 ca 10.0.0.20 mac 02:00:00:00:00:11 pa 192.168.4.11\n"
+			 "lookup add vsid 5001 ca 10.0.0.31 mac 02:00:00:00:00:01 pa 192.168.4.11\n"
+			 "lookup del vsid 5001 ca 10.0.0.21\n"
+			 "lookup add vsid 5001 ca 10.0.0.32 mac 02:00:00:00:00:02 pa 192.168.4.11\n"
+			 "vsubnet add 5003 rdomain Contoso prefix 10.0.3.0/24\n"
+			 "lookup add vsid 5003 ca 10.0.3.5 mac 02:00:00:00:00:01 pa 192.168.4.11\n"
+			 "lookup add vsid 5001 ca 10.0.0.33 mac 02:00:00:00:00:11 pa 192.168.4.11\n");
+	assert_int_equal(run(f, "batch %s/d", f->dir), 1);
+	assert_string_equal(f->err, "tenet: batch line 7: mac 02:00:00:00:00:11: already used in "
+				    "vsid 5001 (ca 10.0.0.20)\n");
+	batch_of(f, "e", "lookup add vsid 5003 ca 10.0.3.6 mac 02:00:00:00:00:02 pa 192.168.4.11\n"
+			 "lookup show vsid 5003 ca 10.0.3.6\n");
+	OK(f, "batch %s/e", f->dir);
+	assert_non_null(strstr(f->out, "10.0.3.6"));
+	assert_non_null(strstr(f->out, "batch: 2 lines, 1 records written in "));
+	assert_non_null(strstr(f->out, " records/s)\n"));
+}
+
 /* ---- abbreviations ---- */
 
 static void same_output(struct fx *f, const char *abbrev, const char *full)
@@ -757,6 +826,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paste_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_mac_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abbreviations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fleet, setup, teardown),

@@ -80,6 +80,63 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A run of writes (tenet_policy_memo_begin) answers the MAC check as a
+ * read of the store would: against its own earlier writes, replaces and
+ * deletes, against what was there, and against what another handle
+ * wrote meanwhile; the same one-line errors. */
+static void test_memo_mac_unique(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *o;
+	struct tenet_record r;
+	int i;
+
+	assert_int_equal(tenet_store_open(f->path, &o, NULL), 0);
+	r = lookup(5001, NULL, "02:00:00:00:00:0f", "192.168.4.12", TENET_LOOKUP_L2ONLY);
+	put_ok(f->s, &r, 0);
+	assert_int_equal(tenet_policy_memo_begin(f->s), 0);
+	assert_int_equal(tenet_policy_memo_begin(f->s), -EBUSY);
+	for (i = 0; i < 2; i++) {
+		r = lookup(5001, i ? "10.0.0.21" : "10.0.0.20", i ? "02:00:00:00:00:02" :
+			   "02:00:00:00:00:01", "192.168.4.11", TENET_LOOKUP_STATIC);
+		put_ok(f->s, &r, 0);
+	}
+	/* Within the run. */
+	r = lookup(5001, "10.0.0.22", "02:00:00:00:00:01", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "mac 02:00:00:00:00:01: already used in vsid 5001 (ca 10.0.0.20)");
+	/* Against what the store had. */
+	r = lookup(5001, "10.0.0.22", "02:00:00:00:00:0f", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "mac 02:00:00:00:00:0f: already used in vsid 5001 (l2only record)");
+	/* A replace frees the old MAC and takes the new one. */
+	r = lookup(5001, "10.0.0.20", "02:00:00:00:00:03", "192.168.4.11", TENET_LOOKUP_STATIC);
+	put_ok(f->s, &r, TENET_POLICY_REPLACE);
+	r = lookup(5001, "10.0.0.23", "02:00:00:00:00:01", "192.168.4.11", TENET_LOOKUP_STATIC);
+	put_ok(f->s, &r, 0);
+	r = lookup(5001, "10.0.0.24", "02:00:00:00:00:03", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "mac 02:00:00:00:00:03: already used in vsid 5001 (ca 10.0.0.20)");
+	/* A delete frees it. */
+	r = lookup(5001, "10.0.0.21", "02:00:00:00:00:02", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_del(f->s, &r, 0, NULL, &err), 0);
+	r = lookup(5001, "10.0.0.25", "02:00:00:00:00:02", "192.168.4.11", TENET_LOOKUP_STATIC);
+	put_ok(f->s, &r, 0);
+	/* Another writer's record is seen. */
+	r = lookup(5001, "10.0.0.26", "02:00:00:00:00:04", "192.168.4.11", TENET_LOOKUP_STATIC);
+	put_ok(o, &r, 0);
+	r = lookup(5001, "10.0.0.27", "02:00:00:00:00:04", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "mac 02:00:00:00:00:04: already used in vsid 5001 (ca 10.0.0.26)");
+	tenet_policy_memo_end(f->s);
+	/* Without the memo: the same answers. */
+	r = lookup(5001, "10.0.0.22", "02:00:00:00:00:01", "192.168.4.11", TENET_LOOKUP_STATIC);
+	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+	assert_string_equal(err.msg, "mac 02:00:00:00:00:01: already used in vsid 5001 (ca 10.0.0.23)");
+	tenet_store_close(o);
+}
+
 static void test_learned_records(void **state)
 {
 	struct fx *f = *state;
@@ -549,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_record_can_be_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdomain_ids_and_guids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pa_unicast_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo_mac_unique, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

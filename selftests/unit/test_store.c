@@ -722,6 +722,119 @@ static void expect_plan(sqlite3 *db, const char *sql, const char *want)
 	free(eqp);
 }
 
+/* The backend keeps its statements prepared per handle: a read nested
+ * in a streamed range (the callback reads the same handle), the bounded
+ * and the open range in turn, and a failed compare between writes must
+ * leave every later call seeing the store as it is. */
+struct nested {
+	struct tenet_store *s;
+	size_t n, found;
+};
+
+static int nested_get(void *arg, const struct tenet_kv *kv, struct tenet_err *err)
+{
+	struct nested *x = arg;
+	struct tenet_kv got;
+
+	x->n++;
+	if (tenet_store_get(x->s, kv->key, &got, err) < 0)
+		return -EIO;
+	if (!strcmp(got.value, kv->value))
+		x->found++;
+	tenet_kv_clear(&got);
+	return 0;
+}
+
+static void test_cached_statements(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct nested x = { .s = f->s };
+	struct tenet_kv_list l;
+	struct tenet_txn *t;
+	int64_t rev = 0;
+	static const size_t want[] = { 2, 4, 3 };
+	int i;
+
+	put(f->s, "/a/1", "1");
+	put(f->s, "/a/2", "2");
+	put(f->s, "/b/1", "3");
+	assert_int_equal(tenet_store_range_each(f->s, "/a/", nested_get, &x, &rev, &err), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.found, 2);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(tenet_store_range(f->s, i % 2 ? "" : "/a/", &l, &err), 0);
+		assert_int_equal(l.n, want[i]);
+		tenet_kv_list_free(&l);
+		/* A compare that fails rolls back; the next write still lands. */
+		t = tenet_txn_new();
+		assert_int_equal(tenet_txn_compare(t, "/b/1", TENET_CMP_VERSION, TENET_CMP_EQ, 99), 0);
+		assert_int_equal(tenet_txn_put(t, "/b/1", "no"), 0);
+		assert_int_equal(tenet_store_commit(f->s, t, &rev, &err), -ECANCELED);
+		tenet_txn_free(t);
+		put(f->s, "/a/3", "x");
+	}
+	assert_int_equal(tenet_store_range(f->s, "/a/", &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.kvs[2].version, 3);
+	assert_int_equal(l.rev, 6);
+	tenet_kv_list_free(&l);
+}
+
+/* A batch: its commits each get their revision and are seen by the
+ * handle's own reads at once, by another handle only when the batch
+ * ends; a failed commit inside it undoes only itself; a batch ended
+ * without commit leaves the store as it was. */
+static void test_batch(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	struct tenet_store *o;
+	struct tenet_kv_list l;
+	struct tenet_kv kv;
+	struct tenet_txn *t;
+	int64_t rev = 0;
+
+	assert_int_equal(tenet_store_openf(f->path, 0, &o, &err), 0);
+	put(f->s, "/a/0", "0");
+	assert_int_equal(tenet_store_batch_begin(f->s, &err), 0);
+	assert_int_equal(tenet_store_batch_begin(f->s, &err), -EINVAL);
+	assert_int_equal(put(f->s, "/a/1", "1"), 2);
+	assert_int_equal(put(f->s, "/a/2", "2"), 3);
+	t = tenet_txn_new();
+	assert_int_equal(tenet_txn_compare(t, "/a/1", TENET_CMP_VERSION, TENET_CMP_EQ, 7), 0);
+	assert_int_equal(tenet_txn_put(t, "/a/3", "no"), 0);
+	assert_int_equal(tenet_store_commit(f->s, t, &rev, &err), -ECANCELED);
+	tenet_txn_free(t);
+	assert_int_equal(tenet_store_get(f->s, "/a/2", &kv, &err), 0);
+	assert_int_equal(kv.mod_rev, 3);
+	tenet_kv_clear(&kv);
+	assert_int_equal(tenet_store_range(f->s, "/a/", &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.rev, 3);
+	tenet_kv_list_free(&l);
+	/* Another handle reads the store as it was before the batch. */
+	assert_int_equal(tenet_store_range(o, "/a/", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.rev, 1);
+	tenet_kv_list_free(&l);
+	assert_int_equal(tenet_store_batch_end(f->s, true, &err), 0);
+	assert_int_equal(tenet_store_batch_end(f->s, true, &err), -EINVAL);
+	assert_int_equal(tenet_store_range(o, "/a/", &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.rev, 3);
+	tenet_kv_list_free(&l);
+	/* Dropped: nothing of it stays. */
+	assert_int_equal(tenet_store_batch_begin(f->s, &err), 0);
+	assert_int_equal(put(f->s, "/a/9", "9"), 4);
+	assert_int_equal(tenet_store_batch_end(f->s, false, &err), 0);
+	assert_int_equal(tenet_store_get(o, "/a/9", &kv, &err), -ENOENT);
+	assert_int_equal(tenet_store_revision(f->s, &rev, &err), 0);
+	assert_int_equal(rev, 3);
+	assert_int_equal(put(f->s, "/a/9", "9"), 4);
+	tenet_store_close(o);
+}
+
 static void test_range_query_plans(void **state)
 {
 	struct fx *f = *state;
@@ -769,6 +882,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_without_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cached_statements, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range_query_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_scheme, setup, teardown),
 	};
