@@ -82,8 +82,7 @@ charon_start() {
 charon_stop() {
 	local p=${CHARON_PID[$1]:-}
 	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	lib_stop "$p" "charon of $1"
 	CHARON_PID[$1]=
 }
 # swan DIR ARGS: swanctl against the charon of DIR.

@@ -392,7 +392,7 @@ check "alice and bob still connected" eval 'echo_ok alice 42002 contoso-vm && ec
 
 radius_down() {
 	local t0=$SECONDS
-	kill "$RAD_PID" && wait "$RAD_PID" 2>/dev/null
+	lib_stop "$RAD_PID" FreeRADIUS
 	swan "$TMP/extra" --initiate --child ra --ike dave --timeout 30 >"$TMP/extra-down.init" 2>&1 &&
 		return 1
 	# the gateway gives RADIUS 3 tries 2 s apart (and the client's own

@@ -124,14 +124,45 @@ lib_store_init() {
 	"$TENET" --store "$1" store init >/dev/null
 }
 
-lib_cleanup() {
-	local p h i ns
-	for p in "${LIB_BG[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+# lib_alive PID: the process runs (a zombie child not yet waited for does
+# not count: kill -0 would say yes to it).
+lib_alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# lib_stop PID NAME [SECONDS [SIGNAL]]: send SIGNAL (TERM) to a background
+# child and reap it; if it is still running SECONDS (10, times
+# TENET_WAIT_SCALE) later, say so and SIGKILL it. A process that ignores
+# SIGTERM must not hold a suite until the guest's time limit (a CI run lost
+# a boot that way: every check had passed, the teardown's wait never
+# returned). Returns 1 when it took SIGKILL.
+lib_stop() {
+	local p=$1 name=$2 end=$((SECONDS + ${3:-10} * ${TENET_WAIT_SCALE:-1})) cmd
+	kill -"${4:-TERM}" "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
+	while lib_alive "$p"; do
+		if [ $SECONDS -ge $end ]; then
+			cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+			echo "# $name (pid $p: ${cmd:-?}) still running $((${3:-10} * ${TENET_WAIT_SCALE:-1})) s after SIG${4:-TERM}: SIGKILL" >&2
+			kill -KILL "$p" 2>/dev/null
+			wait "$p" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
 	done
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+lib_cleanup() {
+	local rc=$? p h i ns
+	for p in "${LIB_BG[@]}"; do
+		lib_stop "$p" "background job"
+	done
+	# An agent that does not stop on SIGTERM is a defect of tenetd's: the
+	# suite fails with it, after the teardown.
 	for h in "${LIB_HOSTS[@]}"; do
 		p=${AGENT_PID[$h]:-}
-		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+		[ -n "$p" ] || continue
+		lib_stop "$p" "tenetd of $h" 30 ||
+			{ echo "[FAIL] tenetd of $h did not exit after SIGTERM (teardown)"; rc=1; }
 	done
 	# Anything else still running inside our namespaces (a test that
 	# failed half-way may leave a ping or a server behind).
@@ -154,6 +185,7 @@ lib_cleanup() {
 	else
 		rm -rf "$TMP"
 	fi
+	exit $rc
 }
 
 # spawn CMD...: a background job stopped at exit; its pid is in $BG_PID.
@@ -375,8 +407,7 @@ host_wait_ready() { wait_for "${2:-30}" host_ready "$1" "${3:-1}"; }
 host_stop() {
 	local p=${AGENT_PID[$1]:-}
 	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	lib_stop "$p" "tenetd of $1" 30 || fail "tenetd of $1 exits on SIGTERM"
 	AGENT_PID[$1]=
 }
 # host_start_all: start every host's agent and check each gets ready.
@@ -551,8 +582,7 @@ etcd_start() {
 etcd_stop() {
 	local p=${ETCD_PID[$1]:-}
 	[ -n "$p" ] || return 0
-	kill -"${2:-KILL}" "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	lib_stop "$p" "etcd member $1" 10 "${2:-KILL}"
 	ETCD_PID[$1]=
 }
 # etcdctl_ops ARGS: etcdctl on every member, from the control network.
