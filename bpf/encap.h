@@ -72,7 +72,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	struct ethhdr inner;
 	__u8 smac[ETH_ALEN] = {}, dmac[ETH_ALEN] = {};
 	__u32 inner_len = skb->len;
-	__u32 mtu = 0, ifindex;
+	__u32 mtu = 0, nh_mtu = 0, ifindex;
 	__u16 vlan = 0;
 	__u8 flowid;
 
@@ -91,6 +91,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 	if (nh) {
 		ifindex = nh->ifindex;
 		vlan = nh->vlan;
+		nh_mtu = nh->mtu;
 		mac_copy(smac, nh->smac);
 		mac_copy(dmac, nh->dmac);
 	} else {
@@ -113,7 +114,15 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 		}
 	}
 
-	if (bpf_check_mtu(skb, ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0)) {
+	/* bpf_check_mtu looks the device up by index on every call. The next
+	 * hop carries the device's MTU, so a frame that fits (the helper's own
+	 * test: length + overhead <= MTU + Ethernet header) or a GSO packet
+	 * (which the helper passes without BPF_MTU_CHK_SEGS) needs no call;
+	 * anything else, and every miss, gets the helper's answer. tenetd
+	 * rewrites the entry on the link event of an MTU change; until then a
+	 * lowered MTU drops frames between the two sizes at the device. */
+	if (!(nh_mtu && (skb->gso_size || skb->len + TENET_ENCAP_OVERHEAD <= nh_mtu + ETH_HLEN)) &&
+	    bpf_check_mtu(skb, ifindex, &mtu, TENET_ENCAP_OVERHEAD, 0)) {
 		emit_event(TENET_EV_FRAG_NEEDED, TENET_DROP_FRAG_NEEDED, skb->ifindex,
 			   t->src_vsid, t->dst_pa, mtu, inner.h_source);
 		return mtu_too_big(skb, mtu - TENET_ENCAP_OVERHEAD, t->src_vsid, reason);

@@ -258,7 +258,12 @@ static enum nh_why resolve_pair(struct nexthops *n, __be32 src, __u32 pa_dev, __
 	if (l.vlan_id && l.link) {
 		v->ifindex = l.link;
 		v->vlan = l.vlan_id;
+		/* the device encap sends on is the lower one: its MTU (0, so
+		 * the datapath asks the kernel, if it cannot be read) */
+		if (nl_link_get(&n->nl, l.link, &l) < 0)
+			l.mtu = 0;
 	}
+	v->mtu = l.mtu > UINT16_MAX ? UINT16_MAX : (__u16)l.mtu;
 	return NH_OK;
 }
 
@@ -278,9 +283,9 @@ static void log_entry(const struct tenet_nh_key *k, const struct tenet_nh_val *v
 		return;
 	}
 	if_indextoname(v->ifindex, dev);
-	log_info("next hop %s -> %s: %s vlan %u via %s (%02x:%02x:%02x:%02x:%02x:%02x)", s, d,
-		 dev, v->vlan, h, v->dmac[0], v->dmac[1], v->dmac[2], v->dmac[3], v->dmac[4],
-		 v->dmac[5]);
+	log_info("next hop %s -> %s: %s vlan %u mtu %u via %s (%02x:%02x:%02x:%02x:%02x:%02x)", s,
+		 d, dev, v->vlan, v->mtu, h, v->dmac[0], v->dmac[1], v->dmac[2], v->dmac[3],
+		 v->dmac[4], v->dmac[5]);
 }
 
 /* Wait until every BPF program that ran before has finished: they run

@@ -78,7 +78,10 @@ struct tenet_nh_val {
 	__u16 vlan;           /* 802.1Q tag to push first, 0: none */
 	__u8 smac[TENET_ETH_ALEN]; /* outer source: the route's device's MAC */
 	__u8 dmac[TENET_ETH_ALEN]; /* outer destination: the next hop's MAC */
-	__u16 pad;
+	/* ifindex's MTU when tenetd resolved the pair; 0 unknown. A frame
+	 * that fits needs no bpf_check_mtu (encap.h). Was padding, 0 in
+	 * entries of older agents: the same layout version. */
+	__u16 mtu;
 };
 _Static_assert(sizeof(struct tenet_nh_val) == 20, "tenet_nh_val layout");
 

@@ -1066,6 +1066,19 @@ static void prep_p2_holder(void)
 	l2only_slot(5001, 1, MAC_L2A, PA_REMOTE, -1);
 }
 
+/* The next hop's MTU (encap.h): unknown (an older agent's entry), or
+ * lower than the device's (between an MTU change and tenetd's refresh).
+ * Either way bpf_check_mtu has the last word. */
+static void prep_nh_mtu_unknown(void)
+{
+	topo_set_nexthop_mtu(PA_REMOTE, 0);
+}
+
+static void prep_nh_mtu_low(void)
+{
+	topo_set_nexthop_mtu(PA_REMOTE, 576);
+}
+
 /* The holder's PA is on the underlay segment but its neighbour is unknown. */
 static void prep_noneigh(void)
 {
@@ -1269,6 +1282,13 @@ static const struct pkt_case cases[] = {
 	{ "encap: largest frame that fits the MTU", TC, P1, c_mtu_exact, TC_ACT_REDIRECT, UL0 },
 	{ "encap: DF too big answers ICMP frag-needed", TC, P1, c_frag_needed, TC_ACT_REDIRECT,
 	  P1, TENET_DROP_FRAG_NEEDED, TENET_EV_FRAG_NEEDED },
+	{ "encap: next hop of unknown MTU: the largest frame that fits goes", TC, P1,
+	  c_mtu_exact, TC_ACT_REDIRECT, UL0, .prep = prep_nh_mtu_unknown },
+	{ "encap: next hop of unknown MTU: DF too big answers ICMP", TC, P1, c_frag_needed,
+	  TC_ACT_REDIRECT, P1, TENET_DROP_FRAG_NEEDED, TENET_EV_FRAG_NEEDED,
+	  .prep = prep_nh_mtu_unknown },
+	{ "encap: next-hop MTU below the device's: the device's decides", TC, P1, c_mtu_exact,
+	  TC_ACT_REDIRECT, UL0, .prep = prep_nh_mtu_low },
 	{ "route: TTL 1 is not forwarded", TC, P1, c_ttl1, TC_ACT_SHOT, R_NONE,
 	  TENET_DROP_TTL_EXCEEDED },
 	{ "route: TTL 0 is not forwarded", TC, P1, c_ttl0, TC_ACT_SHOT, R_NONE,
@@ -1556,6 +1576,7 @@ static const char *run_case(const struct pkt_case *c, char *why, size_t whylen)
 	topo_set_cfg_flags(TENET_CFG_ENABLED | c->cfg_flags);
 	topo_set_pa(c->pa_vlan);
 	learn_reset();
+	topo_seed_nexthops();
 	if (c->prep)
 		c->prep();
 	E.nevents = 0;

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <tenet/limits.h>
 #include <tenet/maps.h>
@@ -141,11 +144,26 @@ void topo_set_pa(uint16_t vlan)
 /* The next hop of NVGRE from the local PA to pa, as tenetd writes it from
  * the kernel's route and neighbour (netns.sh: PA_REMOTE on the segment,
  * PA_ROUTED via 192.168.4.1; PA_NONEIGH has no neighbour, so no entry). */
+/* The device's MTU, as tenetd writes it into a next hop. */
+static uint16_t dev_mtu(int dev)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev_names[dev]);
+	if (s < 0 || ioctl(s, SIOCGIFMTU, &ifr) < 0) {
+		fprintf(stderr, "topo: MTU of %s: %s\n", dev_names[dev], strerror(errno));
+		exit(1);
+	}
+	close(s);
+	return (uint16_t)ifr.ifr_mtu;
+}
+
 void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
 		      uint16_t vlan)
 {
 	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
-	struct tenet_nh_val v = { .ifindex = topo.ifindex[dev], .vlan = vlan };
+	struct tenet_nh_val v = { .ifindex = topo.ifindex[dev], .vlan = vlan, .mtu = dev_mtu(dev) };
 
 	memcpy(v.smac, smac, 6);
 	memcpy(v.dmac, dmac, 6);
@@ -163,7 +181,8 @@ void topo_set_nhcache(const char *pa, const char *key_pa, int dev, const mac_t s
 	__u32 slot = tenet_nh_slot(topo_be(PA_LOCAL), topo_be(pa));
 	struct tenet_nh_cache c = { .valid = valid,
 				    .key = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(key_pa) },
-				    .val = { .ifindex = topo.ifindex[dev], .vlan = vlan } };
+				    .val = { .ifindex = topo.ifindex[dev], .vlan = vlan,
+					     .mtu = dev_mtu(dev) } };
 
 	memcpy(c.val.smac, smac, 6);
 	memcpy(c.val.dmac, dmac, 6);
@@ -181,6 +200,24 @@ void topo_del_nexthop(const char *pa)
 	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_nhcache), &slot, &c) &&
 	    !memcmp(&c.key, &k, sizeof(k)))
 		topo_put(TOPO_MAPS.tenet_nhcache, &slot, &zero);
+}
+
+void topo_set_nexthop_mtu(const char *pa, uint16_t mtu)
+{
+	struct tenet_nh_key k = { .src_pa = topo_be(PA_LOCAL), .dst_pa = topo_be(pa) };
+	__u32 slot = tenet_nh_slot(k.src_pa, k.dst_pa);
+	struct tenet_nh_cache c;
+	struct tenet_nh_val v;
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_nexthop), &k, &v)) {
+		v.mtu = mtu;
+		topo_put(TOPO_MAPS.tenet_nexthop, &k, &v);
+	}
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_nhcache), &slot, &c) &&
+	    !memcmp(&c.key, &k, sizeof(k))) {
+		c.val.mtu = mtu;
+		topo_put(TOPO_MAPS.tenet_nhcache, &slot, &c);
+	}
 }
 
 void topo_seed_nexthops(void)

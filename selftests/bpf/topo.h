@@ -61,12 +61,15 @@ void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac);
 void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
 		     const char *pa, int local_dev);
 /* The next-hop table (tenet_nexthop) from PA_LOCAL to pa; seeded with
- * PA_REMOTE's and PA_ROUTED's entries as tenetd would write them. */
+ * PA_REMOTE's and PA_ROUTED's entries as tenetd would write them (the
+ * device's MTU included). */
 void topo_add_nexthop(const char *pa, int dev, const mac_t smac, const mac_t dmac,
 		      uint16_t vlan);
 void topo_set_nhcache(const char *pa, const char *key_pa, int dev, const mac_t smac,
 		      const mac_t dmac, uint16_t vlan, __u32 valid);
 void topo_del_nexthop(const char *pa);
+/* The MTU in pa's entry and in its slot (when the slot is the pair's). */
+void topo_set_nexthop_mtu(const char *pa, uint16_t mtu);
 void topo_seed_nexthops(void);
 /* nh NULL: on-link route. */
 void topo_add_route(uint32_t rd, const char *prefix, int plen, const char *nh, uint32_t vsid);

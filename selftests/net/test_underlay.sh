@@ -83,6 +83,16 @@ v = json.load(sys.stdin)["value"]
 print(":".join(x[2:] for x in v[12:18]))' 2>/dev/null
 }
 nh_is() { [ "$(nh_dmac "$1")" = "$2" ]; }
+# nh_mtu_is HOST-PA MTU: host1's entry toward HOST-PA carries that MTU
+# (the device's, so encap can skip bpf_check_mtu for frames that fit).
+nh_mtu_is() {
+	local key
+	key=$(printf '%02x ' 192 168 4 11 ${1//./ })
+	[ "$(bpftool -j map lookup pinned "$NHMAP" key hex $key 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["value"]
+print(int(v[19], 16) << 8 | int(v[18], 16))' 2>/dev/null)" = "$2" ]
+}
 # nhc_dmac HOST-PA: the same from the pair's slot of tenet_nhcache, the
 # copy encap reads first; empty unless the slot is valid and the pair's.
 NHCACHE=${NHMAP%/*}/tenet_nhcache
@@ -173,6 +183,15 @@ r1_before=$(forwarded r1)
 check "traffic flows direct" wait_for 5 flowing
 sleep 1
 check "r1 no longer in the path" test "$(forwarded r1)" = "$r1_before"
+
+# The entry carries its device's MTU and follows a change of it.
+check "the entry carries ul0's MTU (1500)" wait_for 5 nh_mtu_is 192.168.4.22 1500
+nx host1 ip link set ul0 mtu 1400
+check "ul0's MTU lowered to 1400: the entry follows" wait_for 10 nh_mtu_is 192.168.4.22 1400
+check "traffic flows at MTU 1400" wait_for 5 flowing
+nx host1 ip link set ul0 mtu 1500
+check "ul0's MTU back to 1500: the entry follows" wait_for 10 nh_mtu_is 192.168.4.22 1500
+check "traffic flows at MTU 1500" wait_for 5 flowing
 
 # No entry (the table and its copy emptied behind the agent's back): the
 # kernel routes the frames and the misses are counted, until the agent's
