@@ -111,6 +111,63 @@ void bgp_guard_render(FILE *f, uint32_t id, const struct frr_bgp_inst *in)
 			in->statics[i].dev, tenet_fmt_ipv4(in->statics[i].addr, a));
 }
 
+int bgp_guard_count(const char *text, uint32_t id)
+{
+	char head[32];
+	const char *p, *end;
+	int n = 0;
+
+	snprintf(head, sizeof(head), "chain c%u {", id);
+	for (p = strstr(text, head); p; p = strstr(p + 1, head))
+		if (p == text || p[-1] == ' ' || p[-1] == '\t')
+			break;
+	if (!p)
+		return -ENOENT;
+	end = strchr(p, '}');
+	/* one rule a line, each ending in its verdict */
+	for (const char *l = strchr(p, '\n'); l && (!end || l < end); l = strchr(l + 1, '\n')) {
+		size_t len = strcspn(l + 1, "\n");
+
+		if (len >= 5 && !strncmp(l + 1 + len - 5, " drop", 5))
+			n++;
+	}
+	return n;
+}
+
+/* Whether the guard of every instance in set that has trigger routes is
+ * as tenetd wrote it; *id: the first that is not. The table is listed
+ * only when some instance has a guard. */
+static bool guards_intact(const struct bgp_ops *ops, const struct htab *set, __u32 *id)
+{
+	struct tenet_err err = { 0 };
+	struct htab_iter it;
+	struct htab_entry *e;
+	char *text = NULL;
+	bool ok = true, listed = false;
+
+	if (!ops->guard_list)
+		return true;
+	htab_iter_init(&it, set);
+	while (ok && (e = htab_iter_next(&it))) {
+		const struct bgp_inst_key *k = e->key;
+		const struct bgp_inst_val *v = e->val;
+
+		if (!v->nstatic)
+			continue;
+		if (!listed) {
+			listed = true;
+			if (ops->guard_list(ops->ctx, &text, &err) < 0)
+				text = NULL;
+		}
+		if (!text || bgp_guard_count(text, k->id) != v->nstatic) {
+			*id = k->id;
+			ok = false;
+		}
+	}
+	free(text);
+	return ok;
+}
+
 /* The guard first (the peer's own connection must not get in once the
  * trigger route is there), then FRR's block. */
 static int apply(struct recon *rc, uint32_t id, const struct frr_bgp_inst *want,
@@ -405,6 +462,17 @@ static int bgp_observe(struct recon *rc, const struct recon_set *desired, struct
 	}
 	ret = frr_bgp_parse(text, TENET_GW_VRF_PFX, adopt, out, &err);
 	free(text);
+	/* A guard changed behind tenetd's back: that instance's digest
+	 * matches nothing, so the round writes it again (FRR's part is then
+	 * an empty difference). */
+	for (__u32 id; ret == 0 && !guards_intact(ops, &out->t[BGP_INST], &id);) {
+		struct bgp_inst_key k = { .id = id };
+		struct htab_entry *e = htab_find(&out->t[BGP_INST], &k);
+		struct bgp_inst_val *v = e->val;
+
+		memset(v->digest, 0, sizeof(v->digest));
+		v->nstatic = 0;         /* looked at: not again in this loop */
+	}
 	return ret;
 }
 
@@ -432,8 +500,16 @@ static bool bgp_wake(struct recon *rc)
 		return false;
 	p->check_at = now_ms() + BGP_CHECK_MS;
 	ops->signature(ops->ctx, sig, sizeof(sig));
-	if (!strcmp(sig, p->sig))
-		return false;
+	if (!strcmp(sig, p->sig)) {
+		__u32 id;
+
+		if (guards_intact(ops, &rc->shadow.t[BGP_INST], &id))
+			return false;
+		log_info("nftables: the BGP guard of " TENET_GW_VRF_PFX "%u is not as tenetd wrote "
+			 "it: writing it again", id);
+		rc->observed = false;
+		return true;
+	}
 	log_info("FRR: daemons %s (were %s): reading its configuration again",
 		 sig[0] ? sig : "stopped", p->sig[0] ? p->sig : "none");
 	snprintf(p->sig, sizeof(p->sig), "%s", sig);

@@ -54,6 +54,9 @@ struct bgp_ops {
 	/* Run nftables commands (the guard of the tunnel peers' sessions,
 	 * bgp.c's guard_render); NULL: none. */
 	int (*nft)(void *ctx, const char *cmds, struct tenet_err *err);
+	/* nftables' listing of BGP_GUARD_TABLE (malloc'd text); -ENOENT when
+	 * there is no such table. NULL: the guard is not read back. */
+	int (*guard_list)(void *ctx, char **text, struct tenet_err *err);
 };
 
 /* tenet's nftables table that keeps a tunnel peer's own connections to
@@ -64,6 +67,9 @@ struct bgp_ops {
 /* The nftables commands that make compartment id's chain hold exactly the
  * drops of in's tunnel peers (in NULL or without any: the chain goes). */
 void bgp_guard_render(FILE *f, uint32_t id, const struct frr_bgp_inst *in);
+/* How many drop rules compartment id's chain holds in text (a listing of
+ * the table, guard_list's); -ENOENT when text has no such chain. */
+int bgp_guard_count(const char *text, uint32_t id);
 
 /* The real ops (bgp_frr.c); pathspace is FRR's -N ("" the default). */
 int bgp_frr_open(struct bgp_ops **ops, const char *pathspace);

@@ -81,6 +81,19 @@ static int frr_nft(void *ctx, const char *cmds, struct tenet_err *err)
 			     e && *e ? e : "error");
 }
 
+static int frr_guard_list(void *ctx, char **text, struct tenet_err *err)
+{
+	struct frr_ctx *f = ctx;
+	const char *o;
+	int ret = frr_nft(ctx, "list table " BGP_GUARD_TABLE "\n", err);
+
+	if (ret < 0)
+		return -ENOENT;         /* the only failure of a listing: no table */
+	o = nft_ctx_get_output_buffer(f->nft);
+	*text = strdup(o ? o : "");
+	return *text ? 0 : tenet_err_set(err, -ENOMEM, "out of memory");
+}
+
 int bgp_frr_open(struct bgp_ops **ops, const char *pathspace)
 {
 	struct bgp_ops *o = calloc(1, sizeof(*o));
@@ -97,6 +110,7 @@ int bgp_frr_open(struct bgp_ops **ops, const char *pathspace)
 	o->apply = frr_apply;
 	o->signature = frr_signature;
 	o->nft = frr_nft;
+	o->guard_list = frr_guard_list;
 	*ops = o;
 	return 0;
 }

@@ -328,6 +328,13 @@ check "the peer's own connections from the tunnel are kept out (nftables guard)"
 	eval 'nx gw nft list chain ip tenet_bgp c2 | grep -q "iifname \"ts1\" ip saddr 10.2.0.1 tcp dport 179 tcp flags syn / syn,ack drop"'
 check "the session is the gateway's connection (BIRD accepted it)" \
 	grep -q "fabrikam: Incoming connection from 10.0.254.2" "$TMP/bird-wny.log"
+# The guard is read back: deleted by hand, it is written again
+nx gw nft delete table ip tenet_bgp
+check "the guard deleted by hand: the agent writes it again within seconds, and says so" \
+	wait_for 10 eval 'nx gw nft list chain ip tenet_bgp c2 2>/dev/null |
+		grep -q "iifname \"ts1\" ip saddr 10.2.0.1 tcp dport 179 tcp flags syn / syn,ack drop" &&
+		host_log_has gw "nftables: the BGP guard of tvrf2 is not as tenetd wrote it: writing it again"'
+check "the session over the tunnel stayed Established" eval '[ "$(state tvrf2 10.2.0.1)" = Established ]'
 T2_ROUTES=3
 
 # ---- FRR restarted: the agent puts tenet's part back ----

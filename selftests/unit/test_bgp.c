@@ -324,6 +324,7 @@ struct ffrr {
 	int napplied;
 	int fail;                       /* -errno for the next apply */
 	char sig[32];
+	const char *guard;              /* nft's listing of the guard table */
 };
 
 static int f_running(void *ctx, char **text, struct tenet_err *err)
@@ -516,21 +517,59 @@ static void test_reconciler(void **state)
 	free(f);
 }
 
-static char guarded[2][1024];
+static char guarded[3][1024];
 static int nguarded;
 
 static int f_nft(void *ctx, const char *cmds, struct tenet_err *err)
 {
 	(void)ctx;
 	(void)err;
-	assert_true(nguarded < 2);
+	assert_true(nguarded < 3);
 	snprintf(guarded[nguarded++], sizeof(guarded[0]), "%s", cmds);
 	return 0;
 }
 
+static int f_guard_list(void *ctx, char **text, struct tenet_err *err)
+{
+	struct ffrr *f = ctx;
+
+	if (!f->guard)
+		return tenet_err_set(err, -ENOENT, "No such file or directory");
+	*text = strdup(f->guard);
+	return 0;
+}
+
+/* nft's listing, as `list table ip tenet_bgp` prints it. */
+static const char guard_listing[] =
+	"table ip tenet_bgp {\n"
+	"\tchain c12 {\n"
+	"\t\ttype filter hook prerouting priority raw; policy accept;\n"
+	"\t\tiifname \"ts9\" ip saddr 10.9.0.1 tcp dport 179 tcp flags & (syn | ack) == syn drop\n"
+	"\t}\n"
+	"\n"
+	"\tchain c2 {\n"
+	"\t\ttype filter hook prerouting priority raw; policy accept;\n"
+	"\t\tiifname \"ts2\" ip saddr 10.1.0.1 tcp dport 179 tcp flags & (syn | ack) == syn drop\n"
+	"\t\tiifname \"ts3\" ip saddr 10.2.0.1 tcp dport 179 tcp flags & (syn | ack) == syn drop\n"
+	"\t}\n"
+	"}\n";
+
+static void test_guard_count(void **state)
+{
+	(void)state;
+	assert_int_equal(bgp_guard_count(guard_listing, 2), 2);
+	assert_int_equal(bgp_guard_count(guard_listing, 12), 1);
+	assert_int_equal(bgp_guard_count(guard_listing, 1), -ENOENT);
+	assert_int_equal(bgp_guard_count("table ip tenet_bgp {\n\tchain c2 {\n\t\ttype filter "
+					 "hook prerouting priority raw; policy accept;\n\t}\n}\n", 2),
+			 0);
+	assert_int_equal(bgp_guard_count("", 2), -ENOENT);
+}
+
 /* The guard of the tunnel peers' sessions: the peers' own SYNs to port
  * 179 from their tunnels dropped (the gateway alone connects), applied
- * with the instance, gone with it. */
+ * with the instance, gone with it; read back, and written again when it
+ * was changed behind the agent's back. */
 static void test_guard(void **state)
 {
 	struct ffrr *f = calloc(1, sizeof(*f));
@@ -544,7 +583,8 @@ static void test_guard(void **state)
 
 	(void)state;
 	f->ops = (struct bgp_ops){ .ctx = f, .running = f_running, .apply = f_apply,
-				   .signature = f_signature, .nft = f_nft };
+				   .signature = f_signature, .nft = f_nft,
+				   .guard_list = f_guard_list };
 	f->running = "";
 	model_init(&m);
 	tenant(&m, "Woodgrove", 2, 6001, true);
@@ -559,15 +599,25 @@ static void test_guard(void **state)
 		"tcp flags & (syn | ack) == syn drop\n"
 		"add rule ip tenet_bgp c2 iifname \"ts3\" ip saddr 10.2.0.1 tcp dport 179 "
 		"tcp flags & (syn | ack) == syn drop\n");
+	/* read back: as written, nothing to do */
+	f->guard = guard_listing;
+	assert_false(gw_bgp_reconciler.wake(&rc));
+	/* the table deleted by hand: the next round writes the guard again */
+	f->guard = NULL;
+	assert_true(gw_bgp_reconciler.wake(&rc));
+	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
+	assert_int_equal(nguarded, 2);
+	assert_string_equal(guarded[1], guarded[0]);
+	f->guard = guard_listing;
 	/* the instance deleted: its chain goes */
 	f->running = running;
 	strcpy(id.bgp.host, "gw");
 	strcpy(id.bgp.rdomain, "Woodgrove");
 	del_rec(&m, &id);
 	assert_int_equal(recon_run(&rc, &m, &env, NULL), 0);
-	assert_int_equal(nguarded, 2);
-	assert_true(!strncmp(guarded[1], chain, strlen(chain)));
-	assert_string_equal(guarded[1] + strlen(chain), "delete chain ip tenet_bgp c2\n");
+	assert_int_equal(nguarded, 3);
+	assert_true(!strncmp(guarded[2], chain, strlen(chain)));
+	assert_string_equal(guarded[2] + strlen(chain), "delete chain ip tenet_bgp c2\n");
 	recon_fini(&rc);
 	model_free(&m);
 	free(f);
@@ -627,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_render_changes),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reconciler),
+		cmocka_unit_test(test_guard_count),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_lost_records),
 	};
