@@ -25,6 +25,9 @@
 #      no cls_matchall): accuracy of the tx (tbf) and rx (police) limits
 #      at 1, 5 and 50 Mbit/s, CPU per GB against the same flow unlimited
 #      at the same rate; the smoke: tx at 5 Mbit/s on the running kernel
+#   8. remote-access VPN in the guest (ravpn_bench.sh): 200 users of two
+#      tenants with the same pool dialing at once, time to all connected
+#      and memory per user; one user's iperf3 against an S2S tunnel's
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -39,7 +42,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-usage() { sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,40p' "$0" | sed 's/^# \{0,1\}//'; }
 smoke=
 pargs=()
 while getopts sn:h o; do
@@ -78,6 +81,7 @@ part rate selftests/bench/rate_bench.sh ${smoke:+-s}
 if [ -z "$smoke" ]; then
 	part net selftests/bench/net_bench.sh
 	part s2s selftests/bench/s2s_bench.sh
+	part ravpn selftests/bench/ravpn_bench.sh
 	part native selftests/bench/native_bench.sh
 fi
 
@@ -104,6 +108,7 @@ $1 == "@trace" { tr[$2] = 1; toff[$2] = $3; tarm[$2] = $4; tcp[$2] = $5
 	tname[$2] = $6; for (k = 7; k <= NF; k++) tname[$2] = tname[$2] " " $k }
 $1 == "@net" { n1[$2] = $3; n2[$2] = $4; n3[$2] = $5; n4[$2] = $6; n5[$2] = $7; n6[$2] = $8 }
 $1 == "@s2s" { s2s[$2] = $3 }
+$1 == "@ravpn" { rav[$2] = $3 }
 $1 == "@filter" { flt[$2] = $3 }
 $1 == "@rate" { rt[$2] = $3 }
 END {
@@ -176,6 +181,15 @@ END {
 		r = s2s["quiet_alone"] > 0 ? s2s["quiet_shared"] / s2s["quiet_alone"] : 0
 		row("  a tunnel while another is saturated", sprintf("%.0f / %.0f Mbit/s", s2s["quiet_shared"], s2s["quiet_alone"]), "-", sprintf("%.2fx", r), "-")
 	} else if (!smoke) row("100 tenant tunnels (guest)", "failed", "-", "", "-")
+	if ("up_s" in rav) {
+		row("RA burst: " rav["n"] " users, 2 tenants (guest)", rav["up_s"] " s to all up", "-", "", "-")
+		if ("admit_s" in rav) row("  to tenetd's last admission (limits, log)", rav["admit_s"] " s", "-", "", "-")
+		row("  memory per user (charon + kernel)", rav["mem_kib"] " KiB (" rav["charon_kib"] " / " rav["kernel_kib"] ")", "-", "", "-")
+	} else if (!smoke) row("remote-access burst (guest)", "failed", "-", "", "-")
+	if ("ra_mbps" in rav) {
+		r = rav["s2s_mbps"] > 0 ? rav["ra_mbps"] / rav["s2s_mbps"] : 0
+		row("iperf3 one RA user vs an S2S tunnel (guest)", sprintf("%.0f / %.0f Mbit/s", rav["ra_mbps"], rav["s2s_mbps"]), "-", sprintf("%.2fx", r), "-")
+	} else if (!smoke) row("iperf3 RA user vs S2S tunnel (guest)", "failed", "-", "", "-")
 	# Native speed: tenet / VXLAN + bridge / plain bridge, ratios tenet/VXLAN
 	# and tenet/bridge.
 	if ("pps" in nt && nt["pps"] > 0) {
