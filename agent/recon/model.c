@@ -11,7 +11,7 @@ void model_init(struct model *m)
 	htab_init(&m->log.changes, 0, sizeof(struct model_change));
 	m->log.whole = true;
 	m->log.kinds = 0;
-	htab_init(&m->others, 0, 1);
+	htab_init(&m->others, 0, sizeof(struct tenet_record));
 	htab_init(&m->learned, 0, 1);
 }
 
@@ -31,8 +31,7 @@ static int index_set(struct model *m, const char *key, const struct tenet_record
 	char zero = 0;
 
 	if (r && r->kind != TENET_KIND_LOOKUP)
-		return htab_find(&m->others, key) || htab_put(&m->others, key, &zero, NULL) ?
-			       0 : -ENOMEM;
+		return htab_put_len(&m->others, key, r, model_rec_size(r), NULL) ? 0 : -ENOMEM;
 	if (m->others.n)
 		htab_del(&m->others, key);
 	if (r && r->lookup.type == TENET_LOOKUP_DYNAMIC)
