@@ -89,15 +89,16 @@ static inline bool model_lost(const struct model *m, const struct htab_entry *ba
 size_t model_nlost(const struct model *m);
 /* 1 when a record was removed, 0 when there was none. */
 int model_delete(struct model *m, const char *key);
-/* Replace the whole model with a range read. Corrupt records are skipped
- * (keeping the version the model had, if any); for each one, bad(arg,
- * message) is called. Returns how many were bad. */
+/* Replace the whole model with a range read (each key once). Corrupt
+ * records are skipped (keeping the version the model had, if any); for
+ * each one, bad(arg, message) is called. Returns how many were bad. */
 int model_load(struct model *m, const struct tenet_kv_list *l,
 	       void (*bad)(void *arg, const char *msg), void *arg);
 
 /* The same, streamed (tenet_store_range_each): begin, one call per pair
  * (-ENOMEM is the only failure), then end, which replaces the model and
- * returns how many were bad, or abort, which leaves the model as it was. */
+ * returns how many were bad, or abort, which leaves the model as it was.
+ * The pairs are a range read's: each key once (nothing is looked up). */
 struct model_load {
 	struct model *m;
 	struct model fresh;
