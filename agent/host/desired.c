@@ -604,23 +604,25 @@ static void run_pass(struct build *b, pass_fn fn)
 static void lost_after_pass(struct build *b, size_t pass);
 
 /* Passes 1-3 read the few records that are neither lookups nor customer
- * routes; pass 4 the many that are. The few are picked out in one walk
- * (in the model's order, as the passes would meet them), so a million
- * lookup records are walked twice, not four times. After each of the
- * few passes, what lost records keep joins the picture (lost_after_pass). */
+ * routes; pass 4 the many that are. The few are picked out of the
+ * model's index of records that are not lookup records (a walk of the
+ * few, not of a million: no pass depends on the order it meets records
+ * in, a conflict goes to the smaller store key), so a million lookup
+ * records are walked once. After each of the few passes, what lost
+ * records keep joins the picture (lost_after_pass). */
 static void run_passes(struct build *b)
 {
 	static const pass_fn few_passes[] = { pass1, pass2, pass3 };
 	const struct htab_entry **few = NULL;
 	size_t n = 0, cap = 0;
 	struct htab_iter it;
-	struct htab_entry *e;
+	const struct htab_entry *e;
 
-	htab_iter_init(&it, &b->m->recs);
+	model_others_init(&it, b->m);
 	while ((e = htab_iter_next(&it))) {
 		enum tenet_kind k = model_rec(e)->kind;
 
-		if (k == TENET_KIND_LOOKUP || k == TENET_KIND_CROUTE)
+		if (k == TENET_KIND_CROUTE)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
@@ -1248,10 +1250,11 @@ int desired_prepare_links(const struct model *m, const struct build_env *env)
 	const char **keep = NULL;
 	size_t nvlans = 0, cap = 0, i;
 	struct htab_iter it;
-	struct htab_entry *e;
+	const struct htab_entry *e;
 	int changed = 0, ret;
 
-	htab_iter_init(&it, &m->recs);
+	/* PA records are among the few that are not lookup records. */
+	model_others_init(&it, m);
 	while ((e = htab_iter_next(&it))) {
 		const struct tenet_record *r = model_rec(e);
 

@@ -52,20 +52,38 @@ void htab_init_arena(struct htab *h, size_t key_size, size_t val_size)
 
 #define ARENA_CHUNK (1u << 20)
 
-static void *entry_alloc(struct htab *h, size_t size)
+/* The bytes an entry was carved with (entry_alloc's size). */
+static size_t entry_size(const struct htab *h, const struct htab_entry *e)
+{
+	return ALIGN8(ALIGN8(sizeof(*e) + key_len(h, e->key)) + e->vlen);
+}
+
+static bool fixed_entry(const struct htab *h, const struct htab_entry *e)
+{
+	return h->key_size && e->vlen == h->val_size;
+}
+
+static void *entry_alloc(struct htab *h, size_t size, bool fixed)
 {
 	void **chunk;
 	size_t csize;
 
 	if (!h->arena)
 		return malloc(size);
-	if (h->free_list) {     /* fixed-size entries only */
+	size = ALIGN8(size);
+	if (fixed && h->free_list) {
 		struct htab_entry *e = h->free_list;
 
 		h->free_list = e->next;
 		return e;
 	}
-	size = ALIGN8(size);
+	if (!fixed && h->free_sized && size / 8 < HTAB_SIZE_CLASSES &&
+	    h->free_sized[size / 8]) {
+		struct htab_entry *e = h->free_sized[size / 8];
+
+		h->free_sized[size / 8] = e->next;
+		return e;
+	}
 	if (size > h->left) {
 		csize = sizeof(void *) + (size > ARENA_CHUNK ? size : ARENA_CHUNK);
 		chunk = malloc(csize);
@@ -82,15 +100,31 @@ static void *entry_alloc(struct htab *h, size_t size)
 }
 
 /* In an arena, fixed-size entries (fixed key, full value) are all the
- * same size: a deleted one is reused by the next put. */
+ * same size: a deleted one is reused by the next put. Others are kept
+ * by size for a put of the same size (a string-keyed table's keys vary
+ * in length). */
 static void entry_free(struct htab *h, struct htab_entry *e)
 {
+	size_t size;
+
 	if (!h->arena) {
 		free(e);
-	} else if (h->key_size && e->vlen == h->val_size) {
+		return;
+	}
+	if (fixed_entry(h, e)) {
 		e->next = h->free_list;
 		h->free_list = e;
+		return;
 	}
+	size = entry_size(h, e);
+	if (size / 8 >= HTAB_SIZE_CLASSES)
+		return;         /* kept until htab_free */
+	if (!h->free_sized)
+		h->free_sized = calloc(HTAB_SIZE_CLASSES, sizeof(*h->free_sized));
+	if (!h->free_sized)
+		return;
+	e->next = h->free_sized[size / 8];
+	h->free_sized[size / 8] = e;
 }
 
 void htab_free(struct htab *h)
@@ -104,6 +138,8 @@ void htab_free(struct htab *h)
 		}
 		h->chunks = NULL;
 		h->free_list = NULL;
+		free(h->free_sized);
+		h->free_sized = NULL;
 		h->cur = NULL;
 		h->left = 0;
 		h->nbuckets = 0; /* the entries went with their chunks */
@@ -227,7 +263,7 @@ static struct htab_entry *insert(struct htab *h, const void *key, uint32_t hash,
 	if (!h->nbuckets)
 		return NULL;
 	klen = key_len(h, key);
-	e = entry_alloc(h, ALIGN8(sizeof(*e) + klen) + vlen);
+	e = entry_alloc(h, ALIGN8(sizeof(*e) + klen) + vlen, h->key_size && vlen == h->val_size);
 	if (!e)
 		return NULL;
 	e->tag = NULL;

@@ -27,16 +27,21 @@ struct htab {
 	size_t nbuckets;
 	size_t n;
 	/* htab_init_arena: entries are carved from large chunks and only
-	 * freed all at once by htab_free. A deleted entry of a fixed-size
-	 * table is reused by a later put; one of a string-keyed table stays
-	 * until htab_free, so those are for tables built once and thrown away
-	 * whole. */
+	 * freed all at once by htab_free. A deleted entry is reused by a
+	 * later put of an entry of its size (fixed-size entries: any; others,
+	 * string keys or shorter values: one of the same size, rounded to 8
+	 * bytes, up to HTAB_SIZE_CLASSES * 8); a larger one stays until
+	 * htab_free. */
 	bool arena;
 	void *chunks;           /* list of chunks, newest first */
 	struct htab_entry *free_list;
+	struct htab_entry **free_sized; /* [size / 8]: deleted entries by size */
 	char *cur;
 	size_t left;
 };
+
+/* Deleted entries of an arena reused by size up to this many * 8 bytes. */
+#define HTAB_SIZE_CLASSES 512
 
 struct htab_iter {
 	const struct htab *h;

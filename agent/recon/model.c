@@ -6,12 +6,15 @@
 
 void model_init(struct model *m)
 {
-	htab_init(&m->recs, 0, sizeof(struct tenet_record));
+	/* An arena: a 1M-record load is not 1M mallocs (a sixth of its
+	 * CPU), nor 1M frees when the model is replaced; a deleted record's
+	 * bytes go to the next record of its size. */
+	htab_init_arena(&m->recs, 0, sizeof(struct tenet_record));
 	htab_init(&m->bad, 0, sizeof(struct tenet_record));
 	htab_init(&m->log.changes, 0, sizeof(struct model_change));
 	m->log.whole = true;
 	m->log.kinds = 0;
-	htab_init(&m->others, 0, 1);
+	htab_init(&m->others, 0, sizeof(struct tenet_record));
 	htab_init(&m->learned, 0, 1);
 }
 
@@ -31,8 +34,7 @@ static int index_set(struct model *m, const char *key, const struct tenet_record
 	char zero = 0;
 
 	if (r && r->kind != TENET_KIND_LOOKUP)
-		return htab_find(&m->others, key) || htab_put(&m->others, key, &zero, NULL) ?
-			       0 : -ENOMEM;
+		return htab_put_len(&m->others, key, r, model_rec_size(r), NULL) ? 0 : -ENOMEM;
 	if (m->others.n)
 		htab_del(&m->others, key);
 	if (r && r->lookup.type == TENET_LOOKUP_DYNAMIC)
@@ -111,7 +113,11 @@ static void mark_bad(struct model *m, const char *key, const struct tenet_record
 	htab_put(&m->bad, key, id, NULL);
 }
 
-int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
+/* fresh: the key is not in m (a whole read into a new model: the
+ * store's keys are distinct), so nothing is looked up or unindexed:
+ * 1M finds that miss were a tenth of a 1M-record load. */
+static int put(struct model *m, const char *key, const char *value, bool fresh,
+	       struct tenet_err *err)
 {
 	struct tenet_record rec, id;
 	struct htab_entry *e;
@@ -142,14 +148,23 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 	if (m->bad.n && htab_del(&m->bad, key) == 0)
 		log_whole(m);   /* repaired: what was held is built again */
 	size = model_rec_size(&rec);
-	e = htab_find(&m->recs, key);
+	e = fresh ? NULL : htab_find(&m->recs, key);
 	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
 		return 0;
 	log_change(m, key, e, rec.kind);
 	if (!(e ? htab_put_len(&m->recs, key, &rec, size, NULL) :
-		  htab_add(&m->recs, key, &rec, size)) || index_set(m, key, &rec) < 0)
+		  htab_add(&m->recs, key, &rec, size)))
+		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
+	/* A new lookup record has no index entry to remove. */
+	if ((!fresh || rec.kind != TENET_KIND_LOOKUP ||
+	     rec.lookup.type == TENET_LOOKUP_DYNAMIC) && index_set(m, key, &rec) < 0)
 		return tenet_err_set(err, -ENOMEM, "%s: out of memory", key);
 	return 1;
+}
+
+int model_put(struct model *m, const char *key, const char *value, struct tenet_err *err)
+{
+	return put(m, key, value, false, err);
 }
 
 int model_delete(struct model *m, const char *key)
@@ -186,7 +201,7 @@ int model_load_one(struct model_load *ld, const char *key, const char *value)
 	struct tenet_err err;
 
 	tenet_err_clear(&err);
-	if (model_put(&ld->fresh, key, value, &err) >= 0)
+	if (put(&ld->fresh, key, value, true, &err) >= 0)
 		return 0;
 	ld->nbad++;
 	if (ld->bad)

@@ -50,10 +50,11 @@ struct model {
 	 * state nobody can rebuild: reconcilers hold it (recon.h). */
 	struct htab bad;
 	struct model_log log;           /* whole after model_init and a load */
-	/* Keys (value unused) of the records that are not lookup records
-	 * (the few: routing domains, subnets, PAs, ports ...) and of the
-	 * learned lookup records: what periodic work reads without walking
-	 * a million records. */
+	/* The records that are not lookup records (the few: routing
+	 * domains, subnets, PAs, ports ...), a copy of theirs in recs, and
+	 * the keys (value unused) of the learned lookup records: what
+	 * periodic work and the reconcilers that read no lookup records
+	 * (model_without_lookups) read without walking a million records. */
 	struct htab others;
 	struct htab learned;
 };
@@ -88,15 +89,16 @@ static inline bool model_lost(const struct model *m, const struct htab_entry *ba
 size_t model_nlost(const struct model *m);
 /* 1 when a record was removed, 0 when there was none. */
 int model_delete(struct model *m, const char *key);
-/* Replace the whole model with a range read. Corrupt records are skipped
- * (keeping the version the model had, if any); for each one, bad(arg,
- * message) is called. Returns how many were bad. */
+/* Replace the whole model with a range read (each key once). Corrupt
+ * records are skipped (keeping the version the model had, if any); for
+ * each one, bad(arg, message) is called. Returns how many were bad. */
 int model_load(struct model *m, const struct tenet_kv_list *l,
 	       void (*bad)(void *arg, const char *msg), void *arg);
 
 /* The same, streamed (tenet_store_range_each): begin, one call per pair
  * (-ENOMEM is the only failure), then end, which replaces the model and
- * returns how many were bad, or abort, which leaves the model as it was. */
+ * returns how many were bad, or abort, which leaves the model as it was.
+ * The pairs are a range read's: each key once (nothing is looked up). */
 struct model_load {
 	struct model *m;
 	struct model fresh;
@@ -113,6 +115,24 @@ void model_load_abort(struct model_load *ld);
 static inline const struct tenet_record *model_rec(const struct htab_entry *e)
 {
 	return e->val;
+}
+
+/* A walk of the records that are not lookup records (m->others: a few
+ * among a million), in no particular order. */
+static inline void model_others_init(struct htab_iter *it, const struct model *m)
+{
+	htab_iter_init(it, &m->others);
+}
+
+/* The model as a reconciler that reads no lookup records sees it: a
+ * shallow copy whose recs are the others (read-only, valid while m is
+ * unchanged). Its walks cost the few records, not a million; a find of
+ * any other kind's key answers as in m, and so does model_lost for those
+ * kinds. */
+static inline void model_without_lookups(struct model *view, const struct model *m)
+{
+	*view = *m;
+	view->recs = m->others;
 }
 
 #endif

@@ -543,12 +543,20 @@ int recon_run(struct recon *rc, const struct model *m, const struct recon_env *e
 	      const struct recon_hooks *hooks)
 {
 	struct recon_set desired;
+	struct model view;
 	int ret = 0;
 
 	memset(&rc->st, 0, sizeof(rc->st));
 	if (can_skip(rc, env)) {
 		rc->nskipped++;
 		return 0;
+	}
+	/* A reconciler that reads no lookup records walks the few others,
+	 * not a million lookup records it would skip one by one (seven
+	 * gateway reconcilers: 0.7 s of a 1M-record start). */
+	if (rc->r->kinds && !(rc->r->kinds & 1ULL << TENET_KIND_LOOKUP)) {
+		model_without_lookups(&view, m);
+		m = &view;
 	}
 	if (can_follow(rc, env) && run_changes(rc, m, env, hooks, &ret))
 		return ret;

@@ -176,7 +176,9 @@ struct reconciler {
 	bool (*wake)(struct recon *rc);
 	/* Optional: the record kinds want reads (1 << kind; 0: all of them).
 	 * An incremental round that changed none of them skips this
-	 * reconciler when its last round applied everything. */
+	 * reconciler when its last round applied everything. One that
+	 * reads no lookup records gets a model without them
+	 * (model_without_lookups). */
 	uint64_t kinds;
 	/* Optional, O(change) rounds: update desired (the last round's
 	 * desired set, kept by the engine) for env->changes, adding the key

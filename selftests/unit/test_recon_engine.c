@@ -454,6 +454,53 @@ static void test_want_fails_and_teardown(void **state)
 	recon_fini(&td);
 }
 
+/* The model's table: an arena of string keys and values of several
+ * lengths. Deleted entries are reused by entries of their size, values
+ * replaced by shorter or longer ones stay right, and nothing is lost. */
+static void test_arena_strings_reuse(void **state)
+{
+	struct htab h;
+	char key[32], val[64], got[64];
+	struct htab_entry *e, *again;
+
+	(void)state;
+	htab_init_arena(&h, 0, sizeof(val));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "/k/%d", i);
+		memset(val, 'a' + i % 26, sizeof(val));
+		assert_non_null(htab_put_len(&h, key, val, 8 + i % 40, NULL));
+	}
+	/* A deleted entry is the next one of its size. */
+	e = htab_find(&h, "/k/7");
+	assert_non_null(e);
+	assert_int_equal(htab_del(&h, "/k/7"), 0);
+	memset(val, 'z', sizeof(val));
+	again = htab_put_len(&h, "/k/x", val, 8 + 7 % 40, NULL);
+	assert_ptr_equal(again, e);
+	assert_memory_equal(again->val, val, 8 + 7 % 40);
+	assert_null(htab_find(&h, "/k/7"));
+	/* Every other one replaced with a value of another length. */
+	for (int i = 0; i < 1000; i += 2) {
+		snprintf(key, sizeof(key), "/k/%d", i);
+		memset(val, 'A' + i % 26, sizeof(val));
+		assert_non_null(htab_put_len(&h, key, val, 8 + (i + 13) % 40, NULL));
+	}
+	assert_int_equal(h.n, 1000);
+	for (int i = 0; i < 1000; i++) {
+		size_t len = i % 2 ? 8 + i % 40 : 8 + (i + 13) % 40;
+
+		if (i == 7)
+			continue;
+		snprintf(key, sizeof(key), "/k/%d", i);
+		e = htab_find(&h, key);
+		assert_non_null(e);
+		assert_int_equal(e->vlen, len);
+		memset(got, i % 2 ? 'a' + i % 26 : 'A' + i % 26, sizeof(got));
+		assert_memory_equal(e->val, got, len);
+	}
+	htab_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mass_deletion_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observe_each_unmarked, setup_each, teardown),
 		cmocka_unit_test_setup_teardown(test_want_fails_and_teardown, setup, teardown),
+		cmocka_unit_test(test_arena_strings_reuse),
 	};
 
 	return cmocka_run_group_tests_name("reconciler engine", tests, NULL, NULL);
