@@ -423,7 +423,8 @@ failover() {
 	echo "@bgp fo_${key}_gap_ms $gap"
 	echo "@bgp fo_${key}_lost $lost"
 }
-check "FO: both sessions Established, BFD up, 10.99.0.0/24 via A" wait_for 120 fo_ready 1
+check "FO: both sessions Established, BFD up, 10.99.0.0/24 via A" wait_for 120 fo_ready 1 ||
+	fail_all "failover: FO not up (no failover figures)"
 check "FO's VM reaches 10.99.0.1" wait_for 20 ping_ok v2 10.99.0.1
 failover bfd 10
 ip -n "${NS[folan]}" link set pa0 up
