@@ -32,13 +32,13 @@
 #      link is cut silently (its port on the LAN goes down, the gateway's
 #      interface stays up): with BFD (FRR's 300 ms x 3, BIRD the same),
 #      and again without BFD (BGP's hold timer: FRR's 180 s, or
-#      BGP_BENCH_HOLD): the longest gap in the replies and the packets
+#      TENET_BGP_BENCH_HOLD): the longest gap in the replies and the packets
 #      lost, the time until the route is on B.
 #
 # usage: bgp_bench.sh [-s] [-h]   (-s: smoke: 5 tenants, 2,000 prefixes,
 #                                  1-s windows, hold time 9 s)
-# Environment: BGP_BENCH_N (100 tenants), BGP_BENCH_PREFIXES (100000),
-# BGP_BENCH_HOLD (empty: FRR's and BIRD's defaults, 180 s negotiated),
+# Environment: TENET_BGP_BENCH_N (100 tenants), TENET_BGP_BENCH_PREFIXES (100000),
+# TENET_BGP_BENCH_HOLD (empty: FRR's and BIRD's defaults, 180 s negotiated),
 # TENET_BENCH_SECS (4), TENET_BENCH_ROUNDS (3), TENET_VM_TIMEOUT (1500).
 # Prints "# ..." lines and "@bgp KEY VALUE" lines for selftests/bench/run.sh.
 . "$(dirname "$0")/../net/lib.sh"
@@ -53,9 +53,9 @@ for a in "$@"; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
-N=${BGP_BENCH_N:-100}
-P=${BGP_BENCH_PREFIXES:-100000}
-HOLD=${BGP_BENCH_HOLD:-}
+N=${TENET_BGP_BENCH_N:-100}
+P=${TENET_BGP_BENCH_PREFIXES:-100000}
+HOLD=${TENET_BGP_BENCH_HOLD:-}
 SECS=${TENET_BENCH_SECS:-4}
 ROUNDS=${TENET_BENCH_ROUNDS:-3}
 [ -n "$smoke" ] && N=5 P=2000 HOLD=${HOLD:-9} SECS=1 ROUNDS=1
