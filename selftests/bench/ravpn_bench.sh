@@ -25,7 +25,7 @@
 #      runs alternated, medians compared; the N users stay connected, idle.
 #
 # usage: ravpn_bench.sh [-s] [-h]   (-s: smoke: 1 s per figure, 20 users)
-# Environment: RAVPN_BENCH_N (200, even), TENET_BENCH_SECS (5),
+# Environment: TENET_RAVPN_BENCH_N (200, even), TENET_BENCH_SECS (5),
 # TENET_BENCH_ROUNDS (5).
 # Prints "# ..." lines and "@ravpn KEY VALUE" lines for selftests/bench/run.sh.
 . "$(dirname "$0")/../net/lib.sh"
@@ -42,7 +42,7 @@ for a in "$@"; do
 done
 SECS=${TENET_BENCH_SECS:-5}
 ROUNDS=${TENET_BENCH_ROUNDS:-5}
-N=${RAVPN_BENCH_N:-200}
+N=${TENET_RAVPN_BENCH_N:-200}
 [ -n "$smoke" ] && SECS=1 ROUNDS=1 N=20
 H=$((N / 2))
 if [ -z "${TENET_VM:-}" ]; then
@@ -53,7 +53,7 @@ lib_init rab
 require_root
 require_build
 require_cmd iperf3 swanctl pki freeradius
-[ $((N % 2)) = 0 ] && [ "$N" -ge 2 ] && [ "$N" -le 500 ] || fail_all "RAVPN_BENCH_N=$N: an even number, 2..500"
+[ $((N % 2)) = 0 ] && [ "$N" -ge 2 ] && [ "$N" -le 500 ] || fail_all "TENET_RAVPN_BENCH_N=$N: an even number, 2..500"
 s2s_prewarm || fail_all "cannot load the ESP crypto"
 modprobe tun 2>/dev/null
 S2S_PLUGINS="$S2S_PLUGINS eap-md5 eap-radius"

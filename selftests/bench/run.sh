@@ -28,6 +28,11 @@
 #   8. remote-access VPN in the guest (ravpn_bench.sh): 200 users of two
 #      tenants with the same pool dialing at once, time to all connected
 #      and memory per user; one user's iperf3 against an S2S tunnel's
+#   9. BGP per compartment in the guest (bgp_bench.sh; tenetd, FRR, BIRD
+#      2): 100 tenants with a session each (time to all Established,
+#      memory per tenant), 100,000 prefixes into one tenant (time into its
+#      VRF table, per-packet cost with and without them), failover with
+#      and without BFD; not in the smoke
 #
 # Each part prints its details; the end is one table: figure, measured,
 # target, ratio, met/missed. A part that fails shows as "failed" there and
@@ -83,6 +88,7 @@ if [ -z "$smoke" ]; then
 	part s2s selftests/bench/s2s_bench.sh
 	part ravpn selftests/bench/ravpn_bench.sh
 	part native selftests/bench/native_bench.sh
+	part bgp selftests/bench/bgp_bench.sh
 fi
 
 # ---- the table ----
@@ -111,6 +117,7 @@ $1 == "@s2s" { s2s[$2] = $3 }
 $1 == "@ravpn" { rav[$2] = $3 }
 $1 == "@filter" { flt[$2] = $3 }
 $1 == "@rate" { rt[$2] = $3 }
+$1 == "@bgp" { bgp[$2] = $3 }
 END {
 	print ""
 	print "tenet benchmark summary" (smoke ? " (SMOKE: small tables, few samples; figures mean nothing)" : "")
@@ -183,7 +190,7 @@ END {
 	} else if (!smoke) row("100 tenant tunnels (guest)", "failed", "-", "", "-")
 	if ("up_s" in rav) {
 		row("RA burst: " rav["n"] " users, 2 tenants (guest)", rav["up_s"] " s to all up", "-", "", "-")
-		if ("admit_s" in rav) row("  to tenetd's last admission (limits, log)", rav["admit_s"] " s", "-", "", "-")
+		if ("admit_s" in rav) row("  to the agent admitting the last user (limits, log)", rav["admit_s"] " s", "-", "", "-")
 		row("  memory per user (charon + kernel)", rav["mem_kib"] " KiB (" rav["charon_kib"] " / " rav["kernel_kib"] ")", "-", "", "-")
 	} else if (!smoke) row("remote-access burst (guest)", "failed", "-", "", "-")
 	if ("ra_mbps" in rav) {
@@ -255,6 +262,22 @@ END {
 		row("change -> 3 agents maps on etcd, p50 / p99", cp["etcd_p50_ms"] " / " cp["etcd_p99_ms"] " ms", "p99 < 250 ms", "", v(cp["etcd_p99_ms"] < 250))
 		row("  from the CLI start, p50 / p99", cp["etcd_e2e_p50_ms"] " / " cp["etcd_e2e_p99_ms"] " ms", "-", "", "-")
 	} else row("change latency on etcd (cp_bench)", "failed", "p99 < 250 ms", "", "-")
+	# BGP per compartment (guest, TCG)
+	if ("up_s" in bgp) {
+		row(bgp["n"] " BGP tenants: batch write to Established", bgp["up_s"] " s", "-", "", "-")
+		row("  memory per tenant: bgpd / zebra / slab", bgp["bgpd_kib"] " / " bgp["zebra_kib"] " / " bgp["slab_kib"] " KiB", "-", "", "-")
+	} else if (!smoke) row("tenants with a BGP session each (guest)", "failed", "-", "", "-")
+	if ("pfx_s" in bgp) {
+		row(sz(bgp["p"]) " prefixes into one tenant VRF table", bgp["pfx_s"] " s", "-", "", "-")
+		row("  bgpd / zebra RSS for them", bgp["pfx_bgpd_mib"] " / " bgp["pfx_zebra_mib"] " MiB", "-", "", "-")
+	} else if (!smoke) row("prefixes into one tenant (guest)", "failed", "-", "", "-")
+	if ("dp_ratio" in bgp)
+		row("  CPU per packet with them / without", bgp["dp_ns_p"] " / " bgp["dp_ns_1"] " ns", "~1.0x", bgp["dp_ratio"] "x", v(bgp["dp_ratio"] <= 1.1))
+	if ("fo_bfd_gap_ms" in bgp)
+		row("failover outage with BFD (300 ms x 3)", bgp["fo_bfd_gap_ms"] " ms", "< 1000 ms", "", v(bgp["fo_bfd_gap_ms"] < 1000))
+	else if (!smoke) row("failover with BFD (guest)", "failed", "< 1000 ms", "", "-")
+	if ("fo_nobfd_gap_ms" in bgp)
+		row("  without BFD (hold time " bgp["hold_s"] " s)", sprintf("%.1f s", bgp["fo_nobfd_gap_ms"] / 1000), "-", "", "-")
 	if ("batch_etcd_rps" in cp)
 		row("tenet batch write throughput, etcd", cp["batch_etcd_rps"] " records/s", "-", "", "-")
 }'
