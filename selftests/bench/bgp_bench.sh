@@ -44,15 +44,8 @@
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/bgp_lib.sh"
 
-usage() { sed -n '3,45p' "$0" | sed 's/^# \{0,1\}//'; }
-smoke=
-for a in "$@"; do
-	case $a in
-	-h) usage; exit 0 ;;
-	-s) smoke=1 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
+. "$(dirname "$0")/args.sh"
+bench_args "$@"
 N=${TENET_BGP_BENCH_N:-100}
 P=${TENET_BGP_BENCH_PREFIXES:-100000}
 HOLD=${TENET_BGP_BENCH_HOLD:-}

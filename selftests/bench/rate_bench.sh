@@ -47,15 +47,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-usage() { sed -n '3,45p' "$0" | sed 's/^# \{0,1\}//'; }
-smoke=
-for a in "$@"; do
-	case $a in
-	-h) usage; exit 0 ;;
-	-s) smoke=1 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
+. selftests/bench/args.sh
+bench_args "$@"
 SECS=${TENET_BENCH_SECS:-4}
 LEAD=2
 ROUNDS=${TENET_BENCH_ROUNDS:-3}

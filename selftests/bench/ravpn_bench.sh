@@ -31,15 +31,8 @@
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/s2s_lib.sh"
 
-usage() { sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; }
-smoke=
-for a in "$@"; do
-	case $a in
-	-h) usage; exit 0 ;;
-	-s) smoke=1 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
+. "$(dirname "$0")/args.sh"
+bench_args "$@"
 SECS=${TENET_BENCH_SECS:-5}
 ROUNDS=${TENET_BENCH_ROUNDS:-5}
 N=${TENET_RAVPN_BENCH_N:-200}

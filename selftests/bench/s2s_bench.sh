@@ -20,17 +20,10 @@
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/s2s_lib.sh"
 
-usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; }
-smoke=
-for a in "$@"; do
-	case $a in
-	-h) usage; exit 0 ;;
-	-s) smoke=1 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
+. "$(dirname "$0")/args.sh"
+bench_args "$@"
 SECS=${TENET_BENCH_SECS:-5}
-N=${S2S_BENCH_N:-100}
+N=${TENET_S2S_BENCH_N:-100}
 [ -n "$smoke" ] && SECS=1 && N=10
 if [ -z "${TENET_VM:-}" ]; then
 	echo "# site-to-site VPN needs ESP, XFRM interfaces and VRF: running in the stock-kernel guest"
