@@ -57,7 +57,7 @@ if [ -z "${TENET_VM:-}" ]; then
 	exec "$LIB_ROOT/selftests/vm/run" --timeout "${TENET_VM_TIMEOUT:-1500}" -- "$LIB_SELF" "$@"
 fi
 lib_init bgpb
-trap 'frr_cleanup; lib_cleanup' EXIT
+trap 'rc=$?; frr_cleanup; lib_cleanup $rc' EXIT
 require_root
 require_build
 require_cmd vtysh bird birdc python3 nstat

@@ -39,7 +39,7 @@
 . "$(dirname "$0")/s2s_lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 lib_init bgp
-trap 'frr_cleanup; lib_cleanup' EXIT
+trap 'rc=$?; frr_cleanup; lib_cleanup $rc' EXIT
 require_root
 require_build
 require_cmd python3 vtysh bird birdc gobgpd gobgp swanctl sqlite3

@@ -151,8 +151,12 @@ lib_stop() {
 	return 0
 }
 
+# lib_cleanup [STATUS]: the EXIT trap; it exits with STATUS (default: the
+# status the script was leaving with), or 1 when an agent had to be killed.
+# A trap that runs other commands first passes the script's status on:
+#   trap 'rc=$?; frr_cleanup; lib_cleanup $rc' EXIT
 lib_cleanup() {
-	local rc=$? p h i ns
+	local rc=${1:-$?} p h i ns
 	for p in "${LIB_BG[@]}"; do
 		lib_stop "$p" "background job"
 	done
