@@ -461,6 +461,7 @@ struct rfake {
 	json_t *calls;          /* the changing VICI commands: [cmd, request] */
 	json_t *events;         /* [name, message] */
 	json_t *sas;            /* list-sas answers: { conn: {...} } each */
+	int nlists;             /* list-sas calls */
 };
 
 static struct rfake *RF(void *ctx)
@@ -661,6 +662,7 @@ static int rf_vici_call(void *ctx, const char *cmd, const json_t *req, const cha
 		return 0;
 	}
 	if (!strcmp(cmd, "list-sas")) {
+		f->nlists++;
 		json_array_foreach(f->sas, i, v)
 			cb(arg, v);
 		return 0;
@@ -921,6 +923,31 @@ static void test_reconciler(void **state)
 	assert_true(gw_ravpn_reconciler.wake(&r));      /* connects again */
 	assert_true(recon_run(&r, &m, &env, &h) >= 0);
 	calls(&f);
+
+	/* Without the gateway's cap, a user of a tenant without max is not
+	 * counted: no listing of every SA per connect */
+	{
+		char k3[TENET_KEY_MAX];
+		int lists;
+
+		assert_int_equal(tenet_record_key(&cap, k3, sizeof(k3)), 0);
+		assert_int_equal(model_delete(&m, k3), 1);
+		assert_true(recon_run(&r, &m, &env, &h) >= 0);
+		calls(&f);
+		lists = f.nlists;
+		msg = user_sa("tenet-ra-Woodgrove", "10", "erin", "ESTABLISHED");
+		json_object_set_new(msg, "up", json_string("yes"));
+		json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
+		gw_ravpn_reconciler.wake(&r);
+		assert_int_equal(f.nlists, lists);
+		assert_string_equal(calls(&f), "");
+		/* a Contoso user (max 1) is still counted */
+		msg = user_sa("tenet-ra-Contoso", "11", "frank", "ESTABLISHED");
+		json_object_set_new(msg, "up", json_string("yes"));
+		json_array_append_new(f.events, json_pack("[s, o]", "ike-updown", msg));
+		gw_ravpn_reconciler.wake(&r);
+		assert_int_equal(f.nlists, lists + 1);
+	}
 
 	/* Woodgrove's remote access deleted: its users ended, its connection,
 	 * pool, route and interface gone; Contoso's stay */
