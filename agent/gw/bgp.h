@@ -5,7 +5,9 @@
  * routes of peers behind S2S interfaces (staticd, `vrf tvrfN` / `ip route
  * A/32 tsM`), one object per compartment. A put reads what FRR holds of
  * that VRF and applies, with vtysh -f, the text that turns it into the
- * desired block (lib/frr/bgp.h); a delete removes the instance. tenet's
+ * desired block (lib/frr/bgp.h); several puts of one round (a first
+ * sync, a batch of tenants) read FRR once and apply one text; a delete
+ * removes the instance. tenet's
  * part of FRR is everything in VRFs named tvrf*: the rest of FRR's
  * configuration is the operator's. When FRR's daemons restart (their pid
  * files change) the agent reads FRR again and re-applies what is missing.

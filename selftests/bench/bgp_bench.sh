@@ -229,8 +229,26 @@ t0=$(now)
 check "$N BGP instances and neighbors written (one tenet batch)" \
 	eval 'g batch "$TMP/bgp.batch" >>"$TMP/tenet.out" 2>&1'
 t_w=$(now)
-check "all $N sessions Established (BIRD)" wait_for 300 eval '[ "$(established)" -ge "$N" ]'
-t1=$(now)
+# The bring-up, traced every 2 s: when FRR holds all N instances (tenetd's
+# apply done), the first session, half of them, all of them. It says
+# whether the time goes to writing FRR or to the sessions themselves.
+instances() { vty "show running-config" | grep -c '^router bgp 65412 vrf '; }
+t_cfg= t_first= t_half= t1=
+end=$((SECONDS + 300 * ${TENET_WAIT_SCALE:-1}))
+while [ $SECONDS -lt $end ]; do
+	[ -z "$t_cfg" ] && [ "$(instances)" -ge "$N" ] && t_cfg=$(now)
+	e=$(established)
+	[ -z "$t_first" ] && [ "$e" -ge 1 ] && t_first=$(now)
+	[ -z "$t_half" ] && [ "$e" -ge $(((N + 1) / 2)) ] && t_half=$(now)
+	[ "$e" -ge "$N" ] && t1=$(now) && break
+	sleep 2
+done
+check "all $N sessions Established (BIRD)" test -n "$t1"
+[ -n "$t1" ] || t1=$(now)
+info "bring-up: FRR holds all $N instances at ${t_cfg:+$(secs "$t0" "$t_cfg")} s, first session at ${t_first:+$(secs "$t0" "$t_first")} s, half at ${t_half:+$(secs "$t0" "$t_half")} s, all at $(secs "$t0" "$t1") s"
+echo "@bgp cfg_s ${t_cfg:+$(secs "$t0" "$t_cfg")}"
+echo "@bgp first_s ${t_first:+$(secs "$t0" "$t_first")}"
+echo "@bgp half_s ${t_half:+$(secs "$t0" "$t_half")}"
 frr_est() {
 	vty "show bgp vrf all ipv4 unicast summary json" | python3 -c 'import json, sys
 print(sum(1 for v in json.load(sys.stdin).values() for p in v.get("peers", {}).values()
