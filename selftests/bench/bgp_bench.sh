@@ -44,7 +44,7 @@
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/bgp_lib.sh"
 
-. "$(dirname "$0")/args.sh"
+. "$(dirname "$0")/lib.sh"
 bench_args "$@"
 N=${TENET_BGP_BENCH_N:-100}
 P=${TENET_BGP_BENCH_PREFIXES:-100000}
@@ -67,13 +67,8 @@ PKT_SEND=$BUILD/selftests/bench/pkt_send
 modprobe vrf 2>/dev/null
 HZ=$(getconf CLK_TCK)
 T_START=$SECONDS
-now() { date +%s.%N; }
 ms() { date +%s%3N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 frr_pid() { cat "$FRR_DIR/$1.pid"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # quiet PID...: wait until the processes use under 5% of a CPU over 1 s
 # (bgpd answering 100k routes back to the peer, zebra, BIRD), at most 60 s
 cputicks() { local p s=0; for p in "$@"; do s=$((s + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat"))); done; echo $s; }

@@ -38,6 +38,7 @@
 # selftests/bench/run.sh.
 VM_MTU=1450
 . "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 usage() { sed -n '3,38p' "$0" | sed 's/^# \{0,1\}//'; }
 ROUNDS=${TENET_BENCH_ROUNDS:-5}
@@ -140,7 +141,6 @@ gencpu() {
 	done
 	echo $s
 }
-now() { date +%s.%N; }
 HZ=$(getconf CLK_TCK)
 
 # pps TOPO: prints "<pps> <pps per busy core> <path CPU busy %>"

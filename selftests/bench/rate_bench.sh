@@ -47,7 +47,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-. selftests/bench/args.sh
+. selftests/bench/lib.sh
 bench_args "$@"
 SECS=${TENET_BENCH_SECS:-4}
 LEAD=2
@@ -95,7 +95,6 @@ echo "# kernel $(uname -r), $(nproc) CPUs, $SECS s per run, $ROUNDS rounds; rate
 
 # busy: "<all busy jiffies> <of them user+nice>", every CPU
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3; exit }' /proc/stat; }
-now() { date +%s.%N; }
 # octets: IP bytes the receiver's stack took in (IpExt InOctets of its
 # namespace, read through the server's /proc, no process entering it):
 # past the policer, which drops before IP

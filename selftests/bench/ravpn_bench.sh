@@ -30,8 +30,9 @@
 # Prints "# ..." lines and "@ravpn KEY VALUE" lines for selftests/bench/run.sh.
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/s2s_lib.sh"
+. "$(dirname "$0")/../gw/radius_lib.sh"
 
-. "$(dirname "$0")/args.sh"
+. "$(dirname "$0")/lib.sh"
 bench_args "$@"
 SECS=${TENET_BENCH_SECS:-5}
 ROUNDS=${TENET_BENCH_ROUNDS:-5}
@@ -50,15 +51,6 @@ require_cmd iperf3 swanctl pki freeradius
 s2s_prewarm || fail_all "cannot load the ESP crypto"
 modprobe tun 2>/dev/null
 S2S_PLUGINS="$S2S_PLUGINS eap-md5 eap-radius"
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-# the kernel's own memory, KiB: unreclaimable slab (XFRM states and
-# policies, routes, sockets) and per-CPU allocations
-kmem() { awk '/^(SUnreclaim|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mbps() { "$@" 2>/dev/null | awk '/receiver$/ { for (i = 1; i <= NF; i++) if ($i ~ /bits\/sec/) { v = $(i - 1); u = $i } }
-	END { if (u ~ /^G/) v *= 1000; else if (u ~ /^K/) v /= 1000; else if (u !~ /^M/) v /= 1000000; printf "%.1f", v }'; }
 
 # ---- networks: the gateway's Internet side, RADIUS, the peers ----
 # All peers are on-link in 198.18.0.0/15 beside the gateway's
@@ -86,79 +78,7 @@ done
 
 # ---- FreeRADIUS: threaded (not -X), the users with their Class ----
 RAD=$TMP/radius
-mkdir -p "$RAD"
-cat >"$RAD/radiusd.conf" <<EOF
-prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = $RAD
-raddbdir = $RAD
-radacctdir = $RAD
-name = freeradius
-confdir = $RAD
-modconfdir = $RAD
-run_dir = $RAD
-db_dir = $RAD
-libdir = /usr/lib/freeradius
-pidfile = $RAD/radiusd.pid
-max_request_time = 10
-cleanup_delay = 1
-max_requests = 4096
-hostname_lookups = no
-log {
-	destination = files
-	file = $RAD/radius.log
-	auth = no
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = no
-}
-thread pool {
-	start_servers = 4
-	max_servers = 16
-	min_spare_servers = 2
-	max_spare_servers = 8
-	max_requests_per_server = 0
-}
-client gw {
-	ipaddr = 131.107.10.10
-	secret = radius-secret-0123
-}
-listen {
-	type = auth
-	ipaddr = 131.107.10.20
-	port = 1812
-	virtual_server = default
-}
-modules {
-	files {
-		filename = $RAD/users
-	}
-	eap {
-		default_eap_type = md5
-		timer_expire = 60
-		max_sessions = 4096
-		md5 {
-		}
-	}
-}
-server default {
-	authorize {
-		files
-		eap
-	}
-	authenticate {
-		eap
-	}
-	post-auth {
-	}
-}
-EOF
+radius_conf "$RAD" 4096
 {
 	for ((i = 1; i <= H; i++)); do
 		printf 'c%03d\tCleartext-Password := "c%03d-pw"\n\tClass := "TenantName=Contoso"\n' $i $i

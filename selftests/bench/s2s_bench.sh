@@ -20,7 +20,7 @@
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/../gw/s2s_lib.sh"
 
-. "$(dirname "$0")/args.sh"
+. "$(dirname "$0")/lib.sh"
 bench_args "$@"
 SECS=${TENET_BENCH_SECS:-5}
 N=${TENET_S2S_BENCH_N:-100}
@@ -35,14 +35,6 @@ require_root
 require_build
 require_cmd iperf3 swanctl
 s2s_prewarm || fail_all "cannot load the ESP crypto"
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-mem_avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# iperf3 NS... -- ARGS: the received Mbit/s of a run
-mbps() { "$@" 2>/dev/null | awk '/receiver$/ { for (i = 1; i <= NF; i++) if ($i ~ /bits\/sec/) { v = $(i - 1); u = $i } }
-	END { if (u ~ /^G/) v *= 1000; else if (u ~ /^K/) v /= 1000; else if (u !~ /^M/) v /= 1000000; printf "%.1f", v }'; }
 
 # ---- the gateway, its charon, the sites' router ----
 fabric_add
@@ -171,7 +163,7 @@ vrfs() { ip -n "${NS[gw]}" -br link show type vrf | grep -c '^tvrf'; }
 check "$N compartments programmed" wait_for 600 eval '[ "$(vrfs)" -ge "$N" ]'
 sleep 2
 sync
-mem0=$(mem_avail)
+mem0=$(meminfo MemAvailable)
 crss0=$(rss "${CHARON_PID[gw]}")
 arss0=$(rss "${AGENT_PID[gw]}")
 s2scmds() {
@@ -213,7 +205,7 @@ info "$N tunnels: from the sites' dial to all up $(secs "$t0" "$t1")s"
 echo "@s2s up_s $(secs "$t0" "$t1")"
 sleep 2
 sync
-mem1=$(mem_avail)
+mem1=$(meminfo MemAvailable)
 crss1=$(rss "${CHARON_PID[gw]}")
 arss1=$(rss "${AGENT_PID[gw]}")
 per=$(( (mem0 - mem1) / N ))

@@ -31,6 +31,7 @@
 # other tenant's user connected.
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/s2s_lib.sh"
+. "$(dirname "$0")/radius_lib.sh"
 lib_init ravpn
 require_root
 require_build
@@ -69,74 +70,8 @@ spawn nx w1 iperf3 -s -p 5201 >/dev/null 2>&1
 
 # ---- FreeRADIUS, a configuration of its own ----
 RAD=$TMP/radius
-radius_conf() {
-	mkdir -p "$RAD"
-	cat >"$RAD/radiusd.conf" <<EOF
-prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = $RAD
-raddbdir = $RAD
-radacctdir = $RAD
-name = freeradius
-confdir = $RAD
-modconfdir = $RAD
-run_dir = $RAD
-db_dir = $RAD
-libdir = /usr/lib/freeradius
-pidfile = $RAD/radiusd.pid
-max_request_time = 10
-cleanup_delay = 1
-max_requests = 1024
-hostname_lookups = no
-log {
-	destination = files
-	file = $RAD/radius.log
-	auth = yes
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = no
-}
-client gw {
-	ipaddr = 131.107.10.10
-	secret = radius-secret-0123
-}
-listen {
-	type = auth
-	ipaddr = 131.107.10.20
-	port = 1812
-	virtual_server = default
-}
-modules {
-	files {
-		filename = $RAD/users
-	}
-	eap {
-		default_eap_type = md5
-		timer_expire = 60
-		max_sessions = 64
-		md5 {
-		}
-	}
-}
-server default {
-	authorize {
-		files
-		eap
-	}
-	authenticate {
-		eap
-	}
-	post-auth {
-	}
-}
-EOF
-	cat >"$RAD/users" <<EOF
+radius_conf "$RAD"
+cat >"$RAD/users" <<EOF
 alice	Cleartext-Password := "alice-pw-123"
 	Class := "TenantName=Contoso"
 bob	Cleartext-Password := "bob-pw-123"
@@ -151,8 +86,6 @@ JohnDoe@Contoso.Fabrikam.com	Cleartext-Password := "jd-pw-123"
 eve@Fabrikam.com	Cleartext-Password := "eve-pw-123"
 DEFAULT	User-Name == "Contoso\\\\JohnDoe", Cleartext-Password := "jd2-pw-123"
 EOF
-}
-radius_conf
 # ip netns exec execs freeradius: BG_PID is its pid (nx would be a subshell)
 spawn ip netns exec "${NS[radius]}" freeradius -X -d "$RAD" >"$RAD/debug.log" 2>&1
 RAD_PID=$BG_PID
