@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tenet/limits.h>
 
@@ -49,6 +50,31 @@ static void usage(FILE *f)
 		"datapath running, so a restart loses no packets.\n",
 		TENETD_CONF_DEFAULT, TENET_STORE_DEFAULT, TENET_LAYOUT_VERSION,
 		TENETD_BPFFS_DEFAULT);
+}
+
+/* tenetd's memory is a few large tables (about 450 MiB at 1M records):
+ * on 4 KiB pages every switch back into it costs the kernel, and a
+ * hypervisor that shadows page tables far more (docs/performance.md,
+ * "Huge pages"). glibc's malloc puts its heap on transparent huge pages
+ * when its tunable says so, and reads the tunable only at exec: so
+ * tenetd re-executes itself once with it, unless GLIBC_TUNABLES already
+ * names it (glibc.malloc.hugetlb=0 keeps 4 KiB pages). */
+#define HUGETLB_TUNABLE "glibc.malloc.hugetlb"
+
+static void exec_with_huge_pages(char **argv)
+{
+	const char *cur = getenv("GLIBC_TUNABLES");
+	char *val;
+
+	if (cur && strstr(cur, HUGETLB_TUNABLE))
+		return;
+	if (asprintf(&val, HUGETLB_TUNABLE "=1%s%s", cur && *cur ? ":" : "", cur ? cur : "") < 0)
+		return;
+	if (setenv("GLIBC_TUNABLES", val, 1) == 0)
+		execv("/proc/self/exe", argv);
+	log_warn("cannot re-execute with %s=1: %s; running on 4 KiB pages", HUGETLB_TUNABLE,
+		 strerror(errno));
+	free(val);
 }
 
 /* How long `tenetd --reload` waits: less than systemd's default
@@ -142,5 +168,8 @@ int main(int argc, char **argv)
 		return request_reload(reload);
 	if (check)
 		return agent_check(&f);
-	return cleanup ? agent_cleanup(&f) : agent_run(&f);
+	if (cleanup)
+		return agent_cleanup(&f);
+	exec_with_huge_pages(argv);
+	return agent_run(&f);
 }

@@ -16,11 +16,20 @@
  *   cp_bench cpu N PID RD VSID NET STORE TENET PIN_DIR
  *                                  the agent PID's CPU time per change: N
  *                                  times `lookup add|replace` of CA
- *                                  NET.200+x.y in VSID, waited for in PIN_DIR's
+ *                                  NET.200+x.y (NET A.B; A.B.C: from C) in
+ *                                  VSID, waited for in PIN_DIR's
  *                                  tenet_ca, then until the agent is idle
  *                                  again; from its threads' schedstat (ns,
  *                                  not the 10 ms ticks of /proc/PID/stat).
  *                                  Prints p50/p99/max in ms.
+ *   cp_bench idle MIB 4k|huge      a control for `cpu`: a process that holds
+ *                                  MIB of touched memory (on 4 KiB or on
+ *                                  transparent huge pages) and does nothing
+ *                                  but wake every 250 ms, until SIGTERM;
+ *                                  prints the CPU time it was charged per
+ *                                  wake-up (p50/p99/max, ms): what the
+ *                                  platform bills a large address space
+ *                                  for being switched back in.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <tenet/maps.h>
@@ -284,8 +296,15 @@ static int cmd_cpu(int n, int pid, unsigned int rd, const char *vsid, const char
 		   const char *store, const char *tenet, const char *dir)
 {
 	double *cpu = calloc(n, sizeof(*cpu)), *lat = calloc(n, sizeof(*lat));
+	unsigned int a, b, base = 200;
 	int fd = -1, ret = 1;
+	char pfx[16];
 
+	if (sscanf(net, "%u.%u.%u", &a, &b, &base) < 2 || a > 255 || b > 255 || base > 255) {
+		fprintf(stderr, "cp_bench: NET '%s': not A.B or A.B.C\n", net);
+		goto out;
+	}
+	snprintf(pfx, sizeof(pfx), "%u.%u", a, b);
 	if (!cpu || !lat || (fd = open_ca(dir)) < 0)
 		goto out;
 	for (int i = 0; i < n; i++) {
@@ -300,8 +319,8 @@ static int cmd_cpu(int n, int pid, unsigned int rd, const char *vsid, const char
 		__be32 want;
 		double t0;
 
-		snprintf(ca, sizeof(ca), "%s.%u.%u", net, 200 + sub, host);
-		snprintf(mac, sizeof(mac), "02:31:00:00:%02x:%02x", idx >> 8 & 0xff, idx & 0xff);
+		snprintf(ca, sizeof(ca), "%s.%u.%u", pfx, base + sub, host);
+		snprintf(mac, sizeof(mac), "02:31:%02x:00:%02x:%02x", base, idx >> 8 & 0xff, idx & 0xff);
 		snprintf(pa, sizeof(pa), "192.168.4.%u", i % 2 ? 23 : 22);
 		if (inet_pton(AF_INET, ca, &k.ip) != 1)
 			goto out;
@@ -340,6 +359,59 @@ out:
 	return ret;
 }
 
+static volatile sig_atomic_t idle_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	idle_stop = 1;
+}
+
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmd_idle(size_t mib, const char *pages)
+{
+	size_t len = mib << 20, n = 0, cap = 4096;
+	double *cost = calloc(cap, sizeof(*cost));
+	bool huge = !strcmp(pages, "huge");
+	int ep = epoll_create1(0), ret = 1;
+	struct epoll_event ev;
+	char *mem;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!cost || ep < 0 || mem == MAP_FAILED ||
+	    madvise(mem, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+		fprintf(stderr, "cp_bench idle: %s\n", strerror(errno));
+		goto out;
+	}
+	memset(mem, 1, len);
+	signal(SIGTERM, on_term);
+	while (!idle_stop && n < cap) {
+		double t = thread_cpu_ms();
+
+		if (epoll_wait(ep, &ev, 1, 250) < 0 && errno != EINTR)
+			break;
+		cost[n++] = thread_cpu_ms() - t;
+	}
+	if (!n)
+		goto out;
+	qsort(cost, n, sizeof(*cost), cmp_dbl);
+	printf("wakes %zu charged CPU p50 %.2f p99 %.2f max %.2f ms (%s pages, %zu MiB)\n", n,
+	       cost[n / 2], cost[(n * 99 + 99) / 100 - 1], cost[n - 1], huge ? "huge" : "4k", mib);
+	ret = 0;
+out:
+	free(cost);
+	if (ep >= 0)
+		close(ep);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "load"))
@@ -352,8 +424,12 @@ int main(int argc, char **argv)
 	if (argc == 10 && !strcmp(argv[1], "cpu"))
 		return cmd_cpu(atoi(argv[2]), atoi(argv[3]), strtoul(argv[4], NULL, 0), argv[5],
 			       argv[6], argv[7], argv[8], argv[9]);
+	if (argc == 4 && !strcmp(argv[1], "idle") &&
+	    (!strcmp(argv[3], "4k") || !strcmp(argv[3], "huge")))
+		return cmd_idle(strtoul(argv[2], NULL, 0), argv[3]);
 	fprintf(stderr, "usage: cp_bench load STORE N | count PIN_DIR |\n"
 			"       cp_bench latency N RDOMAIN-ID STORE TENET PIN_DIR... |\n"
-			"       cp_bench cpu N PID RDOMAIN-ID VSID NET STORE TENET PIN_DIR\n");
+			"       cp_bench cpu N PID RDOMAIN-ID VSID NET STORE TENET PIN_DIR |\n"
+			"       cp_bench idle MIB 4k|huge\n");
 	return 2;
 }

@@ -10,7 +10,10 @@
 #           tenet_ca maps, p50/p99 over M changes (selftests/bench/cp_bench.c).
 #   cpu     the agent's CPU time per single-record change (`lookup add`
 #           or `replace`), at N records (the load's agent) and at 1k
-#           records, p50/p99 (selftests/bench/cp_bench.c cpu);
+#           records, p50/p99 (selftests/bench/cp_bench.c cpu); beside the
+#           changes at N, two idle processes of the agent's size (4 KiB and
+#           huge pages) print what they are charged per wake-up (cp_bench
+#           idle: the platform's share of the agent's figure);
 #   batch   `tenet batch` of 100k `lookup add` lines into one VSID (-s:
 #           2k; etcd: 2M lines, M the changes): seconds and records/s.
 #   etcd    load, change and batch again with the store on a 3-member
@@ -25,7 +28,7 @@
 # store API and kept in $BUILD/bench/ (about 1 min for 1M), then copied.
 . "$(dirname "$0")/../net/lib.sh"
 
-usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; }
 RECORDS=1000000 CHANGES=1000 CPU_CHANGES=200 BIG_BATCH=100000
 NO_ETCD=
 while getopts seh o; do
@@ -80,31 +83,58 @@ cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 +
 	"/proc/$pid/stat")
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+thp=$(awk '/^AnonHugePages/ { print $2 }' "/proc/$pid/smaps_rollup")
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-info "load: $RECORDS records, tenetd start to ready ${secs} s (${cpu} s of CPU); VmRSS $((rss / 1024)) MiB, VmHWM $((hwm / 1024)) MiB"
+info "load: $RECORDS records, tenetd start to ready ${secs} s (${cpu} s of CPU); VmRSS $((rss / 1024)) MiB ($((thp / 1024)) MiB on huge pages), VmHWM $((hwm / 1024)) MiB"
 echo "@cp load_s $secs"
 echo "@cp load_cpu_s $cpu"
 echo "@cp rss_mib $((rss / 1024))"
 echo "@cp hwm_mib $((hwm / 1024))"
+echo "@cp thp_mib $((thp / 1024))"
 
 # ---- CPU per change: at N records, then at 1k ----
-# cpu_per_change HOST LABEL KEY: CPU_CHANGES lookup changes in VSID 10015
-# (10.31/16, after the loaded records), the agent's CPU time for each.
+# cpu_per_change HOST LABEL KEY [NET]: CPU_CHANGES lookup changes in VSID
+# 10015 (CAs from NET, default 10.31.200: after the loaded records), the
+# agent's CPU time for each.
 cpu_per_change() {
 	local rd out
 	rd=$("$TENET" --store "$STORE" -d rdomain show Fabrikam | awk '$1 == "number" { print $2 }')
-	if out=$("$CP" cpu "$CPU_CHANGES" "${AGENT_PID[$1]}" "$rd" 10015 10.31 "$STORE" "$TENET" \
+	if out=$("$CP" cpu "$CPU_CHANGES" "${AGENT_PID[$1]}" "$rd" 10015 "${4:-10.31.200}" "$STORE" "$TENET" \
 		"$(pin_dir "$1")"); then
-		ok "$CPU_CHANGES changes at $2 records"
-		info "agent CPU per change at $2 records: $out"
+		ok "$CPU_CHANGES changes at $2"
+		info "agent CPU per change at $2: $out"
 		set -- "$3" $out
 		echo "@cp ${1}_p50_ms $7"
 		echo "@cp ${1}_p99_ms $9"
 	else
-		fail "$CPU_CHANGES changes at $2 records"
+		fail "$CPU_CHANGES changes at $2"
 	fi
 }
-cpu_per_change host1 "$RECORDS" cpu_big
+cpu_per_change host1 "$RECORDS records" cpu_big
+# The controls (cp_bench idle), in a pass of their own so that they do
+# not weigh on the figure above: two processes as large as the agent
+# that only sleep and wake, one on 4 KiB pages and one on huge pages,
+# beside more changes (CAs from 10.31.150). What they are charged per
+# wake-up is the platform's price of switching back into that much
+# memory, which the agent pays too (docs/performance.md, "Huge pages").
+idle_pids=()
+for pages in 4k huge; do
+	"$CP" idle $((rss / 1024)) $pages >"$TMP/idle-$pages" &
+	idle_pids+=($!)
+done
+cpu_per_change host1 "$RECORDS records, the controls beside" cpu_ctl 10.31.150
+kill -TERM "${idle_pids[@]}"
+wait "${idle_pids[@]}"
+for pages in 4k huge; do
+	if read -r out <"$TMP/idle-$pages" && [ -n "$out" ]; then
+		info "control, an idle process of the agent's size beside the changes: $out"
+		set -- $out
+		echo "@cp idle_${pages}_p50_ms $6"
+		echo "@cp idle_${pages}_p99_ms $8"
+	else
+		fail "the idle control on $pages pages printed nothing"
+	fi
+done
 host_stop host1
 STORE=$TMP/store1k.db
 {
@@ -116,7 +146,7 @@ STORE=$TMP/store1k.db
 host_add k1 192.168.4.12/24
 host_start k1
 check "tenetd with 1000 records ready" host_wait_ready k1
-cpu_per_change k1 1000 cpu_1k
+cpu_per_change k1 "1000 records" cpu_1k
 host_stop k1
 
 # ---- change latency: 3 agents, one store ----

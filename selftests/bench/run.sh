@@ -241,11 +241,13 @@ END {
 	if ("load_s" in cp) {
 		row((smoke ? "20k" : "1M") " records: tenetd start to maps filled", cp["load_s"] " s", "< 3 s", "", v(cp["load_s"] < 3))
 		row("  agent CPU time for it (user + sys)", cp["load_cpu_s"] " s", "-", "", "-")
-		row("  agent VmRSS / VmHWM", cp["rss_mib"] " / " cp["hwm_mib"] " MiB", "-", "", "-")
+		row("  agent VmRSS / VmHWM (on huge pages)", cp["rss_mib"] " / " cp["hwm_mib"] " MiB (" cp["thp_mib"] ")", "-", "", "-")
 	} else row("record load (cp_bench)", "failed", "< 3 s", "", "-")
 	if ("cpu_big_p99_ms" in cp)
 		row("agent CPU per change, " (smoke ? "20k" : "1M") " records, p50/p99", cp["cpu_big_p50_ms"] " / " cp["cpu_big_p99_ms"] " ms", "p99 < 5 ms", "", v(cp["cpu_big_p99_ms"] < 5))
 	else row("agent CPU per change (cp_bench)", "failed", "p99 < 5 ms", "", "-")
+	if ("idle_4k_p99_ms" in cp)
+		row("  controls: idle processes of its size per wake-up, 4k / huge pages, and the agent per change beside them, p99", cp["idle_4k_p99_ms"] " / " cp["idle_huge_p99_ms"] " / " cp["cpu_ctl_p99_ms"] " ms", "-", "", "-")
 	if ("cpu_1k_p99_ms" in cp)
 		row("  the same at 1k records, p50 / p99", cp["cpu_1k_p50_ms"] " / " cp["cpu_1k_p99_ms"] " ms", "-", "", "-")
 	if ("p99_ms" in cp) {

@@ -70,7 +70,8 @@ check "records added while h1 has no agent" bash -c \
 	"'$TENET' --store '$STORE' lookup add vsid 5001 ca 10.0.0.9 mac 00:15:5d:00:00:09 \
 		pa 192.168.4.22 &&
 	 '$TENET' --store '$STORE' port set dev p4 vsid 5001 mac 00:15:5d:00:00:09 host h2"
-host_start h1
+# (with a glibc tunable of the operator's own: see the end)
+GLIBC_TUNABLES=glibc.malloc.arena_max=2 host_start h1
 check "h1 agent back" host_wait_ready h1 10 4
 wait "$P1" "$P2"
 
@@ -93,6 +94,22 @@ check "only one tc filter per port" \
 	test "$(nx h1 tc filter show dev p1 ingress | grep -c tenet_tc_port)" = 1
 check "only one tc decap filter on the underlay" \
 	test "$(nx h1 tc filter show dev ul0 ingress | grep -c tenet_tc_underl)" = 1
+
+# tenetd re-executes itself once to put its heap on huge pages (glibc's
+# tunable, docs/agent.md "Memory"): in place, so the pid that was started
+# is the agent; an operator's own tunables are kept, and hugetlb=0 wins.
+# glibc cuts its own copy of GLIBC_TUNABLES in place (a NUL after each
+# tunable it reads): read two items across either ':' or NUL.
+tunables() { tr '\0' ':' <"/proc/${AGENT_PID[$1]}/environ" | grep -o 'GLIBC_TUNABLES=[^:]*:[^:]*' |
+	sed 's/^GLIBC_TUNABLES=//'; }
+check "agent re-executed in place (same pid, tenetd)" \
+	test "$(basename "$(readlink "/proc/${AGENT_PID[h1]}/exe")")" = tenetd
+check "agent asks glibc for huge pages, the operator's tunable kept" \
+	test "$(tunables h1)" = "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2"
+check "h2 agent restarted with glibc.malloc.hugetlb=0" \
+	eval 'GLIBC_TUNABLES=glibc.malloc.hugetlb=0 restart h2 TERM'
+check "the operator's glibc.malloc.hugetlb=0 is kept" \
+	test "$(tunables h2 | cut -d: -f1)" = "glibc.malloc.hugetlb=0"
 
 if [ "$failed" -gt 0 ] || [ "${V:-0}" = 1 ]; then
 	cat "$TMP/ping-l2" "$TMP/ping-l3"
