@@ -10,10 +10,10 @@
 #           tenet_ca maps, p50/p99 over M changes (selftests/bench/cp_bench.c).
 #   cpu     the agent's CPU time per single-record change (`lookup add`
 #           or `replace`), at N records (the load's agent) and at 1k
-#           records, p50/p99 (selftests/bench/cp_bench.c cpu); beside the
-#           changes at N, two idle processes of the agent's size (4 KiB and
-#           huge pages) print what they are charged per wake-up (cp_bench
-#           idle: the platform's share of the agent's figure);
+#           records, p50/p99 (selftests/bench/cp_bench.c cpu); then a
+#           second pass at N with two idle processes of the agent's size
+#           beside it (4 KiB and huge pages), which print what they are
+#           charged per wake-up (cp_bench idle: the platform's share);
 #   batch   `tenet batch` of 100k `lookup add` lines into one VSID (-s:
 #           2k; etcd: 2M lines, M the changes): seconds and records/s.
 #   etcd    load, change and batch again with the store on a 3-member

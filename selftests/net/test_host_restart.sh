@@ -98,8 +98,9 @@ check "only one tc decap filter on the underlay" \
 # tenetd re-executes itself once to put its heap on huge pages (glibc's
 # tunable, docs/agent.md "Memory"): in place, so the pid that was started
 # is the agent; an operator's own tunables are kept, and hugetlb=0 wins.
-# glibc cuts its own copy of GLIBC_TUNABLES in place (a NUL after each
-# tunable it reads): read two items across either ':' or NUL.
+# glibc writes a NUL after each tunable it reads into the environment
+# string itself (/proc/PID/environ shows it cut; getenv() is given a
+# whole copy): read two items across either ':' or NUL.
 tunables() { tr '\0' ':' <"/proc/${AGENT_PID[$1]}/environ" | grep -o 'GLIBC_TUNABLES=[^:]*:[^:]*' |
 	sed 's/^GLIBC_TUNABLES=//'; }
 check "agent re-executed in place (same pid, tenetd)" \
