@@ -182,6 +182,11 @@ distinct_ports() {
 }
 check "same CA and source port, one external address: distinct ports" distinct_ports
 nat_show() {
+	# conntrack drops an ICMP entry 30 s after its last packet
+	# (nf_conntrack_icmp_timeout), and under TCG the flows above can take
+	# longer than that: one more echo from each VM keeps it there.
+	nx c1 ping -c 1 -W 2 203.0.113.100 >/dev/null
+	nx w1 ping -c 1 -W 2 203.0.113.100 >/dev/null
 	g -j nat show >"$TMP/xlat.json" && python3 - "$TMP/xlat.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
