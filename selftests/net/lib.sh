@@ -261,8 +261,10 @@ require_kernel() {
 # TENET_WAIT_SCALE (the vm runner sets 3 under TCG): it bounds how long a
 # failure takes to be seen, not how long a pass takes.
 wait_for() {
-	local end=$((SECONDS + $1 * ${TENET_WAIT_SCALE:-1})); shift
-	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
+	# In microseconds: with SECONDS (whole seconds) 'wait_for 1' could
+	# give up after a few ms, when the second ticked over at once.
+	local end=$((${EPOCHREALTIME/./} + $1 * ${TENET_WAIT_SCALE:-1} * 1000000)); shift
+	until "$@"; do [ "${EPOCHREALTIME/./}" -ge $end ] && return 1; sleep 0.1; done
 }
 
 # ---- namespaces ----

@@ -57,8 +57,8 @@ t store init >/dev/null || fail_all "tenet store init"
 hx() { ip netns exec "$HOST" "$@"; }
 vm() { local n=$1; shift; ip netns exec "${VMS[$n]}" "$@"; }
 wait_for() { # timeout-seconds command... (x TENET_WAIT_SCALE, as in lib.sh)
-	local end=$((SECONDS + $1 * ${TENET_WAIT_SCALE:-1})); shift
-	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
+	local end=$((${EPOCHREALTIME/./} + $1 * ${TENET_WAIT_SCALE:-1} * 1000000)); shift
+	until "$@"; do [ "${EPOCHREALTIME/./}" -ge $end ] && return 1; sleep 0.1; done
 }
 log_has() { grep -q -- "$1" "$TMP/tenetd.log"; }
 ping_ok() { vm "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }

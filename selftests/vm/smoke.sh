@@ -48,11 +48,11 @@ check() {
 # wait_for SECS CMD...: retry CMD until it succeeds or SECS pass.
 wait_for() {
 	local secs=$(($1 * ${TENET_WAIT_SCALE:-1})) out end
-	end=$((SECONDS + secs))
+	end=$((${EPOCHREALTIME/./} + secs * 1000000))   # us: SECONDS is whole seconds
 	shift
 	while :; do
 		out=$("$@" 2>&1) && { printf '%s\n' "$out"; return 0; }
-		if [ $SECONDS -ge $end ]; then
+		if [ "${EPOCHREALTIME/./}" -ge $end ]; then
 			echo "after ${secs}s: $(printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n1)"
 			return 1
 		fi
