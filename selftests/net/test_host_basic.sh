@@ -131,7 +131,9 @@ check "configure with tenet" configure_quiet
 # execs it), so that the signals below reach it.
 ip netns exec "$HOST" "$TENETD" --config "$TMP/tenetd.conf" >"$TMP/tenetd.log" 2>&1 &
 AGENT_PID=$!
-check "tenetd ready" wait_for 10 log_has "ready: host h1"
+# As long as lib.sh host_wait_ready gives a start: under TCG on a busy
+# machine the start (BPF verification, emulated) took over 30 s.
+check "tenetd ready" wait_for 30 log_has "ready: host h1"
 check "tenetd attached the ports" wait_for 5 log_has "tc program on port p4"
 # decap = auto on a veth underlay: TC (docs/agent.md).
 check "decap at tc on the veth underlay (auto)" \
