@@ -149,8 +149,8 @@ static bool guards_intact(const struct bgp_ops *ops, const struct htab *set, __u
 		return true;
 	htab_iter_init(&it, set);
 	while (ok && (e = htab_iter_next(&it))) {
-		const struct bgp_inst_key *k = e->key;
-		const struct bgp_inst_val *v = e->val;
+		const struct bgp_inst_key *k = htab_key(e);
+		const struct bgp_inst_val *v = htab_val(e);
 
 		if (!v->nstatic)
 			continue;
@@ -380,16 +380,18 @@ static void build(struct frr_bgp_inst *in, const struct model *m, const struct r
 			if (in->nnet < FRR_BGP_NET_MAX)
 				in->net[in->nnet++] = r->vsubnet.prefix;
 			else
-				recon_note(env, e->key, "BGP: more than %u virtual subnets in rdomain %s: "
-				     "not all announced", FRR_BGP_NET_MAX, b->rdomain);
+				recon_note(env, htab_key(e),
+					   "BGP: more than %u virtual subnets in rdomain %s: "
+					   "not all announced", FRR_BGP_NET_MAX, b->rdomain);
 		} else if (r->kind == TENET_KIND_BGPNBR && !strcmp(r->bgpnbr.host, b->host) &&
 			   !strcmp(r->bgpnbr.rdomain, b->rdomain)) {
 			const struct tenet_bgpnbr *n = &r->bgpnbr;
 			struct frr_bgp_nbr *x;
 
 			if (in->nnbr == FRR_BGP_NBR_MAX) {
-				recon_note(env, e->key, "BGP: more than %u neighbors: left out",
-				     FRR_BGP_NBR_MAX);
+				recon_note(env, htab_key(e),
+					   "BGP: more than %u neighbors: left out",
+					   FRR_BGP_NBR_MAX);
 				continue;
 			}
 			x = &in->nbr[in->nnbr++];
@@ -404,8 +406,10 @@ static void build(struct frr_bgp_inst *in, const struct model *m, const struct r
 				x->multihop = true;
 				x->source = cm->addr.addr;
 				if (!s || strcmp(s->rdomain, b->rdomain)) {
-					recon_note(env, e->key, "BGP: via s2s %s: no such interface in "
-					     "rdomain %s: no trigger route", n->via, b->rdomain);
+					recon_note(env, htab_key(e),
+						   "BGP: via s2s %s: no such interface in "
+						   "rdomain %s: no trigger route", n->via,
+						   b->rdomain);
 					continue;
 				}
 				in->statics[in->nstatic].addr = n->address;
@@ -428,7 +432,7 @@ static bool frozen(const struct model *m, const struct recon_env *env, const cha
 
 	htab_iter_init(&it, (struct htab *)&m->bad);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = e->val;
+		const struct tenet_record *r = htab_val(e);
 		const char *host = r->kind == TENET_KIND_BGP ? r->bgp.host :
 				   r->kind == TENET_KIND_BGPNBR ? r->bgpnbr.host : NULL;
 		const char *rd = r->kind == TENET_KIND_BGP ? r->bgp.rdomain :
@@ -473,14 +477,15 @@ static int bgp_want(struct recon *rc, const struct model *m, const struct recon_
 			continue;
 		cm = gw_compartment_of(m, env->host, r->bgp.rdomain);
 		if (!cm) {
-			recon_note(env, e->key, "BGP: no compartment of rdomain %s on this host",
-			     r->bgp.rdomain);
+			recon_note(env, htab_key(e),
+				   "BGP: no compartment of rdomain %s on this host",
+				   r->bgp.rdomain);
 			continue;
 		}
 		k.id = cm->id;
 		cur = htab_find(&rc->shadow.t[BGP_INST], &k);
 		if (m->bad.n && cur && frozen(m, env, r->bgp.rdomain)) {
-			if (!htab_put(&out->t[BGP_INST], &k, cur->val, NULL))
+			if (!htab_put(&out->t[BGP_INST], &k, htab_val(cur), NULL))
 				return -ENOMEM;
 			continue;
 		}
@@ -501,8 +506,8 @@ static int bgp_want(struct recon *rc, const struct model *m, const struct recon_
 	if (m->bad.n && frozen(m, env, NULL)) {
 		htab_iter_init(&it, &rc->shadow.t[BGP_INST]);
 		while ((e = htab_iter_next(&it)))
-			if (!htab_find(&out->t[BGP_INST], e->key) &&
-			    recon_hold(out, BGP_INST, e->key) < 0)
+			if (!htab_find(&out->t[BGP_INST], htab_key(e)) &&
+			    recon_hold(out, BGP_INST, htab_key(e)) < 0)
 				return -ENOMEM;
 	}
 	return 0;
@@ -559,7 +564,7 @@ static int bgp_observe(struct recon *rc, const struct recon_set *desired, struct
 	for (__u32 id; ret == 0 && !guards_intact(ops, &out->t[BGP_INST], &id);) {
 		struct bgp_inst_key k = { .id = id };
 		struct htab_entry *e = htab_find(&out->t[BGP_INST], &k);
-		struct bgp_inst_val *v = e->val;
+		struct bgp_inst_val *v = htab_val(e);
 
 		memset(v->digest, 0, sizeof(v->digest));
 		v->nstatic = 0;         /* looked at: not again in this loop */

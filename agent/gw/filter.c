@@ -95,8 +95,9 @@ int filter_collect(struct filter_set *s, const struct model *m, const struct rec
 		if (r->kind == TENET_KIND_FILTER && !strcmp(r->filter.host, env->host)) {
 			iface_dev(m, env->host, r->filter.on, r->filter.iface, dev);
 			if (!dev[0]) {
-				recon_note(env, e->key, "%s %s: no such interface; filter not programmed",
-				     tenet_filter_on_name(r->filter.on), r->filter.iface);
+				recon_note(env, htab_key(e),
+					   "%s %s: no such interface; filter not programmed",
+					   tenet_filter_on_name(r->filter.on), r->filter.iface);
 				continue;
 			}
 			c = chain_of(s, dev, r->filter.dir);
@@ -107,8 +108,10 @@ int filter_collect(struct filter_set *s, const struct model *m, const struct rec
 		} else if (r->kind == TENET_KIND_FILTERMODE && !strcmp(r->filtermode.host, env->host)) {
 			iface_dev(m, env->host, r->filtermode.on, r->filtermode.iface, dev);
 			if (!dev[0]) {
-				recon_note(env, e->key, "%s %s: no such interface; mode not programmed",
-				     tenet_filter_on_name(r->filtermode.on), r->filtermode.iface);
+				recon_note(env, htab_key(e),
+					   "%s %s: no such interface; mode not programmed",
+					   tenet_filter_on_name(r->filtermode.on),
+					   r->filtermode.iface);
 				continue;
 			}
 			c = chain_of(s, dev, r->filtermode.dir);

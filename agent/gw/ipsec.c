@@ -248,7 +248,7 @@ static struct tun *tun_get(struct ipsec_priv *p, const char *name)
 {
 	struct htab_entry *e = htab_find(&p->tuns, name);
 
-	return e ? e->val : NULL;
+	return e ? htab_val(e) : NULL;
 }
 
 static int conn_put(struct recon *rc, const void *key, const void *val, const void *old)
@@ -367,11 +367,11 @@ static void hold_secrets(struct want *w, const char *name)
 
 	htab_iter_init(&it, &w->rc->shadow.t[IPSEC_SECRET]);
 	while ((e = htab_iter_next(&it))) {
-		const char *id = ((const struct ipsec_name_key *)e->key)->name;
+		const char *id = ((const struct ipsec_name_key *)htab_key(e))->name;
 		char iface[TENET_NAME_MAX + 1];
 
 		if (ipsec_secret_iface(id, iface, sizeof(iface)) == 0 && !strcmp(iface, name) &&
-		    recon_hold(w->out, IPSEC_SECRET, e->key) < 0)
+		    recon_hold(w->out, IPSEC_SECRET, htab_key(e)) < 0)
 			w->err = -ENOMEM;
 	}
 }
@@ -481,7 +481,7 @@ static int ipsec_want(struct recon *rc, const struct model *m, const struct reco
 	}
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it)))
-		((struct tun *)e->val)->seen = false;
+		((struct tun *)htab_val(e))->seen = false;
 	htab_iter_init(&it, &m->recs);
 	while (!w.err && (e = htab_iter_next(&it))) {
 		const struct tenet_record *r = model_rec(e);
@@ -491,17 +491,18 @@ static int ipsec_want(struct recon *rc, const struct model *m, const struct reco
 			continue;
 		c = htab_find(&cms, r->s2s.rdomain);
 		if (!c) {
-			recon_note(w.env, e->key, "routing domain %s has no compartment on this host; "
-			     "interface not programmed", r->s2s.rdomain);
+			recon_note(w.env, htab_key(e),
+				   "routing domain %s has no compartment on this host; "
+				   "interface not programmed", r->s2s.rdomain);
 			continue;
 		}
-		iface(&w, e->key, &r->s2s, *(const struct tenet_compartment **)c->val);
+		iface(&w, htab_key(e), &r->s2s, *(const struct tenet_compartment **)htab_val(c));
 	}
 	/* interfaces gone from the store are forgotten */
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it)))
-		if (!((struct tun *)e->val)->seen)
-			htab_del(&p->tuns, e->key);
+		if (!((struct tun *)htab_val(e))->seen)
+			htab_del(&p->tuns, htab_key(e));
 	htab_free(&cms);
 	return w.err;
 }
@@ -714,7 +715,7 @@ static void refused(struct ipsec_priv *p, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	e = htab_find(&p->refused, line);
-	last = e ? e->val : NULL;
+	last = e ? htab_val(e) : NULL;
 	if (last && now - *last < REFUSAL_MS)
 		return;
 	htab_put(&p->refused, line, &now, NULL);
@@ -828,13 +829,13 @@ static void lost(struct recon *rc, const char *why)
 	p->reconnect_at = now_ms() + RECONNECT_MS;
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it))) {
-		struct tun *t = e->val;
+		struct tun *t = htab_val(e);
 
 		/* charon ends its SAs as it stops: a tunnel that just went
 		 * down went down with it */
 		t->kick |= t->state == IPSEC_UP || (t->down_at && now_ms() - t->down_at < 10000);
 		if (t->state == IPSEC_UP)
-			set_state(rc, e->key, t, IPSEC_IDLE, "charon restarting");
+			set_state(rc, htab_key(e), t, IPSEC_IDLE, "charon restarting");
 	}
 }
 
@@ -930,7 +931,7 @@ static uint64_t ipsec_wake_at(struct recon *rc)
 		return p->reconnect_at ? p->reconnect_at : 1;
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it))) {
-		const struct tun *t = e->val;
+		const struct tun *t = htab_val(e);
 
 		if (t->state == IPSEC_UNREACHABLE && t->mode != TENET_S2S_RESPONDER &&
 		    (!at || t->retry_at < at))
@@ -976,15 +977,15 @@ static bool ipsec_wake(struct recon *rc)
 	/* redial what is unreachable */
 	htab_iter_init(&it, &p->tuns);
 	while ((e = htab_iter_next(&it))) {
-		struct tun *t = e->val;
+		struct tun *t = htab_val(e);
 		char conn[TENET_NAME_MAX + 16];
 
 		if (t->state != IPSEC_UNREACHABLE || t->mode == TENET_S2S_RESPONDER ||
 		    t->retry_at > now)
 			continue;
 		t->retry_at = now + t->retry_ms;
-		tenet_s2s_conn_name(e->key, conn, sizeof(conn));
-		log_info("s2s %s: redialing", (const char *)e->key);
+		tenet_s2s_conn_name(htab_key(e), conn, sizeof(conn));
+		log_info("s2s %s: redialing", (const char *)htab_key(e));
 		control(rc, "initiate", conn, t->child[0] ? t->child : NULL);
 	}
 	return round;

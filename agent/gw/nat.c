@@ -79,7 +79,7 @@ static bool frozen(const struct recon *rc, const struct model *m, const struct r
 
 	htab_iter_init(&it, (struct htab *)&m->bad);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = e->val;
+		const struct tenet_record *r = htab_val(e);
 		const char *host = r->kind == TENET_KIND_NAT ? r->nat.host :
 				   r->kind == TENET_KIND_NATMAP ? r->natmap.host :
 				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host : NULL;
@@ -97,7 +97,7 @@ static int keep_table(const struct recon *rc, struct recon_set *out)
 
 	if (!cur)
 		return 0;       /* nothing to keep: the rest is applied */
-	return htab_put(&out->t[NAT_TABLE], &k, cur->val, NULL) ? 0 : -ENOMEM;
+	return htab_put(&out->t[NAT_TABLE], &k, htab_val(cur), NULL) ? 0 : -ENOMEM;
 }
 
 static int nat_want(struct recon *rc, const struct model *m, const struct recon_env *env,

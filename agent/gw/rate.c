@@ -78,7 +78,7 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 
 	htab_iter_init(&it, (struct htab *)&m->bad);
 	while (!lost && (e = htab_iter_next(&it))) {
-		const struct tenet_record *r = e->val;
+		const struct tenet_record *r = htab_val(e);
 		const char *host = r->kind == TENET_KIND_S2S ? r->s2s.host :
 				   r->kind == TENET_KIND_COMPARTMENT ? r->compartment.host :
 				   r->kind == TENET_KIND_RAVPN ? r->ravpn.host : NULL;
@@ -88,7 +88,7 @@ static int hold_if_lost(const struct recon *rc, const struct model *m,
 	for (unsigned int t = 0; lost && t < RATE_NOBJ; t++) {
 		htab_iter_init(&it, (struct htab *)&rc->shadow.t[t]);
 		while ((e = htab_iter_next(&it)))
-			if (recon_hold(out, t, e->key) < 0)
+			if (recon_hold(out, t, htab_key(e)) < 0)
 				return -ENOMEM;
 	}
 	return 0;
@@ -161,7 +161,8 @@ static int rate_observe(struct recon *rc, const struct recon_set *desired,
 			htab_iter_init(&it, (struct htab *)hs[h]);
 			while ((e = htab_iter_next(&it)))
 				if (pass)
-					memcpy(also[na++], ((const struct rate_key *)e->key)->dev,
+					memcpy(also[na++],
+					       ((const struct rate_key *)htab_key(e))->dev,
 					       IF_NAMESIZE);
 				else
 					na++;

@@ -460,7 +460,7 @@ static int user_route(void *arg, const struct vici_ra_user *u)
 
 	if (!e)
 		return 0;
-	cid = ((const struct tenant *)e->val)->cid;
+	cid = ((const struct tenant *)htab_val(e))->cid;
 	for (int i = 0; i < 2; i++) {
 		struct ipsec_route_val rv = { 0 };
 		struct ipsec_route_key k4 = { .table = tenet_gw_table(cid), .plen = 32 };
@@ -485,13 +485,13 @@ static void hold_users(struct want *w)
 
 	htab_iter_init(&it, (struct htab *)&sh->t[RAVPN_ROUTE]);
 	while ((e = htab_iter_next(&it)))
-		if (((const struct ipsec_route_key *)e->key)->plen == 32 &&
-		    recon_hold(w->out, RAVPN_ROUTE, e->key) < 0)
+		if (((const struct ipsec_route_key *)htab_key(e))->plen == 32 &&
+		    recon_hold(w->out, RAVPN_ROUTE, htab_key(e)) < 0)
 			w->err = -ENOMEM;
 	htab_iter_init(&it, (struct htab *)&sh->t[RAVPN_ROUTE6]);
 	while ((e = htab_iter_next(&it)))
-		if (((const struct ravpn_route6_key *)e->key)->plen == 128 &&
-		    recon_hold(w->out, RAVPN_ROUTE6, e->key) < 0)
+		if (((const struct ravpn_route6_key *)htab_key(e))->plen == 128 &&
+		    recon_hold(w->out, RAVPN_ROUTE6, htab_key(e)) < 0)
 			w->err = -ENOMEM;
 }
 
@@ -680,11 +680,12 @@ static int ravpn_want(struct recon *rc, const struct model *m, const struct reco
 			continue;
 		c = htab_find(&cms, r->ravpn.rdomain);
 		if (!c) {
-			recon_note(env, e->key, "its routing domain has no compartment on this host; "
+			recon_note(env, htab_key(e),
+				   "its routing domain has no compartment on this host; "
 				   "remote access not programmed");
 			continue;
 		}
-		tenant(&w, e->key, &r->ravpn, *(const struct tenet_compartment **)c->val);
+		tenant(&w, htab_key(e), &r->ravpn, *(const struct tenet_compartment **)htab_val(c));
 		{
 			const struct tenet_ravpn **v = realloc(tenants, (ntenants + 1) * sizeof(*v));
 
@@ -865,7 +866,7 @@ static void admit(struct recon *rc, const char *conn, const json_t *sa)
 	struct htab_entry *e = rd ? htab_find(&p->tenants, rd) : NULL;
 	struct count c = { .conn = conn };
 	struct tenet_err err = { 0 };
-	uint32_t limit = 0, max = e ? ((struct tenant *)e->val)->max : 0;
+	uint32_t limit = 0, max = e ? ((struct tenant *)htab_val(e))->max : 0;
 
 	if (!rd || !uid)
 		return;

@@ -94,7 +94,7 @@ int gw_tenants_collect(struct gw_tenants *g, const struct model *m, const struct
 		} else if (r->kind == TENET_KIND_COMPARTMENT &&
 			   !strcmp(r->compartment.host, env->host)) {
 			t.cm = &r->compartment;
-			t.key = e->key;
+			t.key = htab_key(e);
 			ret = APPEND(g->t, g->n, t);
 		} else if (r->kind == TENET_KIND_NATMAP && !strcmp(r->natmap.host, env->host)) {
 			ret = APPEND(g->maps, g->nmaps, &r->natmap);

@@ -572,9 +572,9 @@ static void lost_ids(const struct recon *rc, const char *cname, struct lost_gw *
 
 	htab_iter_init(&it, (struct htab *)&rc->shadow.t[VRF_LINK]);
 	while ((e = htab_iter_next(&it))) {
-		uint32_t id = ((const struct vrf_id_key *)e->key)->id;
+		uint32_t id = ((const struct vrf_id_key *)htab_key(e))->id;
 
-		if (!strcmp(((const struct vrf_link_val *)e->val)->cname, cname) &&
+		if (!strcmp(((const struct vrf_link_val *)htab_val(e))->cname, cname) &&
 		    !has_id(l->ids, l->nids, id) && l->nids < 64)
 			l->ids[l->nids++] = id;
 	}
@@ -600,7 +600,7 @@ static bool on_dev_of(const char *dev, const uint32_t *ids, size_t n,
 	}
 	snprintf(dk.dev, sizeof(dk.dev), "%s", dev);
 	m = htab_find(&sh->t[VRF_MEMBER], &dk);
-	return m && has_id(ids, n, ((const struct vrf_member_val *)m->val)->vrf);
+	return m && has_id(ids, n, ((const struct vrf_member_val *)htab_val(m))->vrf);
 }
 
 static void hold_lost(struct want *w, const struct recon *rc, const struct model *m,
@@ -614,7 +614,7 @@ static void hold_lost(struct want *w, const struct recon *rc, const struct model
 
 	htab_iter_init(&it, (struct htab *)&m->bad);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = e->val;
+		const struct tenet_record *r = htab_val(e);
 
 		if (!model_lost(m, e))
 			continue;
@@ -632,22 +632,22 @@ static void hold_lost(struct want *w, const struct recon *rc, const struct model
 		return;
 	htab_iter_init(&it, (struct htab *)&sh->t[VRF_LINK]);
 	while ((e = htab_iter_next(&it)))
-		if (has_id(l.ids, l.nids, ((const struct vrf_id_key *)e->key)->id)) {
-			hold_key(w, VRF_LINK, e->key);
-			hold_key(w, VRF_VETH, e->key);
+		if (has_id(l.ids, l.nids, ((const struct vrf_id_key *)htab_key(e))->id)) {
+			hold_key(w, VRF_LINK, htab_key(e));
+			hold_key(w, VRF_VETH, htab_key(e));
 		}
 	htab_iter_init(&it, (struct htab *)&sh->t[VRF_MEMBER]);
 	while ((e = htab_iter_next(&it)))
-		if (has_id(l.ids, l.nids, ((const struct vrf_member_val *)e->val)->vrf))
-			hold_key(w, VRF_MEMBER, e->key);
+		if (has_id(l.ids, l.nids, ((const struct vrf_member_val *)htab_val(e))->vrf))
+			hold_key(w, VRF_MEMBER, htab_key(e));
 	htab_iter_init(&it, (struct htab *)&sh->t[VRF_ADDR]);
 	while ((e = htab_iter_next(&it)))
-		if (on_dev_of(((const struct vrf_addr_key *)e->key)->dev, l.ids, l.nids, sh))
-			hold_key(w, VRF_ADDR, e->key);
+		if (on_dev_of(((const struct vrf_addr_key *)htab_key(e))->dev, l.ids, l.nids, sh))
+			hold_key(w, VRF_ADDR, htab_key(e));
 	htab_iter_init(&it, (struct htab *)&sh->t[VRF_ROUTE]);
 	while ((e = htab_iter_next(&it))) {
-		const struct vrf_route_key *k = e->key;
-		const struct vrf_route_val *v = e->val;
+		const struct vrf_route_key *k = htab_key(e);
+		const struct vrf_route_val *v = htab_val(e);
 		uint32_t id = k->table - TENET_GW_TABLE_BASE;
 
 		devname(TENET_GW_INT_PFX, id, in);
@@ -658,10 +658,11 @@ static void hold_lost(struct want *w, const struct recon *rc, const struct model
 	}
 	htab_iter_init(&it, (struct htab *)&sh->t[VRF_RULE]);
 	while ((e = htab_iter_next(&it))) {
-		uint32_t id = ((const struct vrf_rule_key *)e->key)->table - TENET_GW_TABLE_BASE;
+		const struct vrf_rule_key *rk = htab_key(e);
+		uint32_t id = rk->table - TENET_GW_TABLE_BASE;
 
 		if (has_id(l.ids, l.nids, id) || has_id(l.nat_ids, l.nnat, id))
-			hold_key(w, VRF_RULE, e->key);
+			hold_key(w, VRF_RULE, htab_key(e));
 	}
 }
 
@@ -784,7 +785,7 @@ static void observe_settings(struct observe *o)
 		return;
 	htab_iter_init(&it, &o->desired->t[VRF_SETTING]);
 	while ((e = htab_iter_next(&it))) {
-		const struct vrf_setting_key *k = e->key;
+		const struct vrf_setting_key *k = htab_key(e);
 		const struct nl_link *l = link_by_name(o, k->dev);
 		struct vrf_setting_val v;
 		int ret;

@@ -90,7 +90,7 @@ int xfrmif_assume_desired(struct recon_set *out, const struct recon_set *desired
 		return 0;
 	htab_iter_init(&it, (struct htab *)&desired->t[t]);
 	while ((e = htab_iter_next(&it)))
-		if (!htab_put(&out->t[t], e->key, e->val, NULL))
+		if (!htab_put(&out->t[t], htab_key(e), htab_val(e), NULL))
 			return -ENOMEM;
 	return 0;
 }

@@ -136,7 +136,7 @@ static void put_owned(struct build *b, enum obj o, const void *key, const void *
 	if (e) {
 		contest(b, o, key);
 		if (better)
-			cmp = better(val, e->val);
+			cmp = better(val, htab_val(e));
 		if (!cmp)
 			cmp = strcmp(owner, e->tag) < 0 ? 1 : -1;
 		loser = cmp > 0 ? e->tag : owner;
@@ -256,7 +256,7 @@ static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsu
 		note(b, key, "routing domain %s unknown; subnet not programmed", s->rdomain);
 		return;
 	}
-	info.rdomain = ((const struct rd_info *)rd->val)->id;
+	info.rdomain = ((const struct rd_info *)htab_val(rd))->id;
 	info.prefix = s->prefix;
 	v.rdomain = info.rdomain;
 	v.prefix = s->prefix.addr;
@@ -302,7 +302,7 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 		return;
 	}
 	ifx = (__u32)ifindex;
-	vi = vs->val;
+	vi = htab_val(vs);
 	/* Copies of what every frame of the port needs (headers/tenet/maps.h):
 	 * built here from the same records as the originals, so a change of
 	 * the subnet, its routing domain or the host's PA rewrites them. */
@@ -334,7 +334,7 @@ static __u32 local_ifindex(const struct build *b, const struct tenet_lookup *l)
 		return 0;
 	memcpy(k.mac, l->mac, TENET_ETH_ALEN);
 	e = htab_find(&b->local_port, &k);
-	return e ? *(const __u32 *)e->val : 0;
+	return e ? *(const __u32 *)htab_val(e) : 0;
 }
 
 static bool learned_type(__u8 t)
@@ -351,12 +351,13 @@ static void put_mac(struct build *b, const char *key, const struct tenet_vmac_ke
 	struct htab_entry *e = htab_find(&b->out->t[OBJ_MAC], mk);
 	struct tenet_vmac_val *old;
 
-	if (!e || !learned_type(mv->type) || !learned_type(((struct tenet_vmac_val *)e->val)->type)) {
+	if (!e || !learned_type(mv->type) ||
+	    !learned_type(((struct tenet_vmac_val *)htab_val(e))->type)) {
 		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
 		return;
 	}
 	contest(b, OBJ_MAC, mk);
-	old = e->val;
+	old = htab_val(e);
 	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
 		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
 		return;
@@ -364,7 +365,7 @@ static void put_mac(struct build *b, const char *key, const struct tenet_vmac_ke
 	if (old->type == TENET_LOOKUP_L2ONLY ||
 	    (mv->type == TENET_LOOKUP_DYNAMIC && strcmp(key, e->tag) > 0))
 		return;
-	memcpy(e->val, mv, sizeof(*mv));
+	memcpy(htab_val(e), mv, sizeof(*mv));
 	e->tag = key;
 }
 
@@ -455,7 +456,7 @@ static void add_lookup(struct build *b, const char *key, const struct tenet_look
 		note(b, key, "VSID %u has no virtual subnet; CA entry not programmed", l->vsid);
 		return;
 	}
-	ck.rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	ck.rdomain = ((const struct vs_info *)htab_val(vs))->rdomain;
 	put_owned(b, OBJ_CA, &ck, &cv, key, NULL);
 }
 
@@ -479,7 +480,7 @@ static void put_route(struct build *b, const char *owner, const struct tenet_rou
 		      const struct tenet_route_val *v)
 {
 	struct htab_entry *e = htab_find(&b->out->t[OBJ_ROUTE], k);
-	const struct tenet_route_val *o = e ? e->val : NULL;
+	const struct tenet_route_val *o = e ? htab_val(e) : NULL;
 
 	if (o && o->plen != v->plen) {
 		if (o->plen > v->plen)
@@ -511,7 +512,7 @@ static void add_croute(struct build *b, const char *key, const struct tenet_crou
 		note(b, key, "routing domain %s unknown; route not programmed", c->rdomain);
 		return;
 	}
-	k.rdomain = ((const struct rd_info *)rd->val)->id;
+	k.rdomain = ((const struct rd_info *)htab_val(rd))->id;
 	for (__u32 i = 0; i < 1u << (elen - c->prefix.len); i++) {
 		k.ip = htonl(base | (elen ? i << (32 - elen) : 0));
 		put_route(b, key, &k, &v);
@@ -528,12 +529,12 @@ static void add_route_lens(struct build *b)
 
 	htab_iter_init(&it, &b->out->t[OBJ_ROUTE]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_route_key *k = e->key;
+		const struct tenet_route_key *k = htab_key(e);
 		struct tenet_route_lens lens = { 0 };
 		struct htab_entry *l = htab_find(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain);
 
 		if (l)
-			lens = *(struct tenet_route_lens *)l->val;
+			lens = *(struct tenet_route_lens *)htab_val(l);
 		lens.bits |= 1ULL << k->plen;
 		if (!htab_put(&b->out->t[OBJ_ROUTE_LENS], &k->rdomain, &lens, NULL))
 			b->err = -ENOMEM;
@@ -598,7 +599,7 @@ static void run_pass(struct build *b, pass_fn fn)
 
 	htab_iter_init(&it, &b->m->recs);
 	while ((e = htab_iter_next(&it)))
-		fn(b, e->key, model_rec(e));
+		fn(b, htab_key(e), model_rec(e));
 }
 
 static void lost_after_pass(struct build *b, size_t pass);
@@ -643,7 +644,7 @@ static void run_passes(struct build *b)
 	}
 	for (size_t i = 0; i < 3; i++) {
 		for (size_t j = 0; j < n; j++)
-			few_passes[i](b, few[j]->key, model_rec(few[j]));
+			few_passes[i](b, htab_key(few[j]), model_rec(few[j]));
 		lost_after_pass(b, i);
 	}
 	free(few);
@@ -713,9 +714,11 @@ static void lost_kind_croute(struct build *b, const struct htab_entry *e, const 
 
 static void lost_kind_pa(struct build *b, const struct htab_entry *e, const struct tenet_record *r)
 {
+	const char *key = htab_key(e);  /* the value: the lost record's store key */
+
 	if (!is_host(b, r->pa.host))
 		return;
-	if (!htab_put(&b->lost.pa, &r->pa.addr.addr, &e->key, NULL))
+	if (!htab_put(&b->lost.pa, &r->pa.addr.addr, &key, NULL))
 		b->err = -ENOMEM;
 	b->lost.any = true;
 }
@@ -770,14 +773,14 @@ static void lost_init(struct build *b)
 		return;
 	htab_iter_init(&it, (struct htab *)&b->m->bad);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_record *r = e->val;
+		const struct tenet_record *r = htab_val(e);
 
 		if (!model_lost(b->m, e))
 			continue;
 		for (size_t k = 0; k < sizeof(lost_kinds) / sizeof(lost_kinds[0]); k++)
 			if (lost_kinds[k].kind == r->kind)
 				lost_kinds[k].fn(b, e, r);
-		note(b, e->key, "cannot be decoded and no good version of it is known; the "
+		note(b, htab_key(e), "cannot be decoded and no good version of it is known; the "
 		     "kernel keeps what it made until it is repaired or deleted");
 	}
 }
@@ -813,19 +816,19 @@ static void lost_pass1(struct build *b)
 
 	htab_iter_init(&it, &b->rd);
 	while ((e = htab_iter_next(&it)))
-		if (!htab_put(&b->lost.claimed, &((struct rd_info *)e->val)->id, "", NULL))
+		if (!htab_put(&b->lost.claimed, &((struct rd_info *)htab_val(e))->id, "", NULL))
 			b->err = -ENOMEM;
 	htab_iter_init(&it, &b->lost.pa);
 	while ((e = htab_iter_next(&it))) {
-		const char *key = *(const char *const *)e->val;
+		const char *key = *(const char *const *)htab_val(e);
 		char one = 1;
 
-		if (!htab_find(&b->env->kernel->t[OBJ_PA], e->key))
+		if (!htab_find(&b->env->kernel->t[OBJ_PA], htab_key(e)))
 			continue;
-		if (!htab_put(&b->local_pa, e->key, &one, NULL))
+		if (!htab_put(&b->local_pa, htab_key(e), &one, NULL))
 			b->err = -ENOMEM;
 		if (!b->src_pa_key || strcmp(key, b->src_pa_key) < 0) {
-			memcpy(&b->src_pa, e->key, sizeof(b->src_pa));
+			memcpy(&b->src_pa, htab_key(e), sizeof(b->src_pa));
 			b->src_pa_key = key;
 		}
 	}
@@ -854,7 +857,7 @@ static void lost_pass3(struct build *b)
 	htab_init(&devs, sizeof(__u32), 1);
 	htab_iter_init(&it, &l->port_dev);
 	while ((e = htab_iter_next(&it))) {
-		int ifindex = ops->link_index(ops->ctx, e->key);
+		int ifindex = ops->link_index(ops->ctx, htab_key(e));
 		__u32 ifx = (__u32)ifindex;
 
 		if (ifindex > 0 && !htab_put(&devs, &ifx, "", NULL))
@@ -862,9 +865,9 @@ static void lost_pass3(struct build *b)
 	}
 	htab_iter_init(&it, (struct htab *)&b->env->kernel->t[OBJ_PORT]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_port_val *pv = e->val;
+		const struct tenet_port_val *pv = htab_val(e);
 		struct tenet_vmac_key lk = { .vsid = pv->vsid };
-		__u32 ifx = *(const __u32 *)e->key;
+		__u32 ifx = *(const __u32 *)htab_key(e);
 
 		if (htab_find(&b->out->t[OBJ_PORT], &ifx))
 			continue;
@@ -906,19 +909,19 @@ static void lost_hold_routes(struct build *b)
 
 	htab_iter_init(&it, (struct htab *)kr);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_route_key *k = e->key;
-		const struct tenet_route_val *v = e->val;
+		const struct tenet_route_key *k = htab_key(e);
+		const struct tenet_route_val *v = htab_val(e);
 		bool held = rd_unclaimed(b, k->rdomain);
 
 		htab_iter_init(&bi, (struct htab *)&b->m->bad);
 		while (!held && (be = htab_iter_next(&bi))) {
-			const struct tenet_record *r = be->val;
+			const struct tenet_record *r = htab_val(be);
 			const struct htab_entry *rd;
 
 			if (r->kind != TENET_KIND_CROUTE || !model_lost(b->m, be) ||
 			    !(rd = htab_find(&b->rd, r->croute.rdomain)))
 				continue;
-			held = ((const struct rd_info *)rd->val)->id == k->rdomain &&
+			held = ((const struct rd_info *)htab_val(rd))->id == k->rdomain &&
 			       v->plen == r->croute.prefix.len &&
 			       (k->ip & tenet_prefix_mask(r->croute.prefix.len)) ==
 				       r->croute.prefix.addr;
@@ -932,7 +935,7 @@ static void lost_hold_routes(struct build *b)
 			hold(b, OBJ_ROUTE_LENS, &k->rdomain);
 			continue;
 		}
-		((struct tenet_route_lens *)lens->val)->bits |= 1ULL << k->plen;
+		((struct tenet_route_lens *)htab_val(lens))->bits |= 1ULL << k->plen;
 	}
 }
 
@@ -947,25 +950,25 @@ static void lost_hold(struct build *b)
 		return;
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_VSID]);
 	while ((e = htab_iter_next(&it)))
-		if (htab_find(&l->vsids, e->key) ||
-		    rd_unclaimed(b, ((const struct tenet_vsid_val *)e->val)->rdomain))
-			hold(b, OBJ_VSID, e->key);
+		if (htab_find(&l->vsids, htab_key(e)) ||
+		    rd_unclaimed(b, ((const struct tenet_vsid_val *)htab_val(e))->rdomain))
+			hold(b, OBJ_VSID, htab_key(e));
 	htab_iter_init(&it, &l->ports);
 	while ((e = htab_iter_next(&it))) {
-		const struct htab_entry *p = htab_find(&k->t[OBJ_PORT], e->key);
+		const struct htab_entry *p = htab_find(&k->t[OBJ_PORT], htab_key(e));
 		struct tenet_mac_key mk = { 0 };
 
-		hold(b, OBJ_PORT, e->key);
-		hold(b, OBJ_ATTACH, e->key);
+		hold(b, OBJ_PORT, htab_key(e));
+		hold(b, OBJ_ATTACH, htab_key(e));
 		if (!p)
 			continue;
-		memcpy(mk.mac, ((const struct tenet_port_val *)p->val)->mac, TENET_ETH_ALEN);
+		memcpy(mk.mac, ((const struct tenet_port_val *)htab_val(p))->mac, TENET_ETH_ALEN);
 		hold(b, OBJ_PORT_MAC, &mk);
 	}
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_CA]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_ca_key *ck = e->key;
-		const struct tenet_ca_val *cv = e->val;
+		const struct tenet_ca_key *ck = htab_key(e);
+		const struct tenet_ca_val *cv = htab_val(e);
 		struct lost_ca lc = { .vsid = cv->vsid, .ca = ck->ip };
 		struct tenet_vmac_key mk = { .vsid = cv->vsid };
 
@@ -980,37 +983,37 @@ static void lost_hold(struct build *b)
 	}
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_MAC]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_vmac_key *mk = e->key;
+		const struct tenet_vmac_key *mk = htab_key(e);
 
 		if (htab_find(&l->vsids, &mk->vsid) || htab_find(&l->mac, mk))
 			hold(b, OBJ_MAC, mk);
 	}
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_L2ONLY]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_l2only_key *lk = e->key;
+		const struct tenet_l2only_key *lk = htab_key(e);
 		struct tenet_vmac_key mk = { .vsid = lk->vsid };
 
-		memcpy(mk.mac, ((const struct tenet_l2only_val *)e->val)->mac, TENET_ETH_ALEN);
+		memcpy(mk.mac, ((const struct tenet_l2only_val *)htab_val(e))->mac, TENET_ETH_ALEN);
 		if (htab_find(&l->vsids, &lk->vsid) || htab_find(&l->mac, &mk))
 			hold(b, OBJ_L2ONLY, lk);
 	}
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_ROUTE_LENS]);
 	while ((e = htab_iter_next(&it)))
-		if (rd_unclaimed(b, *(const __u32 *)e->key))
-			hold(b, OBJ_ROUTE_LENS, e->key);
+		if (rd_unclaimed(b, *(const __u32 *)htab_key(e)))
+			hold(b, OBJ_ROUTE_LENS, htab_key(e));
 	lost_hold_routes(b);
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_PA]);
 	while ((e = htab_iter_next(&it)))
-		if (htab_find(&l->pa, e->key))
-			hold(b, OBJ_PA, e->key);
+		if (htab_find(&l->pa, htab_key(e)))
+			hold(b, OBJ_PA, htab_key(e));
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_ADDR]);
 	while ((e = htab_iter_next(&it)))
-		if (htab_find(&l->pa, &((const struct addr_key *)e->key)->addr))
-			hold(b, OBJ_ADDR, e->key);
+		if (htab_find(&l->pa, &((const struct addr_key *)htab_key(e))->addr))
+			hold(b, OBJ_ADDR, htab_key(e));
 	htab_iter_init(&it, (struct htab *)&k->t[OBJ_KROUTE]);
 	while ((e = htab_iter_next(&it)))
-		if (htab_find(&l->kroute, e->key))
-			hold(b, OBJ_KROUTE, e->key);
+		if (htab_find(&l->kroute, htab_key(e)))
+			hold(b, OBJ_KROUTE, htab_key(e));
 }
 
 void desired_index_free(struct desired_index *ix)
@@ -1092,7 +1095,7 @@ static bool lookup_keys(const struct desired_index *ix, const struct tenet_looku
 	memcpy(mk->mac, l->mac, TENET_ETH_ALEN);
 	if (!l->has_ca || !(vs = htab_find(&ix->vs, &l->vsid)))
 		return false;
-	ck->rdomain = ((const struct vs_info *)vs->val)->rdomain;
+	ck->rdomain = ((const struct vs_info *)htab_val(vs))->rdomain;
 	ck->ip = l->ca;
 	return true;
 }
@@ -1164,7 +1167,7 @@ int desired_update(const struct model *m, const struct build_env *env,
 	 * make: records that trade a MAC or CA meet no conflict. */
 	htab_iter_init(&it, &log->changes);
 	while ((c = htab_iter_next(&it))) {
-		const struct model_change *ch = c->val;
+		const struct model_change *ch = htab_val(c);
 
 		if (!ch->had)
 			continue;
@@ -1180,12 +1183,12 @@ int desired_update(const struct model *m, const struct build_env *env,
 	while ((c = htab_iter_next(&it))) {
 		const struct tenet_record *r;
 
-		if (!(e = htab_find(&m->recs, c->key)))
+		if (!(e = htab_find(&m->recs, htab_key(c))))
 			continue;
 		r = model_rec(e);
 		if (r->kind != TENET_KIND_LOOKUP || !followed(&r->lookup))
 			return 1;
-		if ((ret = set(&b, ix, dirty, e->key, &r->lookup)))
+		if ((ret = set(&b, ix, dirty, htab_key(e), &r->lookup)))
 			return ret;
 	}
 	return 0;
@@ -1236,8 +1239,8 @@ static bool lost_pa(const struct model *m, const char *host)
 		return false;
 	htab_iter_init(&it, (struct htab *)&m->bad);
 	while ((e = htab_iter_next(&it)))
-		if (((const struct tenet_record *)e->val)->kind == TENET_KIND_PA &&
-		    !strcmp(((const struct tenet_record *)e->val)->pa.host, host) &&
+		if (((const struct tenet_record *)htab_val(e))->kind == TENET_KIND_PA &&
+		    !strcmp(((const struct tenet_record *)htab_val(e))->pa.host, host) &&
 		    model_lost(m, e))
 			return true;
 	return false;
@@ -1260,7 +1263,7 @@ int desired_prepare_links(const struct model *m, const struct build_env *env)
 
 		if (r->kind != TENET_KIND_PA)
 			continue;
-		changed += prepare_pa(env, e->key, &r->pa);
+		changed += prepare_pa(env, htab_key(e), &r->pa);
 		if (!r->pa.vlan || strcmp(r->pa.host, env->host))
 			continue;
 		if (nvlans == cap) {
@@ -1298,14 +1301,15 @@ int desired_clamp_mtu(const struct recon_set *desired, const struct build_env *e
 
 	htab_iter_init(&it, &desired->t[OBJ_PORT]);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_port_val *pv = e->val;
+		const struct tenet_port_val *pv = htab_val(e);
 		const struct htab_entry *pa = htab_find(&desired->t[OBJ_PA], &pv->pa);
-		__u32 ifindex = *(const __u32 *)e->key;
+		__u32 ifindex = *(const __u32 *)htab_key(e);
 		int ul_mtu, mtu;
 
 		if (!pa)
 			continue;
-		ul_mtu = ops->link_mtu(ops->ctx, ((const struct tenet_pa_val *)pa->val)->ifindex);
+		ul_mtu = ops->link_mtu(ops->ctx,
+				       ((const struct tenet_pa_val *)htab_val(pa))->ifindex);
 		mtu = ops->link_mtu(ops->ctx, ifindex);
 		if (ul_mtu <= TENET_ENCAP_OVERHEAD || mtu < 0 ||
 		    mtu <= ul_mtu - TENET_ENCAP_OVERHEAD)

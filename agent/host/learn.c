@@ -47,7 +47,7 @@ static void host_pas(const struct model *m, const char *host, struct htab *pas)
 	while ((k = htab_iter_next(&it))) {
 		const struct tenet_record *r;
 
-		if (!(e = htab_find(&m->recs, k->key)))
+		if (!(e = htab_find(&m->recs, htab_key(k))))
 			continue;
 		r = model_rec(e);
 		if (r->kind == TENET_KIND_PA && !strcmp(r->pa.host, host))
@@ -77,16 +77,16 @@ int learn_table_age(struct learn_table *t, const struct model *m, const char *ho
 		uint64_t last;
 		int ret;
 
-		if (!(e = htab_find(&m->recs, k->key)))
+		if (!(e = htab_find(&m->recs, htab_key(k))))
 			continue;
 		r = model_rec(e);
 		if (r->kind != TENET_KIND_LOOKUP || r->lookup.type != TENET_LOOKUP_DYNAMIC ||
 		    !htab_find(&pas, &r->lookup.pa))
 			continue;
-		s = htab_find(&t->seen, e->key);
-		last = s ? *(const uint64_t *)s->val : now_ms;
+		s = htab_find(&t->seen, htab_key(e));
+		last = s ? *(const uint64_t *)htab_val(s) : now_ms;
 		if (now_ms - last < t->age_ms) {
-			htab_put(&next, e->key, &last, NULL);
+			htab_put(&next, htab_key(e), &last, NULL);
 			continue;
 		}
 		ret = unlearn(unlearn_arg, &r->lookup, &err);
@@ -95,7 +95,7 @@ int learn_table_age(struct learn_table *t, const struct model *m, const char *ho
 		if (ret < 0) {
 			/* Retried at the next pass. */
 			t->n_failed++;
-			htab_put(&next, e->key, &last, NULL);
+			htab_put(&next, htab_key(e), &last, NULL);
 		} else {
 			t->n_aged++;
 			aged++;

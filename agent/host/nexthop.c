@@ -81,7 +81,7 @@ static int add_remote(struct htab *h, __be32 pa)
 	if (!pa)
 		return 0;
 	if ((e = htab_find(h, &pa))) {
-		(*(__u32 *)e->val)++;
+		(*(__u32 *)htab_val(e))++;
 		return 0;
 	}
 	return htab_put(h, &pa, &one, NULL) ? 0 : -ENOMEM;
@@ -112,7 +112,7 @@ static void pa_changed(struct nexthops *n, __be32 old, __be32 now)
 
 	if (old == now)
 		return;
-	if (old && (e = htab_find(&n->refs, &old)) && !--*(__u32 *)e->val) {
+	if (old && (e = htab_find(&n->refs, &old)) && !--*(__u32 *)htab_val(e)) {
 		htab_del(&n->refs, &old);
 		if (htab_del(&n->remote, &old) == 0)
 			n->dirty = true;
@@ -139,9 +139,9 @@ static bool same_set(const struct htab *a, const struct htab *b)
 		return false;
 	htab_iter_init(&it, a);
 	while ((e = htab_iter_next(&it)))
-		if (!htab_find(b, e->key) ||
+		if (!htab_find(b, htab_key(e)) ||
 		    (a->val_size == sizeof(__u32) &&
-		     memcmp(e->val, htab_find(b, e->key)->val, sizeof(__u32))))
+		     memcmp(htab_val(e), htab_val(htab_find(b, htab_key(e))), sizeof(__u32))))
 			return false;
 	return true;
 }
@@ -165,20 +165,20 @@ int nexthops_set_pas(struct nexthops *n, const struct recon_set *s)
 	htab_init(&refs, sizeof(__be32), sizeof(__u32));
 	htab_iter_init(&it, &s->t[OBJ_PA]);
 	while (!ret && (e = htab_iter_next(&it))) {
-		const struct tenet_pa_val *pv = e->val;
+		const struct tenet_pa_val *pv = htab_val(e);
 
-		if (!htab_put(&local, e->key, &pv->ifindex, NULL))
+		if (!htab_put(&local, htab_key(e), &pv->ifindex, NULL))
 			ret = -ENOMEM;
 	}
 	for (size_t i = 0; !ret && i < sizeof(lookup_types) / sizeof(lookup_types[0]); i++) {
 		htab_iter_init(&it, &s->t[lookup_types[i]]);
 		while (!ret && (e = htab_iter_next(&it)))
-			ret = add_remote(&refs, entry_pa(lookup_types[i], e->val));
+			ret = add_remote(&refs, entry_pa(lookup_types[i], htab_val(e)));
 	}
 	/* A PA of this host is never a remote one (a local VM is local). */
 	htab_iter_init(&it, &refs);
 	while (!ret && (e = htab_iter_next(&it)))
-		if (!htab_find(&local, e->key) && !htab_put(&remote, e->key, &one, NULL))
+		if (!htab_find(&local, htab_key(e)) && !htab_put(&remote, htab_key(e), &one, NULL))
 			ret = -ENOMEM;
 	if (ret < 0) {
 		htab_free(&local);
@@ -330,14 +330,14 @@ static int cache_sync(struct nexthops *n)
 		return -ENOMEM;
 	htab_iter_init(&it, &n->cur);
 	while ((e = htab_iter_next(&it))) {
-		const struct tenet_nh_key *k = e->key;
+		const struct tenet_nh_key *k = htab_key(e);
 		struct tenet_nh_cache *p = &plan[tenet_nh_slot(k->src_pa, k->dst_pa)];
 
 		if (p->valid && memcmp(k, &p->key, sizeof(*k)) > 0)
 			continue;
 		p->valid = 1;
 		p->key = *k;
-		memcpy(&p->val, e->val, sizeof(p->val));
+		memcpy(&p->val, htab_val(e), sizeof(p->val));
 	}
 	for (__u32 i = 0; i < TENET_NH_CACHE_SLOTS; i++) {
 		if (!n->cache[i].valid || (plan[i].valid && same_entry(&n->cache[i], &plan[i])))
@@ -397,14 +397,14 @@ int nexthops_refresh(struct nexthops *n, uint64_t now)
 	while (!ret && (le = htab_iter_next(&li))) {
 		htab_iter_init(&ri, &n->remote);
 		while (!ret && (re = htab_iter_next(&ri))) {
-			struct tenet_nh_key k = { .src_pa = *(__be32 *)le->key,
-						  .dst_pa = *(__be32 *)re->key };
+			struct tenet_nh_key k = { .src_pa = *(__be32 *)htab_key(le),
+						  .dst_pa = *(__be32 *)htab_key(re) };
 			struct tenet_nh_val v;
 			enum nh_why why;
 			__be32 via;
 			bool stale;
 
-			why = resolve_pair(n, k.src_pa, *(__u32 *)le->val, k.dst_pa, &v, &via,
+			why = resolve_pair(n, k.src_pa, *(__u32 *)htab_val(le), k.dst_pa, &v, &via,
 					   &stale);
 			if (via && !htab_put(&vias, &via, &one, NULL))
 				ret = -ENOMEM;
@@ -425,7 +425,7 @@ int nexthops_refresh(struct nexthops *n, uint64_t now)
 					log_entry(&k, NULL, via, why, &nlog);
 			}
 			e = why == NH_OK ? htab_find(&n->cur, &k) : NULL;
-			if (why == NH_OK && (!e || memcmp(e->val, &v, sizeof(v))))
+			if (why == NH_OK && (!e || memcmp(htab_val(e), &v, sizeof(v))))
 				log_entry(&k, &v, via, why, &nlog);
 		}
 	}
@@ -435,26 +435,26 @@ int nexthops_refresh(struct nexthops *n, uint64_t now)
 	 * longer resolves) must not outlive it. */
 	htab_iter_init(&li, &n->cur);
 	while ((e = htab_iter_next(&li))) {
-		if (htab_find(&want, e->key))
+		if (htab_find(&want, htab_key(e)))
 			continue;
-		if (bpf_map_delete_elem(n->map_fd, e->key) < 0 && errno != ENOENT) {
+		if (bpf_map_delete_elem(n->map_fd, htab_key(e)) < 0 && errno != ENOENT) {
 			ret = -errno;
 			continue;
 		}
-		htab_del(&n->cur, e->key);
+		htab_del(&n->cur, htab_key(e));
 		changed++;
 	}
 	htab_iter_init(&li, &want);
 	while ((e = htab_iter_next(&li))) {
-		struct htab_entry *c = htab_find(&n->cur, e->key);
+		struct htab_entry *c = htab_find(&n->cur, htab_key(e));
 
-		if (c && !memcmp(c->val, e->val, sizeof(struct tenet_nh_val)))
+		if (c && !memcmp(htab_val(c), htab_val(e), sizeof(struct tenet_nh_val)))
 			continue;
-		if (bpf_map_update_elem(n->map_fd, e->key, e->val, BPF_ANY) < 0) {
+		if (bpf_map_update_elem(n->map_fd, htab_key(e), htab_val(e), BPF_ANY) < 0) {
 			ret = -errno;
 			continue;
 		}
-		if (!htab_put(&n->cur, e->key, e->val, NULL)) {
+		if (!htab_put(&n->cur, htab_key(e), htab_val(e), NULL)) {
 			ret = -ENOMEM;
 			break;
 		}

@@ -444,10 +444,10 @@ static int infer_addrs(struct recon_set *s)
 
 	htab_iter_init(&it, &s->t[OBJ_PA]);
 	while ((e = htab_iter_next(&it))) {
-		struct addr_key k = { .ifindex = ((struct tenet_pa_val *)e->val)->ifindex };
+		struct addr_key k = { .ifindex = ((struct tenet_pa_val *)htab_val(e))->ifindex };
 		struct addr_val v = { 0 };
 
-		memcpy(&k.addr, e->key, sizeof(k.addr));
+		memcpy(&k.addr, htab_key(e), sizeof(k.addr));
 		if (!htab_put(&s->t[OBJ_ADDR], &k, &v, NULL))
 			return -ENOMEM;
 	}
@@ -464,7 +464,7 @@ static int infer_attach(struct recon_set *s)
 
 	htab_iter_init(&it, &s->t[OBJ_PORT]);
 	while ((e = htab_iter_next(&it)))
-		if (!htab_put(&s->t[OBJ_ATTACH], e->key, &v, NULL))
+		if (!htab_put(&s->t[OBJ_ATTACH], htab_key(e), &v, NULL))
 			return -ENOMEM;
 	return 0;
 }

@@ -34,7 +34,7 @@ static bool key_eq(const struct htab *h, const struct htab_entry *e, uint32_t ha
 {
 	if (e->hash != hash)
 		return false;
-	return h->key_size ? !memcmp(e->key, key, h->key_size) : !strcmp(e->key, key);
+	return h->key_size ? !memcmp(htab_key(e), key, h->key_size) : !strcmp(htab_key(e), key);
 }
 
 void htab_init(struct htab *h, size_t key_size, size_t val_size)
@@ -55,7 +55,7 @@ void htab_init_arena(struct htab *h, size_t key_size, size_t val_size)
 /* The bytes an entry was carved with (entry_alloc's size). */
 static size_t entry_size(const struct htab *h, const struct htab_entry *e)
 {
-	return ALIGN8(ALIGN8(sizeof(*e) + key_len(h, e->key)) + e->vlen);
+	return ALIGN8((size_t)e->voff + e->vlen);
 }
 
 static bool fixed_entry(const struct htab *h, const struct htab_entry *e)
@@ -239,7 +239,7 @@ struct htab_entry *htab_put_len(struct htab *h, const void *key, const void *val
 	if (created)
 		*created = !e;
 	if (e) {
-		memcpy(e->val, val, vlen);
+		memcpy(htab_val(e), val, vlen);
 		return e;
 	}
 	return insert(h, key, hash, val, vlen);
@@ -256,22 +256,22 @@ static struct htab_entry *insert(struct htab *h, const void *key, uint32_t hash,
 				 const void *val, size_t vlen)
 {
 	struct htab_entry *e;
-	size_t klen;
+	size_t klen = key_len(h, key), voff = ALIGN8(sizeof(*e) + klen);
 
+	if (voff > UINT16_MAX || vlen > UINT16_MAX)
+		return NULL;
 	if (h->n >= h->nbuckets)
 		grow(h);
 	if (!h->nbuckets)
 		return NULL;
-	klen = key_len(h, key);
-	e = entry_alloc(h, ALIGN8(sizeof(*e) + klen) + vlen, h->key_size && vlen == h->val_size);
+	e = entry_alloc(h, voff + vlen, h->key_size && vlen == h->val_size);
 	if (!e)
 		return NULL;
 	e->tag = NULL;
-	e->vlen = (uint32_t)vlen;
-	e->key = (char *)e + sizeof(*e);
-	e->val = (char *)e + ALIGN8(sizeof(*e) + klen);
-	memcpy(e->key, key, klen);
-	memcpy(e->val, val, vlen);
+	e->vlen = (uint16_t)vlen;
+	e->voff = (uint16_t)voff;
+	memcpy(htab_key(e), key, klen);
+	memcpy(htab_val(e), val, vlen);
 	e->hash = hash;
 	e->next = h->buckets[e->hash & (h->nbuckets - 1)];
 	h->buckets[e->hash & (h->nbuckets - 1)] = e;

@@ -149,7 +149,7 @@ static int put(struct model *m, const char *key, const char *value, bool fresh,
 		log_whole(m);   /* repaired: what was held is built again */
 	size = model_rec_size(&rec);
 	e = fresh ? NULL : htab_find(&m->recs, key);
-	if (e && e->vlen == size && !memcmp(e->val, &rec, size))
+	if (e && e->vlen == size && !memcmp(htab_val(e), &rec, size))
 		return 0;
 	log_change(m, key, e, rec.kind);
 	if (!(e ? htab_put_len(&m->recs, key, &rec, size, NULL) :
@@ -207,8 +207,8 @@ int model_load_one(struct model_load *ld, const char *key, const char *value)
 	if (ld->bad)
 		ld->bad(ld->arg, err.msg);
 	old = htab_find(&ld->m->recs, key);
-	if (old && (!htab_put_len(&ld->fresh.recs, old->key, old->val, old->vlen, NULL) ||
-		    index_set(&ld->fresh, old->key, model_rec(old)) < 0))
+	if (old && (!htab_put_len(&ld->fresh.recs, htab_key(old), htab_val(old), old->vlen, NULL) ||
+		    index_set(&ld->fresh, htab_key(old), model_rec(old)) < 0))
 		return -ENOMEM;
 	return 0;
 }

@@ -83,7 +83,7 @@ int model_put(struct model *m, const char *key, const char *value, struct tenet_
 /* A bad key with no last good version: its kernel state must be held. */
 static inline bool model_lost(const struct model *m, const struct htab_entry *bad)
 {
-	return !htab_find(&m->recs, bad->key);
+	return !htab_find(&m->recs, htab_key(bad));
 }
 /* How many bad keys are lost. */
 size_t model_nlost(const struct model *m);
@@ -114,7 +114,7 @@ void model_load_abort(struct model_load *ld);
 
 static inline const struct tenet_record *model_rec(const struct htab_entry *e)
 {
-	return e->val;
+	return htab_val(e);
 }
 
 /* A walk of the records that are not lookup records (m->others: a few

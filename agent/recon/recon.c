@@ -143,10 +143,10 @@ int recon_observe(struct recon *rc, const struct recon_set *desired)
 		    !(ty->flags & RECON_T_KEEP)) {
 			htab_iter_init(&it, &rc->shadow.t[t]);
 			while ((e = htab_iter_next(&it))) {
-				if (htab_find(&desired->t[t], e->key) ||
-				    htab_find(&fresh.t[t], e->key))
+				if (htab_find(&desired->t[t], htab_key(e)) ||
+				    htab_find(&fresh.t[t], htab_key(e)))
 					continue;
-				if (!htab_put(&fresh.t[t], e->key, e->val, NULL)) {
+				if (!htab_put(&fresh.t[t], htab_key(e), htab_val(e), NULL)) {
 					ret = -ENOMEM;
 					goto out;
 				}
@@ -212,16 +212,17 @@ static int batch_flush(struct recon *rc, struct batch *b, const struct recon_hoo
 
 		if (!whole) {
 			rc->msg[0] = '\0';
-			ret = ty->put(rc, e->key, e->val, b->old[i]);
+			ret = ty->put(rc, htab_key(e), htab_val(e), b->old[i]);
 		}
-		report(h, rc, b->t, b->old[i] ? RECON_UPDATE : RECON_ADD, e->key, e->val, ret);
+		report(h, rc, b->t, b->old[i] ? RECON_UPDATE : RECON_ADD, htab_key(e), htab_val(e),
+		       ret);
 		if (ret < 0) {
 			failed++;
 			continue;
 		}
-		shadow_changed(h, rc, b->t, e->key, b->old[i], e->val);
-		if (!(b->old[i] ? htab_put(sh, e->key, e->val, NULL) :
-				  htab_add(sh, e->key, e->val, ty->val_size)))
+		shadow_changed(h, rc, b->t, htab_key(e), b->old[i], htab_val(e));
+		if (!(b->old[i] ? htab_put(sh, htab_key(e), htab_val(e), NULL) :
+				  htab_add(sh, htab_key(e), htab_val(e), ty->val_size)))
 			return -ENOMEM;
 		if (b->old[i])
 			rc->st.upd[b->t]++;
@@ -258,14 +259,14 @@ static int put_pass_batched(struct recon *rc, const struct recon_set *desired, u
 	htab_reserve(sh, desired->t[t].n);
 	htab_iter_init(&it, &desired->t[t]);
 	while ((e = htab_iter_next(&it))) {
-		struct htab_entry *cur = empty ? NULL : htab_find(sh, e->key);
+		struct htab_entry *cur = empty ? NULL : htab_find(sh, htab_key(e));
 
-		if (cur && !memcmp(cur->val, e->val, csz))
+		if (cur && !memcmp(htab_val(cur), htab_val(e), csz))
 			continue;
-		memcpy(b->keys + b->n * ksz, e->key, ksz);
-		memcpy(b->vals + b->n * vsz, e->val, vsz);
+		memcpy(b->keys + b->n * ksz, htab_key(e), ksz);
+		memcpy(b->vals + b->n * vsz, htab_val(e), vsz);
 		b->e[b->n] = e;
-		b->old[b->n] = cur ? cur->val : NULL;
+		b->old[b->n] = cur ? htab_val(cur) : NULL;
 		if (++b->n == RECON_BATCH) {
 			ret = batch_flush(rc, b, h);
 			if (ret < 0)
@@ -292,19 +293,19 @@ static int put_one(struct recon *rc, unsigned int t, const struct htab_entry *e,
 {
 	const struct recon_type *ty = &rc->r->types[t];
 	struct htab *sh = &rc->shadow.t[t];
-	struct htab_entry *cur = htab_find(sh, e->key);
+	struct htab_entry *cur = htab_find(sh, htab_key(e));
 	enum recon_op op = cur ? RECON_UPDATE : RECON_ADD;
 	int ret;
 
-	if (cur && !memcmp(cur->val, e->val, cmp_size(ty)))
+	if (cur && !memcmp(htab_val(cur), htab_val(e), cmp_size(ty)))
 		return 0;
 	rc->msg[0] = '\0';
-	ret = ty->put(rc, e->key, e->val, cur ? cur->val : NULL);
-	report(h, rc, t, op, e->key, e->val, ret);
+	ret = ty->put(rc, htab_key(e), htab_val(e), cur ? htab_val(cur) : NULL);
+	report(h, rc, t, op, htab_key(e), htab_val(e), ret);
 	if (ret < 0)
 		return 1;
-	shadow_changed(h, rc, t, e->key, cur ? cur->val : NULL, e->val);
-	if (!htab_put(sh, e->key, e->val, NULL))
+	shadow_changed(h, rc, t, htab_key(e), cur ? htab_val(cur) : NULL, htab_val(e));
+	if (!htab_put(sh, htab_key(e), htab_val(e), NULL))
 		return -ENOMEM;
 	if (op == RECON_ADD)
 		rc->st.add[t]++;
@@ -358,7 +359,8 @@ static size_t count_deletes(const struct recon *rc, const struct recon_set *desi
 			continue;
 		htab_iter_init(&it, &rc->shadow.t[t]);
 		while ((e = htab_iter_next(&it)))
-			n += !htab_find(&desired->t[t], e->key) && !is_held(desired, t, e->key);
+			n += !htab_find(&desired->t[t], htab_key(e)) &&
+			     !is_held(desired, t, htab_key(e));
 	}
 	return n;
 }
@@ -371,22 +373,22 @@ static int del_one(struct recon *rc, const struct recon_set *desired, unsigned i
 	const struct recon_type *ty = &rc->r->types[t];
 	int ret;
 
-	if (htab_find(&desired->t[t], e->key))
+	if (htab_find(&desired->t[t], htab_key(e)))
 		return 0;
-	if (is_held(desired, t, e->key)) {
+	if (is_held(desired, t, htab_key(e))) {
 		rc->st.held++;
-		report(h, rc, t, RECON_HELD, e->key, e->val, 0);
+		report(h, rc, t, RECON_HELD, htab_key(e), htab_val(e), 0);
 		return 0;
 	}
 	rc->msg[0] = '\0';
-	ret = ty->del(rc, e->key, e->val);
+	ret = ty->del(rc, htab_key(e), htab_val(e));
 	if (recon_gone(ret))
 		ret = 0;
-	report(h, rc, t, RECON_DELETE, e->key, e->val, ret);
+	report(h, rc, t, RECON_DELETE, htab_key(e), htab_val(e), ret);
 	if (ret < 0)
 		return 1;
-	shadow_changed(h, rc, t, e->key, e->val, NULL);
-	htab_del(&rc->shadow.t[t], e->key);
+	shadow_changed(h, rc, t, htab_key(e), htab_val(e), NULL);
+	htab_del(&rc->shadow.t[t], htab_key(e));
 	rc->st.del[t]++;
 	return 0;
 }
@@ -463,7 +465,7 @@ int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
 	for (t = 0; t < r->ntypes; t++) {
 		htab_iter_init(&it, &keys->t[t]);
 		while ((k = htab_iter_next(&it))) {
-			if (!(e = htab_find(&desired->t[t], k->key)))
+			if (!(e = htab_find(&desired->t[t], htab_key(k))))
 				continue;
 			ret = put_one(rc, t, e, hooks);
 			if (ret < 0)
@@ -477,9 +479,9 @@ int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
 				continue;
 			htab_iter_init(&it, &keys->t[t]);
 			while ((k = htab_iter_next(&it)))
-				ndel += !htab_find(&desired->t[t], k->key) &&
-					htab_find(&rc->shadow.t[t], k->key) &&
-					!is_held(desired, t, k->key);
+				ndel += !htab_find(&desired->t[t], htab_key(k)) &&
+					htab_find(&rc->shadow.t[t], htab_key(k)) &&
+					!is_held(desired, t, htab_key(k));
 		}
 		if (ndel && !hooks->allow_delete(hooks->guard_arg, rc, ndel, total)) {
 			rc->st.refused = (unsigned int)ndel;
@@ -491,7 +493,7 @@ int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
 			continue;
 		htab_iter_init(&it, &keys->t[t]);
 		while ((k = htab_iter_next(&it)))
-			if ((e = htab_find(&rc->shadow.t[t], k->key)))
+			if ((e = htab_find(&rc->shadow.t[t], htab_key(k))))
 				failed += del_one(rc, desired, t, e, hooks);
 	}
 out:

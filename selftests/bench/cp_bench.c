@@ -30,6 +30,13 @@
  *                                  wake-up (p50/p99/max, ms): what the
  *                                  platform bills a large address space
  *                                  for being switched back in.
+ *   cp_bench touch MIB             a control for `load`: the time to touch
+ *                                  MIB of fresh memory once (huge pages),
+ *                                  what any process of the agent's size
+ *                                  pays before it has done anything. Here
+ *                                  free memory is handed back to the
+ *                                  hypervisor (virtio-balloon free page
+ *                                  reporting), so a first touch is slow.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -407,9 +414,32 @@ static int cmd_idle(size_t mib, const char *pages)
 	ret = 0;
 out:
 	free(cost);
+	if (mem != MAP_FAILED)
+		munmap(mem, len);
 	if (ep >= 0)
 		close(ep);
 	return ret;
+}
+
+static int cmd_touch(size_t mib)
+{
+	size_t len = mib << 20;
+	struct timespec a, b;
+	char *mem;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || madvise(mem, len, MADV_HUGEPAGE)) {
+		fprintf(stderr, "cp_bench touch: %s\n", strerror(errno));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	memset(mem, 1, len);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("touched %zu MiB in %.2f s (%.2f ms per MiB)\n", mib,
+	       (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
+	       ((double)(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / (double)mib);
+	munmap(mem, len);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -427,9 +457,11 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "idle") &&
 	    (!strcmp(argv[3], "4k") || !strcmp(argv[3], "huge")))
 		return cmd_idle(strtoul(argv[2], NULL, 0), argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "touch") && strtoul(argv[2], NULL, 0))
+		return cmd_touch(strtoul(argv[2], NULL, 0));
 	fprintf(stderr, "usage: cp_bench load STORE N | count PIN_DIR |\n"
 			"       cp_bench latency N RDOMAIN-ID STORE TENET PIN_DIR... |\n"
 			"       cp_bench cpu N PID RDOMAIN-ID VSID NET STORE TENET PIN_DIR |\n"
-			"       cp_bench idle MIB 4k|huge\n");
+			"       cp_bench idle MIB 4k|huge | touch MIB\n");
 	return 2;
 }

@@ -4,7 +4,8 @@
 #
 #   load    tenetd start to "ready" with N lookup records in the store (the
 #           maps are filled before it says ready; the count is checked),
-#           and the agent's VmRSS/VmHWM then;
+#           and the agent's VmRSS/VmHWM then; and a control: the time any
+#           process takes to touch that much fresh memory (cp_bench touch);
 #   change  3 agents (3 hosts) on one store: from `tenet lookup add` or
 #           `replace` returning to the record being in all 3 agents'
 #           tenet_ca maps, p50/p99 over M changes (selftests/bench/cp_bench.c).
@@ -28,7 +29,7 @@
 # store API and kept in $BUILD/bench/ (about 1 min for 1M), then copied.
 . "$(dirname "$0")/../net/lib.sh"
 
-usage() { sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; }
 RECORDS=1000000 CHANGES=1000 CPU_CHANGES=200 BIG_BATCH=100000
 NO_ETCD=
 while getopts seh o; do
@@ -91,6 +92,14 @@ echo "@cp load_cpu_s $cpu"
 echo "@cp rss_mib $((rss / 1024))"
 echo "@cp hwm_mib $((hwm / 1024))"
 echo "@cp thp_mib $((thp / 1024))"
+# The control: what touching that much fresh memory costs any process
+# here, now (cp_bench touch): on this platform a good part of the load.
+if out=$("$CP" touch $((hwm / 1024))); then
+	info "control, a process touching the agent's VmHWM of fresh memory: $out"
+	echo "@cp touch_s $(awk '{ print $5 }' <<<"$out")"
+else
+	fail "the touch control failed"
+fi
 
 # ---- CPU per change: at N records, then at 1k ----
 # cpu_per_change HOST LABEL KEY [NET]: CPU_CHANGES lookup changes in VSID

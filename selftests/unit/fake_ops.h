@@ -151,7 +151,7 @@ static int fake_iterate(struct htab *h, ops_entry_cb cb, void *arg)
 
 	htab_iter_init(&it, h);
 	while ((e = htab_iter_next(&it)))
-		if ((ret = cb(e->key, e->val, arg)) < 0)
+		if ((ret = cb(htab_key(e), htab_val(e), arg)) < 0)
 			return ret;
 	return 0;
 }

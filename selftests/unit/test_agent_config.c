@@ -315,20 +315,20 @@ static void test_htab(void **state)
 	v = 1;
 	assert_non_null(htab_put(&h, &k, &v, &created));
 	assert_false(created);
-	assert_int_equal(*(uint32_t *)htab_find(&h, &k)->val, 1);
+	assert_int_equal(*(uint32_t *)htab_val(htab_find(&h, &k)), 1);
 	assert_int_equal(h.n, 1000);
 	/* Deleting while iterating: every odd key. */
 	htab_iter_init(&it, &h);
 	while ((e = htab_iter_next(&it))) {
 		n++;
-		if (*(uint32_t *)e->key % 2)
-			assert_int_equal(htab_del(&h, e->key), 0);
+		if (*(uint32_t *)htab_key(e) % 2)
+			assert_int_equal(htab_del(&h, htab_key(e)), 0);
 	}
 	assert_int_equal(n, 1000);
 	assert_int_equal(h.n, 500);
 	htab_iter_init(&it, &h);
 	while ((e = htab_iter_next(&it)))
-		sum += *(uint32_t *)e->key;
+		sum += *(uint32_t *)htab_key(e);
 	assert_int_equal(sum, 249500);     /* 0 + 2 + ... + 998 */
 	k = 3;
 	assert_int_equal(htab_del(&h, &k), -ENOENT);

@@ -141,10 +141,10 @@ static int toy_want(struct recon *rc, const struct model *m, const struct recon_
 	for (unsigned int ty = 0; ty < T_N; ty++) {
 		htab_iter_init(&it, &t->want.t[ty]);
 		while ((e = htab_iter_next(&it)))
-			htab_put(&out->t[ty], e->key, e->val, NULL);
+			htab_put(&out->t[ty], htab_key(e), htab_val(e), NULL);
 		htab_iter_init(&it, &t->want.held[ty]);
 		while ((e = htab_iter_next(&it)))
-			recon_hold(out, ty, e->key);
+			recon_hold(out, ty, htab_key(e));
 	}
 	return 0;
 }
@@ -161,11 +161,11 @@ static int toy_observe(struct recon *rc, const struct recon_set *desired, struct
 	for (unsigned int ty = 0; ty < T_N; ty++) {
 		htab_iter_init(&it, &t->k.t[ty]);
 		while ((e = htab_iter_next(&it))) {
-			struct val v = { .v = ((struct val *)e->val)->v };
+			struct val v = { .v = ((struct val *)htab_val(e))->v };
 
-			if (ty == T_TOP && (!desired || !htab_find(&desired->t[ty], e->key)))
+			if (ty == T_TOP && (!desired || !htab_find(&desired->t[ty], htab_key(e))))
 				continue;
-			htab_put(&out->t[ty], e->key, &v, NULL);
+			htab_put(&out->t[ty], htab_key(e), &v, NULL);
 		}
 	}
 	return 0;
@@ -294,7 +294,7 @@ static void test_order_and_idempotence(void **state)
 	assert_int_equal(x->t.ncalls, 0);
 	/* A creation parameter is not a change. */
 	want(x, T_BASE, 1, 101);
-	((struct val *)htab_find(&x->t.want.t[T_BASE], &(uint32_t){ 1 })->val)->made = 7;
+	((struct val *)htab_val(htab_find(&x->t.want.t[T_BASE], &(uint32_t){ 1 })))->made = 7;
 	assert_int_equal(round_(x), 0);
 	assert_int_equal(x->t.ncalls, 0);
 	/* A change is one put; deletes run in the reverse type order. */
@@ -477,7 +477,7 @@ static void test_arena_strings_reuse(void **state)
 	memset(val, 'z', sizeof(val));
 	again = htab_put_len(&h, "/k/x", val, 8 + 7 % 40, NULL);
 	assert_ptr_equal(again, e);
-	assert_memory_equal(again->val, val, 8 + 7 % 40);
+	assert_memory_equal(htab_val(again), val, 8 + 7 % 40);
 	assert_null(htab_find(&h, "/k/7"));
 	/* Every other one replaced with a value of another length. */
 	for (int i = 0; i < 1000; i += 2) {
@@ -496,7 +496,7 @@ static void test_arena_strings_reuse(void **state)
 		assert_non_null(e);
 		assert_int_equal(e->vlen, len);
 		memset(got, i % 2 ? 'a' + i % 26 : 'A' + i % 26, sizeof(got));
-		assert_memory_equal(e->val, got, len);
+		assert_memory_equal(htab_val(e), got, len);
 	}
 	htab_free(&h);
 }

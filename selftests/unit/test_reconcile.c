@@ -266,7 +266,7 @@ static const void *get(const struct recon_set *s, enum obj o, const void *key)
 {
 	const struct htab_entry *e = htab_find(&s->t[o], key);
 
-	return e ? e->val : NULL;
+	return e ? htab_val(e) : NULL;
 }
 
 static unsigned int total(const struct recon_stats *st)
@@ -1128,7 +1128,7 @@ static void set_copy(struct recon_set *dst, const struct recon_set *src)
 	for (unsigned int t = 0; t < OBJ_MAX; t++) {
 		htab_iter_init(&it, (struct htab *)&src->t[t]);
 		while ((e = htab_iter_next(&it)))
-			assert_non_null(htab_put(&dst->t[t], e->key, e->val, NULL));
+			assert_non_null(htab_put(&dst->t[t], htab_key(e), htab_val(e), NULL));
 	}
 }
 
@@ -1143,9 +1143,9 @@ static void assert_same_kernel(const struct recon_set *a, const struct recon_set
 			fail_msg("%s: %zu objects, was %zu", obj_name(t), b->t[t].n, a->t[t].n);
 		htab_iter_init(&it, (struct htab *)&a->t[t]);
 		while ((e = htab_iter_next(&it))) {
-			const struct htab_entry *o = htab_find(&b->t[t], e->key);
+			const struct htab_entry *o = htab_find(&b->t[t], htab_key(e));
 
-			if (!o || memcmp(o->val, e->val, obj_val_size(t)))
+			if (!o || memcmp(htab_val(o), htab_val(e), obj_val_size(t)))
 				fail_msg("%s: an object %s", obj_name(t), o ? "changed" : "is gone");
 		}
 	}
@@ -1294,7 +1294,7 @@ static void assert_same_keys(const struct htab *a, const struct htab *b)
 	assert_int_equal(a->n, b->n);
 	htab_iter_init(&it, (struct htab *)a);
 	while ((e = htab_iter_next(&it)))
-		assert_non_null(htab_find(b, e->key));
+		assert_non_null(htab_find(b, htab_key(e)));
 }
 
 /* Random lookup changes (adds, replaces, deletes; local and remote; some
