@@ -7,22 +7,29 @@
 #include "common.h"
 #include "maps.h"
 
-static __always_inline struct tenet_vstats_val *vstats_get(__u32 vsid)
+/* A VSID's counters by the slot tenetd gave it (struct tenet_vsid_val,
+ * copied into its ports' entries): an array lookup, not a hash lookup by
+ * VSID. Slot 0: none, not counted. */
+static __always_inline struct tenet_vstats_val *vstats_get(__u32 slot)
 {
-	struct tenet_vstats_val *v, zero = {};
-
-	v = bpf_map_lookup_elem(&tenet_vstats, &vsid);
-	if (v)
-		return v;
-	/* First packet of this VSID on this host. NOEXIST: a racing CPU that
-	 * created it first wins and we use its entry. */
-	bpf_map_update_elem(&tenet_vstats, &vsid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tenet_vstats, &vsid);
+	if (!slot)
+		return NULL;
+	return bpf_map_lookup_elem(&tenet_vstats, &slot);
 }
 
-static __always_inline void count_rx(__u32 vsid, __u32 bytes)
+/* The slot of a VSID none of the frame's entries carries: a routed frame
+ * delivered to a local port of another subnet costs this tenet_vsid
+ * lookup (switched frames and decap have the slot already). */
+static __always_inline __u32 vsid_stats_slot(__u32 vsid)
 {
-	struct tenet_vstats_val *v = vstats_get(vsid);
+	struct tenet_vsid_val *v = bpf_map_lookup_elem(&tenet_vsid, &vsid);
+
+	return v ? v->stats_slot : 0;
+}
+
+static __always_inline void count_rx(__u32 slot, __u32 bytes)
+{
+	struct tenet_vstats_val *v = vstats_get(slot);
 
 	if (v) {
 		v->rx_packets++;
@@ -30,9 +37,9 @@ static __always_inline void count_rx(__u32 vsid, __u32 bytes)
 	}
 }
 
-static __always_inline void count_tx(__u32 vsid, __u32 bytes)
+static __always_inline void count_tx(__u32 slot, __u32 bytes)
 {
-	struct tenet_vstats_val *v = vstats_get(vsid);
+	struct tenet_vstats_val *v = vstats_get(slot);
 
 	if (v) {
 		v->tx_packets++;
@@ -40,12 +47,14 @@ static __always_inline void count_tx(__u32 vsid, __u32 bytes)
 	}
 }
 
-/* Count a drop; vsid 0 when the frame could not be tied to a VSID. */
-static __always_inline void count_drop(enum tenet_drop_reason reason, __u32 vsid,
+/* Count a drop per reason, and against the VSID of counter slot `slot`:
+ * 0 when the frame could not be tied to a VSID that has one. */
+static __always_inline void count_drop(enum tenet_drop_reason reason, __u32 slot,
 				       __u32 bytes)
 {
 	__u32 key = reason;
 	struct tenet_drop_val *d = bpf_map_lookup_elem(&tenet_drops, &key);
+	struct tenet_vstats_val *v;
 
 	if (tenet_record_redirect)
 		tenet_last_drop = reason;
@@ -53,12 +62,9 @@ static __always_inline void count_drop(enum tenet_drop_reason reason, __u32 vsid
 		d->packets++;
 		d->bytes += bytes;
 	}
-	if (vsid) {
-		struct tenet_vstats_val *v = vstats_get(vsid);
-
-		if (v)
-			v->drops++;
-	}
+	v = vstats_get(slot);
+	if (v)
+		v->drops++;
 }
 
 /* Events are best effort: a full ring drops the event, never the packet. */

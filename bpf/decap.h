@@ -48,6 +48,7 @@ struct decap_result {
 	__u32 ifindex;
 	__u32 vsid;     /* VSID from the key */
 	__u32 rdomain;  /* that VSID's routing domain */
+	__u32 slot;     /* that VSID's counter slot (0 until it is known) */
 	__u32 reason;   /* enum tenet_drop_reason when DECAP_DROP */
 	__u32 trim;     /* bytes after the outer IPv4 total length, to cut */
 	__be32 outer_src;
@@ -187,6 +188,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	if (!vinfo)
 		return decap_drop(res, TENET_DROP_VSID_UNKNOWN);
 	res->rdomain = vinfo->rdomain;
+	res->slot = vinfo->stats_slot;
 
 	res->outer_len = c.pos - data;
 	inner = cursor_take(&c, struct ethhdr);

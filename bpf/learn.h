@@ -406,7 +406,7 @@ static __always_inline int learn_reply_from_port(struct __sk_buff *skb,
 		return TC_ACT_SHOT;
 	}
 	if (dst->ifindex) {
-		count_rx(port->vsid, skb->len);
+		count_rx(port->stats_slot, skb->len);
 		note_redirect(dst->ifindex);
 		return bpf_redirect(dst->ifindex, 0);
 	}

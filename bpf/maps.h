@@ -121,8 +121,8 @@ struct {
 } tenet_drops SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TENET_MAX_VSIDS);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TENET_VSTATS_SLOTS);
 	__type(key, __u32);
 	__type(value, struct tenet_vstats_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -35,7 +35,8 @@ static __always_inline int deliver(struct __sk_buff *skb, const struct tenet_por
 	};
 
 	if (ifindex) {
-		count_rx(dst_vsid, skb->len);
+		count_rx(dst_vsid == port->vsid ? port->stats_slot : vsid_stats_slot(dst_vsid),
+			 skb->len);
 		note_redirect(ifindex);
 		return bpf_redirect(ifindex, 0);
 	}
@@ -164,11 +165,11 @@ int tenet_tc_port(struct __sk_buff *skb)
 		port_drop(skb, trace, TENET_DROP_PORT_UNKNOWN, len, 0, 0);
 		return TC_ACT_SHOT;
 	}
-	count_tx(port->vsid, len);
+	count_tx(port->stats_slot, len);
 	trace_skb(skb, trace, TENET_TP_PORT, 0, ifindex, port->vsid, port->rdomain);
 	verdict = port_ingress(skb, port, &reason);
 	if (reason) {
-		count_drop(reason, port->vsid, len);
+		count_drop(reason, port->stats_slot, len);
 		port_drop(skb, trace, reason, len, port->vsid, port->rdomain);
 	} else if (trace_on(trace) && verdict == TC_ACT_REDIRECT &&
 		   skb->len == len + TENET_ENCAP_OVERHEAD) {
@@ -196,7 +197,7 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	case DECAP_PASS:
 		return TC_ACT_OK;
 	case DECAP_DROP:
-		count_drop(res.reason, res.vsid, len);
+		count_drop(res.reason, res.slot, len);
 		trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return TC_ACT_SHOT;
 	case DECAP_ARP:
@@ -204,7 +205,7 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 		break;
 	}
 	if (decap_tc_trim(skb, &res)) {
-		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		count_drop(TENET_DROP_TRUNCATED, res.slot, len);
 		return TC_ACT_SHOT;
 	}
 	if (v == DECAP_ARP) {
@@ -219,7 +220,7 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 			return bpf_redirect(skb->ifindex, 0);
 		}
 		if (verdict != ARP_UL_DELIVER) {
-			count_drop(res.reason, res.vsid, len);
+			count_drop(res.reason, res.slot, len);
 			trace_skb(skb, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid,
 				  res.rdomain);
 			return TC_ACT_SHOT;
@@ -228,12 +229,12 @@ int tenet_tc_underlay(struct __sk_buff *skb)
 	trace = trace_ctl();
 	trace_skb(skb, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);
 	if (decap_tc_strip(skb, &res)) {
-		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		count_drop(TENET_DROP_TRUNCATED, res.slot, len);
 		trace_skb(skb, trace, TENET_TP_DROP, TENET_DROP_TRUNCATED, res.ifindex, res.vsid,
 			  res.rdomain);
 		return TC_ACT_SHOT;
 	}
-	count_rx(res.vsid, skb->len);
+	count_rx(res.slot, skb->len);
 	note_redirect(res.ifindex);
 	return bpf_redirect(res.ifindex, 0);
 }

@@ -25,7 +25,7 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	case DECAP_PASS:
 		return XDP_PASS;
 	case DECAP_DROP:
-		count_drop(res.reason, res.vsid, len);
+		count_drop(res.reason, res.slot, len);
 		trace_xdp(ctx, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid, res.rdomain);
 		return XDP_DROP;
 	case DECAP_ARP:
@@ -34,7 +34,7 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	}
 	/* Bytes past the outer IPv4 total length are not the datagram's. */
 	if (res.trim && bpf_xdp_adjust_tail(ctx, -(int)res.trim)) {
-		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		count_drop(TENET_DROP_TRUNCATED, res.slot, len);
 		return XDP_DROP;
 	}
 	if (v == DECAP_ARP) {
@@ -42,7 +42,7 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 		data_end = (void *)(long)ctx->data_end;
 		verdict = arp_from_underlay(data, data_end, &res);
 		if (verdict == XDP_DROP) {
-			count_drop(res.reason, res.vsid, len);
+			count_drop(res.reason, res.slot, len);
 			trace_xdp(ctx, trace_ctl(), TENET_TP_DROP, res.reason, 0, res.vsid,
 				  res.rdomain);
 		}
@@ -52,12 +52,12 @@ int tenet_xdp_underlay(struct xdp_md *ctx)
 	trace = trace_ctl();
 	trace_xdp(ctx, trace, TENET_TP_DECAP, 0, res.ifindex, res.vsid, res.rdomain);
 	if (bpf_xdp_adjust_head(ctx, (int)res.outer_len)) {
-		count_drop(TENET_DROP_TRUNCATED, res.vsid, len);
+		count_drop(TENET_DROP_TRUNCATED, res.slot, len);
 		trace_xdp(ctx, trace, TENET_TP_DROP, TENET_DROP_TRUNCATED, res.ifindex, res.vsid,
 			  res.rdomain);
 		return XDP_DROP;
 	}
-	count_rx(res.vsid, len - res.outer_len - res.trim);
+	count_rx(res.slot, len - res.outer_len - res.trim);
 	note_redirect(res.ifindex);
 	return bpf_redirect(res.ifindex, 0);
 }

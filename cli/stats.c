@@ -114,39 +114,66 @@ int cli_read_drops(struct cli *c, const char *host, struct tenet_drop_val *out)
 	return ret;
 }
 
-/* Every entry of a per-CPU hash keyed by __u32, summed over CPUs with
- * add(sum, one). */
-static int read_percpu_hash(struct cli *c, int fd, size_t vsize,
-			    void (*add)(void *sum, const void *one),
-			    void *(*slot)(void *arg, __u32 key), void *arg)
+/* Per-CPU counters summed over CPUs with add(sum, one), one sum per key
+ * of a map keyed by __u32: slot(arg, key) gives where it goes. Without
+ * an index (idx_fd < 0), fd is a per-CPU hash and its keys are walked.
+ * With one, the keys of the hash idx_fd are walked and each key's value
+ * there (idx_vsize bytes) names its element of the per-CPU array fd
+ * (index(value); 0: none, left out); a sum that is all zero is left out
+ * too, as a hash has no entry for what never counted. */
+static int read_percpu(struct cli *c, int fd, size_t vsize,
+		       void (*add)(void *sum, const void *one),
+		       void *(*slot)(void *arg, __u32 key), void *arg,
+		       int idx_fd, size_t idx_vsize, __u32 (*index)(const void *idx_val))
 {
-	int ncpu = ncpus(c);
+	size_t stride = (vsize + 7) & ~(size_t)7; /* per-CPU values are 8-byte aligned */
+	int ncpu = ncpus(c), walk = idx_fd >= 0 ? idx_fd : fd;
 	__u32 key, next, *prev = NULL;
-	char *vals;
+	char *vals, *sum, *zero, *ival;
 	int ret = 0;
 
 	if (ncpu <= 0)
 		return TENET_EXIT_RUNTIME;
-	/* Per-CPU values are laid out 8-byte aligned. */
-	vals = calloc((size_t)ncpu, (vsize + 7) & ~(size_t)7);
-	if (!vals)
-		return cli_fail(c, "out of memory");
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		void *sum;
+	vals = calloc((size_t)ncpu, stride);
+	sum = calloc(1, vsize);
+	zero = calloc(1, vsize);
+	ival = calloc(1, idx_vsize ? idx_vsize : 1);
+	if (!vals || !sum || !zero || !ival) {
+		ret = cli_fail(c, "out of memory");
+		goto out;
+	}
+	while (bpf_map_get_next_key(walk, prev, &next) == 0) {
+		__u32 at = next;
+		void *to;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals) < 0)
-			continue;       /* gone meanwhile */
-		sum = slot(arg, key);
-		if (!sum) {
+		if (idx_fd >= 0) {
+			if (bpf_map_lookup_elem(idx_fd, &key, ival) < 0)
+				continue;       /* gone meanwhile */
+			at = index(ival);
+			if (!at)
+				continue;
+		}
+		if (bpf_map_lookup_elem(fd, &at, vals) < 0)
+			continue;       /* gone meanwhile (a hash) or out of range */
+		memset(sum, 0, vsize);
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			add(sum, vals + (size_t)cpu * stride);
+		if (idx_fd >= 0 && !memcmp(sum, zero, vsize))
+			continue;
+		to = slot(arg, key);
+		if (!to) {
 			ret = cli_fail(c, "out of memory");
 			break;
 		}
-		for (int cpu = 0; cpu < ncpu; cpu++)
-			add(sum, vals + (size_t)cpu * ((vsize + 7) & ~(size_t)7));
+		memcpy(to, sum, vsize);
 	}
+out:
 	free(vals);
+	free(sum);
+	free(zero);
+	free(ival);
 	return ret;
 }
 
@@ -221,21 +248,37 @@ static int cmp_vsid(const void *a, const void *b)
 	return x->vsid < y->vsid ? -1 : x->vsid > y->vsid;
 }
 
+static __u32 vsid_counter_slot(const void *val)
+{
+	return ((const struct tenet_vsid_val *)val)->stats_slot;
+}
+
+/* Each VSID's counters: its slot from tenet_vsid, that slot of the
+ * per-CPU array tenet_vstats. Only VSIDs the datapath has, with a slot. */
 int cli_read_vstats(struct cli *c, const char *host, struct cli_vstats *out)
 {
-	int fd, ret;
+	int fd = -1, vfd = -1, ret;
 
 	memset(out, 0, sizeof(*out));
+	ret = cli_open_pinned(c, host, TENET_MAP_VSID, "virtual subnets", "virtual subnet",
+			      BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct tenet_vsid_val),
+			      &vfd);
+	if (ret)
+		goto out;
 	ret = cli_open_pinned(c, host, TENET_MAP_VSTATS, "per-VSID counters",
-			      "per-VSID counter", BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u32),
+			      "per-VSID counter", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 			      sizeof(struct tenet_vstats_val), &fd);
 	if (ret)
-		return ret;
-	ret = read_percpu_hash(c, fd, sizeof(struct tenet_vstats_val), add_vstats, vsid_slot,
-			       out);
-	close(fd);
+		goto out;
+	ret = read_percpu(c, fd, sizeof(struct tenet_vstats_val), add_vstats, vsid_slot, out,
+			  vfd, sizeof(struct tenet_vsid_val), vsid_counter_slot);
 	if (!ret && out->n)
 		qsort(out->e, out->n, sizeof(*out->e), cmp_vsid);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (vfd >= 0)
+		close(vfd);
 	return ret;
 }
 
@@ -297,8 +340,8 @@ int cli_read_ports(struct cli *c, const char *host, const char *dev, struct cli_
 			      "per-port drop counter", BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(__u32),
 			      sizeof(struct tenet_drop_val), &fd);
 	if (!ret)
-		ret = read_percpu_hash(c, fd, sizeof(struct tenet_drop_val), add_drop, pdrop_slot,
-				       &pd);
+		ret = read_percpu(c, fd, sizeof(struct tenet_drop_val), add_drop, pdrop_slot, &pd,
+				  -1, 0, NULL);
 	if (fd >= 0)
 		close(fd);
 	if (ret)

@@ -72,6 +72,7 @@ struct rd_info {
 struct vs_info {
 	__u32 rdomain;
 	struct tenet_prefix prefix;
+	__u16 stats_slot;       /* its tenet_vstats slot (add_stats_slots) */
 };
 
 static void note(struct build *b, const char *key, const char *fmt, ...)
@@ -258,6 +259,7 @@ static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsu
 	}
 	info.rdomain = ((const struct rd_info *)htab_val(rd))->id;
 	info.prefix = s->prefix;
+	info.stats_slot = 0;    /* given after the pass: add_stats_slots */
 	v.rdomain = info.rdomain;
 	v.prefix = s->prefix.addr;
 	v.plen = s->prefix.len;
@@ -267,6 +269,93 @@ static void add_vsubnet(struct build *b, const char *key, const struct tenet_vsu
 		return;
 	}
 	put_owned(b, OBJ_VSID, &s->vsid, &v, key, NULL);
+}
+
+/* ---- after pass 2: the subnets' counter slots ---- */
+
+_Static_assert(TENET_VSTATS_SLOTS <= 65536, "a slot is a __u16");
+
+static int vsid_cmp(const void *pa, const void *pb)
+{
+	__u32 a = *(const __u32 *)pa, b = *(const __u32 *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Each subnet's slot in tenet_vstats (headers/tenet/maps.h), sticky: a
+ * VSID keeps the slot its entry in the kernel has, so its counters go on
+ * across rounds and agent restarts. A VSID new to this host gets the
+ * lowest slot that no entry in the kernel (VSID or port) has and no VSID
+ * of this build: a removed VSID's slot is given again only in a round
+ * after its entries are gone, so no two VSIDs ever count into one slot,
+ * and the put of the new entry zeroes it first (objs.c, put_vsid). New
+ * VSIDs are numbered in VSID order, so the slots do not depend on the
+ * order the records are walked in. With every slot taken, a subnet gets
+ * slot 0: it works, and is counted only per drop reason. */
+static void add_stats_slots(struct build *b)
+{
+	enum { FREE, KERNEL, TAKEN };
+	const struct recon_set *k = b->env->kernel;
+	struct htab *vsids = &b->out->t[OBJ_VSID];
+	unsigned char *used = calloc(TENET_VSTATS_SLOTS, 1);
+	__u32 *fresh = calloc(vsids->n + 1, sizeof(*fresh));
+	size_t n = 0, next = 1;
+	struct htab_iter it;
+	struct htab_entry *e;
+
+	if (!used || !fresh) {
+		b->err = -ENOMEM;
+		goto out;
+	}
+	used[0] = TAKEN;        /* "no slot": never given */
+	if (k) {
+		htab_iter_init(&it, (struct htab *)&k->t[OBJ_VSID]);
+		while ((e = htab_iter_next(&it)))
+			used[((const struct tenet_vsid_val *)htab_val(e))->stats_slot] |= KERNEL;
+		/* A port outlives its VSID's entry only when its delete
+		 * failed; it still counts into the slot. */
+		htab_iter_init(&it, (struct htab *)&k->t[OBJ_PORT]);
+		while ((e = htab_iter_next(&it)))
+			used[((const struct tenet_port_val *)htab_val(e))->stats_slot] |= KERNEL;
+	}
+	htab_iter_init(&it, vsids);
+	while ((e = htab_iter_next(&it))) {
+		const struct htab_entry *ke = k ? htab_find(&k->t[OBJ_VSID], htab_key(e)) : NULL;
+		__u16 slot = ke ? ((const struct tenet_vsid_val *)htab_val(ke))->stats_slot : 0;
+
+		if (slot && used[slot] != TAKEN) {
+			((struct tenet_vsid_val *)htab_val(e))->stats_slot = slot;
+			used[slot] = TAKEN;
+		} else {
+			fresh[n++] = *(const __u32 *)htab_key(e);
+		}
+	}
+	qsort(fresh, n, sizeof(*fresh), vsid_cmp);
+	for (size_t i = 0; i < n; i++) {
+		e = htab_find(vsids, &fresh[i]);
+		while (next < TENET_VSTATS_SLOTS && used[next])
+			next++;
+		if (next == TENET_VSTATS_SLOTS) {
+			note(b, e->tag, "no free counter slot for VSID %u (%u in use); its "
+			     "traffic is not counted per VSID", fresh[i], TENET_VSTATS_SLOTS - 1);
+			((struct tenet_vsid_val *)htab_val(e))->stats_slot = 0;
+			continue;
+		}
+		((struct tenet_vsid_val *)htab_val(e))->stats_slot = (__u16)next;
+		used[next] = TAKEN;
+	}
+	/* The ports copy their subnet's slot from here (add_port). */
+	htab_iter_init(&it, vsids);
+	while ((e = htab_iter_next(&it))) {
+		struct htab_entry *vi = htab_find(&b->vs, htab_key(e));
+
+		if (vi)
+			((struct vs_info *)htab_val(vi))->stats_slot =
+				((const struct tenet_vsid_val *)htab_val(e))->stats_slot;
+	}
+out:
+	free(used);
+	free(fresh);
 }
 
 /* ---- pass 3: ports ---- */
@@ -309,6 +398,7 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 	v.rdomain = vi->rdomain;
 	v.pa = b->src_pa;
 	v.gateway = subnet_gateway(&vi->prefix);
+	v.stats_slot = vi->stats_slot;
 	memcpy(v.mac, p->mac, TENET_ETH_ALEN);
 	pm.ifindex = ifx;
 	pm.rdomain = vi->rdomain;
@@ -604,13 +694,23 @@ static void run_pass(struct build *b, pass_fn fn)
 
 static void lost_after_pass(struct build *b, size_t pass);
 
+/* What follows each of the few passes: the subnets' slots once all are
+ * known, then what lost records keep. */
+static void after_pass(struct build *b, size_t pass)
+{
+	if (pass == 1)
+		add_stats_slots(b);
+	lost_after_pass(b, pass);
+}
+
 /* Passes 1-3 read the few records that are neither lookups nor customer
  * routes; pass 4 the many that are. The few are picked out of the
  * model's index of records that are not lookup records (a walk of the
  * few, not of a million: no pass depends on the order it meets records
  * in, a conflict goes to the smaller store key), so a million lookup
  * records are walked once. After each of the few passes, what lost
- * records keep joins the picture (lost_after_pass). */
+ * records keep joins the picture (after_pass; after pass 2, the subnets'
+ * counter slots too). */
 static void run_passes(struct build *b)
 {
 	static const pass_fn few_passes[] = { pass1, pass2, pass3 };
@@ -633,7 +733,7 @@ static void run_passes(struct build *b)
 				free(few);
 				for (size_t i = 0; i < 3; i++) {
 					run_pass(b, few_passes[i]);
-					lost_after_pass(b, i);
+					after_pass(b, i);
 				}
 				goto bulk;
 			}
@@ -645,7 +745,7 @@ static void run_passes(struct build *b)
 	for (size_t i = 0; i < 3; i++) {
 		for (size_t j = 0; j < n; j++)
 			few_passes[i](b, htab_key(few[j]), model_rec(few[j]));
-		lost_after_pass(b, i);
+		after_pass(b, i);
 	}
 	free(few);
 bulk:

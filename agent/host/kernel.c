@@ -25,6 +25,7 @@ static void fds_none(struct kernel *k)
 {
 	for (int o = 0; o < OBJ_MAX; o++)
 		k->map_fd[o] = -1;
+	k->vstats_fd = -1;
 	k->tc_prog_fd = -1;
 }
 
@@ -44,6 +45,7 @@ int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 	k->map_fd[OBJ_ROUTE] = bpf_map__fd(tc->maps.tenet_route);
 	k->map_fd[OBJ_L2ONLY] = bpf_map__fd(tc->maps.tenet_l2only);
 	k->map_fd[OBJ_ROUTE_LENS] = bpf_map__fd(tc->maps.tenet_route_lens);
+	k->vstats_fd = bpf_map__fd(tc->maps.tenet_vstats);
 	k->tc_prog_fd = bpf_program__fd(tc->progs.tenet_tc_port);
 	return nl_open(&k->nl);
 }
@@ -65,6 +67,8 @@ int kernel_init_pinned(struct kernel *k, const char *pin_dir)
 		if (names[o] && snprintf(path, sizeof(path), "%s/%s", pin_dir, names[o]) <
 				(int)sizeof(path))
 			k->map_fd[o] = bpf_obj_get(path);
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, TENET_MAP_VSTATS) < (int)sizeof(path))
+		k->vstats_fd = bpf_obj_get(path);
 	return nl_open(&k->nl);
 }
 
@@ -74,6 +78,8 @@ void kernel_close(struct kernel *k)
 	for (int o = 0; k->own_fds && o < OBJ_MAX; o++)
 		if (k->map_fd[o] >= 0)
 			close(k->map_fd[o]);
+	if (k->own_fds && k->vstats_fd >= 0)
+		close(k->vstats_fd);
 }
 
 static int k_map_update(void *ctx, enum obj m, const void *key, const void *val)
@@ -123,6 +129,26 @@ static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg)
 		if (ret < 0)
 			return ret;
 	}
+}
+
+/* A per-CPU array takes one value per possible CPU. */
+static int k_vstats_zero(void *ctx, uint32_t slot)
+{
+	struct kernel *k = ctx;
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct tenet_vstats_val *zero;
+
+	if (k->vstats_fd < 0)
+		return 0;       /* no map to zero (not pinned: tenetd --cleanup) */
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(k->vstats_fd, &slot, zero, BPF_ANY))
+		ret = -errno;
+	free(zero);
+	return ret;
 }
 
 static int k_addr_add(void *ctx, const struct addr_key *key, const struct addr_val *v)
@@ -351,6 +377,7 @@ void kernel_ops(struct kernel *k, struct knl_ops *ops)
 		.map_update_batch = k_map_update_batch,
 		.map_delete = k_map_delete,
 		.map_iterate = k_map_iterate,
+		.vstats_zero = k_vstats_zero,
 		.addr_add = k_addr_add,
 		.addr_del = k_addr_del,
 		.route_add = k_route_add,

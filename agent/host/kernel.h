@@ -11,6 +11,7 @@ struct tenet_datapath;
 
 struct kernel {
 	int map_fd[OBJ_MAX];            /* map types; -1: not open */
+	int vstats_fd;                  /* tenet_vstats (put_vsid zeroes slots) */
 	bool own_fds;                   /* opened from pins: closed with it */
 	int tc_prog_fd;
 	struct nl nl;

@@ -278,6 +278,24 @@ static int map_put_batch(struct recon *rc, enum obj o, const void *keys, const v
 	return ops->map_update_batch(ops->ctx, o, keys, vals, n);
 }
 
+/* A VSID entry whose counter slot is new to it (no old entry, or an old
+ * one with another slot): the slot may hold the counts of a VSID that
+ * had it before, so it is zeroed before the entry points frames at it.
+ * Not batched: only here is the old value known. */
+static int put_vsid(struct recon *rc, const void *key, const void *val, const void *old)
+{
+	const struct tenet_vsid_val *v = val, *o = old;
+	const struct knl_ops *ops = kops(rc);
+	int ret;
+
+	if (v->stats_slot && (!o || o->stats_slot != v->stats_slot) && ops->vstats_zero) {
+		ret = ops->vstats_zero(ops->ctx, v->stats_slot);
+		if (ret < 0)
+			return ret;
+	}
+	return map_put(rc, OBJ_VSID, key, val);
+}
+
 static int map_del(struct recon *rc, enum obj o, const void *key)
 {
 	const struct knl_ops *ops = kops(rc);
@@ -374,7 +392,11 @@ DESCRIBE(OBJ_KROUTE, describe_kroute)
 DESCRIBE(OBJ_ATTACH, describe_attach)
 MAP_CALLBACKS(OBJ_CFG, cfg)
 MAP_CALLBACKS(OBJ_PA, pa)
-MAP_CALLBACKS(OBJ_VSID, vsid)
+DESCRIBE(OBJ_VSID, describe_vsid)
+static int del_vsid(struct recon *rc, const void *k, const void *old)
+{
+	return map_del(rc, OBJ_VSID, k);
+}
 MAP_CALLBACKS(OBJ_PORT, port)
 MAP_CALLBACKS(OBJ_PORT_MAC, port_mac)
 MAP_CALLBACKS(OBJ_MAC, mac)
@@ -402,7 +424,9 @@ static const struct recon_type host_types[OBJ_MAX] = {
 	TYPE(OBJ_KROUTE, 0, describe_kroute, kroute_put, kroute_del),
 	MAP(OBJ_CFG, cfg, RECON_T_KEEP),
 	MAP(OBJ_PA, pa, 0),
-	MAP(OBJ_VSID, vsid, 0),
+	[OBJ_VSID] = { .name = objs[OBJ_VSID].name, .key_size = objs[OBJ_VSID].key_size,
+		       .val_size = objs[OBJ_VSID].val_size, .flags = RECON_T_TEARDOWN_SKIP,
+		       .describe = describe_vsid, .put = put_vsid, .del = del_vsid },
 	MAP(OBJ_PORT, port, 0),
 	MAP(OBJ_PORT_MAC, port_mac, RECON_T_BULK),
 	MAP(OBJ_MAC, mac, RECON_T_BULK),

@@ -25,6 +25,9 @@ struct knl_ops {
 	int (*map_update_batch)(void *ctx, enum obj m, const void *keys, const void *vals,
 				unsigned int n);
 	int (*map_iterate)(void *ctx, enum obj m, ops_entry_cb cb, void *arg);
+	/* Zero slot `slot` of tenet_vstats on every CPU, before a VSID is
+	 * given it (NULL: nothing to zero). */
+	int (*vstats_zero)(void *ctx, uint32_t slot);
 	/* PA addresses and provider routes (rtnetlink). */
 	int (*addr_add)(void *ctx, const struct addr_key *k, const struct addr_val *v);
 	int (*addr_del)(void *ctx, const struct addr_key *k);

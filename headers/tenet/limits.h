@@ -10,7 +10,7 @@
 
 /* Bumped whenever a map key or value changes shape. Pinned maps live under
  * a path that carries it, so an upgraded agent never reads an old layout. */
-#define TENET_LAYOUT_VERSION 4
+#define TENET_LAYOUT_VERSION 5
 #define TENET_PIN_ROOT "/sys/fs/bpf/tenet"
 
 /* The distributed router's MAC: the same on every host so that a VM keeps a
@@ -22,6 +22,14 @@
 #define TENET_MAX_PAS 64
 #define TENET_MAX_VSIDS 65536
 #define TENET_MAX_RDOMAINS 65536 /* at most one per VSID */
+/* Slots of tenet_vstats (per-CPU array, headers/tenet/maps.h): slot 0 is
+ * "no slot", so 65535 VSIDs of a host can be counted (a slot is a __u16).
+ * Every slot is allocated on every CPU, 40 bytes each: 2.6 MB per CPU.
+ * That is what the per-CPU hash it replaces preallocated for its 65536
+ * entries too, so the array costs no more memory; it is sized for every
+ * subnet of the store (each has a tenet_vsid entry on every host, and its
+ * decap drops are counted there), not just the subnets with local ports. */
+#define TENET_VSTATS_SLOTS TENET_MAX_VSIDS
 #define TENET_MAX_PORTS 4096
 #define TENET_MAX_LOOKUPS (1u << 20)
 /* (local PA, remote PA) pairs in the next-hop table. */

@@ -104,7 +104,8 @@ int route_tenet(struct xdp_md *ctx)
 #define ABL_DST_PA bpf_htonl(0xc0a80416)  /* 192.168.4.22 */
 
 /* The map lookups of the encap path: port, destination MAC, config,
- * source PA, the VSID's per-CPU counters. */
+ * source PA, the VSID's per-CPU counters (by the port's slot, as
+ * bpf/counters.h counts). */
 SEC("tc")
 int abl_lookups(struct __sk_buff *skb)
 {
@@ -112,7 +113,7 @@ int abl_lookups(struct __sk_buff *skb)
 	struct ethhdr *eth = data;
 	struct tenet_port_val *port;
 	struct tenet_vstats_val *vs;
-	__u32 ifindex = skb->ifindex, zero = 0;
+	__u32 ifindex = skb->ifindex, zero = 0, slot;
 	__be32 src = ABL_SRC_PA;
 
 	if ((void *)(eth + 1) > data_end)
@@ -121,7 +122,8 @@ int abl_lookups(struct __sk_buff *skb)
 	if (!port || !vmac_lookup(port->vsid, eth->h_dest) ||
 	    !bpf_map_lookup_elem(&tenet_cfg, &zero) || !bpf_map_lookup_elem(&tenet_pa, &src))
 		return TC_ACT_SHOT;
-	vs = bpf_map_lookup_elem(&tenet_vstats, &port->vsid);
+	slot = port->stats_slot;
+	vs = slot ? bpf_map_lookup_elem(&tenet_vstats, &slot) : NULL;
 	if (vs) {
 		vs->tx_packets++;
 		vs->tx_bytes += skb->len;

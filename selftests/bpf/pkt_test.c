@@ -2076,6 +2076,135 @@ static int check_flood_limit(char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- per-VSID counters: tenet_vstats by the slot of the VSID's entry ---- */
+
+static struct tenet_vstats_val vstats_sum(__u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tenet_vstats_val vals[ncpu], sum = {};
+
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_vstats), &slot, vals))
+		die("tenet_vstats lookup", errno);
+	for (int i = 0; i < ncpu; i++) {
+		sum.rx_packets += vals[i].rx_packets;
+		sum.rx_bytes += vals[i].rx_bytes;
+		sum.tx_packets += vals[i].tx_packets;
+		sum.tx_bytes += vals[i].tx_bytes;
+		sum.drops += vals[i].drops;
+	}
+	return sum;
+}
+
+static __u32 vsid_slot(uint32_t vsid)
+{
+	struct tenet_vsid_val v;
+
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_vsid), &vsid, &v))
+		die("tenet_vsid lookup", errno);
+	return v.stats_slot;
+}
+
+/* Run one case (both decap hooks for DECAP) and compare how the counters
+ * of the slots of 5001 and 6001 moved: rx, tx and drops packets each. */
+static int vstats_run(const struct pkt_case *c, const __u64 want5001[3],
+		      const __u64 want6001[3], char *why, size_t whylen)
+{
+	__u32 s5001 = vsid_slot(5001), s6001 = vsid_slot(6001);
+	struct pkt_case runs[2] = { *c, *c };
+	struct tenet_vstats_val a0, a1, b0, b1;
+	int nruns = 1;
+	const char *err;
+
+	if (c->prog == DECAP) {
+		runs[0].prog = XDP;
+		runs[1] = tc_twin(c);
+		nruns = 2;
+	}
+	for (int r = 0; r < nruns; r++) {
+		a0 = vstats_sum(s5001);
+		b0 = vstats_sum(s6001);
+		err = run_case(&runs[r], why, whylen);
+		if (err)
+			return -1;
+		a1 = vstats_sum(s5001);
+		b1 = vstats_sum(s6001);
+		if (a1.rx_packets - a0.rx_packets != want5001[0] ||
+		    a1.tx_packets - a0.tx_packets != want5001[1] ||
+		    a1.drops - a0.drops != want5001[2] ||
+		    b1.rx_packets - b0.rx_packets != want6001[0] ||
+		    b1.tx_packets - b0.tx_packets != want6001[1] ||
+		    b1.drops - b0.drops != want6001[2])
+			return snprintf(why, whylen,
+					"%s%s: 5001 rx/tx/drops moved %llu/%llu/%llu, 6001 %llu/%llu/%llu",
+					c->name, nruns == 1 ? "" : r ? " (tc)" : " (xdp)",
+					(unsigned long long)(a1.rx_packets - a0.rx_packets),
+					(unsigned long long)(a1.tx_packets - a0.tx_packets),
+					(unsigned long long)(a1.drops - a0.drops),
+					(unsigned long long)(b1.rx_packets - b0.rx_packets),
+					(unsigned long long)(b1.tx_packets - b0.tx_packets),
+					(unsigned long long)(b1.drops - b0.drops)), -1;
+		if (a1.rx_packets != a0.rx_packets && a1.rx_bytes == a0.rx_bytes)
+			return snprintf(why, whylen, "%s: rx bytes not counted", c->name), -1;
+	}
+	return 0;
+}
+
+/* Each frame counts against its VSID's slot: tx by the sending port's
+ * slot, rx by the receiving VSID's (a routed frame's destination subnet),
+ * drops by the slot known when it was dropped; a frame of an unknown VSID
+ * counts in no slot, and slot 0 never counts. */
+static int check_vstats(char *why, size_t whylen)
+{
+	static const struct pkt_case l2 = { "same VSID, same host", TC, P1, c_l2_local,
+					    TC_ACT_REDIRECT, P2, 0, 0, true };
+	static const struct pkt_case routed = { "routed to 6001, same host", TC, P1,
+						c_routed_local, TC_ACT_REDIRECT, P3 };
+	static const struct pkt_case miss = { "unknown MAC", TC, P1, c_l2_unknown_mac,
+					      TC_ACT_SHOT, R_NONE, TENET_DROP_L2_MISS };
+	static const struct pkt_case decap = { "decap to 5001", DECAP, 0, x_decap,
+					       XDP_REDIRECT, P1 };
+	static const struct pkt_case decap6001 = { "decap to 6001", DECAP, 0, x_decap_routed,
+						   XDP_REDIRECT, P3 };
+	static const struct pkt_case no_port = { "decap, no port", DECAP, 0, x_unknown_mac,
+						 XDP_DROP, R_NONE, TENET_DROP_NO_PORT };
+	static const struct pkt_case unknown = { "decap, unknown VSID", DECAP, 0, x_unknown_vsid,
+						 XDP_DROP, R_NONE, TENET_DROP_VSID_UNKNOWN };
+	static const __u64 none[3] = { 0, 0, 0 }, rx[3] = { 1, 0, 0 }, rxtx[3] = { 1, 1, 0 },
+			   tx[3] = { 0, 1, 0 }, txdrop[3] = { 0, 1, 1 }, drop[3] = { 0, 0, 1 };
+	struct tenet_vstats_val z;
+	__u32 ifindex = topo.ifindex[P1];
+	struct tenet_port_val p1, p1_none;
+	int ret;
+
+	if (!vsid_slot(5001) || !vsid_slot(6001) || vsid_slot(5001) == vsid_slot(6001))
+		return snprintf(why, whylen, "slots of 5001 and 6001: %u, %u", vsid_slot(5001),
+				vsid_slot(6001)), -1;
+	if (vstats_run(&l2, rxtx, none, why, whylen) ||
+	    vstats_run(&routed, tx, rx, why, whylen) ||
+	    vstats_run(&miss, txdrop, none, why, whylen) ||
+	    vstats_run(&decap, rx, none, why, whylen) ||
+	    vstats_run(&decap6001, none, rx, why, whylen) ||
+	    vstats_run(&no_port, drop, none, why, whylen) ||
+	    vstats_run(&unknown, none, none, why, whylen))
+		return -1;
+	/* A port entry without a slot: its frames count in no slot. */
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_port), &ifindex, &p1))
+		die("tenet_port lookup", errno);
+	p1_none = p1;
+	p1_none.stats_slot = 0;
+	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p1_none);
+	ret = vstats_run(&miss, none, none, why, whylen);
+	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p1);
+	if (ret)
+		return ret;
+	z = vstats_sum(0);
+	if (z.rx_packets || z.tx_packets || z.drops)
+		return snprintf(why, whylen, "slot 0 counted %llu/%llu/%llu",
+				(unsigned long long)z.rx_packets, (unsigned long long)z.tx_packets,
+				(unsigned long long)z.drops), -1;
+	return 0;
+}
+
 static int setup(void)
 {
 	int err = topo_setup(true);
@@ -2146,6 +2275,7 @@ int main(int argc, char **argv)
 			{ "learn: duplicates suppressed, a storm rate-limited per port",
 			  check_dedupe_and_storm },
 			{ "learn: ARP copies rate-limited per port", check_flood_limit },
+			{ "vstats: each VSID counted in its slot, slot 0 never", check_vstats },
 		};
 		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 			/* Each starts as a table case does: no l2only record

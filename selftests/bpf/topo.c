@@ -51,16 +51,24 @@ __be32 topo_be(const char *ip)
 	return htonl(ip4(ip));
 }
 
+/* With a counter slot, as tenetd gives one: a VSID keeps the slot its
+ * entry has, a new one gets the next unused (slot 0 is "none"). */
 void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen)
 {
+	static __u16 next_slot = 1;
 	struct tenet_vsid_val v = { .rdomain = rd, .gateway = topo_be(gw), .prefix = topo_be(prefix),
-				    .plen = plen };
+				    .plen = plen }, old;
 
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &old))
+		v.stats_slot = old.stats_slot;
+	else
+		v.stats_slot = next_slot++;
 	topo_put(TOPO_MAPS.tenet_vsid, &vsid, &v);
 }
 
-/* As the agent writes a port: with copies of its VSID's routing domain
- * and .1 (from the VSID's entry, added first) and of the host's PA, and
+/* As the agent writes a port: with copies of its VSID's routing domain,
+ * .1 and counter slot (from the VSID's entry, added first) and of the
+ * host's PA, and
  * the MAC entry with copies of the port's VSID and routing domain. */
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 {
@@ -70,8 +78,10 @@ void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 	struct tenet_vsid_val v;
 	struct tenet_mac_key mk = {};
 
-	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v))
+	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v)) {
 		p.gateway = v.gateway;
+		p.stats_slot = v.stats_slot;
+	}
 	memcpy(p.mac, mac, 6);
 	memcpy(mk.mac, mac, 6);
 	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p);

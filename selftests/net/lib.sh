@@ -437,6 +437,25 @@ stats_count() {
 		awk -v r="$2" '$1 == r && $2 == "packets" { n = $3 } END { print n + 0 }'
 }
 
+# vsid_count HOST VSID rx|tx|drops: packets counted for a VSID on HOST
+# (tenet stats vsid: its slot of tenet_vstats, summed over CPUs).
+vsid_count() {
+	tenet_cli --store "$STORE" --pin-root "$TMP/bpf-$1/tenet" --host "$1" stats vsid "$2" |
+		awk -v v="$2" -v f="$3" '$1 == "vsid" && $2 == v {
+			for (i = 3; i < NF; i++) if ($i == f) n = f == "drops" ? $(i + 1) : $(i + 2) }
+			END { print n + 0 }'
+}
+
+# host_vsid_slots HOST: "VSID slot" for each tenet_vsid entry of HOST's
+# datapath (the VSID's counter slot in tenet_vstats), sorted by VSID.
+host_vsid_slots() {
+	local layout
+	layout=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+	bpftool map dump pinned "$(host_bpffs "$1")/tenet/$1/v$layout/tenet_vsid" |
+		awk '/"key":/ { k = $2; gsub(/[^0-9]/, "", k) }
+		     /"stats_slot":/ { s = $2; gsub(/[^0-9]/, "", s); print k, s }' | sort -n
+}
+
 # ---- VMs ----
 
 # vm_add NAME HOST PORT MAC IP/LEN [GATEWAY|none]: a VM behind port PORT

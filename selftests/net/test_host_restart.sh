@@ -49,6 +49,18 @@ check "ping across hosts, same VSID (NVGRE)" wait_for 5 ping_ok v1 10.0.0.7
 check "ping across hosts, routed 5001 -> 6001" ping_ok v1 10.0.1.7
 check "ping back, routed 6001 -> 5001" ping_ok v3 10.0.0.5
 
+# Per-VSID counters live in slots of tenet_vstats the agent gives each
+# VSID: a restarted agent keeps the slots it finds, so counting goes on.
+host_vsid_slots h1 >"$TMP/slots-h1"
+host_vsid_slots h2 >"$TMP/slots-h2"
+info "counter slots: h1 $(tr '\n' ' ' <"$TMP/slots-h1"); h2 $(tr '\n' ' ' <"$TMP/slots-h2")"
+check "5001 and 6001 have counter slots on both hosts" eval \
+	"grep -q '^5001 [1-9]' '$TMP/slots-h1' && grep -q '^6001 [1-9]' '$TMP/slots-h1' &&
+	 grep -q '^5001 [1-9]' '$TMP/slots-h2' && grep -q '^6001 [1-9]' '$TMP/slots-h2'"
+tx0=$(vsid_count h1 5001 tx)
+rx0=$(vsid_count h2 5001 rx)
+check "5001 counted: sent on h1 ($tx0), delivered on h2 ($rx0)" test "$tx0" -gt 0 -a "$rx0" -gt 0
+
 # ---- restarts under load ----
 nx v1 ping -i 0.01 -c "$COUNT" -q 10.0.0.7 >"$TMP/ping-l2" 2>&1 &
 P1=$!
@@ -90,6 +102,15 @@ check "restarted agents replaced the programs in place" \
 check "restarted agent found the pinned state" \
 	host_log_has h2 "entries from an earlier agent"
 check "record added while down is applied after restart" wait_for 5 ping_ok v1 10.0.0.9
+check "h1's counter slots the same after four restarts" \
+	eval "host_vsid_slots h1 | diff -u '$TMP/slots-h1' -"
+check "h2's counter slots the same after four restarts" \
+	eval "host_vsid_slots h2 | diff -u '$TMP/slots-h2' -"
+tx1=$(vsid_count h1 5001 tx)
+rx1=$(vsid_count h2 5001 rx)
+check "5001's counters went on across restarts: sent on h1 $tx0 -> $tx1 (+$COUNT pings at least)" \
+	test "$tx1" -ge $((tx0 + COUNT))
+check "... delivered on h2 $rx0 -> $rx1" test "$rx1" -ge $((rx0 + COUNT))
 check "only one tc filter per port" \
 	test "$(nx h1 tc filter show dev p1 ingress | grep -c tenet_tc_port)" = 1
 check "only one tc decap filter on the underlay" \

@@ -48,11 +48,14 @@ on() { local h=$1; shift; nx "$h" "$TENET" --store "$STORE" --pin-root "$(host_b
 counts() { on host1 -j stats "$@"; }
 jget() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 v0=$(counts vsid 5001 | jget 'd[0]["tx_packets"]')
+r0=$(counts vsid 5001 | jget 'd[0]["rx_packets"]')
 p0=$(counts port dev pc5 | jget 'd[0]["rx_packets"]')
 check "Contoso .5 pings .7 ten times" eval "nx c5 ping -c 10 -i 0.05 -W 1 -q 10.0.0.7 >/dev/null"
 v1=$(counts vsid 5001 | jget 'd[0]["tx_packets"]')
+r1=$(counts vsid 5001 | jget 'd[0]["rx_packets"]')
 p1=$(counts port dev pc5 | jget 'd[0]["rx_packets"]')
 check "stats vsid 5001 counted the 10 requests sent ($v0 -> $v1)" test $((v1 - v0)) -ge 10
+check "stats vsid 5001 counted the 10 replies delivered ($r0 -> $r1)" test $((r1 - r0)) -ge 10
 check "stats port dev pc5 counted them at the device ($p0 -> $p1)" test $((p1 - p0)) -ge 10
 named() { on host1 stats vsid | grep -q '^vsid 5001 rdomain Contoso rx packets [0-9]* bytes [0-9]* tx packets [0-9]* bytes [0-9]* drops [0-9]*$'; }
 check "stats vsid names the routing domain" named
@@ -156,4 +159,32 @@ check "host3 catches up" wait_for 10 ca_in_map host3 10.0.0.30
 check "--wait succeeds again" \
 	"$TENET" --store "$STORE" --wait 20 lookup add vsid 5001 ca 10.0.0.31 mac 00:15:5d:c0:00:32 pa 192.168.4.22
 check "and host3 has that record too" ca_in_map host3 10.0.0.31
+
+# ---- counter slots: a VSID removed and added again starts from zero ----
+# The agent gives each VSID a slot of tenet_vstats; a removed VSID's slot
+# is given again (lowest free first) only once its entries are gone, and
+# zeroed before the new entry names it.
+slot_5001() { host_vsid_slots host1 | awk '$1 == 5001 { print $2 }'; }
+no_5001() { [ -z "$(slot_5001)" ]; }
+has_5001() { [ -n "$(slot_5001)" ]; }
+s0=$(slot_5001)
+c0=$(vsid_count host1 5001 tx)
+check "5001 has a counter slot ($s0) with packets in it ($c0 sent)" test -n "$s0" -a "$c0" -gt 0
+check "VSID 5001 and its port on host1 removed" eval \
+	"tq port del dev pc5 host host1 && tq vsubnet del 5001 force"
+check "host1's agent removed 5001's entry" wait_for 10 no_5001
+check "VSID 5001 added again" tq vsubnet add 5001 rdomain Contoso prefix 10.0.0.0/24
+check "host1's agent wrote 5001's entry" wait_for 10 has_5001
+s1=$(slot_5001)
+check "5001 got its freed slot again ($s0 -> $s1)" test "$s1" = "$s0"
+check "the reused slot starts from zero" eval \
+	"[ \"\$(vsid_count host1 5001 tx) \$(vsid_count host1 5001 rx) \$(vsid_count host1 5001 drops)\" = '0 0 0' ]"
+# (force took the subnet's lookup records with it)
+check "port pc5 and the lookup records set again" eval \
+	"tq port set dev pc5 vsid 5001 mac $C5 host host1 &&
+	 tq lookup add vsid 5001 ca 10.0.0.5 mac $C5 pa 192.168.4.11 &&
+	 tq lookup add vsid 5001 ca 10.0.0.7 mac $C7 pa 192.168.4.22"
+check "Contoso .5 -> .7 again" wait_for 10 ping_ok c5 10.0.0.7
+c1=$(vsid_count host1 5001 tx) r1=$(vsid_count host1 5001 rx)
+check "and the slot counts again (sent $c1, delivered $r1)" test "$c1" -gt 0 -a "$r1" -gt 0
 finish

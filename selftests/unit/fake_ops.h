@@ -38,6 +38,10 @@ struct fake {
 	int fail_err;
 	int fail_sticky;
 	uint32_t next_ifindex;
+	/* tenet_vstats slots zeroed (vstats_zero), in order; not in calls,
+	 * which tests compare line by line. */
+	uint32_t zeroed[64];
+	int nzeroed;
 };
 
 static inline int fake_record(struct fake *f, const char *fmt, ...)
@@ -321,6 +325,15 @@ static int fake_pa_link_prepare(void *ctx, const char *name)
 	return changed;
 }
 
+static int fake_vstats_zero(void *ctx, uint32_t slot)
+{
+	struct fake *f = ctx;
+
+	if (f->nzeroed < (int)(sizeof(f->zeroed) / sizeof(f->zeroed[0])))
+		f->zeroed[f->nzeroed++] = slot;
+	return 0;
+}
+
 static inline void fake_init(struct fake *f, struct knl_ops *ops)
 {
 	memset(f, 0, sizeof(*f));
@@ -331,6 +344,7 @@ static inline void fake_init(struct fake *f, struct knl_ops *ops)
 		.map_update = fake_map_update,
 		.map_delete = fake_map_delete,
 		.map_iterate = fake_map_iterate,
+		.vstats_zero = fake_vstats_zero,
 		.addr_add = fake_addr_add,
 		.addr_del = fake_addr_del,
 		.route_add = fake_route_add,

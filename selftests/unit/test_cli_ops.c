@@ -565,11 +565,15 @@ static void pin(struct fx *f, int fd, const char *name)
 }
 
 /* Pinned counter maps under the fixture's bpffs for host gw: VSID 5001
- * (1 packet each way of 100 bytes per CPU, 1 drop), 6001 idle, 9999
- * (no subnet); drops: 3 per CPU of no-route; port drops: 2 per CPU for
- * pv1's ifindex. Returns the map fds to close. */
-static void pin_counters(struct fx *f, uint32_t pv1, int fds[4])
+ * (1 packet each way of 100 bytes per CPU, 1 drop) in slot 2, 6001 idle
+ * in slot 1, 9999 (no subnet in the store) in slot 7, 5002 without a
+ * slot (slot 3 counts, but is nobody's); drops: 3 per CPU of no-route;
+ * port drops: 2 per CPU for pv1's ifindex. Returns the map fds to close. */
+static void pin_counters(struct fx *f, uint32_t pv1, int fds[5])
 {
+	static const struct { __u32 vsid; __u16 slot; } vsids[] = {
+		{ 5001, 2 }, { 6001, 1 }, { 9999, 7 }, { 5002, 0 },
+	};
 	int ncpu = libbpf_num_possible_cpus();
 	struct tenet_vstats_val *vs = calloc((size_t)ncpu, sizeof(*vs));
 	struct tenet_drop_val *dv = calloc((size_t)ncpu, sizeof(*dv));
@@ -582,7 +586,7 @@ static void pin_counters(struct fx *f, uint32_t pv1, int fds[4])
 	mkdir(dir, 0700);
 	if (mount("bpf", dir, "bpf", 0, NULL) < 0)
 		fail_msg("cannot mount bpffs on %s: %s", dir, strerror(errno));
-	fds[0] = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, TENET_MAP_VSTATS, 4, sizeof(*vs), 64,
+	fds[0] = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, TENET_MAP_VSTATS, 4, sizeof(*vs), 64,
 				NULL);
 	fds[1] = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, TENET_MAP_DROPS, 4, sizeof(*dv),
 				TENET_DROP_MAX, NULL);
@@ -590,16 +594,25 @@ static void pin_counters(struct fx *f, uint32_t pv1, int fds[4])
 				sizeof(*dv), 64, NULL);
 	fds[3] = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, TENET_MAP_LEARN_STATS, 4, sizeof(*lv),
 				TENET_LSTAT_MAX, NULL);
-	for (int i = 0; i < 4; i++)
+	fds[4] = bpf_map_create(BPF_MAP_TYPE_HASH, TENET_MAP_VSID, 4,
+				sizeof(struct tenet_vsid_val), 64, NULL);
+	for (int i = 0; i < 5; i++)
 		assert_true(fds[i] >= 0);
+	for (size_t i = 0; i < sizeof(vsids) / sizeof(vsids[0]); i++) {
+		struct tenet_vsid_val v = { .rdomain = 1, .stats_slot = vsids[i].slot };
+
+		assert_int_equal(bpf_map_update_elem(fds[4], &vsids[i].vsid, &v, BPF_ANY), 0);
+	}
 	for (int c = 0; c < ncpu; c++) {
 		vs[c] = (struct tenet_vstats_val){ 1, 100, 1, 100, 1 };
 		dv[c] = (struct tenet_drop_val){ 3, 300 };
 		lv[c] = 1;
 	}
-	k = 5001;
+	k = 2;
 	assert_int_equal(bpf_map_update_elem(fds[0], &k, vs, BPF_ANY), 0);
-	k = 9999;
+	k = 7;
+	assert_int_equal(bpf_map_update_elem(fds[0], &k, vs, BPF_ANY), 0);
+	k = 3;
 	assert_int_equal(bpf_map_update_elem(fds[0], &k, vs, BPF_ANY), 0);
 	k = TENET_DROP_NO_ROUTE;
 	assert_int_equal(bpf_map_update_elem(fds[1], &k, dv, BPF_ANY), 0);
@@ -612,6 +625,7 @@ static void pin_counters(struct fx *f, uint32_t pv1, int fds[4])
 	pin(f, fds[1], TENET_MAP_DROPS);
 	pin(f, fds[2], TENET_MAP_PORT_DROPS);
 	pin(f, fds[3], TENET_MAP_LEARN_STATS);
+	pin(f, fds[4], TENET_MAP_VSID);
 	free(vs);
 	free(dv);
 	free(lv);
@@ -620,7 +634,7 @@ static void pin_counters(struct fx *f, uint32_t pv1, int fds[4])
 static void test_counters(void **state)
 {
 	struct fx *f = *state;
-	int ncpu = libbpf_num_possible_cpus(), fds[4];
+	int ncpu = libbpf_num_possible_cpus(), fds[5];
 	uint32_t pv1;
 	char want[1024];
 
@@ -703,7 +717,7 @@ static void test_counters(void **state)
 	assert_null(strstr(f->out, "# EOF"));
 	FAILS(f, 2, "tenet: stats: -o 'xml': not a format (openmetrics, prometheus)",
 	      "--pin-root %s/bpf stats -o xml", f->dir);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		close(fds[i]);
 }
 

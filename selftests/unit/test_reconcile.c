@@ -890,6 +890,88 @@ static void test_apply_port_copies_follow(void **state)
 			 ip("192.168.4.12"));
 }
 
+static __u16 vsid_slot(const struct fx *x, uint32_t vsid)
+{
+	const struct tenet_vsid_val *v = get(&x->f.k, OBJ_VSID, &vsid);
+
+	assert_non_null(v);
+	return v->stats_slot;
+}
+
+static bool zeroed(const struct fx *x, uint32_t slot)
+{
+	for (int i = 0; i < x->f.nzeroed; i++)
+		if (x->f.zeroed[i] == slot)
+			return true;
+	return false;
+}
+
+/* Counter slots (tenet_vstats): given in VSID order from 1, sticky while
+ * the kernel has the VSID, copied into the ports; a slot freed by a
+ * removed VSID is given again only a round later, and zeroed first. */
+static void test_apply_stats_slots(void **state)
+{
+	struct fx *x = *state;
+	struct tenet_record s5000 = vsubnet(5000, "Contoso", "10.0.5.0/24");
+	struct tenet_record s6001 = vsubnet(6001, "Contoso", "10.0.1.0/24");
+	struct tenet_record s7000 = vsubnet(7000, "Contoso", "10.0.7.0/24");
+	struct tenet_record s7001 = vsubnet(7001, "Contoso", "10.0.8.0/24");
+	struct tenet_record p2 = port(HOST, "p2", 6001, MAC_P2);
+	struct recon_stats st;
+
+	x->env.kernel = &x->rc.shadow;  /* as host_want passes it */
+	topology(&x->m);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(vsid_slot(x, 5001), 1);
+	assert_int_equal(vsid_slot(x, 6001), 2);
+	assert_int_equal(((const struct tenet_port_val *)get(&x->f.k, OBJ_PORT, &x->p1))->stats_slot,
+			 1);
+	assert_int_equal(((const struct tenet_port_val *)get(&x->f.k, OBJ_PORT, &x->p2))->stats_slot,
+			 2);
+	assert_int_equal(x->f.nzeroed, 2);
+	assert_true(zeroed(x, 1) && zeroed(x, 2));
+
+	/* A lower VSID comes: the others keep their slots. */
+	x->f.nzeroed = 0;
+	put_rec(&x->m, &s5000);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.add[OBJ_VSID], 1);
+	assert_int_equal(st.upd[OBJ_VSID] + st.upd[OBJ_PORT], 0);
+	assert_int_equal(vsid_slot(x, 5000), 3);
+	assert_int_equal(x->f.nzeroed, 1);
+	assert_int_equal(x->f.zeroed[0], 3);
+
+	/* 6001 goes (and its port), 7000 comes: not into 6001's slot yet. */
+	del_rec(&x->m, &p2);
+	del_rec(&x->m, &s6001);
+	put_rec(&x->m, &s7000);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_null(get(&x->f.k, OBJ_VSID, &(uint32_t){ 6001 }));
+	assert_int_equal(vsid_slot(x, 7000), 4);
+
+	/* A round later the slot is free: the next new VSID gets it, zeroed. */
+	x->f.nzeroed = 0;
+	put_rec(&x->m, &s7001);
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(vsid_slot(x, 7001), 2);
+	assert_int_equal(x->f.nzeroed, 1);
+	assert_int_equal(x->f.zeroed[0], 2);
+
+	/* A new agent reads the slots back from the kernel and keeps them. */
+	recon_fini(&x->rc);
+	recon_init(&x->rc, &host_reconciler, &x->ops);
+	assert_int_equal(recon_observe(&x->rc, NULL), 0);
+	x->f.nzeroed = 0;
+	assert_int_equal(sync_once(x, &st), 0);
+	assert_int_equal(st.add[OBJ_VSID] + st.upd[OBJ_VSID] + st.add[OBJ_PORT] +
+			 st.upd[OBJ_PORT], 0);
+	assert_int_equal(x->f.nzeroed, 0);
+	assert_int_equal(vsid_slot(x, 5000), 3);
+	assert_int_equal(vsid_slot(x, 5001), 1);
+	assert_int_equal(vsid_slot(x, 7000), 4);
+	assert_int_equal(vsid_slot(x, 7001), 2);
+}
+
 static void test_apply_port_removed_detaches_first(void **state)
 {
 	struct fx *x = *state;
@@ -1455,6 +1537,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_batch_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_one_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_port_copies_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_stats_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_port_removed_detaches_first, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_apply_device_comes_and_goes, setup, teardown),
