@@ -148,8 +148,10 @@ _Static_assert(sizeof(struct tenet_port_val) == 24, "tenet_port_val layout");
 
 /* tenet_port_mac: hash, key MAC of a local port -> the port. Used on
  * decap: a host's ports have unique MACs, as on any L2 switch. The value
- * carries the port's VSID and routing domain (copies of its tenet_port
- * entry), which is all decap needs of the port: one lookup, not two. */
+ * carries the port's VSID, routing domain and counter slot (copies of its
+ * tenet_port entry), which is all decap needs of the port: one lookup, not
+ * two. A frame for a port of its own VSID needs nothing of tenet_vsid
+ * either (bpf/decap.h). */
 struct tenet_mac_key {
 	__u8 mac[TENET_ETH_ALEN];
 	__u16 pad;
@@ -160,8 +162,10 @@ struct tenet_port_mac_val {
 	__u32 ifindex;
 	__u32 vsid;           /* copy of the port's */
 	__u32 rdomain;        /* copy of the port's */
+	__u16 stats_slot;     /* copy of the port's (layout 6) */
+	__u16 pad;
 };
-_Static_assert(sizeof(struct tenet_port_mac_val) == 12, "tenet_port_mac_val layout");
+_Static_assert(sizeof(struct tenet_port_mac_val) == 16, "tenet_port_mac_val layout");
 
 /* Record types and rules: the same numbers the store's JSON names map to. */
 enum tenet_lookup_type {

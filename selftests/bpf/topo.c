@@ -69,7 +69,7 @@ void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *g
 /* As the agent writes a port: with copies of its VSID's routing domain,
  * .1 and counter slot (from the VSID's entry, added first) and of the
  * host's PA, and
- * the MAC entry with copies of the port's VSID and routing domain. */
+ * the MAC entry with copies of the port's VSID, routing domain and slot. */
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 {
 	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = topo_be(PA_LOCAL) };
@@ -81,6 +81,7 @@ void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v)) {
 		p.gateway = v.gateway;
 		p.stats_slot = v.stats_slot;
+		pm.stats_slot = v.stats_slot;
 	}
 	memcpy(p.mac, mac, 6);
 	memcpy(mk.mac, mac, 6);
