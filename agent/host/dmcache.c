@@ -24,12 +24,13 @@ static void *entry_of(const struct dmcache *c, __u32 slot)
 	return c->mirror + (size_t)slot * dmcache_entry_size(c);
 }
 
-static __u32 entry_valid(const void *e)
+/* Valid as the reader takes it (bpf/dmcache.h): exactly 1. */
+static bool entry_valid(const void *e)
 {
 	__u32 v;
 
 	memcpy(&v, e, sizeof(v));
-	return v;
+	return v == 1;
 }
 
 static void entry_set_valid(void *e, __u32 v)

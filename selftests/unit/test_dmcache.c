@@ -290,12 +290,14 @@ static void leftovers_validated(void **state)
 		[2] = { 0, 2, { 20, ~20u } },   /* written, not published */
 		[3] = { 1, 3, { 30, ~30u } },   /* right */
 		[4] = { 1, 4, { 40, ~40u } },   /* gone from the hash */
+		[5] = { 2, 5, { 50, ~50u } },   /* valid neither 0 nor 1 */
 	};
 
 	leave(left);
 	put(&H, 1, 11);
 	put(&H, 2, 20);
 	put(&H, 3, 30);
+	put(&H, 5, 50);
 	assert_true(dmcache_sync(&C, &H) > 0);
 	assert_copy_of(&C, &H);
 	assert_true(find("wd 1") >= 0 && find("wd 4") >= 0);
