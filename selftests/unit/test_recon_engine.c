@@ -193,15 +193,6 @@ static unsigned int toy_flush(struct recon *rc)
 	return t->flush_fails;
 }
 
-static const struct reconciler toy_flushing = {
-	.name = "toy-flush",
-	.types = toy_types,
-	.ntypes = T_N,
-	.want = toy_want,
-	.observe = toy_observe,
-	.flush = toy_flush,
-};
-
 static const struct reconciler toy_each = {
 	.name = "toy-each",
 	.types = toy_types,
@@ -274,8 +265,13 @@ static int setup(void **state)
 	return setup_with(state, &toy_reconciler);
 }
 
+/* The toy reconciler with a flush. */
 static int setup_flush(void **state)
 {
+	static struct reconciler toy_flushing;
+
+	toy_flushing = toy_reconciler;
+	toy_flushing.flush = toy_flush;
 	return setup_with(state, &toy_flushing);
 }
 
@@ -509,7 +505,7 @@ static void test_flush_after_writes(void **state)
 	x->t.flush_fails = 0;
 	assert_int_equal(round_(x), 0);
 	assert_true(x->rc.clean);
-	recon_init(&td, &toy_flushing, &x->t);
+	recon_init(&td, x->rc.r, &x->t);
 	td.teardown = true;
 	x->t.ncalls = 0;
 	assert_int_equal(recon_run(&td, &x->m, &x->env, NULL), 0);
