@@ -136,7 +136,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	iph = parse_ipv4(&c);
 	if (!iph || iph->protocol != NVGRE_IPPROTO)
 		return DECAP_PASS;
-	pa = bpf_map_lookup_elem(&tenet_pa, &iph->daddr);
+	pa = pa_get(iph->daddr);
 	if (!pa)
 		return DECAP_PASS;
 	res->outer_src = iph->saddr;
