@@ -250,17 +250,33 @@ static int k_map_delete(void *ctx, enum obj m, const void *key)
 	return bpf_map_delete_elem(k->map_fd[m], key) ? -errno : 0;
 }
 
+static int put_entry(const void *key, const void *val, void *arg)
+{
+	return htab_put(arg, key, val, NULL) ? 0 : -ENOMEM;
+}
+
+static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg);
+
 /* Step 4 above, for a copy whose hash was written since its last sync
- * (or that was just opened); nothing for the other maps. */
+ * (or that was just opened); nothing for the other maps. The copy is
+ * made from the hash itself, read back (a few entries: ports and PAs),
+ * not from the caller's idea of it (now, the shadow): whatever the
+ * engine believes, a slot can only ever hold what the hash holds. */
 static int k_map_flush(void *ctx, enum obj m, const struct htab *now)
 {
 	struct kernel *k = ctx;
 	struct kernel_cache *kc = cache_of(k, m);
+	struct htab held;
 	int ret;
 
+	(void)now;
 	if (!kc || !kc->dirty)
 		return 0;
-	ret = dmcache_sync(&kc->c, now);
+	htab_init(&held, obj_key_size(m), obj_val_size(m));
+	ret = k_map_iterate(k, m, put_entry, &held);
+	if (ret == 0)
+		ret = dmcache_sync(&kc->c, &held);
+	htab_free(&held);
 	if (ret < 0)
 		return ret;
 	kc->dirty = false;

@@ -572,8 +572,9 @@ static int host_want_changes(struct recon *rc, const struct model *m,
 /* ---- after a round's writes ---- */
 
 /* The maps' derived state (their direct-mapped copies) follows what the
- * maps hold now: the shadow, which has exactly the writes that succeeded.
- * The ops skip a map not written since the last flush. */
+ * maps hold now: the shadow, which has exactly the writes that succeeded
+ * (the real ops read the map itself back, to be sure of it). The ops
+ * skip a map not written since the last flush. */
 static unsigned int host_flush(struct recon *rc)
 {
 	const struct knl_ops *ops = kops(rc);

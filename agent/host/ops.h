@@ -31,7 +31,9 @@ struct knl_ops {
 	 * (the reconciler's shadow of it): bring what the kernel keeps
 	 * derived from that map up to date (the direct-mapped copies of
 	 * tenet_pa and tenet_port, headers/tenet/maps.h). Cheap when the
-	 * map was not written since the last call. 0 or -errno. */
+	 * map was not written since the last call. The real kernel's
+	 * ops read the map back rather than trust now (kernel.c). 0 or
+	 * -errno. */
 	int (*map_flush)(void *ctx, enum obj m, const struct htab *now);
 	/* Zero slot `slot` of tenet_vstats on every CPU, before a VSID is
 	 * given it (NULL: nothing to zero). */
