@@ -98,7 +98,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 {
 	struct cursor c = { .pos = data, .end = data_end };
 	struct tenet_mac_key mk = {};
-	struct tenet_port_mac_val *port;
+	struct tenet_port_mac_val *port = NULL;
 	struct tenet_vsid_val *vinfo;
 	struct tenet_pa_val *pa;
 	struct nvgre_hdr *gre;
@@ -136,7 +136,7 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	iph = parse_ipv4(&c);
 	if (!iph || iph->protocol != NVGRE_IPPROTO)
 		return DECAP_PASS;
-	pa = bpf_map_lookup_elem(&tenet_pa, &iph->daddr);
+	pa = pa_get(iph->daddr);
 	if (!pa)
 		return DECAP_PASS;
 	res->outer_src = iph->saddr;
@@ -184,14 +184,32 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	res->vsid = vsid;
 	if (vsid < TENET_VSID_MIN || vsid > TENET_VSID_MAX)
 		return decap_drop(res, TENET_DROP_VSID_INVALID);
+
+	res->outer_len = c.pos - data;
+	inner = cursor_take(&c, struct ethhdr);
+	/* The common frame, unicast IP for a port of its own VSID, needs
+	 * nothing of tenet_vsid: the port's entry carries the VSID's routing
+	 * domain and counter slot, copies the agent writes with the port, and
+	 * a port's VSID is one the host has. Every other frame reads
+	 * tenet_vsid first, so that the checks below keep their order (and
+	 * their drop reasons) whatever the inner frame is. */
+	if (inner && end - res->outer_len >= DECAP_INNER_MIN &&
+	    inner->h_proto != bpf_htons(ETH_P_8021Q) && inner->h_proto != bpf_htons(ETH_P_8021AD) &&
+	    inner->h_proto != bpf_htons(ETH_P_ARP) && !mac_is_multicast(inner->h_dest)) {
+		mac_copy(mk.mac, inner->h_dest);
+		port = bpf_map_lookup_elem(&tenet_port_mac, &mk);
+		if (port && port->vsid == vsid) {
+			res->rdomain = port->rdomain;
+			res->slot = port->stats_slot;
+			goto deliver;
+		}
+	}
 	vinfo = bpf_map_lookup_elem(&tenet_vsid, &vsid);
 	if (!vinfo)
 		return decap_drop(res, TENET_DROP_VSID_UNKNOWN);
 	res->rdomain = vinfo->rdomain;
 	res->slot = vinfo->stats_slot;
 
-	res->outer_len = c.pos - data;
-	inner = cursor_take(&c, struct ethhdr);
 	if (!inner || end - res->outer_len < DECAP_INNER_MIN)
 		return decap_drop(res, TENET_DROP_TRUNCATED);
 	/* RFC 7637: the inner frame must not carry an 802.1Q tag. */
@@ -203,13 +221,13 @@ decap_classify(void *data, void *data_end, const struct decap_in *in, struct dec
 	if (mac_is_multicast(inner->h_dest))
 		return decap_drop(res, TENET_DROP_BCAST);
 
-	mac_copy(mk.mac, inner->h_dest);
-	port = bpf_map_lookup_elem(&tenet_port_mac, &mk);
+	/* A port of another VSID (a routed frame) or none at all. */
 	if (!port)
 		return decap_drop(res, TENET_DROP_NO_PORT);
 	/* The VSID ACL: a frame never crosses into another routing domain. */
 	if (port->rdomain != vinfo->rdomain)
 		return decap_drop(res, TENET_DROP_RDOMAIN_MISMATCH);
+deliver:
 	r = decap_src_check(res, inner, data_end);
 	if (r)
 		return decap_drop(res, r);

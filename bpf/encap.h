@@ -95,7 +95,7 @@ static __always_inline int nvgre_encap(struct __sk_buff *skb, const struct encap
 		mac_copy(smac, nh->smac);
 		mac_copy(dmac, nh->dmac);
 	} else {
-		pa = bpf_map_lookup_elem(&tenet_pa, &t->src_pa);
+		pa = pa_get(t->src_pa);
 		if (!pa) {
 			*reason = TENET_DROP_NO_SRC_PA;
 			return TC_ACT_SHOT;

@@ -328,7 +328,7 @@ __attribute__((noinline)) int tenet_learn_flood(struct __sk_buff *skb, __u32 vsi
 	if (!last)
 		return r ? LEARN_RET(TC_ACT_SHOT, 0) : -1;
 	last--;
-	pa = bpf_map_lookup_elem(&tenet_pa, &src_pa);
+	pa = pa_get(src_pa);
 	if (!pa)
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_NO_SRC_PA);
 	reason = arp_nvgre_push(skb, src_pa, vsid);
@@ -365,7 +365,7 @@ __attribute__((noinline)) int tenet_arp_encap(struct __sk_buff *skb, __u32 vsid,
 	if ((void *)(eth + 1) > (void *)(long)skb->data_end)
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_TRUNCATED);
 	mac_copy(mk.mac, eth->h_dest);
-	pa = bpf_map_lookup_elem(&tenet_pa, &src_pa);
+	pa = pa_get(src_pa);
 	if (!pa)
 		return LEARN_RET(TC_ACT_SHOT, TENET_DROP_NO_SRC_PA);
 	reason = arp_nvgre_push(skb, src_pa, vsid);

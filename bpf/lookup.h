@@ -6,12 +6,25 @@
 
 #include "common.h"
 #include "maps.h"
+#include "dmcache.h"
 
 static __always_inline struct tenet_cfg *cfg_get(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&tenet_cfg, &zero);
+}
+
+/* A local PA (tenet_pacache first, then tenet_pa). */
+static __always_inline struct tenet_pa_val *pa_get(__be32 pa)
+{
+	return dmcache_lookup(tenet_pacache, tenet_pa, tenet_pa_slot(pa), &pa);
+}
+
+/* A port by ifindex (tenet_portcache first, then tenet_port). */
+static __always_inline struct tenet_port_val *port_get(__u32 ifindex)
+{
+	return dmcache_lookup(tenet_portcache, tenet_port, tenet_port_slot(ifindex), &ifindex);
 }
 
 /* The lookup record of a CA IP in a routing domain (a host record). */

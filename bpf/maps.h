@@ -28,6 +28,14 @@ struct {
 } tenet_pa SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENET_PA_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tenet_pa_cache);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_pacache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TENET_MAX_NEXTHOPS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -67,6 +75,14 @@ struct {
 	__type(value, struct tenet_port_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tenet_port SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENET_PORT_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tenet_port_cache);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenet_portcache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

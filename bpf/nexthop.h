@@ -8,25 +8,15 @@
 
 #include "common.h"
 #include "maps.h"
+#include "dmcache.h"
 
-/* The pair's slot of tenet_nhcache first (an inlined array lookup), the
- * hash when the slot is empty or another pair's. The caller copies what
- * it needs right away: tenetd changes a slot only after every reader that
- * could have seen it valid is done (headers/tenet/maps.h). */
+/* The pair's slot of tenet_nhcache first, tenet_nexthop when the slot is
+ * empty or another pair's (dmcache.h). */
 static __always_inline struct tenet_nh_val *nexthop_get(__be32 src_pa, __be32 dst_pa)
 {
 	struct tenet_nh_key k = { .src_pa = src_pa, .dst_pa = dst_pa };
-	__u32 slot = tenet_nh_slot(src_pa, dst_pa);
-	struct tenet_nh_cache *c = bpf_map_lookup_elem(&tenet_nhcache, &slot);
 
-	/* valid before the key and val: a volatile read and a compiler
-	 * barrier keep that order. */
-	if (c && *(volatile __u32 *)&c->valid == 1) {
-		asm volatile("" ::: "memory");
-		if (c->key.src_pa == src_pa && c->key.dst_pa == dst_pa)
-			return &c->val;
-	}
-	return bpf_map_lookup_elem(&tenet_nexthop, &k);
+	return dmcache_lookup(tenet_nhcache, tenet_nexthop, tenet_nh_slot(src_pa, dst_pa), &k);
 }
 
 static __always_inline void nhstat_inc(enum tenet_nh_stat s)

@@ -159,7 +159,7 @@ int tenet_tc_port(struct __sk_buff *skb)
 	int reason = 0;
 	int verdict;
 
-	port = bpf_map_lookup_elem(&tenet_port, &ifindex);
+	port = port_get(ifindex);
 	if (!port) {
 		count_drop(TENET_DROP_PORT_UNKNOWN, 0, len);
 		port_drop(skb, trace, TENET_DROP_PORT_UNKNOWN, len, 0, 0);

@@ -313,10 +313,14 @@ static void add_stats_slots(struct build *b)
 		while ((e = htab_iter_next(&it)))
 			used[((const struct tenet_vsid_val *)htab_val(e))->stats_slot] |= KERNEL;
 		/* A port outlives its VSID's entry only when its delete
-		 * failed; it still counts into the slot. */
+		 * failed; it still counts into the slot (either of its two
+		 * entries: decap counts by the MAC entry's copy). */
 		htab_iter_init(&it, (struct htab *)&k->t[OBJ_PORT]);
 		while ((e = htab_iter_next(&it)))
 			used[((const struct tenet_port_val *)htab_val(e))->stats_slot] |= KERNEL;
+		htab_iter_init(&it, (struct htab *)&k->t[OBJ_PORT_MAC]);
+		while ((e = htab_iter_next(&it)))
+			used[((const struct tenet_port_mac_val *)htab_val(e))->stats_slot] |= KERNEL;
 	}
 	htab_iter_init(&it, vsids);
 	while ((e = htab_iter_next(&it))) {
@@ -402,6 +406,7 @@ static void add_port(struct build *b, const char *key, const struct tenet_port *
 	memcpy(v.mac, p->mac, TENET_ETH_ALEN);
 	pm.ifindex = ifx;
 	pm.rdomain = vi->rdomain;
+	pm.stats_slot = vi->stats_slot;
 	memcpy(mk.mac, p->mac, TENET_ETH_ALEN);
 	memcpy(lk.mac, p->mac, TENET_ETH_ALEN);
 	put_owned(b, OBJ_PORT, &ifx, &v, key, NULL);

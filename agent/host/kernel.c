@@ -21,10 +21,74 @@
 #include "nl/route.h"
 #include "tenet_tc.skel.h"
 
+static __u32 pa_slot(const void *key)
+{
+	__be32 pa;
+
+	memcpy(&pa, key, sizeof(pa));
+	return tenet_pa_slot(pa);
+}
+
+static __u32 port_slot(const void *key)
+{
+	__u32 ifindex;
+
+	memcpy(&ifindex, key, sizeof(ifindex));
+	return tenet_port_slot(ifindex);
+}
+
+static struct kernel_cache *cache_of(struct kernel *k, enum obj m)
+{
+	struct kernel_cache *kc = m == OBJ_PA ? &k->pa_cache : m == OBJ_PORT ? &k->port_cache : NULL;
+
+	return kc && kc->open ? kc : NULL;
+}
+
+/* The copies of what an earlier agent (or a datapath reload) left are
+ * read whole and trusted for nothing: dirty, so the first flush compares
+ * every slot with what the hash holds and rewrites what differs. */
+static int cache_open(struct kernel_cache *kc, int fd, __u32 nslots, size_t key_size,
+		      size_t val_size, __u32 (*slot)(const void *key))
+{
+	int ret;
+
+	if (fd < 0)
+		return 0;       /* not pinned: no copy to keep */
+	ret = dmcache_init(&kc->c, fd, nslots, key_size, val_size, slot);
+	if (ret == 0)
+		kc->open = kc->dirty = true;
+	return ret;
+}
+
+static int caches_open(struct kernel *k, int pa_fd, int port_fd)
+{
+	int ret = cache_open(&k->pa_cache, pa_fd, TENET_PA_CACHE_SLOTS, sizeof(__be32),
+			     sizeof(struct tenet_pa_val), pa_slot);
+
+	if (ret == 0)
+		ret = cache_open(&k->port_cache, port_fd, TENET_PORT_CACHE_SLOTS, sizeof(__u32),
+				 sizeof(struct tenet_port_val), port_slot);
+	return ret;
+}
+
+static void caches_close(struct kernel *k)
+{
+	struct kernel_cache *kcs[] = { &k->pa_cache, &k->port_cache };
+
+	for (size_t i = 0; i < sizeof(kcs) / sizeof(kcs[0]); i++) {
+		if (k->own_fds && kcs[i]->c.fd >= 0)
+			close(kcs[i]->c.fd);
+		dmcache_fini(&kcs[i]->c);
+		kcs[i]->open = false;
+		kcs[i]->c.fd = -1;
+	}
+}
+
 static void fds_none(struct kernel *k)
 {
 	for (int o = 0; o < OBJ_MAX; o++)
 		k->map_fd[o] = -1;
+	k->pa_cache.c.fd = k->port_cache.c.fd = -1;
 	k->vstats_fd = -1;
 	k->tc_prog_fd = -1;
 }
@@ -32,6 +96,7 @@ static void fds_none(struct kernel *k)
 int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 {
 	const struct tenet_tc *tc = dp->tc;
+	int ret;
 
 	memset(k, 0, sizeof(*k));
 	fds_none(k);
@@ -47,7 +112,13 @@ int kernel_init(struct kernel *k, const struct tenet_datapath *dp)
 	k->map_fd[OBJ_ROUTE_LENS] = bpf_map__fd(tc->maps.tenet_route_lens);
 	k->vstats_fd = bpf_map__fd(tc->maps.tenet_vstats);
 	k->tc_prog_fd = bpf_program__fd(tc->progs.tenet_tc_port);
-	return nl_open(&k->nl);
+	ret = caches_open(k, bpf_map__fd(tc->maps.tenet_pacache),
+			  bpf_map__fd(tc->maps.tenet_portcache));
+	if (ret == 0)
+		ret = nl_open(&k->nl);
+	if (ret < 0)
+		caches_close(k);
+	return ret;
 }
 
 int kernel_init_pinned(struct kernel *k, const char *pin_dir)
@@ -59,6 +130,7 @@ int kernel_init_pinned(struct kernel *k, const char *pin_dir)
 		[OBJ_ROUTE_LENS] = TENET_MAP_ROUTE_LENS, [OBJ_L2ONLY] = TENET_MAP_L2ONLY,
 	};
 	char path[PATH_MAX];
+	int pa_fd = -1, port_fd = -1, ret;
 
 	memset(k, 0, sizeof(*k));
 	fds_none(k);
@@ -69,12 +141,25 @@ int kernel_init_pinned(struct kernel *k, const char *pin_dir)
 			k->map_fd[o] = bpf_obj_get(path);
 	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, TENET_MAP_VSTATS) < (int)sizeof(path))
 		k->vstats_fd = bpf_obj_get(path);
-	return nl_open(&k->nl);
+	/* Opened here too: whoever writes the hashes keeps their copies. */
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, TENET_MAP_PA_CACHE) < (int)sizeof(path))
+		pa_fd = bpf_obj_get(path);
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, TENET_MAP_PORT_CACHE) < (int)sizeof(path))
+		port_fd = bpf_obj_get(path);
+	k->pa_cache.c.fd = pa_fd;
+	k->port_cache.c.fd = port_fd;
+	ret = caches_open(k, pa_fd, port_fd);
+	if (ret == 0)
+		ret = nl_open(&k->nl);
+	if (ret < 0)
+		caches_close(k);
+	return ret;
 }
 
 void kernel_close(struct kernel *k)
 {
 	nl_close(&k->nl);
+	caches_close(k);
 	for (int o = 0; k->own_fds && o < OBJ_MAX; o++)
 		if (k->map_fd[o] >= 0)
 			close(k->map_fd[o]);
@@ -82,10 +167,56 @@ void kernel_close(struct kernel *k)
 		close(k->vstats_fd);
 }
 
+/*
+ * The copies of tenet_pa and tenet_port. tenet_port says which VSID and
+ * routing domain a port's frames are in, tenet_pa which PAs decap takes
+ * NVGRE for: a copy that lagged behind its hash would put a frame into
+ * the VSID a port had before, which is tenant isolation broken, not a
+ * slow path. So the copy is never behind the hash:
+ *
+ * 1. Before a key of the hash is changed or deleted, the copy's slot is
+ *    withdrawn if it holds that key (cache_withdraw): an array update
+ *    rewrites the value in place, and this one changes nothing but the
+ *    valid byte (key and val are written back as they are), so a
+ *    concurrent reader sees the old entry whole or an invalid slot.
+ *    Every program that starts after the write returns reads valid 0
+ *    and takes the hash.
+ * 2. Then the hash: it swaps its element whole, so a reader gets the old
+ *    value or the new one.
+ * 3. From then on only programs that started before step 2 can hold the
+ *    old value (from the copy or from the hash alike): they run to their
+ *    end inside an RCU read-side section, as with the hash alone.
+ * 4. After the round's writes, the reconciler's flush (k_map_flush) makes
+ *    the copy what the hash holds (dmcache_sync: a withdrawn slot's key
+ *    and val are rewritten only a grace period after the withdrawal,
+ *    then published after another), before the agent reports the round
+ *    applied. A write that fails leaves the hash as it was; its slot
+ *    stays withdrawn until that flush publishes it again.
+ *
+ * If the withdrawal cannot be written, the hash is not written either:
+ * the change fails and is retried, and the old VSID stays consistent in
+ * both. A key that is new to the hash needs no withdrawal: its slot is
+ * invalid or holds another key, and readers of it take the hash.
+ */
+static int cache_withdraw(struct kernel *k, enum obj m, const void *key)
+{
+	struct kernel_cache *kc = cache_of(k, m);
+	int ret;
+
+	if (!kc)
+		return 0;
+	kc->dirty = true;
+	ret = dmcache_withdraw(&kc->c, key);
+	return ret < 0 ? ret : 0;
+}
+
 static int k_map_update(void *ctx, enum obj m, const void *key, const void *val)
 {
 	struct kernel *k = ctx;
+	int ret = cache_withdraw(k, m, key);
 
+	if (ret < 0)
+		return ret;
 	return bpf_map_update_elem(k->map_fd[m], key, val, BPF_ANY) ? -errno : 0;
 }
 
@@ -94,8 +225,16 @@ static int k_map_update_batch(void *ctx, enum obj m, const void *keys, const voi
 {
 	struct kernel *k = ctx;
 	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	size_t ksz = obj_key_size(m);
 	__u32 count = n;
+	int ret;
 
+	/* (Lookup entries, 2M at a 1M-record start, have no copy.) */
+	for (unsigned int i = 0; cache_of(k, m) && i < n; i++) {
+		ret = cache_withdraw(k, m, (const char *)keys + i * ksz);
+		if (ret < 0)
+			return ret;
+	}
 	if (bpf_map_update_batch(k->map_fd[m], keys, vals, &count, &o))
 		return -errno;
 	return count == n ? 0 : -EIO;
@@ -104,8 +243,44 @@ static int k_map_update_batch(void *ctx, enum obj m, const void *keys, const voi
 static int k_map_delete(void *ctx, enum obj m, const void *key)
 {
 	struct kernel *k = ctx;
+	int ret = cache_withdraw(k, m, key);
 
+	if (ret < 0)
+		return ret;
 	return bpf_map_delete_elem(k->map_fd[m], key) ? -errno : 0;
+}
+
+static int put_entry(const void *key, const void *val, void *arg)
+{
+	return htab_put(arg, key, val, NULL) ? 0 : -ENOMEM;
+}
+
+static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg);
+
+/* Step 4 above, for a copy whose hash was written since its last sync
+ * (or that was just opened); nothing for the other maps. The copy is
+ * made from the hash itself, read back (a few entries: ports and PAs),
+ * not from the caller's idea of it (now, the shadow): whatever the
+ * engine believes, a slot can only ever hold what the hash holds. */
+static int k_map_flush(void *ctx, enum obj m, const struct htab *now)
+{
+	struct kernel *k = ctx;
+	struct kernel_cache *kc = cache_of(k, m);
+	struct htab held;
+	int ret;
+
+	(void)now;
+	if (!kc || !kc->dirty)
+		return 0;
+	htab_init(&held, obj_key_size(m), obj_val_size(m));
+	ret = k_map_iterate(k, m, put_entry, &held);
+	if (ret == 0)
+		ret = dmcache_sync(&kc->c, &held);
+	htab_free(&held);
+	if (ret < 0)
+		return ret;
+	kc->dirty = false;
+	return 0;
 }
 
 static int k_map_iterate(void *ctx, enum obj m, ops_entry_cb cb, void *arg)
@@ -377,6 +552,7 @@ void kernel_ops(struct kernel *k, struct knl_ops *ops)
 		.map_update_batch = k_map_update_batch,
 		.map_delete = k_map_delete,
 		.map_iterate = k_map_iterate,
+		.map_flush = k_map_flush,
 		.vstats_zero = k_vstats_zero,
 		.addr_add = k_addr_add,
 		.addr_del = k_addr_del,

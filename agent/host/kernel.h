@@ -4,13 +4,23 @@
 #ifndef TENETD_KERNEL_H
 #define TENETD_KERNEL_H
 
-#include "nl/nl.h"
+#include "host/dmcache.h"
 #include "host/ops.h"
+#include "nl/nl.h"
 
 struct tenet_datapath;
 
+/* A hash's direct-mapped copy (host/kernel.c, cache_withdraw). */
+struct kernel_cache {
+	struct dmcache c;
+	bool open;                      /* the copy exists: hash writes go through it */
+	bool dirty;                     /* the hash was written since the last sync */
+};
+
 struct kernel {
 	int map_fd[OBJ_MAX];            /* map types; -1: not open */
+	struct kernel_cache pa_cache;   /* tenet_pacache */
+	struct kernel_cache port_cache; /* tenet_portcache */
 	int vstats_fd;                  /* tenet_vstats (put_vsid zeroes slots) */
 	bool own_fds;                   /* opened from pins: closed with it */
 	int tc_prog_fd;

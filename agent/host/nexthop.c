@@ -2,9 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/membarrier.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -26,6 +23,13 @@
 /* Per-entry log lines in one refresh; beyond this a count. */
 #define NH_LOG_MAX 16
 
+static __u32 nh_slot(const void *key)
+{
+	const struct tenet_nh_key *k = key;
+
+	return tenet_nh_slot(k->src_pa, k->dst_pa);
+}
+
 int nexthops_init(struct nexthops *n, int map_fd, int cache_fd)
 {
 	struct tenet_nh_key k, next, *prev = NULL;
@@ -34,14 +38,10 @@ int nexthops_init(struct nexthops *n, int map_fd, int cache_fd)
 
 	memset(n, 0, sizeof(*n));
 	n->map_fd = map_fd;
-	n->cache_fd = cache_fd;
-	n->cache = calloc(TENET_NH_CACHE_SLOTS, sizeof(*n->cache));
-	if (!n->cache)
-		return -ENOMEM;
-	/* A slot that cannot be read stays zero here: the first sync
-	 * rewrites it whole. */
-	for (__u32 i = 0; i < TENET_NH_CACHE_SLOTS; i++)
-		bpf_map_lookup_elem(cache_fd, &i, &n->cache[i]);
+	ret = dmcache_init(&n->cache, cache_fd, TENET_NH_CACHE_SLOTS, sizeof(struct tenet_nh_key),
+			   sizeof(struct tenet_nh_val), nh_slot);
+	if (ret < 0)
+		return ret;
 	htab_init(&n->local, sizeof(__be32), sizeof(__u32));
 	htab_init(&n->remote, sizeof(__be32), 1);
 	htab_init(&n->refs, sizeof(__be32), sizeof(__u32));
@@ -69,7 +69,7 @@ void nexthops_fini(struct nexthops *n)
 	htab_free(&n->refs);
 	htab_free(&n->vias);
 	htab_free(&n->cur);
-	free(n->cache);
+	dmcache_fini(&n->cache);
 }
 
 /* One more lookup entry names pa. */
@@ -288,96 +288,6 @@ static void log_entry(const struct tenet_nh_key *k, const struct tenet_nh_val *v
 		 v->dmac[4], v->dmac[5]);
 }
 
-/* Wait until every BPF program that ran before has finished: they run
- * inside RCU read-side sections, and MEMBARRIER_CMD_GLOBAL waits for an
- * RCU grace period. Where it is refused (nohz_full), a pause far longer
- * than a program runs. */
-static void wait_readers(void)
-{
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
-		usleep(20000);
-}
-
-static bool same_entry(const struct tenet_nh_cache *a, const struct tenet_nh_cache *b)
-{
-	return !memcmp(&a->key, &b->key, sizeof(a->key)) && !memcmp(&a->val, &b->val, sizeof(a->val));
-}
-
-static int cache_write(struct nexthops *n, __u32 slot, const struct tenet_nh_cache *c)
-{
-	if (bpf_map_update_elem(n->cache_fd, &slot, c, BPF_ANY) < 0)
-		return -errno;
-	n->cache[slot] = *c;
-	return 0;
-}
-
-/* Make tenet_nhcache the direct-mapped copy of what tenet_nexthop holds
- * (n->cur). A reader that sees valid 1 must see a whole, current entry,
- * and the kernel copies a value with no ordering, so key and val of a
- * slot change only while it is invalid and no reader that saw it valid
- * is left: withdraw, wait, write, wait, publish (headers/tenet/maps.h).
- * Returns how many slots changed or -errno. */
-static int cache_sync(struct nexthops *n)
-{
-	struct tenet_nh_cache *plan, w;
-	unsigned int withdrawn = 0, written = 0, published = 0;
-	struct htab_iter it;
-	struct htab_entry *e;
-	int ret = 0, r;
-
-	plan = calloc(TENET_NH_CACHE_SLOTS, sizeof(*plan));
-	if (!plan)
-		return -ENOMEM;
-	htab_iter_init(&it, &n->cur);
-	while ((e = htab_iter_next(&it))) {
-		const struct tenet_nh_key *k = htab_key(e);
-		struct tenet_nh_cache *p = &plan[tenet_nh_slot(k->src_pa, k->dst_pa)];
-
-		if (p->valid && memcmp(k, &p->key, sizeof(*k)) > 0)
-			continue;
-		p->valid = 1;
-		p->key = *k;
-		memcpy(&p->val, htab_val(e), sizeof(p->val));
-	}
-	for (__u32 i = 0; i < TENET_NH_CACHE_SLOTS; i++) {
-		if (!n->cache[i].valid || (plan[i].valid && same_entry(&n->cache[i], &plan[i])))
-			continue;
-		w = n->cache[i];
-		w.valid = 0;
-		r = cache_write(n, i, &w);
-		if (r < 0)
-			ret = r;
-		else
-			withdrawn++;
-	}
-	if (withdrawn)
-		wait_readers();
-	for (__u32 i = 0; i < TENET_NH_CACHE_SLOTS; i++) {
-		if (!plan[i].valid || n->cache[i].valid || same_entry(&n->cache[i], &plan[i]))
-			continue;
-		w = plan[i];
-		w.valid = 0;
-		r = cache_write(n, i, &w);
-		if (r < 0)
-			ret = r;
-		else
-			written++;
-	}
-	if (written)
-		wait_readers();
-	for (__u32 i = 0; i < TENET_NH_CACHE_SLOTS; i++) {
-		if (!plan[i].valid || n->cache[i].valid || !same_entry(&n->cache[i], &plan[i]))
-			continue;
-		r = cache_write(n, i, &plan[i]);
-		if (r < 0)
-			ret = r;
-		else
-			published++;
-	}
-	free(plan);
-	return ret < 0 ? ret : (int)(withdrawn + published);
-}
-
 int nexthops_refresh(struct nexthops *n, uint64_t now)
 {
 	struct htab want, vias;
@@ -464,7 +374,7 @@ int nexthops_refresh(struct nexthops *n, uint64_t now)
 		log_info("%u more next-hop changes (not listed)", nlog - NH_LOG_MAX);
 	/* Also when nothing changed: the first refresh after a start repairs
 	 * a cache an earlier agent left half written. */
-	r = cache_sync(n);
+	r = dmcache_sync(&n->cache, &n->cur);
 	if (r < 0 && ret == 0)
 		ret = r;
 out:

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <tenet/maps.h>
 
+#include "host/dmcache.h"
 #include "nl/nl.h"
 #include "recon/htab.h"
 #include "recon/recon.h"
@@ -29,8 +30,7 @@ struct nexthops {
 	struct htab refs;       /* __be32 PA -> __u32 lookup entries naming it */
 	struct htab vias;       /* __be32 next hop in use (value unused) */
 	struct htab cur;        /* struct tenet_nh_key -> tenet_nh_val: the map */
-	int cache_fd;           /* tenet_nhcache (not owned) */
-	struct tenet_nh_cache *cache; /* what its slots hold */
+	struct dmcache cache;   /* tenet_nhcache (its fd not owned) */
 	bool dirty;             /* resolve everything at the next refresh */
 	uint64_t retry_at;      /* some pair unresolved: again then (ms) */
 	nh_resolve_fn resolve;

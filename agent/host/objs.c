@@ -569,6 +569,24 @@ static int host_want_changes(struct recon *rc, const struct model *m,
 	return desired_update(m, &benv, rc->cache, desired, dirty);
 }
 
+/* ---- after a round's writes ---- */
+
+/* The maps' derived state (their direct-mapped copies) follows what the
+ * maps hold now: the shadow, which has exactly the writes that succeeded
+ * (the real ops read the map itself back, to be sure of it). The ops
+ * skip a map not written since the last flush. */
+static unsigned int host_flush(struct recon *rc)
+{
+	const struct knl_ops *ops = kops(rc);
+	unsigned int failed = 0;
+
+	if (!ops->map_flush)
+		return 0;
+	for (enum obj o = OBJ_CFG; o <= OBJ_L2ONLY; o++)
+		failed += ops->map_flush(ops->ctx, o, &rc->shadow.t[o]) < 0;
+	return failed;
+}
+
 /* ---- the real kernel ---- */
 
 struct host_kernel {
@@ -613,6 +631,7 @@ const struct reconciler host_reconciler = {
 	.want = host_want,
 	.want_changes = host_want_changes,
 	.cache_free = host_cache_free,
+	.flush = host_flush,
 	.observe = host_observe,
 	.open = host_open,
 	.close = host_close,

@@ -12,6 +12,8 @@
 
 #include "host/objs.h"
 
+struct htab;
+
 typedef int (*ops_entry_cb)(const void *key, const void *val, void *arg);
 
 struct knl_ops {
@@ -25,6 +27,14 @@ struct knl_ops {
 	int (*map_update_batch)(void *ctx, enum obj m, const void *keys, const void *vals,
 				unsigned int n);
 	int (*map_iterate)(void *ctx, enum obj m, ops_entry_cb cb, void *arg);
+	/* Optional: after a round's writes, the map of kind m holds now
+	 * (the reconciler's shadow of it): bring what the kernel keeps
+	 * derived from that map up to date (the direct-mapped copies of
+	 * tenet_pa and tenet_port, headers/tenet/maps.h). Cheap when the
+	 * map was not written since the last call. The real kernel's
+	 * ops read the map back rather than trust now (kernel.c). 0 or
+	 * -errno. */
+	int (*map_flush)(void *ctx, enum obj m, const struct htab *now);
 	/* Zero slot `slot` of tenet_vstats on every CPU, before a VSID is
 	 * given it (NULL: nothing to zero). */
 	int (*vstats_zero)(void *ctx, uint32_t slot);

@@ -406,6 +406,15 @@ static int del_pass(struct recon *rc, const struct recon_set *desired, unsigned 
 	return failed;
 }
 
+/* What is derived from the objects follows the shadow, also after
+ * failures (a withdrawn slot of a put that failed comes back). */
+static int flush(struct recon *rc)
+{
+	if (!rc->r->flush || rc->teardown)
+		return 0;
+	return (int)rc->r->flush(rc);
+}
+
 int recon_apply(struct recon *rc, const struct recon_set *desired,
 		const struct recon_hooks *hooks)
 {
@@ -444,6 +453,7 @@ int recon_apply(struct recon *rc, const struct recon_set *desired,
 		failed += ret;
 	}
 out:
+	failed += flush(rc);
 	rc->st.failed = (unsigned int)failed;
 	rc->clean = !failed && !rc->st.refused;
 	return failed;
@@ -497,6 +507,7 @@ int recon_apply_keys(struct recon *rc, const struct recon_set *desired,
 				failed += del_one(rc, desired, t, e, hooks);
 	}
 out:
+	failed += flush(rc);
 	rc->st.failed = (unsigned int)failed;
 	rc->clean = !failed && !rc->st.refused;
 	return failed;

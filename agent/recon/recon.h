@@ -15,7 +15,8 @@
  *   only differences: an unchanged desired set writes nothing;
  *   a failed change stays out of the shadow and is retried next round;
  *   a held object (its owning record cannot be decoded) is never deleted;
- *   a mass deletion can be refused by a caller-supplied guard.
+ *   a mass deletion can be refused by a caller-supplied guard;
+ *   then the reconciler's flush (what is derived from the objects).
  *
  * The first round reads the kernel (observe, desired NULL) before want,
  * so want always sees the shadow: what to hold is found there (the
@@ -190,6 +191,12 @@ struct reconciler {
 			    struct recon_set *desired, struct recon_keys *dirty);
 	/* Release rc->cache (what want keeps for want_changes); optional. */
 	void (*cache_free)(struct recon *rc);
+	/* Optional: after every apply (whole or by keys, failures or not;
+	 * not in a teardown), bring what the kernel keeps derived from the
+	 * objects up to date with the shadow (the datapath's direct-mapped
+	 * copies of its hashes). How many things failed: they count as
+	 * failures of the round, which is retried. */
+	unsigned int (*flush)(struct recon *rc);
 };
 
 /* A set of objects: one table per type of a reconciler, and the keys

@@ -10,7 +10,7 @@
 
 /* Bumped whenever a map key or value changes shape. Pinned maps live under
  * a path that carries it, so an upgraded agent never reads an old layout. */
-#define TENET_LAYOUT_VERSION 5
+#define TENET_LAYOUT_VERSION 6
 #define TENET_PIN_ROOT "/sys/fs/bpf/tenet"
 
 /* The distributed router's MAC: the same on every host so that a VM keeps a

@@ -32,6 +32,8 @@
 #define TENET_MAP_NEXTHOP "tenet_nexthop"
 #define TENET_MAP_NH_STATS "tenet_nhstats"
 #define TENET_MAP_NH_CACHE "tenet_nhcache"
+#define TENET_MAP_PA_CACHE "tenet_pacache"
+#define TENET_MAP_PORT_CACHE "tenet_portcache"
 
 /* tenet_cfg: array, one entry (key 0). */
 struct tenet_cfg {
@@ -60,6 +62,46 @@ struct tenet_pa_val {
 };
 _Static_assert(sizeof(struct tenet_pa_val) == 12, "tenet_pa_val layout");
 
+/* Direct-mapped copies. A hash lookup is a helper call and a bucket walk
+ * (40-60 ns a packet in docs/performance.md), an array lookup a few
+ * instructions the verifier inlines; the maps every frame reads have an
+ * array copy the datapath reads first (bpf/dmcache.h) and the hash only
+ * when the slot is empty or another key's. Every copy has the same entry
+ * layout, { __u32 valid; key; val; } with nothing between, which the one
+ * engine that writes them relies on (agent/host/dmcache.c). tenetd never
+ * changes key or val while valid is 1: it clears valid, waits out every
+ * reader, writes key and val, waits again and sets valid, so a reader
+ * that sees valid 1 sees a whole entry. In the copies of tenet_pa and
+ * tenet_port (which say which VSID a frame is in) it also clears a key's
+ * slot before it changes or deletes the key in the hash, so no program
+ * that starts after the hash changed reads the old entry from the copy
+ * (host/kernel.c). Two keys on one slot: the lower key (memcmp) gets it. */
+#define TENET_DMCACHE_LAYOUT(type, ktype, vtype)                                   \
+	_Static_assert(__builtin_offsetof(struct type, key) == sizeof(__u32) &&    \
+			       __builtin_offsetof(struct type, val) ==             \
+				       sizeof(__u32) + sizeof(ktype) &&            \
+			       sizeof(struct type) ==                              \
+				       sizeof(__u32) + sizeof(ktype) + sizeof(vtype), \
+		       #type " layout")
+
+/* tenet_pacache: array, the copy of tenet_pa that decap (every NVGRE
+ * frame) and encap read. A host has a handful of PAs. */
+#define TENET_PA_CACHE_SLOTS 64 /* a power of 2 */
+struct tenet_pa_cache {
+	__u32 valid;          /* 1: key and val are whole and current */
+	__be32 key;
+	struct tenet_pa_val val;
+};
+TENET_DMCACHE_LAYOUT(tenet_pa_cache, __be32, struct tenet_pa_val);
+_Static_assert(sizeof(struct tenet_pa_cache) == 20, "tenet_pa_cache layout");
+
+static inline __u32 tenet_pa_slot(__be32 pa)
+{
+	__u32 h = (__u32)pa * 0x9e3779b1u;
+
+	return (h ^ h >> 16) & (TENET_PA_CACHE_SLOTS - 1);
+}
+
 /* tenet_nexthop: hash, (local PA, remote PA) -> how NVGRE from the one to
  * the other leaves this host: the outer Ethernet header and the device.
  * tenetd fills it from rtnetlink (the route the kernel would take from
@@ -85,22 +127,18 @@ struct tenet_nh_val {
 };
 _Static_assert(sizeof(struct tenet_nh_val) == 20, "tenet_nh_val layout");
 
-/* tenet_nhcache: array, a direct-mapped copy of tenet_nexthop that encap
- * reads first: slot tenet_nh_slot(src, dst) holds that pair's entry, or
- * another pair's, or nothing (valid 0). An array lookup is a few
- * instructions (the verifier inlines it) where a hash lookup is a helper
- * call and a bucket walk, so a hit saves most of the next-hop lookup's
- * cost; anything else falls back to tenet_nexthop. tenetd writes the slots
- * after the hash (host/nexthop.c), and never changes key or val while
- * valid is 1: it clears valid, waits out every reader, writes key and val,
- * waits again and sets valid, so a reader that sees valid 1 sees a whole
- * entry. Two pairs on one slot: the lower key (memcmp) gets it. */
+/* tenet_nhcache: array, the direct-mapped copy of tenet_nexthop (see
+ * "Direct-mapped copies" above) that encap reads first: slot
+ * tenet_nh_slot(src, dst) holds that pair's entry, or another pair's, or
+ * nothing (valid 0). tenetd writes the slots after the hash
+ * (host/nexthop.c). */
 #define TENET_NH_CACHE_SLOTS 16384 /* a power of 2 */
 struct tenet_nh_cache {
 	__u32 valid;          /* 1: key and val are whole and current */
 	struct tenet_nh_key key;
 	struct tenet_nh_val val;
 };
+TENET_DMCACHE_LAYOUT(tenet_nh_cache, struct tenet_nh_key, struct tenet_nh_val);
 _Static_assert(sizeof(struct tenet_nh_cache) == 32, "tenet_nh_cache layout");
 
 static inline __u32 tenet_nh_slot(__be32 src_pa, __be32 dst_pa)
@@ -146,10 +184,31 @@ struct tenet_port_val {
 };
 _Static_assert(sizeof(struct tenet_port_val) == 24, "tenet_port_val layout");
 
+/* tenet_portcache: array, the copy of tenet_port that every frame a port
+ * sends reads first. Its slot is the ifindex's low bits: ifindexes are
+ * handed out densely in a network namespace, so up to this many ports
+ * rarely share one. The hash stays the authority: a port on a slot
+ * another one holds costs the hash lookup, nothing else. */
+#define TENET_PORT_CACHE_SLOTS 4096 /* a power of 2 */
+struct tenet_port_cache {
+	__u32 valid;          /* 1: key and val are whole and current */
+	__u32 key;            /* ifindex */
+	struct tenet_port_val val;
+};
+TENET_DMCACHE_LAYOUT(tenet_port_cache, __u32, struct tenet_port_val);
+_Static_assert(sizeof(struct tenet_port_cache) == 32, "tenet_port_cache layout");
+
+static inline __u32 tenet_port_slot(__u32 ifindex)
+{
+	return ifindex & (TENET_PORT_CACHE_SLOTS - 1);
+}
+
 /* tenet_port_mac: hash, key MAC of a local port -> the port. Used on
  * decap: a host's ports have unique MACs, as on any L2 switch. The value
- * carries the port's VSID and routing domain (copies of its tenet_port
- * entry), which is all decap needs of the port: one lookup, not two. */
+ * carries the port's VSID, routing domain and counter slot (copies of its
+ * tenet_port entry), which is all decap needs of the port: one lookup, not
+ * two. A frame for a port of its own VSID needs nothing of tenet_vsid
+ * either (bpf/decap.h). */
 struct tenet_mac_key {
 	__u8 mac[TENET_ETH_ALEN];
 	__u16 pad;
@@ -160,8 +219,10 @@ struct tenet_port_mac_val {
 	__u32 ifindex;
 	__u32 vsid;           /* copy of the port's */
 	__u32 rdomain;        /* copy of the port's */
+	__u16 stats_slot;     /* copy of the port's (layout 6) */
+	__u16 pad;
 };
-_Static_assert(sizeof(struct tenet_port_mac_val) == 12, "tenet_port_mac_val layout");
+_Static_assert(sizeof(struct tenet_port_mac_val) == 16, "tenet_port_mac_val layout");
 
 /* Record types and rules: the same numbers the store's JSON names map to. */
 enum tenet_lookup_type {

@@ -105,7 +105,8 @@ int route_tenet(struct xdp_md *ctx)
 
 /* The map lookups of the encap path: port, destination MAC, config,
  * source PA, the VSID's per-CPU counters (by the port's slot, as
- * bpf/counters.h counts). */
+ * bpf/counters.h counts). Port and PA as the datapath reads them: their
+ * direct-mapped copies first (bpf/lookup.h). */
 SEC("tc")
 int abl_lookups(struct __sk_buff *skb)
 {
@@ -114,13 +115,12 @@ int abl_lookups(struct __sk_buff *skb)
 	struct tenet_port_val *port;
 	struct tenet_vstats_val *vs;
 	__u32 ifindex = skb->ifindex, zero = 0, slot;
-	__be32 src = ABL_SRC_PA;
 
 	if ((void *)(eth + 1) > data_end)
 		return TC_ACT_SHOT;
-	port = bpf_map_lookup_elem(&tenet_port, &ifindex);
+	port = port_get(ifindex);
 	if (!port || !vmac_lookup(port->vsid, eth->h_dest) ||
-	    !bpf_map_lookup_elem(&tenet_cfg, &zero) || !bpf_map_lookup_elem(&tenet_pa, &src))
+	    !bpf_map_lookup_elem(&tenet_cfg, &zero) || !pa_get(ABL_SRC_PA))
 		return TC_ACT_SHOT;
 	slot = port->stats_slot;
 	vs = slot ? bpf_map_lookup_elem(&tenet_vstats, &slot) : NULL;
@@ -142,8 +142,7 @@ int abl_nexthop(struct __sk_buff *skb)
 SEC("tc")
 int abl_mtu(struct __sk_buff *skb)
 {
-	__be32 src = ABL_SRC_PA;
-	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+	struct tenet_pa_val *pa = pa_get(ABL_SRC_PA);
 	__u32 mtu = 0;
 
 	if (!pa)
@@ -164,8 +163,7 @@ int abl_adjust(struct __sk_buff *skb)
 SEC("tc")
 int abl_redirect(struct __sk_buff *skb)
 {
-	__be32 src = ABL_SRC_PA;
-	struct tenet_pa_val *pa = bpf_map_lookup_elem(&tenet_pa, &src);
+	struct tenet_pa_val *pa = pa_get(ABL_SRC_PA);
 
 	return pa ? bpf_redirect(pa->ifindex, 0) : TC_ACT_SHOT;
 }

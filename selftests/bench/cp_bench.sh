@@ -16,7 +16,10 @@
 #           beside it (4 KiB and huge pages), which print what they are
 #           charged per wake-up (cp_bench idle: the platform's share);
 #   batch   `tenet batch` of 100k `lookup add` lines into one VSID (-s:
-#           2k; etcd: 2M lines, M the changes): seconds and records/s.
+#           2k; etcd: 2M lines, M the changes): seconds and records/s,
+#           with the change part's 3 agents following the store (on 2
+#           cores they compete with the CLI), then again into another
+#           VSID with no agent running: the CLI's own time.
 #   etcd    load, change and batch again with the store on a 3-member
 #           etcd cluster (lib.sh etcd_up; Debian's etcd-server), the load
 #           as a ratio to SQLite's. The cluster's data after the load is
@@ -29,7 +32,7 @@
 # store API and kept in $BUILD/bench/ (about 1 min for 1M), then copied.
 . "$(dirname "$0")/../net/lib.sh"
 
-usage() { sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; }
 RECORDS=1000000 CHANGES=1000 CPU_CHANGES=200 BIG_BATCH=100000
 NO_ETCD=
 while getopts seh o; do
@@ -184,20 +187,22 @@ else
 fi
 
 # ---- tenet batch: write throughput (one policy write per line) ----
-# batch_file N: N `lookup add` lines, all in subnet 20001 (10.64/12).
+# batch_file N [VSID [NET]]: N `lookup add` lines, all in subnet VSID
+# (20001) of 10.NET/12 (NET 64).
 batch_file() {
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) { a = i + 2
-		printf "lookup add vsid 20001 ca 10.%d.%d.%d mac 02:41:00:%02x:%02x:%02x pa 192.168.4.22\n",
-			64 + int(a / 65536), int(a / 256) % 256, a % 256,
+	awk -v n="$1" -v vsid="${2:-20001}" -v net="${3:-64}" 'BEGIN { for (i = 0; i < n; i++) { a = i + 2
+		printf "lookup add vsid %d ca 10.%d.%d.%d mac 02:41:00:%02x:%02x:%02x pa 192.168.4.22\n",
+			vsid, net + int(a / 65536), int(a / 256) % 256, a % 256,
 			int(i / 65536) % 256, int(i / 256) % 256, i % 256 } }'
 }
-# batch_rate N: `tenet batch` of N lines on $STORE; prints records/s and
-# seconds (wall clock around the CLI); the CLI's own summary line is kept
-# in $TMP/batch.out.
+# batch_rate N [VSID NET]: `tenet batch` of N lines on $STORE into a new
+# subnet VSID (20001) of 10.NET.0.0/12 (64); prints records/s and seconds
+# (wall clock around the CLI); the CLI's own summary line is kept in
+# $TMP/batch.out.
 batch_rate() {
 	local t0 t1
-	tq vsubnet add 20001 rdomain Contoso prefix 10.64.0.0/12 || return 1
-	batch_file "$1" >"$TMP/batch.txt"
+	tq vsubnet add "${2:-20001}" rdomain Contoso prefix "10.${3:-64}.0.0/12" || return 1
+	batch_file "$1" "${2:-20001}" "${3:-64}" >"$TMP/batch.txt"
 	t0=$(date +%s.%N)
 	tenet_cli --store "$STORE" batch - <"$TMP/batch.txt" >"$TMP/batch.out" || return 1
 	t1=$(date +%s.%N)
@@ -215,6 +220,16 @@ else
 	fail "tenet batch of $BIG_BATCH records into one VSID on SQLite"
 fi
 for h in h1 h2 h3; do host_stop $h; done
+# The same with no agent on the machine: what the CLI itself takes.
+if out=$(batch_rate "$BIG_BATCH" 20002 80); then
+	set -- $out
+	ok "tenet batch of $BIG_BATCH records into one VSID on SQLite, no agent running"
+	info "batch, no agent running: $BIG_BATCH records in $2 s, $1 records/s"
+	echo "@cp batch_alone_rps $1"
+	echo "@cp batch_alone_s $2"
+else
+	fail "tenet batch of $BIG_BATCH records into one VSID on SQLite, no agent running"
+fi
 SQLITE_LOAD=$secs
 
 # ---- the same on etcd: a 3-member cluster (lib.sh etcd_up) ----

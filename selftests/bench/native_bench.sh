@@ -33,16 +33,20 @@
 #   RTT     ping, 200 echoes 5 ms apart per round, p50 and p99
 #
 # usage: native_bench.sh [-s] [-h]   (-s: smoke, one round of 1 s)
-# Environment: TENET_BENCH_ROUNDS (default 5), TENET_BENCH_SECS (3).
+# Environment: TENET_BENCH_ROUNDS (default 5), TENET_BENCH_SECS (3);
+# TENET_BENCH_PERF=DIR: `perf record -a -g` over each pps window into
+# DIR/pps-TOPO.data (the last round's; the profiler's cost is in that
+# round's figures, so read them as a profile, not as a measurement).
 # Prints "# ..." lines and "@native KEY TENET VXLAN BRIDGE" lines for
 # selftests/bench/run.sh.
 VM_MTU=1450
 . "$(dirname "$0")/../net/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '3,38p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,41p' "$0" | sed 's/^# \{0,1\}//'; }
 ROUNDS=${TENET_BENCH_ROUNDS:-5}
 SECS=${TENET_BENCH_SECS:-3}
+PERF_DIR=${TENET_BENCH_PERF:-}
 PINGS=200
 for a in "$@"; do
 	case $a in
@@ -151,7 +155,11 @@ pps() {
 	gen=$!
 	sleep 0.5
 	r0=$(ipin "$d") c0=$(sirq) g0=$(gencpu "$s") t0=$(now)
-	sleep "$SECS"
+	if [ -n "$PERF_DIR" ]; then
+		perf record -q -a -g -o "$PERF_DIR/pps-$t.data" -- sleep "$SECS" >/dev/null 2>&1
+	else
+		sleep "$SECS"
+	fi
 	r1=$(ipin "$d") c1=$(sirq) g1=$(gencpu "$s") t1=$(now)
 	kill -INT $gen 2>/dev/null
 	wait $gen 2>/dev/null

@@ -1907,6 +1907,183 @@ static int check_nhcache_fallback(char *why, size_t whylen)
 	return ret;
 }
 
+/* tenet_portcache and tenet_pacache (headers/tenet/maps.h, "Direct-mapped
+ * copies"; the topology fills both as tenetd does, so every case above
+ * reads them). A hit is shown with the hash entry gone (tenetd never leaves
+ * the two apart: this only shows which one the fast path takes); every
+ * slot that is not the key's, whole and valid, holds a poisoned entry (the
+ * port of another tenant, a PA on another MAC) that would change the
+ * verdict if it were read. */
+static void set_portcache(__u32 slot, __u32 valid, __u32 key, const struct tenet_port_val *v)
+{
+	struct tenet_port_cache c = { .valid = valid, .key = key };
+
+	if (v)
+		c.val = *v;
+	topo_put(TOPO_MAPS.tenet_portcache, &slot, &c);
+}
+
+static void port_entry(int dev, struct tenet_port_val *v)
+{
+	__u32 ifindex = topo.ifindex[dev];
+
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_port), &ifindex, v))
+		die("tenet_port lookup", errno);
+}
+
+static const struct pkt_case cache_l2 = { "same VSID, same host", TC, P1, c_l2_local,
+					  TC_ACT_REDIRECT, P2, 0, 0, true };
+
+static int check_portcache_hit(char *why, size_t whylen)
+{
+	__u32 ifindex = topo.ifindex[P1], slot = tenet_port_slot(ifindex);
+	struct tenet_port_val p1;
+	const char *err;
+
+	port_entry(P1, &p1);
+	set_portcache(slot, 1, ifindex, &p1);
+	bpf_map_delete_elem(map_fd(TOPO_MAPS.tenet_port), &ifindex);
+	err = run_case(&cache_l2, why, whylen);
+	topo_put_port(P1, &p1);
+	return err ? -1 : 0;
+}
+
+static int check_portcache_fallback(char *why, size_t whylen)
+{
+	__u32 ifindex = topo.ifindex[P1], slot = tenet_port_slot(ifindex);
+	struct tenet_port_val p1, woodgrove;
+	static const struct {
+		const char *what;
+		__u32 valid, key_add;
+	} slots[] = {
+		{ "stale (valid 0)", 0, 0 },
+		{ "valid neither 0 nor 1", 2, 0 },
+		{ "another port's", 1, TENET_PORT_CACHE_SLOTS },
+	};
+	const char *err = NULL;
+
+	port_entry(P1, &p1);
+	port_entry(P4, &woodgrove);
+	/* Empty: nothing but the hash. */
+	set_portcache(slot, 0, 0, NULL);
+	err = run_case(&cache_l2, why, whylen);
+	for (size_t i = 0; !err && i < sizeof(slots) / sizeof(slots[0]); i++) {
+		set_portcache(slot, slots[i].valid, ifindex + slots[i].key_add, &woodgrove);
+		err = run_case(&cache_l2, why, whylen);
+		if (err) {
+			char sub[192];
+
+			snprintf(sub, sizeof(sub), "%s", why);
+			snprintf(why, whylen, "slot %s: %s", slots[i].what, sub);
+		}
+	}
+	topo_put_port(P1, &p1);
+	return err ? -1 : 0;
+}
+
+/* The PA as topo_set_pa(0) writes it. */
+static struct tenet_pa_val local_pa(void)
+{
+	struct tenet_pa_val v = { .ifindex = topo.ifindex[UL0] };
+
+	memcpy(v.mac, MAC_UL0, 6);
+	return v;
+}
+
+static void set_pacache(__be32 pa, __u32 valid, __be32 key, const struct tenet_pa_val *v)
+{
+	__u32 slot = tenet_pa_slot(pa);
+	struct tenet_pa_cache c = { .valid = valid, .key = key };
+
+	if (v)
+		c.val = *v;
+	topo_put(TOPO_MAPS.tenet_pacache, &slot, &c);
+}
+
+/* A case's prep (after run_case wrote the PA): what the slot holds. */
+static struct {
+	__u32 valid;
+	__be32 key;
+	struct tenet_pa_val val;
+	bool del_hash;
+} pa_prep;
+
+static void prep_pacache(void)
+{
+	__be32 pa = topo_be(PA_LOCAL);
+
+	set_pacache(pa, pa_prep.valid, pa_prep.key, &pa_prep.val);
+	if (pa_prep.del_hash)
+		bpf_map_delete_elem(map_fd(TOPO_MAPS.tenet_pa), &pa);
+}
+
+/* Decap to p1, both hooks. */
+static int pacache_run(char *why, size_t whylen)
+{
+	static const struct pkt_case decap = { "decap to 5001", DECAP, 0, x_decap, XDP_REDIRECT,
+					       P1 };
+	struct pkt_case c = decap;
+	const char *err;
+
+	c.prep = prep_pacache;
+	c.prog = XDP;
+	err = run_case(&c, why, whylen);
+	if (!err) {
+		c = tc_twin(&decap);
+		c.prep = prep_pacache;
+		err = run_case(&c, why, whylen);
+	}
+	topo_set_pa(0);
+	return err ? -1 : 0;
+}
+
+static int check_pacache_hit(char *why, size_t whylen)
+{
+	pa_prep.valid = 1;
+	pa_prep.key = topo_be(PA_LOCAL);
+	pa_prep.val = local_pa();
+	pa_prep.del_hash = true;
+	return pacache_run(why, whylen);
+}
+
+static int check_pacache_fallback(char *why, size_t whylen)
+{
+	static const mac_t other = { 0x02, 0, 0, 0, 0x7a, 0x01 };
+	__be32 pa = topo_be(PA_LOCAL), twin = 0;
+	int ret;
+
+	/* Another PA on the local PA's slot. */
+	for (__u32 i = 1; !twin && i < 1u << 16; i++) {
+		__be32 a = htonl(0x0a630000 | i); /* 10.99.x.y */
+
+		if (tenet_pa_slot(a) == tenet_pa_slot(pa))
+			twin = a;
+	}
+	if (!twin)
+		return snprintf(why, whylen, "no address shares the PA's slot"), -1;
+	pa_prep.val = local_pa();
+	memcpy(pa_prep.val.mac, other, 6);
+	pa_prep.del_hash = false;
+	pa_prep.valid = 0;
+	pa_prep.key = 0;
+	ret = pacache_run(why, whylen);
+	if (!ret) {
+		pa_prep.valid = 0;          /* stale: the PA, being rewritten */
+		pa_prep.key = pa;
+		ret = pacache_run(why, whylen);
+	}
+	if (!ret) {
+		pa_prep.valid = 2;
+		ret = pacache_run(why, whylen);
+	}
+	if (!ret) {
+		pa_prep.valid = 1;          /* another PA's */
+		pa_prep.key = twin;
+		ret = pacache_run(why, whylen);
+	}
+	return ret;
+}
+
 /* One local holder (p2) and two remote ones (one behind the underlay
  * router): the local copy goes to p2 as a plain unicast ARP, the first
  * remote one is a clone on the underlay, the last the frame itself. */
@@ -2174,6 +2351,8 @@ static int check_vstats(char *why, size_t whylen)
 	struct tenet_vstats_val z;
 	__u32 ifindex = topo.ifindex[P1];
 	struct tenet_port_val p1, p1_none;
+	struct tenet_port_mac_val pm1, pm1_none;
+	struct tenet_mac_key mk = {};
 	int ret;
 
 	if (!vsid_slot(5001) || !vsid_slot(6001) || vsid_slot(5001) == vsid_slot(6001))
@@ -2192,9 +2371,22 @@ static int check_vstats(char *why, size_t whylen)
 		die("tenet_port lookup", errno);
 	p1_none = p1;
 	p1_none.stats_slot = 0;
-	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p1_none);
+	topo_put_port(P1, &p1_none);
 	ret = vstats_run(&miss, none, none, why, whylen);
-	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p1);
+	topo_put_port(P1, &p1);
+	if (ret)
+		return ret;
+	/* Decap to a port of the frame's own VSID counts by the slot in the
+	 * port's MAC entry, not by a lookup in tenet_vsid: without it, in no
+	 * slot. */
+	memcpy(mk.mac, MAC_C1, 6);
+	if (bpf_map_lookup_elem(map_fd(TOPO_MAPS.tenet_port_mac), &mk, &pm1))
+		die("tenet_port_mac lookup", errno);
+	pm1_none = pm1;
+	pm1_none.stats_slot = 0;
+	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &pm1_none);
+	ret = vstats_run(&decap, none, none, why, whylen);
+	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &pm1);
 	if (ret)
 		return ret;
 	z = vstats_sum(0);
@@ -2270,6 +2462,12 @@ int main(int argc, char **argv)
 			{ "encap: next hop from its tenet_nhcache slot", check_nhcache_hit },
 			{ "encap: an invalid or another pair's slot falls back to tenet_nexthop",
 			  check_nhcache_fallback },
+			{ "port: its entry from its tenet_portcache slot", check_portcache_hit },
+			{ "port: an empty, stale, invalid or another port's slot falls back to "
+			  "tenet_port", check_portcache_fallback },
+			{ "decap: the PA from its tenet_pacache slot", check_pacache_hit },
+			{ "decap: an empty, stale, invalid or another PA's slot falls back to "
+			  "tenet_pa", check_pacache_fallback },
 			{ "learn: one local and two remote holders, each copy's bytes",
 			  check_flood_copies },
 			{ "learn: duplicates suppressed, a storm rate-limited per port",

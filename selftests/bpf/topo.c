@@ -66,10 +66,21 @@ void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *g
 	topo_put(TOPO_MAPS.tenet_vsid, &vsid, &v);
 }
 
+/* A port's tenet_port entry and its tenet_portcache slot, as tenetd leaves
+ * them (a slot holding the port's entry, valid). */
+void topo_put_port(int dev, const struct tenet_port_val *p)
+{
+	__u32 ifindex = topo.ifindex[dev], slot = tenet_port_slot(ifindex);
+	struct tenet_port_cache c = { .valid = 1, .key = ifindex, .val = *p };
+
+	topo_put(TOPO_MAPS.tenet_port, &ifindex, p);
+	topo_put(TOPO_MAPS.tenet_portcache, &slot, &c);
+}
+
 /* As the agent writes a port: with copies of its VSID's routing domain,
  * .1 and counter slot (from the VSID's entry, added first) and of the
  * host's PA, and
- * the MAC entry with copies of the port's VSID and routing domain. */
+ * the MAC entry with copies of the port's VSID, routing domain and slot. */
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 {
 	struct tenet_port_val p = { .vsid = vsid, .rdomain = rd, .pa = topo_be(PA_LOCAL) };
@@ -81,10 +92,11 @@ void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac)
 	if (!bpf_map_lookup_elem(bpf_map__fd(TOPO_MAPS.tenet_vsid), &vsid, &v)) {
 		p.gateway = v.gateway;
 		p.stats_slot = v.stats_slot;
+		pm.stats_slot = v.stats_slot;
 	}
 	memcpy(p.mac, mac, 6);
 	memcpy(mk.mac, mac, 6);
-	topo_put(TOPO_MAPS.tenet_port, &ifindex, &p);
+	topo_put_port(dev, &p);
 	topo_put(TOPO_MAPS.tenet_port_mac, &mk, &pm);
 }
 
@@ -141,14 +153,20 @@ void topo_set_cfg_flags(__u32 flags)
 }
 
 /* The local PA on ul0 (decap accepts NVGRE to it in frames for ul0's MAC
- * on that VLAN, 0: untagged), as the agent writes it. */
+ * on that VLAN, 0: untagged), as the agent writes it: with its
+ * tenet_pacache slot. */
 void topo_set_pa(uint16_t vlan)
 {
 	struct tenet_pa_val pa = { .ifindex = topo.ifindex[UL0], .vlan = vlan };
 	__be32 pa_ip = topo_be(PA_LOCAL);
 
+	__u32 slot = tenet_pa_slot(pa_ip);
+	struct tenet_pa_cache c = { .valid = 1, .key = pa_ip };
+
 	memcpy(pa.mac, MAC_UL0, 6);
+	c.val = pa;
 	topo_put(TOPO_MAPS.tenet_pa, &pa_ip, &pa);
+	topo_put(TOPO_MAPS.tenet_pacache, &slot, &c);
 }
 
 /* The next hop of NVGRE from the local PA to pa, as tenetd writes it from

@@ -57,6 +57,8 @@ void topo_put(struct bpf_map *m, const void *k, const void *v);
 __be32 topo_be(const char *ip);
 void topo_add_vsid(uint32_t vsid, uint32_t rd, const char *prefix, const char *gw, uint8_t plen);
 void topo_add_port(int dev, uint32_t vsid, uint32_t rd, const mac_t mac);
+/* The port's tenet_port entry and its tenet_portcache slot (as tenetd). */
+void topo_put_port(int dev, const struct tenet_port_val *p);
 /* local_dev >= 0: the record is that local port; else remote at pa. */
 void topo_add_record(uint32_t vsid, uint32_t rd, const char *ca, const mac_t mac,
 		     const char *pa, int local_dev);

@@ -446,14 +446,58 @@ vsid_count() {
 			END { print n + 0 }'
 }
 
+# host_pins HOST: the directory of HOST's pinned maps (this layout).
+host_pins() {
+	echo "$(host_bpffs "$1")/tenet/$1/v$(sed -n \
+		's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)"
+}
+
 # host_vsid_slots HOST: "VSID slot" for each tenet_vsid entry of HOST's
 # datapath (the VSID's counter slot in tenet_vstats), sorted by VSID.
 host_vsid_slots() {
-	local layout
-	layout=$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
-	bpftool map dump pinned "$(host_bpffs "$1")/tenet/$1/v$layout/tenet_vsid" |
+	bpftool map dump pinned "$(host_pins "$1")/tenet_vsid" |
 		awk '/"key":/ { k = $2; gsub(/[^0-9]/, "", k) }
 		     /"stats_slot":/ { s = $2; gsub(/[^0-9]/, "", s); print k, s }' | sort -n
+}
+
+# The slot of port DEV of HOST in tenet_portcache, the copy of tenet_port
+# the datapath reads first (headers/tenet/maps.h): its index is the
+# ifindex's low 12 bits (tenet_port_slot()); its bytes are valid, key
+# (the ifindex), then tenet_port_val (VSID, routing domain, ...).
+# portcache_key HOST DEV: the index as bpftool key bytes.
+portcache_key() {
+	local i
+	i=$(nx "$1" cat "/sys/class/net/$2/ifindex") || return 1
+	printf '%02x %02x 00 00' $((i & 255)) $(((i >> 8) & 15))
+}
+# portcache_get HOST DEV: the slot's bytes, in hex.
+portcache_get() {
+	bpftool -j map lookup pinned "$(host_pins "$1")/tenet_portcache" \
+		key hex $(portcache_key "$1" "$2") |
+		python3 -c 'import json, sys; print(" ".join("%02x" % int(x, 16) for x in json.load(sys.stdin)["value"]))'
+}
+# portcache_vsid HOST DEV: the VSID the slot holds, empty unless it is
+# valid and DEV's own.
+portcache_vsid() {
+	portcache_get "$1" "$2" | python3 -c '
+import sys
+v = bytes.fromhex(sys.stdin.read())
+if int.from_bytes(v[0:4], "little") == 1 and int.from_bytes(v[4:8], "little") == int(sys.argv[1]):
+	print(int.from_bytes(v[8:12], "little"))' "$(nx "$1" cat "/sys/class/net/$2/ifindex")"
+}
+# portcache_poison HOST DEV VSID RDOMAIN: the slot made valid with DEV's
+# entry but another VSID and routing domain (a copy behind its hash).
+portcache_poison() {
+	local v
+	v=$(portcache_get "$1" "$2" | python3 -c '
+import sys
+v = bytearray(bytes.fromhex(sys.stdin.read()))
+v[0:4] = (1).to_bytes(4, "little")
+v[8:12] = int(sys.argv[1]).to_bytes(4, "little")
+v[12:16] = int(sys.argv[2]).to_bytes(4, "little")
+print(" ".join("%02x" % b for b in v))' "$3" "$4") || return 1
+	bpftool map update pinned "$(host_pins "$1")/tenet_portcache" \
+		key hex $(portcache_key "$1" "$2") value hex $v
 }
 
 # ---- VMs ----

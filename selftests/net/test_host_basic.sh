@@ -195,6 +195,43 @@ check "removed port unreachable" ping_fails 0 10.0.0.7
 check "port set again" t port set dev p2 vsid 5001 mac 00:15:5d:00:00:07 host h1
 check "re-added port reachable" wait_for 5 ping_ok 0 10.0.0.7
 
+# ---- a port moved to another VSID ----
+# Its frames are in the new VSID's routing domain from then on, never the
+# old one's: tenet_portcache, the copy of tenet_port every frame reads
+# first, follows the move (headers/tenet/maps.h, "Direct-mapped copies").
+PINS=$BPFFS/tenet/h1/v$(sed -n 's/^#define TENET_LAYOUT_VERSION \([0-9]*\).*/\1/p' headers/tenet/limits.h)
+# portc_vsid DEV: the VSID in DEV's slot of tenet_portcache (the ifindex's
+# low 12 bits, tenet_port_slot()); empty unless valid and DEV's own.
+portc_vsid() {
+	local ifindex
+	ifindex=$(hx cat "/sys/class/net/$1/ifindex") || return 1
+	bpftool -j map lookup pinned "$PINS/tenet_portcache" \
+		key hex $(printf '%02x %02x 00 00' $((ifindex & 255)) $(((ifindex >> 8) & 15))) 2>/dev/null |
+		python3 -c '
+import json, sys
+v = bytes(int(x, 16) for x in json.load(sys.stdin)["value"])
+if int.from_bytes(v[0:4], "little") == 1 and int.from_bytes(v[4:8], "little") == int(sys.argv[1]):
+	print(int.from_bytes(v[8:12], "little"))' "$ifindex" 2>/dev/null
+}
+portc_is() { [ "$(portc_vsid "$1")" = "$2" ]; }
+move_p3() { # FROM-VSID TO-VSID
+	t lookup del vsid "$1" ca 10.0.1.7 &&
+	t lookup add vsid "$2" ca 10.0.1.7 mac 00:15:5d:00:01:07 pa 192.168.4.11 &&
+	t port set dev p3 vsid "$2" mac 00:15:5d:00:01:07 host h1
+}
+check "p3's tenet_portcache slot holds its VSID 6001" wait_for 5 portc_is p3 6001
+check "vsubnet 7002 (Woodgrove, 10.0.1.0/24)" \
+	t vsubnet add 7002 rdomain Woodgrove prefix 10.0.1.0/24
+check "port p3 moved from 6001 (Contoso) to 7002 (Woodgrove)" move_p3 6001 7002
+check "Woodgrove reaches the moved port" wait_for 5 ping_ok 3 10.0.1.7
+check "Contoso no longer does" ping_fails 0 10.0.1.7
+check "and its tenet_portcache slot holds 7002" portc_is p3 7002
+check "port p3 moved back to 6001" move_p3 7002 6001
+check "Contoso reaches it again" wait_for 5 ping_ok 0 10.0.1.7
+check "Woodgrove no longer does" ping_fails 3 10.0.1.7
+check "and its tenet_portcache slot holds 6001" portc_is p3 6001
+check "vsubnet 7002 removed" t vsubnet del 7002
+
 # A VM whose interface appears after its port record (link events).
 check "record for a VM that does not exist yet" \
 	bash -c "'$TENET' --store '$STORE' lookup add vsid 6001 ca 10.0.1.9 \

@@ -116,6 +116,24 @@ check "only one tc filter per port" \
 check "only one tc decap filter on the underlay" \
 	test "$(nx h1 tc filter show dev ul0 ingress | grep -c tenet_tc_underl)" = 1
 
+# A copy an earlier agent left is trusted for nothing (docs/datapath.md,
+# "Direct-mapped copies"): with h2's agent stopped, p3's tenet_portcache
+# slot is made to say VSID 7001 of a routing domain h2 does not have, as
+# if tenet_port had changed behind it. The datapath reads the copy first,
+# so v3's frames go nowhere; the next agent's first flush compares every
+# slot with tenet_port and puts 6001 back.
+check "p3's tenet_portcache slot holds 6001" test "$(portcache_vsid h2 p3)" = 6001
+host_stop h2
+check "p3's slot poisoned while h2 has no agent (VSID 7001, routing domain 99)" \
+	portcache_poison h2 p3 7001 99
+check "the datapath reads the copy: v3 reaches nobody" ping_fails v3 10.0.0.5
+n=$(($(host_ready_count h2) + 1))
+host_start h2
+check "h2 agent back" host_wait_ready h2 10 "$n"
+portcache_healed() { [ "$(portcache_vsid h2 p3)" = 6001 ]; }
+check "its first flush put 6001 back in p3's slot" wait_for 5 portcache_healed
+check "v3 reaches v1 again" wait_for 5 ping_ok v3 10.0.0.5
+
 # tenetd re-executes itself once to put its heap on huge pages (glibc's
 # tunable, docs/agent.md "Memory"): in place, so the pid that was started
 # is the agent; an operator's own tunables are kept, and hugetlb=0 wins.

@@ -4,7 +4,8 @@
  * reverse delete order, only differences applied, failure and retry,
  * never-deleted types, creation parameters, batches and their fallback,
  * held objects, the mass-deletion guard, unmarked objects of a reconciler
- * that observes every round, teardown, and a want that fails. */
+ * that observes every round, teardown, a want that fails, and the flush
+ * after the writes. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,8 @@ struct toy {
 	int want_err;
 	int batches;
 	bool batch_fails;
+	unsigned int flush_fails;       /* what toy_flush reports */
+	size_t flushed_base;            /* T_BASE objects the shadow had then */
 };
 
 static const struct reconciler toy_reconciler;
@@ -179,6 +182,17 @@ static const struct reconciler toy_reconciler = {
 	.observe = toy_observe,
 };
 
+/* What is derived from the objects (the datapath's direct-mapped
+ * copies) follows the shadow after the round's writes. */
+static unsigned int toy_flush(struct recon *rc)
+{
+	struct toy *t = rc->ops;
+
+	record(t, "flush", 0, 0);
+	t->flushed_base = rc->shadow.t[T_BASE].n;
+	return t->flush_fails;
+}
+
 static const struct reconciler toy_each = {
 	.name = "toy-each",
 	.types = toy_types,
@@ -249,6 +263,16 @@ static int setup_with(void **state, const struct reconciler *r)
 static int setup(void **state)
 {
 	return setup_with(state, &toy_reconciler);
+}
+
+/* The toy reconciler with a flush. */
+static int setup_flush(void **state)
+{
+	static struct reconciler toy_flushing;
+
+	toy_flushing = toy_reconciler;
+	toy_flushing.flush = toy_flush;
+	return setup_with(state, &toy_flushing);
 }
 
 static int setup_each(void **state)
@@ -454,6 +478,41 @@ static void test_want_fails_and_teardown(void **state)
 	recon_fini(&td);
 }
 
+/* The flush comes once per apply, after every put and delete, whole or
+ * by keys, with the shadow as it ends; what it fails counts as the
+ * round's failures (retried); a teardown has none. */
+static void test_flush_after_writes(void **state)
+{
+	struct fx *x = *state;
+	struct recon td;
+
+	fill(x);
+	assert_int_equal(round_(x), 0);
+	assert_int_equal(x->t.ncalls, 17);
+	assert_string_equal(x->t.calls[16], "flush 0 0");
+	assert_int_equal(x->t.flushed_base, 4);
+	unwant(x, T_BASE, 4);
+	assert_int_equal(round_(x), 0);
+	assert_true(first_call(&x->t, "del 0 4") < first_call(&x->t, "flush"));
+	assert_int_equal(x->t.flushed_base, 3);
+	/* Nothing changed: still flushed (it skips what was not written). */
+	assert_int_equal(round_(x), 0);
+	assert_int_equal(x->t.ncalls, 1);
+	x->t.flush_fails = 1;
+	assert_int_equal(round_(x), 1);
+	assert_int_equal(x->rc.st.failed, 1);
+	assert_false(x->rc.clean);
+	x->t.flush_fails = 0;
+	assert_int_equal(round_(x), 0);
+	assert_true(x->rc.clean);
+	recon_init(&td, x->rc.r, &x->t);
+	td.teardown = true;
+	x->t.ncalls = 0;
+	assert_int_equal(recon_run(&td, &x->m, &x->env, NULL), 0);
+	assert_int_equal(first_call(&x->t, "flush"), -1);
+	recon_fini(&td);
+}
+
 /* The model's table: an arena of string keys and values of several
  * lengths. Deleted entries are reused by entries of their size, values
  * replaced by shorter or longer ones stay right, and nothing is lost. */
@@ -510,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mass_deletion_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observe_each_unmarked, setup_each, teardown),
 		cmocka_unit_test_setup_teardown(test_want_fails_and_teardown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_after_writes, setup_flush, teardown),
 		cmocka_unit_test(test_arena_strings_reuse),
 	};
 

@@ -917,6 +917,7 @@ static void test_apply_stats_slots(void **state)
 	struct tenet_record s7000 = vsubnet(7000, "Contoso", "10.0.7.0/24");
 	struct tenet_record s7001 = vsubnet(7001, "Contoso", "10.0.8.0/24");
 	struct tenet_record p2 = port(HOST, "p2", 6001, MAC_P2);
+	struct tenet_mac_key mk = { 0 };
 	struct recon_stats st;
 
 	x->env.kernel = &x->rc.shadow;  /* as host_want passes it */
@@ -928,6 +929,10 @@ static void test_apply_stats_slots(void **state)
 			 1);
 	assert_int_equal(((const struct tenet_port_val *)get(&x->f.k, OBJ_PORT, &x->p2))->stats_slot,
 			 2);
+	/* And into the MAC entries decap counts by. */
+	mac(MAC_P2, mk.mac);
+	assert_int_equal(((const struct tenet_port_mac_val *)get(&x->f.k, OBJ_PORT_MAC, &mk))
+				 ->stats_slot, 2);
 	assert_int_equal(x->f.nzeroed, 2);
 	assert_true(zeroed(x, 1) && zeroed(x, 2));
 
