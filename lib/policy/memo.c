@@ -6,8 +6,10 @@
  *
  * The store stays the truth. The memo holds what a read of the store at
  * revision `rev` would give; pol_run checks that the store is still at
- * that revision after it read its guards (pol_memo_sync), else it starts
- * the memo over; after its commit it applies its own changes when the
+ * that revision after it read its guards (pol_memo_sync); if it is not,
+ * the memo is kept when the store's log says no lookup record changed in
+ * between (others' writes of other kinds: the agents' status records),
+ * else it starts over; after its commit it applies its own changes when the
  * commit made exactly the next revision, else it starts over. A change
  * of any other kind than lookup records (a subnet deleted with all its
  * records) starts over too. What is loaded is loaded the way
@@ -227,6 +229,22 @@ struct pol_memo *pol_memo_for(struct tenet_store *s)
 	return memo_active && memo_active->s == s ? memo_active : NULL;
 }
 
+/* Whether what the memo holds at m->rev still holds at rev: others wrote
+ * in between (the agents' status records, between two chunks of a
+ * batch), but no lookup record. Otherwise, or when the store cannot tell,
+ * the memo starts over, which is always right. */
+static bool kept_across(struct pol_memo *m, int64_t rev)
+{
+	char prefix[TENET_KEY_MAX];
+	bool changed = true;
+
+	if (!m->nv || m->rev < 0)
+		return false;
+	if (tenet_kind_prefix(TENET_KIND_LOOKUP, NULL, prefix, sizeof(prefix)) < 0)
+		return false;
+	return tenet_store_changed(m->s, prefix, m->rev, rev, &changed, NULL) == 0 && !changed;
+}
+
 int pol_memo_sync(struct pctx *c)
 {
 	struct pol_memo *m = c->memo;
@@ -241,7 +259,8 @@ int pol_memo_sync(struct pctx *c)
 		return ret;
 	}
 	if (rev != m->rev) {
-		memo_clear(m);
+		if (!kept_across(m, rev))
+			memo_clear(m);
 		m->rev = rev;
 	}
 	return 0;

@@ -40,7 +40,7 @@ enum sq_stmt_id {
 	ST_BEGIN, ST_BEGIN_IMMEDIATE, ST_COMMIT, ST_SAVEPOINT, ST_RELEASE,
 	ST_META_GET, ST_META_SET, ST_GET, ST_KEY_STATE, ST_VALUE,
 	ST_RANGE, ST_RANGE_OPEN, ST_KEYS, ST_KEYS_OPEN,
-	ST_PUT, ST_DELETE, ST_LOG, ST_BATCH_END, ST_EVENTS,
+	ST_PUT, ST_DELETE, ST_LOG, ST_BATCH_END, ST_EVENTS, ST_CHANGED,
 	ST_COUNT
 };
 
@@ -1229,6 +1229,47 @@ out:
 	return ret;
 }
 
+/* The log walked by revision over (from_rev, to_rev], its keys filtered:
+ * a few rows when few revisions passed, whatever the store's size. */
+static int sq_changed(struct tenet_store *s, const char *prefix, int64_t from_rev,
+		      int64_t to_rev, bool *changed, struct tenet_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t compact = 0;
+	char *end = NULL;
+	int ret, rc;
+
+	if (tenet_prefix_end(prefix, &end) < 0)
+		return tenet_err_set(err, -ENOMEM, "out of memory");
+	ret = read_begin(s, err);
+	if (ret < 0)
+		goto free;
+	ret = meta_get(s, "compact", &compact, err);
+	if (ret == 0 && from_rev < compact)
+		ret = tenet_err_set(err, -ESTALE, "changes after %lld: compacted up to %lld",
+				    (long long)from_rev, (long long)compact);
+	if (ret == 0)
+		ret = sq_stmt(s, ST_CHANGED, "SELECT EXISTS (SELECT 1 FROM log WHERE rev > ?1"
+			      " AND rev <= ?4 AND key >= ?2 AND (?3 IS NULL OR key < ?3))", &st,
+			      err);
+	if (ret < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, from_rev);
+	bind_range(st, 2, prefix, end);
+	sqlite3_bind_int64(st, 4, to_rev);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		ret = sq_fail(s, rc, "changed", err);
+	else
+		*changed = sqlite3_column_int(st, 0) != 0;
+out:
+	sq_put(s, st);
+	ret = read_end(s, ret, err);
+free:
+	free(end);
+	return ret;
+}
+
 /* One look at the log, as one read snapshot. */
 static int fetch(struct tenet_watch *w, struct tenet_watch_batch *out, struct tenet_err *err)
 {
@@ -1346,6 +1387,7 @@ const struct tenet_store_ops tenet_store_sqlite_ops = {
 	.close = sq_close,
 	.check = sq_check,
 	.revision = sq_revision,
+	.changed = sq_changed,
 	.get = sq_get,
 	.range = sq_range,
 	.range_each = sq_range_each,

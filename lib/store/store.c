@@ -145,6 +145,19 @@ int tenet_store_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *
 	return s->ops->revision(s, rev, err);
 }
 
+int tenet_store_changed(struct tenet_store *s, const char *prefix, int64_t from_rev,
+			int64_t to_rev, bool *changed, struct tenet_err *err)
+{
+	*changed = true;
+	if (!s->ops->changed)
+		return tenet_err_set(err, -EOPNOTSUPP, "the %s store cannot tell what changed",
+				     s->ops->name);
+	if (from_rev < 0 || to_rev < from_rev)
+		return tenet_err_set(err, -EINVAL, "revisions %lld..%lld: not a range",
+				     (long long)from_rev, (long long)to_rev);
+	return s->ops->changed(s, prefix ? prefix : "", from_rev, to_rev, changed, err);
+}
+
 int tenet_store_get(struct tenet_store *s, const char *key, struct tenet_kv *out,
 		    struct tenet_err *err)
 {

@@ -49,6 +49,9 @@ struct tenet_store_ops {
 	 * names? -ENOENT gone, -ESTALE replaced by another store. */
 	int (*check)(struct tenet_store *s, struct tenet_err *err);
 	int (*revision)(struct tenet_store *s, int64_t *rev, struct tenet_err *err);
+	/* optional (NULL: -EOPNOTSUPP): tenet_store_changed */
+	int (*changed)(struct tenet_store *s, const char *prefix, int64_t from_rev,
+		       int64_t to_rev, bool *changed, struct tenet_err *err);
 	int (*get)(struct tenet_store *s, const char *key, struct tenet_kv *out,
 		   struct tenet_err *err);
 	int (*range)(struct tenet_store *s, const char *prefix, struct tenet_kv_list *out,

@@ -129,6 +129,24 @@ static void test_memo_mac_unique(void **state)
 	r = lookup(5001, "10.0.0.27", "02:00:00:00:00:04", "192.168.4.11", TENET_LOOKUP_STATIC);
 	assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
 	assert_string_equal(err.msg, "mac 02:00:00:00:00:04: already used in vsid 5001 (ca 10.0.0.26)");
+	/* Others' writes of other kinds keep the memo (the store's log says
+	 * no lookup record changed), but not when a lookup record came
+	 * first: the check looks at every revision in between. */
+	r = lookup(5001, "10.0.0.28", "02:00:00:00:00:05", "192.168.4.11", TENET_LOOKUP_STATIC);
+	put_ok(o, &r, 0);
+	for (i = 0; i < 2; i++) {
+		struct tenet_record v = { .kind = TENET_KIND_VSUBNET };
+
+		v.vsubnet.vsid = 5002 + i;
+		strcpy(v.vsubnet.rdomain, "Contoso");
+		tenet_parse_prefix(i ? "10.0.2.0/24" : "10.0.1.0/24", &v.vsubnet.prefix, NULL);
+		put_ok(o, &v, 0);
+		r = lookup(5001, "10.0.0.29", i ? "02:00:00:00:00:03" : "02:00:00:00:00:05",
+			   "192.168.4.11", TENET_LOOKUP_STATIC);
+		assert_int_equal(tenet_policy_put(f->s, &r, 0, NULL, &err), -EEXIST);
+		assert_string_equal(err.msg, i ? "mac 02:00:00:00:00:03: already used in vsid 5001 (ca 10.0.0.20)"
+					       : "mac 02:00:00:00:00:05: already used in vsid 5001 (ca 10.0.0.28)");
+	}
 	tenet_policy_memo_end(f->s);
 	/* Without the memo: the same answers. */
 	r = lookup(5001, "10.0.0.22", "02:00:00:00:00:01", "192.168.4.11", TENET_LOOKUP_STATIC);

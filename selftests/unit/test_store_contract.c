@@ -20,6 +20,8 @@
  *   watch         from an old revision and from "now", puts and deletes
  *                 in order, whole revisions, other prefixes left out
  *   compaction    a watch from a compacted revision is -ESTALE (resync)
+ *   changed       whether a prefix changed between two revisions, or
+ *                 -EOPNOTSUPP for a backend that cannot tell
  *   writers       several processes, no lost update, no revision twice
  *   errors        the classes of store.h (tenet_store_errclass) */
 #include <errno.h>
@@ -419,6 +421,53 @@ static void test_revisions(void **state)
 	assert_int_equal(put(f->s, "/a", "5"), b + 6);
 	expect_kv(f->s, "/a", "5", b + 6, b + 6, 1);
 	assert_int_equal(revision(f->s), b + 6);
+}
+
+/* Whether a prefix changed between two revisions, from the change log: a
+ * put and a delete under it count, others' keys do not, the bounds are
+ * (from, to], and a compacted start is -ESTALE. A backend that cannot
+ * tell says -EOPNOTSUPP and answers "changed", the safe answer. */
+static void test_changed(void **state)
+{
+	struct fx *f = *state;
+	struct tenet_err err = { 0 };
+	int64_t b = f->base;
+	bool changed = false;
+	int ret;
+
+	put(f->s, "/p/k", "1");         /* b + 1 */
+	put(f->s, "/q/k", "1");         /* b + 2 */
+	put(f->s, "/pq", "1");          /* b + 3: /p's sibling, not under /p/ */
+	del(f->s, "/p/k");              /* b + 4 */
+	put(f->s, "/q/k", "2");         /* b + 5 */
+	ret = tenet_store_changed(f->s, "/p/", b + 1, b + 3, &changed, &err);
+	if (ret == -EOPNOTSUPP) {
+		expect_err(&err, -EOPNOTSUPP);
+		assert_true(changed);
+		return;
+	}
+	assert_int_equal(ret, 0);
+	assert_false(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b, b + 1, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 3, b + 4, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 4, b + 5, &changed, &err), 0);
+	assert_false(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/q/", b + 1, b + 4, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 5, b + 5, &changed, &err), 0);
+	assert_false(changed);
+	assert_int_equal(tenet_store_changed(f->s, "", b + 4, b + 5, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 5, b + 4, &changed, &err), -EINVAL);
+	expect_err(&err, -EINVAL);
+	assert_int_equal(tenet_store_compact(f->s, b + 2, &err), 0);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 1, b + 5, &changed, &err), -ESTALE);
+	expect_err(&err, -ESTALE);
+	assert_true(changed);
+	assert_int_equal(tenet_store_changed(f->s, "/p/", b + 2, b + 5, &changed, &err), 0);
+	assert_true(changed);
 }
 
 /* A transaction may touch a key twice: the ops apply in order. */
@@ -1293,6 +1342,7 @@ int main(void)
 		T(test_watch_whole_revisions),
 		T(test_watch_other_process),
 		T(test_compaction),
+		T(test_changed),
 		T(test_concurrent_writers),
 		T(test_leases),
 		T(test_open_missing),
