@@ -122,14 +122,14 @@ static void contest(struct build *b, enum obj o, const void *key)
 		b->err = -ENOMEM;
 }
 
-/* Put an entry owned by store key `owner`. When another record already
- * owns it, the smaller store key wins and the loser is noted. better()
- * may decide first (customer route metrics). */
-static void put_owned(struct build *b, enum obj o, const void *key, const void *val,
-		      const char *owner,
+/* Put an entry owned by store key `owner`; e is the entry the table
+ * already has for key (the caller looked), or NULL. When another record
+ * already owns it, the smaller store key wins and the loser is noted.
+ * better() may decide first (customer route metrics). */
+static void put_found(struct build *b, enum obj o, struct htab_entry *e, const void *key,
+		      const void *val, const char *owner,
 		      int (*better)(const void *new_val, const void *old_val))
 {
-	struct htab_entry *e = htab_find(&b->out->t[o], key);
 	const char *loser;
 	char what[160];
 	int cmp = 0;
@@ -146,13 +146,24 @@ static void put_owned(struct build *b, enum obj o, const void *key, const void *
 		     cmp > 0 ? owner : (const char *)e->tag, what);
 		if (cmp < 0)
 			return;
-	}
-	e = htab_put(&b->out->t[o], key, val, NULL);
-	if (!e) {
-		b->err = -ENOMEM;
-		return;
+		memcpy(htab_val(e), val, b->out->t[o].val_size);
+	} else {
+		/* Absent: an insert without a second look (a 1M-record start
+		 * puts 2M entries). */
+		e = htab_add(&b->out->t[o], key, val, b->out->t[o].val_size);
+		if (!e) {
+			b->err = -ENOMEM;
+			return;
+		}
 	}
 	e->tag = owner;
+}
+
+static void put_owned(struct build *b, enum obj o, const void *key, const void *val,
+		      const char *owner,
+		      int (*better)(const void *new_val, const void *old_val))
+{
+	put_found(b, o, htab_find(&b->out->t[o], key), key, val, owner, better);
 }
 
 /* ---- pass 1: routing domains and this host's PAs ---- */
@@ -448,13 +459,13 @@ static void put_mac(struct build *b, const char *key, const struct tenet_vmac_ke
 
 	if (!e || !learned_type(mv->type) ||
 	    !learned_type(((struct tenet_vmac_val *)htab_val(e))->type)) {
-		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		put_found(b, OBJ_MAC, e, mk, mv, key, NULL);
 		return;
 	}
 	contest(b, OBJ_MAC, mk);
 	old = htab_val(e);
 	if (old->type == TENET_LOOKUP_L2ONLY && mv->type == TENET_LOOKUP_L2ONLY) {
-		put_owned(b, OBJ_MAC, mk, mv, key, NULL);
+		put_found(b, OBJ_MAC, e, mk, mv, key, NULL);
 		return;
 	}
 	if (old->type == TENET_LOOKUP_L2ONLY ||
