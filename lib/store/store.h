@@ -158,8 +158,9 @@ int tenet_store_revision(struct tenet_store *s, int64_t *rev, struct tenet_err *
  * from_rev and up to to_rev, as the change log says: a writer that keeps
  * what it read (the policy memo of `tenet batch`) asks whether the
  * revisions others made meanwhile touched it. -EOPNOTSUPP: the backend
- * cannot tell (etcd keeps no log it can range over); -ESTALE: the log no
- * longer reaches back to from_rev (compacted). */
+ * cannot tell (etcd: its history is reachable only through a watch, which
+ * cannot say "nothing more" without waiting), and *changed is true;
+ * -ESTALE: the log no longer reaches back to from_rev (compacted). */
 int tenet_store_changed(struct tenet_store *s, const char *prefix, int64_t from_rev,
 			int64_t to_rev, bool *changed, struct tenet_err *err);
 /* -ENOENT (with a message) when the key does not exist. */
